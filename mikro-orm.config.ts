@@ -1,0 +1,36 @@
+/**
+ * MikroORM options, shared by the server (src/db/orm.ts) and the CLI (`npm run migration:create`).
+ * Migrations are listed statically (migrations/index.ts) so ts-node, jest and compiled code load them alike.
+ */
+import 'reflect-metadata';
+import { defineConfig, Options } from '@mikro-orm/postgresql';
+import { Migrator } from '@mikro-orm/migrations';
+import { entities } from './src/db/entities';
+import { migrationsList } from './migrations';
+
+export function ormOptions(clientUrl: string, overrides: Partial<Options> = {}): Options {
+  return defineConfig({
+    clientUrl,
+    entities,
+    extensions: [Migrator],
+    migrations: {
+      path: 'migrations',
+      pathTs: 'migrations',
+      tableName: 'mikro_orm_migrations',
+      transactional: true,
+      allOrNothing: true,
+      emit: 'ts',
+      snapshot: false,
+      migrationsList,
+    },
+    forceUtcTimezone: true,
+    allowGlobalContext: false,
+    debug: false,
+    pool: { min: 0, max: 10 },
+    ...overrides,
+  });
+}
+
+export default ormOptions(process.env.DATABASE_URL || 'postgresql://postgres@127.0.0.1:5432/interchange_dev', {
+  migrations: { path: 'migrations', pathTs: 'migrations', glob: 'Migration*.{js,ts}', emit: 'ts', snapshot: false },
+});

@@ -1,0 +1,168 @@
+/**
+ * Every environment variable the server reads, validated once at start.
+ * A bad value stops the start with a message naming the variable and what it accepts;
+ * nothing else in the code reads process.env.
+ */
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+
+export const SURFACES = ['cakeplanner', 'conduct', 'compass', 'coparent'] as const;
+export type SurfaceId = (typeof SURFACES)[number];
+
+export interface AppConfig {
+  nodeEnv: 'development' | 'production' | 'test';
+  isProduction: boolean;
+  host: string;
+  port: number;
+  databaseUrl?: string;
+  dataDir: string;
+  embeddedPgPort: number;
+  jwtSecret: string;
+  jwtIssuer: string;
+  jwtAudience: string;
+  sessionTtlSeconds: number;
+  adminUsername: string;
+  adminEmail?: string;
+  adminPassword?: string;
+  loginMaxPerMinute: number;
+  smtpUrl?: string;
+  mailFrom: string;
+  pubsub: 'memory' | 'postgres';
+  compatRoot?: SurfaceId;
+  allowedOrigins: string[];
+  trustProxy: boolean;
+  uploadMaxBytes: number;
+  uploadMaxFiles: number;
+  limits: { maxDepth: number; maxAliases: number; maxCost: number; maxDirectives: number; maxTokens: number };
+  cakeAutoActivate: boolean;
+  publicUrl?: string;
+}
+
+export class ConfigError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ConfigError';
+  }
+}
+
+type Env = Record<string, string | undefined>;
+
+function intVar(env: Env, name: string, def: number, min: number, max: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return def;
+  if (!/^\d+$/.test(raw.trim())) throw new ConfigError(`${name} must be a whole number from ${min} to ${max}, got "${raw}"`);
+  const n = Number(raw.trim());
+  if (n < min || n > max) throw new ConfigError(`${name} must be a whole number from ${min} to ${max}, got ${n}`);
+  return n;
+}
+
+function boolVar(env: Env, name: string, def: boolean): boolean {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return def;
+  const v = raw.trim().toLowerCase();
+  if (['1', 'true', 'yes', 'on'].includes(v)) return true;
+  if (['0', 'false', 'no', 'off'].includes(v)) return false;
+  throw new ConfigError(`${name} must be true or false, got "${raw}"`);
+}
+
+function oneOf<T extends string>(env: Env, name: string, allowed: readonly T[], def: T | undefined): T | undefined {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return def;
+  if (!(allowed as readonly string[]).includes(raw)) {
+    throw new ConfigError(`${name} must be one of ${allowed.join(', ')}, got "${raw}"`);
+  }
+  return raw as T;
+}
+
+function urlVar(env: Env, name: string, protocols: string[]): string | undefined {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return undefined;
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new ConfigError(`${name} must be a URL (${protocols.join(' or ')}), got something that is not a URL`);
+  }
+  if (!protocols.includes(url.protocol.replace(/:$/, ''))) {
+    throw new ConfigError(`${name} must use ${protocols.join(' or ')}, got ${url.protocol}`);
+  }
+  return raw;
+}
+
+/** The secret is required in production; elsewhere one is generated once and kept in DATA_DIR. */
+function jwtSecret(env: Env, isProduction: boolean, dataDir: string): string {
+  const raw = env.JWT_SECRET;
+  if (raw !== undefined && raw !== '') {
+    if (raw.length < 32) throw new ConfigError('JWT_SECRET must be at least 32 characters long');
+    return raw;
+  }
+  if (isProduction) throw new ConfigError('JWT_SECRET is required when NODE_ENV=production');
+  const file = join(dataDir, 'jwt-secret');
+  if (existsSync(file)) return readFileSync(file, 'utf8').trim();
+  mkdirSync(dataDir, { recursive: true, mode: 0o755 });
+  const secret = randomBytes(48).toString('base64url');
+  writeFileSync(file, secret + '\n', { mode: 0o600 });
+  return secret;
+}
+
+export function loadConfig(env: Env = process.env): AppConfig {
+  const nodeEnv = oneOf(env, 'NODE_ENV', ['development', 'production', 'test'] as const, 'development')!;
+  const isProduction = nodeEnv === 'production';
+  const dataDir = resolve(env.DATA_DIR || '.data');
+  const databaseUrl = urlVar(env, 'DATABASE_URL', ['postgres', 'postgresql']);
+  const adminPassword = env.ADMIN_PASSWORD || undefined;
+  if (adminPassword !== undefined && adminPassword.length < 8) {
+    throw new ConfigError('ADMIN_PASSWORD must be at least 8 characters long');
+  }
+  const adminEmail = env.ADMIN_EMAIL || undefined;
+  if (adminEmail !== undefined && !/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(adminEmail)) {
+    throw new ConfigError(`ADMIN_EMAIL must be an email address, got "${adminEmail}"`);
+  }
+  const origins = (env.ALLOWED_ORIGINS ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+  for (const o of origins) {
+    if (o === '*') continue;
+    try {
+      new URL(o);
+    } catch {
+      throw new ConfigError(`ALLOWED_ORIGINS must be a comma-separated list of origins (or *), got "${o}"`);
+    }
+  }
+  return Object.freeze({
+    nodeEnv,
+    isProduction,
+    host: env.HOST || '0.0.0.0',
+    port: intVar(env, 'PORT', 4000, 0, 65535),
+    databaseUrl,
+    dataDir,
+    embeddedPgPort: intVar(env, 'EMBEDDED_PG_PORT', 54329, 1024, 65535),
+    jwtSecret: jwtSecret(env, isProduction, dataDir),
+    jwtIssuer: env.JWT_ISSUER || 'interchange',
+    jwtAudience: env.JWT_AUDIENCE || 'interchange',
+    sessionTtlSeconds: intVar(env, 'SESSION_TTL_HOURS', 168, 1, 24 * 366) * 3600,
+    adminUsername: env.ADMIN_USERNAME || 'admin',
+    adminEmail,
+    adminPassword,
+    loginMaxPerMinute: intVar(env, 'LOGIN_MAX_PER_MINUTE', 5, 1, 100000),
+    smtpUrl: urlVar(env, 'SMTP_URL', ['smtp', 'smtps']),
+    mailFrom: env.MAIL_FROM || 'Interchange <no-reply@interchange.local>',
+    pubsub: oneOf(env, 'PUBSUB', ['memory', 'postgres'] as const, 'postgres')!,
+    compatRoot: oneOf(env, 'COMPAT_ROOT', SURFACES, undefined),
+    allowedOrigins: origins,
+    trustProxy: boolVar(env, 'TRUST_PROXY', false),
+    uploadMaxBytes: intVar(env, 'UPLOAD_MAX_BYTES', 10 * 1024 * 1024, 1, 1024 * 1024 * 1024),
+    uploadMaxFiles: intVar(env, 'UPLOAD_MAX_FILES', 5, 1, 100),
+    limits: {
+      maxDepth: intVar(env, 'GRAPHQL_MAX_DEPTH', 7, 2, 100),
+      maxAliases: intVar(env, 'GRAPHQL_MAX_ALIASES', 15, 1, 1000),
+      maxCost: intVar(env, 'GRAPHQL_MAX_COST', 5000, 10, 1000000),
+      maxDirectives: intVar(env, 'GRAPHQL_MAX_DIRECTIVES', 50, 1, 1000),
+      maxTokens: intVar(env, 'GRAPHQL_MAX_TOKENS', 2000, 100, 1000000),
+    },
+    cakeAutoActivate: boolVar(env, 'CAKE_AUTO_ACTIVATE', false),
+    publicUrl: urlVar(env, 'PUBLIC_URL', ['http', 'https']),
+  });
+}

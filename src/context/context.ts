@@ -1,0 +1,122 @@
+/**
+ * The one context factory for HTTP (/graphql), ws and the REST engine: a forked EntityManager per
+ * request or ws operation, the viewer resolved from the token (Bearer header, `session` cookie or the
+ * ws connection_init payload), and per-request loaders. Nothing request-scoped lives anywhere else.
+ */
+import type { Request, Response, CookieOptions } from 'express';
+import type { EntityManager, MikroORM } from '@mikro-orm/postgresql';
+import { parse as parseCookies } from 'cookie';
+import type { AppConfig } from '../config';
+import type { AppPubSub } from '../pubsub/pubsub';
+import type { FileStorage } from '../storage/storage';
+import type { Mailer } from '../modules/identity/mail.service';
+import type { LoginRateLimiter } from '../auth/rate-limit';
+import { verifyToken } from '../auth/tokens';
+import { Session } from '../modules/identity/session.entity';
+import type { User } from '../modules/identity/user.entity';
+
+/** Process-wide singletons, built once in createApp. */
+export interface App {
+  config: AppConfig;
+  orm: MikroORM;
+  pubsub: AppPubSub;
+  storage: FileStorage;
+  mailer: Mailer;
+  loginLimiter: LoginRateLimiter;
+}
+
+export interface Viewer {
+  user: User;
+  sessionId: string;
+}
+
+export type Transport = 'http' | 'ws' | 'rest';
+
+export interface AppContext {
+  app: App;
+  em: EntityManager;
+  viewer?: Viewer;
+  transport: Transport;
+  ip: string;
+  userAgent?: string;
+  secure: boolean;
+  setCookie(name: string, value: string, options: CookieOptions): void;
+  clearCookie(name: string, options: CookieOptions): void;
+  /** Runs after the current unit of work committed (publishing, SMTP). Flushed by `commit`. */
+  afterCommit(fn: () => unknown): void;
+  /** Runs and clears the after-commit queue; services call it after their transaction. */
+  runAfterCommit(): Promise<void>;
+}
+
+export const SESSION_COOKIE = 'session';
+
+export function tokenFromRequest(req: Pick<Request, 'headers'>): string | undefined {
+  const auth = req.headers.authorization;
+  if (typeof auth === 'string' && auth.startsWith('Bearer ')) {
+    const t = auth.slice(7).trim();
+    if (t) return t;
+  }
+  const header = req.headers.cookie;
+  if (typeof header === 'string' && header.includes(`${SESSION_COOKIE}=`)) {
+    const v = parseCookies(header)[SESSION_COOKIE];
+    if (v) return v;
+  }
+  return undefined;
+}
+
+/** The viewer of a token, or undefined when the token is invalid, expired, revoked or its user inactive. */
+export async function resolveViewer(app: App, em: EntityManager, token: string | undefined): Promise<Viewer | undefined> {
+  if (!token) return undefined;
+  const claims = verifyToken(app.config, token);
+  if (!claims) return undefined;
+  const session = await em.findOne(Session, { id: claims.sid }, { populate: ['user'] });
+  if (!session || session.revokedAt || session.expiresAt.getTime() <= Date.now()) return undefined;
+  const user = session.user;
+  if (user.id !== claims.sub || !user.isActive || user.deletedAt) return undefined;
+  return { user, sessionId: session.id };
+}
+
+function baseContext(app: App, em: EntityManager, transport: Transport): Omit<AppContext, 'ip' | 'userAgent' | 'secure' | 'setCookie' | 'clearCookie'> {
+  let queue: (() => unknown)[] = [];
+  return {
+    app,
+    em,
+    transport,
+    afterCommit: (fn) => void queue.push(fn),
+    runAfterCommit: async () => {
+      const fns = queue;
+      queue = [];
+      for (const fn of fns) await fn();
+    },
+  };
+}
+
+export async function createHttpContext(app: App, req: Request, res: Response | undefined, transport: Transport): Promise<AppContext> {
+  const em = app.orm.em.fork() as EntityManager;
+  const ctx: AppContext = {
+    ...baseContext(app, em, transport),
+    ip: req.ip ?? req.socket.remoteAddress ?? 'unknown',
+    userAgent: typeof req.headers['user-agent'] === 'string' ? req.headers['user-agent'] : undefined,
+    secure: req.secure,
+    setCookie: (name, value, options) => void res?.cookie(name, value, options),
+    clearCookie: (name, options) => void res?.clearCookie(name, options),
+  };
+  ctx.viewer = await resolveViewer(app, em, tokenFromRequest(req));
+  return ctx;
+}
+
+export async function createWsContext(
+  app: App,
+  token: string | undefined,
+  meta: { ip: string; userAgent?: string; secure: boolean },
+): Promise<AppContext> {
+  const em = app.orm.em.fork() as EntityManager;
+  const ctx: AppContext = {
+    ...baseContext(app, em, 'ws'),
+    ...meta,
+    setCookie: () => undefined,
+    clearCookie: () => undefined,
+  };
+  ctx.viewer = await resolveViewer(app, em, token);
+  return ctx;
+}

@@ -1,0 +1,73 @@
+/**
+ * One error model for every transport. Services throw DomainError; GraphQL carries the code in
+ * `extensions.code` (and the HTTP status Apollo should use), and each REST surface maps the code to
+ * its documented status and envelope in one exhaustive switch (src/rest/engine/envelopes.ts).
+ */
+import { GraphQLError } from 'graphql';
+
+export const ERROR_CODES = [
+  'UNAUTHENTICATED',
+  'FORBIDDEN',
+  'NOT_FOUND',
+  'BAD_USER_INPUT',
+  'CONFLICT',
+  'RATE_LIMITED',
+  'INTERNAL',
+] as const;
+export type ErrorCode = (typeof ERROR_CODES)[number];
+
+export interface ErrorDetails {
+  /** field → message, for validation errors */
+  fields?: Record<string, string>;
+  /** seconds until a rate-limited caller may try again */
+  retryAfter?: number;
+  [key: string]: unknown;
+}
+
+export function httpStatusOf(code: ErrorCode): number {
+  switch (code) {
+    case 'UNAUTHENTICATED':
+      return 401;
+    case 'FORBIDDEN':
+      return 403;
+    case 'NOT_FOUND':
+      return 404;
+    case 'BAD_USER_INPUT':
+      return 400;
+    case 'CONFLICT':
+      return 409;
+    case 'RATE_LIMITED':
+      return 429;
+    case 'INTERNAL':
+      return 500;
+  }
+}
+
+export class DomainError extends GraphQLError {
+  readonly code: ErrorCode;
+  readonly details?: ErrorDetails;
+
+  constructor(code: ErrorCode, message: string, details?: ErrorDetails) {
+    const headers = new Map<string, string>();
+    if (details?.retryAfter !== undefined) headers.set('retry-after', String(details.retryAfter));
+    super(message, {
+      extensions: {
+        code,
+        ...(details ? { details } : {}),
+        // Apollo Server reads (and strips) `http` to set the response status of a failed operation.
+        http: { status: httpStatusOf(code), headers },
+      },
+    });
+    this.name = 'DomainError';
+    this.code = code;
+    this.details = details;
+  }
+}
+
+export const unauthenticated = (message = 'Authentication required') => new DomainError('UNAUTHENTICATED', message);
+export const forbidden = (message = 'Forbidden') => new DomainError('FORBIDDEN', message);
+export const notFound = (message = 'Not found') => new DomainError('NOT_FOUND', message);
+export const badInput = (message: string, fields?: Record<string, string>) =>
+  new DomainError('BAD_USER_INPUT', message, fields ? { fields } : undefined);
+export const conflict = (message: string, fields?: Record<string, string>) =>
+  new DomainError('CONFLICT', message, fields ? { fields } : undefined);

@@ -1,0 +1,68 @@
+/**
+ * Translates anything thrown below the resolvers into a client-safe error. Driver exceptions carry the
+ * whole SQL statement (password hashes included, see STACK.md), so their text never leaves the process.
+ */
+import { GraphQLError, GraphQLFormattedError } from 'graphql';
+import { DriverException, UniqueConstraintViolationException, ForeignKeyConstraintViolationException } from '@mikro-orm/core';
+import { ArgumentValidationError } from 'type-graphql';
+import { DomainError, ErrorCode, ERROR_CODES } from './domain-error';
+
+/** Maps a thrown value to a DomainError, or undefined when it is already a client-facing GraphQL error. */
+export function toDomainError(err: unknown): DomainError | undefined {
+  if (err instanceof DomainError) return err;
+  if (err instanceof UniqueConstraintViolationException) return new DomainError('CONFLICT', 'Already exists');
+  if (err instanceof ForeignKeyConstraintViolationException) return new DomainError('BAD_USER_INPUT', 'Refers to something that does not exist');
+  if (err instanceof ArgumentValidationError) {
+    const fields: Record<string, string> = {};
+    for (const v of err.extensions.validationErrors ?? []) {
+      fields[v.property] = Object.values(v.constraints ?? {})[0] ?? 'is invalid';
+    }
+    const first = Object.entries(fields)[0];
+    return new DomainError('BAD_USER_INPUT', first ? `${first[0]}: ${first[1]}` : 'Invalid input', { fields });
+  }
+  if (err instanceof DriverException) return new DomainError('INTERNAL', 'Internal server error');
+  return undefined;
+}
+
+const KNOWN = new Set<string>(ERROR_CODES);
+
+/** The code of a GraphQL error as the transports see it (graphql-js and Apollo codes folded into ours). */
+export function codeOf(err: GraphQLError | GraphQLFormattedError): ErrorCode {
+  const code = err.extensions?.code;
+  if (typeof code === 'string') {
+    if (KNOWN.has(code)) return code as ErrorCode;
+    if (code === 'GRAPHQL_PARSE_FAILED' || code === 'GRAPHQL_VALIDATION_FAILED' || code === 'BAD_REQUEST') return 'BAD_USER_INPUT';
+    if (code === 'PERSISTED_QUERY_NOT_FOUND' || code === 'OPERATION_RESOLUTION_FAILURE') return 'BAD_USER_INPUT';
+  }
+  return 'INTERNAL';
+}
+
+/**
+ * The one formatError of the graph: domain errors pass with their code, validation/parse errors pass,
+ * and anything unexpected becomes INTERNAL with a fixed message (logged server-side).
+ */
+export function formatGraphQLError(formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError {
+  const original = error instanceof GraphQLError ? error.originalError ?? error : error;
+  const domain = toDomainError(original);
+  if (domain) {
+    if (domain.code === 'INTERNAL') logInternal(original);
+    const ext: Record<string, unknown> = { code: domain.code };
+    if (domain.details) ext.details = domain.details;
+    return { message: domain.message, locations: formatted.locations, path: formatted.path, extensions: ext };
+  }
+  const code = formatted.extensions?.code;
+  if (typeof code === 'string' && code !== 'INTERNAL_SERVER_ERROR') {
+    // graphql-js / Apollo request errors (syntax, validation, bad variables): safe to show as they are.
+    return { message: formatted.message, locations: formatted.locations, path: formatted.path, extensions: { code } };
+  }
+  if (error instanceof GraphQLError && !error.originalError && !error.path) {
+    return { message: formatted.message, locations: formatted.locations, extensions: { code: 'BAD_USER_INPUT' } };
+  }
+  logInternal(original);
+  return { message: 'Internal server error', path: formatted.path, extensions: { code: 'INTERNAL' } };
+}
+
+function logInternal(err: unknown): void {
+  if (process.env.JEST_WORKER_ID && !process.env.LOG_INTERNAL_ERRORS) return;
+  console.error('[internal error]', err);
+}

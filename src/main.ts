@@ -1,0 +1,64 @@
+/**
+ * Bootstrap: config → database (embedded PostgreSQL when DATABASE_URL is unset) → migrations →
+ * server → graceful shutdown on SIGTERM/SIGINT.
+ */
+import 'reflect-metadata';
+import { ConfigError, loadConfig } from './config';
+import { startEmbeddedPostgres, EmbeddedDatabase } from './db/embedded';
+import { startServer } from './server/server';
+
+async function main(): Promise<void> {
+  let config;
+  try {
+    config = loadConfig();
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      console.error(`Configuration error: ${err.message}`);
+      process.exit(1);
+    }
+    throw err;
+  }
+  let embedded: EmbeddedDatabase | undefined;
+  if (!config.databaseUrl) {
+    console.log(`DATABASE_URL is not set: starting an embedded PostgreSQL (data in ${config.dataDir}/pg, port ${config.embeddedPgPort})`);
+    embedded = await startEmbeddedPostgres({ dataDir: config.dataDir, port: config.embeddedPgPort, database: 'interchange' });
+    config = { ...config, databaseUrl: embedded.url };
+  }
+  const server = await startServer(config);
+  console.log(`Interchange is running`);
+  console.log(`  GraphQL:    ${server.url}/graphql  (ws: ${server.url.replace(/^http/, 'ws')}/graphql)`);
+  console.log(`  Surfaces:   ${server.url}/coparent/api/...`);
+  if (config.compatRoot) console.log(`  COMPAT_ROOT=${config.compatRoot}: also mounted at ${server.url}/api/...`);
+  console.log(
+    config.adminPassword
+      ? `  First admin: "${config.adminUsername}" from ADMIN_USERNAME/ADMIN_PASSWORD (created at start if no admin existed)`
+      : `  First admin: the first user to register (mutation register) becomes ADMIN; or set ADMIN_PASSWORD to bootstrap one`,
+  );
+
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    console.log(`${signal}: finishing in-flight requests and shutting down`);
+    const force = setTimeout(() => {
+      console.error('shutdown took longer than 15 s; exiting');
+      process.exit(1);
+    }, 15_000);
+    force.unref();
+    try {
+      await server.close();
+      await embedded?.stop();
+      process.exit(0);
+    } catch (err) {
+      console.error('shutdown failed:', err);
+      process.exit(1);
+    }
+  };
+  process.on('SIGTERM', () => void stop('SIGTERM'));
+  process.on('SIGINT', () => void stop('SIGINT'));
+}
+
+main().catch((err) => {
+  console.error('Interchange failed to start:', err instanceof Error ? err.message : err);
+  process.exit(1);
+});

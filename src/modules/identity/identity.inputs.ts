@@ -1,0 +1,83 @@
+import { Field, InputType, Int, ObjectType } from 'type-graphql';
+import { Role, User } from './user.entity';
+
+@InputType()
+export class RegisterInput {
+  @Field(() => String, { nullable: true }) username?: string | null;
+  @Field(() => String, { nullable: true }) email?: string | null;
+  @Field(() => String, { nullable: true }) name?: string | null;
+  @Field(() => String) password!: string;
+  @Field(() => String, { nullable: true }) language?: string | null;
+}
+
+@InputType()
+export class LoginInput {
+  @Field(() => String, { description: 'username or email' }) login!: string;
+  @Field(() => String) password!: string;
+  @Field(() => String, { nullable: true, description: 'TOTP code when two-factor authentication is on' }) code?: string | null;
+}
+
+@ObjectType()
+export class AuthPayload {
+  @Field(() => String, { nullable: true, description: 'null while a two-factor code is required' }) token!: string | null;
+  @Field(() => User, { nullable: true }) user!: User | null;
+  @Field(() => Boolean) requiresTwoFactor!: boolean;
+  @Field(() => Date, { nullable: true }) expiresAt!: Date | null;
+}
+
+@ObjectType()
+export class TwoFactorSetup {
+  @Field(() => String) secret!: string;
+  @Field(() => String) otpauthUrl!: string;
+  @Field(() => String, { description: 'PNG data URL of the otpauth QR code' }) qrCode!: string;
+}
+
+@InputType()
+export class UserFilter {
+  @Field(() => Role, { nullable: true }) role?: Role | null;
+  @Field(() => String, { nullable: true, description: 'case-insensitive substring of username, email or name' }) search?: string | null;
+  @Field(() => Boolean, { nullable: true }) active?: boolean | null;
+}
+
+@ObjectType()
+export class UserPage {
+  @Field(() => [User]) items!: User[];
+  @Field(() => Int) total!: number;
+  @Field(() => Int) limit!: number;
+  @Field(() => Int) offset!: number;
+}
+
+@InputType()
+export class CreateUserInput {
+  @Field(() => String, { nullable: true }) username?: string | null;
+  @Field(() => String, { nullable: true }) email?: string | null;
+  @Field(() => String, { nullable: true }) name?: string | null;
+  @Field(() => String) password!: string;
+  @Field(() => Role, { nullable: true }) role?: Role | null;
+  @Field(() => Boolean, { nullable: true }) isActive?: boolean | null;
+  @Field(() => String, { nullable: true }) profileUrl?: string | null;
+}
+
+@InputType()
+export class UpdateUserInput {
+  @Field(() => String, { nullable: true }) username?: string | null;
+  @Field(() => String, { nullable: true }) email?: string | null;
+  @Field(() => String, { nullable: true }) name?: string | null;
+  @Field(() => String, { nullable: true }) language?: string | null;
+  @Field(() => String, { nullable: true }) profileUrl?: string | null;
+  @Field(() => String, { nullable: true, description: 'sets a new password and ends the user\'s sessions' }) password?: string | null;
+  @Field(() => Role, { nullable: true }) role?: Role | null;
+}
+
+export enum UserChangeKind {
+  CREATED = 'CREATED',
+  UPDATED = 'UPDATED',
+  DELETED = 'DELETED',
+}
+
+@ObjectType()
+export class UserChange {
+  @Field(() => String) kind!: UserChangeKind;
+  @Field(() => String) userId!: string;
+  @Field(() => User, { nullable: true, description: 'null when deleted' }) user!: User | null;
+}

@@ -1,0 +1,164 @@
+import { Arg, Ctx, ID, Int, Mutation, Query, Resolver, Root, Subscription } from 'type-graphql';
+import type { AppContext } from '../../context/context';
+import { requireViewer } from '../../auth/guards';
+import { filterAsync } from '../../pubsub/filter';
+import { Role, User } from './user.entity';
+import { MailMessage } from './mail-message.entity';
+import {
+  AuthPayload,
+  CreateUserInput,
+  LoginInput,
+  RegisterInput,
+  TwoFactorSetup,
+  UpdateUserInput,
+  UserChange,
+  UserChangeKind,
+  UserFilter,
+  UserPage,
+} from './identity.inputs';
+import * as identity from './identity.service';
+import type { Topics } from '../../pubsub/topics';
+
+@Resolver()
+export class IdentityResolver {
+  @Mutation(() => User, { description: 'The first user ever becomes ADMIN unless an admin was bootstrapped' })
+  register(@Ctx() ctx: AppContext, @Arg('input', () => RegisterInput) input: RegisterInput): Promise<User> {
+    return identity.register(ctx, input);
+  }
+
+  @Mutation(() => AuthPayload, { description: 'Also sets the HttpOnly `session` cookie' })
+  login(@Ctx() ctx: AppContext, @Arg('input', () => LoginInput) input: LoginInput): Promise<AuthPayload> {
+    return identity.login(ctx, input);
+  }
+
+  @Mutation(() => Boolean)
+  logout(@Ctx() ctx: AppContext): Promise<boolean> {
+    return identity.logout(ctx);
+  }
+
+  @Query(() => User)
+  me(@Ctx() ctx: AppContext): User {
+    return identity.me(ctx);
+  }
+
+  @Mutation(() => Boolean, { description: 'Ends every other session of the user' })
+  changePassword(
+    @Ctx() ctx: AppContext,
+    @Arg('newPassword', () => String) newPassword: string,
+    @Arg('oldPassword', () => String, { nullable: true, description: 'not needed while a change is forced' }) oldPassword?: string | null,
+  ): Promise<boolean> {
+    return identity.changePassword(ctx, oldPassword, newPassword);
+  }
+
+  @Mutation(() => Boolean, { description: 'Always succeeds' })
+  requestPasswordReset(@Ctx() ctx: AppContext, @Arg('email', () => String) email: string): Promise<boolean> {
+    return identity.requestPasswordReset(ctx, email);
+  }
+
+  @Mutation(() => Boolean)
+  resetPassword(
+    @Ctx() ctx: AppContext,
+    @Arg('token', () => String) token: string,
+    @Arg('newPassword', () => String) newPassword: string,
+  ): Promise<boolean> {
+    return identity.resetPassword(ctx, token, newPassword);
+  }
+
+  @Mutation(() => TwoFactorSetup)
+  setupTwoFactor(@Ctx() ctx: AppContext): Promise<TwoFactorSetup> {
+    return identity.setupTwoFactor(ctx);
+  }
+
+  @Mutation(() => Boolean)
+  activateTwoFactor(@Ctx() ctx: AppContext, @Arg('code', () => String) code: string): Promise<boolean> {
+    return identity.activateTwoFactor(ctx, code);
+  }
+
+  @Mutation(() => Boolean)
+  disableTwoFactor(@Ctx() ctx: AppContext, @Arg('password', () => String) password: string): Promise<boolean> {
+    return identity.disableTwoFactor(ctx, password);
+  }
+
+  @Mutation(() => User)
+  updateSettings(
+    @Ctx() ctx: AppContext,
+    @Arg('language', () => String, { nullable: true }) language?: string | null,
+    @Arg('emailLanguage', () => String, { nullable: true }) emailLanguage?: string | null,
+  ): Promise<User> {
+    return identity.updateSettings(ctx, language, emailLanguage);
+  }
+
+  @Mutation(() => Boolean, { description: 'Anonymises the account; login becomes impossible' })
+  deleteMyAccount(@Ctx() ctx: AppContext): Promise<boolean> {
+    return identity.deleteMyAccount(ctx);
+  }
+
+  // --- administration -------------------------------------------------------------------------
+
+  @Query(() => UserPage)
+  users(
+    @Ctx() ctx: AppContext,
+    @Arg('filter', () => UserFilter, { nullable: true }) filter?: UserFilter | null,
+    @Arg('limit', () => Int, { defaultValue: 50 }) limit?: number,
+    @Arg('offset', () => Int, { defaultValue: 0 }) offset?: number,
+  ): Promise<UserPage> {
+    return identity.listUsers(ctx, filter, limit, offset);
+  }
+
+  @Query(() => User, { description: 'Admins, or the user themselves' })
+  user(@Ctx() ctx: AppContext, @Arg('id', () => ID) id: string): Promise<User> {
+    return identity.getUser(ctx, id);
+  }
+
+  @Mutation(() => User)
+  createUser(@Ctx() ctx: AppContext, @Arg('input', () => CreateUserInput) input: CreateUserInput): Promise<User> {
+    return identity.createUser(ctx, input);
+  }
+
+  @Mutation(() => User)
+  updateUser(
+    @Ctx() ctx: AppContext,
+    @Arg('id', () => ID) id: string,
+    @Arg('input', () => UpdateUserInput) input: UpdateUserInput,
+  ): Promise<User> {
+    return identity.updateUser(ctx, id, input);
+  }
+
+  @Mutation(() => User)
+  setUserActive(@Ctx() ctx: AppContext, @Arg('id', () => ID) id: string, @Arg('active', () => Boolean) active: boolean): Promise<User> {
+    return identity.setUserActive(ctx, id, active);
+  }
+
+  @Mutation(() => User)
+  setUserRole(@Ctx() ctx: AppContext, @Arg('id', () => ID) id: string, @Arg('role', () => Role) role: Role): Promise<User> {
+    return identity.setUserRole(ctx, id, role);
+  }
+
+  @Mutation(() => User)
+  forcePasswordChange(@Ctx() ctx: AppContext, @Arg('id', () => ID) id: string): Promise<User> {
+    return identity.forcePasswordChange(ctx, id);
+  }
+
+  @Mutation(() => Boolean)
+  deleteUser(@Ctx() ctx: AppContext, @Arg('id', () => ID) id: string): Promise<boolean> {
+    return identity.deleteUser(ctx, id);
+  }
+
+  @Query(() => [MailMessage], { description: 'Admins only; empty in production' })
+  mailOutbox(@Ctx() ctx: AppContext, @Arg('to', () => String, { nullable: true }) to?: string | null): Promise<MailMessage[]> {
+    return identity.mailOutbox(ctx, to);
+  }
+
+  /** Admins see every user's changes; a user sees their own. */
+  @Subscription(() => UserChange, {
+    subscribe: ({ context }) => {
+      const ctx = context as AppContext;
+      const viewer = requireViewer(ctx);
+      return filterAsync(ctx.app.pubsub.subscribe('identity.userChanged'), (e) => viewer.user.role === Role.ADMIN || e.userId === viewer.user.id);
+    },
+  })
+  async userChanged(@Root() event: Topics['identity.userChanged'], @Ctx() ctx: AppContext): Promise<UserChange> {
+    const user = event.kind === 'DELETED' ? null : await ctx.em.fork().findOne(User, { id: event.userId });
+    return { kind: event.kind as UserChangeKind, userId: event.userId, user };
+  }
+}

@@ -1,0 +1,584 @@
+/**
+ * The shared identity: registration, login, sessions, passwords, two-factor, settings and user admin.
+ * Every rule and every authorization check lives here, so REST, GraphQL and ws behave alike.
+ */
+import { createHash, randomBytes, randomInt } from 'node:crypto';
+import QRCode from 'qrcode';
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { UniqueConstraintViolationException } from '@mikro-orm/core';
+import type { AppContext } from '../../context/context';
+import { SESSION_COOKIE } from '../../context/context';
+import { badInput, conflict, DomainError, forbidden, notFound, unauthenticated } from '../../errors/domain-error';
+import { hashPassword, PASSWORD_MIN_LENGTH, verifyPassword } from '../../auth/password';
+import { signToken } from '../../auth/tokens';
+import { generateSecret, matchStep, otpauthUrl } from '../../auth/totp';
+import { isAdmin, requireAdmin, requireViewer } from '../../auth/guards';
+import { Role, User } from './user.entity';
+import { Session } from './session.entity';
+import { PasswordReset } from './password-reset.entity';
+import { MailMessage } from './mail-message.entity';
+import { queueMail } from './mail.service';
+import type {
+  CreateUserInput,
+  LoginInput,
+  RegisterInput,
+  UpdateUserInput,
+  UserFilter,
+} from './identity.inputs';
+
+const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
+const USERNAME = /^[\p{L}\p{N}_.@+-]{1,100}$/u;
+const LANGUAGE = /^[a-z]{2,3}(-[A-Za-z]{2,4})?$/;
+const RESET_TOKEN_TTL_MS = 30 * 60 * 1000;
+const TEMP_PASSWORD_TTL_MS = 24 * 60 * 60 * 1000;
+
+export interface LoginResult {
+  token: string | null;
+  user: User | null;
+  requiresTwoFactor: boolean;
+  expiresAt: Date | null;
+}
+
+// ---------------------------------------------------------------------------------------------
+// validation helpers
+
+function normalizeOptional(v: string | null | undefined): string | null {
+  if (v === undefined || v === null) return null;
+  const t = v.trim();
+  return t === '' ? null : t;
+}
+
+export function checkPassword(password: unknown, field = 'password'): string {
+  if (typeof password !== 'string' || password.length < PASSWORD_MIN_LENGTH) {
+    throw badInput(`Password must be at least ${PASSWORD_MIN_LENGTH} characters long`, {
+      [field]: `must be at least ${PASSWORD_MIN_LENGTH} characters long`,
+    });
+  }
+  if (password.length > 1024) throw badInput('Password is too long', { [field]: 'is too long' });
+  return password;
+}
+
+function checkEmail(email: string | null): string | null {
+  if (email !== null && (!EMAIL.test(email) || email.length > 254)) {
+    throw badInput('Invalid email address', { email: 'must be a valid email address' });
+  }
+  return email;
+}
+
+function checkUsername(username: string | null): string | null {
+  if (username !== null && !USERNAME.test(username)) {
+    throw badInput('Invalid username', { username: 'must be 1 to 100 letters, digits or _ . @ + -' });
+  }
+  return username;
+}
+
+function checkLanguage(lang: string | null | undefined, field: string): string | undefined {
+  if (lang === undefined || lang === null) return undefined;
+  if (!LANGUAGE.test(lang)) throw badInput(`Invalid ${field}`, { [field]: 'must be a language code such as en or de' });
+  return lang;
+}
+
+async function assertUnique(em: EntityManager, username: string | null, email: string | null, exceptId?: string): Promise<void> {
+  const conn = em.getConnection();
+  if (username !== null) {
+    const rows = await conn.execute<{ id: string }[]>('select id from users where lower(username) = lower(?) limit 1', [username]);
+    if (rows.length && rows[0].id !== exceptId) throw conflict('Username already exists', { username: 'is already taken' });
+  }
+  if (email !== null) {
+    const rows = await conn.execute<{ id: string }[]>('select id from users where lower(email) = lower(?) limit 1', [email]);
+    if (rows.length && rows[0].id !== exceptId) throw conflict('Email already exists', { email: 'is already registered' });
+  }
+}
+
+/** A unique violation that slipped past assertUnique (a concurrent insert) becomes the same CONFLICT. */
+function uniqueToConflict(err: unknown): never {
+  if (err instanceof UniqueConstraintViolationException) {
+    const c = (err as { constraint?: string }).constraint ?? err.message;
+    if (String(c).includes('email')) throw conflict('Email already exists', { email: 'is already registered' });
+    throw conflict('Username already exists', { username: 'is already taken' });
+  }
+  throw err;
+}
+
+async function findUser(em: EntityManager, id: string): Promise<User> {
+  if (!/^[0-9a-f-]{36}$/i.test(id)) throw notFound('User not found');
+  const user = await em.findOne(User, { id, deletedAt: null });
+  if (!user) throw notFound('User not found');
+  return user;
+}
+
+async function activeAdminCount(em: EntityManager): Promise<number> {
+  return em.count(User, { role: Role.ADMIN, deletedAt: null });
+}
+
+function publishUserChange(ctx: AppContext, kind: 'CREATED' | 'UPDATED' | 'DELETED', userId: string): void {
+  ctx.afterCommit(() => ctx.app.pubsub.publish('identity.userChanged', { kind, userId }));
+}
+
+function revokeSessions(ctx: AppContext, em: EntityManager, userId: string, exceptSessionId?: string): Promise<number> {
+  const where: Record<string, unknown> = { user: userId, revokedAt: null };
+  if (exceptSessionId) where.id = { $ne: exceptSessionId };
+  ctx.afterCommit(() => ctx.app.pubsub.publish('identity.sessionRevoked', { userId, sessionIds: null }));
+  return em.nativeUpdate(Session, where, { revokedAt: new Date() });
+}
+
+/** Runs work in one transaction, then the after-commit queue (publishes, SMTP). */
+async function inTransaction<T>(ctx: AppContext, work: (em: EntityManager) => Promise<T>): Promise<T> {
+  const result = await ctx.em.transactional((em) => work(em as EntityManager));
+  await ctx.runAfterCommit();
+  return result;
+}
+
+// ---------------------------------------------------------------------------------------------
+// registration and login
+
+export interface RegisterOptions {
+  /** false: the account waits for an admin's activation (cakeplanner without CAKE_AUTO_ACTIVATE) */
+  active?: boolean;
+}
+
+/** ARCHITECTURE.md / conduct.md: the first user ever becomes ADMIN unless an admin was bootstrapped. */
+export async function register(ctx: AppContext, input: RegisterInput, opts: RegisterOptions = {}): Promise<User> {
+  const username = checkUsername(normalizeOptional(input.username));
+  const email = checkEmail(normalizeOptional(input.email)?.toLowerCase() ?? null);
+  if (username === null && email === null) {
+    throw badInput('A username or an email is required', { username: 'username or email is required' });
+  }
+  const password = checkPassword(input.password);
+  const language = checkLanguage(normalizeOptional(input.language), 'language');
+  const name = (normalizeOptional(input.name) ?? username ?? email ?? '').slice(0, 200);
+  const passwordHash = await hashPassword(password);
+  try {
+    const user = await inTransaction(ctx, async (em) => {
+      // One registration at a time decides who is first.
+      await em.getConnection().execute('select pg_advisory_xact_lock(7316001)');
+      await assertUnique(em, username, email);
+      const first = (await em.count(User, {})) === 0;
+      const user = em.create(User, {
+        username,
+        email,
+        name,
+        passwordHash,
+        role: first ? Role.ADMIN : Role.USER,
+        isActive: first ? true : opts.active ?? true,
+        language: language ?? 'en',
+        emailLanguage: language ?? 'en',
+      });
+      em.persist(user);
+      await em.flush();
+      publishUserChange(ctx, 'CREATED', user.id);
+      return user;
+    });
+    return user;
+  } catch (err) {
+    return uniqueToConflict(err);
+  }
+}
+
+function lookupLogin(em: EntityManager, login: string): Promise<User | null> {
+  const l = login.trim().toLowerCase();
+  return em
+    .createQueryBuilder(User, 'u')
+    .select('*')
+    .where('(lower(u.username) = ? or lower(u.email) = ?)', [l, l])
+    .andWhere({ deletedAt: null })
+    .limit(1)
+    .getSingleResult();
+}
+
+function escapeLike(s: string): string {
+  return s.replace(/[\\%_]/g, (c) => '\\' + c);
+}
+
+/**
+ * Wrong credentials give the same UNAUTHENTICATED error whether or not the account exists; an inactive
+ * account is refused with FORBIDDEN only after its password checked. Each attempt counts against the
+ * per-IP limit (shared across REST, GraphQL and instances).
+ */
+export async function login(ctx: AppContext, input: LoginInput): Promise<LoginResult> {
+  await ctx.app.loginLimiter.consume(ctx.ip);
+  if (typeof input.login !== 'string' || input.login.trim() === '' || typeof input.password !== 'string') {
+    throw unauthenticated('Invalid credentials');
+  }
+  const em = ctx.em;
+  const user = await lookupLogin(em, input.login);
+  let usedTemporary = false;
+  let ok = await verifyPassword(user?.passwordHash, input.password);
+  if (!ok && user?.tempPasswordHash && user.tempPasswordExpiresAt && user.tempPasswordExpiresAt.getTime() > Date.now()) {
+    ok = await verifyPassword(user.tempPasswordHash, input.password);
+    usedTemporary = ok;
+  }
+  if (!user || !ok) throw unauthenticated('Invalid credentials');
+  if (!user.isActive) throw forbidden('Account is inactive');
+
+  if (user.twoFactorEnabled && user.totpSecret) {
+    const code = normalizeOptional(input.code);
+    if (!code) return { token: null, user: null, requiresTwoFactor: true, expiresAt: null };
+    const step = matchStep(user.totpSecret, code);
+    if (step === undefined || (user.totpLastStep && step <= Number(user.totpLastStep))) {
+      throw unauthenticated('Invalid two-factor code');
+    }
+    user.totpLastStep = String(step);
+  }
+  if (usedTemporary) {
+    // A temporary password is good for one login; it forces a password change.
+    user.tempPasswordHash = null;
+    user.tempPasswordExpiresAt = null;
+    user.mustChangePassword = true;
+  }
+  const expiresAt = new Date(Date.now() + ctx.app.config.sessionTtlSeconds * 1000);
+  const session = em.create(Session, {
+    user,
+    expiresAt,
+    ip: ctx.ip.slice(0, 64),
+    userAgent: ctx.userAgent?.slice(0, 512) ?? null,
+  });
+  em.persist(session);
+  await em.flush();
+  const token = signToken(ctx.app.config, user.id, session.id, expiresAt);
+  ctx.setCookie(SESSION_COOKIE, token, {
+    httpOnly: true,
+    sameSite: 'lax',
+    secure: ctx.secure,
+    path: '/',
+    expires: expiresAt,
+  });
+  ctx.viewer = { user, sessionId: session.id };
+  return { token, user, requiresTwoFactor: false, expiresAt };
+}
+
+export async function logout(ctx: AppContext): Promise<boolean> {
+  const viewer = requireViewer(ctx);
+  await ctx.em.nativeUpdate(Session, { id: viewer.sessionId }, { revokedAt: new Date() });
+  ctx.clearCookie(SESSION_COOKIE, { httpOnly: true, sameSite: 'lax', secure: ctx.secure, path: '/' });
+  await ctx.app.pubsub.publish('identity.sessionRevoked', { userId: viewer.user.id, sessionIds: [viewer.sessionId] });
+  return true;
+}
+
+export function me(ctx: AppContext): User {
+  return requireViewer(ctx).user;
+}
+
+/** The old password is not needed while a change is forced (cakeplanner.md: temporary passwords). */
+export async function changePassword(ctx: AppContext, oldPassword: string | null | undefined, newPassword: string): Promise<boolean> {
+  const viewer = requireViewer(ctx);
+  const user = viewer.user;
+  checkPassword(newPassword, 'newPassword');
+  if (!user.mustChangePassword || oldPassword) {
+    if (!(await verifyPassword(user.passwordHash, oldPassword ?? ''))) {
+      throw new DomainError('UNAUTHENTICATED', 'Old password is incorrect', { fields: { oldPassword: 'is incorrect' } });
+    }
+  }
+  const hash = await hashPassword(newPassword);
+  await inTransaction(ctx, async (em) => {
+    await em.nativeUpdate(User, { id: user.id }, { passwordHash: hash, mustChangePassword: false, tempPasswordHash: null, tempPasswordExpiresAt: null });
+    await revokeSessions(ctx, em, user.id, viewer.sessionId);
+  });
+  user.passwordHash = hash;
+  user.mustChangePassword = false;
+  return true;
+}
+
+function sha256(s: string): string {
+  return createHash('sha256').update(s).digest('hex');
+}
+
+function temporaryPassword(): string {
+  const alphabet = 'ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnpqrstuvwxyz23456789';
+  let out = '';
+  for (let i = 0; i < 14; i++) out += alphabet[randomInt(alphabet.length)];
+  return out;
+}
+
+/**
+ * Always succeeds (no account enumeration). For an active account it mails a single-use reset token
+ * valid 30 minutes and a temporary password valid 24 hours for one login that forces a change.
+ */
+export async function requestPasswordReset(ctx: AppContext, email: string): Promise<boolean> {
+  const normalized = typeof email === 'string' ? email.trim().toLowerCase() : '';
+  if (!EMAIL.test(normalized)) return true;
+  const user = await ctx.em.findOne(User, { email: normalized, deletedAt: null });
+  if (!user || !user.isActive) {
+    await hashPassword('equalize-timing-' + normalized);
+    return true;
+  }
+  const token = randomBytes(32).toString('base64url');
+  const temp = temporaryPassword();
+  const tempHash = await hashPassword(temp);
+  await inTransaction(ctx, async (em) => {
+    em.persist(em.create(PasswordReset, { user: user.id, tokenHash: sha256(token), expiresAt: new Date(Date.now() + RESET_TOKEN_TTL_MS) }));
+    await em.nativeUpdate(User, { id: user.id }, { tempPasswordHash: tempHash, tempPasswordExpiresAt: new Date(Date.now() + TEMP_PASSWORD_TTL_MS) });
+    queueMail(ctx, {
+      to: normalized,
+      subject: 'Password reset',
+      text:
+        `A password reset was requested for your account.\n\n` +
+        `Reset token (valid 30 minutes, single use): ${token}\n` +
+        `Temporary password (valid 24 hours, one login, then you must choose a new password): ${temp}\n\n` +
+        `If you did not ask for this, ignore this message.`,
+    });
+    await em.flush();
+  });
+  return true;
+}
+
+export async function resetPassword(ctx: AppContext, token: string, newPassword: string): Promise<boolean> {
+  checkPassword(newPassword, 'newPassword');
+  const hash = await hashPassword(newPassword);
+  const tokenHash = sha256(typeof token === 'string' ? token : '');
+  await inTransaction(ctx, async (em) => {
+    // Claim the token atomically so it works exactly once.
+    const rows = await em.getConnection().execute<{ user_id: string }[]>(
+      'update password_resets set used_at = now() where token_hash = ? and used_at is null and expires_at > now() returning user_id',
+      [tokenHash],
+    );
+    if (!rows.length) throw badInput('Invalid or expired reset token', { token: 'is invalid or expired' });
+    const userId = rows[0].user_id;
+    await em.nativeUpdate(User, { id: userId }, { passwordHash: hash, mustChangePassword: false, tempPasswordHash: null, tempPasswordExpiresAt: null });
+    await revokeSessions(ctx, em, userId);
+  });
+  return true;
+}
+
+// ---------------------------------------------------------------------------------------------
+// two-factor
+
+export async function setupTwoFactor(ctx: AppContext): Promise<{ secret: string; otpauthUrl: string; qrCode: string }> {
+  const user = requireViewer(ctx).user;
+  const secret = generateSecret();
+  const url = otpauthUrl(secret, user.email ?? user.username ?? user.id);
+  await ctx.em.nativeUpdate(User, { id: user.id }, { totpPendingSecret: secret });
+  user.totpPendingSecret = secret;
+  const qrCode = await QRCode.toDataURL(url, { type: 'image/png', margin: 1, width: 240 });
+  return { secret, otpauthUrl: url, qrCode };
+}
+
+export async function activateTwoFactor(ctx: AppContext, code: string): Promise<boolean> {
+  const user = requireViewer(ctx).user;
+  const pending = user.totpPendingSecret;
+  if (!pending) throw badInput('Two-factor setup has not been started', { code: 'call setupTwoFactor first' });
+  const step = matchStep(pending, typeof code === 'string' ? code.trim() : '');
+  if (step === undefined) throw badInput('Invalid two-factor code', { code: 'is invalid' });
+  await ctx.em.nativeUpdate(User, { id: user.id }, { totpSecret: pending, totpPendingSecret: null, twoFactorEnabled: true, totpLastStep: String(step) });
+  Object.assign(user, { totpSecret: pending, totpPendingSecret: null, twoFactorEnabled: true, totpLastStep: String(step) });
+  return true;
+}
+
+export async function disableTwoFactor(ctx: AppContext, password: string): Promise<boolean> {
+  const user = requireViewer(ctx).user;
+  if (!(await verifyPassword(user.passwordHash, password ?? ''))) {
+    throw new DomainError('UNAUTHENTICATED', 'Password is incorrect', { fields: { password: 'is incorrect' } });
+  }
+  await ctx.em.nativeUpdate(User, { id: user.id }, { totpSecret: null, totpPendingSecret: null, twoFactorEnabled: false, totpLastStep: null });
+  Object.assign(user, { totpSecret: null, totpPendingSecret: null, twoFactorEnabled: false });
+  return true;
+}
+
+// ---------------------------------------------------------------------------------------------
+// self-service
+
+export async function updateSettings(ctx: AppContext, language?: string | null, emailLanguage?: string | null): Promise<User> {
+  const user = requireViewer(ctx).user;
+  const lang = checkLanguage(language, 'language');
+  const mailLang = checkLanguage(emailLanguage, 'emailLanguage');
+  if (lang) user.language = lang;
+  if (mailLang) user.emailLanguage = mailLang;
+  await ctx.em.flush();
+  return user;
+}
+
+/** Anonymises the account: events and ratings elsewhere stay, login becomes impossible. */
+export async function deleteMyAccount(ctx: AppContext): Promise<boolean> {
+  const viewer = requireViewer(ctx);
+  const user = viewer.user;
+  await inTransaction(ctx, async (em) => {
+    if (user.role === Role.ADMIN && (await activeAdminCount(em)) <= 1) {
+      throw conflict('The last admin cannot delete their account');
+    }
+    await em.nativeUpdate(User, { id: user.id }, anonymised());
+    await revokeSessions(ctx, em, user.id);
+    publishUserChange(ctx, 'DELETED', user.id);
+  });
+  ctx.clearCookie(SESSION_COOKIE, { httpOnly: true, sameSite: 'lax', secure: ctx.secure, path: '/' });
+  return true;
+}
+
+function anonymised(): Partial<User> {
+  return {
+    name: 'Deleted User',
+    username: null,
+    email: null,
+    passwordHash: null,
+    tempPasswordHash: null,
+    tempPasswordExpiresAt: null,
+    totpSecret: null,
+    totpPendingSecret: null,
+    twoFactorEnabled: false,
+    profileUrl: null,
+    isActive: false,
+    role: Role.USER,
+    deletedAt: new Date(),
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// administration
+
+export async function listUsers(
+  ctx: AppContext,
+  filter: UserFilter | null | undefined,
+  limit = 50,
+  offset = 0,
+): Promise<{ items: User[]; total: number; limit: number; offset: number }> {
+  requireAdmin(ctx);
+  if (!Number.isInteger(limit) || limit < 1 || limit > 500) throw badInput('limit must be from 1 to 500', { limit: 'must be from 1 to 500' });
+  if (!Number.isInteger(offset) || offset < 0) throw badInput('offset must be 0 or more', { offset: 'must be 0 or more' });
+  const where: Record<string, unknown> = { deletedAt: null };
+  if (filter?.role) where.role = filter.role;
+  if (filter?.active !== undefined && filter?.active !== null) where.isActive = filter.active;
+  const search = normalizeOptional(filter?.search);
+  if (search) {
+    const like = `%${escapeLike(search)}%`;
+    where.$or = [{ username: { $ilike: like } }, { email: { $ilike: like } }, { name: { $ilike: like } }];
+  }
+  const [items, total] = await ctx.em.findAndCount(User, where as never, { limit, offset, orderBy: { createdAt: 'asc', id: 'asc' } });
+  return { items, total, limit, offset };
+}
+
+export async function getUser(ctx: AppContext, id: string): Promise<User> {
+  const viewer = requireViewer(ctx);
+  if (viewer.user.id !== id && !isAdmin(ctx)) throw forbidden('Only admins can read other users');
+  return findUser(ctx.em, id);
+}
+
+export async function createUser(ctx: AppContext, input: CreateUserInput): Promise<User> {
+  requireAdmin(ctx);
+  const username = checkUsername(normalizeOptional(input.username));
+  const email = checkEmail(normalizeOptional(input.email)?.toLowerCase() ?? null);
+  if (username === null && email === null) throw badInput('A username or an email is required', { username: 'username or email is required' });
+  const password = checkPassword(input.password);
+  const passwordHash = await hashPassword(password);
+  try {
+    return await inTransaction(ctx, async (em) => {
+      await assertUnique(em, username, email);
+      const user = em.create(User, {
+        username,
+        email,
+        name: (normalizeOptional(input.name) ?? username ?? email ?? '').slice(0, 200),
+        passwordHash,
+        role: input.role ?? Role.USER,
+        isActive: input.isActive ?? true,
+        profileUrl: normalizeOptional(input.profileUrl),
+      });
+      em.persist(user);
+      await em.flush();
+      publishUserChange(ctx, 'CREATED', user.id);
+      return user;
+    });
+  } catch (err) {
+    return uniqueToConflict(err);
+  }
+}
+
+/** Fields left out stay as they are; a password change ends the user's sessions; the last admin keeps the role. */
+export async function updateUser(ctx: AppContext, id: string, input: UpdateUserInput): Promise<User> {
+  requireAdmin(ctx);
+  const keys = Object.entries(input).filter(([, v]) => v !== undefined);
+  if (keys.length === 0) throw badInput('Nothing to update');
+  const passwordHash = input.password !== undefined && input.password !== null ? await hashPassword(checkPassword(input.password)) : undefined;
+  try {
+    return await inTransaction(ctx, async (em) => {
+      const user = await findUser(em, id);
+      const username = input.username !== undefined ? checkUsername(normalizeOptional(input.username)) : user.username ?? null;
+      const email = input.email !== undefined ? checkEmail(normalizeOptional(input.email)?.toLowerCase() ?? null) : user.email ?? null;
+      if (username === null && email === null) throw badInput('A username or an email is required', { username: 'username or email is required' });
+      await assertUnique(em, input.username !== undefined ? username : null, input.email !== undefined ? email : null, user.id);
+      user.username = username;
+      user.email = email;
+      if (input.name !== undefined && input.name !== null) user.name = input.name.trim().slice(0, 200);
+      if (input.language !== undefined && input.language !== null) user.language = checkLanguage(input.language, 'language')!;
+      if (input.profileUrl !== undefined) user.profileUrl = normalizeOptional(input.profileUrl);
+      if (input.role !== undefined && input.role !== null && input.role !== user.role) {
+        if (user.role === Role.ADMIN && (await activeAdminCount(em)) <= 1) throw conflict('The last admin cannot lose the admin role');
+        user.role = input.role;
+      }
+      if (passwordHash) {
+        user.passwordHash = passwordHash;
+        await revokeSessions(ctx, em, user.id);
+      }
+      await em.flush();
+      publishUserChange(ctx, 'UPDATED', user.id);
+      return user;
+    });
+  } catch (err) {
+    return uniqueToConflict(err);
+  }
+}
+
+export async function setUserActive(ctx: AppContext, id: string, active: boolean): Promise<User> {
+  requireAdmin(ctx);
+  return inTransaction(ctx, async (em) => {
+    const user = await findUser(em, id);
+    if (!active && user.role === Role.ADMIN && (await activeAdminCount(em)) <= 1) throw conflict('The last admin cannot be deactivated');
+    user.isActive = active;
+    if (!active) await revokeSessions(ctx, em, user.id);
+    await em.flush();
+    publishUserChange(ctx, 'UPDATED', user.id);
+    return user;
+  });
+}
+
+export async function setUserRole(ctx: AppContext, id: string, role: Role): Promise<User> {
+  return updateUser(ctx, id, { role });
+}
+
+export async function forcePasswordChange(ctx: AppContext, id: string): Promise<User> {
+  requireAdmin(ctx);
+  return inTransaction(ctx, async (em) => {
+    const user = await findUser(em, id);
+    user.mustChangePassword = true;
+    await em.flush();
+    publishUserChange(ctx, 'UPDATED', user.id);
+    return user;
+  });
+}
+
+/** Hard delete; memberships and owned rows cascade. An admin cannot delete the last admin. */
+export async function deleteUser(ctx: AppContext, id: string): Promise<boolean> {
+  requireAdmin(ctx);
+  await inTransaction(ctx, async (em) => {
+    const user = await findUser(em, id);
+    if (user.role === Role.ADMIN && (await activeAdminCount(em)) <= 1) throw conflict('The last admin cannot be deleted');
+    const fileId = user.avatarFileId;
+    ctx.afterCommit(() => ctx.app.pubsub.publish('identity.sessionRevoked', { userId: id, sessionIds: null }));
+    await em.nativeDelete(User, { id });
+    if (fileId) await ctx.app.storage.remove(em, fileId);
+    publishUserChange(ctx, 'DELETED', id);
+  });
+  return true;
+}
+
+export async function mailOutbox(ctx: AppContext, to?: string | null): Promise<MailMessage[]> {
+  requireAdmin(ctx);
+  if (ctx.app.config.isProduction) return [];
+  const where = to ? { to: to.trim().toLowerCase() } : {};
+  return ctx.em.find(MailMessage, where, { orderBy: { createdAt: 'desc' }, limit: 200 });
+}
+
+/** Bootstrap (ARCHITECTURE.md): with ADMIN_PASSWORD set and no admin yet, create one at start. */
+export async function bootstrapAdmin(ctx: AppContext): Promise<User | undefined> {
+  const { adminPassword, adminUsername, adminEmail } = ctx.app.config;
+  if (!adminPassword) return undefined;
+  const em = ctx.em;
+  if ((await activeAdminCount(em)) > 0) return undefined;
+  const hash = await hashPassword(adminPassword);
+  return inTransaction(ctx, async (tx) => {
+    await tx.getConnection().execute('select pg_advisory_xact_lock(7316001)');
+    if ((await activeAdminCount(tx)) > 0) return undefined;
+    await assertUnique(tx, adminUsername, adminEmail?.toLowerCase() ?? null);
+    const user = tx.create(User, { username: adminUsername, email: adminEmail?.toLowerCase() ?? null, name: adminUsername, passwordHash: hash, role: Role.ADMIN });
+    tx.persist(user);
+    await tx.flush();
+    return user;
+  });
+}

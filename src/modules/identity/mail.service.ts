@@ -1,0 +1,47 @@
+/**
+ * Mail: through nodemailer to SMTP_URL when set; otherwise into the outbox table that admins read
+ * through `mailOutbox` outside production. Messages are queued on the context and leave only after
+ * the transaction that caused them commits (see AppContext.afterCommit).
+ */
+import nodemailer, { Transporter } from 'nodemailer';
+import type { AppConfig } from '../../config';
+import type { AppContext } from '../../context/context';
+import { MailMessage } from './mail-message.entity';
+
+export interface OutgoingMail {
+  to: string;
+  subject: string;
+  text: string;
+  html?: string;
+}
+
+export class Mailer {
+  private transport?: Transporter;
+  constructor(private readonly config: AppConfig) {
+    if (config.smtpUrl) this.transport = nodemailer.createTransport(config.smtpUrl);
+  }
+
+  get usesOutbox(): boolean {
+    return !this.transport;
+  }
+
+  async deliver(mail: OutgoingMail): Promise<void> {
+    if (!this.transport) return;
+    await this.transport.sendMail({ from: this.config.mailFrom, ...mail });
+  }
+
+  close(): void {
+    this.transport?.close();
+  }
+}
+
+/** Records the mail in the caller's unit of work (outbox) or sends it after commit (SMTP). */
+export function queueMail(ctx: AppContext, mail: OutgoingMail): void {
+  if (ctx.app.mailer.usesOutbox) {
+    ctx.em.persist(ctx.em.create(MailMessage, { to: mail.to, subject: mail.subject, text: mail.text, html: mail.html ?? null }));
+  } else {
+    ctx.afterCommit(() =>
+      ctx.app.mailer.deliver(mail).catch((err) => console.error('[mail] delivery failed:', (err as Error).message)),
+    );
+  }
+}

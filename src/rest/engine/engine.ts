@@ -1,0 +1,331 @@
+/**
+ * The route-table engine: every entry's GraphQL document is parsed and validated once at start (with
+ * the graph's limits; a bad document fails the start), then executed in-process per request through
+ * the same context factory as /graphql. Results become the surface's legacy status, headers and body;
+ * errors go through the surface's one error mapping. Uploads become `Upload` variables, downloads
+ * stream stored bytes, and SSE routes stream a subscription.
+ */
+import express, { NextFunction, Request, Response, Router } from 'express';
+import busboy from 'busboy';
+import { Readable } from 'node:stream';
+import { DocumentNode, execute, ExecutionResult, GraphQLError, GraphQLSchema, OperationDefinitionNode, subscribe } from 'graphql';
+import { Upload } from 'graphql-upload-minimal';
+import type { App, AppContext } from '../../context/context';
+import { createHttpContext } from '../../context/context';
+import { codeOf, formatGraphQLError } from '../../errors/translate';
+import type { ErrorCode, ErrorDetails } from '../../errors/domain-error';
+import { parseAndValidate } from '../../server/limits';
+import {
+  DownloadRoute,
+  OperationRoute,
+  RestInputError,
+  RestRoute,
+  RouteRequest,
+  SseRoute,
+  SurfaceDefinition,
+} from './types';
+
+interface Compiled {
+  route: RestRoute;
+  document?: DocumentNode;
+  rootField?: string;
+}
+
+/** Parses and validates every document of a table; throws one error naming every bad route. */
+export function compileRoutes(schema: GraphQLSchema, surface: SurfaceDefinition, app: App): Compiled[] {
+  const problems: string[] = [];
+  const compiled = surface.routes.map((route): Compiled => {
+    if (route.kind === 'plain') return { route };
+    const checked = parseAndValidate(schema, route.operation, app.config);
+    if (checked.errors) {
+      problems.push(`${route.method.toUpperCase()} ${route.path}: ${checked.errors.map((e) => e.message).join('; ')}`);
+      return { route };
+    }
+    const ops = checked.document.definitions.filter((d): d is OperationDefinitionNode => d.kind === 'OperationDefinition');
+    if (ops.length !== 1) problems.push(`${route.method.toUpperCase()} ${route.path}: the document must hold exactly one operation`);
+    const expected = route.kind === 'sse' ? 'subscription' : route.kind === 'download' ? 'query' : undefined;
+    if (expected && ops[0]?.operation !== expected) problems.push(`${route.method.toUpperCase()} ${route.path}: a ${route.kind} route needs a ${expected}`);
+    const first = ops[0]?.selectionSet.selections[0];
+    const rootField = first && first.kind === 'Field' ? (first.alias ?? first.name).value : undefined;
+    return { route, document: checked.document, rootField };
+  });
+  if (problems.length) throw new Error(`REST surface "${surface.id}" has invalid routes:\n  ${problems.join('\n  ')}`);
+  return compiled;
+}
+
+function sendError(res: Response, surface: SurfaceDefinition, code: ErrorCode, message: string, details?: ErrorDetails): void {
+  if (res.headersSent) return;
+  const { status, body } = surface.error(code, message, details);
+  if (details?.retryAfter !== undefined) res.setHeader('Retry-After', String(details.retryAfter));
+  res.status(status).json(body);
+}
+
+/** The first error of a result, translated once (codes, safe messages) for the surface's envelope. */
+function firstError(errors: readonly GraphQLError[]): { code: ErrorCode; message: string; details?: ErrorDetails } {
+  const e = errors[0];
+  const f = formatGraphQLError(e.toJSON(), e);
+  return { code: codeOf(f), message: f.message, details: f.extensions?.details as ErrorDetails | undefined };
+}
+
+function routeRequest(req: Request, fields: Record<string, string> = {}): RouteRequest {
+  return { req, params: (req.params ?? {}) as Record<string, string>, query: (req.query ?? {}) as Record<string, unknown>, body: req.body ?? {}, fields };
+}
+
+/** Buffers a multipart request (files within the upload limits) into Upload variables and fields. */
+function readMultipart(
+  req: Request,
+  uploads: Record<string, string>,
+  limits: { maxBytes: number; maxFiles: number },
+): Promise<{ fields: Record<string, string>; files: Record<string, unknown> }> {
+  return new Promise((resolve, reject) => {
+    let bb: busboy.Busboy;
+    try {
+      bb = busboy({ headers: req.headers, limits: { fileSize: limits.maxBytes, files: limits.maxFiles, fields: 50, fieldSize: 1024 * 1024 } });
+    } catch {
+      reject(new RestInputError('Malformed multipart request'));
+      return;
+    }
+    const fields: Record<string, string> = {};
+    const files: Record<string, unknown> = {};
+    const pending: Promise<void>[] = [];
+    let failed: Error | undefined;
+    bb.on('field', (name, value) => {
+      fields[name] = value;
+    });
+    bb.on('file', (name, stream, info) => {
+      const chunks: Buffer[] = [];
+      pending.push(
+        new Promise<void>((done) => {
+          stream.on('data', (c: Buffer) => chunks.push(c));
+          stream.on('limit', () => {
+            failed ??= new RestInputError(`The file is larger than ${Math.floor(limits.maxBytes / 1024)} KiB`);
+          });
+          stream.on('end', () => {
+            const variable = uploads[name];
+            if (variable && !failed) {
+              const bytes = Buffer.concat(chunks);
+              const upload = new Upload();
+              (upload as unknown as { resolve(f: unknown): void }).resolve({
+                filename: info.filename ?? 'upload',
+                mimetype: info.mimeType,
+                encoding: info.encoding,
+                fieldName: name,
+                createReadStream: () => Readable.from([bytes]),
+              } as never);
+              files[variable] = upload;
+            }
+            done();
+          });
+        }),
+      );
+    });
+    bb.on('filesLimit', () => {
+      failed ??= new RestInputError('Too many files');
+    });
+    bb.on('error', () => reject(new RestInputError('Malformed multipart request')));
+    bb.on('close', () => {
+      Promise.all(pending).then(() => (failed ? reject(failed) : resolve({ fields, files })));
+    });
+    req.pipe(bb);
+  });
+}
+
+async function runOperation(
+  schema: GraphQLSchema,
+  c: Compiled,
+  ctx: AppContext,
+  variableValues: Record<string, unknown>,
+): Promise<ExecutionResult> {
+  return (await execute({ schema, document: c.document!, contextValue: ctx, variableValues })) as ExecutionResult;
+}
+
+/** Per-route, per-viewer ring of recent SSE frames for Last-Event-ID resume. */
+class ReplayLog {
+  private rings = new Map<string, { id: string; text: string }[]>();
+  constructor(private readonly size: number) {}
+  add(key: string, id: string, text: string): void {
+    let ring = this.rings.get(key);
+    if (!ring) this.rings.set(key, (ring = []));
+    ring.push({ id, text });
+    if (ring.length > this.size) ring.shift();
+  }
+  after(key: string, lastId: string): string[] {
+    const ring = this.rings.get(key) ?? [];
+    const idx = ring.findIndex((f) => f.id === lastId);
+    return idx < 0 ? [] : ring.slice(idx + 1).map((f) => f.text);
+  }
+}
+
+function sseFrame(frame: { event?: string; id?: string; data: unknown }): string {
+  let out = '';
+  if (frame.id !== undefined) out += `id: ${frame.id}\n`;
+  if (frame.event) out += `event: ${frame.event}\n`;
+  const data = typeof frame.data === 'string' ? frame.data : JSON.stringify(frame.data);
+  for (const line of data.split('\n')) out += `data: ${line}\n`;
+  return out + '\n';
+}
+
+export interface MountedSurface {
+  router: Router;
+  /** Ends every open SSE stream (graceful shutdown). */
+  closeStreams(): void;
+  openapi: unknown;
+}
+
+export function mountSurface(app: App, schema: GraphQLSchema, surface: SurfaceDefinition): MountedSurface {
+  const compiled = compileRoutes(schema, surface, app);
+  const router = express.Router();
+  const streams = new Set<Response>();
+  const success = surface.success ?? ((body: unknown) => body);
+
+  router.use(express.json({ limit: '1mb' }));
+  router.use((err: unknown, _req: Request, res: Response, next: NextFunction) => {
+    if (err) return sendError(res, surface, 'BAD_USER_INPUT', 'Invalid JSON body');
+    next();
+  });
+
+  if (surface.queryToken) {
+    // Browsers' EventSource cannot set headers: accept `?token=` as a Bearer token.
+    router.use((req, _res, next) => {
+      const t = req.query.token;
+      if (typeof t === 'string' && t && !req.headers.authorization) req.headers.authorization = `Bearer ${t}`;
+      next();
+    });
+  }
+
+  for (const c of compiled) {
+    const { route } = c;
+    const handler = async (req: Request, res: Response) => {
+      try {
+        if (route.kind === 'plain') {
+          const out = await route.handle(app, routeRequest(req));
+          for (const [k, v] of Object.entries(out.headers ?? {})) res.setHeader(k, v);
+          if (out.body === undefined) res.status(out.status).end();
+          else res.status(out.status).json(success(out.body, out.status, route));
+          return;
+        }
+        let fields: Record<string, string> = {};
+        let files: Record<string, unknown> = {};
+        const op = route as OperationRoute;
+        if (op.uploads && req.is('multipart/form-data')) {
+          ({ fields, files } = await readMultipart(req, op.uploads, { maxBytes: app.config.uploadMaxBytes, maxFiles: app.config.uploadMaxFiles }));
+        }
+        const r = routeRequest(req, fields);
+        const variables = { ...(route.variables ? route.variables(r) : {}), ...files };
+        const ctx = await createHttpContext(app, req, res, 'rest');
+        if (route.kind === 'sse') return await streamSse(c, route, ctx, variables, req, res);
+        const result = await runOperation(schema, c, ctx, variables);
+        if (result.errors?.length) {
+          const e = firstError(result.errors);
+          return sendError(res, surface, e.code, e.message, e.details);
+        }
+        const data = result.data as Record<string, unknown>;
+        if (route.kind === 'download') return await sendDownload(route, data, ctx, res);
+        const status = op.status ?? 200;
+        if (status === 204) {
+          res.status(204).end();
+          return;
+        }
+        const body = op.result ? op.result(data, r) : data[c.rootField!];
+        res.status(status).json(success(body, status, route));
+      } catch (err) {
+        if (err instanceof RestInputError) return sendError(res, surface, err.code, err.message, err.details);
+        const e = formatGraphQLError({ message: 'Internal server error' }, err);
+        sendError(res, surface, codeOf(e), e.message, e.extensions?.details as ErrorDetails | undefined);
+      }
+    };
+    router[route.method](route.path, handler);
+  }
+
+  async function sendDownload(route: DownloadRoute, data: Record<string, unknown>, ctx: AppContext, res: Response): Promise<void> {
+    const handle = route.file(data);
+    if (!handle) return sendError(res, surface, 'NOT_FOUND', 'File not found');
+    const file = await app.storage.get(ctx.em, handle.fileId);
+    res.setHeader('Content-Type', file.contentType);
+    res.setHeader('Content-Length', String(file.size));
+    res.setHeader('X-Content-Type-Options', 'nosniff');
+    res.setHeader('ETag', `"${file.id}"`);
+    res.setHeader('Cache-Control', `private, max-age=${handle.cacheSeconds ?? 3600}`);
+    if (handle.filename || handle.attachment) {
+      const name = (handle.filename ?? file.id).replace(/[^\w.-]+/g, '_');
+      res.setHeader('Content-Disposition', `${handle.attachment ? 'attachment' : 'inline'}; filename="${name}"`);
+    }
+    if (res.req.headers['if-none-match'] === `"${file.id}"`) {
+      res.status(304).end();
+      return;
+    }
+    res.status(200).end(file.content);
+  }
+
+  const replays = new Map<RestRoute, ReplayLog>();
+  async function streamSse(c: Compiled, route: SseRoute, ctx: AppContext, variables: Record<string, unknown>, req: Request, res: Response): Promise<void> {
+    const result = await subscribe({ schema, document: c.document!, contextValue: ctx, variableValues: variables });
+    if (!(Symbol.asyncIterator in result)) {
+      const e = firstError((result as ExecutionResult).errors ?? [new GraphQLError('Subscription failed')]);
+      return sendError(res, surface, e.code, e.message, e.details);
+    }
+    const iterator = result as AsyncGenerator<ExecutionResult>;
+    let log = replays.get(route);
+    if (!log) replays.set(route, (log = new ReplayLog(route.replay ?? 100)));
+    const key = ctx.viewer?.user.id ?? 'anonymous';
+    res.status(200);
+    res.setHeader('Content-Type', 'text/event-stream; charset=utf-8');
+    res.setHeader('Cache-Control', 'no-cache, no-transform');
+    res.setHeader('Connection', 'keep-alive');
+    res.setHeader('X-Accel-Buffering', 'no');
+    res.flushHeaders();
+    res.write(': connected\n\n');
+    const lastId = req.headers['last-event-id'];
+    if (typeof lastId === 'string' && lastId) for (const text of log.after(key, lastId)) res.write(text);
+    streams.add(res);
+    const keepalive = setInterval(() => res.write(': keepalive\n\n'), route.keepaliveMs ?? 25_000);
+    const stop = () => {
+      clearInterval(keepalive);
+      streams.delete(res);
+      void iterator.return?.(undefined);
+    };
+    req.on('close', stop);
+    try {
+      for await (const next of iterator) {
+        if (next.errors?.length || !next.data) continue;
+        const frame = route.event(next.data[c.rootField!] as never);
+        const text = sseFrame(frame);
+        if (frame.id !== undefined) log.add(key, frame.id, text);
+        res.write(text);
+      }
+    } finally {
+      stop();
+      if (!res.writableEnded) res.end();
+    }
+  }
+
+  router.get('/openapi.json', (_req, res) => {
+    res.json(openapi);
+  });
+  router.use((_req: Request, res: Response) => sendError(res, surface, 'NOT_FOUND', 'Not found'));
+
+  const openapi = openApiDocument(surface);
+  return {
+    router,
+    openapi,
+    closeStreams: () => {
+      for (const s of streams) s.end();
+      streams.clear();
+    },
+  };
+}
+
+/** A minimal OpenAPI 3.1 document of a surface, generated from its table. */
+export function openApiDocument(surface: SurfaceDefinition): unknown {
+  const paths: Record<string, Record<string, unknown>> = {};
+  for (const route of surface.routes) {
+    const path = route.path.replace(/:(\w+)/g, '{$1}');
+    const params = [...route.path.matchAll(/:(\w+)/g)].map((m) => ({ name: m[1], in: 'path', required: true, schema: { type: 'string' } }));
+    (paths[path] ??= {})[route.method] = {
+      summary: route.summary,
+      ...(params.length ? { parameters: params } : {}),
+      responses: route.kind === 'sse' ? { 200: { description: 'text/event-stream' } } : { default: { description: 'see the documented contract' } },
+    };
+  }
+  return { openapi: '3.1.0', info: { title: surface.title, version: '1.0.0' }, paths };
+}

@@ -1,0 +1,95 @@
+/**
+ * A REST surface is a table of routes; each route executes one GraphQL operation in-process through
+ * the same context, auth, limits and resolvers as /graphql (ARCHITECTURE.md "REST compatibility").
+ */
+import type { Request } from 'express';
+import type { ErrorCode, ErrorDetails } from '../../errors/domain-error';
+import type { SurfaceId } from '../../config';
+import type { App } from '../../context/context';
+
+export type HttpMethod = 'get' | 'post' | 'put' | 'patch' | 'delete';
+
+/** Thrown by a route's `variables` to answer 400 (or another code) before anything executes. */
+export class RestInputError extends Error {
+  constructor(
+    message: string,
+    readonly code: ErrorCode = 'BAD_USER_INPUT',
+    readonly details?: ErrorDetails,
+  ) {
+    super(message);
+  }
+}
+
+export interface RouteRequest {
+  req: Request;
+  params: Record<string, string>;
+  query: Record<string, unknown>;
+  body: unknown;
+  /** multipart fields other than files, by name */
+  fields: Record<string, string>;
+}
+
+interface RouteBase {
+  method: HttpMethod;
+  /** express path, relative to the surface prefix (e.g. `/api/auth/login`) */
+  path: string;
+  summary: string;
+}
+
+/** A route that runs a query or mutation and answers JSON (or 204). */
+export interface OperationRoute<Data = any> extends RouteBase {
+  kind?: 'json';
+  operation: string;
+  variables?: (r: RouteRequest) => Record<string, unknown>;
+  /** success status; 204 answers without a body */
+  status?: number;
+  /** legacy body from the operation's data (default: the first field's value) */
+  result?: (data: Data, r: RouteRequest) => unknown;
+  /** multipart file fields that become `Upload` variables: field name → variable name */
+  uploads?: Record<string, string>;
+}
+
+/** A route that runs an operation returning a stored file's id, then streams the bytes. */
+export interface DownloadRoute<Data = any> extends RouteBase {
+  kind: 'download';
+  operation: string;
+  variables?: (r: RouteRequest) => Record<string, unknown>;
+  file: (data: Data) => { fileId: string; filename?: string; attachment?: boolean; cacheSeconds?: number } | null;
+}
+
+/** A route that runs a subscription and streams it as text/event-stream. */
+export interface SseRoute<Data = any> extends RouteBase {
+  kind: 'sse';
+  operation: string;
+  variables?: (r: RouteRequest) => Record<string, unknown>;
+  /** SSE frame of one subscription result; `id` enables Last-Event-ID resume */
+  event: (data: Data) => { event?: string; id?: string; data: unknown };
+  keepaliveMs?: number;
+  /** how many past events are kept for Last-Event-ID resume */
+  replay?: number;
+}
+
+/** A route with no GraphQL operation (documented health routes and the like). */
+export interface PlainRoute extends RouteBase {
+  kind: 'plain';
+  handle: (app: App, r: RouteRequest) => Promise<{ status: number; body?: unknown; headers?: Record<string, string> }>;
+}
+
+export type RestRoute = OperationRoute | DownloadRoute | SseRoute | PlainRoute;
+
+export interface SurfaceError {
+  status: number;
+  body: unknown;
+}
+
+export interface SurfaceDefinition {
+  id: SurfaceId;
+  title: string;
+  routes: RestRoute[];
+  /** the documented error envelope and status of a domain error code */
+  error: (code: ErrorCode, message: string, details?: ErrorDetails) => SurfaceError;
+  /** wraps a success body (compass's `{status, message, data}`); default: as is */
+  success?: (body: unknown, status: number, route: RestRoute) => unknown;
+  /** where a token may come from besides Bearer and the cookie (e.g. `?token=` for EventSource) */
+  queryToken?: boolean;
+}

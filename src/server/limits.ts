@@ -1,0 +1,50 @@
+/**
+ * The query limits of the graph, applied identically to HTTP (/graphql), ws and the REST engine:
+ * graphql-armor's depth, alias, cost and directive rules as validation rules, and a token limit
+ * enforced by the parser (graphql-js `maxTokens`), so that an over-long document is an ordinary
+ * syntax error (400) — graphql-armor's own token plugin turns syntax errors into 500s (STACK.md).
+ */
+import { DocumentNode, GraphQLError, GraphQLSchema, NoSchemaIntrospectionCustomRule, parse, specifiedRules, validate, ValidationRule } from 'graphql';
+import { maxDepthRule } from '@escape.tech/graphql-armor-max-depth';
+import { maxAliasesRule } from '@escape.tech/graphql-armor-max-aliases';
+import { costLimitRule } from '@escape.tech/graphql-armor-cost-limit';
+import { maxDirectivesRule } from '@escape.tech/graphql-armor-max-directives';
+import type { AppConfig } from '../config';
+
+export function limitRules(config: AppConfig): ValidationRule[] {
+  const { limits } = config;
+  const rules: ValidationRule[] = [
+    maxDepthRule({ n: limits.maxDepth, exposeLimits: true }) as unknown as ValidationRule,
+    maxAliasesRule({ n: limits.maxAliases, exposeLimits: true }) as unknown as ValidationRule,
+    costLimitRule({ maxCost: limits.maxCost, exposeLimits: true }) as unknown as ValidationRule,
+    maxDirectivesRule({ n: limits.maxDirectives, exposeLimits: true }) as unknown as ValidationRule,
+  ];
+  if (config.isProduction) rules.push(NoSchemaIntrospectionCustomRule);
+  return rules;
+}
+
+export function parseOptions(config: AppConfig): { maxTokens: number } {
+  return { maxTokens: config.limits.maxTokens };
+}
+
+/** Parses and validates with every rule; returns the document or the errors (never throws). */
+export function parseAndValidate(
+  schema: GraphQLSchema,
+  source: string,
+  config: AppConfig,
+): { document: DocumentNode; errors?: undefined } | { document?: undefined; errors: readonly GraphQLError[] } {
+  let document: DocumentNode;
+  try {
+    document = parse(source, parseOptions(config));
+  } catch (err) {
+    if (err instanceof GraphQLError) return { errors: [err] };
+    return { errors: [new GraphQLError('Syntax Error: the document could not be parsed')] };
+  }
+  const errors = validate(schema, document, [...specifiedRules, ...limitRules(config)]);
+  return errors.length ? { errors } : { document };
+}
+
+/** Hides "Did you mean …" suggestions in production (field names are not advertised). */
+export function maskSuggestions(message: string, isProduction: boolean): string {
+  return isProduction ? message.replace(/ ?Did you mean .+\?/g, '').trim() : message;
+}

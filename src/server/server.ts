@@ -1,0 +1,163 @@
+/**
+ * Assembles one server instance: ORM (migrated), pubsub, storage, mail, limiter → Express with
+ * /healthz, /readyz, /graphql (Apollo Server 5 over HTTP, graphql-ws on the same path) and the REST
+ * surfaces. `close()` drains: stop accepting, finish in-flight requests, close ws with 1001, close pools.
+ */
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import express, { Request, Response } from 'express';
+import { ApolloServer, ApolloServerPlugin } from '@apollo/server';
+import { expressMiddleware } from '@as-integrations/express5';
+import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
+import {
+  ApolloServerPluginLandingPageLocalDefault,
+  ApolloServerPluginLandingPageProductionDefault,
+} from '@apollo/server/plugin/landingPage/default';
+import { ApolloServerPluginUsageReportingDisabled } from '@apollo/server/plugin/disabled';
+import { graphqlUploadExpress } from 'graphql-upload-minimal';
+import type { MikroORM } from '@mikro-orm/postgresql';
+import type { AppConfig, SurfaceId } from '../config';
+import { App, AppContext, createHttpContext } from '../context/context';
+import { openOrm } from '../db/orm';
+import { createPubSub } from '../pubsub/pubsub';
+import { PostgresFileStorage } from '../storage/storage';
+import { Mailer } from '../modules/identity/mail.service';
+import { LoginRateLimiter } from '../auth/rate-limit';
+import { formatGraphQLError } from '../errors/translate';
+import { getSchema } from './schema';
+import { limitRules, maskSuggestions, parseOptions } from './limits';
+import { attachWs } from './ws';
+import { mountSurface, MountedSurface } from '../rest/engine/engine';
+import { databaseReady } from '../rest/engine/health';
+import { surfaces } from '../rest/surfaces';
+import { bootstrapAdmin } from '../modules/identity/identity.service';
+
+export interface RunningServer {
+  app: App;
+  url: string;
+  port: number;
+  httpServer: http.Server;
+  close(): Promise<void>;
+}
+
+export interface StartOptions {
+  /** an ORM to reuse (tests); otherwise one is opened on config.databaseUrl */
+  orm?: MikroORM;
+  log?: (line: string) => void;
+}
+
+export async function createApp(config: AppConfig, orm?: MikroORM): Promise<App> {
+  if (!config.databaseUrl) throw new Error('createApp needs config.databaseUrl (main.ts starts the embedded database first)');
+  const theOrm = orm ?? (await openOrm(config.databaseUrl));
+  const pubsub = await createPubSub(config.pubsub, config.databaseUrl);
+  return {
+    config,
+    orm: theOrm,
+    pubsub,
+    storage: new PostgresFileStorage(),
+    mailer: new Mailer(config),
+    loginLimiter: new LoginRateLimiter(config.databaseUrl, config.loginMaxPerMinute),
+  };
+}
+
+/** Answers a batched (array) body with 400 before Apollo sees it. */
+function refuseBatches(req: Request, res: Response, next: () => void): void {
+  if (Array.isArray(req.body)) {
+    res.status(400).json({ errors: [{ message: 'Batched requests are not supported', extensions: { code: 'BAD_USER_INPUT' } }] });
+    return;
+  }
+  next();
+}
+
+export async function startServer(config: AppConfig, opts: StartOptions = {}): Promise<RunningServer> {
+  const app = await createApp(config, opts.orm);
+  const schema = await getSchema();
+  const bootCtx = await createHttpContext(app, { headers: {}, socket: {} } as never, undefined, 'http');
+  await bootstrapAdmin(bootCtx);
+
+  const expressApp = express();
+  expressApp.disable('x-powered-by');
+  expressApp.set('trust proxy', config.trustProxy);
+  const httpServer = http.createServer(expressApp);
+  httpServer.keepAliveTimeout = 5_000;
+
+  let shuttingDown = false;
+  expressApp.get('/healthz', (_req, res) => {
+    res.status(shuttingDown ? 503 : 200).json({ status: shuttingDown ? 'stopping' : 'ok' });
+  });
+  expressApp.get('/readyz', async (_req, res) => {
+    const db = await databaseReady(app);
+    const ready = db.reachable && db.migrated && !shuttingDown;
+    res.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'not ready', database: db.reachable ? 'ok' : 'unreachable', migrations: db.migrated ? 'applied' : 'pending' });
+  });
+
+  const ws = attachWs(app, httpServer, schema);
+  const wsDrain: ApolloServerPlugin<AppContext> = {
+    async serverWillStart() {
+      return { drainServer: () => ws.close() };
+    },
+  };
+  const apollo = new ApolloServer<AppContext>({
+    schema,
+    validationRules: limitRules(config),
+    parseOptions: parseOptions(config),
+    allowBatchedHttpRequests: false,
+    csrfPrevention: true,
+    introspection: !config.isProduction,
+    includeStacktraceInErrorResponses: false,
+    nodeEnv: config.nodeEnv,
+    formatError: (formatted, error) => {
+      const f = formatGraphQLError(formatted, error);
+      return { ...f, message: maskSuggestions(f.message, config.isProduction) };
+    },
+    plugins: [
+      ApolloServerPluginDrainHttpServer({ httpServer }),
+      wsDrain,
+      ApolloServerPluginUsageReportingDisabled(),
+      config.isProduction ? ApolloServerPluginLandingPageProductionDefault({ footer: false }) : ApolloServerPluginLandingPageLocalDefault({ embed: true, footer: false }),
+    ],
+  });
+  await apollo.start();
+
+  expressApp.use(
+    '/graphql',
+    express.json({ limit: '1mb' }),
+    refuseBatches,
+    graphqlUploadExpress({ maxFileSize: config.uploadMaxBytes, maxFiles: config.uploadMaxFiles }),
+    expressMiddleware(apollo, { context: async ({ req, res }) => createHttpContext(app, req, res, 'http') }),
+  );
+
+  const mounted: MountedSurface[] = [];
+  for (const surface of surfaces) {
+    const m = mountSurface(app, schema, surface);
+    mounted.push(m);
+    expressApp.use(`/${surface.id}`, m.router);
+    if (config.compatRoot === (surface.id as SurfaceId)) expressApp.use('/', m.router);
+  }
+  expressApp.use((_req, res) => {
+    res.status(404).json({ error: 'Not found' });
+  });
+
+  await new Promise<void>((resolve, reject) => {
+    httpServer.once('error', reject);
+    httpServer.listen(config.port, config.host, () => resolve());
+  });
+  const port = (httpServer.address() as AddressInfo).port;
+  const shownHost = config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host;
+
+  let closing: Promise<void> | undefined;
+  const close = () =>
+    (closing ??= (async () => {
+      shuttingDown = true;
+      for (const m of mounted) m.closeStreams();
+      // Apollo's drain plugin stops accepting and waits for in-flight requests; wsDrain closes sockets with 1001.
+      await apollo.stop();
+      if (httpServer.listening) await new Promise<void>((resolve) => httpServer.close(() => resolve()));
+      await app.pubsub.close();
+      await app.loginLimiter.close();
+      app.mailer.close();
+      if (!opts.orm) await app.orm.close(true);
+    })());
+
+  return { app, url: `http://${shownHost}:${port}`, port, httpServer, close };
+}

@@ -1,0 +1,119 @@
+/**
+ * graphql-ws on /graphql: the same parse limits and validation rules as HTTP, auth from the
+ * connection_init payload (`{ token }`) or the `session` cookie, Origin checked before the upgrade,
+ * and sockets of a revoked session closed as soon as the revocation is published.
+ */
+import type { IncomingMessage, Server } from 'node:http';
+import { WebSocketServer, WebSocket } from 'ws';
+import { useServer } from 'graphql-ws/use/ws';
+import { GraphQLSchema, ExecutionArgs } from 'graphql';
+import type { App } from '../context/context';
+import { createWsContext, resolveViewer, tokenFromRequest } from '../context/context';
+import { parseAndValidate } from './limits';
+import { formatGraphQLError } from '../errors/translate';
+
+export const WS_CLOSE_REVOKED = 4401;
+
+export function originAllowed(origin: string | undefined, host: string | undefined, allowed: string[]): boolean {
+  if (!origin) return true; // not a browser
+  if (allowed.includes('*') || allowed.includes(origin)) return true;
+  try {
+    return new URL(origin).host === host;
+  } catch {
+    return false;
+  }
+}
+
+type SocketExtra = {
+  request: IncomingMessage;
+  token?: string;
+  [key: string]: unknown;
+};
+
+export function attachWs(app: App, httpServer: Server, schema: GraphQLSchema) {
+  const wss = new WebSocketServer({
+    server: httpServer,
+    path: '/graphql',
+    maxPayload: 1024 * 1024,
+    verifyClient: ({ origin, req }, cb) => {
+      if (originAllowed(origin, req.headers.host, app.config.allowedOrigins)) cb(true);
+      else cb(false, 403, 'Origin not allowed');
+    },
+  });
+
+  const bySession = new Map<string, Set<WebSocket>>();
+  const byUser = new Map<string, Set<WebSocket>>();
+  const track = (map: Map<string, Set<WebSocket>>, key: string, socket: WebSocket) => {
+    let set = map.get(key);
+    if (!set) map.set(key, (set = new Set()));
+    set.add(socket);
+    socket.once('close', () => {
+      set!.delete(socket);
+      if (!set!.size) map.delete(key);
+    });
+  };
+
+  const offRevoked = app.pubsub.on('identity.sessionRevoked', ({ userId, sessionIds }) => {
+    const sockets = sessionIds === null ? byUser.get(userId) : new Set(sessionIds.flatMap((s) => [...(bySession.get(s) ?? [])]));
+    for (const s of sockets ?? []) s.close(WS_CLOSE_REVOKED, 'Session revoked');
+  });
+
+  const meta = (req: IncomingMessage) => ({
+    ip: (app.config.trustProxy && typeof req.headers['x-forwarded-for'] === 'string'
+      ? req.headers['x-forwarded-for'].split(',')[0].trim()
+      : req.socket.remoteAddress) ?? 'unknown',
+    userAgent: typeof req.headers['user-agent'] === 'string' ? req.headers['user-agent'] : undefined,
+    secure: false,
+  });
+
+  const cleanup = useServer<Record<string, unknown> | undefined, SocketExtra>(
+    {
+      schema,
+      onConnect: async (ctx) => {
+        const params = ctx.connectionParams ?? {};
+        const token = typeof params.token === 'string' && params.token ? params.token : tokenFromRequest(ctx.extra.request);
+        ctx.extra.token = token;
+        if (!token) return true; // anonymous: public subscriptions only
+        const em = app.orm.em.fork();
+        const viewer = await resolveViewer(app, em as never, token);
+        if (!viewer) return false; // closes with 4403 Forbidden
+        track(bySession, viewer.sessionId, ctx.extra.socket as unknown as WebSocket);
+        track(byUser, viewer.user.id, ctx.extra.socket as unknown as WebSocket);
+        return true;
+      },
+      onSubscribe: async (ctx, _id, payload) => {
+        const checked = parseAndValidate(schema, payload.query, app.config);
+        if (checked.errors) return checked.errors.map((e) => e);
+        const contextValue = await createWsContext(app, ctx.extra.token, meta(ctx.extra.request));
+        const args: ExecutionArgs = {
+          schema,
+          document: checked.document,
+          variableValues: payload.variables ?? undefined,
+          operationName: payload.operationName ?? undefined,
+          contextValue,
+        };
+        return args;
+      },
+      onError: (_ctx, _id, _payload, errors) => errors.map((e) => {
+        const f = formatGraphQLError(e.toJSON(), e);
+        return Object.assign(e, { message: f.message, extensions: f.extensions });
+      }) as never,
+      onNext: (_ctx, _id, _payload, _args, result) => {
+        if (!('errors' in result) || !result.errors) return result;
+        return { ...result, errors: result.errors.map((e) => formatGraphQLError(e.toJSON(), e)) } as never;
+      },
+    },
+    wss,
+  );
+
+  return {
+    wss,
+    /** Closes every socket with 1001 (going away) and stops the server. */
+    async close(): Promise<void> {
+      offRevoked();
+      for (const client of wss.clients) client.close(1001, 'Server shutting down');
+      await Promise.resolve(cleanup.dispose()).catch(() => undefined);
+      await new Promise<void>((resolve) => wss.close(() => resolve()));
+    },
+  };
+}
