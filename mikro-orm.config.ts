@@ -22,6 +22,7 @@ export function ormOptions(clientUrl: string, overrides: Partial<Options> = {}):
       emit: 'ts',
       snapshot: false,
       migrationsList,
+      silent: true,
     },
     forceUtcTimezone: true,
     allowGlobalContext: false,

@@ -4,6 +4,7 @@
  * ws connection_init payload), and per-request loaders. Nothing request-scoped lives anywhere else.
  */
 import type { Request, Response, CookieOptions } from 'express';
+import DataLoader from 'dataloader';
 import type { EntityManager, MikroORM } from '@mikro-orm/postgresql';
 import { parse as parseCookies } from 'cookie';
 import type { AppConfig } from '../config';
@@ -42,6 +43,11 @@ export interface AppContext {
   secure: boolean;
   setCookie(name: string, value: string, options: CookieOptions): void;
   clearCookie(name: string, options: CookieOptions): void;
+  /**
+   * Per-request DataLoader cache: `ctx.loader('cake.eventById', batchFn)` returns the same loader for
+   * the whole request, so nested fields of a list cost one query per relation, whatever its length.
+   */
+  loader<K, V>(name: string, batch: (keys: readonly K[]) => Promise<(V | Error)[]>): DataLoader<K, V>;
   /** Runs after the current unit of work committed (publishing, SMTP). Flushed by `commit`. */
   afterCommit(fn: () => unknown): void;
   /** Runs and clears the after-commit queue; services call it after their transaction. */
@@ -78,10 +84,16 @@ export async function resolveViewer(app: App, em: EntityManager, token: string |
 
 function baseContext(app: App, em: EntityManager, transport: Transport): Omit<AppContext, 'ip' | 'userAgent' | 'secure' | 'setCookie' | 'clearCookie'> {
   let queue: (() => unknown)[] = [];
+  const loaders = new Map<string, DataLoader<unknown, unknown>>();
   return {
     app,
     em,
     transport,
+    loader: <K, V>(name: string, batch: (keys: readonly K[]) => Promise<(V | Error)[]>) => {
+      let l = loaders.get(name);
+      if (!l) loaders.set(name, (l = new DataLoader<unknown, unknown>(batch as never)));
+      return l as unknown as DataLoader<K, V>;
+    },
     afterCommit: (fn) => void queue.push(fn),
     runAfterCommit: async () => {
       const fns = queue;

@@ -48,16 +48,15 @@ export class DomainError extends GraphQLError {
   readonly details?: ErrorDetails;
 
   constructor(code: ErrorCode, message: string, details?: ErrorDetails) {
-    const headers = new Map<string, string>();
-    if (details?.retryAfter !== undefined) headers.set('retry-after', String(details.retryAfter));
-    super(message, {
-      extensions: {
-        code,
-        ...(details ? { details } : {}),
-        // Apollo Server reads (and strips) `http` to set the response status of a failed operation.
-        http: { status: httpStatusOf(code), headers },
-      },
-    });
+    const extensions: Record<string, unknown> = { code, ...(details ? { details } : {}) };
+    if (code === 'RATE_LIMITED') {
+      // GraphQL answers 200 with errors, except a rate limit: 429 with Retry-After on every transport.
+      // Apollo Server reads (and strips) `http` to set the response status and headers.
+      const headers = new Map<string, string>();
+      if (details?.retryAfter !== undefined) headers.set('retry-after', String(details.retryAfter));
+      extensions.http = { status: 429, headers };
+    }
+    super(message, { extensions });
     this.name = 'DomainError';
     this.code = code;
     this.details = details;

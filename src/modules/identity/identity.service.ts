@@ -308,7 +308,7 @@ export async function requestPasswordReset(ctx: AppContext, email: string): Prom
   await inTransaction(ctx, async (em) => {
     em.persist(em.create(PasswordReset, { user: user.id, tokenHash: sha256(token), expiresAt: new Date(Date.now() + RESET_TOKEN_TTL_MS) }));
     await em.nativeUpdate(User, { id: user.id }, { tempPasswordHash: tempHash, tempPasswordExpiresAt: new Date(Date.now() + TEMP_PASSWORD_TTL_MS) });
-    queueMail(ctx, {
+    queueMail(ctx, em, {
       to: normalized,
       subject: 'Password reset',
       text:

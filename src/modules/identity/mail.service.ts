@@ -4,6 +4,7 @@
  * the transaction that caused them commits (see AppContext.afterCommit).
  */
 import nodemailer, { Transporter } from 'nodemailer';
+import type { EntityManager } from '@mikro-orm/postgresql';
 import type { AppConfig } from '../../config';
 import type { AppContext } from '../../context/context';
 import { MailMessage } from './mail-message.entity';
@@ -35,10 +36,10 @@ export class Mailer {
   }
 }
 
-/** Records the mail in the caller's unit of work (outbox) or sends it after commit (SMTP). */
-export function queueMail(ctx: AppContext, mail: OutgoingMail): void {
+/** Records the mail in the given unit of work (outbox) or sends it after commit (SMTP). */
+export function queueMail(ctx: AppContext, em: EntityManager, mail: OutgoingMail): void {
   if (ctx.app.mailer.usesOutbox) {
-    ctx.em.persist(ctx.em.create(MailMessage, { to: mail.to, subject: mail.subject, text: mail.text, html: mail.html ?? null }));
+    em.persist(em.create(MailMessage, { to: mail.to, subject: mail.subject, text: mail.text, html: mail.html ?? null }));
   } else {
     ctx.afterCommit(() =>
       ctx.app.mailer.deliver(mail).catch((err) => console.error('[mail] delivery failed:', (err as Error).message)),

@@ -6,8 +6,8 @@
 import { httpStatusOf } from '../../errors/domain-error';
 import type { SurfaceDefinition } from '../engine/types';
 import { RestInputError } from '../engine/types';
+import type { CoparentLoginMutation } from '../../generated/graphql';
 
-const USER_META = 'id username role';
 
 export const coparentSurface: SurfaceDefinition = {
   id: 'coparent',
@@ -18,8 +18,8 @@ export const coparentSurface: SurfaceDefinition = {
       method: 'post',
       path: '/api/auth/login',
       summary: 'Log in with username and password; sets the session cookie',
-      operation: `mutation CoparentLogin($login: String!, $password: String!) {
-        login(input: { login: $login, password: $password }) { user { ${USER_META} } }
+      operation: /* GraphQL */ `mutation CoparentLogin($login: String!, $password: String!) {
+        login(input: { login: $login, password: $password }) { user { id username role } }
       }`,
       variables: ({ body }) => {
         const b = (body ?? {}) as Record<string, unknown>;
@@ -28,20 +28,20 @@ export const coparentSurface: SurfaceDefinition = {
         }
         return { login: b.username, password: b.password };
       },
-      result: (data: { login: { user: { id: string; username: string; role: string } } }) => data.login.user,
+      result: (data: CoparentLoginMutation) => data.login.user,
     },
     {
       method: 'post',
       path: '/api/auth/logout',
       summary: 'End the session and clear the cookie',
-      operation: `mutation CoparentLogout { logout }`,
+      operation: /* GraphQL */ `mutation CoparentLogout { logout }`,
       status: 204,
     },
     {
       method: 'get',
       path: '/api/auth/me',
       summary: 'The current user (id, username, role)',
-      operation: `query CoparentMe { me { ${USER_META} } }`,
+      operation: /* GraphQL */ `query CoparentMe { me { id username role } }`,
     },
     {
       method: 'get',

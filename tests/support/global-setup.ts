@@ -1,0 +1,35 @@
+/**
+ * Jest global setup: with DATABASE_URL set, tests use that server; otherwise an embedded PostgreSQL
+ * is started on a free port in a throwaway folder and torn down after the run. Each test file then
+ * creates databases of its own (tests/support/server.ts), so no test depends on another's data.
+ */
+import { mkdtempSync, chmodSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startEmbeddedPostgres } from '../../src/db/embedded';
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.unref();
+    srv.on('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const port = (srv.address() as { port: number }).port;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+export default async function globalSetup(): Promise<void> {
+  if (process.env.DATABASE_URL) {
+    process.env.TEST_ADMIN_DATABASE_URL = process.env.DATABASE_URL;
+    return;
+  }
+  const dir = mkdtempSync(join(tmpdir(), 'interchange-test-'));
+  chmodSync(dir, 0o755);
+  const port = await freePort();
+  const db = await startEmbeddedPostgres({ dataDir: dir, port, database: 'postgres' });
+  process.env.TEST_ADMIN_DATABASE_URL = db.url;
+  (globalThis as Record<string, unknown>).__EMBEDDED_PG__ = { db, dir };
+}
