@@ -4,20 +4,34 @@
  * enforced by the parser (graphql-js `maxTokens`), so that an over-long document is an ordinary
  * syntax error (400) — graphql-armor's own token plugin turns syntax errors into 500s (STACK.md).
  */
-import { DocumentNode, GraphQLError, GraphQLSchema, NoSchemaIntrospectionCustomRule, parse, specifiedRules, validate, ValidationRule } from 'graphql';
+import { DocumentNode, GraphQLError, ValidationContext, GraphQLSchema, NoSchemaIntrospectionCustomRule, parse, specifiedRules, validate, ValidationRule } from 'graphql';
 import { maxDepthRule } from '@escape.tech/graphql-armor-max-depth';
 import { maxAliasesRule } from '@escape.tech/graphql-armor-max-aliases';
 import { costLimitRule } from '@escape.tech/graphql-armor-cost-limit';
 import { maxDirectivesRule } from '@escape.tech/graphql-armor-max-directives';
 import type { AppConfig } from '../config';
 
+/**
+ * graphql-armor rules throw by default (a 500 in Apollo); report to the validation context instead, so a
+ * refused document is an ordinary validation error (400) on every transport.
+ */
+const report = {
+  propagateOnRejection: false,
+  exposeLimits: true,
+  onReject: [
+    (ctx: ValidationContext | null, err: GraphQLError) => {
+      ctx?.reportError(new GraphQLError(err.message.replace(/^Syntax Error: /, ''), { extensions: { code: 'GRAPHQL_VALIDATION_FAILED' } }));
+    },
+  ],
+};
+
 export function limitRules(config: AppConfig): ValidationRule[] {
   const { limits } = config;
   const rules: ValidationRule[] = [
-    maxDepthRule({ n: limits.maxDepth, exposeLimits: true }) as unknown as ValidationRule,
-    maxAliasesRule({ n: limits.maxAliases, exposeLimits: true }) as unknown as ValidationRule,
-    costLimitRule({ maxCost: limits.maxCost, exposeLimits: true }) as unknown as ValidationRule,
-    maxDirectivesRule({ n: limits.maxDirectives, exposeLimits: true }) as unknown as ValidationRule,
+    maxDepthRule({ n: limits.maxDepth, ...report }) as unknown as ValidationRule,
+    maxAliasesRule({ n: limits.maxAliases, ...report }) as unknown as ValidationRule,
+    costLimitRule({ maxCost: limits.maxCost, ...report }) as unknown as ValidationRule,
+    maxDirectivesRule({ n: limits.maxDirectives, ...report }) as unknown as ValidationRule,
   ];
   if (config.isProduction) rules.push(NoSchemaIntrospectionCustomRule);
   return rules;

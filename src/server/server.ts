@@ -60,6 +60,25 @@ export async function createApp(config: AppConfig, orm?: MikroORM): Promise<App>
   };
 }
 
+/**
+ * GraphQL over HTTP: a request error (syntax, validation — limits included —, variable coercion) is a
+ * 400 for clients that accept application/graphql-response+json, for `*\/*` and for no Accept header. A
+ * client that asks for application/json alone gets 200 with the errors, as the GraphQL-over-HTTP spec
+ * recommends for that legacy media type (graphql-http audits 572B, FDE2, 7B9B).
+ */
+const legacyJsonStatus: ApolloServerPlugin<AppContext> = {
+  async requestDidStart() {
+    return {
+      async willSendResponse({ request, response }) {
+        if (response.http.status !== 400 || response.body.kind !== 'single') return;
+        if ('data' in response.body.singleResult && response.body.singleResult.data !== undefined) return;
+        const accept = request.http?.headers.get('accept') ?? '';
+        if (/application\/json/.test(accept) && !/application\/graphql-response\+json/.test(accept)) response.http.status = 200;
+      },
+    };
+  },
+};
+
 /** Answers a batched (array) body with 400 before Apollo sees it. */
 function refuseBatches(req: Request, res: Response, next: () => void): void {
   if (Array.isArray(req.body)) {
@@ -113,6 +132,7 @@ export async function startServer(config: AppConfig, opts: StartOptions = {}): P
     plugins: [
       ApolloServerPluginDrainHttpServer({ httpServer }),
       wsDrain,
+      legacyJsonStatus,
       ApolloServerPluginUsageReportingDisabled(),
       config.isProduction ? ApolloServerPluginLandingPageProductionDefault({ footer: false }) : ApolloServerPluginLandingPageLocalDefault({ embed: true, footer: false }),
     ],
@@ -122,6 +142,10 @@ export async function startServer(config: AppConfig, opts: StartOptions = {}): P
   expressApp.use(
     '/graphql',
     express.json({ limit: '1mb' }),
+    (err: unknown, _req: Request, res: Response, next: (e?: unknown) => void) => {
+      if (!err) return next();
+      res.status(400).json({ errors: [{ message: 'Invalid JSON body', extensions: { code: 'BAD_REQUEST' } }] });
+    },
     refuseBatches,
     graphqlUploadExpress({ maxFileSize: config.uploadMaxBytes, maxFiles: config.uploadMaxFiles }),
     expressMiddleware(apollo, { context: async ({ req, res }) => createHttpContext(app, req, res, 'http') }),

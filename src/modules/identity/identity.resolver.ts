@@ -2,6 +2,9 @@ import { Arg, Ctx, ID, Int, Mutation, Query, Resolver, Root, Subscription } from
 import type { AppContext } from '../../context/context';
 import { requireViewer } from '../../auth/guards';
 import { filterAsync } from '../../pubsub/filter';
+import { GraphQLUpload, FileUpload } from 'graphql-upload-minimal';
+import { readUpload } from '../../storage/storage';
+import { StoredFileRef } from '../../storage/stored-file.types';
 import { Role, User } from './user.entity';
 import { MailMessage } from './mail-message.entity';
 import {
@@ -142,6 +145,27 @@ export class IdentityResolver {
   @Mutation(() => Boolean)
   deleteUser(@Ctx() ctx: AppContext, @Arg('id', () => ID) id: string): Promise<boolean> {
     return identity.deleteUser(ctx, id);
+  }
+
+  @Mutation(() => User, { description: 'Self or admin; PNG, JPEG or WebP by content, at most 2 MB; replaces the old picture' })
+  async uploadAvatar(
+    @Ctx() ctx: AppContext,
+    @Arg('userId', () => ID) userId: string,
+    @Arg('file', () => GraphQLUpload) file: Promise<FileUpload>,
+  ): Promise<User> {
+    const upload = await file;
+    const bytes = await readUpload(upload.createReadStream(), identity.AVATAR_POLICY.maxBytes);
+    return identity.setAvatar(ctx, userId, bytes);
+  }
+
+  @Mutation(() => User)
+  removeAvatar(@Ctx() ctx: AppContext, @Arg('userId', () => ID) userId: string): Promise<User> {
+    return identity.removeAvatar(ctx, userId);
+  }
+
+  @Query(() => StoredFileRef, { nullable: true, description: 'The stored avatar of a user (signed-in callers)' })
+  avatar(@Ctx() ctx: AppContext, @Arg('userId', () => ID) userId: string): Promise<StoredFileRef | null> {
+    return identity.avatarFile(ctx, userId);
   }
 
   @Query(() => [MailMessage], { description: 'Admins only; empty in production' })

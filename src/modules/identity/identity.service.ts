@@ -18,6 +18,7 @@ import { Session } from './session.entity';
 import { PasswordReset } from './password-reset.entity';
 import { MailMessage } from './mail-message.entity';
 import { queueMail } from './mail.service';
+import { IMAGE_TYPES, StoragePolicy } from '../../storage/storage';
 import type {
   CreateUserInput,
   LoginInput,
@@ -556,6 +557,48 @@ export async function deleteUser(ctx: AppContext, id: string): Promise<boolean> 
     publishUserChange(ctx, 'DELETED', id);
   });
   return true;
+}
+
+// ---------------------------------------------------------------------------------------------
+// avatars (profile pictures), kept in file storage
+
+export const AVATAR_POLICY = { purpose: 'avatar', maxBytes: 2 * 1024 * 1024, accept: IMAGE_TYPES };
+
+/** Self or admin. Replacing an avatar removes the old bytes in the same transaction. */
+export async function setAvatar(ctx: AppContext, userId: string, bytes: Buffer, policy: StoragePolicy = AVATAR_POLICY): Promise<User> {
+  const viewer = requireViewer(ctx);
+  if (viewer.user.id !== userId && !isAdmin(ctx)) throw forbidden('Only the user or an admin can change this picture');
+  return inTransaction(ctx, async (em) => {
+    const user = await findUser(em, userId);
+    const stored = await ctx.app.storage.put(em, bytes, policy);
+    const old = user.avatarFileId;
+    user.avatarFileId = stored.id;
+    await em.flush();
+    if (old) await ctx.app.storage.remove(em, old);
+    publishUserChange(ctx, 'UPDATED', user.id);
+    return user;
+  });
+}
+
+export async function removeAvatar(ctx: AppContext, userId: string): Promise<User> {
+  const viewer = requireViewer(ctx);
+  if (viewer.user.id !== userId && !isAdmin(ctx)) throw forbidden('Only the user or an admin can change this picture');
+  return inTransaction(ctx, async (em) => {
+    const user = await findUser(em, userId);
+    const old = user.avatarFileId;
+    user.avatarFileId = null;
+    await em.flush();
+    if (old) await ctx.app.storage.remove(em, old);
+    publishUserChange(ctx, 'UPDATED', user.id);
+    return user;
+  });
+}
+
+/** The stored avatar of a user, for a download route; any signed-in user may see avatars. */
+export async function avatarFile(ctx: AppContext, userId: string): Promise<{ id: string } | null> {
+  requireViewer(ctx);
+  const user = await findUser(ctx.em, userId);
+  return user.avatarFileId ? { id: user.avatarFileId } : null;
 }
 
 export async function mailOutbox(ctx: AppContext, to?: string | null): Promise<MailMessage[]> {

@@ -19,6 +19,8 @@ registerEnumType(Role, { name: 'Role', description: 'Global role; scoped roles l
 export class User {
   [OptionalProps]?:
     | 'number'
+    | 'name'
+    | 'hasAvatar'
     | 'role'
     | 'isActive'
     | 'mustChangePassword'
@@ -94,6 +96,11 @@ export class User {
 
   @Property({ type: 'uuid', nullable: true })
   avatarFileId?: string | null;
+
+  @Field(() => Boolean, { description: 'whether a profile picture is stored' })
+  get hasAvatar(): boolean {
+    return !!this.avatarFileId;
+  }
 
   @Field(() => String, { nullable: true })
   @Property({ type: 'string', length: 1000, nullable: true })
