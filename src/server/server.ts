@@ -125,6 +125,8 @@ export async function startServer(config: AppConfig, opts: StartOptions = {}): P
     introspection: !config.isProduction,
     includeStacktraceInErrorResponses: false,
     nodeEnv: config.nodeEnv,
+    // main.ts owns SIGTERM/SIGINT and drains everything in order; Apollo's own handler would race it.
+    stopOnTerminationSignals: false,
     formatError: (formatted, error) => {
       const f = formatGraphQLError(formatted, error);
       return { ...f, message: maskSuggestions(f.message, config.isProduction) };

@@ -1,0 +1,99 @@
+/**
+ * The process as an operator runs it: `npm start` (src/main.ts) on an embedded PostgreSQL with no
+ * environment, data kept across restarts, a clear failure on bad configuration, and graceful shutdown
+ * on SIGTERM that finishes an in-flight request, closes ws with 1001 and exits 0.
+ */
+import http from 'node:http';
+import { mkdtempSync, chmodSync, existsSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import WebSocket from 'ws';
+import { createTestDatabase } from './support/server';
+import { freePort, runMain } from './support/process';
+
+async function gql(port: number, query: string, variables?: unknown, token?: string) {
+  const res = await fetch(`http://127.0.0.1:${port}/graphql`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+    body: JSON.stringify({ query, variables }),
+  });
+  return res.json() as Promise<{ data?: any; errors?: unknown[] }>;
+}
+
+describe('npm start without DATABASE_URL', () => {
+  const dataDir = mkdtempSync(join(tmpdir(), 'ix-start-'));
+  chmodSync(dataDir, 0o755);
+  afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
+
+  it('starts an embedded PostgreSQL, migrates, serves, and keeps data across a restart', async () => {
+    const port = await freePort();
+    const env = { DATA_DIR: dataDir, PORT: String(port), EMBEDDED_PG_PORT: String(await freePort()), PUBSUB: 'postgres' };
+    const first = runMain(env);
+    await first.waitFor(/Interchange is running/);
+    expect(first.output()).toMatch(new RegExp(`http://localhost:${port}/graphql`));
+    expect(first.output()).toMatch(/First admin: the first user to register/);
+    const ready = await fetch(`http://127.0.0.1:${port}/readyz`);
+    expect(ready.status).toBe(200);
+    expect(await ready.json()).toEqual({ status: 'ready', database: 'ok', migrations: 'applied' });
+    const reg = await gql(port, `mutation { register(input: { username: "keeper", password: "persisted-pw" }) { id role } }`);
+    expect(reg.data.register.role).toBe('ADMIN');
+    // the generated JWT secret is kept in DATA_DIR
+    expect(existsSync(join(dataDir, 'jwt-secret'))).toBe(true);
+    const secret = readFileSync(join(dataDir, 'jwt-secret'), 'utf8');
+    first.child.kill('SIGTERM');
+    expect(await first.exited).toBe(0);
+
+    const second = runMain(env);
+    await second.waitFor(/Interchange is running/);
+    const login = await gql(port, `mutation { login(input: { login: "keeper", password: "persisted-pw" }) { token user { id } } }`);
+    expect(login.data.login.user.id).toBe(reg.data.register.id);
+    expect(readFileSync(join(dataDir, 'jwt-secret'), 'utf8')).toBe(secret);
+    second.child.kill('SIGTERM');
+    expect(await second.exited).toBe(0);
+  });
+
+  it('fails the start with a clear message on a bad value', async () => {
+    const bad = runMain({ DATA_DIR: dataDir, PORT: 'eighty' });
+    expect(await bad.exited).toBe(1);
+    expect(bad.output()).toMatch(/Configuration error: PORT must be a whole number from 0 to 65535, got "eighty"/);
+    const prod = runMain({ DATA_DIR: dataDir, NODE_ENV: 'production' });
+    expect(await prod.exited).toBe(1);
+    expect(prod.output()).toMatch(/JWT_SECRET is required when NODE_ENV=production/);
+  });
+});
+
+describe('graceful shutdown', () => {
+  it('on SIGTERM finishes an in-flight request, closes ws with 1001 and exits 0', async () => {
+    const port = await freePort();
+    const main = runMain({ DATABASE_URL: await createTestDatabase(), PORT: String(port), JWT_SECRET: 'x'.repeat(40), PUBSUB: 'postgres' });
+    await main.waitFor(/Interchange is running/);
+
+    const ws = new WebSocket(`ws://127.0.0.1:${port}/graphql`, 'graphql-transport-ws');
+    await new Promise((resolve) => ws.on('open', resolve));
+    ws.send(JSON.stringify({ type: 'connection_init' }));
+    await new Promise((resolve) => ws.once('message', resolve));
+    const wsClosed = new Promise<number>((resolve) => ws.on('close', (code) => resolve(code)));
+
+    // an in-flight request: headers sent, body still arriving when SIGTERM lands
+    const body = JSON.stringify({ query: '{ __typename }' });
+    const response = new Promise<{ status: number; text: string }>((resolve, reject) => {
+      const req = http.request({ host: '127.0.0.1', port, path: '/graphql', method: 'POST', headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } }, (res) => {
+        let text = '';
+        res.on('data', (d) => (text += d));
+        res.on('end', () => resolve({ status: res.statusCode!, text }));
+      });
+      req.on('error', reject);
+      req.write(body.slice(0, 5));
+      setTimeout(() => {
+        main.child.kill('SIGTERM');
+        setTimeout(() => req.end(body.slice(5)), 400);
+      }, 200);
+    });
+    const res = await response;
+    expect(res.status).toBe(200);
+    expect(JSON.parse(res.text)).toEqual({ data: { __typename: 'Query' } });
+    expect(await wsClosed).toBe(1001);
+    expect(await main.exited).toBe(0);
+    expect(main.output()).toMatch(/SIGTERM: finishing in-flight requests/);
+  });
+});
