@@ -1,0 +1,43 @@
+/** src/config.ts: every variable validated once, with a clear message naming it. */
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ConfigError, loadConfig } from '../src/config';
+
+const dataDir = () => mkdtempSync(join(tmpdir(), 'ix-cfg-'));
+
+it('has working defaults with no environment at all (secret generated once into DATA_DIR)', () => {
+  const dir = dataDir();
+  const c = loadConfig({ DATA_DIR: dir });
+  expect(c).toEqual(expect.objectContaining({ port: 4000, nodeEnv: 'development', pubsub: 'postgres', loginMaxPerMinute: 5, adminUsername: 'admin', dataDir: dir }));
+  expect(c.databaseUrl).toBeUndefined();
+  expect(c.jwtSecret.length).toBeGreaterThanOrEqual(32);
+  expect(readFileSync(join(dir, 'jwt-secret'), 'utf8').trim()).toBe(c.jwtSecret);
+  expect(loadConfig({ DATA_DIR: dir }).jwtSecret).toBe(c.jwtSecret);
+});
+
+it.each([
+  [{ PORT: 'abc' }, /PORT must be a whole number from 0 to 65535, got "abc"/],
+  [{ PORT: '70000' }, /PORT must be a whole number from 0 to 65535, got 70000/],
+  [{ NODE_ENV: 'staging' }, /NODE_ENV must be one of development, production, test/],
+  [{ NODE_ENV: 'production' }, /JWT_SECRET is required when NODE_ENV=production/],
+  [{ JWT_SECRET: 'short' }, /JWT_SECRET must be at least 32 characters/],
+  [{ DATABASE_URL: 'mysql://x' }, /DATABASE_URL must use postgres or postgresql/],
+  [{ DATABASE_URL: 'not a url' }, /DATABASE_URL must be a URL/],
+  [{ PUBSUB: 'kafka' }, /PUBSUB must be one of memory, postgres/],
+  [{ COMPAT_ROOT: 'myspace' }, /COMPAT_ROOT must be one of cakeplanner, conduct, compass, coparent/],
+  [{ LOGIN_MAX_PER_MINUTE: '0' }, /LOGIN_MAX_PER_MINUTE must be a whole number from 1/],
+  [{ ADMIN_PASSWORD: 'short' }, /ADMIN_PASSWORD must be at least 8 characters/],
+  [{ ADMIN_EMAIL: 'nope' }, /ADMIN_EMAIL must be an email address/],
+  [{ TRUST_PROXY: 'maybe' }, /TRUST_PROXY must be true or false/],
+  [{ SMTP_URL: 'http://mail' }, /SMTP_URL must use smtp or smtps/],
+  [{ ALLOWED_ORIGINS: 'https://ok.example, bad origin' }, /ALLOWED_ORIGINS must be a comma-separated list/],
+])('refuses %j with a clear message', (env, message) => {
+  expect(() => loadConfig({ DATA_DIR: dataDir(), ...env })).toThrow(ConfigError);
+  expect(() => loadConfig({ DATA_DIR: dataDir(), ...env })).toThrow(message);
+});
+
+it('reads the production settings', () => {
+  const c = loadConfig({ NODE_ENV: 'production', JWT_SECRET: 's'.repeat(40), DATABASE_URL: 'postgres://u@h/db', PUBSUB: 'memory', COMPAT_ROOT: 'coparent', ALLOWED_ORIGINS: 'https://app.example' });
+  expect(c).toEqual(expect.objectContaining({ isProduction: true, jwtSecret: 's'.repeat(40), pubsub: 'memory', compatRoot: 'coparent', allowedOrigins: ['https://app.example'] }));
+});

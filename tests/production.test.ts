@@ -1,0 +1,45 @@
+/** Production mode: introspection off, field suggestions hidden, no Sandbox, no readable outbox. */
+import { createUser, startTestServer, TestServer } from './support/server';
+
+describe('in production', () => {
+  let s: TestServer;
+  beforeAll(async () => {
+    s = await startTestServer({ NODE_ENV: 'production', JWT_SECRET: 'p'.repeat(48) });
+  });
+  afterAll(() => s.close());
+
+  it('refuses introspection', async () => {
+    const res = await s.gql(`{ __schema { types { name } } }`);
+    expect(res.status).toBe(400);
+    expect(res.errors?.[0].message).toMatch(/introspection/i);
+  });
+
+  it('hides field suggestions', async () => {
+    const res = await s.gql(`{ mee { id } }`);
+    expect(res.errors?.[0].message).toMatch(/Cannot query field "mee"/);
+    expect(res.errors?.[0].message).not.toMatch(/Did you mean/);
+  });
+
+  it('shows no Sandbox landing page and keeps the outbox empty', async () => {
+    const page = await fetch(`${s.url}/graphql`, { headers: { accept: 'text/html' } });
+    expect(await page.text()).not.toMatch(/new window\.EmbeddedSandbox/);
+    const admin = await createUser(s);
+    await s.gql(`mutation R($e: String!) { requestPasswordReset(email: $e) }`, { e: admin.email });
+    const box = await s.gql(`{ mailOutbox { to } }`, {}, { token: admin.token });
+    expect(box.data.mailOutbox).toEqual([]);
+  });
+});
+
+describe('outside production', () => {
+  it('offers the Sandbox landing page, introspection and suggestions', async () => {
+    const s = await startTestServer();
+    try {
+      const page = await fetch(`${s.url}/graphql`, { headers: { accept: 'text/html' } });
+      expect(await page.text()).toMatch(/new window\.EmbeddedSandbox/);
+      expect((await s.gql(`{ __schema { queryType { name } } }`)).data.__schema.queryType.name).toBe('Query');
+      expect((await s.gql(`{ mee { id } }`)).errors?.[0].message).toMatch(/Did you mean "me"/);
+    } finally {
+      await s.close();
+    }
+  });
+});
