@@ -3,6 +3,7 @@
  * and GraphQL, and every token attack refused on GraphQL, REST and ws alike.
  */
 import jwt from 'jsonwebtoken';
+import WebSocket from 'ws';
 import { randomUUID } from 'node:crypto';
 import { cookieFrom, createUser, serverWithAdmin, startTestServer, TestServer, TestUser, collect } from './support/server';
 
@@ -235,5 +236,43 @@ describe('token attacks', () => {
     expect((err as { code?: number })?.code).toBe(4403);
     await client.dispose();
     await again.dispose();
+  });
+});
+
+describe('ws Origin check', () => {
+  function handshake(srv: TestServer, origin?: string): Promise<number> {
+    return new Promise((resolve) => {
+      const headers: Record<string, string> = origin ? { origin } : {};
+      const ws = new WebSocket(`ws://127.0.0.1:${srv.server.port}/graphql`, 'graphql-transport-ws', { headers });
+      ws.on('open', () => {
+        ws.close();
+        resolve(101);
+      });
+      ws.on('unexpected-response', (_req, res) => resolve(res.statusCode ?? 0));
+      ws.on('error', () => undefined);
+    });
+  }
+
+  it('accepts non-browser clients and same-origin pages, and refuses a foreign Origin with 403', async () => {
+    expect(await handshake(s)).toBe(101);
+    expect(await handshake(s, `http://127.0.0.1:${s.server.port}`)).toBe(101);
+    expect(await handshake(s, 'https://evil.example')).toBe(403);
+  });
+
+  it('accepts origins listed in ALLOWED_ORIGINS', async () => {
+    const srv = await startTestServer({ ALLOWED_ORIGINS: 'https://dashboard.example' });
+    try {
+      expect(await handshake(srv, 'https://dashboard.example')).toBe(101);
+      expect(await handshake(srv, 'https://evil.example')).toBe(403);
+    } finally {
+      await srv.close();
+    }
+  });
+});
+
+describe('health', () => {
+  it('GET /healthz answers while the process runs; /readyz checks the database and migrations', async () => {
+    expect(await (await fetch(`${s.url}/healthz`)).json()).toEqual({ status: 'ok' });
+    expect(await (await fetch(`${s.url}/readyz`)).json()).toEqual({ status: 'ready', database: 'ok', migrations: 'applied' });
   });
 });
