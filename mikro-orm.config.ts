@@ -24,6 +24,8 @@ export function ormOptions(clientUrl: string, overrides: Partial<Options> = {}):
       migrationsList,
       silent: true,
     },
+    // rate-limiter-flexible owns this table (created by the identity migration); no entity maps it
+    schemaGenerator: { skipTables: ['rate_limits'] },
     forceUtcTimezone: true,
     allowGlobalContext: false,
     debug: false,

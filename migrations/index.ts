@@ -1,5 +1,12 @@
 /** Every migration in order. Append new ones; never edit one that has landed. */
 import type { MigrationObject } from '@mikro-orm/core';
 import { Migration20261126041938_identity } from './Migration20261126041938_identity';
+import { Migration20261126042816_compass } from './Migration20261126042816_compass';
+import { Migration20261126042858_coparent } from './Migration20261126042858_coparent';
+import { Migration20261126042910_cake } from './Migration20261126042910_cake';
 
-export const migrationsList: MigrationObject[] = [{ name: 'Migration20261126041938_identity', class: Migration20261126041938_identity }];
+export const migrationsList: MigrationObject[] = [{ name: 'Migration20261126041938_identity', class: Migration20261126041938_identity },
+  { name: 'Migration20261126042816_compass', class: Migration20261126042816_compass },
+  { name: 'Migration20261126042858_coparent', class: Migration20261126042858_coparent },
+  { name: 'Migration20261126042910_cake', class: Migration20261126042910_cake },
+];

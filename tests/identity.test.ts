@@ -60,6 +60,21 @@ describe('register', () => {
   });
 });
 
+describe('first user', () => {
+  it('makes exactly one ADMIN when the first registrations arrive at once', async () => {
+    const fresh = await startTestServer();
+    try {
+      const results = await Promise.all(
+        Array.from({ length: 5 }, () => fresh.gql(`mutation R($u: String!) { register(input: { username: $u, password: "longenough" }) { role } }`, { u: unique('first') })),
+      );
+      const roles = results.map((r) => r.data.register.role).sort();
+      expect(roles).toEqual(['ADMIN', 'USER', 'USER', 'USER', 'USER']);
+    } finally {
+      await fresh.close();
+    }
+  });
+});
+
 describe('login', () => {
   it('logs in by username or email and returns a token, the user and the session cookie', async () => {
     const u = await createUser(s);

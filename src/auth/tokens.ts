@@ -2,6 +2,7 @@
  * HS256 JWTs with sub, sid, iat, exp, iss, aud. Verification pins the algorithm, issuer and audience,
  * so `alg: none`, another algorithm, a foreign audience or a tampered payload are all refused.
  */
+import { createSecretKey, KeyObject } from 'node:crypto';
 import jwt from 'jsonwebtoken';
 import type { AppConfig } from '../config';
 
@@ -12,9 +13,23 @@ export interface TokenClaims {
   exp: number;
 }
 
+const keys = new Map<string, KeyObject>();
+
+/**
+ * The secret as a KeyObject, built once. Given a string, jsonwebtoken first tries `createPublicKey`
+ * (and `createPrivateKey` when signing) and only falls back to a secret key after that throws: a
+ * thrown native error on every call, measured at about a quarter of the CPU of an authenticated
+ * request (bench/results/latest.md). The key material is the same, so tokens are unchanged.
+ */
+function secretKey(secret: string): KeyObject {
+  let key = keys.get(secret);
+  if (!key) keys.set(secret, (key = createSecretKey(Buffer.from(secret, 'utf8'))));
+  return key;
+}
+
 export function signToken(config: AppConfig, userId: string, sessionId: string, expiresAt: Date): string {
   const now = Math.floor(Date.now() / 1000);
-  return jwt.sign({ sid: sessionId }, config.jwtSecret, {
+  return jwt.sign({ sid: sessionId }, secretKey(config.jwtSecret), {
     algorithm: 'HS256',
     subject: userId,
     issuer: config.jwtIssuer,
@@ -26,7 +41,7 @@ export function signToken(config: AppConfig, userId: string, sessionId: string, 
 /** Claims of a valid token, or undefined for anything else (never throws). */
 export function verifyToken(config: AppConfig, token: string): TokenClaims | undefined {
   try {
-    const claims = jwt.verify(token, config.jwtSecret, {
+    const claims = jwt.verify(token, secretKey(config.jwtSecret), {
       algorithms: ['HS256'],
       issuer: config.jwtIssuer,
       audience: config.jwtAudience,

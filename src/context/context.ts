@@ -13,8 +13,7 @@ import type { FileStorage } from '../storage/storage';
 import type { Mailer } from '../modules/identity/mail.service';
 import type { LoginRateLimiter } from '../auth/rate-limit';
 import { verifyToken } from '../auth/tokens';
-import { Session } from '../modules/identity/session.entity';
-import type { User } from '../modules/identity/user.entity';
+import { User } from '../modules/identity/user.entity';
 
 /** Process-wide singletons, built once in createApp. */
 export interface App {
@@ -70,16 +69,25 @@ export function tokenFromRequest(req: Pick<Request, 'headers'>): string | undefi
   return undefined;
 }
 
+/**
+ * The user of a live session (not revoked, not expired, user active and not deleted), in one statement.
+ * Every authenticated request and ws connection runs it, so it skips MikroORM's query builder:
+ * `em.findOne(Session, …, { populate: ['user'] })` cost about 0.35 ms more CPU per request
+ * (bench/README.md, "Findings"). `em.map` still makes the row a managed User of this fork.
+ */
+const VIEWER_SQL =
+  'select u.* from sessions s join users u on u.id = s.user_id ' +
+  'where s.id = ? and s.revoked_at is null and s.expires_at > ? and u.is_active and u.deleted_at is null';
+
 /** The viewer of a token, or undefined when the token is invalid, expired, revoked or its user inactive. */
 export async function resolveViewer(app: App, em: EntityManager, token: string | undefined): Promise<Viewer | undefined> {
   if (!token) return undefined;
   const claims = verifyToken(app.config, token);
   if (!claims) return undefined;
-  const session = await em.findOne(Session, { id: claims.sid }, { populate: ['user'] });
-  if (!session || session.revokedAt || session.expiresAt.getTime() <= Date.now()) return undefined;
-  const user = session.user;
-  if (user.id !== claims.sub || !user.isActive || user.deletedAt) return undefined;
-  return { user, sessionId: session.id };
+  const rows = await em.getConnection().execute<Record<string, unknown>[]>(VIEWER_SQL, [claims.sid, new Date()]);
+  const row = rows[0];
+  if (!row || row.id !== claims.sub) return undefined;
+  return { user: em.map(User, row), sessionId: claims.sid };
 }
 
 function baseContext(app: App, em: EntityManager, transport: Transport): Omit<AppContext, 'ip' | 'userAgent' | 'secure' | 'setCookie' | 'clearCookie'> {

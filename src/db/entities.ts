@@ -5,4 +5,25 @@ import { PasswordReset } from '../modules/identity/password-reset.entity';
 import { MailMessage } from '../modules/identity/mail-message.entity';
 import { StoredFile } from '../storage/stored-file.entity';
 
-export const entities = [User, Session, PasswordReset, MailMessage, StoredFile];
+import { CompassParty } from '../modules/compass/party.entity';
+import { CompassPartyAdmin } from '../modules/compass/party-admin.entity';
+import { CompassQuestion } from '../modules/compass/question.entity';
+import { CompassPartyAnswer } from '../modules/compass/party-answer.entity';
+import { CompassUserAnswer } from '../modules/compass/user-answer.entity';
+import { CompassProfile } from '../modules/compass/compass-profile.entity';
+import { CompassUserScore } from '../modules/compass/user-score.entity';
+
+import { CoparentItem } from '../modules/coparent/coparent-item.entity';
+import { CoparentScheduleBlock } from '../modules/coparent/schedule-block.entity';
+import { CoparentCycleTemplate } from '../modules/coparent/cycle-template.entity';
+
+import { CakeGroup, CakeMembership } from '../modules/cake/cake-group.entity';
+import { CakeEvent } from '../modules/cake/cake-event.entity';
+import { CakeRating } from '../modules/cake/cake-rating.entity';
+import { CakePhoto } from '../modules/cake/cake-photo.entity';
+import { CakeEventLogEntry } from '../modules/cake/cake-event-log.entity';
+
+export const entities = [User, Session, PasswordReset, MailMessage, StoredFile,
+  CompassParty, CompassPartyAdmin, CompassQuestion, CompassPartyAnswer, CompassUserAnswer, CompassProfile, CompassUserScore,
+  CoparentItem, CoparentScheduleBlock, CoparentCycleTemplate,
+  CakeGroup, CakeMembership, CakeEvent, CakeRating, CakePhoto, CakeEventLogEntry];

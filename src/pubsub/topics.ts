@@ -1,7 +1,24 @@
 /** Every topic of the graph and its payload. Payloads are small (ids and kinds): NOTIFY caps them at 8000 bytes. */
+import type { CakeChangePayload } from '../modules/cake/cake-change';
+
 export interface Topics {
   /** sessionIds null: every session of the user */
   'identity.sessionRevoked': { userId: string; sessionIds: string[] | null };
   'identity.userChanged': { kind: 'CREATED' | 'UPDATED' | 'DELETED'; userId: string };
+  /** coparent: an item was created, updated or deleted (date: its day, YYYY-MM-DD) */
+  'coparent.itemChanged': { kind: 'CREATED' | 'UPDATED' | 'DELETED'; itemId: string; date: string };
+  /** coparent: blocks or the cycle template changed; startDate..endDate is the affected range when known */
+  'coparent.scheduleChanged': {
+    kind: 'BLOCK_CREATED' | 'BLOCK_UPDATED' | 'BLOCK_DELETED' | 'TEMPLATE_SAVED' | 'TEMPLATE_APPLIED';
+    blockId: string | null;
+    startDate: string | null;
+    endDate: string | null;
+  };
+  /** compass: something the analytics count changed (answers, parties, questions, users); subscribers debounce */
+  'compass.analyticsChanged': { reason: 'ANSWERS' | 'PARTIES' | 'QUESTIONS' | 'USERS' };
+  /** cake: an event was created, deleted, rated or got a photo; `id` is its cake_event_log id (SSE id) */
+  'cake.changed': CakeChangePayload;
+  /** cake: a user's membership or role in a group changed (subscriptions refresh their group filter) */
+  'cake.membershipChanged': { userId: string; groupId: string };
 }
 export type TopicName = keyof Topics;

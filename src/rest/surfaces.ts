@@ -1,5 +1,7 @@
 /** Every REST compatibility surface, mounted under /<id> (and at the root for COMPAT_ROOT). */
 import type { SurfaceDefinition } from './engine/types';
 import { coparentSurface } from './coparent/routes';
+import { compassSurface } from './compass/routes';
+import { cakeplannerSurface } from './cakeplanner/routes';
 
-export const surfaces: SurfaceDefinition[] = [coparentSurface];
+export const surfaces: SurfaceDefinition[] = [coparentSurface, compassSurface, cakeplannerSurface];

@@ -1,6 +1,19 @@
 /** Every resolver class of the graph. */
 import type { NonEmptyArray } from 'type-graphql';
 import { IdentityResolver } from '../modules/identity/identity.resolver';
+import { CoparentResolver } from '../modules/coparent/coparent.resolver';
+import { CompassPartyFieldResolver, CompassResolver, CompassUserFieldResolver } from '../modules/compass/compass.resolver';
 
+import {
+  CakeEventFieldsResolver,
+  CakeGroupFieldsResolver,
+  CakeMembershipFieldsResolver,
+  CakePhotoFieldsResolver,
+  CakeRatingFieldsResolver,
+  CakeResolver,
+  CakeUserFieldsResolver,
+} from '../modules/cake/cake.resolver';
 // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
-export const resolvers: NonEmptyArray<Function> = [IdentityResolver];
+export const resolvers: NonEmptyArray<Function> = [IdentityResolver, CoparentResolver,
+  CompassResolver, CompassUserFieldResolver, CompassPartyFieldResolver,
+  CakeResolver, CakeEventFieldsResolver, CakeRatingFieldsResolver, CakePhotoFieldsResolver, CakeMembershipFieldsResolver, CakeGroupFieldsResolver, CakeUserFieldsResolver];

@@ -80,13 +80,12 @@ function checkLanguage(lang: string | null | undefined, field: string): string |
 }
 
 async function assertUnique(em: EntityManager, username: string | null, email: string | null, exceptId?: string): Promise<void> {
-  const conn = em.getConnection();
   if (username !== null) {
-    const rows = await conn.execute<{ id: string }[]>('select id from users where lower(username) = lower(?) limit 1', [username]);
+    const rows = await em.execute<{ id: string }[]>('select id from users where lower(username) = lower(?) limit 1', [username]);
     if (rows.length && rows[0].id !== exceptId) throw conflict('Username already exists', { username: 'is already taken' });
   }
   if (email !== null) {
-    const rows = await conn.execute<{ id: string }[]>('select id from users where lower(email) = lower(?) limit 1', [email]);
+    const rows = await em.execute<{ id: string }[]>('select id from users where lower(email) = lower(?) limit 1', [email]);
     if (rows.length && rows[0].id !== exceptId) throw conflict('Email already exists', { email: 'is already registered' });
   }
 }
@@ -136,6 +135,8 @@ async function inTransaction<T>(ctx: AppContext, work: (em: EntityManager) => Pr
 export interface RegisterOptions {
   /** false: the account waits for an admin's activation (cakeplanner without CAKE_AUTO_ACTIVATE) */
   active?: boolean;
+  /** runs inside the registration's transaction once the user is flushed (cakeplanner mails its admins) */
+  onCreated?: (em: EntityManager, user: User) => Promise<void>;
 }
 
 /** ARCHITECTURE.md / conduct.md: the first user ever becomes ADMIN unless an admin was bootstrapped. */
@@ -152,7 +153,7 @@ export async function register(ctx: AppContext, input: RegisterInput, opts: Regi
   try {
     const user = await inTransaction(ctx, async (em) => {
       // One registration at a time decides who is first.
-      await em.getConnection().execute('select pg_advisory_xact_lock(7316001)');
+      await em.execute('select pg_advisory_xact_lock(7316001)');
       await assertUnique(em, username, email);
       const first = (await em.count(User, {})) === 0;
       const user = em.create(User, {
@@ -167,6 +168,7 @@ export async function register(ctx: AppContext, input: RegisterInput, opts: Regi
       });
       em.persist(user);
       await em.flush();
+      if (opts.onCreated) await opts.onCreated(em, user);
       publishUserChange(ctx, 'CREATED', user.id);
       return user;
     });
@@ -329,7 +331,7 @@ export async function resetPassword(ctx: AppContext, token: string, newPassword:
   const tokenHash = sha256(typeof token === 'string' ? token : '');
   await inTransaction(ctx, async (em) => {
     // Claim the token atomically so it works exactly once.
-    const rows = await em.getConnection().execute<{ user_id: string }[]>(
+    const rows = await em.execute<{ user_id: string }[]>(
       'update password_resets set used_at = now() where token_hash = ? and used_at is null and expires_at > now() returning user_id',
       [tokenHash],
     );
@@ -481,9 +483,23 @@ export async function createUser(ctx: AppContext, input: CreateUserInput): Promi
   }
 }
 
+export interface UpdateUserOptions {
+  /**
+   * Lets a user update their own account too (compass.md: PATCH /api/users/:id is "own profile or
+   * admin"), as long as the input changes neither the role nor the password; anything else stays admin-only.
+   */
+  allowSelf?: boolean;
+}
+
 /** Fields left out stay as they are; a password change ends the user's sessions; the last admin keeps the role. */
-export async function updateUser(ctx: AppContext, id: string, input: UpdateUserInput): Promise<User> {
-  requireAdmin(ctx);
+export async function updateUser(ctx: AppContext, id: string, input: UpdateUserInput, opts: UpdateUserOptions = {}): Promise<User> {
+  const self =
+    opts.allowSelf === true &&
+    ctx.viewer !== undefined &&
+    ctx.viewer.user.id === id &&
+    (input.role === undefined || input.role === null || input.role === ctx.viewer.user.role) &&
+    (input.password === undefined || input.password === null);
+  if (!self) requireAdmin(ctx);
   const keys = Object.entries(input).filter(([, v]) => v !== undefined);
   if (keys.length === 0) throw badInput('Nothing to update');
   const passwordHash = input.password !== undefined && input.password !== null ? await hashPassword(checkPassword(input.password)) : undefined;
@@ -533,11 +549,12 @@ export async function setUserRole(ctx: AppContext, id: string, role: Role): Prom
   return updateUser(ctx, id, { role });
 }
 
-export async function forcePasswordChange(ctx: AppContext, id: string): Promise<User> {
+/** `mustChange` false clears the flag (cakeplanner.md "force-password-change" takes both). */
+export async function forcePasswordChange(ctx: AppContext, id: string, mustChange = true): Promise<User> {
   requireAdmin(ctx);
   return inTransaction(ctx, async (em) => {
     const user = await findUser(em, id);
-    user.mustChangePassword = true;
+    user.mustChangePassword = mustChange;
     await em.flush();
     publishUserChange(ctx, 'UPDATED', user.id);
     return user;
@@ -616,7 +633,7 @@ export async function bootstrapAdmin(ctx: AppContext): Promise<User | undefined>
   if ((await activeAdminCount(em)) > 0) return undefined;
   const hash = await hashPassword(adminPassword);
   return inTransaction(ctx, async (tx) => {
-    await tx.getConnection().execute('select pg_advisory_xact_lock(7316001)');
+    await tx.execute('select pg_advisory_xact_lock(7316001)');
     if ((await activeAdminCount(tx)) > 0) return undefined;
     await assertUnique(tx, adminUsername, adminEmail?.toLowerCase() ?? null);
     const user = tx.create(User, { username: adminUsername, email: adminEmail?.toLowerCase() ?? null, name: adminUsername, passwordHash: hash, role: Role.ADMIN });

@@ -29,6 +29,28 @@ interface Compiled {
   route: RestRoute;
   document?: DocumentNode;
   rootField?: string;
+  /** an SSE route's resume query */
+  resume?: { document: DocumentNode; rootField?: string };
+}
+
+function rootFieldOf(document: DocumentNode): string | undefined {
+  const op = document.definitions.find((d): d is OperationDefinitionNode => d.kind === 'OperationDefinition');
+  const first = op?.selectionSet.selections[0];
+  return first && first.kind === 'Field' ? (first.alias ?? first.name).value : undefined;
+}
+
+/** Parses and validates an SSE route's resume query (one query operation). */
+function compileResume(schema: GraphQLSchema, route: SseRoute, app: App, problems: string[]): Compiled['resume'] {
+  if (!route.resume) return undefined;
+  const where = `${route.method.toUpperCase()} ${route.path} (resume)`;
+  const checked = parseAndValidate(schema, route.resume.operation, app.config);
+  if (checked.errors) {
+    problems.push(`${where}: ${checked.errors.map((e) => e.message).join('; ')}`);
+    return undefined;
+  }
+  const ops = checked.document.definitions.filter((d): d is OperationDefinitionNode => d.kind === 'OperationDefinition');
+  if (ops.length !== 1 || ops[0].operation !== 'query') problems.push(`${where}: the document must hold exactly one query`);
+  return { document: checked.document, rootField: rootFieldOf(checked.document) };
 }
 
 /** Parses and validates every document of a table; throws one error naming every bad route. */
@@ -47,7 +69,8 @@ export function compileRoutes(schema: GraphQLSchema, surface: SurfaceDefinition,
     if (expected && ops[0]?.operation !== expected) problems.push(`${route.method.toUpperCase()} ${route.path}: a ${route.kind} route needs a ${expected}`);
     const first = ops[0]?.selectionSet.selections[0];
     const rootField = first && first.kind === 'Field' ? (first.alias ?? first.name).value : undefined;
-    return { route, document: checked.document, rootField };
+    const resume = route.kind === 'sse' ? compileResume(schema, route, app, problems) : undefined;
+    return { route, document: checked.document, rootField, resume };
   });
   if (problems.length) throw new Error(`REST surface "${surface.id}" has invalid routes:\n  ${problems.join('\n  ')}`);
   return compiled;
@@ -55,14 +78,19 @@ export function compileRoutes(schema: GraphQLSchema, surface: SurfaceDefinition,
 
 function sendError(res: Response, surface: SurfaceDefinition, code: ErrorCode, message: string, details?: ErrorDetails): void {
   if (res.headersSent) return;
-  const { status, body } = surface.error(code, message, details);
+  const { status, body } = surface.error(code, message, details, res.req);
   if (details?.retryAfter !== undefined) res.setHeader('Retry-After', String(details.retryAfter));
   res.status(status).json(body);
 }
 
-/** The first error of a result, translated once (codes, safe messages) for the surface's envelope. */
-function firstError(errors: readonly GraphQLError[]): { code: ErrorCode; message: string; details?: ErrorDetails } {
-  const e = errors[0];
+/**
+ * The first error of a result, translated once (codes, safe messages) for the surface's envelope.
+ * An error without a path on a result without `data` failed before execution (variable coercion):
+ * that is bad input, whatever the thrown value inside it.
+ */
+function firstError(result: ExecutionResult): { code: ErrorCode; message: string; details?: ErrorDetails } {
+  const e = result.errors?.[0] ?? new GraphQLError('Request failed');
+  if (result.data === undefined && !e.path) return { code: 'BAD_USER_INPUT', message: e.message };
   const f = formatGraphQLError(e.toJSON(), e);
   return { code: codeOf(f), message: f.message, details: f.extensions?.details as ErrorDetails | undefined };
 }
@@ -216,7 +244,7 @@ export function mountSurface(app: App, schema: GraphQLSchema, surface: SurfaceDe
         if (route.kind === 'sse') return await streamSse(c, route, ctx, variables, req, res);
         const result = await runOperation(schema, c, ctx, variables);
         if (result.errors?.length) {
-          const e = firstError(result.errors);
+          const e = firstError(result);
           return sendError(res, surface, e.code, e.message, e.details);
         }
         const data = result.data as Record<string, unknown>;
@@ -224,6 +252,12 @@ export function mountSurface(app: App, schema: GraphQLSchema, surface: SurfaceDe
         const status = op.status ?? 200;
         if (status === 204) {
           res.status(204).end();
+          return;
+        }
+        if (op.raw) {
+          const out = op.raw(data, r);
+          for (const [k, v] of Object.entries(out.headers ?? {})) res.setHeader(k, v);
+          res.status(status).type(out.contentType).send(out.body);
           return;
         }
         const body = op.result ? op.result(data, r) : data[c.rootField!];
@@ -257,11 +291,27 @@ export function mountSurface(app: App, schema: GraphQLSchema, surface: SurfaceDe
     res.status(200).end(file.content);
   }
 
+  /** The frames after the client's Last-Event-ID from the route's resume query (none when it fails). */
+  async function resumeFrames(
+    c: Compiled,
+    route: SseRoute & { resume: NonNullable<SseRoute['resume']> },
+    ctx: AppContext,
+    lastId: string,
+    req: Request,
+  ): Promise<{ event?: string; id?: string; data: unknown }[]> {
+    const variables = route.resume.variables(lastId, routeRequest(req));
+    if (!variables) return [];
+    const result = (await execute({ schema, document: c.resume!.document, contextValue: ctx, variableValues: variables })) as ExecutionResult;
+    const items = (result.data as Record<string, unknown> | null | undefined)?.[c.resume!.rootField!];
+    if (result.errors?.length || !Array.isArray(items)) return [];
+    return items.map((item) => route.event(item as never));
+  }
+
   const replays = new Map<RestRoute, ReplayLog>();
   async function streamSse(c: Compiled, route: SseRoute, ctx: AppContext, variables: Record<string, unknown>, req: Request, res: Response): Promise<void> {
     const result = await subscribe({ schema, document: c.document!, contextValue: ctx, variableValues: variables });
     if (!(Symbol.asyncIterator in result)) {
-      const e = firstError((result as ExecutionResult).errors ?? [new GraphQLError('Subscription failed')]);
+      const e = firstError(result as ExecutionResult);
       return sendError(res, surface, e.code, e.message, e.details);
     }
     const iterator = result as AsyncGenerator<ExecutionResult>;
@@ -276,7 +326,14 @@ export function mountSurface(app: App, schema: GraphQLSchema, surface: SurfaceDe
     res.flushHeaders();
     res.write(': connected\n\n');
     const lastId = req.headers['last-event-id'];
-    if (typeof lastId === 'string' && lastId) for (const text of log.after(key, lastId)) res.write(text);
+    // ids sent by a durable resume: the live stream may deliver them again (they raced the resume query)
+    const replayed = new Set<string>();
+    if (typeof lastId === 'string' && lastId && c.resume) {
+      for (const frame of await resumeFrames(c, route as SseRoute & { resume: NonNullable<SseRoute['resume']> }, ctx, lastId, req)) {
+        if (frame.id !== undefined) replayed.add(frame.id);
+        res.write(sseFrame(frame));
+      }
+    } else if (typeof lastId === 'string' && lastId) for (const text of log.after(key, lastId)) res.write(text);
     streams.add(res);
     const keepalive = setInterval(() => res.write(': keepalive\n\n'), route.keepaliveMs ?? 25_000);
     const stop = () => {
@@ -289,8 +346,9 @@ export function mountSurface(app: App, schema: GraphQLSchema, surface: SurfaceDe
       for await (const next of iterator) {
         if (next.errors?.length || !next.data) continue;
         const frame = route.event(next.data[c.rootField!] as never);
+        if (frame.id !== undefined && replayed.has(frame.id)) continue;
         const text = sseFrame(frame);
-        if (frame.id !== undefined) log.add(key, frame.id, text);
+        if (frame.id !== undefined && !c.resume) log.add(key, frame.id, text);
         res.write(text);
       }
     } finally {

@@ -47,6 +47,11 @@ export interface OperationRoute<Data = any> extends RouteBase {
   result?: (data: Data, r: RouteRequest) => unknown;
   /** multipart file fields that become `Upload` variables: field name → variable name */
   uploads?: Record<string, string>;
+  /**
+   * answers a non-JSON body built from the data (an ICS calendar and the like) instead of `result`;
+   * `headers` are added (e.g. Content-Disposition)
+   */
+  raw?: (data: Data, r: RouteRequest) => { contentType: string; body: string | Buffer; headers?: Record<string, string> };
 }
 
 /** A route that runs an operation returning a stored file's id, then streams the bytes. */
@@ -67,6 +72,16 @@ export interface SseRoute<Data = any> extends RouteBase {
   keepaliveMs?: number;
   /** how many past events are kept for Last-Event-ID resume */
   replay?: number;
+  /**
+   * Durable Last-Event-ID resume, replacing the in-memory replay: a query run once the subscription is
+   * listening, whose root field is the list of items after the client's last id (oldest first), each
+   * framed by `event`. Live frames whose id was just replayed are skipped, so nothing is lost or doubled.
+   */
+  resume?: {
+    operation: string;
+    /** the query's variables for a Last-Event-ID; undefined skips the resume (an id of another format) */
+    variables: (lastEventId: string, r: RouteRequest) => Record<string, unknown> | undefined;
+  };
 }
 
 /** A route with no GraphQL operation (documented health routes and the like). */
@@ -86,8 +101,11 @@ export interface SurfaceDefinition {
   id: SurfaceId;
   title: string;
   routes: RestRoute[];
-  /** the documented error envelope and status of a domain error code */
-  error: (code: ErrorCode, message: string, details?: ErrorDetails) => SurfaceError;
+  /**
+   * the documented error envelope and status of a domain error code; `req` is the request being answered
+   * (e.g. compass tells "Token not provided" from "Invalid or expired token" by whether a token was sent)
+   */
+  error: (code: ErrorCode, message: string, details?: ErrorDetails, req?: Request) => SurfaceError;
   /** wraps a success body (compass's `{status, message, data}`); default: as is */
   success?: (body: unknown, status: number, route: RestRoute) => unknown;
   /** where a token may come from besides Bearer and the cookie (e.g. `?token=` for EventSource) */

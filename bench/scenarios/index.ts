@@ -1,0 +1,11 @@
+/**
+ * Every scenario `npm run bench` runs, in this order. Add yours here (one import, one entry);
+ * bench/README.md tells how to write one.
+ */
+import type { Scenario } from '../lib';
+import { platform } from './platform';
+import { coparent } from './coparent';
+import { compass } from './compass';
+import { cakeplanner } from './cakeplanner';
+
+export const scenarios: Scenario[] = [platform, coparent, compass, cakeplanner];

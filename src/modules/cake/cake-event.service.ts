@@ -1,0 +1,281 @@
+/**
+ * Cake events, ratings, photos, the Hall of Fame and ICS export. Every rule and authorization check of
+ * these lives here (cakeplanner.md and issue 4), so REST, GraphQL and ws behave alike.
+ */
+import type { FileUpload } from 'graphql-upload-minimal';
+import { UniqueConstraintViolationException } from '@mikro-orm/core';
+import type { AppContext } from '../../context/context';
+import { isAdmin, requireViewer } from '../../auth/guards';
+import { badInput, conflict, forbidden, notFound } from '../../errors/domain-error';
+import { IMAGE_TYPES, readUpload, sniffContentType, StoragePolicy } from '../../storage/storage';
+import { User } from '../identity/user.entity';
+import { CakeGroup, CakeGroupRole } from './cake-group.entity';
+import { CakeEvent } from './cake-event.entity';
+import { CakePhoto } from './cake-photo.entity';
+import type { CreateCakeEventInput } from './cake.inputs';
+import { checkDate, checkText, inTransaction, isUuid } from './cake-common';
+import { coverPhotoIds, DELETED_USER_NAME, ratingSummaries, userRefs, viewerRoles } from './cake.loaders';
+import { recordChange } from './cake-live.service';
+import { buildIcs } from './cake-ics';
+
+/** issue 4: JPEG, PNG or WebP by content, at most 10 MB. */
+export const PHOTO_POLICY: StoragePolicy = { purpose: 'cake-photo', maxBytes: 10 * 1024 * 1024, accept: IMAGE_TYPES };
+export const DESCRIPTION_MAX = 1000;
+export const COMMENT_MAX = 1000;
+/** issue 4: the Hall of Fame is the top 50. */
+export const HALL_OF_FAME_SIZE = 50;
+
+// ---------------------------------------------------------------------------------------------
+// access
+
+/** An event the viewer may see: a member of its group, or an admin. Others get 404 (cakeplanner: no leak). */
+export async function visibleEvent(ctx: AppContext, id: string): Promise<CakeEvent> {
+  requireViewer(ctx);
+  const event = isUuid(id) ? await ctx.em.findOne(CakeEvent, { id }) : null;
+  if (!event) throw notFound('Event not found');
+  if (!isAdmin(ctx) && !(await viewerRoles(ctx)).has(event.group.id)) throw notFound('Event not found');
+  return event;
+}
+
+export function isOwner(ctx: AppContext, event: CakeEvent): boolean {
+  return ctx.viewer?.user.id === event.baker.id;
+}
+
+/** issue 4: the creator (baker), that group's group admin, or an admin. */
+export async function canDelete(ctx: AppContext, event: CakeEvent): Promise<boolean> {
+  if (!ctx.viewer) return false;
+  if (isOwner(ctx, event) || isAdmin(ctx)) return true;
+  return (await viewerRoles(ctx)).get(event.group.id) === CakeGroupRole.ADMIN;
+}
+
+// ---------------------------------------------------------------------------------------------
+// reading
+
+/** The viewer's groups' events from start to end inclusive, by date. */
+export async function listEvents(ctx: AppContext, start: string, end: string): Promise<CakeEvent[]> {
+  requireViewer(ctx);
+  const from = checkDate(start, 'start');
+  const to = checkDate(end, 'end');
+  if (from > to) throw badInput('start must not be after end', { start: 'must not be after end' });
+  const groups = [...(await viewerRoles(ctx)).keys()];
+  if (!groups.length) return [];
+  return ctx.em.find(
+    CakeEvent,
+    { group: { $in: groups }, date: { $gte: from, $lte: to } },
+    { orderBy: { date: 'asc', createdAt: 'asc', id: 'asc' } },
+  );
+}
+
+interface RankedRow {
+  id: string;
+  group_id: string;
+  baker_id: string;
+  date: string;
+  description: string;
+  created_at: Date;
+  updated_at: Date;
+  baker_name: string | null;
+  cover_id: string | null;
+  average: string;
+  count: string;
+  mine: number | null;
+}
+
+/**
+ * Hall of Fame (issue 4): the viewer's groups' events by mean stars (unrated count as 0), then date,
+ * newest first; ties beyond that by creation, newest first. One statement computes the ranking and
+ * everything the legacy list shows (baker, cover photo, rating summary), so the list costs the same
+ * number of statements whatever the number of events and ratings. The rows are read-only views (not
+ * managed entities) carrying that data in `preloaded`.
+ */
+export async function hallOfFame(ctx: AppContext, limit = HALL_OF_FAME_SIZE): Promise<CakeEvent[]> {
+  const viewer = requireViewer(ctx);
+  if (!Number.isInteger(limit) || limit < 1 || limit > 100) throw badInput('limit must be from 1 to 100', { limit: 'must be from 1 to 100' });
+  const rows = await ctx.em.execute<RankedRow[]>(
+    `select e.id, e.group_id, e.baker_id, e.date, e.description, e.created_at, e.updated_at,
+            u.name as baker_name, cover.id as cover_id,
+            coalesce(r.average, 0) as average, coalesce(r.count, 0) as count, r.mine
+       from cake_events e
+       join cake_memberships m on m.group_id = e.group_id and m.user_id = ?
+       left join users u on u.id = e.baker_id
+       left join cake_photos cover on cover.event_id = e.id and cover.user_id = e.baker_id
+       left join lateral (
+         select avg(stars) as average, count(*) as count, max(stars) filter (where user_id = ?) as mine
+           from cake_ratings where event_id = e.id
+       ) r on true
+      order by coalesce(r.average, 0) desc, e.date desc, e.created_at desc, e.id
+      limit ?`,
+    [viewer.user.id, viewer.user.id, limit],
+  );
+  return rows.map((r) =>
+    eventView({
+      id: r.id,
+      group: { id: r.group_id },
+      baker: { id: r.baker_id },
+      date: r.date,
+      description: r.description,
+      createdAt: new Date(r.created_at),
+      updatedAt: new Date(r.updated_at),
+      preloaded: {
+        baker: { id: r.baker_id, name: r.baker_name ?? DELETED_USER_NAME },
+        coverPhotoId: r.cover_id,
+        rating: { average: Math.round(Number(r.average) * 100) / 100, count: Number(r.count), myRating: r.mine === null ? null : Number(r.mine) },
+      },
+    }),
+  );
+}
+
+/**
+ * A read-only CakeEvent that is not a managed entity: own data properties on an object of the class's
+ * prototype. type-graphql takes it as the root of field resolvers as it is (it would construct an entity
+ * from a plain object, once per row and field), and MikroORM never tracks it.
+ */
+function eventView(values: Pick<CakeEvent, 'id' | 'date' | 'description' | 'createdAt' | 'updatedAt' | 'preloaded'> & { group: { id: string }; baker: { id: string } }): CakeEvent {
+  const view = Object.create(CakeEvent.prototype) as CakeEvent;
+  for (const [key, value] of Object.entries(values)) Object.defineProperty(view, key, { value, enumerable: true, writable: false, configurable: false });
+  return view;
+}
+
+/** The ICS file of an event: one all-day VEVENT (RFC 5545). */
+export async function eventIcs(ctx: AppContext, event: CakeEvent): Promise<string> {
+  const baker = await userRefs(ctx).load(event.baker.id);
+  return buildIcs({
+    uid: `${event.id}@cakeplanner`,
+    date: event.date,
+    stamp: event.updatedAt,
+    summary: `Cake by ${baker.name}`,
+    description: event.description,
+  });
+}
+
+// ---------------------------------------------------------------------------------------------
+// writing
+
+async function readPhoto(upload: Promise<FileUpload> | FileUpload): Promise<{ bytes: Buffer; contentType: string }> {
+  let file: FileUpload;
+  try {
+    file = await upload;
+  } catch {
+    throw badInput('The photo could not be read');
+  }
+  const bytes = await readUpload(file.createReadStream(), PHOTO_POLICY.maxBytes);
+  if (bytes.length === 0) throw badInput('The photo is empty', { photo: 'is empty' });
+  const contentType = await sniffContentType(bytes);
+  if (!contentType || !(PHOTO_POLICY.accept as readonly string[]).includes(contentType)) {
+    throw badInput('The photo must be a JPEG, PNG or WebP image', { photo: 'must be a JPEG, PNG or WebP image' });
+  }
+  return { bytes, contentType };
+}
+
+/** The group of a new event: the one given (the baker must belong to it), else the baker's only group. */
+async function groupForNewEvent(ctx: AppContext, groupId: string | null | undefined): Promise<string> {
+  const roles = await viewerRoles(ctx);
+  if (groupId !== undefined && groupId !== null && groupId !== '') {
+    if (roles.has(groupId)) return groupId;
+    const exists = isUuid(groupId) && (await ctx.em.count(CakeGroup, { id: groupId })) > 0;
+    if (!exists) throw notFound('Group not found');
+    throw forbidden('You are not a member of this group');
+  }
+  if (roles.size === 1) return [...roles.keys()][0];
+  if (roles.size === 0) throw badInput('You are not a member of any group', { groupId: 'you are not a member of any group' });
+  throw badInput('groupId is required: you are a member of several groups', { groupId: 'is required when you belong to several groups' });
+}
+
+/** The viewer becomes the baker; an optional image becomes their (cover) photo in the same transaction. */
+export async function createEvent(ctx: AppContext, input: CreateCakeEventInput, image?: Promise<FileUpload> | null): Promise<CakeEvent> {
+  const viewer = requireViewer(ctx);
+  const date = checkDate(input?.date, 'date');
+  const description = checkText(input?.description, 'description', DESCRIPTION_MAX);
+  const groupId = await groupForNewEvent(ctx, input?.groupId);
+  const photo = image ? await readPhoto(image) : null;
+  try {
+    return await inTransaction(ctx, async (em, after) => {
+      const event = em.create(CakeEvent, { group: em.getReference(CakeGroup, groupId), baker: em.getReference(User, viewer.user.id), date, description });
+      em.persist(event);
+      if (photo) {
+        const stored = await ctx.app.storage.put(em, photo.bytes, PHOTO_POLICY);
+        em.persist(em.create(CakePhoto, { event, user: em.getReference(User, viewer.user.id), fileId: stored.id, contentType: stored.contentType }));
+      }
+      await em.flush();
+      await recordChange(ctx, em, after, 'created', event);
+      return event;
+    });
+  } catch (err) {
+    if (err instanceof UniqueConstraintViolationException) throw conflict('You already bring a cake on this date', { date: 'you already bring a cake on this date' });
+    throw err;
+  }
+}
+
+export async function deleteEvent(ctx: AppContext, id: string): Promise<boolean> {
+  requireViewer(ctx);
+  const event = isUuid(id) ? await ctx.em.findOne(CakeEvent, { id }) : null;
+  if (!event) throw notFound('Event not found');
+  if (!(await canDelete(ctx, event))) throw forbidden('Only the baker, a group admin or an admin can delete this event');
+  await inTransaction(ctx, async (em, after) => {
+    const locked = await em.execute<{ id: string }[]>('select id from cake_events where id = ? for update', [id]);
+    if (!locked.length) throw notFound('Event not found');
+    await recordChange(ctx, em, after, 'deleted', event);
+    // ratings and photos cascade; the photos' bytes go with them (trigger of migration "cake")
+    await em.nativeDelete(CakeEvent, { id });
+  });
+  return true;
+}
+
+/** One rating per user and event (a second one replaces the first). Bakers do not rate their own cake. */
+export async function rateEvent(ctx: AppContext, eventId: string, stars: number, comment?: string | null): Promise<CakeEvent> {
+  const viewer = requireViewer(ctx);
+  if (typeof stars !== 'number' || !Number.isInteger(stars) || stars < 1 || stars > 5) {
+    throw badInput('stars must be a whole number from 1 to 5', { stars: 'must be a whole number from 1 to 5' });
+  }
+  const text = checkText(comment, 'comment', COMMENT_MAX) || null;
+  const event = await visibleEvent(ctx, eventId);
+  if (isOwner(ctx, event)) throw forbidden('You cannot rate your own cake');
+  await inTransaction(ctx, async (em, after) => {
+    const locked = await em.execute<{ id: string }[]>('select id from cake_events where id = ? for update', [event.id]);
+    if (!locked.length) throw notFound('Event not found');
+    await em.execute(
+      `insert into cake_ratings (id, event_id, user_id, stars, comment, created_at, updated_at)
+       values (gen_random_uuid(), ?, ?, ?, ?, now(), now())
+       on conflict (event_id, user_id) do update set stars = excluded.stars, comment = excluded.comment, updated_at = now()`,
+      [event.id, viewer.user.id, stars, text],
+    );
+    await recordChange(ctx, em, after, 'rated', event);
+  });
+  ratingSummaries(ctx).clear(event.id);
+  return event;
+}
+
+/** One photo per user and event: a new upload replaces theirs. The baker's photo is the cover. */
+export async function uploadPhoto(ctx: AppContext, eventId: string, upload: Promise<FileUpload>): Promise<CakePhoto> {
+  const viewer = requireViewer(ctx);
+  const event = await visibleEvent(ctx, eventId);
+  if (!upload) throw badInput('A photo is required', { photo: 'is required' });
+  const photo = await readPhoto(upload);
+  const created = await inTransaction(ctx, async (em, after) => {
+    const locked = await em.execute<{ id: string }[]>('select id from cake_events where id = ? for update', [event.id]);
+    if (!locked.length) throw notFound('Event not found');
+    // the replaced photo's bytes go with its row (trigger of migration "cake")
+    await em.nativeDelete(CakePhoto, { event: event.id, user: viewer.user.id });
+    const stored = await ctx.app.storage.put(em, photo.bytes, PHOTO_POLICY);
+    const row = em.create(CakePhoto, { event: em.getReference(CakeEvent, event.id), user: em.getReference(User, viewer.user.id), fileId: stored.id, contentType: stored.contentType });
+    em.persist(row);
+    await em.flush();
+    await recordChange(ctx, em, after, 'photo', event, { id: row.id, userId: viewer.user.id, userName: viewer.user.name });
+    return row;
+  });
+  coverPhotoIds(ctx).clear(event.id);
+  return created;
+}
+
+/** A photo whose event the viewer may see (for serving its bytes). */
+export async function getPhoto(ctx: AppContext, id: string): Promise<CakePhoto> {
+  requireViewer(ctx);
+  const photo = isUuid(id) ? await ctx.em.findOne(CakePhoto, { id }) : null;
+  if (!photo) throw notFound('Photo not found');
+  try {
+    await visibleEvent(ctx, photo.event.id);
+  } catch {
+    throw notFound('Photo not found');
+  }
+  return photo;
+}

@@ -1,0 +1,225 @@
+/**
+ * Cake groups, memberships and the cakeplanner view of accounts: registration waiting for activation,
+ * user lists scoped by group, group administration, system information. Rules and authorization live
+ * here (cakeplanner.md, issue 4); identity itself stays in identity.service.
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { UniqueConstraintViolationException } from '@mikro-orm/core';
+import type { AppContext } from '../../context/context';
+import { isAdmin, requireAdmin, requireViewer } from '../../auth/guards';
+import { badInput, conflict, forbidden, notFound } from '../../errors/domain-error';
+import { Role, User } from '../identity/user.entity';
+import type { RegisterInput } from '../identity/identity.inputs';
+import * as identity from '../identity/identity.service';
+import { queueMail } from '../identity/mail.service';
+import { CakeGroup, CakeGroupRole, CakeMembership } from './cake-group.entity';
+import type { CakeSystemInfo, CreateCakeGroupInput } from './cake.inputs';
+import { checkText, inTransaction, isUuid, logPublishFailure } from './cake-common';
+import { forgetViewerRoles, viewerRoles } from './cake.loaders';
+
+const GROUP_NAME_MAX = 100;
+const GROUP_DESCRIPTION_MAX = 1000;
+
+// ---------------------------------------------------------------------------------------------
+// accounts
+
+async function mailAdminsAboutRegistration(ctx: AppContext, em: EntityManager, user: User): Promise<void> {
+  const admins = await em.find(User, { role: Role.ADMIN, isActive: true, deletedAt: null, email: { $ne: null }, id: { $ne: user.id } });
+  for (const admin of admins) {
+    queueMail(ctx, em, {
+      to: admin.email!,
+      subject: 'Cake Planner: new registration',
+      text:
+        `${user.name} <${user.email}> registered for Cake Planner.\n\n` +
+        (user.isActive
+          ? 'The account is active.\n'
+          : 'The account is waiting for activation: an administrator can activate it in the user administration.\n'),
+    });
+  }
+  await em.flush();
+}
+
+/**
+ * cakeplanner registration: an email is required; the account waits for an admin's activation unless
+ * CAKE_AUTO_ACTIVATE=true (the first user ever is an active ADMIN); every admin gets a mail about it.
+ */
+export async function register(ctx: AppContext, input: RegisterInput): Promise<User> {
+  const email = typeof input?.email === 'string' ? input.email.trim() : '';
+  if (!email) throw badInput('A valid email address is required', { email: 'is required' });
+  return identity.register(
+    ctx,
+    { ...input, email },
+    { active: ctx.app.config.cakeAutoActivate, onCreated: (em, user) => mailAdminsAboutRegistration(ctx, em, user) },
+  );
+}
+
+/** Admins: every account; others: the members of their groups (themselves included). */
+export async function accessibleUsers(ctx: AppContext): Promise<User[]> {
+  const viewer = requireViewer(ctx);
+  if (isAdmin(ctx)) return ctx.em.find(User, { deletedAt: null }, { orderBy: { name: 'asc', id: 'asc' } });
+  const groups = [...(await viewerRoles(ctx)).keys()];
+  const ids = new Set([viewer.user.id]);
+  if (groups.length) {
+    const rows = await ctx.em.execute<{ user_id: string }[]>('select distinct user_id from cake_memberships where group_id in (?)', [groups]);
+    for (const r of rows) ids.add(r.user_id);
+  }
+  return ctx.em.find(User, { id: { $in: [...ids] }, deletedAt: null }, { orderBy: { name: 'asc', id: 'asc' } });
+}
+
+/** The groups the viewer administers (group role admin). */
+async function administeredGroups(ctx: AppContext): Promise<string[]> {
+  return [...(await viewerRoles(ctx)).entries()].filter(([, role]) => role === CakeGroupRole.ADMIN).map(([id]) => id);
+}
+
+/** cakeplanner.md: all users (admin) or the members of the groups the viewer administers (group admin). */
+export async function adminUsers(ctx: AppContext): Promise<User[]> {
+  requireViewer(ctx);
+  if (isAdmin(ctx)) return ctx.em.find(User, { deletedAt: null }, { orderBy: { name: 'asc', id: 'asc' } });
+  const groups = await administeredGroups(ctx);
+  if (!groups.length) throw forbidden('Admin or group admin role required');
+  const rows = await ctx.em.execute<{ user_id: string }[]>('select distinct user_id from cake_memberships where group_id in (?)', [groups]);
+  return ctx.em.find(User, { id: { $in: rows.map((r) => r.user_id) }, deletedAt: null }, { orderBy: { name: 'asc', id: 'asc' } });
+}
+
+/** cakeplanner.md "force-password-change": admins set or clear the flag. */
+export async function setMustChangePassword(ctx: AppContext, userId: string, mustChange: boolean): Promise<User> {
+  requireAdmin(ctx);
+  if (!isUuid(userId)) throw notFound('User not found');
+  return identity.forcePasswordChange(ctx, userId, mustChange);
+}
+
+// ---------------------------------------------------------------------------------------------
+// groups
+
+export async function myMemberships(ctx: AppContext): Promise<CakeMembership[]> {
+  const viewer = requireViewer(ctx);
+  return ctx.em.find(CakeMembership, { user: viewer.user.id }, { orderBy: { group: { name: 'asc' }, id: 'asc' } });
+}
+
+/** cakeplanner.md: all groups (admin) or the groups the viewer administers (group admin). */
+export async function listGroups(ctx: AppContext): Promise<CakeGroup[]> {
+  requireViewer(ctx);
+  if (isAdmin(ctx)) return ctx.em.find(CakeGroup, {}, { orderBy: { name: 'asc', id: 'asc' } });
+  const groups = await administeredGroups(ctx);
+  if (!groups.length) throw forbidden('Admin or group admin role required');
+  return ctx.em.find(CakeGroup, { id: { $in: groups } }, { orderBy: { name: 'asc', id: 'asc' } });
+}
+
+export async function createGroup(ctx: AppContext, input: CreateCakeGroupInput): Promise<CakeGroup> {
+  requireAdmin(ctx);
+  const name = checkText(input?.name, 'name', GROUP_NAME_MAX);
+  if (!name) throw badInput('name is required', { name: 'is required' });
+  const description = checkText(input?.description, 'description', GROUP_DESCRIPTION_MAX) || null;
+  try {
+    return await inTransaction(ctx, async (em) => {
+      const taken = await em.execute('select 1 from cake_groups where lower(name) = lower(?) limit 1', [name]);
+      if (taken.length) throw conflict('A group with this name already exists', { name: 'is already taken' });
+      const group = em.create(CakeGroup, { name, description });
+      em.persist(group);
+      await em.flush();
+      return group;
+    });
+  } catch (err) {
+    if (err instanceof UniqueConstraintViolationException) throw conflict('A group with this name already exists', { name: 'is already taken' });
+    throw err;
+  }
+}
+
+/** cakeplanner.md: admins only; refused (409) while the group has members. Its events go with it. */
+export async function deleteGroup(ctx: AppContext, id: string): Promise<boolean> {
+  requireAdmin(ctx);
+  if (!isUuid(id)) throw notFound('Group not found');
+  await inTransaction(ctx, async (em) => {
+    const locked = await em.execute('select id from cake_groups where id = ? for update', [id]);
+    if (!locked.length) throw notFound('Group not found');
+    const [{ n }] = await em.execute<{ n: string }[]>(
+      'select count(*) as n from cake_memberships m join users u on u.id = m.user_id where m.group_id = ? and u.deleted_at is null',
+      [id],
+    );
+    if (Number(n) > 0) throw conflict('The group still has members: remove them first');
+    await em.nativeDelete(CakeGroup, { id });
+  });
+  return true;
+}
+
+async function existingUserAndGroup(em: EntityManager, userId: string, groupId: string): Promise<void> {
+  if (!isUuid(userId) || !(await em.count(User, { id: userId, deletedAt: null }))) throw notFound('User not found');
+  if (!isUuid(groupId) || !(await em.count(CakeGroup, { id: groupId }))) throw notFound('Group not found');
+}
+
+/** Adds or updates a membership; `role` undefined keeps an existing role (assign-group). */
+async function upsertMembership(ctx: AppContext, userId: string, groupId: string, role?: CakeGroupRole): Promise<CakeMembership> {
+  requireAdmin(ctx);
+  if (role !== undefined && !Object.values(CakeGroupRole).includes(role)) throw badInput('role must be member or admin', { role: 'must be member or admin' });
+  await inTransaction(ctx, async (em, after) => {
+    await existingUserAndGroup(em, userId, groupId);
+    await em.execute(
+      `insert into cake_memberships (id, group_id, user_id, role, created_at) values (gen_random_uuid(), ?, ?, ?, now())
+       on conflict (group_id, user_id) do ${role === undefined ? 'nothing' : 'update set role = excluded.role'}`,
+      [groupId, userId, role ?? CakeGroupRole.MEMBER],
+    );
+    after(() => ctx.app.pubsub.publish('cake.membershipChanged', { userId, groupId }).catch(logPublishFailure('cake.membershipChanged')));
+  });
+  forgetViewerRoles(ctx);
+  return ctx.em.findOneOrFail(CakeMembership, { group: groupId, user: userId }, { refresh: true });
+}
+
+/** cakeplanner.md "assign-group": admins only; an existing membership keeps its role. */
+export function assignToGroup(ctx: AppContext, userId: string, groupId: string): Promise<CakeMembership> {
+  return upsertMembership(ctx, userId, groupId);
+}
+
+/** cakeplanner.md "set-role": admins only; makes the user a member first when needed. */
+export function setGroupRole(ctx: AppContext, userId: string, groupId: string, role: CakeGroupRole): Promise<CakeMembership> {
+  if (role === undefined || role === null) throw badInput('role must be member or admin', { role: 'must be member or admin' });
+  return upsertMembership(ctx, userId, groupId, role);
+}
+
+/** Not in cakeplanner.md, but needed to empty a group before deleting it: admins only. */
+export async function removeFromGroup(ctx: AppContext, userId: string, groupId: string): Promise<boolean> {
+  requireAdmin(ctx);
+  await inTransaction(ctx, async (em, after) => {
+    await existingUserAndGroup(em, userId, groupId);
+    const removed = await em.nativeDelete(CakeMembership, { group: groupId, user: userId });
+    if (!removed) throw notFound('The user is not a member of this group');
+    after(() => ctx.app.pubsub.publish('cake.membershipChanged', { userId, groupId }).catch(logPublishFailure('cake.membershipChanged')));
+  });
+  forgetViewerRoles(ctx);
+  return true;
+}
+
+// ---------------------------------------------------------------------------------------------
+// system
+
+let commit: string | undefined;
+
+/** The commit the process runs, read once from the checkout (.git), else "unknown". */
+function currentCommit(): string {
+  if (commit !== undefined) return commit;
+  commit = 'unknown';
+  try {
+    const git = join(process.cwd(), '.git');
+    const head = readFileSync(join(git, 'HEAD'), 'utf8').trim();
+    const sha = head.startsWith('ref: ') ? readFileSync(join(git, head.slice(5)), 'utf8').trim() : head;
+    if (/^[0-9a-f]{40}$/.test(sha)) commit = sha.slice(0, 12);
+  } catch {
+    /* not a checkout (packed refs, container image): unknown */
+  }
+  return commit;
+}
+
+/** Public build and runtime information (cakeplanner.md "sysinfo"). */
+export async function systemInfo(ctx: AppContext): Promise<CakeSystemInfo> {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const pkg = require('../../../package.json') as { version: string };
+  let database = 'unreachable';
+  try {
+    const [row] = await ctx.em.execute<{ v: string }[]>(`select current_setting('server_version_num') as v`);
+    database = `PostgreSQL ${Math.floor(Number(row.v) / 10000)}`;
+  } catch {
+    /* reported as unreachable */
+  }
+  return { name: 'Cake Planner', version: pkg.version, commit: currentCommit(), node: process.version, uptimeSeconds: Math.floor(process.uptime()), database };
+}

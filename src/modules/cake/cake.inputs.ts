@@ -1,0 +1,38 @@
+import { Field, Float, ID, InputType, Int, ObjectType } from 'type-graphql';
+
+/** A user as other cake members see them: id and display name only. */
+@ObjectType()
+export class CakeUserRef {
+  @Field(() => ID) id!: string;
+  @Field(() => String) name!: string;
+}
+
+@ObjectType()
+export class CakeRatingSummary {
+  @Field(() => Float, { description: 'mean of the stars, 2 decimals; 0 when unrated' }) average!: number;
+  @Field(() => Int) count!: number;
+  @Field(() => Int, { nullable: true, description: "the viewer's own stars" }) myRating!: number | null;
+}
+
+@InputType()
+export class CreateCakeEventInput {
+  @Field(() => String, { description: 'YYYY-MM-DD' }) date!: string;
+  @Field(() => String, { nullable: true }) description?: string | null;
+  @Field(() => ID, { nullable: true, description: "defaults to the baker's only group" }) groupId?: string | null;
+}
+
+@InputType()
+export class CreateCakeGroupInput {
+  @Field(() => String) name!: string;
+  @Field(() => String, { nullable: true }) description?: string | null;
+}
+
+@ObjectType()
+export class CakeSystemInfo {
+  @Field(() => String) name!: string;
+  @Field(() => String) version!: string;
+  @Field(() => String) commit!: string;
+  @Field(() => String) node!: string;
+  @Field(() => Int) uptimeSeconds!: number;
+  @Field(() => String) database!: string;
+}

@@ -1,0 +1,318 @@
+import { Arg, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root, Subscription } from 'type-graphql';
+import { GraphQLUpload } from 'graphql-upload-minimal';
+import type { FileUpload } from 'graphql-upload-minimal';
+import type { AppContext } from '../../context/context';
+import { isAdmin } from '../../auth/guards';
+import { User } from '../identity/user.entity';
+import { RegisterInput } from '../identity/identity.inputs';
+import { CakeGroup, CakeGroupRole, CakeMembership } from './cake-group.entity';
+import { CakeEvent } from './cake-event.entity';
+import { CakeRating } from './cake-rating.entity';
+import { CakePhoto } from './cake-photo.entity';
+import { CakeRatingSummary, CakeSystemInfo, CakeUserRef, CreateCakeEventInput, CreateCakeGroupInput } from './cake.inputs';
+import { CakeEventChange } from './cake-change';
+import type { CakeChangePayload } from './cake-change';
+import { photoUrl } from './cake-common';
+import * as events from './cake-event.service';
+import * as groups from './cake-group.service';
+import * as live from './cake-live.service';
+import {
+  coverPhotoIds,
+  groupsById,
+  membershipsByGroup,
+  membershipsByUser,
+  photosByEvent,
+  ratingsByEvent,
+  ratingSummaries,
+  userRefs,
+  usersById,
+  viewerRoles,
+} from './cake.loaders';
+
+@Resolver()
+export class CakeResolver {
+  // --- accounts -------------------------------------------------------------------------------
+
+  @Mutation(() => User, { description: 'cakeplanner registration: email required; waits for activation unless CAKE_AUTO_ACTIVATE; admins are mailed' })
+  cakeRegister(@Ctx() ctx: AppContext, @Arg('input', () => RegisterInput) input: RegisterInput): Promise<User> {
+    return groups.register(ctx, input);
+  }
+
+  @Query(() => [User], { description: 'Admins: every user; others: the members of their groups' })
+  cakeUsers(@Ctx() ctx: AppContext): Promise<User[]> {
+    return groups.accessibleUsers(ctx);
+  }
+
+  @Query(() => [User], { description: 'Admins: every user; group admins: the members of their groups; others: FORBIDDEN' })
+  cakeAdminUsers(@Ctx() ctx: AppContext): Promise<User[]> {
+    return groups.adminUsers(ctx);
+  }
+
+  @Mutation(() => User, { description: 'Admins only: set or clear the forced password change' })
+  cakeForcePasswordChange(
+    @Ctx() ctx: AppContext,
+    @Arg('userId', () => ID) userId: string,
+    @Arg('mustChange', () => Boolean) mustChange: boolean,
+  ): Promise<User> {
+    return groups.setMustChangePassword(ctx, userId, mustChange);
+  }
+
+  // --- groups ---------------------------------------------------------------------------------
+
+  @Query(() => [CakeMembership], { description: "The viewer's groups and roles" })
+  cakeMyGroups(@Ctx() ctx: AppContext): Promise<CakeMembership[]> {
+    return groups.myMemberships(ctx);
+  }
+
+  @Query(() => [CakeGroup], { description: 'Admins: every group; group admins: their groups; others: FORBIDDEN' })
+  cakeGroups(@Ctx() ctx: AppContext): Promise<CakeGroup[]> {
+    return groups.listGroups(ctx);
+  }
+
+  @Mutation(() => CakeGroup)
+  createCakeGroup(@Ctx() ctx: AppContext, @Arg('input', () => CreateCakeGroupInput) input: CreateCakeGroupInput): Promise<CakeGroup> {
+    return groups.createGroup(ctx, input);
+  }
+
+  @Mutation(() => Boolean, { description: 'CONFLICT while the group has members' })
+  deleteCakeGroup(@Ctx() ctx: AppContext, @Arg('id', () => ID) id: string): Promise<boolean> {
+    return groups.deleteGroup(ctx, id);
+  }
+
+  @Mutation(() => CakeMembership, { description: 'Adds a member (an existing membership keeps its role)' })
+  assignCakeGroup(@Ctx() ctx: AppContext, @Arg('userId', () => ID) userId: string, @Arg('groupId', () => ID) groupId: string): Promise<CakeMembership> {
+    return groups.assignToGroup(ctx, userId, groupId);
+  }
+
+  @Mutation(() => CakeMembership, { description: 'Sets the role, adding the membership when needed' })
+  setCakeGroupRole(
+    @Ctx() ctx: AppContext,
+    @Arg('userId', () => ID) userId: string,
+    @Arg('groupId', () => ID) groupId: string,
+    @Arg('role', () => CakeGroupRole) role: CakeGroupRole,
+  ): Promise<CakeMembership> {
+    return groups.setGroupRole(ctx, userId, groupId, role);
+  }
+
+  @Mutation(() => Boolean)
+  removeCakeGroupMember(@Ctx() ctx: AppContext, @Arg('userId', () => ID) userId: string, @Arg('groupId', () => ID) groupId: string): Promise<boolean> {
+    return groups.removeFromGroup(ctx, userId, groupId);
+  }
+
+  // --- events ---------------------------------------------------------------------------------
+
+  @Query(() => [CakeEvent], { description: "The viewer's groups' events from start to end (YYYY-MM-DD, inclusive)" })
+  cakeEvents(@Ctx() ctx: AppContext, @Arg('start', () => String) start: string, @Arg('end', () => String) end: string): Promise<CakeEvent[]> {
+    return events.listEvents(ctx, start, end);
+  }
+
+  @Query(() => CakeEvent, { description: 'Members of its group and admins; NOT_FOUND for others' })
+  cakeEvent(@Ctx() ctx: AppContext, @Arg('id', () => ID) id: string): Promise<CakeEvent> {
+    return events.visibleEvent(ctx, id);
+  }
+
+  @Query(() => [CakeEvent], { description: "Hall of Fame: the viewer's groups' events by mean stars (unrated = 0), then date, newest first" })
+  cakeHallOfFame(@Ctx() ctx: AppContext, @Arg('limit', () => Int, { defaultValue: events.HALL_OF_FAME_SIZE }) limit: number): Promise<CakeEvent[]> {
+    return events.hallOfFame(ctx, limit);
+  }
+
+  @Mutation(() => CakeEvent, { description: 'The viewer is the baker; `image` becomes their (cover) photo' })
+  createCakeEvent(
+    @Ctx() ctx: AppContext,
+    @Arg('input', () => CreateCakeEventInput) input: CreateCakeEventInput,
+    @Arg('image', () => GraphQLUpload, { nullable: true }) image?: Promise<FileUpload> | null,
+  ): Promise<CakeEvent> {
+    return events.createEvent(ctx, input, image);
+  }
+
+  @Mutation(() => Boolean, { description: 'The baker, a group admin of its group, or an admin' })
+  deleteCakeEvent(@Ctx() ctx: AppContext, @Arg('id', () => ID) id: string): Promise<boolean> {
+    return events.deleteEvent(ctx, id);
+  }
+
+  @Mutation(() => CakeEvent, { description: 'One rating per user and event (replaced on a second call); stars 1..5' })
+  rateCakeEvent(
+    @Ctx() ctx: AppContext,
+    @Arg('eventId', () => ID) eventId: string,
+    @Arg('stars', () => Int) stars: number,
+    @Arg('comment', () => String, { nullable: true }) comment?: string | null,
+  ): Promise<CakeEvent> {
+    return events.rateEvent(ctx, eventId, stars, comment);
+  }
+
+  @Mutation(() => CakePhoto, { description: "JPEG, PNG or WebP, at most 10 MB; replaces the viewer's photo of the event" })
+  uploadCakePhoto(
+    @Ctx() ctx: AppContext,
+    @Arg('eventId', () => ID) eventId: string,
+    @Arg('photo', () => GraphQLUpload) photo: Promise<FileUpload>,
+  ): Promise<CakePhoto> {
+    return events.uploadPhoto(ctx, eventId, photo);
+  }
+
+  @Query(() => CakePhoto, { description: 'A photo of an event the viewer may see' })
+  cakePhoto(@Ctx() ctx: AppContext, @Arg('id', () => ID) id: string): Promise<CakePhoto> {
+    return events.getPhoto(ctx, id);
+  }
+
+  // --- live -----------------------------------------------------------------------------------
+
+  @Query(() => [CakeEventChange], { description: "Changes of the viewer's groups after a change id, oldest first (at most 1000): resume after a disconnect" })
+  cakeEventChanges(@Ctx() ctx: AppContext, @Arg('after', () => ID) after: string): Promise<CakeEventChange[]> {
+    return live.changesAfter(ctx, after);
+  }
+
+  /** Changes of the subscriber's groups' events; ends when the subscriber's session is revoked. */
+  @Subscription(() => CakeEventChange, {
+    description: "Changes (created, deleted, rated, photo) of the subscriber's groups' events",
+    subscribe: ({ context }) => live.subscribeChanges(context as AppContext),
+  })
+  cakeEventChanged(@Root() payload: CakeChangePayload, @Ctx() ctx: AppContext): CakeEventChange {
+    return live.toEventChange(ctx, payload);
+  }
+
+  // --- system ---------------------------------------------------------------------------------
+
+  @Query(() => CakeSystemInfo, { description: 'Public build and runtime information' })
+  cakeSystemInfo(@Ctx() ctx: AppContext): Promise<CakeSystemInfo> {
+    return groups.systemInfo(ctx);
+  }
+}
+
+@Resolver(() => CakeEvent)
+export class CakeEventFieldsResolver {
+  @FieldResolver(() => ID)
+  groupId(@Root() event: CakeEvent): string {
+    return event.group.id;
+  }
+
+  @FieldResolver(() => CakeGroup)
+  async group(@Root() event: CakeEvent, @Ctx() ctx: AppContext): Promise<CakeGroup> {
+    return (await groupsById(ctx).load(event.group.id))!;
+  }
+
+  @FieldResolver(() => CakeUserRef)
+  baker(@Root() event: CakeEvent, @Ctx() ctx: AppContext): CakeUserRef | Promise<CakeUserRef> {
+    return event.preloaded?.baker ?? userRefs(ctx).load(event.baker.id);
+  }
+
+  @FieldResolver(() => String, { nullable: true, description: "The cover: the baker's photo" })
+  photoUrl(@Root() event: CakeEvent, @Ctx() ctx: AppContext): string | null | Promise<string | null> {
+    const url = (id: string | null) => (id ? photoUrl(ctx.app.config, id) : null);
+    if (event.preloaded) return url(event.preloaded.coverPhotoId);
+    return coverPhotoIds(ctx).load(event.id).then(url);
+  }
+
+  @FieldResolver(() => CakeRatingSummary)
+  rating(@Root() event: CakeEvent, @Ctx() ctx: AppContext): CakeRatingSummary | Promise<CakeRatingSummary> {
+    return event.preloaded?.rating ?? ratingSummaries(ctx).load(event.id);
+  }
+
+  @FieldResolver(() => [CakeRating])
+  ratings(@Root() event: CakeEvent, @Ctx() ctx: AppContext): Promise<CakeRating[]> {
+    return ratingsByEvent(ctx).load(event.id);
+  }
+
+  @FieldResolver(() => [CakePhoto], { description: 'Every photo of the event, oldest first' })
+  gallery(@Root() event: CakeEvent, @Ctx() ctx: AppContext): Promise<CakePhoto[]> {
+    return photosByEvent(ctx).load(event.id);
+  }
+
+  @FieldResolver(() => Boolean, { description: 'The viewer is the baker' })
+  isOwner(@Root() event: CakeEvent, @Ctx() ctx: AppContext): boolean {
+    return events.isOwner(ctx, event);
+  }
+
+  @FieldResolver(() => Boolean)
+  canDelete(@Root() event: CakeEvent, @Ctx() ctx: AppContext): Promise<boolean> {
+    return events.canDelete(ctx, event);
+  }
+
+  @FieldResolver(() => String, { description: 'The event as an RFC 5545 calendar (one all-day VEVENT)' })
+  ics(@Root() event: CakeEvent, @Ctx() ctx: AppContext): Promise<string> {
+    return events.eventIcs(ctx, event);
+  }
+}
+
+@Resolver(() => CakeRating)
+export class CakeRatingFieldsResolver {
+  @FieldResolver(() => ID)
+  eventId(@Root() rating: CakeRating): string {
+    return rating.event.id;
+  }
+
+  @FieldResolver(() => CakeUserRef)
+  user(@Root() rating: CakeRating, @Ctx() ctx: AppContext): Promise<CakeUserRef> {
+    return userRefs(ctx).load(rating.user.id);
+  }
+}
+
+@Resolver(() => CakePhoto)
+export class CakePhotoFieldsResolver {
+  @FieldResolver(() => ID)
+  eventId(@Root() photo: CakePhoto): string {
+    return photo.event.id;
+  }
+
+  @FieldResolver(() => String, { description: 'Served by the cakeplanner surface with the viewer\'s auth' })
+  url(@Root() photo: CakePhoto, @Ctx() ctx: AppContext): string {
+    return photoUrl(ctx.app.config, photo.id);
+  }
+
+  @FieldResolver(() => CakeUserRef)
+  user(@Root() photo: CakePhoto, @Ctx() ctx: AppContext): Promise<CakeUserRef> {
+    return userRefs(ctx).load(photo.user.id);
+  }
+
+  @FieldResolver(() => Boolean, { description: 'The viewer uploaded it' })
+  isMine(@Root() photo: CakePhoto, @Ctx() ctx: AppContext): boolean {
+    return ctx.viewer?.user.id === photo.user.id;
+  }
+}
+
+@Resolver(() => CakeMembership)
+export class CakeMembershipFieldsResolver {
+  @FieldResolver(() => ID)
+  groupId(@Root() m: CakeMembership): string {
+    return m.group.id;
+  }
+
+  @FieldResolver(() => CakeGroup)
+  async group(@Root() m: CakeMembership, @Ctx() ctx: AppContext): Promise<CakeGroup> {
+    return (await groupsById(ctx).load(m.group.id))!;
+  }
+
+  @FieldResolver(() => ID)
+  userId(@Root() m: CakeMembership): string {
+    return m.user.id;
+  }
+
+  @FieldResolver(() => User)
+  async user(@Root() m: CakeMembership, @Ctx() ctx: AppContext): Promise<User> {
+    return (await usersById(ctx).load(m.user.id))!;
+  }
+}
+
+@Resolver(() => CakeGroup)
+export class CakeGroupFieldsResolver {
+  @FieldResolver(() => [CakeMembership], { description: 'Members whose account still exists' })
+  members(@Root() group: CakeGroup, @Ctx() ctx: AppContext): Promise<CakeMembership[]> {
+    return membershipsByGroup(ctx).load(group.id);
+  }
+
+  @FieldResolver(() => Int)
+  async memberCount(@Root() group: CakeGroup, @Ctx() ctx: AppContext): Promise<number> {
+    return (await membershipsByGroup(ctx).load(group.id)).length;
+  }
+}
+
+@Resolver(() => User)
+export class CakeUserFieldsResolver {
+  @FieldResolver(() => [CakeMembership], { description: 'cakeplanner: the cake groups of the user (admins see all; others the groups they share)' })
+  async cakeMemberships(@Root() user: User, @Ctx() ctx: AppContext): Promise<CakeMembership[]> {
+    if (!ctx.viewer) return [];
+    const list = await membershipsByUser(ctx).load(user.id);
+    if (isAdmin(ctx) || ctx.viewer.user.id === user.id) return list;
+    const mine = await viewerRoles(ctx);
+    return list.filter((m) => mine.has(m.group.id));
+  }
+}

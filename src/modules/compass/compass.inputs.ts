@@ -1,0 +1,180 @@
+/** GraphQL inputs and result types of the compass domain (issue 5). Names are prefixed `Compass`. */
+import { Field, Float, ID, InputType, Int, ObjectType } from 'type-graphql';
+import { Role } from '../identity/user.entity';
+import { CompassParty } from './party.entity';
+import { CompassAxis, CompassQuestion } from './question.entity';
+
+// --- users ---------------------------------------------------------------------------------------
+
+/** A shared user in the compass vocabulary: `userId` is the integer `user_id`. */
+@ObjectType()
+export class CompassUser {
+  @Field(() => ID, { description: 'the shared identity\'s uuid' }) id!: string;
+  @Field(() => Int, { description: 'the compass surface\'s user_id (User.number)' }) userId!: number;
+  @Field(() => String, { nullable: true }) username!: string | null;
+  @Field(() => String, { nullable: true }) emailAddress!: string | null;
+  @Field(() => Role) role!: Role;
+  @Field(() => String, { nullable: true }) profileUrl!: string | null;
+  @Field(() => Date) createdAt!: Date;
+}
+
+@ObjectType()
+export class CompassUserPage {
+  @Field(() => [CompassUser]) items!: CompassUser[];
+  @Field(() => Int) total!: number;
+  @Field(() => Int) limit!: number;
+  @Field(() => Int) offset!: number;
+}
+
+@InputType()
+export class CompassUserFilter {
+  @Field(() => Role, { nullable: true }) role?: Role | null;
+  @Field(() => String, { nullable: true, description: 'case-insensitive substring of the username' }) search?: string | null;
+}
+
+@InputType({ description: 'Every field is checked by the service, which reports all problems at once' })
+export class CompassRegisterInput {
+  @Field(() => String, { nullable: true }) username?: string | null;
+  @Field(() => String, { nullable: true }) emailAddress?: string | null;
+  @Field(() => String, { nullable: true }) password?: string | null;
+}
+
+@InputType()
+export class CompassCreateUserInput {
+  @Field(() => Role, { nullable: true, description: 'default USER' }) role?: Role | null;
+  @Field(() => String, { nullable: true }) username?: string | null;
+  @Field(() => String, { nullable: true }) emailAddress?: string | null;
+  @Field(() => String, { nullable: true }) password?: string | null;
+  @Field(() => String, { nullable: true }) profileUrl?: string | null;
+  @Field(() => Int, { nullable: true }) patientNumber?: number | null;
+}
+
+@InputType({ description: 'compassReplaceUser: every field (absent optional ones become null); compassUpdateUser: the fields given' })
+export class CompassUserUpdateInput {
+  @Field(() => Role, { nullable: true, description: 'admins only' }) role?: Role | null;
+  @Field(() => String, { nullable: true }) username?: string | null;
+  @Field(() => String, { nullable: true }) emailAddress?: string | null;
+  @Field(() => String, { nullable: true }) profileUrl?: string | null;
+  @Field(() => Int, { nullable: true }) patientNumber?: number | null;
+}
+
+@ObjectType()
+export class CompassTokenInfo {
+  @Field(() => Int) userId!: number;
+  @Field(() => Role) role!: Role;
+  @Field(() => Date) expiresAt!: Date;
+}
+
+// --- parties -------------------------------------------------------------------------------------
+
+@InputType()
+export class CompassPartyInput {
+  @Field(() => String, { nullable: true }) name?: string | null;
+  @Field(() => String, { nullable: true }) abbreviation?: string | null;
+  @Field(() => String, { nullable: true }) description?: string | null;
+}
+
+@ObjectType()
+export class CompassPartyAdminCredentials {
+  @Field(() => String) username!: string;
+  @Field(() => String, { description: 'shown only in this answer' }) password!: string;
+}
+
+@ObjectType()
+export class CompassPartyCreated {
+  @Field(() => CompassParty) party!: CompassParty;
+  @Field(() => String) code!: string;
+  @Field(() => CompassPartyAdminCredentials) admin!: CompassPartyAdminCredentials;
+}
+
+// --- questions -----------------------------------------------------------------------------------
+
+@InputType()
+export class CompassQuestionInput {
+  @Field(() => String, { nullable: true }) text?: string | null;
+  @Field(() => CompassAxis, { nullable: true }) axis?: CompassAxis | null;
+  @Field(() => Int, { nullable: true, description: '1 or -1 (default 1)' }) direction?: number | null;
+  @Field(() => Int, { nullable: true, description: 'default: after the last question' }) position?: number | null;
+}
+
+// --- answers and positions -----------------------------------------------------------------------
+
+@InputType()
+export class CompassAnswerInput {
+  @Field(() => Int) questionId!: number;
+  @Field(() => String, { description: 'strongly_agree, agree, neutral, disagree, strongly_disagree, or "" (unanswered)' }) answer!: string;
+}
+
+@ObjectType()
+export class CompassAnswer {
+  @Field(() => Int) questionId!: number;
+  @Field(() => CompassQuestion) question!: CompassQuestion;
+  @Field(() => String, { description: 'strongly_agree, agree, neutral, disagree, strongly_disagree, or "" (unanswered)' }) answer!: string;
+}
+
+@ObjectType({ description: 'A point on the compass: x economic, y social, each −10..10' })
+export class CompassPosition {
+  @Field(() => Float) x!: number;
+  @Field(() => Float) y!: number;
+  @Field(() => Int, { description: 'questions answered (neutral counts)' }) answered!: number;
+  @Field(() => Int, { description: 'questions in total' }) total!: number;
+}
+
+@ObjectType()
+export class CompassPartyPosition extends CompassPosition {
+  @Field(() => CompassParty) party!: CompassParty;
+}
+
+@ObjectType()
+export class CompassMatch {
+  @Field(() => CompassParty) party!: CompassParty;
+  @Field(() => Float) x!: number;
+  @Field(() => Float) y!: number;
+  @Field(() => Float) distance!: number;
+  @Field(() => Float, { description: '100 × (1 − distance / (20√2))' }) matchPercentage!: number;
+}
+
+// --- analytics -----------------------------------------------------------------------------------
+
+@ObjectType()
+export class CompassPoint {
+  @Field(() => Float) x!: number;
+  @Field(() => Float) y!: number;
+}
+
+@ObjectType()
+export class CompassAnalyticsTotals {
+  @Field(() => Int, { description: 'accounts that can answer: not deleted, not party admins' }) users!: number;
+  @Field(() => Int) parties!: number;
+  @Field(() => Int) questions!: number;
+  @Field(() => Int, { description: 'answered questions of those users' }) answers!: number;
+  @Field(() => Int, { description: 'users with at least one answer' }) usersAnswered!: number;
+  @Field(() => Int, { description: 'users who answered every question' }) usersCompleted!: number;
+}
+
+@ObjectType()
+export class CompassQuestionStats {
+  @Field(() => CompassQuestion) question!: CompassQuestion;
+  @Field(() => Int) stronglyAgree!: number;
+  @Field(() => Int) agree!: number;
+  @Field(() => Int) neutral!: number;
+  @Field(() => Int) disagree!: number;
+  @Field(() => Int) stronglyDisagree!: number;
+  @Field(() => Int) unanswered!: number;
+}
+
+@ObjectType()
+export class CompassTopMatchCount {
+  @Field(() => CompassParty) party!: CompassParty;
+  @Field(() => Int, { description: 'users (with at least one answer) whose nearest party this is' }) users!: number;
+}
+
+@ObjectType()
+export class CompassAnalytics {
+  @Field(() => CompassAnalyticsTotals) totals!: CompassAnalyticsTotals;
+  @Field(() => Float, { description: 'percent of users who answered every question (0..100)' }) completionRate!: number;
+  @Field(() => [CompassQuestionStats]) distribution!: CompassQuestionStats[];
+  @Field(() => [CompassTopMatchCount]) topMatches!: CompassTopMatchCount[];
+  @Field(() => CompassPoint, { description: 'mean position of users with at least one answer' }) meanPosition!: CompassPoint;
+  @Field(() => Date) generatedAt!: Date;
+}

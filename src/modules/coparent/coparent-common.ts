@@ -1,0 +1,35 @@
+/** Helpers shared by the coparent services: text rules, transactions with publish-after-commit. */
+import type { EntityManager } from '@mikro-orm/postgresql';
+import type { AppContext } from '../../context/context';
+import { badInput } from '../../errors/domain-error';
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+export function isUuid(value: unknown): value is string {
+  return typeof value === 'string' && UUID.test(value);
+}
+
+/** A trimmed, non-empty string of at most `max` characters, or BAD_USER_INPUT naming the field. */
+export function requiredText(value: unknown, field: string, max: number): string {
+  if (typeof value !== 'string' || value.trim() === '') throw badInput(`${field} is required`, { [field]: 'is required' });
+  const t = value.trim();
+  if (t.length > max) throw badInput(`${field} must be at most ${max} characters`, { [field]: `must be at most ${max} characters` });
+  return t;
+}
+
+/** Like requiredText, but null, undefined and blank become null. */
+export function optionalText(value: unknown, field: string, max: number): string | null {
+  if (value === undefined || value === null) return null;
+  if (typeof value !== 'string') throw badInput(`${field} must be a string`, { [field]: 'must be a string' });
+  const t = value.trim();
+  if (t === '') return null;
+  if (t.length > max) throw badInput(`${field} must be at most ${max} characters`, { [field]: `must be at most ${max} characters` });
+  return t;
+}
+
+/** Runs work in one transaction, then the after-commit queue (publishes). */
+export async function inTransaction<T>(ctx: AppContext, work: (em: EntityManager) => Promise<T>): Promise<T> {
+  const result = await ctx.em.transactional((em) => work(em as EntityManager));
+  await ctx.runAfterCommit();
+  return result;
+}

@@ -1,0 +1,56 @@
+import { Entity, Index, ManyToOne, OptionalProps, PrimaryKey, Property } from '@mikro-orm/core';
+import { Field, ID, ObjectType } from 'type-graphql';
+import { randomUUID } from 'node:crypto';
+import { User } from '../identity/user.entity';
+
+/**
+ * An entry of the family calendar (coparent.md "items"): dated, typed, owned by one user. Everyone
+ * signed in reads every item; only the owner or an admin changes one. The services return items with
+ * their owner loaded (a list loads its distinct owners in one query), so no field needs a resolver.
+ * Deleting a user deletes their items (the foreign key cascades).
+ */
+@ObjectType({ description: 'A co-parenting calendar item', simpleResolvers: true })
+@Entity({ tableName: 'coparent_items' })
+@Index({ name: 'coparent_items_date_created_at_index', properties: ['date', 'createdAt'] })
+export class CoparentItem {
+  [OptionalProps]?: 'body' | 'ownerId' | 'createdAt' | 'updatedAt';
+
+  @Field(() => ID)
+  @PrimaryKey({ type: 'uuid' })
+  id: string = randomUUID();
+
+  @Field(() => String, { description: 'The calendar day, YYYY-MM-DD' })
+  @Property({ type: 'date' })
+  date!: string;
+
+  @Field(() => String, { description: 'Free-form kind such as EVENT, NOTE or TASK' })
+  @Property({ type: 'string', length: 50 })
+  type!: string;
+
+  @Field(() => String)
+  @Property({ type: 'string', length: 200 })
+  title!: string;
+
+  @Field(() => String)
+  @Property({ type: 'text', default: '' })
+  body: string = '';
+
+  /** Always loaded where an item leaves the service (lists load every owner in one query). */
+  @Field(() => User)
+  @Index({ name: 'coparent_items_owner_id_index' })
+  @ManyToOne(() => User, { deleteRule: 'cascade' })
+  owner!: User;
+
+  /** The owner's id: the same column read as a scalar (never written through this property). */
+  @Field(() => ID)
+  @Property({ type: 'uuid', fieldName: 'owner_id', persist: false })
+  ownerId!: string;
+
+  @Field(() => Date)
+  @Property({ type: 'datetime', defaultRaw: 'now()' })
+  createdAt: Date = new Date();
+
+  @Field(() => Date)
+  @Property({ type: 'datetime', defaultRaw: 'now()', onUpdate: () => new Date() })
+  updatedAt: Date = new Date();
+}

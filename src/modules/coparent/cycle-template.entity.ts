@@ -1,0 +1,41 @@
+import { Entity, OptionalProps, PrimaryKey, Property } from '@mikro-orm/core';
+import { Field, ID, Int, ObjectType } from 'type-graphql';
+import { randomUUID } from 'node:crypto';
+
+@ObjectType({ description: 'One day of the custody cycle template' })
+export class CoparentCycleTemplateDay {
+  @Field(() => Int, { description: '0-based position in the cycle' }) dayIndex!: number;
+  @Field(() => String) owner!: string;
+  @Field(() => String, { nullable: true }) label!: string | null;
+  @Field(() => String, { nullable: true }) color!: string | null;
+}
+
+/**
+ * The custody cycle template (coparent.md "templates/cycle"): 1 to 42 days, indices 0..n-1, laid out
+ * from an anchor date to generate schedule blocks. There is one active template: saving replaces it.
+ */
+@ObjectType({ description: 'The active custody cycle template' })
+@Entity({ tableName: 'coparent_cycle_templates' })
+export class CoparentCycleTemplate {
+  [OptionalProps]?: 'createdAt' | 'updatedAt';
+
+  @Field(() => ID)
+  @PrimaryKey({ type: 'uuid' })
+  id: string = randomUUID();
+
+  @Field(() => String)
+  @Property({ type: 'string', length: 200 })
+  name!: string;
+
+  @Field(() => [CoparentCycleTemplateDay], { description: 'Sorted by dayIndex, contiguous from 0' })
+  @Property({ type: 'json' })
+  days!: CoparentCycleTemplateDay[];
+
+  @Field(() => Date)
+  @Property({ type: 'datetime', defaultRaw: 'now()' })
+  createdAt: Date = new Date();
+
+  @Field(() => Date)
+  @Property({ type: 'datetime', defaultRaw: 'now()', onUpdate: () => new Date() })
+  updatedAt: Date = new Date();
+}

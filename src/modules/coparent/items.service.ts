@@ -1,0 +1,207 @@
+/**
+ * Co-parenting calendar items (coparent.md "items"). Every rule and authorization check lives here:
+ * anyone signed in reads every item; only the owner or an admin changes or deletes one; only an admin
+ * creates an item for someone else. Changes are published after commit on `coparent.itemChanged`.
+ */
+import type { AppContext } from '../../context/context';
+import { isAdmin, requireViewer } from '../../auth/guards';
+import { badInput, forbidden, notFound } from '../../errors/domain-error';
+import type { Topics } from '../../pubsub/topics';
+import { User } from '../identity/user.entity';
+import { CoparentItem } from './coparent-item.entity';
+import type { CreateCoparentItemInput, UpdateCoparentItemInput } from './coparent.inputs';
+import { CoparentChangeKind, CoparentItemChange } from './coparent.inputs';
+import { monthOf, monthRange, parseDate } from './calendar-dates';
+import { inTransaction, isUuid, requiredText } from './coparent-common';
+
+const TYPE_MAX = 50;
+const TITLE_MAX = 200;
+const BODY_MAX = 10_000;
+
+function checkType(value: unknown): string {
+  return requiredText(value, 'type', TYPE_MAX);
+}
+
+function checkBody(value: unknown): string {
+  if (value === undefined || value === null) return '';
+  if (typeof value !== 'string') throw badInput('body must be a string', { body: 'must be a string' });
+  if (value.length > BODY_MAX) throw badInput(`body must be at most ${BODY_MAX} characters`, { body: `must be at most ${BODY_MAX} characters` });
+  return value;
+}
+
+async function findItem(ctx: AppContext, id: string): Promise<CoparentItem> {
+  if (!isUuid(id)) throw notFound('Item not found');
+  const item = await ctx.em.findOne(CoparentItem, { id }, { populate: ['owner'] });
+  if (!item) throw notFound('Item not found');
+  return item;
+}
+
+/** coparent.md: non-admins may only mutate items whose ownerId matches their user id. */
+function assertCanModify(ctx: AppContext, item: CoparentItem): void {
+  const viewer = requireViewer(ctx);
+  if (item.owner.id !== viewer.user.id && !isAdmin(ctx)) throw forbidden('Only the owner or an admin can change this item');
+}
+
+function publish(ctx: AppContext, kind: Topics['coparent.itemChanged']['kind'], item: CoparentItem): void {
+  const payload = { kind, itemId: item.id, date: item.date };
+  ctx.afterCommit(() => ctx.app.pubsub.publish('coparent.itemChanged', payload));
+}
+
+/**
+ * A read-only item of a list: plain data with its owner loaded. Lists skip entity hydration, the identity
+ * map and change tracking (a month may hold a thousand items; hydrating 200 entities cost several times
+ * the query itself) and cost two statements whatever their length: the items, then their distinct owners.
+ */
+export interface CoparentItemRow {
+  id: string;
+  date: string;
+  type: string;
+  title: string;
+  body: string;
+  ownerId: string;
+  owner: User;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+interface ItemRecord {
+  id: string;
+  date: string;
+  type: string;
+  title: string;
+  body: string;
+  owner_id: string;
+  created_ms: number;
+  updated_ms: number;
+}
+
+async function listRows(ctx: AppContext, from: string, to: string): Promise<CoparentItemRow[]> {
+  const records = await ctx.em.getConnection().execute<ItemRecord[]>(
+    `select id, date, type, title, body, owner_id,
+            floor(extract(epoch from created_at) * 1000)::float8 as created_ms,
+            floor(extract(epoch from updated_at) * 1000)::float8 as updated_ms
+       from coparent_items
+      where date >= ? and date <= ?
+      order by date, created_at, id`,
+    [from, to],
+  );
+  const ownerIds = [...new Set(records.map((r) => r.owner_id))];
+  const ownerRows = ownerIds.length
+    ? await ctx.em.getConnection().execute<Record<string, unknown>[]>('select * from users where id in (?)', [ownerIds])
+    : [];
+  // em.map makes each row a managed User of this request's EntityManager (as the viewer lookup does).
+  const byId = new Map(ownerRows.map((row) => [row.id as string, ctx.em.map(User, row)]));
+  // An owner deleted between the two statements took the item with them (cascade): leave it out.
+  return records.filter((r) => byId.has(r.owner_id)).map((r) => ({
+    id: r.id,
+    date: r.date,
+    type: r.type,
+    title: r.title,
+    body: r.body,
+    ownerId: r.owner_id,
+    owner: byId.get(r.owner_id)!,
+    createdAt: new Date(r.created_ms),
+    updatedAt: new Date(r.updated_ms),
+  }));
+}
+
+/** Items dated in a `YYYY-MM` month, by date then creation. */
+export async function listItemsOfMonth(ctx: AppContext, month: string): Promise<CoparentItemRow[]> {
+  requireViewer(ctx);
+  const { start, end } = monthRange(month);
+  return listRows(ctx, start, end);
+}
+
+export async function listItemsOfDay(ctx: AppContext, date: string): Promise<CoparentItemRow[]> {
+  requireViewer(ctx);
+  const day = parseDate(date);
+  return listRows(ctx, day, day);
+}
+
+export async function getItem(ctx: AppContext, id: string): Promise<CoparentItem> {
+  requireViewer(ctx);
+  return findItem(ctx, id);
+}
+
+/** coparent.md: admins may set owner_id explicitly; anyone else may only name themselves. */
+export async function createItem(ctx: AppContext, input: CreateCoparentItemInput): Promise<CoparentItem> {
+  const viewer = requireViewer(ctx);
+  const date = parseDate(input.date);
+  const type = checkType(input.type);
+  const title = requiredText(input.title, 'title', TITLE_MAX);
+  const body = checkBody(input.body);
+  let ownerId = viewer.user.id;
+  if (input.ownerId !== undefined && input.ownerId !== null && input.ownerId !== viewer.user.id) {
+    if (!isAdmin(ctx)) throw forbidden('Only admins can create items for another user');
+    if (!isUuid(input.ownerId)) throw badInput('owner_id does not name a user', { owner_id: 'does not name a user' });
+    ownerId = input.ownerId;
+  }
+  return inTransaction(ctx, async (em) => {
+    const owner = ownerId === viewer.user.id ? viewer.user : await em.findOne(User, { id: ownerId, deletedAt: null });
+    if (!owner) throw badInput('owner_id does not name a user', { owner_id: 'does not name a user' });
+    const item = em.create(CoparentItem, { date, type, title, body, owner, ownerId: owner.id });
+    em.persist(item);
+    await em.flush();
+    publish(ctx, 'CREATED', item);
+    return item;
+  });
+}
+
+/** Any subset of title, body and type; nothing to change is BAD_USER_INPUT. */
+export async function updateItem(ctx: AppContext, id: string, input: UpdateCoparentItemInput): Promise<CoparentItem> {
+  requireViewer(ctx);
+  if (input.title === undefined && input.body === undefined && input.type === undefined) {
+    throw badInput('Nothing to update: give title, body or type');
+  }
+  const title = input.title !== undefined ? requiredText(input.title, 'title', TITLE_MAX) : undefined;
+  const type = input.type !== undefined ? checkType(input.type) : undefined;
+  const body = input.body !== undefined ? checkBody(input.body) : undefined;
+  return inTransaction(ctx, async (em) => {
+    const item = isUuid(id) ? await em.findOne(CoparentItem, { id }, { populate: ['owner'] }) : null;
+    if (!item) throw notFound('Item not found');
+    assertCanModify(ctx, item);
+    if (title !== undefined) item.title = title;
+    if (type !== undefined) item.type = type;
+    if (body !== undefined) item.body = body;
+    await em.flush();
+    publish(ctx, 'UPDATED', item);
+    return item;
+  });
+}
+
+export async function deleteItem(ctx: AppContext, id: string): Promise<boolean> {
+  requireViewer(ctx);
+  return inTransaction(ctx, async (em) => {
+    const item = isUuid(id) ? await em.findOne(CoparentItem, { id }) : null;
+    if (!item) throw notFound('Item not found');
+    assertCanModify(ctx, item);
+    em.remove(item);
+    await em.flush();
+    publish(ctx, 'DELETED', item);
+    return true;
+  });
+}
+
+// --- live changes ------------------------------------------------------------------------------
+
+/** Checked when a client subscribes: signed in, and a valid month. Returns the month to filter on. */
+export function subscribeItemChanges(ctx: AppContext, month: string): string {
+  requireViewer(ctx);
+  monthRange(month);
+  return month;
+}
+
+/** Per subscriber and per event: the subscriber is still signed in (revoked sessions close the socket) and the month matches. */
+export function itemChangeVisible(ctx: AppContext, month: string, event: Topics['coparent.itemChanged']): boolean {
+  return !!ctx.viewer && monthOf(event.date) === month;
+}
+
+/** The event as subscribers see it: the item read fresh (its owner too), null once deleted. */
+export async function itemChange(ctx: AppContext, event: Topics['coparent.itemChanged']): Promise<CoparentItemChange> {
+  let item: CoparentItem | null = null;
+  if (event.kind !== 'DELETED') {
+    // A fresh fork per event, owner populated: a long-lived subscription never serves stale rows.
+    item = await ctx.em.fork().findOne(CoparentItem, { id: event.itemId }, { populate: ['owner'] });
+  }
+  return { kind: event.kind as CoparentChangeKind, itemId: event.itemId, date: event.date, item };
+}

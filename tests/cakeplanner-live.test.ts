@@ -1,0 +1,213 @@
+/**
+ * The live feed: GET /api/events/stream (SSE through the route engine, backed by the cakeEventChanged
+ * subscription) receives changes made through REST and through GraphQL, only for the caller's groups,
+ * and resumes with Last-Event-ID even for changes made while it was disconnected; the graphql-ws
+ * subscription and GraphQL queries see the same REST writes (parity).
+ */
+import { collect, startTestServer, TestServer, unique } from './support/server';
+import { cakeplannerSurface } from '../src/rest/cakeplanner/routes';
+import { api, cakeGroup, cakeUser, CakeUser, createEvent, form, nextDate, openSse, PNG, SseStream } from './cakeplanner.helpers';
+
+const CREATE = /* GraphQL */ `mutation CakeTestCreateEvent($input: CreateCakeEventInput!) {
+  createCakeEvent(input: $input) { id date groupId baker { id name } }
+}`;
+const CHANGED = /* GraphQL */ `subscription CakeTestChanged {
+  cakeEventChanged { id kind eventId groupId date description baker { id name } rating { average count } }
+}`;
+const EVENT = /* GraphQL */ `query CakeTestEvent($id: ID!) {
+  cakeEvent(id: $id) { id date description groupId baker { id name } rating { average count myRating } gallery { id url isMine } }
+}`;
+
+let s: TestServer;
+let admin: CakeUser;
+let alice: CakeUser;
+let bob: CakeUser;
+let outsider: CakeUser;
+let group: { id: string };
+const streams: SseStream[] = [];
+
+beforeAll(async () => {
+  s = await startTestServer({ CAKE_AUTO_ACTIVATE: 'true' });
+  admin = await cakeUser(s, { name: unique('Admin') });
+  alice = await cakeUser(s);
+  bob = await cakeUser(s);
+  outsider = await cakeUser(s);
+  group = await cakeGroup(s, admin, [{ user: alice }, { user: bob }]);
+  await cakeGroup(s, admin, [{ user: outsider }]);
+});
+afterAll(async () => {
+  for (const st of streams) st.close();
+  await s.close();
+});
+
+async function stream(token: string, opts: { lastEventId?: string; query?: boolean } = {}): Promise<SseStream> {
+  const st = opts.query ? await openSse(s, `/api/events/stream?token=${encodeURIComponent(token)}`, opts) : await openSse(s, '/api/events/stream', { token, ...opts });
+  streams.push(st);
+  return st;
+}
+
+/** Lets the subscription register before writing (the stream says `: connected` once it listens). */
+async function listening(st: SseStream): Promise<void> {
+  for (let i = 0; i < 100 && !st.comments.includes('connected'); i++) await new Promise((r) => setTimeout(r, 20));
+  await new Promise((r) => setTimeout(r, 50));
+}
+
+it('streams text/event-stream with ids, receiving events created through REST and through GraphQL', async () => {
+  const st = await stream(bob.token);
+  expect(st.status).toBe(200);
+  expect(st.headers.get('content-type')).toMatch(/^text\/event-stream/);
+  expect(st.headers.get('cache-control')).toMatch(/no-cache/);
+  await listening(st);
+
+  const viaRest = await createEvent(s, alice, { description: 'REST cake' });
+  const f1 = await st.next((f) => f.data.id === viaRest.id);
+  expect(f1.event).toBe('created');
+  expect(f1.id).toMatch(/^\d+$/);
+  expect(f1.data).toEqual({
+    id: viaRest.id,
+    groupId: group.id,
+    date: viaRest.date,
+    description: 'REST cake',
+    baker: { id: alice.id, name: alice.name },
+    photoUrl: null,
+    rating: { average: 0, count: 0 },
+  });
+
+  const viaGql = await s.gql(CREATE, { input: { date: nextDate(), description: 'GraphQL cake' } }, { token: alice.token });
+  expect(viaGql.errors).toBeUndefined();
+  const f2 = await st.next((f) => f.data.id === viaGql.data.createCakeEvent.id);
+  expect(f2.event).toBe('created');
+  expect(f2.data.description).toBe('GraphQL cake');
+  expect(Number(f2.id)).toBeGreaterThan(Number(f1.id));
+
+  await api(s, 'POST', `/api/events/${viaRest.id}/rate`, { token: bob.token, body: { stars: 4 } });
+  const rated = await st.next((f) => f.event === 'rated');
+  expect(rated.data).toMatchObject({ id: viaRest.id, rating: { average: 4, count: 1 } });
+
+  const up = await api(s, 'POST', `/api/events/${viaRest.id}/photo`, { token: alice.token, rawBody: form({ photo: { bytes: PNG, filename: 'p.png', type: 'image/png' } }) });
+  const photo = await st.next((f) => f.event === 'photo');
+  expect(photo.data).toMatchObject({ id: viaRest.id, photoUrl: up.body.url, photo: { id: up.body.id, url: up.body.url, userId: alice.id, userName: alice.name } });
+
+  expect((await api(s, 'DELETE', `/api/events/${viaRest.id}`, { token: alice.token })).status).toBe(204);
+  const deleted = await st.next((f) => f.event === 'deleted');
+  expect(deleted.data).toMatchObject({ id: viaRest.id, groupId: group.id });
+  const ids = st.frames.map((f) => Number(f.id));
+  expect([...ids].sort((a, b) => a - b)).toEqual(ids);
+});
+
+it('keeps other groups\' changes out of the stream, accepts ?token= and refuses anonymous callers', async () => {
+  const st = await stream(outsider.token, { query: true });
+  expect(st.status).toBe(200);
+  await listening(st);
+  await createEvent(s, alice);
+  const own = await createEvent(s, outsider);
+  const f = await st.next();
+  expect(f.data.id).toBe(own.id);
+  await new Promise((r) => setTimeout(r, 200));
+  expect(st.frames.map((x) => x.data.id)).toEqual([own.id]);
+
+  const anonymous = await openSse(s, '/api/events/stream');
+  expect(anonymous.status).toBe(401);
+  expect(anonymous.body).toEqual({ error: expect.any(String) });
+  const badToken = await openSse(s, '/api/events/stream?token=not-a-token');
+  expect(badToken.status).toBe(401);
+});
+
+it('resumes with Last-Event-ID: changes made while disconnected arrive in order, once, then live ones', async () => {
+  const first = await stream(bob.token);
+  await listening(first);
+  const seen = await createEvent(s, alice);
+  const last = await first.next((f) => f.data.id === seen.id);
+  first.close();
+  await first.ended;
+
+  // made while bob has no stream open (one through REST, one through GraphQL, one rating)
+  const missed1 = await createEvent(s, alice);
+  const missed2 = (await s.gql(CREATE, { input: { date: nextDate(), description: 'missed' } }, { token: alice.token })).data.createCakeEvent;
+  await api(s, 'POST', `/api/events/${missed1.id}/rate`, { token: bob.token, body: { stars: 2 } });
+  await createEvent(s, outsider); // not bob's group
+
+  const resumed = await stream(bob.token, { lastEventId: last.id });
+  const replay = [await resumed.next((f) => f.data.id === missed1.id && f.event === 'created'), await resumed.next((f) => f.data.id === missed2.id), await resumed.next((f) => f.event === 'rated')];
+  expect(replay.map((f) => f.event)).toEqual(['created', 'created', 'rated']);
+  expect(resumed.frames.slice(0, 3).map((f) => f.id)).toEqual(replay.map((f) => f.id));
+  expect(Number(replay[0].id)).toBeGreaterThan(Number(last.id));
+
+  await listening(resumed);
+  const live = await createEvent(s, alice);
+  await resumed.next((f) => f.data.id === live.id);
+  const ids = resumed.frames.map((f) => f.id);
+  expect(new Set(ids).size).toBe(ids.length);
+  expect(resumed.frames.map((f) => f.data.id)).not.toContain(seen.id);
+
+  // the resume keeps at least the last 100 changes
+  const from = await stream(bob.token, { lastEventId: last.id });
+  await from.next((f) => f.data.id === live.id);
+  expect(from.frames.length).toBe(4);
+  // an unknown or foreign id format just streams live
+  const odd = await stream(bob.token, { lastEventId: 'not-a-number' });
+  expect(odd.status).toBe(200);
+});
+
+it('resumes over more than 100 missed changes', async () => {
+  const st = await stream(bob.token);
+  await listening(st);
+  const anchor = await createEvent(s, alice);
+  const last = await st.next((f) => f.data.id === anchor.id);
+  st.close();
+  const e = await createEvent(s, alice);
+  for (let i = 0; i < 110; i++) await api(s, 'POST', `/api/events/${e.id}/rate`, { token: bob.token, body: { stars: (i % 5) + 1 } });
+  const resumed = await stream(bob.token, { lastEventId: last.id });
+  await resumed.next((f) => f.event === 'rated' && f.data.rating.count === 1 && resumed.frames.filter((x) => x.event === 'rated').length === 110, 15_000);
+  expect(resumed.frames[0]).toMatchObject({ event: 'created', data: { id: e.id } });
+  expect(resumed.frames).toHaveLength(111);
+});
+
+it('parity: a REST write is seen by a GraphQL query and by a graphql-ws subscription', async () => {
+  const ws = s.ws(bob.token);
+  const outsiderWs = s.ws(outsider.token);
+  try {
+    const sub = collect(ws, CHANGED, {}, 2);
+    const foreign = collect(outsiderWs, CHANGED, {}, 1, 1500);
+    await sub.ready;
+    await foreign.ready;
+    const e = await createEvent(s, alice, { description: 'Parity' });
+    await api(s, 'POST', `/api/events/${e.id}/rate`, { token: bob.token, body: { stars: 5, comment: 'yum' } });
+    const results = await sub.done;
+    expect(results.map((r) => r.data.cakeEventChanged.kind)).toEqual(['CREATED', 'RATED']);
+    expect(results[0].data.cakeEventChanged).toMatchObject({ eventId: e.id, groupId: group.id, description: 'Parity', baker: { id: alice.id } });
+    expect(results[1].data.cakeEventChanged.rating).toEqual({ average: 5, count: 1 });
+    await expect(foreign.done).rejects.toThrow(/timed out with 0\/1/);
+
+    const q = await s.gql(EVENT, { id: e.id }, { token: bob.token });
+    expect(q.data.cakeEvent).toMatchObject({ id: e.id, description: 'Parity', groupId: group.id, rating: { average: 5, count: 1, myRating: 5 } });
+    const rest = await api(s, 'GET', `/api/events/${e.id}`, { token: bob.token });
+    expect(rest.body).toMatchObject({ id: q.data.cakeEvent.id, date: q.data.cakeEvent.date, description: 'Parity', baker: q.data.cakeEvent.baker, rating: q.data.cakeEvent.rating });
+    // GraphQL hides other groups' events the same way
+    expect((await s.gql(EVENT, { id: e.id }, { token: outsider.token })).errors?.[0].extensions?.code).toBe('NOT_FOUND');
+  } finally {
+    await ws.dispose();
+    await outsiderWs.dispose();
+  }
+});
+
+it('follows membership changes and ends the stream when the session is revoked', async () => {
+  const newcomer = await cakeUser(s);
+  const st = await stream(newcomer.token);
+  await listening(st);
+  expect((await api(s, 'POST', '/api/admin/users/assign-group', { token: admin.token, body: { userId: newcomer.id, groupId: group.id } })).status).toBe(200);
+  await new Promise((r) => setTimeout(r, 200));
+  const e = await createEvent(s, alice);
+  expect((await st.next((f) => f.data.id === e.id)).event).toBe('created');
+
+  const out = await s.gql(`mutation CakeTestLogout { logout }`, {}, { token: newcomer.token });
+  expect(out.data.logout).toBe(true);
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise((_, reject) => (timer = setTimeout(() => reject(new Error('stream still open after logout')), 5000)));
+  await Promise.race([st.ended, timeout]).finally(() => clearTimeout(timer));
+});
+
+it('keeps the stream alive with a comment every 25 s (route setting)', () => {
+  const route = cakeplannerSurface.routes.find((r) => r.path === '/api/events/stream');
+  expect(route).toMatchObject({ kind: 'sse', keepaliveMs: 25_000 });
+});
