@@ -29,7 +29,7 @@ describe('npm start without DATABASE_URL', () => {
     const port = await freePort();
     const env = { DATA_DIR: dataDir, PORT: String(port), EMBEDDED_PG_PORT: String(await freePort()), PUBSUB: 'postgres' };
     const first = runMain(env);
-    await first.waitFor(/Interchange is running/);
+    await first.waitFor(/First admin:/);
     expect(first.output()).toMatch(new RegExp(`http://localhost:${port}/graphql`));
     expect(first.output()).toMatch(/First admin: the first user to register/);
     const ready = await fetch(`http://127.0.0.1:${port}/readyz`);
@@ -44,7 +44,7 @@ describe('npm start without DATABASE_URL', () => {
     expect(await first.exited).toBe(0);
 
     const second = runMain(env);
-    await second.waitFor(/Interchange is running/);
+    await second.waitFor(/First admin:/);
     const login = await gql(port, `mutation { login(input: { login: "keeper", password: "persisted-pw" }) { token user { id } } }`);
     expect(login.data.login.user.id).toBe(reg.data.register.id);
     expect(readFileSync(join(dataDir, 'jwt-secret'), 'utf8')).toBe(secret);
@@ -66,7 +66,7 @@ describe('graceful shutdown', () => {
   it('on SIGTERM finishes an in-flight request, closes ws with 1001 and exits 0', async () => {
     const port = await freePort();
     const main = runMain({ DATABASE_URL: await createTestDatabase(), PORT: String(port), JWT_SECRET: 'x'.repeat(40), PUBSUB: 'postgres' });
-    await main.waitFor(/Interchange is running/);
+    await main.waitFor(/First admin:/);
 
     const ws = new WebSocket(`ws://127.0.0.1:${port}/graphql`, 'graphql-transport-ws');
     await new Promise((resolve) => ws.on('open', resolve));

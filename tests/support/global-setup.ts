@@ -24,6 +24,8 @@ function freePort(): Promise<number> {
 export default async function globalSetup(): Promise<void> {
   if (process.env.DATABASE_URL) {
     process.env.TEST_ADMIN_DATABASE_URL = process.env.DATABASE_URL;
+    // workers list the databases they create here; global teardown drops them
+    process.env.TEST_DB_REGISTRY = join(mkdtempSync(join(tmpdir(), 'ix-dbs-')), 'databases');
     return;
   }
   const dir = mkdtempSync(join(tmpdir(), 'interchange-test-'));

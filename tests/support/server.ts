@@ -3,7 +3,7 @@
  * (unless given one), so tests never share data; clients speak HTTP, ws and REST like real ones.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync } from 'node:fs';
+import { appendFileSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client as PgClient } from 'pg';
@@ -30,6 +30,7 @@ export async function createTestDatabase(): Promise<string> {
   } finally {
     await client.end();
   }
+  if (process.env.TEST_DB_REGISTRY) appendFileSync(process.env.TEST_DB_REGISTRY, `${name}\n`);
   const u = new URL(adminUrl());
   u.pathname = `/${name}`;
   return u.toString();
