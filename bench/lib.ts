@@ -255,8 +255,11 @@ export async function startInterchange(databaseUrl: string, env: Record<string, 
   const close = running.close;
   running.close = async () => {
     running.httpServer.closeIdleConnections();
-    await close();
-    rmSync(dataDir, { recursive: true, force: true });
+    try {
+      await close();
+    } finally {
+      rmSync(dataDir, { recursive: true, force: true });
+    }
   };
   return { url: `http://127.0.0.1:${running.port}`, port: running.port, databaseUrl, config, running };
 }
@@ -367,8 +370,8 @@ export async function startPgBaseline(options: PgBaselineOptions): Promise<BareS
 export interface ServerChildOptions {
   databaseUrl: string;
   /**
-   * 'ts-node': as `npm start` runs it (ts-node --transpile-only, the TypeScript compiler in memory);
-   * 'compiled': plain JavaScript transpiled ahead of time (what `npm run build` output would run).
+   * 'ts-node': as `npm run dev` runs it (ts-node --transpile-only, the TypeScript compiler in memory);
+   * 'compiled': plain JavaScript transpiled ahead of time, as `npm start` runs it (tsc, then node).
    */
   runtime: 'ts-node' | 'compiled';
   env?: Record<string, string>;

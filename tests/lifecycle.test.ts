@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import WebSocket from 'ws';
 import { createTestDatabase } from './support/server';
-import { freePort, runMain } from './support/process';
+import { buildDist, freePort, runMain } from './support/process';
 
 async function gql(port: number, query: string, variables?: unknown, token?: string) {
   const res = await fetch(`http://127.0.0.1:${port}/graphql`, {
@@ -26,9 +26,10 @@ describe('npm start without DATABASE_URL', () => {
   afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
 
   it('starts an embedded PostgreSQL, migrates, serves, and keeps data across a restart', async () => {
+    buildDist();
     const port = await freePort();
     const env = { DATA_DIR: dataDir, PORT: String(port), EMBEDDED_PG_PORT: String(await freePort()), PUBSUB: 'postgres' };
-    const first = runMain(env);
+    const first = runMain(env, { compiled: true });
     await first.waitFor(/First admin:/);
     expect(first.output()).toMatch(new RegExp(`http://localhost:${port}/graphql`));
     expect(first.output()).toMatch(/First admin: the first user to register/);
@@ -43,7 +44,7 @@ describe('npm start without DATABASE_URL', () => {
     first.child.kill('SIGTERM');
     expect(await first.exited).toBe(0);
 
-    const second = runMain(env);
+    const second = runMain(env, { compiled: true });
     await second.waitFor(/First admin:/);
     const login = await gql(port, `mutation { login(input: { login: "keeper", password: "persisted-pw" }) { token user { id } } }`);
     expect(login.data.login.user.id).toBe(reg.data.register.id);

@@ -1,5 +1,5 @@
 /** Runs src/main.ts in a child process, as `npm start` does, and watches its output. */
-import { spawn, ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 
@@ -23,10 +23,17 @@ export interface MainProcess {
   waitFor(pattern: RegExp, timeoutMs?: number): Promise<void>;
 }
 
-export function runMain(env: Record<string, string>): MainProcess {
+/** Compiles src/ to dist/ as `npm start` does (incremental, so repeated builds are quick). */
+export function buildDist(): void {
+  execFileSync(process.execPath, [join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.build.json'], { cwd: ROOT, stdio: 'pipe' });
+}
+
+/** Runs the server as `npm start` does (compiled: `compiled`, after buildDist) or from source through ts-node. */
+export function runMain(env: Record<string, string>, opts: { compiled?: boolean } = {}): MainProcess {
   const base: Record<string, string> = {};
   for (const k of ['PATH', 'HOME', 'LANG', 'TMPDIR']) if (process.env[k]) base[k] = process.env[k]!;
-  const child = spawn(process.execPath, ['-r', 'ts-node/register/transpile-only', 'src/main.ts'], {
+  const args = opts.compiled ? ['dist/src/main.js'] : ['-r', 'ts-node/register/transpile-only', 'src/main.ts'];
+  const child = spawn(process.execPath, args, {
     cwd: ROOT,
     env: { ...base, TS_NODE_TRANSPILE_ONLY: 'true', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
