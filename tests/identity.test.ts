@@ -217,6 +217,19 @@ describe('two-factor authentication', () => {
   });
 });
 
+describe('two-factor codes under concurrency', () => {
+  it('lets one of several simultaneous logins use a code, never more', async () => {
+    const u = await createUser(s);
+    const { secret } = (await s.gql(`mutation { setupTwoFactor { secret } }`, {}, { token: u.token })).data.setupTwoFactor;
+    const step = currentStep();
+    await s.gql(`mutation A($c: String!) { activateTwoFactor(code: $c) }`, { c: codeAt(secret, step) }, { token: u.token });
+    const code = codeAt(secret, step + 1);
+    const results = await Promise.all(Array.from({ length: 4 }, () => s.gql(LOGIN, { input: { login: u.username, password: u.password, code } })));
+    expect(results.filter((r) => r.data?.login?.token)).toHaveLength(1);
+    expect(results.filter((r) => codeOf(r) === 'UNAUTHENTICATED')).toHaveLength(3);
+  });
+});
+
 describe('self-service', () => {
   it('updates language settings and validates them', async () => {
     const u = await createUser(s);

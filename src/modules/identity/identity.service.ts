@@ -2,7 +2,7 @@
  * The shared identity: registration, login, sessions, passwords, two-factor, settings and user admin.
  * Every rule and every authorization check lives here, so REST, GraphQL and ws behave alike.
  */
-import { createHash, randomBytes, randomInt } from 'node:crypto';
+import { createHash, randomBytes, randomInt, randomUUID } from 'node:crypto';
 import QRCode from 'qrcode';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { UniqueConstraintViolationException } from '@mikro-orm/core';
@@ -178,15 +178,14 @@ export async function register(ctx: AppContext, input: RegisterInput, opts: Regi
   }
 }
 
-function lookupLogin(em: EntityManager, login: string): Promise<User | null> {
+/** The account a login names (username or email, case-insensitively), through the lower() indexes. */
+async function lookupLogin(em: EntityManager, login: string): Promise<User | null> {
   const l = login.trim().toLowerCase();
-  return em
-    .createQueryBuilder(User, 'u')
-    .select('*')
-    .where('(lower(u.username) = ? or lower(u.email) = ?)', [l, l])
-    .andWhere({ deletedAt: null })
-    .limit(1)
-    .getSingleResult();
+  const rows = await em.execute<Record<string, unknown>[]>(
+    'select * from users where (lower(username) = ? or lower(email) = ?) and deleted_at is null limit 1',
+    [l, l],
+  );
+  return rows.length ? em.map(User, rows[0]) : null;
 }
 
 function escapeLike(s: string): string {
@@ -218,26 +217,36 @@ export async function login(ctx: AppContext, input: LoginInput): Promise<LoginRe
     const code = normalizeOptional(input.code);
     if (!code) return { token: null, user: null, requiresTwoFactor: true, expiresAt: null };
     const step = matchStep(user.totpSecret, code);
-    if (step === undefined || (user.totpLastStep && step <= Number(user.totpLastStep))) {
-      throw unauthenticated('Invalid two-factor code');
-    }
-    user.totpLastStep = String(step);
+    if (step === undefined) throw unauthenticated('Invalid two-factor code');
+    // Claim the time step atomically: a code works once, even for concurrent logins.
+    const claimed = await em.nativeUpdate(
+      User,
+      { id: user.id, $or: [{ totpLastStep: null }, { totpLastStep: { $lt: String(step) } }] },
+      { totpLastStep: String(step) },
+    );
+    if (!claimed) throw unauthenticated('Invalid two-factor code');
   }
   if (usedTemporary) {
-    // A temporary password is good for one login; it forces a password change.
-    user.tempPasswordHash = null;
-    user.tempPasswordExpiresAt = null;
+    // A temporary password is good for one login (claimed atomically); it forces a password change.
+    const claimed = await em.nativeUpdate(
+      User,
+      { id: user.id, tempPasswordHash: user.tempPasswordHash },
+      { tempPasswordHash: null, tempPasswordExpiresAt: null, mustChangePassword: true },
+    );
+    if (!claimed) throw unauthenticated('Invalid credentials');
     user.mustChangePassword = true;
   }
+  // One INSERT (no unit-of-work flush, no BEGIN/COMMIT): login is argon2 plus three statements.
   const expiresAt = new Date(Date.now() + ctx.app.config.sessionTtlSeconds * 1000);
-  const session = em.create(Session, {
-    user,
+  const session = { id: randomUUID() };
+  await em.insert(Session, {
+    id: session.id,
+    user: user.id,
+    createdAt: new Date(),
     expiresAt,
     ip: ctx.ip.slice(0, 64),
     userAgent: ctx.userAgent?.slice(0, 512) ?? null,
   });
-  em.persist(session);
-  await em.flush();
   const token = signToken(ctx.app.config, user.id, session.id, expiresAt);
   ctx.setCookie(SESSION_COOKIE, token, {
     httpOnly: true,
