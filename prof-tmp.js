@@ -1,0 +1,20 @@
+require('reflect-metadata');
+const { loadConfig } = require('/work/main/dist/src/config');
+const { startServer } = require('/work/main/dist/src/server/server');
+const autocannon = require('/work/main/node_modules/autocannon');
+(async () => {
+  const s = await startServer(loadConfig({ NODE_ENV: 'production', DATABASE_URL: 'postgresql://postgres@127.0.0.1:5432/ix_prof', PORT: '0', HOST: '127.0.0.1', JWT_SECRET: 'x'.repeat(40), LOGIN_MAX_PER_MINUTE: '100000', PUBSUB: 'memory' }));
+  const url = `http://127.0.0.1:${s.port}`;
+  const post = (q, v) => fetch(url + '/graphql', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query: q, variables: v }) }).then(r => r.json());
+  await post('mutation { register(input:{username:"admin", password:"password1"}) { id } }');
+  const res = await fetch(url + '/coparent/api/auth/login', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'admin', password: 'password1' }) });
+  const cookie = res.headers.getSetCookie()[0].split(';')[0];
+  const conn = s.app.orm.em.getConnection();
+  await conn.execute(`insert into coparent_items (id, date, type, title, body, owner_id, created_at, updated_at) select gen_random_uuid(), date '2031-05-01' + (i % 31), 'EVENT', 'Title ' || i, 'Body text ' || i, (select id from users limit 1), now(), now() from generate_series(1,200) i`);
+  const run = () => new Promise((r) => autocannon({ url: url + '/coparent/api/items?month=2031-05', connections: 10, duration: 6, headers: { cookie } }, (e, x) => r(x)));
+  await run();
+  const x = await run();
+  console.log('req/s', x.requests.average, 'non2xx', x.non2xx);
+  await s.close();
+  process.exit(0);
+})();
