@@ -5,7 +5,7 @@
  */
 import type { Request } from 'express';
 import { tokenFromRequest } from '../../context/context';
-import type { ErrorCode, ErrorDetails } from '../../errors/domain-error';
+import { httpStatusOf, type ErrorCode, type ErrorDetails } from '../../errors/domain-error';
 import { RestInputError, RouteRequest, SurfaceError } from '../engine/types';
 
 export function legacyDate(iso: string | Date | null | undefined): string | null {
@@ -76,23 +76,10 @@ function legacyFieldMessage(field: string, message: string): string {
   return /^[a-z]/.test(message) ? `${humanize(field)} ${message}` : message;
 }
 
+/** compass.md: validation errors naming fields are 422; the rest follows the platform's mapping. */
 function statusOf(code: ErrorCode, details?: ErrorDetails): number {
-  switch (code) {
-    case 'UNAUTHENTICATED':
-      return 401;
-    case 'FORBIDDEN':
-      return 403;
-    case 'NOT_FOUND':
-      return 404;
-    case 'BAD_USER_INPUT':
-      return details?.fields && Object.keys(details.fields).length ? 422 : 400;
-    case 'CONFLICT':
-      return 409;
-    case 'RATE_LIMITED':
-      return 429;
-    case 'INTERNAL':
-      return 500;
-  }
+  if (code === 'BAD_USER_INPUT' && details?.fields && Object.keys(details.fields).length) return 422;
+  return httpStatusOf(code);
 }
 
 export function errorBody(status: number, message: string, errors?: Record<string, string>) {
