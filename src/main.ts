@@ -6,6 +6,7 @@ import 'reflect-metadata';
 import { ConfigError, loadConfig } from './config';
 import { startEmbeddedPostgres, EmbeddedDatabase } from './db/embedded';
 import { startServer } from './server/server';
+import { surfaces } from './rest/surfaces';
 
 async function main(): Promise<void> {
   let config;
@@ -27,7 +28,7 @@ async function main(): Promise<void> {
   const server = await startServer(config);
   console.log(`Interchange is running`);
   console.log(`  GraphQL:    ${server.url}/graphql  (ws: ${server.url.replace(/^http/, 'ws')}/graphql)`);
-  console.log(`  Surfaces:   ${server.url}/coparent/api/...`);
+  console.log(`  Surfaces:   ${surfaces.map((x) => `${server.url}/${x.id}/api/...`).join('  ')}`);
   if (config.compatRoot) console.log(`  COMPAT_ROOT=${config.compatRoot}: also mounted at ${server.url}/api/...`);
   console.log(
     config.adminPassword
