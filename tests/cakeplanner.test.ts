@@ -361,6 +361,43 @@ describe('cakeplanner administration', () => {
   });
 });
 
+describe('review regressions', () => {
+  let s: TestServer;
+  let admin: CakeUser;
+  beforeAll(async () => {
+    s = await startTestServer({ CAKE_AUTO_ACTIVATE: 'true' });
+    admin = await cakeUser(s, { name: unique('Admin') });
+  });
+  afterAll(() => s.close());
+
+  it("GraphQL gives members of a group what GET /api/users gives (id, name, email), not each other's account state", async () => {
+    const member = await cakeUser(s);
+    const other = await cakeUser(s);
+    await cakeGroup(s, admin, [{ user: member }, { user: other }]);
+    // REST: members may not read the admin list (isActive, 2FA, forced change)
+    expect((await api(s, 'GET', '/api/admin/users', { token: member.token })).status).toBe(403);
+    const ok = await s.gql('{ cakeUsers { id name email } cakeMyGroups { group { members { user { id name email } } } } }', {}, { token: member.token });
+    expect(ok.errors).toBeUndefined();
+    expect(ok.data.cakeUsers.map((u: { id: string }) => u.id)).toEqual(expect.arrayContaining([member.id, other.id]));
+    for (const q of [
+      '{ cakeUsers { id isActive twoFactorEnabled mustChangePassword role } }',
+      '{ cakeMyGroups { group { members { user { isActive twoFactorEnabled role } } } } }',
+    ]) {
+      const leak = await s.gql(q, {}, { token: member.token });
+      expect(leak.errors?.length).toBeGreaterThan(0);
+      expect(leak.data).toBeUndefined();
+    }
+  });
+
+  it('answers a path that is not valid percent-encoding with a JSON 400, never an HTML page with a stack', async () => {
+    const u = await cakeUser(s);
+    const res = await api(s, 'GET', '/api/events/%E0%A4%A', { token: u.token });
+    expect(res.status).toBe(400);
+    expect(res.body).toEqual({ error: expect.any(String) });
+    expect(res.text).not.toMatch(/URIError|node_modules|<html/i);
+  });
+});
+
 describe('system routes', () => {
   it('serves sysinfo and healthcheck publicly, at the root with COMPAT_ROOT, and reports DOWN without a database', async () => {
     const s = await startTestServer({ COMPAT_ROOT: 'cakeplanner' });

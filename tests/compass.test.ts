@@ -384,6 +384,24 @@ describe('envelopes', () => {
     expectError(await api('GET', '/api/nothing-here'), 404, 'Not found');
   });
 
+  it('answers text with a NUL character with 400 (login: 401, email: 422), never 500', async () => {
+    const N = '\u0000';
+    expectError(await api('POST', '/api/auth/login', { body: { username: `x${N}`, password: 'password1234' } }), 401, 'Invalid credentials');
+    const username = unique('nul');
+    expectError(await api('POST', '/api/auth/register', { body: { username, password: 'password1234', email_address: `${username}${N}@example.test` } }), 422, 'Validation failed', {
+      email_address: 'Invalid email address format',
+    });
+    expectError(await api('GET', '/api/users?search=%00', { token: admin.token }), 400, 'Text must not contain NUL characters');
+    const a = await compassAccount(s);
+    expectError(await api('PATCH', `/api/users/${a.userId}`, { token: a.token, body: { profile_url: `x${N}` } }), 400, 'Text must not contain NUL characters');
+    expectError(await api('POST', '/api/questions', { token: admin.token, body: { text: `q${N}`, axis: 'social' } }), 400, 'Text must not contain NUL characters');
+    const name = unique('NulParty');
+    expectError(await api('POST', '/api/parties', { token: admin.token, body: { name, abbreviation: 'NP', description: `d${N}` } }), 400, 'Text must not contain NUL characters');
+    // nothing of the refused party was written (no party, no party-admin account)
+    expect(await sql(s, 'select 1 from compass_parties where name = $1', [name])).toHaveLength(0);
+    expect(await sql(s, "select 1 from users where name = $1", [`${name} admin`])).toHaveLength(0);
+  });
+
   it('is mounted at the root with COMPAT_ROOT=compass', async () => {
     const root = await startTestServer({ COMPAT_ROOT: 'compass' });
     try {

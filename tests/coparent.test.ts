@@ -549,6 +549,38 @@ describe('admin user management', () => {
   });
 });
 
+describe('odd input (review regressions)', () => {
+  it('refuses NUL characters in texts with 400 and writes nothing', async () => {
+    const before = (await req('GET', '/api/items/day/2024-03-03', alice)).body.length;
+    expectError(await req('POST', '/api/items', alice, { date: '2024-03-03', type: 'EVENT', title: 'a\u0000b' }), 400);
+    expectError(await req('POST', '/api/items', alice, { date: '2024-03-03', type: 'EVENT', title: 'ok', body: 'x\u0000y' }), 400);
+    expect((await req('GET', '/api/items/day/2024-03-03', alice)).body).toHaveLength(before);
+    const item = await createItem(alice, { date: '2024-03-03' });
+    expectError(await req('PATCH', `/api/items/${item.id}`, alice, { body: 'x\u0000' }), 400);
+    expectError(await req('POST', '/api/schedule/blocks', admin, { startDate: '2024-03-01', endDate: '2024-03-02', owner: 'A\u0000' }), 400);
+    expectError(await req('PUT', '/api/schedule/templates/cycle', admin, { name: 'x', days: [{ dayIndex: 0, owner: 'A', label: 'l\u0000' }] }), 400);
+  });
+
+  it('answers a path that is not valid percent-encoding with a JSON 400, never an HTML page with a stack', async () => {
+    for (const who of [alice, null]) {
+      const res = await req('GET', '/api/items/day/%E0%A4%A', who);
+      expectError(res, 400);
+      expect(res.headers.get('content-type')).toMatch(/json/);
+      expect(res.text).not.toMatch(/URIError|node_modules|<html/i);
+    }
+  });
+
+  it("shows an item's owner through GraphQL as REST does: id and username, not the account's state", async () => {
+    await createItem(admin, { date: '2024-03-04' });
+    const q = '{ coparentItems(month: "2024-03") { owner { id username } } }';
+    const ok = await s.gql(q, {}, { cookie: bob.cookie });
+    expect(ok.errors).toBeUndefined();
+    const leak = await s.gql('{ coparentItems(month: "2024-03") { owner { role isActive twoFactorEnabled } } }', {}, { cookie: bob.cookie });
+    expect(leak.errors?.length).toBeGreaterThan(0);
+    expect(leak.data).toBeUndefined();
+  });
+});
+
 it('the coparent migration builds exactly the tables the coparent entities describe', async () => {
   const orm = await openOrm(await createTestDatabase());
   try {

@@ -317,6 +317,69 @@ describe('administration', () => {
   });
 });
 
+describe('the last active admin', () => {
+  it('survives two admins deactivating each other at the same moment', async () => {
+    const { s: fresh, admin: a } = await serverWithAdmin();
+    try {
+      const b = await createUser(fresh);
+      await fresh.gql(`mutation P($id: ID!) { setUserRole(id: $id, role: ADMIN) { id } }`, { id: b.id }, { token: a.token });
+      const off = `mutation O($id: ID!) { setUserActive(id: $id, active: false) { id } }`;
+      const [x, y] = await Promise.all([fresh.gql(off, { id: b.id }, { token: a.token }), fresh.gql(off, { id: a.id }, { token: b.token })]);
+      const outcomes = [x, y].map((r) => (r.data?.setUserActive ? 'ok' : codeOf(r))).sort();
+      // one wins; the other is refused (the last admin) or finds its own session already ended
+      expect(outcomes[1]).toBe('ok');
+      expect(['CONFLICT', 'UNAUTHENTICATED']).toContain(outcomes[0]);
+      const rows = await fresh.app.orm.em.getConnection().execute(`select count(*)::int as n from users where role = 'ADMIN' and is_active`);
+      expect(rows[0].n).toBe(1);
+    } finally {
+      await fresh.close();
+    }
+  });
+
+  it('an inactive admin does not count: the only active admin cannot be deactivated, demoted or deleted', async () => {
+    const { s: fresh, admin: first } = await serverWithAdmin();
+    try {
+      const second = await createUser(fresh);
+      await fresh.gql(`mutation P($id: ID!) { setUserRole(id: $id, role: ADMIN) { id } }`, { id: second.id }, { token: first.token });
+      const off = await fresh.gql(`mutation D($id: ID!) { setUserActive(id: $id, active: false) { isActive } }`, { id: second.id }, { token: first.token });
+      expect(off.data.setUserActive.isActive).toBe(false);
+      // the second admin is inactive: the first is the last one who can sign in
+      expect(codeOf(await fresh.gql(`mutation D($id: ID!) { setUserActive(id: $id, active: false) { id } }`, { id: first.id }, { token: first.token }))).toBe('CONFLICT');
+      expect(codeOf(await fresh.gql(`mutation D($id: ID!) { setUserRole(id: $id, role: USER) { id } }`, { id: first.id }, { token: first.token }))).toBe('CONFLICT');
+      expect(codeOf(await fresh.gql(`mutation D($id: ID!) { deleteUser(id: $id) }`, { id: first.id }, { token: first.token }))).toBe('CONFLICT');
+      expect(codeOf(await fresh.gql(`mutation D { deleteMyAccount }`, {}, { token: first.token }))).toBe('CONFLICT');
+      expect((await fresh.gql(ME, {}, { token: first.token })).data.me).toEqual(expect.objectContaining({ role: 'ADMIN', isActive: true }));
+      // the inactive admin itself may go
+      expect((await fresh.gql(`mutation D($id: ID!) { deleteUser(id: $id) }`, { id: second.id }, { token: first.token })).data.deleteUser).toBe(true);
+    } finally {
+      await fresh.close();
+    }
+  });
+});
+
+describe('input PostgreSQL cannot store', () => {
+  it('refuses NUL characters and over-long values with BAD_USER_INPUT (or the documented answer), never INTERNAL', async () => {
+    const N = '\u0000';
+    const login = await s.gql(LOGIN, { input: { login: `x${N}`, password: 'password1234' } });
+    expect(login.errors?.[0]).toEqual(expect.objectContaining({ message: 'Invalid credentials' }));
+    expect(codeOf(login)).toBe('UNAUTHENTICATED');
+    const reg = await s.gql(`mutation R($e: String!) { register(input: { email: $e, password: "password1234" }) { id } }`, { e: `a${N}b@example.test` });
+    expect(codeOf(reg)).toBe('BAD_USER_INPUT');
+    const regName = await s.gql(`mutation R($n: String!, $u: String!) { register(input: { username: $u, name: $n, password: "password1234" }) { id } }`, { n: `a${N}b`, u: unique('nul') });
+    expect(codeOf(regName)).toBe('BAD_USER_INPUT');
+    expect(regName.errors?.[0].message).toBe('Text must not contain NUL characters');
+    const reset = await s.gql(`mutation R($e: String!) { requestPasswordReset(email: $e) }`, { e: `a${N}b@example.test` });
+    expect(reset.data).toEqual({ requestPasswordReset: true });
+    const search = await s.gql(`query U($q: String) { users(filter: { search: $q }) { total } }`, { q: `a${N}` }, { token: admin.token });
+    expect(codeOf(search)).toBe('BAD_USER_INPUT');
+    const longUrl = await s.gql(`mutation C($u: String!, $p: String!) { createUser(input: { username: $u, password: "password1234", profileUrl: $p }) { id } }`, { u: unique('url'), p: 'x'.repeat(1001) }, { token: admin.token });
+    expect(codeOf(longUrl)).toBe('BAD_USER_INPUT');
+    const u = await createUser(s);
+    const longUpd = await s.gql(`mutation U($id: ID!, $p: String!) { updateUser(id: $id, input: { profileUrl: $p }) { id } }`, { id: u.id, p: 'x'.repeat(1001) }, { token: admin.token });
+    expect(codeOf(longUpd)).toBe('BAD_USER_INPUT');
+  });
+});
+
 describe('bootstrap admin', () => {
   it('creates the admin from ADMIN_* at start, so the first registered user is a USER', async () => {
     const srv = await startTestServer({ ADMIN_USERNAME: 'root', ADMIN_EMAIL: 'root@example.test', ADMIN_PASSWORD: 'bootstrap-pass' });

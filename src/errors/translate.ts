@@ -20,7 +20,14 @@ export function toDomainError(err: unknown): DomainError | undefined {
     const first = Object.entries(fields)[0];
     return new DomainError('BAD_USER_INPUT', first ? `${first[0]}: ${first[1]}` : 'Invalid input', { fields });
   }
-  if (err instanceof DriverException) return new DomainError('INTERNAL', 'Internal server error');
+  if (err instanceof DriverException) {
+    // Input PostgreSQL cannot store is the client's mistake, not ours: a NUL character (the statement
+    // carrying it breaks the wire protocol, "invalid message format"; as a bound parameter it is 22021),
+    // a value longer than its column (22001). The driver's text (the SQL) still never leaves the process.
+    if (err.code === '22021' || err.message.includes('\u0000')) return new DomainError('BAD_USER_INPUT', 'Text must not contain NUL characters');
+    if (err.code === '22001') return new DomainError('BAD_USER_INPUT', 'A value is too long');
+    return new DomainError('INTERNAL', 'Internal server error');
+  }
   return undefined;
 }
 

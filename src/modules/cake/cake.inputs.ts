@@ -7,6 +7,17 @@ export class CakeUserRef {
   @Field(() => String) name!: string;
 }
 
+/**
+ * A user as the members of their groups see them (GET /api/users): id, name and email. The account's
+ * state (role, activity, 2FA, forced change) is for admins and group admins (cakeAdminUsers) only.
+ */
+@ObjectType()
+export class CakeUserContact {
+  @Field(() => ID) id!: string;
+  @Field(() => String) name!: string;
+  @Field(() => String, { nullable: true }) email!: string | null;
+}
+
 @ObjectType()
 export class CakeRatingSummary {
   @Field(() => Float, { description: 'mean of the stars, 2 decimals; 0 when unrated' }) average!: number;

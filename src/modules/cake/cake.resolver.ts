@@ -9,7 +9,7 @@ import { CakeGroup, CakeGroupRole, CakeMembership } from './cake-group.entity';
 import { CakeEvent } from './cake-event.entity';
 import { CakeRating } from './cake-rating.entity';
 import { CakePhoto } from './cake-photo.entity';
-import { CakeRatingSummary, CakeSystemInfo, CakeUserRef, CreateCakeEventInput, CreateCakeGroupInput } from './cake.inputs';
+import { CakeRatingSummary, CakeSystemInfo, CakeUserContact, CakeUserRef, CreateCakeEventInput, CreateCakeGroupInput } from './cake.inputs';
 import { CakeEventChange } from './cake-change';
 import type { CakeChangePayload } from './cake-change';
 import { photoUrl } from './cake-common';
@@ -29,6 +29,11 @@ import {
   viewerRoles,
 } from './cake.loaders';
 
+/** What group members may know of each other (the account's state is for admins). */
+function contactOf(u: User): CakeUserContact {
+  return { id: u.id, name: u.name, email: u.email ?? null };
+}
+
 @Resolver()
 export class CakeResolver {
   // --- accounts -------------------------------------------------------------------------------
@@ -38,9 +43,9 @@ export class CakeResolver {
     return groups.register(ctx, input);
   }
 
-  @Query(() => [User], { description: 'Admins: every user; others: the members of their groups' })
-  cakeUsers(@Ctx() ctx: AppContext): Promise<User[]> {
-    return groups.accessibleUsers(ctx);
+  @Query(() => [CakeUserContact], { description: 'Admins: every user; others: the members of their groups (id, name, email)' })
+  async cakeUsers(@Ctx() ctx: AppContext): Promise<CakeUserContact[]> {
+    return (await groups.accessibleUsers(ctx)).map(contactOf);
   }
 
   @Query(() => [User], { description: 'Admins: every user; group admins: the members of their groups; others: FORBIDDEN' })
@@ -286,9 +291,10 @@ export class CakeMembershipFieldsResolver {
     return m.user.id;
   }
 
-  @FieldResolver(() => User)
-  async user(@Root() m: CakeMembership, @Ctx() ctx: AppContext): Promise<User> {
-    return (await usersById(ctx).load(m.user.id))!;
+  /** Any member sees the other members: id, name and email only (as GET /api/users shows them). */
+  @FieldResolver(() => CakeUserContact)
+  async user(@Root() m: CakeMembership, @Ctx() ctx: AppContext): Promise<CakeUserContact> {
+    return contactOf((await usersById(ctx).load(m.user.id))!);
   }
 }
 

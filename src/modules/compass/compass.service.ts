@@ -55,7 +55,7 @@ const ANSWER_LIST = 'strongly_agree, agree, neutral, disagree, strongly_disagree
 export const PICTURE_POLICY: StoragePolicy = { purpose: 'compass-picture', maxBytes: 2 * 1024 * 1024, accept: IMAGE_TYPES };
 export const LOGO_POLICY: StoragePolicy = { purpose: 'compass-logo', maxBytes: 2 * 1024 * 1024, accept: IMAGE_TYPES };
 
-const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
+const EMAIL = /^[^\s@\p{Cc}]+@[^\s@\p{Cc}]+\.[^\s@\p{Cc}]+$/u;
 const MAX_INT = 2147483647;
 /** Answer writers share this lock; question changes that move every score take it exclusively. */
 const SCORES_LOCK = 7316501;

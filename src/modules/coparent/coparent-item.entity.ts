@@ -4,6 +4,16 @@ import { randomUUID } from 'node:crypto';
 import { User } from '../identity/user.entity';
 
 /**
+ * An item's owner as every signed-in user sees it: id and username (coparent.md), as REST shows it. The
+ * account's other data (role, 2FA, activity, email) stays with the platform's self-or-admin `user` query.
+ */
+@ObjectType({ description: "An item's owner: id and username", simpleResolvers: true })
+export class CoparentItemOwner {
+  @Field(() => ID) id!: string;
+  @Field(() => String, { nullable: true }) username?: string | null;
+}
+
+/**
  * An entry of the family calendar (coparent.md "items"): dated, typed, owned by one user. Everyone
  * signed in reads every item; only the owner or an admin changes one. The services return items with
  * their owner loaded (a list loads its distinct owners in one query), so no field needs a resolver.
@@ -36,7 +46,7 @@ export class CoparentItem {
   body: string = '';
 
   /** Always loaded where an item leaves the service (lists load every owner in one query). */
-  @Field(() => User)
+  @Field(() => CoparentItemOwner)
   @Index({ name: 'coparent_items_owner_id_index' })
   @ManyToOne(() => User, { deleteRule: 'cascade' })
   owner!: User;

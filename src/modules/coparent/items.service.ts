@@ -12,7 +12,7 @@ import { CoparentItem } from './coparent-item.entity';
 import type { CreateCoparentItemInput, UpdateCoparentItemInput } from './coparent.inputs';
 import { CoparentChangeKind, CoparentItemChange } from './coparent.inputs';
 import { monthOf, monthRange, parseDate } from './calendar-dates';
-import { inTransaction, isUuid, requiredText } from './coparent-common';
+import { checkNoNul, inTransaction, isUuid, requiredText } from './coparent-common';
 
 const TYPE_MAX = 50;
 const TITLE_MAX = 200;
@@ -26,6 +26,7 @@ function checkBody(value: unknown): string {
   if (value === undefined || value === null) return '';
   if (typeof value !== 'string') throw badInput('body must be a string', { body: 'must be a string' });
   if (value.length > BODY_MAX) throw badInput(`body must be at most ${BODY_MAX} characters`, { body: `must be at most ${BODY_MAX} characters` });
+  checkNoNul(value, 'body');
   return value;
 }
 

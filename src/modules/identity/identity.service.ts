@@ -27,7 +27,8 @@ import type {
   UserFilter,
 } from './identity.inputs';
 
-const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
+// No whitespace or control characters (PostgreSQL text cannot hold NUL: such input is refused, not a 500).
+const EMAIL = /^[^\s@\p{Cc}]+@[^\s@\p{Cc}]+\.[^\s@\p{Cc}]+$/u;
 const USERNAME = /^[\p{L}\p{N}_.@+-]{1,100}$/u;
 const LANGUAGE = /^[a-z]{2,3}(-[A-Za-z]{2,4})?$/;
 const RESET_TOKEN_TTL_MS = 30 * 60 * 1000;
@@ -73,6 +74,11 @@ function checkUsername(username: string | null): string | null {
   return username;
 }
 
+function checkProfileUrl(url: string | null): string | null {
+  if (url !== null && url.length > 1000) throw badInput('Profile URL is too long', { profileUrl: 'must be at most 1000 characters' });
+  return url;
+}
+
 function checkLanguage(lang: string | null | undefined, field: string): string | undefined {
   if (lang === undefined || lang === null) return undefined;
   if (!LANGUAGE.test(lang)) throw badInput(`Invalid ${field}`, { [field]: 'must be a language code such as en or de' });
@@ -107,8 +113,24 @@ async function findUser(em: EntityManager, id: string): Promise<User> {
   return user;
 }
 
-async function activeAdminCount(em: EntityManager): Promise<number> {
+async function adminCount(em: EntityManager): Promise<number> {
   return em.count(User, { role: Role.ADMIN, deletedAt: null });
+}
+
+/** Admins who can still sign in: an inactive admin does not keep the platform administrable. */
+async function activeAdminCount(em: EntityManager): Promise<number> {
+  return em.count(User, { role: Role.ADMIN, isActive: true, deletedAt: null });
+}
+
+/** Whether removing `user`'s admin power (demotion, deactivation, deletion) would leave no active admin. */
+/**
+ * Whether taking this user away would leave no active admin. Called inside the transaction that would
+ * do it; the advisory lock serialises such transactions, so two admins cannot remove each other at once.
+ */
+async function isLastActiveAdmin(em: EntityManager, user: User): Promise<boolean> {
+  if (user.role !== Role.ADMIN || !user.isActive) return false;
+  await em.execute('select pg_advisory_xact_lock(7316002)');
+  return (await activeAdminCount(em)) <= 1;
 }
 
 function publishUserChange(ctx: AppContext, kind: 'CREATED' | 'UPDATED' | 'DELETED', userId: string): void {
@@ -199,7 +221,8 @@ function escapeLike(s: string): string {
  */
 export async function login(ctx: AppContext, input: LoginInput): Promise<LoginResult> {
   await ctx.app.loginLimiter.consume(ctx.ip);
-  if (typeof input.login !== 'string' || input.login.trim() === '' || typeof input.password !== 'string') {
+  // A login with a NUL character names no account (and PostgreSQL text cannot hold it).
+  if (typeof input.login !== 'string' || input.login.trim() === '' || input.login.includes('\u0000') || typeof input.password !== 'string') {
     throw unauthenticated('Invalid credentials');
   }
   const em = ctx.em;
@@ -404,7 +427,7 @@ export async function deleteMyAccount(ctx: AppContext): Promise<boolean> {
   const viewer = requireViewer(ctx);
   const user = viewer.user;
   await inTransaction(ctx, async (em) => {
-    if (user.role === Role.ADMIN && (await activeAdminCount(em)) <= 1) {
+    if (await isLastActiveAdmin(em, user)) {
       throw conflict('The last admin cannot delete their account');
     }
     await em.nativeUpdate(User, { id: user.id }, anonymised());
@@ -480,7 +503,7 @@ export async function createUser(ctx: AppContext, input: CreateUserInput): Promi
         passwordHash,
         role: input.role ?? Role.USER,
         isActive: input.isActive ?? true,
-        profileUrl: normalizeOptional(input.profileUrl),
+        profileUrl: checkProfileUrl(normalizeOptional(input.profileUrl)),
       });
       em.persist(user);
       await em.flush();
@@ -523,9 +546,9 @@ export async function updateUser(ctx: AppContext, id: string, input: UpdateUserI
       user.email = email;
       if (input.name !== undefined && input.name !== null) user.name = input.name.trim().slice(0, 200);
       if (input.language !== undefined && input.language !== null) user.language = checkLanguage(input.language, 'language')!;
-      if (input.profileUrl !== undefined) user.profileUrl = normalizeOptional(input.profileUrl);
+      if (input.profileUrl !== undefined) user.profileUrl = checkProfileUrl(normalizeOptional(input.profileUrl));
       if (input.role !== undefined && input.role !== null && input.role !== user.role) {
-        if (user.role === Role.ADMIN && (await activeAdminCount(em)) <= 1) throw conflict('The last admin cannot lose the admin role');
+        if (await isLastActiveAdmin(em, user)) throw conflict('The last admin cannot lose the admin role');
         user.role = input.role;
       }
       if (passwordHash) {
@@ -545,7 +568,7 @@ export async function setUserActive(ctx: AppContext, id: string, active: boolean
   requireAdmin(ctx);
   return inTransaction(ctx, async (em) => {
     const user = await findUser(em, id);
-    if (!active && user.role === Role.ADMIN && (await activeAdminCount(em)) <= 1) throw conflict('The last admin cannot be deactivated');
+    if (!active && (await isLastActiveAdmin(em, user))) throw conflict('The last admin cannot be deactivated');
     user.isActive = active;
     if (!active) await revokeSessions(ctx, em, user.id);
     await em.flush();
@@ -575,7 +598,7 @@ export async function deleteUser(ctx: AppContext, id: string): Promise<boolean> 
   requireAdmin(ctx);
   await inTransaction(ctx, async (em) => {
     const user = await findUser(em, id);
-    if (user.role === Role.ADMIN && (await activeAdminCount(em)) <= 1) throw conflict('The last admin cannot be deleted');
+    if (await isLastActiveAdmin(em, user)) throw conflict('The last admin cannot be deleted');
     const fileId = user.avatarFileId;
     ctx.afterCommit(() => ctx.app.pubsub.publish('identity.sessionRevoked', { userId: id, sessionIds: null }));
     await em.nativeDelete(User, { id });
@@ -639,11 +662,11 @@ export async function bootstrapAdmin(ctx: AppContext): Promise<User | undefined>
   const { adminPassword, adminUsername, adminEmail } = ctx.app.config;
   if (!adminPassword) return undefined;
   const em = ctx.em;
-  if ((await activeAdminCount(em)) > 0) return undefined;
+  if ((await adminCount(em)) > 0) return undefined;
   const hash = await hashPassword(adminPassword);
   return inTransaction(ctx, async (tx) => {
     await tx.execute('select pg_advisory_xact_lock(7316001)');
-    if ((await activeAdminCount(tx)) > 0) return undefined;
+    if ((await adminCount(tx)) > 0) return undefined;
     await assertUnique(tx, adminUsername, adminEmail?.toLowerCase() ?? null);
     const user = tx.create(User, { username: adminUsername, email: adminEmail?.toLowerCase() ?? null, name: adminUsername, passwordHash: hash, role: Role.ADMIN });
     tx.persist(user);

@@ -379,6 +379,15 @@ export function mountSurface(app: App, schema: GraphQLSchema, surface: SurfaceDe
     res.json(openapi);
   });
   router.use((_req: Request, res: Response) => sendError(res, surface, 'NOT_FOUND', 'Not found'));
+  // Errors raised by Express itself before a handler runs (e.g. a path parameter that is not valid
+  // percent-encoding: URIError from decodeURIComponent) answer in the surface's envelope, never as
+  // Express's HTML page with a stack.
+  router.use((err: unknown, _req: Request, res: Response, next: NextFunction) => {
+    if (res.headersSent) return next(err);
+    const status = (err as { status?: unknown; statusCode?: unknown })?.status ?? (err as { statusCode?: unknown })?.statusCode;
+    if (typeof status === 'number' && status >= 400 && status < 500) return sendError(res, surface, 'BAD_USER_INPUT', 'Malformed request');
+    sendError(res, surface, 'INTERNAL', 'Internal server error');
+  });
 
   const openapi = openApiDocument(surface);
   return {
