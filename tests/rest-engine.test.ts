@@ -151,6 +151,11 @@ describe('uploads and downloads', () => {
     form.append('picture', new Blob([PNG]), 'a.png');
     const denied = await fetch(`${base}/users/${other.id}/avatar`, { method: 'POST', headers: auth(u.token), body: form });
     expect(denied.status).toBe(403);
+    const noFile = new FormData();
+    noFile.append('note', 'no file in this form');
+    const missing = await fetch(`${base}/users/${u.id}/avatar`, { method: 'POST', headers: auth(u.token), body: noFile });
+    expect(missing.status).toBe(400);
+    expect(await missing.json()).toEqual({ problem: 'The "picture" file is required', code: 'BAD_USER_INPUT', fields: { picture: 'is required' } });
     const none = await fetch(`${base}/users/${u.id}/avatar`, { headers: auth(u.token) });
     expect(none.status).toBe(404);
     const anon = await fetch(`${base}/users/${u.id}/avatar`);

@@ -98,6 +98,11 @@ function firstError(result: ExecutionResult): { code: ErrorCode; message: string
   return { code: codeOf(f), message: f.message, details: f.extensions?.details as ErrorDetails | undefined };
 }
 
+/** The multipart field whose required Upload variable a coercion error names, if any. */
+function missingUpload(uploads: Record<string, string>, message: string): string | undefined {
+  return Object.entries(uploads).find(([, variable]) => message.includes(`"$${variable}"`))?.[0];
+}
+
 function routeRequest(req: Request, fields: Record<string, string> = {}): RouteRequest {
   return { req, params: (req.params ?? {}) as Record<string, string>, query: (req.query ?? {}) as Record<string, unknown>, body: req.body ?? {}, fields };
 }
@@ -263,6 +268,8 @@ export function mountSurface(app: App, schema: GraphQLSchema, surface: SurfaceDe
         const result = await runOperation(schema, c, ctx, variables);
         if (result.errors?.length) {
           const e = firstError(result);
+          const missing = result.data === undefined && op.uploads ? missingUpload(op.uploads, e.message) : undefined;
+          if (missing) return sendError(res, surface, 'BAD_USER_INPUT', `The "${missing}" file is required`, { fields: { [missing]: 'is required' } });
           return sendError(res, surface, e.code, e.message, e.details);
         }
         const data = result.data as Record<string, unknown>;
