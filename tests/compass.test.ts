@@ -363,6 +363,23 @@ describe('profile pictures', () => {
     expectError(await api('GET', `/api/users/${a.userId}/picture`, { token: a.token }), 404, 'Picture not found');
   });
 
+  it('keeps profile_url true to the stored picture when GraphQL replaces or removes it', async () => {
+    const a = await compassAccount(s);
+    await api('POST', `/api/users/${a.userId}/picture`, { token: a.token, rawBody: multipart('picture', png(1)) });
+    const [{ id }] = await sql(s, 'select id from users where number = $1', [a.userId]);
+    const form = new FormData();
+    form.append('operations', JSON.stringify({ query: 'mutation U($id: ID!, $f: Upload!) { uploadAvatar(userId: $id, file: $f) { hasAvatar } }', variables: { id, f: null } }));
+    form.append('map', JSON.stringify({ 0: ['variables.f'] }));
+    form.append('0', new Blob([png(3)]), 'a.png');
+    await fetch(`${s.url}/graphql`, { method: 'POST', headers: { authorization: `Bearer ${a.token}`, 'apollo-require-preflight': 'true' }, body: form });
+    const [{ avatar_file_id: file }] = await sql(s, 'select avatar_file_id from users where number = $1', [a.userId]);
+    const replaced = await api('GET', `/api/users/${a.userId}`, { token: a.token });
+    expect(replaced.body.data.profile_url).toMatch(new RegExp(`/compass/api/users/${a.userId}/picture\\?v=${String(file).slice(0, 8)}$`));
+    await s.gql(`mutation R($id: ID!) { removeAvatar(userId: $id) { hasAvatar } }`, { id }, { token: a.token });
+    const removed = await api('GET', `/api/users/${a.userId}`, { token: a.token });
+    expect(removed.body.data.profile_url).toBeNull();
+  });
+
   it('refuses what is not an image, a missing file and another user\'s picture', async () => {
     const a = await compassAccount(s);
     const b = await compassAccount(s);

@@ -111,6 +111,17 @@ function pgIntArray(values: readonly number[]): string {
   return `{${values.map((v) => String(Math.trunc(v))).join(',')}}`;
 }
 
+/**
+ * profile_url as stored, except that a URL of our own picture route follows the stored picture: the
+ * picture may have been replaced or removed through the platform's GraphQL avatar mutations, which do
+ * not know compass's URL form.
+ */
+function currentProfileUrl(u: User): string | null {
+  const url = u.profileUrl ?? null;
+  if (!url || !url.includes(`/compass/api/users/${u.number}/picture?v=`)) return url;
+  return u.avatarFileId ? url.replace(/\?v=[^&#]*/, `?v=${u.avatarFileId.slice(0, 8)}`) : null;
+}
+
 function toCompassUser(u: User): CompassUser {
   return {
     id: u.id,
@@ -118,7 +129,7 @@ function toCompassUser(u: User): CompassUser {
     username: u.username ?? null,
     emailAddress: u.email ?? null,
     role: u.role,
-    profileUrl: u.profileUrl ?? null,
+    profileUrl: currentProfileUrl(u),
     createdAt: u.createdAt,
   };
 }
