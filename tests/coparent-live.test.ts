@@ -97,6 +97,9 @@ describe('REST / GraphQL / subscription parity', () => {
 
       const patched = await s.rest('PATCH', `/api/items/${created.body.id}`, { cookie: admin.cookie, body: { title: 'Recital (moved)' } });
       expect(patched.status).toBe(200);
+      // events carry ids and each subscriber loads the item when the event reaches it: let the update
+      // arrive before the delete, or the update would (rightly) show the item already gone
+      await sub.received(2);
       const del = await s.gql(`mutation CoparentLiveDelete($id: ID!) { deleteCoparentItem(id: $id) }`, { id: created.body.id }, { token: admin.token });
       expect(del.data.deleteCoparentItem).toBe(true);
 

@@ -178,7 +178,14 @@ export function collect<T = any>(client: WsClient, query: string, variables: Rec
     // server a moment to register the subscription.
     client.on('connected', () => setTimeout(subscribed, 150));
   });
-  return { ready, done, dispose: () => dispose() };
+  /** resolves once at least `n` results have arrived (or rejects with the subscription) */
+  const received = (n: number) =>
+    new Promise<void>((resolve, reject) => {
+      const tick = () => (results.length >= n ? resolve() : setTimeout(tick, 20));
+      done.catch(reject);
+      tick();
+    });
+  return { ready, done, received, dispose: () => dispose() };
 }
 
 // ------------------------------------------------------------------------------------------------
