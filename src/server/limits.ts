@@ -25,7 +25,23 @@ const report = {
   ],
 };
 
+const built = new WeakMap<AppConfig, { limits: ValidationRule[]; all: ValidationRule[] }>();
+
+/** The rules of a configuration, built once (the rule factories hold no per-document state). */
+function rulesOf(config: AppConfig): { limits: ValidationRule[]; all: ValidationRule[] } {
+  let rules = built.get(config);
+  if (!rules) {
+    const limits = buildLimitRules(config);
+    built.set(config, (rules = { limits, all: [...specifiedRules, ...limits] }));
+  }
+  return rules;
+}
+
 export function limitRules(config: AppConfig): ValidationRule[] {
+  return rulesOf(config).limits;
+}
+
+function buildLimitRules(config: AppConfig): ValidationRule[] {
   const { limits } = config;
   const rules: ValidationRule[] = [
     maxDepthRule({ n: limits.maxDepth, ...report }) as unknown as ValidationRule,
@@ -54,7 +70,7 @@ export function parseAndValidate(
     if (err instanceof GraphQLError) return { errors: [err] };
     return { errors: [new GraphQLError('Syntax Error: the document could not be parsed')] };
   }
-  const errors = validate(schema, document, [...specifiedRules, ...limitRules(config)]);
+  const errors = validate(schema, document, rulesOf(config).all);
   return errors.length ? { errors } : { document };
 }
 
