@@ -4,22 +4,10 @@
  * creates databases of its own (tests/support/server.ts), so no test depends on another's data.
  */
 import { mkdtempSync, chmodSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startEmbeddedPostgres } from '../../src/db/embedded';
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.unref();
-    srv.on('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const port = (srv.address() as { port: number }).port;
-      srv.close(() => resolve(port));
-    });
-  });
-}
+import { freePort } from './process';
 
 export default async function globalSetup(): Promise<void> {
   if (process.env.DATABASE_URL) {
