@@ -7,6 +7,7 @@ import { defineConfig, Options } from '@mikro-orm/postgresql';
 import { Migrator } from '@mikro-orm/migrations';
 import { entities } from './src/db/entities';
 import { migrationsList } from './migrations';
+import { noteStatement } from './src/auth/auth-writes';
 
 export function ormOptions(clientUrl: string, overrides: Partial<Options> = {}): Options {
   return defineConfig({
@@ -24,12 +25,14 @@ export function ormOptions(clientUrl: string, overrides: Partial<Options> = {}):
       migrationsList,
       silent: true,
     },
-    // rate-limiter-flexible owns this table (created by the identity migration); no entity maps it
+    // the login attempt counter (src/auth/auth-store.ts) owns this table (created by the identity migration); no entity maps it
     schemaGenerator: { skipTables: ['rate_limits'] },
     forceUtcTimezone: true,
     allowGlobalContext: false,
     debug: false,
     pool: { min: 0, max: 10 },
+    // changes to users and sessions make the request wait for the session caches (src/auth/auth-writes.ts)
+    onQuery: noteStatement,
     ...overrides,
   });
 }

@@ -22,6 +22,8 @@ export interface AppConfig {
   jwtIssuer: string;
   jwtAudience: string;
   sessionTtlSeconds: number;
+  /** how long a live session's user may be served from memory (0: never); see src/auth/auth-store.ts */
+  sessionCacheSeconds: number;
   adminUsername: string;
   adminEmail?: string;
   adminPassword?: string;
@@ -32,6 +34,8 @@ export interface AppConfig {
   compatRoot?: SurfaceId;
   allowedOrigins: string[];
   trustProxy: boolean;
+  /** POST /graphql answers known documents through graphql-jit (src/server/fast-lane.ts) */
+  graphqlJit: boolean;
   uploadMaxBytes: number;
   uploadMaxFiles: number;
   limits: { maxDepth: number; maxAliases: number; maxCost: number; maxDirectives: number; maxTokens: number };
@@ -143,6 +147,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
     jwtIssuer: env.JWT_ISSUER || 'interchange',
     jwtAudience: env.JWT_AUDIENCE || 'interchange',
     sessionTtlSeconds: intVar(env, 'SESSION_TTL_HOURS', 168, 1, 24 * 366) * 3600,
+    sessionCacheSeconds: intVar(env, 'SESSION_CACHE_SECONDS', 30, 0, 3600),
     adminUsername: env.ADMIN_USERNAME || 'admin',
     adminEmail,
     adminPassword,
@@ -153,6 +158,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
     compatRoot: oneOf(env, 'COMPAT_ROOT', SURFACES, undefined),
     allowedOrigins: origins,
     trustProxy: boolVar(env, 'TRUST_PROXY', false),
+    graphqlJit: boolVar(env, 'GRAPHQL_JIT', true),
     uploadMaxBytes: intVar(env, 'UPLOAD_MAX_BYTES', 10 * 1024 * 1024, 1, 1024 * 1024 * 1024),
     uploadMaxFiles: intVar(env, 'UPLOAD_MAX_FILES', 5, 1, 100),
     limits: {

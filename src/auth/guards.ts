@@ -10,10 +10,10 @@ export function requireViewer(ctx: AppContext): Viewer {
 
 export function requireAdmin(ctx: AppContext): Viewer {
   const viewer = requireViewer(ctx);
-  if (viewer.user.role !== Role.ADMIN) throw forbidden('Admin role required');
+  if (viewer.role !== Role.ADMIN) throw forbidden('Admin role required');
   return viewer;
 }
 
 export function isAdmin(ctx: AppContext): boolean {
-  return ctx.viewer?.user.role === Role.ADMIN;
+  return ctx.viewer?.role === Role.ADMIN;
 }

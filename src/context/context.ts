@@ -11,9 +11,11 @@ import type { AppConfig } from '../config';
 import type { AppPubSub } from '../pubsub/pubsub';
 import type { FileStorage } from '../storage/storage';
 import type { Mailer } from '../modules/identity/mail.service';
-import type { LoginRateLimiter } from '../auth/rate-limit';
+import type { AuthStore, UserRow } from '../auth/auth-store';
 import { verifyToken } from '../auth/tokens';
-import { User } from '../modules/identity/user.entity';
+import { authWrites } from '../auth/auth-writes';
+import { Role, User } from '../modules/identity/user.entity';
+import { userFromRow } from '../modules/identity/user-row';
 
 /** Process-wide singletons, built once in createApp. */
 export interface App {
@@ -22,12 +24,22 @@ export interface App {
   pubsub: AppPubSub;
   storage: FileStorage;
   mailer: Mailer;
-  loginLimiter: LoginRateLimiter;
+  /** session check and login statements (prepared, on their own small pool) */
+  auth: AuthStore;
 }
 
 export interface Viewer {
-  user: User;
-  sessionId: string;
+  /** the user's id */
+  readonly id: string;
+  readonly sessionId: string;
+  readonly role: Role;
+  /**
+   * The user as read with the session check, not managed by `em` (or the managed one, once a service
+   * took it): for reading, as `me` does.
+   */
+  readonly profile: User;
+  /** The user as a managed entity of the request's `em`, mapped on first use: for changing or relating to it. */
+  readonly user: User;
 }
 
 export type Transport = 'http' | 'ws' | 'rest';
@@ -51,6 +63,12 @@ export interface AppContext {
   afterCommit(fn: () => unknown): void;
   /** Runs and clears the after-commit queue; services call it after their transaction. */
   runAfterCommit(): Promise<void>;
+  /**
+   * Transports call it before they answer: when this request changed users or sessions, waits until
+   * this instance's session cache has dropped what the change made stale (auth-store.ts), so the
+   * client's next request sees the change. Costs nothing otherwise.
+   */
+  settle(): Promise<void>;
 }
 
 export const SESSION_COOKIE = 'session';
@@ -70,33 +88,55 @@ export function tokenFromRequest(req: Pick<Request, 'headers'>): string | undefi
 }
 
 /**
- * The user of a live session (not revoked, not expired, user active and not deleted), in one statement.
- * Every authenticated request and ws connection runs it, so it skips MikroORM's query builder:
- * `em.findOne(Session, …, { populate: ['user'] })` cost about 0.35 ms more CPU per request
- * (bench/README.md, "Findings"). `em.map` still makes the row a managed User of this fork.
+ * Builds the viewer of a live session from its user row (see auth-store's session check); the
+ * profile and the managed entity are made when first asked for.
  */
-const VIEWER_SQL =
-  'select u.* from sessions s join users u on u.id = s.user_id ' +
-  'where s.id = ? and s.revoked_at is null and s.expires_at > ? and u.is_active and u.deleted_at is null';
+export function makeViewer(app: App, em: () => EntityManager, row: UserRow, sessionId: string, profile?: User): Viewer {
+  let managed: User | undefined;
+  return {
+    id: row.id,
+    sessionId,
+    role: row.role as Role,
+    get profile() {
+      return managed ?? (profile ??= userFromRow(app.orm, row));
+    },
+    get user() {
+      return (managed ??= em().map(User, row));
+    },
+  };
+}
 
-/** The viewer of a token, or undefined when the token is invalid, expired, revoked or its user inactive. */
-export async function resolveViewer(app: App, em: EntityManager, token: string | undefined): Promise<Viewer | undefined> {
+/**
+ * The viewer of a token, or undefined when the token is invalid, expired, revoked or its user inactive.
+ * One prepared statement per request (auth-store); no entity is built unless a service asks for one.
+ */
+export async function resolveViewer(app: App, em: () => EntityManager, token: string | undefined): Promise<Viewer | undefined> {
   if (!token) return undefined;
   const claims = verifyToken(app.config, token);
   if (!claims) return undefined;
-  const rows = await em.getConnection().execute<Record<string, unknown>[]>(VIEWER_SQL, [claims.sid, new Date()]);
-  const row = rows[0];
+  const row = await app.auth.viewerRow(claims.sid, claims.exp * 1000);
   if (!row || row.id !== claims.sub) return undefined;
-  return { user: em.map(User, row), sessionId: claims.sid };
+  return makeViewer(app, em, row, claims.sid);
 }
 
-function baseContext(app: App, em: EntityManager, transport: Transport): Omit<AppContext, 'ip' | 'userAgent' | 'secure' | 'setCookie' | 'clearCookie'> {
+type Transportless = Omit<AppContext, 'ip' | 'userAgent' | 'secure' | 'setCookie' | 'clearCookie'>;
+
+/**
+ * The parts every transport shares. The EntityManager is forked on first use: a request that only
+ * checks its session and reads the viewer's profile (`me`) or logs in never needs one.
+ */
+function baseContext(app: App, transport: Transport, rest: Omit<AppContext, keyof Transportless>): AppContext {
   let queue: (() => unknown)[] = [];
+  let em: EntityManager | undefined;
+  let writesSeen = authWrites();
   const loaders = new Map<string, DataLoader<unknown, unknown>>();
-  return {
+  const ctx: AppContext = {
     app,
-    em,
+    get em() {
+      return (em ??= app.orm.em.fork() as EntityManager);
+    },
     transport,
+    ...rest,
     loader: <K, V>(name: string, batch: (keys: readonly K[]) => Promise<(V | Error)[]>) => {
       let l = loaders.get(name);
       if (!l) loaders.set(name, (l = new DataLoader<unknown, unknown>(batch as never)));
@@ -108,20 +148,25 @@ function baseContext(app: App, em: EntityManager, transport: Transport): Omit<Ap
       queue = [];
       for (const fn of fns) await fn();
     },
+    settle: () => {
+      const writes = authWrites();
+      if (writes === writesSeen) return Promise.resolve();
+      writesSeen = writes;
+      return app.auth.sync();
+    },
   };
+  return ctx;
 }
 
 export async function createHttpContext(app: App, req: Request, res: Response | undefined, transport: Transport): Promise<AppContext> {
-  const em = app.orm.em.fork() as EntityManager;
-  const ctx: AppContext = {
-    ...baseContext(app, em, transport),
+  const ctx = baseContext(app, transport, {
     ip: req.ip ?? req.socket.remoteAddress ?? 'unknown',
     userAgent: typeof req.headers['user-agent'] === 'string' ? req.headers['user-agent'] : undefined,
     secure: req.secure,
     setCookie: (name, value, options) => void res?.cookie(name, value, options),
     clearCookie: (name, options) => void res?.clearCookie(name, options),
-  };
-  ctx.viewer = await resolveViewer(app, em, tokenFromRequest(req));
+  });
+  ctx.viewer = await resolveViewer(app, () => ctx.em, tokenFromRequest(req));
   return ctx;
 }
 
@@ -130,13 +175,7 @@ export async function createWsContext(
   token: string | undefined,
   meta: { ip: string; userAgent?: string; secure: boolean },
 ): Promise<AppContext> {
-  const em = app.orm.em.fork() as EntityManager;
-  const ctx: AppContext = {
-    ...baseContext(app, em, 'ws'),
-    ...meta,
-    setCookie: () => undefined,
-    clearCookie: () => undefined,
-  };
-  ctx.viewer = await resolveViewer(app, em, token);
+  const ctx = baseContext(app, 'ws', { ...meta, setCookie: () => undefined, clearCookie: () => undefined });
+  ctx.viewer = await resolveViewer(app, () => ctx.em, token);
   return ctx;
 }

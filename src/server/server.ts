@@ -16,17 +16,20 @@ import {
 import { ApolloServerPluginUsageReportingDisabled } from '@apollo/server/plugin/disabled';
 import { graphqlUploadExpress } from 'graphql-upload-minimal';
 import type { MikroORM } from '@mikro-orm/postgresql';
+import type { GraphQLFormattedError } from 'graphql';
 import type { AppConfig, SurfaceId } from '../config';
 import { App, AppContext, createHttpContext } from '../context/context';
 import { openOrm } from '../db/orm';
 import { createPubSub } from '../pubsub/pubsub';
 import { PostgresFileStorage } from '../storage/storage';
 import { Mailer } from '../modules/identity/mail.service';
-import { LoginRateLimiter } from '../auth/rate-limit';
+import { AuthStore } from '../auth/auth-store';
 import { formatGraphQLError } from '../errors/translate';
 import { getSchema } from './schema';
 import { limitRules, maskSuggestions, parseOptions } from './limits';
 import { attachWs } from './ws';
+import { createFastLane, FastLane } from './fast-lane';
+import { leanJsonBody } from './json-body';
 import { mountSurface, MountedSurface } from '../rest/engine/engine';
 import { databaseReady } from '../rest/engine/health';
 import { surfaces } from '../rest/surfaces';
@@ -37,6 +40,8 @@ export interface RunningServer {
   url: string;
   port: number;
   httpServer: http.Server;
+  /** the /graphql fast lane, unless GRAPHQL_JIT=0 */
+  fastLane?: FastLane;
   close(): Promise<void>;
 }
 
@@ -50,13 +55,20 @@ export async function createApp(config: AppConfig, orm?: MikroORM): Promise<App>
   if (!config.databaseUrl) throw new Error('createApp needs config.databaseUrl (main.ts starts the embedded database first)');
   const theOrm = orm ?? (await openOrm(config.databaseUrl));
   const pubsub = await createPubSub(config.pubsub, config.databaseUrl);
+  const auth = new AuthStore({
+    databaseUrl: config.databaseUrl,
+    orm: theOrm,
+    maxAttemptsPerMinute: config.loginMaxPerMinute,
+    sessionCacheSeconds: config.sessionCacheSeconds,
+  });
+  await auth.start();
   return {
     config,
     orm: theOrm,
     pubsub,
     storage: new PostgresFileStorage(),
     mailer: new Mailer(config),
-    loginLimiter: new LoginRateLimiter(config.databaseUrl, config.loginMaxPerMinute),
+    auth,
   };
 }
 
@@ -74,6 +86,17 @@ const legacyJsonStatus: ApolloServerPlugin<AppContext> = {
         if ('data' in response.body.singleResult && response.body.singleResult.data !== undefined) return;
         const accept = request.http?.headers.get('accept') ?? '';
         if (/application\/json/.test(accept) && !/application\/graphql-response\+json/.test(accept)) response.http.status = 200;
+      },
+    };
+  },
+};
+
+/** A change to users or sessions reaches this instance's session cache before the answer leaves (AppContext.settle). */
+const settleSessions: ApolloServerPlugin<AppContext> = {
+  async requestDidStart() {
+    return {
+      async willSendResponse({ contextValue }) {
+        await contextValue?.settle?.();
       },
     };
   },
@@ -116,6 +139,10 @@ export async function startServer(config: AppConfig, opts: StartOptions = {}): P
       return { drainServer: () => ws.close() };
     },
   };
+  const formatError = (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
+    const f = formatGraphQLError(formatted, error);
+    return { ...f, message: maskSuggestions(f.message, config.isProduction) };
+  };
   const apollo = new ApolloServer<AppContext>({
     schema,
     validationRules: limitRules(config),
@@ -127,28 +154,29 @@ export async function startServer(config: AppConfig, opts: StartOptions = {}): P
     nodeEnv: config.nodeEnv,
     // main.ts owns SIGTERM/SIGINT and drains everything in order; Apollo's own handler would race it.
     stopOnTerminationSignals: false,
-    formatError: (formatted, error) => {
-      const f = formatGraphQLError(formatted, error);
-      return { ...f, message: maskSuggestions(f.message, config.isProduction) };
-    },
+    formatError,
     plugins: [
       ApolloServerPluginDrainHttpServer({ httpServer }),
       wsDrain,
       legacyJsonStatus,
+      settleSessions,
       ApolloServerPluginUsageReportingDisabled(),
       config.isProduction ? ApolloServerPluginLandingPageProductionDefault({ footer: false }) : ApolloServerPluginLandingPageLocalDefault({ embed: true, footer: false }),
     ],
   });
   await apollo.start();
+  const fastLane = config.graphqlJit ? createFastLane(app, schema, { formatError, isStopping: () => shuttingDown }) : undefined;
 
   expressApp.use(
     '/graphql',
+    leanJsonBody(1024 * 1024),
     express.json({ limit: '1mb' }),
     (err: unknown, _req: Request, res: Response, next: (e?: unknown) => void) => {
       if (!err) return next();
       res.status(400).json({ errors: [{ message: 'Invalid JSON body', extensions: { code: 'BAD_REQUEST' } }] });
     },
     refuseBatches,
+    ...(fastLane ? [fastLane.handler] : []),
     graphqlUploadExpress({ maxFileSize: config.uploadMaxBytes, maxFiles: config.uploadMaxFiles }),
     expressMiddleware(apollo, { context: async ({ req, res }) => createHttpContext(app, req, res, 'http') }),
   );
@@ -180,10 +208,10 @@ export async function startServer(config: AppConfig, opts: StartOptions = {}): P
       await apollo.stop();
       if (httpServer.listening) await new Promise<void>((resolve) => httpServer.close(() => resolve()));
       await app.pubsub.close();
-      await app.loginLimiter.close();
+      await app.auth.close();
       app.mailer.close();
       if (!opts.orm) await app.orm.close(true);
     })());
 
-  return { app, url: `http://${shownHost}:${port}`, port, httpServer, close };
+  return { app, url: `http://${shownHost}:${port}`, port, httpServer, fastLane, close };
 }

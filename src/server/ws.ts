@@ -6,8 +6,8 @@
 import type { IncomingMessage, Server } from 'node:http';
 import { WebSocketServer, WebSocket } from 'ws';
 import { useServer } from 'graphql-ws/use/ws';
-import { GraphQLSchema, ExecutionArgs } from 'graphql';
-import type { App } from '../context/context';
+import { GraphQLSchema, ExecutionArgs, getOperationAST } from 'graphql';
+import type { App, AppContext } from '../context/context';
 import { createWsContext, resolveViewer, tokenFromRequest } from '../context/context';
 import { parseAndValidate } from './limits';
 import { formatGraphQLError } from '../errors/translate';
@@ -74,11 +74,10 @@ export function attachWs(app: App, httpServer: Server, schema: GraphQLSchema) {
         const token = typeof params.token === 'string' && params.token ? params.token : tokenFromRequest(ctx.extra.request);
         ctx.extra.token = token;
         if (!token) return true; // anonymous: public subscriptions only
-        const em = app.orm.em.fork();
-        const viewer = await resolveViewer(app, em as never, token);
+        const viewer = await resolveViewer(app, () => app.orm.em.fork() as never, token);
         if (!viewer) return false; // closes with 4403 Forbidden
         track(bySession, viewer.sessionId, ctx.extra.socket as unknown as WebSocket);
-        track(byUser, viewer.user.id, ctx.extra.socket as unknown as WebSocket);
+        track(byUser, viewer.id, ctx.extra.socket as unknown as WebSocket);
         return true;
       },
       onSubscribe: async (ctx, _id, payload) => {
@@ -98,7 +97,9 @@ export function attachWs(app: App, httpServer: Server, schema: GraphQLSchema) {
         const f = formatGraphQLError(e.toJSON(), e);
         return Object.assign(e, { message: f.message, extensions: f.extensions });
       }) as never,
-      onNext: (_ctx, _id, _payload, _args, result) => {
+      onNext: async (_ctx, _id, _payload, args, result) => {
+        // a mutation over ws that changed users or sessions: the session cache first (AppContext.settle)
+        if (getOperationAST(args.document, args.operationName)?.operation === 'mutation') await (args.contextValue as AppContext | undefined)?.settle?.();
         if (!('errors' in result) || !result.errors) return result;
         return { ...result, errors: result.errors.map((e) => formatGraphQLError(e.toJSON(), e)) } as never;
       },

@@ -1,7 +1,8 @@
 /**
- * Counts the SQL statements a server runs through MikroORM, for "a list costs a constant number of
- * statements" tests. The server gets an ORM whose logger records every statement (whatever `debug`
- * says); `during(fn)` returns the statements run while `fn` was in flight.
+ * Counts the SQL statements a server runs, for "a list costs a constant number of statements" tests:
+ * the server gets an ORM whose logger records every statement (whatever `debug` says), and the
+ * statements of its auth store (session check, login) are recorded too. `during(fn)` returns the
+ * statements run while `fn` was in flight.
  */
 import { DefaultLogger, LogContext, LoggerOptions } from '@mikro-orm/core';
 import { MikroORM } from '@mikro-orm/postgresql';
@@ -59,6 +60,14 @@ export async function startCountingServer(env: Record<string, string | undefined
   const log = new StatementLog();
   const orm = await MikroORM.init(ormOptions(url, { loggerFactory: (options: LoggerOptions) => new CountingLogger(options, log) }));
   await orm.getMigrator().up();
-  const server = await startServer(testConfig({ DATABASE_URL: url, ...env }), { orm });
+  // Without the session cache by default, so every request's count includes its session check.
+  const server = await startServer(testConfig({ DATABASE_URL: url, SESSION_CACHE_SECONDS: '0', ...env }), { orm });
+  // The auth store's statements bypass the ORM (prepared, on its own pool): record them as they are sent.
+  const pool = (server.app.auth as unknown as { pool: { query: (config: { text: string }) => Promise<unknown> } }).pool;
+  const query = pool.query.bind(pool);
+  pool.query = (config) => {
+    log.record(config.text);
+    return query(config);
+  };
   return new CountingServer(server, url, log, orm);
 }

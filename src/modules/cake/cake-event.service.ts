@@ -38,7 +38,7 @@ export async function visibleEvent(ctx: AppContext, id: string): Promise<CakeEve
 }
 
 export function isOwner(ctx: AppContext, event: CakeEvent): boolean {
-  return ctx.viewer?.user.id === event.baker.id;
+  return ctx.viewer?.id === event.baker.id;
 }
 
 /** issue 4: the creator (baker), that group's group admin, or an admin. */
@@ -105,7 +105,7 @@ export async function hallOfFame(ctx: AppContext, limit = HALL_OF_FAME_SIZE): Pr
        ) r on true
       order by coalesce(r.average, 0) desc, e.date desc, e.created_at desc, e.id
       limit ?`,
-    [viewer.user.id, viewer.user.id, limit],
+    [viewer.id, viewer.id, limit],
   );
   return rows.map((r) =>
     eventView({
@@ -190,11 +190,11 @@ export async function createEvent(ctx: AppContext, input: CreateCakeEventInput, 
   const photo = image ? await readPhoto(image) : null;
   try {
     return await inTransaction(ctx, async (em, after) => {
-      const event = em.create(CakeEvent, { group: em.getReference(CakeGroup, groupId), baker: em.getReference(User, viewer.user.id), date, description });
+      const event = em.create(CakeEvent, { group: em.getReference(CakeGroup, groupId), baker: em.getReference(User, viewer.id), date, description });
       em.persist(event);
       if (photo) {
         const stored = await ctx.app.storage.put(em, photo.bytes, PHOTO_POLICY);
-        em.persist(em.create(CakePhoto, { event, user: em.getReference(User, viewer.user.id), fileId: stored.id, contentType: stored.contentType }));
+        em.persist(em.create(CakePhoto, { event, user: em.getReference(User, viewer.id), fileId: stored.id, contentType: stored.contentType }));
       }
       await em.flush();
       await recordChange(ctx, em, after, 'created', event);
@@ -237,7 +237,7 @@ export async function rateEvent(ctx: AppContext, eventId: string, stars: number,
       `insert into cake_ratings (id, event_id, user_id, stars, comment, created_at, updated_at)
        values (gen_random_uuid(), ?, ?, ?, ?, now(), now())
        on conflict (event_id, user_id) do update set stars = excluded.stars, comment = excluded.comment, updated_at = now()`,
-      [event.id, viewer.user.id, stars, text],
+      [event.id, viewer.id, stars, text],
     );
     await recordChange(ctx, em, after, 'rated', event);
   });
@@ -255,12 +255,12 @@ export async function uploadPhoto(ctx: AppContext, eventId: string, upload: Prom
     const locked = await em.execute<{ id: string }[]>('select id from cake_events where id = ? for update', [event.id]);
     if (!locked.length) throw notFound('Event not found');
     // the replaced photo's bytes go with its row (trigger of migration "cake")
-    await em.nativeDelete(CakePhoto, { event: event.id, user: viewer.user.id });
+    await em.nativeDelete(CakePhoto, { event: event.id, user: viewer.id });
     const stored = await ctx.app.storage.put(em, photo.bytes, PHOTO_POLICY);
-    const row = em.create(CakePhoto, { event: em.getReference(CakeEvent, event.id), user: em.getReference(User, viewer.user.id), fileId: stored.id, contentType: stored.contentType });
+    const row = em.create(CakePhoto, { event: em.getReference(CakeEvent, event.id), user: em.getReference(User, viewer.id), fileId: stored.id, contentType: stored.contentType });
     em.persist(row);
     await em.flush();
-    await recordChange(ctx, em, after, 'photo', event, { id: row.id, userId: viewer.user.id, userName: viewer.user.name });
+    await recordChange(ctx, em, after, 'photo', event, { id: row.id, userId: viewer.id, userName: viewer.profile.name });
     return row;
   });
   coverPhotoIds(ctx).clear(event.id);

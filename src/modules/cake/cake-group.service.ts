@@ -60,7 +60,7 @@ export async function accessibleUsers(ctx: AppContext): Promise<User[]> {
   const viewer = requireViewer(ctx);
   if (isAdmin(ctx)) return ctx.em.find(User, { deletedAt: null }, { orderBy: { name: 'asc', id: 'asc' } });
   const groups = [...(await viewerRoles(ctx)).keys()];
-  const ids = new Set([viewer.user.id]);
+  const ids = new Set([viewer.id]);
   if (groups.length) {
     const rows = await ctx.em.execute<{ user_id: string }[]>('select distinct user_id from cake_memberships where group_id in (?)', [groups]);
     for (const r of rows) ids.add(r.user_id);
@@ -95,7 +95,7 @@ export async function setMustChangePassword(ctx: AppContext, userId: string, mus
 
 export async function myMemberships(ctx: AppContext): Promise<CakeMembership[]> {
   const viewer = requireViewer(ctx);
-  return ctx.em.find(CakeMembership, { user: viewer.user.id }, { orderBy: { group: { name: 'asc' }, id: 'asc' } });
+  return ctx.em.find(CakeMembership, { user: viewer.id }, { orderBy: { group: { name: 'asc' }, id: 'asc' } });
 }
 
 /** cakeplanner.md: all groups (admin) or the groups the viewer administers (group admin). */

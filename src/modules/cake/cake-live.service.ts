@@ -114,16 +114,16 @@ export function subscribeChanges(ctx: AppContext): AsyncIterableIterator<CakeCha
   const { pubsub } = ctx.app;
   const conn = ctx.app.orm.em.getConnection();
   const loadGroups = async () => {
-    const rows = await conn.execute<{ group_id: string }[]>('select group_id from cake_memberships where user_id = ?', [viewer.user.id]);
+    const rows = await conn.execute<{ group_id: string }[]>('select group_id from cake_memberships where user_id = ?', [viewer.id]);
     return new Set(rows.map((r) => r.group_id));
   };
   let groups = loadGroups();
   const stream = filterAsync(pubsub.subscribe('cake.changed'), async (c) => (await groups).has(c.groupId));
   const offMembership = pubsub.on('cake.membershipChanged', (e) => {
-    if (e.userId === viewer.user.id) groups = loadGroups();
+    if (e.userId === viewer.id) groups = loadGroups();
   });
   const offRevoked = pubsub.on('identity.sessionRevoked', (e) => {
-    if (e.userId !== viewer.user.id || (e.sessionIds && !e.sessionIds.includes(viewer.sessionId))) return;
+    if (e.userId !== viewer.id || (e.sessionIds && !e.sessionIds.includes(viewer.sessionId))) return;
     // A password change revokes the user's other sessions only: check that this one is really gone.
     conn
       .execute<{ ok: boolean }[]>('select (revoked_at is null and expires_at > now()) as ok from sessions where id = ?', [viewer.sessionId])

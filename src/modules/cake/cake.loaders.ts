@@ -97,7 +97,7 @@ export async function summaryRows(em: EntityManager, eventIds: string[], viewerI
 
 export function ratingSummaries(ctx: AppContext): DataLoader<string, CakeRatingSummary> {
   return ctx.loader<string, CakeRatingSummary>('cake.ratingSummary', async (eventIds) => {
-    const byEvent = await summaryRows(ctx.em, eventIds as string[], ctx.viewer?.user.id ?? null);
+    const byEvent = await summaryRows(ctx.em, eventIds as string[], ctx.viewer?.id ?? null);
     return eventIds.map((id) => byEvent.get(id) ?? { average: 0, count: 0, myRating: null });
   });
 }

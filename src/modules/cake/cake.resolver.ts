@@ -270,7 +270,7 @@ export class CakePhotoFieldsResolver {
 
   @FieldResolver(() => Boolean, { description: 'The viewer uploaded it' })
   isMine(@Root() photo: CakePhoto, @Ctx() ctx: AppContext): boolean {
-    return ctx.viewer?.user.id === photo.user.id;
+    return ctx.viewer?.id === photo.user.id;
   }
 }
 
@@ -317,7 +317,7 @@ export class CakeUserFieldsResolver {
   async cakeMemberships(@Root() user: User, @Ctx() ctx: AppContext): Promise<CakeMembership[]> {
     if (!ctx.viewer) return [];
     const list = await membershipsByUser(ctx).load(user.id);
-    if (isAdmin(ctx) || ctx.viewer.user.id === user.id) return list;
+    if (isAdmin(ctx) || ctx.viewer.id === user.id) return list;
     const mine = await viewerRoles(ctx);
     return list.filter((m) => mine.has(m.group.id));
   }

@@ -148,7 +148,7 @@ async function userByNumber(em: EntityManager, userId: number): Promise<User> {
 /** Self or admin; a non-admin asking for someone else gets 403 whether or not that user exists. */
 function requireSelfOrAdmin(ctx: AppContext, userId: number): void {
   const viewer = requireViewer(ctx);
-  if (viewer.user.number !== userId && !isAdmin(ctx)) throw forbidden('Access denied');
+  if (viewer.profile.number !== userId && !isAdmin(ctx)) throw forbidden('Access denied');
 }
 
 function surfaceBase(ctx: AppContext): string {
@@ -181,7 +181,7 @@ export async function tokenInfo(ctx: AppContext): Promise<{ userId: number; role
   const viewer = requireViewer(ctx);
   const session = await ctx.em.findOne(Session, { id: viewer.sessionId });
   if (!session) throw new DomainError('UNAUTHENTICATED', 'Authentication required');
-  return { userId: viewer.user.number, role: viewer.user.role, expiresAt: session.expiresAt };
+  return { userId: viewer.profile.number, role: viewer.role, expiresAt: session.expiresAt };
 }
 
 function checkUserFields(
@@ -322,7 +322,7 @@ export async function updateUser(ctx: AppContext, userId: number, input: Compass
 export async function changePassword(ctx: AppContext, userId: number, oldPassword: string | null | undefined, newPassword: string | null | undefined): Promise<boolean> {
   const viewer = requireViewer(ctx);
   requireSelfOrAdmin(ctx, userId);
-  const self = viewer.user.number === userId;
+  const self = viewer.profile.number === userId;
   const target = self ? viewer.user : await userByNumber(ctx.em, userId);
   const p = new Problems();
   if (self && !viewer.user.mustChangePassword && (typeof oldPassword !== 'string' || oldPassword === '')) p.add('oldPassword', 'Old password is required');
@@ -429,7 +429,7 @@ export async function canManageParty(ctx: AppContext, partyId: number): Promise<
       [`{${keys.join(',')}}`],
     );
     return keys.map((k) => rows.filter((r) => r.user_id === k).map((r) => r.party_id));
-  }).load(ctx.viewer.user.id);
+  }).load(ctx.viewer.id);
   return ids.includes(partyId);
 }
 

@@ -40,7 +40,7 @@ async function findItem(ctx: AppContext, id: string): Promise<CoparentItem> {
 /** coparent.md: non-admins may only mutate items whose ownerId matches their user id. */
 function assertCanModify(ctx: AppContext, item: CoparentItem): void {
   const viewer = requireViewer(ctx);
-  if (item.owner.id !== viewer.user.id && !isAdmin(ctx)) throw forbidden('Only the owner or an admin can change this item');
+  if (item.owner.id !== viewer.id && !isAdmin(ctx)) throw forbidden('Only the owner or an admin can change this item');
 }
 
 function publish(ctx: AppContext, kind: Topics['coparent.itemChanged']['kind'], item: CoparentItem): void {
@@ -131,14 +131,14 @@ export async function createItem(ctx: AppContext, input: CreateCoparentItemInput
   const type = checkType(input.type);
   const title = requiredText(input.title, 'title', TITLE_MAX);
   const body = checkBody(input.body);
-  let ownerId = viewer.user.id;
-  if (input.ownerId !== undefined && input.ownerId !== null && input.ownerId !== viewer.user.id) {
+  let ownerId = viewer.id;
+  if (input.ownerId !== undefined && input.ownerId !== null && input.ownerId !== viewer.id) {
     if (!isAdmin(ctx)) throw forbidden('Only admins can create items for another user');
     if (!isUuid(input.ownerId)) throw badInput('owner_id does not name a user', { owner_id: 'does not name a user' });
     ownerId = input.ownerId;
   }
   return inTransaction(ctx, async (em) => {
-    const owner = ownerId === viewer.user.id ? viewer.user : await em.findOne(User, { id: ownerId, deletedAt: null });
+    const owner = ownerId === viewer.id ? viewer.user : await em.findOne(User, { id: ownerId, deletedAt: null });
     if (!owner) throw badInput('owner_id does not name a user', { owner_id: 'does not name a user' });
     const item = em.create(CoparentItem, { date, type, title, body, owner, ownerId: owner.id });
     em.persist(item);

@@ -291,7 +291,7 @@ export function subscribeScheduleChanges(ctx: AppContext): void {
 export async function scheduleChangeVisible(ctx: AppContext, event: ScheduleEvent): Promise<boolean> {
   if (!ctx.viewer) return false;
   if (event.kind !== 'TEMPLATE_SAVED') return true;
-  const current = await ctx.em.fork().findOne(User, { id: ctx.viewer.user.id }, { fields: ['id', 'role'] });
+  const current = await ctx.em.fork().findOne(User, { id: ctx.viewer.id }, { fields: ['id', 'role'] });
   return current?.role === Role.ADMIN;
 }
 

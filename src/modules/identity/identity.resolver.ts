@@ -178,7 +178,7 @@ export class IdentityResolver {
     subscribe: ({ context }) => {
       const ctx = context as AppContext;
       const viewer = requireViewer(ctx);
-      return filterAsync(ctx.app.pubsub.subscribe('identity.userChanged'), (e) => viewer.user.role === Role.ADMIN || e.userId === viewer.user.id);
+      return filterAsync(ctx.app.pubsub.subscribe('identity.userChanged'), (e) => viewer.role === Role.ADMIN || e.userId === viewer.id);
     },
   })
   async userChanged(@Root() event: Topics['identity.userChanged'], @Ctx() ctx: AppContext): Promise<UserChange> {

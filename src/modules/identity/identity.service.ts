@@ -7,7 +7,8 @@ import QRCode from 'qrcode';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { UniqueConstraintViolationException } from '@mikro-orm/core';
 import type { AppContext } from '../../context/context';
-import { SESSION_COOKIE } from '../../context/context';
+import { makeViewer, SESSION_COOKIE } from '../../context/context';
+import { userFromRow } from './user-row';
 import { badInput, conflict, DomainError, forbidden, notFound, unauthenticated } from '../../errors/domain-error';
 import { hashPassword, PASSWORD_MIN_LENGTH, verifyPassword } from '../../auth/password';
 import { signToken } from '../../auth/tokens';
@@ -201,15 +202,6 @@ export async function register(ctx: AppContext, input: RegisterInput, opts: Regi
 }
 
 /** The account a login names (username or email, case-insensitively), through the lower() indexes. */
-async function lookupLogin(em: EntityManager, login: string): Promise<User | null> {
-  const l = login.trim().toLowerCase();
-  const rows = await em.execute<Record<string, unknown>[]>(
-    'select * from users where (lower(username) = ? or lower(email) = ?) and deleted_at is null limit 1',
-    [l, l],
-  );
-  return rows.length ? em.map(User, rows[0]) : null;
-}
-
 function escapeLike(s: string): string {
   return s.replace(/[\\%_]/g, (c) => '\\' + c);
 }
@@ -220,20 +212,19 @@ function escapeLike(s: string): string {
  * per-IP limit (shared across REST, GraphQL and instances).
  */
 export async function login(ctx: AppContext, input: LoginInput): Promise<LoginResult> {
-  await ctx.app.loginLimiter.consume(ctx.ip);
-  // A login with a NUL character names no account (and PostgreSQL text cannot hold it).
-  if (typeof input.login !== 'string' || input.login.trim() === '' || input.login.includes('\u0000') || typeof input.password !== 'string') {
-    throw unauthenticated('Invalid credentials');
-  }
-  const em = ctx.em;
-  const user = await lookupLogin(em, input.login);
+  // A login with a NUL character names no account (and PostgreSQL text cannot hold it); it still counts.
+  const named = typeof input.login === 'string' && input.login.trim() !== '' && !input.login.includes('\u0000');
+  // Counted and looked up in one statement, before anything else can refuse (auth-store).
+  const row = await ctx.app.auth.loginAttempt(ctx.ip, named ? input.login : undefined);
+  if (!named || typeof input.password !== 'string') throw unauthenticated('Invalid credentials');
+  const user = row ? userFromRow(ctx.app.orm, row) : undefined;
   let usedTemporary = false;
   let ok = await verifyPassword(user?.passwordHash, input.password);
   if (!ok && user?.tempPasswordHash && user.tempPasswordExpiresAt && user.tempPasswordExpiresAt.getTime() > Date.now()) {
     ok = await verifyPassword(user.tempPasswordHash, input.password);
     usedTemporary = ok;
   }
-  if (!user || !ok) throw unauthenticated('Invalid credentials');
+  if (!user || !row || !ok) throw unauthenticated('Invalid credentials');
   if (!user.isActive) throw forbidden('Account is inactive');
 
   if (user.twoFactorEnabled && user.totpSecret) {
@@ -242,7 +233,7 @@ export async function login(ctx: AppContext, input: LoginInput): Promise<LoginRe
     const step = matchStep(user.totpSecret, code);
     if (step === undefined) throw unauthenticated('Invalid two-factor code');
     // Claim the time step atomically: a code works once, even for concurrent logins.
-    const claimed = await em.nativeUpdate(
+    const claimed = await ctx.em.nativeUpdate(
       User,
       { id: user.id, $or: [{ totpLastStep: null }, { totpLastStep: { $lt: String(step) } }] },
       { totpLastStep: String(step) },
@@ -251,26 +242,28 @@ export async function login(ctx: AppContext, input: LoginInput): Promise<LoginRe
   }
   if (usedTemporary) {
     // A temporary password is good for one login (claimed atomically); it forces a password change.
-    const claimed = await em.nativeUpdate(
+    const claimed = await ctx.em.nativeUpdate(
       User,
       { id: user.id, tempPasswordHash: user.tempPasswordHash },
       { tempPasswordHash: null, tempPasswordExpiresAt: null, mustChangePassword: true },
     );
     if (!claimed) throw unauthenticated('Invalid credentials');
     user.mustChangePassword = true;
+    row.must_change_password = true;
+    row.temp_password_hash = null;
+    row.temp_password_expires_at = null;
   }
-  // One INSERT (no unit-of-work flush, no BEGIN/COMMIT): login is argon2 plus three statements.
+  // One INSERT, no unit of work: a login is argon2 plus two prepared statements.
   const expiresAt = new Date(Date.now() + ctx.app.config.sessionTtlSeconds * 1000);
-  const session = { id: randomUUID() };
-  await em.insert(Session, {
-    id: session.id,
-    user: user.id,
-    createdAt: new Date(),
+  const sessionId = randomUUID();
+  await ctx.app.auth.insertSession({
+    id: sessionId,
+    userId: user.id,
     expiresAt,
     ip: ctx.ip.slice(0, 64),
     userAgent: ctx.userAgent?.slice(0, 512) ?? null,
   });
-  const token = signToken(ctx.app.config, user.id, session.id, expiresAt);
+  const token = signToken(ctx.app.config, user.id, sessionId, expiresAt);
   ctx.setCookie(SESSION_COOKIE, token, {
     httpOnly: true,
     sameSite: 'lax',
@@ -278,20 +271,20 @@ export async function login(ctx: AppContext, input: LoginInput): Promise<LoginRe
     path: '/',
     expires: expiresAt,
   });
-  ctx.viewer = { user, sessionId: session.id };
-  return { token, user, requiresTwoFactor: false, expiresAt };
+  ctx.viewer = makeViewer(ctx.app, () => ctx.em, row, sessionId, user);
+  return { token, user: ctx.viewer.profile, requiresTwoFactor: false, expiresAt };
 }
 
 export async function logout(ctx: AppContext): Promise<boolean> {
   const viewer = requireViewer(ctx);
   await ctx.em.nativeUpdate(Session, { id: viewer.sessionId }, { revokedAt: new Date() });
   ctx.clearCookie(SESSION_COOKIE, { httpOnly: true, sameSite: 'lax', secure: ctx.secure, path: '/' });
-  await ctx.app.pubsub.publish('identity.sessionRevoked', { userId: viewer.user.id, sessionIds: [viewer.sessionId] });
+  await ctx.app.pubsub.publish('identity.sessionRevoked', { userId: viewer.id, sessionIds: [viewer.sessionId] });
   return true;
 }
 
 export function me(ctx: AppContext): User {
-  return requireViewer(ctx).user;
+  return requireViewer(ctx).profile;
 }
 
 /** The old password is not needed while a change is forced (cakeplanner.md: temporary passwords). */
@@ -482,7 +475,7 @@ export async function listUsers(
 
 export async function getUser(ctx: AppContext, id: string): Promise<User> {
   const viewer = requireViewer(ctx);
-  if (viewer.user.id !== id && !isAdmin(ctx)) throw forbidden('Only admins can read other users');
+  if (viewer.id !== id && !isAdmin(ctx)) throw forbidden('Only admins can read other users');
   return findUser(ctx.em, id);
 }
 
@@ -528,8 +521,8 @@ export async function updateUser(ctx: AppContext, id: string, input: UpdateUserI
   const self =
     opts.allowSelf === true &&
     ctx.viewer !== undefined &&
-    ctx.viewer.user.id === id &&
-    (input.role === undefined || input.role === null || input.role === ctx.viewer.user.role) &&
+    ctx.viewer.id === id &&
+    (input.role === undefined || input.role === null || input.role === ctx.viewer.role) &&
     (input.password === undefined || input.password === null);
   if (!self) requireAdmin(ctx);
   const keys = Object.entries(input).filter(([, v]) => v !== undefined);
@@ -616,7 +609,7 @@ export const AVATAR_POLICY = { purpose: 'avatar', maxBytes: 2 * 1024 * 1024, acc
 /** Self or admin. Replacing an avatar removes the old bytes in the same transaction. */
 export async function setAvatar(ctx: AppContext, userId: string, bytes: Buffer, policy: StoragePolicy = AVATAR_POLICY): Promise<User> {
   const viewer = requireViewer(ctx);
-  if (viewer.user.id !== userId && !isAdmin(ctx)) throw forbidden('Only the user or an admin can change this picture');
+  if (viewer.id !== userId && !isAdmin(ctx)) throw forbidden('Only the user or an admin can change this picture');
   return inTransaction(ctx, async (em) => {
     const user = await findUser(em, userId);
     const stored = await ctx.app.storage.put(em, bytes, policy);
@@ -631,7 +624,7 @@ export async function setAvatar(ctx: AppContext, userId: string, bytes: Buffer, 
 
 export async function removeAvatar(ctx: AppContext, userId: string): Promise<User> {
   const viewer = requireViewer(ctx);
-  if (viewer.user.id !== userId && !isAdmin(ctx)) throw forbidden('Only the user or an admin can change this picture');
+  if (viewer.id !== userId && !isAdmin(ctx)) throw forbidden('Only the user or an admin can change this picture');
   return inTransaction(ctx, async (em) => {
     const user = await findUser(em, userId);
     const old = user.avatarFileId;

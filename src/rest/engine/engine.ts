@@ -266,6 +266,7 @@ export function mountSurface(app: App, schema: GraphQLSchema, surface: SurfaceDe
         const ctx = await createHttpContext(app, req, res, 'rest');
         if (route.kind === 'sse') return await streamSse(c, route, ctx, variables, req, res);
         const result = await runOperation(schema, c, ctx, variables);
+        await ctx.settle();
         if (result.errors?.length) {
           const e = firstError(result);
           const missing = result.data === undefined && op.uploads ? missingUpload(op.uploads, e.message) : undefined;
@@ -342,7 +343,7 @@ export function mountSurface(app: App, schema: GraphQLSchema, surface: SurfaceDe
     const iterator = result as AsyncGenerator<ExecutionResult>;
     let log = replays.get(route);
     if (!log) replays.set(route, (log = new ReplayLog(route.replay ?? 100)));
-    const key = ctx.viewer?.user.id ?? 'anonymous';
+    const key = ctx.viewer?.id ?? 'anonymous';
     res.status(200);
     res.setHeader('Content-Type', 'text/event-stream; charset=utf-8');
     res.setHeader('Cache-Control', 'no-cache, no-transform');

@@ -1,0 +1,55 @@
+/**
+ * A User read straight from a `users` row (auth-store's statements), without the EntityManager: the
+ * viewer's profile that `me` and a login answer with. The column → property map comes from MikroORM's
+ * metadata, so it follows the entity; tests/fast-paths.test.ts compares it with `em.map` field by field.
+ * The object is not managed: services that change the user take the managed `viewer.user` instead.
+ */
+import type { MikroORM } from '@mikro-orm/postgresql';
+import { User } from './user.entity';
+import type { UserRow } from '../../auth/auth-store';
+
+type Column = { prop: string; field: string; date: boolean; convert?: (value: unknown) => unknown };
+
+interface Mapping {
+  columns: Column[];
+  /**
+   * User.prototype under a layer of plain writable slots, one per column: assigning a column to an
+   * object made from it creates an own data property, instead of running the setters MikroORM puts on
+   * the entity's prototype (change tracking through a lazily built helper), which a detached read-only
+   * copy must not have. `instanceof User` and the `hasAvatar` getter still hold.
+   */
+  proto: object;
+}
+
+const mappings = new WeakMap<MikroORM, Mapping>();
+
+function mappingOf(orm: MikroORM): Mapping {
+  let mapping = mappings.get(orm);
+  if (!mapping) {
+    const meta = orm.getMetadata().get(User.name);
+    const platform = orm.em.getPlatform();
+    const columns = meta.props
+      .filter((p) => p.persist !== false && p.fieldNames?.length === 1 && p.kind === 'scalar')
+      .map((p) => {
+        const date = p.runtimeType === 'Date';
+        const type = p.customType;
+        // custom types (bigint → BigInt, say) convert as the ORM's hydrator does
+        const convert = !date && type ? (v: unknown) => (v === null || v === undefined ? v : type.convertToJSValue(v, platform)) : undefined;
+        return { prop: p.name, field: p.fieldNames[0], date, convert };
+      });
+    const slots: PropertyDescriptorMap = {};
+    for (const c of columns) slots[c.prop] = { value: undefined, writable: true, enumerable: false, configurable: true };
+    mappings.set(orm, (mapping = { columns, proto: Object.create(User.prototype, slots) }));
+  }
+  return mapping;
+}
+
+export function userFromRow(orm: MikroORM, row: UserRow): User {
+  const { columns, proto } = mappingOf(orm);
+  const user = Object.create(proto) as Record<string, unknown>;
+  for (const c of columns) {
+    const v = row[c.field];
+    user[c.prop] = c.date && typeof v === 'string' ? new Date(v) : c.convert ? c.convert(v) : v;
+  }
+  return user as unknown as User;
+}

@@ -1,0 +1,212 @@
+/**
+ * The fast lane of POST /graphql: the everyday request — a JSON body with a query or mutation whose
+ * document this process has already parsed and validated — is executed by graphql-jit and answered
+ * here, with the bytes, status and headers Apollo Server would send; everything else (GET, multipart
+ * uploads, persisted-query extensions, introspection, subscriptions, any request error, an unusual
+ * Accept header, a shutting-down server) goes on to Apollo unchanged.
+ *
+ * Why: Apollo's request pipeline (its HeaderMap, plugin hooks, document hashing and graphql-js
+ * execution) cost more CPU than a session check and the resolvers together on small operations; the
+ * lane answers `me` with a third of the CPU (bench/results/latest.md). What the lane keeps identical,
+ * tests/fast-lane.test.ts checks by sending the same requests with the lane on and off
+ * (`GRAPHQL_JIT=0` turns it off):
+ * - the same validation (graphql-js rules plus the graph's limits) before a document is admitted, and
+ *   the same parser token limit; a document that fails either is never cached and Apollo answers it;
+ * - the same context factory, so the same viewer, cookies and loaders, and the same wait for the
+ *   session caches after a change to users or sessions (AppContext.settle);
+ * - Apollo's error normalisation (default code INTERNAL_SERVER_ERROR, `extensions.http` → status and
+ *   headers) followed by the graph's one `formatError`;
+ * - the same content negotiation, `cache-control: no-store` (the graph has no cache hints), field
+ *   order (`errors`, `data`), trailing newline and Express's `res.send` (Content-Length, ETag).
+ * CSRF prevention holds: only bodies Express parsed as application/json reach the lane, and that
+ * content type always needs a CORS preflight.
+ */
+import type { Request, Response, NextFunction, RequestHandler } from 'express';
+import { DocumentNode, ExecutionResult, GraphQLError, GraphQLFormattedError, GraphQLSchema, OperationDefinitionNode, visit, BREAK } from 'graphql';
+import { compileQuery, isCompiledQuery } from 'graphql-jit';
+import type { App } from '../context/context';
+import { createHttpContext } from '../context/context';
+import { parseAndValidate } from './limits';
+
+type FormatError = (formatted: GraphQLFormattedError, error: unknown) => GraphQLFormattedError;
+
+/**
+ * What the lane knows of a document: seen once (Apollo answers, nothing compiled), compiled, or one
+ * Apollo keeps (not an executable query or mutation for the lane).
+ */
+type Plan =
+  | { run: (root: unknown, context: unknown, variables: Record<string, unknown> | null | undefined) => Promise<ExecutionResult> | ExecutionResult; seenOnce?: undefined }
+  | { run?: undefined; seenOnce?: boolean };
+
+const JSON_TYPE = 'application/json; charset=utf-8';
+const GRAPHQL_RESPONSE_TYPE = 'application/graphql-response+json; charset=utf-8';
+/** Apollo's third single-result media type (subscription callbacks): left to Apollo. */
+const CALLBACK_TYPE = 'application/json; callbackSpec=1.0; charset=utf-8';
+const OFFERED = [JSON_TYPE, GRAPHQL_RESPONSE_TYPE, CALLBACK_TYPE];
+
+/** Documents longer than this are left to Apollo. */
+const MAX_DOCUMENT_LENGTH = 10_000;
+/**
+ * Distinct documents (per operation name) remembered; the oldest is forgotten first. A document is
+ * compiled on its second request, so a stream of one-off documents costs no compilation.
+ */
+const MAX_PLANS = 500;
+const MAX_ACCEPT_VARIANTS = 100;
+
+function usesIntrospection(document: DocumentNode): boolean {
+  let found = false;
+  visit(document, {
+    Field(node) {
+      if (node.name.value === '__schema' || node.name.value === '__type') {
+        found = true;
+        return BREAK;
+      }
+      return undefined;
+    },
+  });
+  return found;
+}
+
+function operationOf(document: DocumentNode, name: string | undefined): OperationDefinitionNode | undefined {
+  const ops = document.definitions.filter((d): d is OperationDefinitionNode => d.kind === 'OperationDefinition');
+  if (name === undefined) return ops.length === 1 ? ops[0] : undefined;
+  return ops.find((o) => o.name?.value === name);
+}
+
+function isRecord(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+/**
+ * Apollo Server's error normalisation (errorNormalize.ts), then the graph's formatError: a missing
+ * code becomes INTERNAL_SERVER_ERROR, `extensions.http` sets the status and headers and is removed.
+ */
+function formatErrors(errors: readonly GraphQLError[], formatError: FormatError): { errors: GraphQLFormattedError[]; status?: number; headers: Map<string, string> } {
+  let status: number | undefined;
+  const headers = new Map<string, string>();
+  const enrich = (error: GraphQLError): GraphQLFormattedError => {
+    const extensions: Record<string, unknown> = { ...error.extensions, code: error.extensions.code ?? 'INTERNAL_SERVER_ERROR' };
+    const http = extensions.http as { status?: unknown; headers?: unknown } | undefined;
+    if (isRecord(http) && (!('status' in http) || typeof http.status === 'number') && (!('headers' in http) || http.headers instanceof Map)) {
+      if (typeof http.status === 'number') status = http.status;
+      if (http.headers instanceof Map) for (const [k, v] of http.headers) headers.set(String(k).toLowerCase(), String(v));
+      delete extensions.http;
+    }
+    return { ...error.toJSON(), extensions };
+  };
+  const formatted = errors.map((error) => {
+    const graphqlError = error instanceof GraphQLError ? error : new GraphQLError(String((error as Error)?.message ?? error), { originalError: error as Error });
+    try {
+      return formatError(enrich(graphqlError), graphqlError);
+    } catch {
+      return { message: 'Internal server error', extensions: { code: 'INTERNAL_SERVER_ERROR' } };
+    }
+  });
+  return { errors: formatted, status, headers };
+}
+
+export interface FastLane {
+  handler: RequestHandler;
+  /** requests answered by the lane and documents remembered, since start (tests, diagnostics) */
+  stats(): { answered: number; documents: number };
+}
+
+export function createFastLane(
+  app: App,
+  schema: GraphQLSchema,
+  options: { formatError: FormatError; isStopping: () => boolean },
+): FastLane {
+  const plans = new Map<string, Plan>();
+  const acceptTypes = new Map<string, string | false>();
+  let answered = 0;
+
+  /** The compiled operation of a document, or a marker that Apollo handles it. Never throws. */
+  function planFor(query: string, operationName: string | undefined): Plan {
+    const key = operationName === undefined ? query : `${operationName}\u0000${query}`;
+    let plan = plans.get(key);
+    if (plan && !plan.seenOnce) return plan;
+    if (!plan) {
+      remember(key, { seenOnce: true });
+      return { seenOnce: true };
+    }
+    plan = {};
+    const checked = parseAndValidate(schema, query, app.config);
+    const operation = checked.document && operationOf(checked.document, operationName);
+    if (checked.document && operation && operation.operation !== 'subscription' && !usesIntrospection(checked.document)) {
+      try {
+        const compiled = compileQuery(schema, checked.document, operationName, { customJSONSerializer: false });
+        if (isCompiledQuery(compiled)) plan = { run: compiled.query.bind(compiled) };
+      } catch {
+        // graphql-jit could not compile it: Apollo executes it with graphql-js.
+      }
+    }
+    // Only documents that passed validation are planned; invalid ones stay Apollo's.
+    if (checked.document) remember(key, plan);
+    else plans.delete(key);
+    return plan;
+  }
+
+  function remember(key: string, plan: Plan): void {
+    if (!plans.has(key) && plans.size >= MAX_PLANS) plans.delete(plans.keys().next().value as string);
+    plans.set(key, plan);
+  }
+
+  /** Apollo's choice of response type for an Accept header (negotiated as Apollo does), or false. */
+  function responseType(req: Request): string | false {
+    const accept = req.headers.accept;
+    if (accept === undefined || accept === '') return JSON_TYPE;
+    let type = acceptTypes.get(accept);
+    if (type === undefined) {
+      const chosen = req.accepts(OFFERED);
+      type = chosen === JSON_TYPE || chosen === GRAPHQL_RESPONSE_TYPE ? chosen : false;
+      if (acceptTypes.size < MAX_ACCEPT_VARIANTS) acceptTypes.set(accept, type);
+    }
+    return type;
+  }
+
+  async function handler(req: Request, res: Response, next: NextFunction): Promise<void> {
+    if (req.method !== 'POST' || options.isStopping()) return next();
+    const body: unknown = req.body;
+    if (!isRecord(body) || typeof body.query !== 'string' || body.query.length > MAX_DOCUMENT_LENGTH) return next();
+    if (body.extensions !== undefined && body.extensions !== null) return next();
+    const { variables, operationName } = body;
+    if (variables !== undefined && variables !== null && !isRecord(variables)) return next();
+    if (operationName !== undefined && operationName !== null && typeof operationName !== 'string') return next();
+    const contentType = responseType(req);
+    if (!contentType) return next();
+    const plan = planFor(body.query, operationName ?? undefined);
+    if (!plan.run) return next();
+
+    let result: ExecutionResult;
+    try {
+      const context = await createHttpContext(app, req, res, 'http');
+      result = await plan.run(undefined, context, variables as Record<string, unknown> | null | undefined);
+      await context.settle();
+    } catch (err) {
+      // Only the context (the database unreachable) can throw here; an executor returns its errors.
+      return next(err);
+    }
+    // Variables that do not coerce give errors and no data before any resolver ran: Apollo answers
+    // those request errors (400, or 200 for application/json-only clients) in its own words.
+    if (!('data' in result)) return next();
+
+    let status = 200;
+    let errors: GraphQLFormattedError[] | undefined;
+    if (result.errors?.length) {
+      const formatted = formatErrors(result.errors, options.formatError);
+      errors = formatted.errors;
+      if (formatted.status !== undefined) status = formatted.status;
+      for (const [k, v] of formatted.headers) res.setHeader(k, v);
+    }
+    res.setHeader('cache-control', 'no-store');
+    res.setHeader('content-type', contentType);
+    res.statusCode = status;
+    answered += 1;
+    res.send(`${JSON.stringify({ errors, data: result.data, extensions: result.extensions })}\n`);
+  }
+
+  return {
+    handler: (req, res, next) => void handler(req, res, next),
+    stats: () => ({ answered, documents: plans.size }),
+  };
+}

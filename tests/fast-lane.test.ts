@@ -1,0 +1,186 @@
+/**
+ * The hot paths that skip a layer must answer exactly as the layer would:
+ * - POST /graphql's fast lane (graphql-jit) against Apollo Server itself: two servers on one database,
+ *   one with the lane and one with GRAPHQL_JIT=0, get the same requests; status, headers and bytes
+ *   must match, and the lane must have answered what it should (and only that);
+ * - the viewer's profile read from a row (userFromRow) against MikroORM's `em.map`, field by field.
+ */
+import { Client as PgClient } from 'pg';
+import { createTestDatabase, createUser, startTestServer, TestServer, TestUser, unique } from './support/server';
+import { userFromRow } from '../src/modules/identity/user-row';
+import { User } from '../src/modules/identity/user.entity';
+import type { UserRow } from '../src/auth/auth-store';
+
+let lane: TestServer;
+let apollo: TestServer;
+let admin: TestUser;
+let user: TestUser;
+
+beforeAll(async () => {
+  const db = await createTestDatabase();
+  // TRUST_PROXY: each login below comes from its own X-Forwarded-For address, so the shared
+  // attempt counter (3 a minute here) only refuses where a test means it to.
+  const env = { TRUST_PROXY: 'true', LOGIN_MAX_PER_MINUTE: '3' };
+  lane = await startTestServer(env, db);
+  apollo = await startTestServer({ ...env, GRAPHQL_JIT: '0' }, db);
+  admin = await createUser(lane, { username: unique('admin') });
+  user = await createUser(lane);
+});
+afterAll(async () => {
+  await lane?.close();
+  await apollo?.close();
+});
+
+interface Sent {
+  body: string;
+  headers?: Record<string, string>;
+}
+
+interface Answer {
+  status: number;
+  headers: Record<string, string>;
+  text: string;
+}
+
+/** The headers both servers should agree on (everything but the connection's and the date). */
+const COMPARED = ['content-type', 'content-length', 'cache-control', 'etag', 'retry-after', 'allow'];
+
+async function send(s: TestServer, req: Sent): Promise<Answer> {
+  const res = await fetch(`${s.url}/graphql`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'x-forwarded-for': `10.9.${Math.floor(Math.random() * 250)}.${Math.floor(Math.random() * 250)}`, ...req.headers },
+    body: req.body,
+  });
+  const headers: Record<string, string> = {};
+  for (const h of COMPARED) {
+    const v = res.headers.get(h);
+    if (v !== null) headers[h] = v;
+  }
+  // Cookies carry a fresh token each time: compare their attributes.
+  const cookies = res.headers.getSetCookie().map((c) => c.replace(/^session=[^;]*/, 'session=<token>').replace(/Expires=[^;]*/i, 'Expires=<date>'));
+  if (cookies.length) headers['set-cookie'] = cookies.join(' | ');
+  return { status: res.status, headers, text: await res.text() };
+}
+
+function answered(): number {
+  return lane.server.fastLane!.stats().answered;
+}
+
+/**
+ * Sends a request twice to the lane (a document is compiled on its second request) and once to
+ * Apollo; expects identical answers and whether the lane answered the second one.
+ */
+async function same(req: Sent, byLane: boolean): Promise<Answer> {
+  const first = await send(lane, req);
+  const before = answered();
+  const second = await send(lane, req);
+  expect(answered() - before).toBe(byLane ? 1 : 0);
+  const reference = await send(apollo, req);
+  expect(second).toEqual(reference);
+  expect(first).toEqual(reference);
+  return second;
+}
+
+const gql = (query: string, variables?: unknown, extra: Record<string, unknown> = {}) => JSON.stringify({ query, variables, ...extra });
+const bearer = (u: TestUser) => ({ authorization: `Bearer ${u.token}` });
+
+describe('POST /graphql fast lane answers exactly as Apollo Server', () => {
+  it('queries with a token, a cookie or nobody, and with variables', async () => {
+    const me = await same({ body: gql('{ me { id username email name role isActive mustChangePassword language hasAvatar createdAt } }'), headers: bearer(user) }, true);
+    expect(JSON.parse(me.text).data.me).toMatchObject({ id: user.id, username: user.username, role: 'USER' });
+    await same({ body: gql('{ me { id username } }'), headers: { cookie: `session=${user.token}` } }, true);
+    const anonymous = await same({ body: gql('{ me { id } }') }, true);
+    expect(JSON.parse(anonymous.text)).toEqual({ errors: [expect.objectContaining({ extensions: { code: 'UNAUTHENTICATED' } })], data: null });
+    await same({ body: gql('query U($id: ID!) { user(id: $id) { id username role } }', { id: user.id }), headers: bearer(admin) }, true);
+    const denied = await same({ body: gql('query U($id: ID!) { user(id: $id) { id username role } }', { id: admin.id }), headers: bearer(user) }, true);
+    expect(JSON.parse(denied.text).errors[0].extensions.code).toBe('FORBIDDEN');
+  });
+
+  it('picks the named operation of a document with several', async () => {
+    const doc = 'query A { me { id } } query B { me { username } }';
+    const b = await same({ body: gql(doc, undefined, { operationName: 'B' }), headers: bearer(user) }, true);
+    expect(JSON.parse(b.text)).toEqual({ data: { me: { username: user.username } } });
+    // no operation name for a document with two: Apollo's request error
+    const none = await same({ body: gql(doc), headers: bearer(user) }, false);
+    expect(none.status).toBe(400);
+  });
+
+  it('mutations: fields run in order, cookies are set, domain errors keep their details', async () => {
+    const serial = await same(
+      { body: gql('mutation { a: updateSettings(language: "de") { language } b: updateSettings(language: "fr") { language } }'), headers: bearer(user) },
+      true,
+    );
+    expect(JSON.parse(serial.text).data).toEqual({ a: { language: 'de' }, b: { language: 'fr' } });
+    const login = await same({ body: gql('mutation L($i: LoginInput!) { login(input: $i) { requiresTwoFactor user { id username } } }', { i: { login: user.username, password: user.password } }) }, true);
+    expect(login.headers['set-cookie']).toMatch(/^session=<token>; Path=\/; Expires=<date>; HttpOnly; SameSite=Lax$/);
+    const invalid = await same({ body: gql('mutation R($i: RegisterInput!) { register(input: $i) { id } }', { i: { username: unique('x'), email: 'not an email', password: 'long enough password' } }) }, true);
+    expect(JSON.parse(invalid.text).errors[0].extensions.code).toBe('BAD_USER_INPUT');
+  });
+
+  it('a refused login is 429 with Retry-After, as Apollo sends it', async () => {
+    const body = gql('mutation L($i: LoginInput!) { login(input: $i) { requiresTwoFactor } }', { i: { login: 'nobody', password: 'wrong password' } });
+    const at = (ip: string) => ({ body, headers: { 'x-forwarded-for': ip } });
+    // 3 a minute per address: the lane's compile needs two sightings, so warm the document up elsewhere first
+    await send(lane, at('10.8.0.1'));
+    await send(lane, at('10.8.0.2'));
+    for (let i = 0; i < 3; i++) await send(lane, at('10.8.0.3'));
+    for (let i = 0; i < 3; i++) await send(apollo, at('10.8.0.4'));
+    const before = answered();
+    const fromLane = await send(lane, at('10.8.0.3'));
+    expect(answered() - before).toBe(1);
+    const fromApollo = await send(apollo, at('10.8.0.4'));
+    expect(fromLane.status).toBe(429);
+    expect(Number(fromLane.headers['retry-after'])).toBeGreaterThan(0);
+    // Retry-After counts down with the clock: compare the rest
+    expect({ ...fromLane, headers: { ...fromLane.headers, 'retry-after': '' } }).toEqual({ ...fromApollo, headers: { ...fromApollo.headers, 'retry-after': '' } });
+  });
+
+  it('content negotiation: the same media type for every Accept header, 406 from Apollo where none fits', async () => {
+    const accepts = ['*/*', 'application/json', 'application/graphql-response+json', 'application/graphql-response+json, application/json;q=0.9', 'application/json, application/graphql-response+json'];
+    for (const accept of accepts) await same({ body: gql('{ me { id } }'), headers: { ...bearer(user), accept } }, true);
+    const html = await same({ body: gql('{ me { id } }'), headers: { ...bearer(user), accept: 'text/html' } }, false);
+    expect(html.status).toBe(406);
+  });
+
+  it('everything else is left to Apollo: request errors, limits, introspection, subscriptions, extensions', async () => {
+    // variables that do not coerce: nothing runs, Apollo answers 400
+    const coercion = await same({ body: gql('query U($id: ID!) { user(id: $id) { id } }', {}), headers: bearer(admin) }, false);
+    expect(coercion.status).toBe(400);
+    const unknownField = await same({ body: gql('{ me { nope } }') }, false);
+    expect(unknownField.status).toBe(400);
+    const syntax = await same({ body: gql('{ me { id ') }, false);
+    expect(syntax.status).toBe(400);
+    const aliases = await same({ body: gql('{ me { id } a: me { id } b: me { id } c: me { id } d: me { id } e: me { id } f: me { id } g: me { id } h: me { id } i: me { id } j: me { id } k: me { id } l: me { id } m: me { id } n: me { id } o: me { id } p: me { id } }') }, false);
+    expect(aliases.status).toBe(400);
+    const introspection = await same({ body: gql('{ __schema { queryType { name } } }') }, false);
+    expect(JSON.parse(introspection.text).data.__schema.queryType.name).toBe('Query');
+    await same({ body: gql('subscription { userChanged { kind } }'), headers: bearer(admin) }, false);
+    await same({ body: gql('{ me { id } }', undefined, { extensions: { persistedQuery: { version: 1, sha256Hash: 'ab' } } }), headers: bearer(user) }, false);
+    const badVariables = await same({ body: JSON.stringify({ query: '{ me { id } }', variables: 'x' }) }, false);
+    expect(badVariables.status).toBe(400);
+  });
+});
+
+describe("the viewer's profile (userFromRow)", () => {
+  it('reads every stored field as em.map does', async () => {
+    // a user with every optional field set
+    await lane.gql('mutation { updateSettings(language: "nl", emailLanguage: "de") { id } }', undefined, { token: user.token });
+    const client = new PgClient({ connectionString: lane.databaseUrl });
+    await client.connect();
+    try {
+      await client.query("update users set profile_url = 'https://example.test/p', totp_last_step = 123, temp_password_expires_at = now() where id = $1", [user.id]);
+    } finally {
+      await client.end();
+    }
+    const orm = lane.app.orm;
+    const em = orm.em.fork();
+    const [row] = await em.getConnection().execute<UserRow[]>('select * from users where id = ?', [user.id]);
+    const mapped = em.map(User, row) as unknown as Record<string, unknown>;
+    const read = userFromRow(orm, row) as unknown as Record<string, unknown>;
+    const props = orm.getMetadata().get(User.name).props.map((p) => p.name);
+    expect(props.length).toBeGreaterThan(15);
+    for (const p of props) expect([p, read[p]]).toEqual([p, mapped[p]]);
+    expect(read.hasAvatar).toBe(false);
+    expect(read.createdAt).toBeInstanceOf(Date);
+  });
+});

@@ -1,0 +1,171 @@
+/**
+ * The session cache (src/auth/auth-store.ts): a cached session's requests run no statement, and every
+ * change to a user or a session is seen — by the client's very next request on the instance that made
+ * it, on another instance as soon as PostgreSQL's notice arrives, and after an operator's SQL too; when
+ * its listening connection is lost the cache is not used until it is back.
+ */
+import { Client as PgClient } from 'pg';
+import { cookieFrom, createTestDatabase, createUser, startTestServer, TestServer, TestUser, unique } from './support/server';
+import { startCountingServer } from './support/sql-counter';
+
+const ME = '{ me { id role } }';
+
+async function sql(s: TestServer, text: string, values: unknown[] = []) {
+  const client = new PgClient({ connectionString: s.databaseUrl });
+  await client.connect();
+  try {
+    return (await client.query(text, values)).rows;
+  } finally {
+    await client.end();
+  }
+}
+
+/** Polls `check` until it is true; returns the milliseconds it took (fails after `limitMs`). */
+async function within(limitMs: number, check: () => Promise<boolean>): Promise<number> {
+  const start = Date.now();
+  for (;;) {
+    if (await check()) return Date.now() - start;
+    if (Date.now() - start > limitMs) throw new Error(`not within ${limitMs} ms`);
+    await new Promise((r) => setTimeout(r, 5));
+  }
+}
+
+const refused = async (s: TestServer, u: { token: string }) => (await s.gql(ME, undefined, { token: u.token })).errors?.[0]?.extensions?.code === 'UNAUTHENTICATED';
+
+describe('a cached session', () => {
+  it('answers its requests without a statement, over GraphQL and REST', async () => {
+    const s = await startCountingServer({ SESSION_CACHE_SECONDS: '30' });
+    try {
+      const u = await createUser(s);
+      const first = await s.sql.during(() => s.gql(ME, undefined, { token: u.token }));
+      expect(first.result.data.me.id).toBe(u.id);
+      expect(first.statements).toHaveLength(1); // the session check
+      const again = await s.sql.during(() => s.gql(ME, undefined, { token: u.token }));
+      expect(again.result.data.me.id).toBe(u.id);
+      expect(again.statements).toEqual([]);
+      const rest = await s.sql.during(() => s.rest('GET', '/coparent/api/auth/me', { cookie: `session=${u.token}` }));
+      expect(rest.result.body).toEqual({ id: u.id, username: u.username, role: expect.any(String) });
+      expect(rest.statements).toEqual([]);
+      expect(s.app.auth.cacheState()).toEqual({ listening: true, sessions: 1 });
+    } finally {
+      await s.close();
+    }
+  });
+});
+
+describe('changes reach the cache', () => {
+  let a: TestServer;
+  let b: TestServer;
+  let admin: TestUser;
+  beforeAll(async () => {
+    const db = await createTestDatabase();
+    a = await startTestServer({}, db);
+    b = await startTestServer({}, db);
+    admin = await createUser(a, { username: unique('admin') });
+  });
+  afterAll(async () => {
+    await a?.close();
+    await b?.close();
+  });
+
+  it('on the same instance, by the very next request: logout, role, deactivation, password change', async () => {
+    for (let i = 0; i < 5; i++) {
+      const u = await createUser(a);
+      const cookie = `session=${u.token}`;
+      expect((await a.rest('GET', '/coparent/api/auth/me', { cookie })).status).toBe(200);
+      expect((await a.rest('POST', '/coparent/api/auth/logout', { cookie })).status).toBe(204);
+      expect((await a.rest('GET', '/coparent/api/auth/me', { cookie })).status).toBe(401);
+
+      const v = await createUser(a);
+      expect((await a.gql(ME, undefined, { token: v.token })).data.me.role).toBe('USER');
+      await a.gql('mutation R($id: ID!) { setUserRole(id: $id, role: ADMIN) { id } }', { id: v.id }, { token: admin.token });
+      expect((await a.gql(ME, undefined, { token: v.token })).data.me.role).toBe('ADMIN');
+      await a.gql('mutation D($id: ID!) { setUserActive(id: $id, active: false) { id } }', { id: v.id }, { token: admin.token });
+      expect(await refused(a, v)).toBe(true);
+
+      const w = await createUser(a);
+      const other = await a.gql('mutation L($i: LoginInput!) { login(input: $i) { token } }', { i: { login: w.username, password: w.password } });
+      const otherToken = other.data.login.token as string;
+      expect(await refused(a, { token: otherToken })).toBe(false);
+      const changed = await a.gql('mutation { changePassword(oldPassword: "correct horse battery", newPassword: "a new long password") }', undefined, { token: w.token });
+      expect(changed.data.changePassword).toBe(true);
+      expect(await refused(a, { token: otherToken })).toBe(true);
+      expect(await refused(a, w)).toBe(false);
+    }
+  });
+
+  it('the answer to a change waits for its notice, however late notices arrive', async () => {
+    // Notices reach this instance 100 ms late (in order, as PostgreSQL delivers them): an answer that
+    // did not wait for its own marker would leave the next request a stale cache.
+    const store = a.app.auth as unknown as { changed(payload: string): void };
+    const original = store.changed.bind(store);
+    store.changed = (payload) => void setTimeout(() => original(payload), 100);
+    try {
+      const u = await createUser(a);
+      const cookie = `session=${u.token}`;
+      expect((await a.rest('GET', '/coparent/api/auth/me', { cookie })).status).toBe(200);
+      expect((await a.rest('POST', '/coparent/api/auth/logout', { cookie })).status).toBe(204);
+      expect((await a.rest('GET', '/coparent/api/auth/me', { cookie })).status).toBe(401);
+      const v = await createUser(a);
+      expect((await a.gql(ME, undefined, { token: v.token })).data.me.role).toBe('USER');
+      await a.gql('mutation R($id: ID!) { setUserRole(id: $id, role: ADMIN) { id } }', { id: v.id }, { token: admin.token });
+      expect((await a.gql(ME, undefined, { token: v.token })).data.me.role).toBe('ADMIN');
+    } finally {
+      store.changed = original;
+    }
+  });
+
+  it('on another instance, as soon as the notice arrives', async () => {
+    const u = await createUser(a);
+    expect(await refused(b, u)).toBe(false); // cached on b
+    expect(b.app.auth.cacheState().sessions).toBeGreaterThan(0);
+    const logout = await a.gql('mutation { logout }', undefined, { token: u.token });
+    expect(logout.data.logout).toBe(true);
+    const ms = await within(2000, () => refused(b, u));
+    expect(ms).toBeLessThan(2000);
+
+    const v = await createUser(a);
+    expect((await b.gql(ME, undefined, { token: v.token })).data.me.role).toBe('USER');
+    await a.gql('mutation R($id: ID!) { setUserRole(id: $id, role: ADMIN) { id } }', { id: v.id }, { token: admin.token });
+    await within(2000, async () => (await b.gql(ME, undefined, { token: v.token })).data?.me.role === 'ADMIN');
+  });
+
+  it("after an operator's SQL", async () => {
+    const u = await createUser(a);
+    expect(await refused(a, u)).toBe(false);
+    await sql(a, 'update users set is_active = false where id = $1', [u.id]);
+    await within(2000, () => refused(a, u));
+    const v = await createUser(a);
+    expect(await refused(a, v)).toBe(false);
+    await sql(a, 'update sessions set revoked_at = now() where user_id = $1', [v.id]);
+    await within(2000, () => refused(a, v));
+  });
+
+  it('is not used while its listening connection is down, and is again once it is back', async () => {
+    const u = await createUser(b);
+    expect(await refused(b, u)).toBe(false);
+    expect(b.app.auth.cacheState()).toMatchObject({ listening: true });
+    // cut every session-cache listener on this database (a's and b's)
+    await sql(b, "select pg_terminate_backend(pid) from pg_stat_activity where datname = current_database() and query ilike 'listen ix_auth%'");
+    await within(5000, async () => !b.app.auth.cacheState().listening);
+    expect(b.app.auth.cacheState().sessions).toBe(0);
+    // a revocation nobody hears of: the database is asked, so it takes effect at once
+    await sql(b, 'update sessions set revoked_at = now() where user_id = $1', [u.id]);
+    expect(await refused(b, u)).toBe(true);
+    // reconnected (after about a second): caching again
+    await within(10_000, async () => b.app.auth.cacheState().listening);
+    const v = await createUser(b);
+    expect(await refused(b, v)).toBe(false);
+    expect(b.app.auth.cacheState().sessions).toBeGreaterThan(0);
+    await within(10_000, async () => a.app.auth.cacheState().listening);
+  });
+
+  it('a cookie of a user deleted by an admin stops working at once', async () => {
+    const u = await createUser(a);
+    const cookie = cookieFrom((await a.rest('POST', '/coparent/api/auth/login', { body: { username: u.username, password: u.password } })).headers)!;
+    expect((await a.rest('GET', '/coparent/api/auth/me', { cookie })).status).toBe(200);
+    const del = await a.gql('mutation D($id: ID!) { deleteUser(id: $id) }', { id: u.id }, { token: admin.token });
+    expect(del.errors).toBeUndefined();
+    expect((await a.rest('GET', '/coparent/api/auth/me', { cookie })).status).toBe(401);
+  });
+});
