@@ -51,6 +51,7 @@ export const platform: Scenario = {
         `Our server in the bench process: ${Object.entries(BENCH_SERVER_ENV).map(([k, v]) => `${k}=${k === 'JWT_SECRET' ? '(fixed)' : v}`).join(', ')}; its own database.`,
         `\`me\` variants: ${meConnections} connections; login and argon2: ${loginConcurrency} concurrent (libuv thread pool ${process.env.UV_THREADPOOL_SIZE ?? 4}); argon2id m=${ARGON2_OPTIONS.memoryCost} KiB, t=${ARGON2_OPTIONS.timeCost}, p=${ARGON2_OPTIONS.parallelism}, verifying the login user's stored hash.`,
         'Every login creates a session row and counts against the (PostgreSQL-backed) login rate limit, as in production.',
+        'Our server runs with its defaults for the session cache (SESSION_CACHE_SECONDS=30: after its first request a session is checked in memory, kept exact by change notices) and the /graphql fast lane (GRAPHQL_JIT=true: `me` and login run through graphql-jit, answered as Apollo would). The bare node-pg `me` asks the database on every request.',
         `Memory: our server alone in a child process (bench/server-child.ts) with --expose-gc, same settings, read after full GCs; ${WS_CONNECTIONS} graphql-ws connections authenticated with a token in connection_init and left idle.`,
       ],
       variants: [
@@ -93,7 +94,7 @@ export const platform: Scenario = {
         },
         {
           id: 'me-pg',
-          label: 'bare node:http + node-pg `me` (same token check and lookup)',
+          label: 'bare node:http + node-pg `me` (same token check, the lookup on every request)',
           url: `${pgMe.url}/me`,
           method: 'GET',
           headers: { authorization: `Bearer ${viewer.token}` },
