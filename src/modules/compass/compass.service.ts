@@ -1014,8 +1014,9 @@ ppos as materialized (
    group by p.id
 ),
 top as (
-  select t.id, count(*)::int as users
-    from upos u
+  -- users at the same position share their nearest party: one nearest-party search per distinct position
+  select t.id, sum(u.n)::int as users
+    from (select x, y, count(*) as n from upos group by x, y) u
    cross join lateral (
      select pp.id from ppos pp
       order by (pp.x - u.x) * (pp.x - u.x) + (pp.y - u.y) * (pp.y - u.y), pp.name collate "C", pp.id
@@ -1024,10 +1025,12 @@ top as (
    group by t.id
 ),
 dist as (
-  select a.question_id, a.score, count(*)::int as n
-    from compass_user_answers a
-   where a.user_id not in (select id from ex)
-   group by a.question_id, a.score
+  -- every answer counted, minus the excluded users' (found through the user index): no per-row filter
+  select question_id, score, sum(n)::int as n from (
+    select a.question_id, a.score, count(*) as n from compass_user_answers a group by a.question_id, a.score
+    union all
+    select a.question_id, a.score, -count(*) from compass_user_answers a where a.user_id in (select id from ex) group by a.question_id, a.score
+  ) d group by question_id, score having sum(n) <> 0
 ),
 voters as (select count(*)::int as n from users u where u.deleted_at is null and u.id not in (select id from ex))
 select
