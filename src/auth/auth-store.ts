@@ -109,8 +109,9 @@ export class AuthStore {
     this.maxAttemptsPerMinute = options.maxAttemptsPerMinute;
     this.cacheMs = options.sessionCacheSeconds * 1000;
     const types = (options.orm.em.getConnection() as unknown as { getConnectionOptions(): { types?: unknown } }).getConnectionOptions().types;
-    this.pool = new Pool({ connectionString: options.databaseUrl, max: 6, types: types as never });
-    // An idle client's error (the server restarted) must not crash the process; the next query reconnects.
+    this.pool = new Pool({ connectionString: options.databaseUrl, max: 6, idleTimeoutMillis: 0, types: types as never });
+    // Clients stay open while idle (no idle timers to set and clear around every statement). An idle
+    // client's error (the server restarted) must not crash the process; the next query reconnects.
     this.pool.on('error', () => undefined);
   }
 

@@ -1,7 +1,7 @@
 /**
- * The JSON body of an everyday POST /graphql, read without body-parser's generality: a body whose
- * length is announced (1 byte to the limit), `application/json` with no charset or UTF-8, no content
- * encoding. Anything else goes on to `express.json()` as before. Parse errors reach the same error
+ * The JSON body of an everyday POST to /graphql or a REST surface, read without body-parser's
+ * generality: a body whose length is announced (1 byte to the limit), `application/json` with no
+ * charset or UTF-8, no content encoding. Anything else goes on to `express.json()` as before. Parse errors reach the same error
  * handler (400 "Invalid JSON body"). body-parser's strict rule holds: the text must be an object or an
  * array. In a profile of a cached `me`, body-parser was about a tenth of the CPU (bench/README.md, "Findings").
  */
@@ -13,7 +13,7 @@ class JsonBodyError extends Error {}
 
 export function leanJsonBody(limitBytes: number) {
   return (req: Request, _res: Response, next: NextFunction): void => {
-    if (req.method !== 'POST' || req.headers['content-encoding'] !== undefined) return next();
+    if (req.method === 'GET' || req.method === 'HEAD' || req.headers['content-encoding'] !== undefined) return next();
     const type = req.headers['content-type'];
     if (type === undefined || !PLAIN_JSON.has(type.toLowerCase())) return next();
     const length = Number(req.headers['content-length']);

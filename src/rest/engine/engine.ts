@@ -13,6 +13,7 @@ import { DocumentNode, execute, ExecutionResult, GraphQLError, GraphQLSchema, Op
 import { Upload } from 'graphql-upload-minimal';
 import type { App, AppContext } from '../../context/context';
 import { createHttpContext } from '../../context/context';
+import { leanJsonBody } from '../../server/json-body';
 import { codeOf, formatGraphQLError } from '../../errors/translate';
 import type { ErrorCode, ErrorDetails } from '../../errors/domain-error';
 import { parseAndValidate } from '../../server/limits';
@@ -77,6 +78,16 @@ export function compileRoutes(schema: GraphQLSchema, surface: SurfaceDefinition,
   });
   if (problems.length) throw new Error(`REST surface "${surface.id}" has invalid routes:\n  ${problems.join('\n  ')}`);
   return compiled;
+}
+
+/**
+ * What `res.status(status).json(body)` sends with Express's default JSON settings (no replacer, no
+ * spaces, no escaping), without its settings lookups and content-type parsing: the everyday answer.
+ */
+function sendJson(res: Response, status: number, body: unknown): void {
+  res.statusCode = status;
+  res.setHeader('Content-Type', 'application/json; charset=utf-8');
+  res.send(JSON.stringify(body));
 }
 
 function sendError(res: Response, surface: SurfaceDefinition, code: ErrorCode, message: string, details?: ErrorDetails): void {
@@ -229,7 +240,12 @@ export function mountSurface(app: App, schema: GraphQLSchema, surface: SurfaceDe
   const streams = new Set<Response>();
   const success = surface.success ?? ((body: unknown) => body);
 
-  router.use(express.json({ limit: '1mb' }));
+  // Bodies are read only where a method has one; plain JSON by the small reader, the rest by body-parser.
+  const json = [leanJsonBody(1024 * 1024), express.json({ limit: '1mb' })];
+  router.use((req, res, next) => {
+    if (req.method === 'GET' || req.method === 'HEAD') return next();
+    json[0](req, res, (err?: unknown) => (err ? next(err) : json[1](req, res, next)));
+  });
   router.use((err: unknown, _req: Request, res: Response, next: NextFunction) => {
     if (err) return sendError(res, surface, 'BAD_USER_INPUT', 'Invalid JSON body');
     next();
@@ -287,7 +303,7 @@ export function mountSurface(app: App, schema: GraphQLSchema, surface: SurfaceDe
           return;
         }
         const body = op.result ? op.result(data, r) : data[c.rootField!];
-        res.status(status).json(success(body, status, route));
+        sendJson(res, status, success(body, status, route));
       } catch (err) {
         if (err instanceof RestInputError) return sendError(res, surface, err.code, err.message, err.details);
         const e = formatGraphQLError({ message: 'Internal server error' }, err);
