@@ -161,6 +161,57 @@ describe('POST /graphql fast lane answers exactly as Apollo Server', () => {
   });
 });
 
+describe('failures on the lane look like failures on Apollo', () => {
+  /** Makes the next `em.findOne` of every request on `s` throw a plain Error (an unexpected failure). */
+  function breakFindOne(s: TestServer): () => void {
+    const em = s.app.orm.em as unknown as { fork: (...a: unknown[]) => { findOne: unknown } };
+    const fork = em.fork;
+    em.fork = (...a: unknown[]) => {
+      const f = fork.apply(em, a);
+      f.findOne = async () => {
+        throw new Error('connection reset: select * from users where secret');
+      };
+      return f;
+    };
+    return () => {
+      em.fork = fork;
+    };
+  }
+
+  it('an unexpected resolver error: masked, with its path and INTERNAL, as Apollo answers it', async () => {
+    const restore = [breakFindOne(lane), breakFindOne(apollo)];
+    try {
+      const failed = await same({ body: gql('query U($id: ID!) { user(id: $id) { id } }', { id: user.id }), headers: bearer(admin) }, true);
+      expect(JSON.parse(failed.text)).toEqual({
+        errors: [{ message: 'Internal server error', path: ['user'], extensions: { code: 'INTERNAL' } }],
+        data: null,
+      });
+      expect(failed.text).not.toMatch(/secret|select/);
+    } finally {
+      for (const r of restore) r();
+    }
+  });
+
+  it('the session check failing (database unreachable): the lane steps aside and Apollo answers', async () => {
+    const stores = [lane, apollo].map((s) => s.app.auth as unknown as { viewerRow: (...a: unknown[]) => Promise<unknown> });
+    const originals = stores.map((st) => st.viewerRow);
+    for (const st of stores) {
+      st.viewerRow = async () => {
+        throw new Error('connect ECONNREFUSED 127.0.0.1:5432');
+      };
+    }
+    try {
+      const before = answered();
+      const res = await same({ body: gql('{ me { id username } }'), headers: bearer(user) }, false);
+      expect(answered()).toBe(before);
+      expect(res.headers['content-type']).toMatch(/json/);
+      expect(res.text).not.toMatch(/ECONNREFUSED|at /);
+    } finally {
+      stores.forEach((st, i) => (st.viewerRow = originals[i]));
+    }
+  });
+});
+
 describe("the viewer's profile (userFromRow)", () => {
   it('reads every stored field as em.map does', async () => {
     // a user with every optional field set

@@ -5,7 +5,7 @@
  * its listening connection is lost the cache is not used until it is back.
  */
 import { Client as PgClient } from 'pg';
-import { cookieFrom, createTestDatabase, createUser, startTestServer, TestServer, TestUser, unique } from './support/server';
+import { cookieFrom, createTestDatabase, createUser, loginToken, startTestServer, TestServer, TestUser, unique } from './support/server';
 import { startCountingServer } from './support/sql-counter';
 
 const ME = '{ me { id role } }';
@@ -47,6 +47,27 @@ describe('a cached session', () => {
       expect(rest.result.body).toEqual({ id: u.id, username: u.username, role: expect.any(String) });
       expect(rest.statements).toEqual([]);
       expect(s.app.auth.cacheState()).toEqual({ listening: true, sessions: 1 });
+    } finally {
+      await s.close();
+    }
+  });
+});
+
+describe('the prepared session check', () => {
+  it('keeps working after a migration adds a column to users', async () => {
+    const s = await startTestServer({ SESSION_CACHE_SECONDS: '0' });
+    try {
+      const u = await createUser(s);
+      // every pooled connection prepares the statements
+      await Promise.all(Array.from({ length: 12 }, () => s.gql(ME, undefined, { token: u.token })));
+      await sql(s, 'alter table users add column added_later int');
+      for (let i = 0; i < 12; i++) {
+        const res = await s.gql(ME, undefined, { token: u.token });
+        expect(res.status).toBe(200);
+        expect(res.data.me.id).toBe(u.id);
+      }
+      const login = await s.gql('mutation L($i: LoginInput!) { login(input: $i) { token } }', { i: { login: u.username, password: u.password } });
+      expect(login.data.login.token).toEqual(expect.any(String));
     } finally {
       await s.close();
     }
@@ -158,6 +179,45 @@ describe('changes reach the cache', () => {
     expect(await refused(b, v)).toBe(false);
     expect(b.app.auth.cacheState().sessions).toBeGreaterThan(0);
     await within(10_000, async () => a.app.auth.cacheState().listening);
+  });
+
+  it('a listener that hears nothing (a connection dropped without an error) is replaced, not trusted', async () => {
+    // Notices stop arriving on a's listener while its socket stays open.
+    const store = a.app.auth as unknown as { changed(payload: string): void };
+    const original = store.changed.bind(store);
+    store.changed = () => undefined;
+    try {
+      const u = await createUser(a);
+      const v = await createUser(a);
+      expect(await refused(a, v)).toBe(false); // cached
+      // a write waits for its marker, which never comes: the cache goes dark before the answer leaves
+      const settled = await a.gql('mutation { updateSettings(language: "de") { language } }', undefined, { token: u.token });
+      expect(settled.data.updateSettings.language).toBe('de');
+      expect(a.app.auth.cacheState()).toEqual({ listening: false, sessions: 0 });
+      await sql(a, 'update sessions set revoked_at = now() where user_id = $1', [v.id]);
+      expect(await refused(a, v)).toBe(true);
+      // without any write, the heartbeat finds a deaf listener too
+      store.changed = original;
+      await within(10_000, async () => a.app.auth.cacheState().listening);
+      store.changed = () => undefined;
+      const w = await createUser(a);
+      expect(await refused(a, w)).toBe(false);
+      await within(10_000, async () => !a.app.auth.cacheState().listening);
+    } finally {
+      store.changed = original;
+    }
+    await within(10_000, async () => a.app.auth.cacheState().listening);
+  });
+
+  it('a TRUNCATE empties every cache', async () => {
+    const u = await createUser(b);
+    expect(await refused(b, u)).toBe(false);
+    expect(b.app.auth.cacheState().sessions).toBeGreaterThan(0);
+    await sql(b, 'truncate sessions');
+    await within(2000, async () => b.app.auth.cacheState().sessions === 0);
+    expect(await refused(b, u)).toBe(true);
+    // every session is gone, the admin's too: log in again for the tests that follow
+    admin.token = await loginToken(a, admin.username, admin.password);
   });
 
   it('a cookie of a user deleted by an admin stops working at once', async () => {

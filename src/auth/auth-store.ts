@@ -28,38 +28,35 @@ import { randomUUID } from 'node:crypto';
 import { Client, Pool, QueryConfig } from 'pg';
 import type { MikroORM } from '@mikro-orm/postgresql';
 import { DomainError } from '../errors/domain-error';
+import { User } from '../modules/identity/user.entity';
 
 export type UserRow = Record<string, unknown> & { id: string };
 
 /**
  * A live session's user: not revoked, not expired, the user active and not deleted. `now()` is the
- * database's clock, like every other expiry in the schema.
+ * database's clock, like every other expiry in the schema. `$columns` is the User entity's column
+ * list (not `u.*`: a prepared statement whose row type changed under it, after a migration added a
+ * column, fails with "cached plan must not change result type").
  */
-const VIEWER: Pick<QueryConfig, 'name' | 'text'> = {
-  name: 'ix_viewer',
-  text:
-    'select u.* from sessions s join users u on u.id = s.user_id ' +
-    'where s.id = $1 and s.revoked_at is null and s.expires_at > now() and u.is_active and u.deleted_at is null',
-};
+const VIEWER = (columns: string) =>
+  'select ' + columns + ' from sessions s join users u on u.id = s.user_id ' +
+  'where s.id = $1 and s.revoked_at is null and s.expires_at > now() and u.is_active and u.deleted_at is null';
 
 /**
  * One login attempt: counts it against the client's fixed one-minute window (the `rate_limits` table,
  * shared by every instance) and looks the account up by username or email, in one round trip.
  * $1 key, $2 now in ms, $3 window end in ms, $4 the lowercased login (null: count only).
  */
-const ATTEMPT: Pick<QueryConfig, 'name' | 'text'> = {
-  name: 'ix_login_attempt',
-  text:
-    'with attempt as (' +
-    'insert into rate_limits as r (key, points, expire) values ($1, 1, $3) ' +
-    'on conflict (key) do update set ' +
-    'points = case when r.expire is null or r.expire <= $2 then 1 else r.points + 1 end, ' +
-    'expire = case when r.expire is null or r.expire <= $2 then $3 else r.expire end ' +
-    'returning points, expire) ' +
-    'select a.points as "attempt_points", a.expire as "attempt_expire", u.* from attempt a ' +
-    'left join users u on (lower(u.username) = $4 or lower(u.email) = $4) and u.deleted_at is null ' +
-    'limit 1',
-};
+const ATTEMPT = (columns: string) =>
+  'with attempt as (' +
+  'insert into rate_limits as r (key, points, expire) values ($1, 1, $3) ' +
+  'on conflict (key) do update set ' +
+  'points = case when r.expire is null or r.expire <= $2 then 1 else r.points + 1 end, ' +
+  'expire = case when r.expire is null or r.expire <= $2 then $3 else r.expire end ' +
+  'returning points, expire) ' +
+  'select a.points as "attempt_points", a.expire as "attempt_expire", ' + columns + ' from attempt a ' +
+  'left join users u on (lower(u.username) = $4 or lower(u.email) = $4) and u.deleted_at is null ' +
+  'limit 1';
 
 const INSERT_SESSION: Pick<QueryConfig, 'name' | 'text'> = {
   name: 'ix_session_insert',
@@ -70,8 +67,10 @@ const WINDOW_MS = 60_000;
 const CHANNEL = 'ix_auth';
 /** Sessions cached at most; the oldest entry goes first. */
 const MAX_CACHED = 20_000;
-/** How long a request waits for its own marker before it empties the cache instead. */
+/** How long a marker may take to come back before the listener counts as lost. */
 const SYNC_TIMEOUT_MS = 2_000;
+/** How often an idle listener proves it still hears the channel. */
+const HEARTBEAT_MS = 5_000;
 const RECONNECT_MS = 1_000;
 
 interface Cached {
@@ -100,14 +99,26 @@ export class AuthStore {
   private live = false;
   private closed = false;
   private reconnect: NodeJS.Timeout | undefined;
+  private heartbeat: NodeJS.Timeout | undefined;
   private readonly instance = randomUUID();
   private markers = 0;
   private readonly waiting = new Map<string, () => void>();
+  private readonly viewerStatement: Pick<QueryConfig, 'name' | 'text'>;
+  private readonly attemptStatement: Pick<QueryConfig, 'name' | 'text'>;
 
   constructor(options: AuthStoreOptions) {
     this.databaseUrl = options.databaseUrl;
     this.maxAttemptsPerMinute = options.maxAttemptsPerMinute;
     this.cacheMs = options.sessionCacheSeconds * 1000;
+    const columns = options.orm
+      .getMetadata()
+      .get(User.name)
+      .props.filter((p) => p.persist !== false && p.fieldNames?.length)
+      .flatMap((p) => p.fieldNames)
+      .map((f) => `u."${f}"`)
+      .join(', ');
+    this.viewerStatement = { name: 'ix_viewer', text: VIEWER(columns) };
+    this.attemptStatement = { name: 'ix_login_attempt', text: ATTEMPT(columns) };
     const types = (options.orm.em.getConnection() as unknown as { getConnectionOptions(): { types?: unknown } }).getConnectionOptions().types;
     this.pool = new Pool({ connectionString: options.databaseUrl, max: 6, idleTimeoutMillis: 0, types: types as never });
     // Clients stay open while idle (no idle timers to set and clear around every statement). An idle
@@ -122,16 +133,9 @@ export class AuthStore {
 
   private async listen(): Promise<void> {
     if (this.closed) return;
-    const client = new Client({ connectionString: this.databaseUrl });
-    const lost = () => {
-      if (this.listener !== client) return;
-      this.listener = undefined;
-      this.goDark();
-      client.end().catch(() => undefined);
-      if (!this.closed) this.reconnect = setTimeout(() => void this.listen().catch(() => this.retry()), RECONNECT_MS);
-    };
-    client.on('error', lost);
-    client.on('end', lost);
+    const client = new Client({ connectionString: this.databaseUrl, keepAlive: true });
+    client.on('error', () => this.lose(client));
+    client.on('end', () => this.lose(client));
     client.on('notification', (msg) => {
       if (msg.channel === CHANNEL && msg.payload) this.changed(msg.payload);
     });
@@ -150,6 +154,20 @@ export class AuthStore {
     this.live = true;
     // a lookup sent before the channel was heard must not fill the cache (it may have missed a notice)
     this.generation += 1;
+    // A connection can die without an error (a middlebox dropping it): a marker must come back regularly.
+    clearInterval(this.heartbeat);
+    this.heartbeat = setInterval(() => void this.sync(), HEARTBEAT_MS);
+    this.heartbeat.unref();
+  }
+
+  /** The listening connection is gone or deaf: stop using the cache and connect again. */
+  private lose(client: Client): void {
+    if (this.listener !== client) return;
+    this.listener = undefined;
+    clearInterval(this.heartbeat);
+    this.goDark();
+    client.end().catch(() => undefined);
+    this.retry();
   }
 
   private retry(): void {
@@ -183,32 +201,30 @@ export class AuthStore {
   /**
    * Returns once every change committed before the call has reached this instance's cache: sends a
    * marker through the channel and waits for it (notifications arrive in commit order). A no-op
-   * without the cache; on a timeout the cache is emptied instead.
+   * without the cache. A marker that does not come back in time means the listener is deaf: the cache
+   * goes dark and the listener is replaced (the heartbeat calls this too).
    */
   async sync(): Promise<void> {
-    if (!this.live) return;
+    const listener = this.listener;
+    if (!this.live || !listener) return;
     this.markers += 1;
     const marker = `${this.instance}.${this.markers}`;
     let timer: NodeJS.Timeout | undefined;
-    const arrived = new Promise<void>((resolve) => {
-      this.waiting.set(marker, resolve);
-      timer = setTimeout(() => {
-        if (!this.waiting.delete(marker)) return;
-        this.generation += 1;
-        this.cache.clear();
-        resolve();
-      }, SYNC_TIMEOUT_MS);
+    const arrived = new Promise<boolean>((resolve) => {
+      this.waiting.set(marker, () => resolve(true));
+      timer = setTimeout(() => resolve(false), SYNC_TIMEOUT_MS);
     });
+    let heard = false;
     try {
       await this.pool.query('select pg_notify($1, $2)', [CHANNEL, `m:${marker}`]);
-      await arrived;
+      heard = await arrived;
     } catch {
-      this.waiting.delete(marker);
-      this.generation += 1;
-      this.cache.clear();
+      heard = false;
     } finally {
       clearTimeout(timer);
+      this.waiting.delete(marker);
     }
+    if (!heard) this.lose(listener);
   }
 
   /**
@@ -225,7 +241,7 @@ export class AuthStore {
       }
     }
     const generation = this.generation;
-    const { rows } = await this.pool.query({ ...VIEWER, values: [sessionId] });
+    const { rows } = await this.pool.query({ ...this.viewerStatement, values: [sessionId] });
     const row = rows[0] as UserRow | undefined;
     if (row && this.live && generation === this.generation) {
       if (this.cache.size >= MAX_CACHED) this.cache.delete(this.cache.keys().next().value as string);
@@ -248,7 +264,7 @@ export class AuthStore {
   async loginAttempt(clientKey: string, login: string | undefined): Promise<UserRow | undefined> {
     const now = Date.now();
     const { rows } = await this.pool.query({
-      ...ATTEMPT,
+      ...this.attemptStatement,
       values: [`login:${clientKey || 'unknown'}`, now, now + WINDOW_MS, login === undefined ? null : login.trim().toLowerCase()],
     });
     const row = rows[0] as Record<string, unknown>;
@@ -270,6 +286,7 @@ export class AuthStore {
   async close(): Promise<void> {
     this.closed = true;
     clearTimeout(this.reconnect);
+    clearInterval(this.heartbeat);
     const listener = this.listener;
     this.listener = undefined;
     this.goDark();

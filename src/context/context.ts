@@ -6,6 +6,7 @@
 import type { Request, Response, CookieOptions } from 'express';
 import DataLoader from 'dataloader';
 import type { EntityManager, MikroORM } from '@mikro-orm/postgresql';
+import { wrap } from '@mikro-orm/core';
 import { parse as parseCookies } from 'cookie';
 import type { AppConfig } from '../config';
 import type { AppPubSub } from '../pubsub/pubsub';
@@ -101,7 +102,14 @@ export function makeViewer(app: App, em: () => EntityManager, row: UserRow, sess
       return managed ?? (profile ??= userFromRow(app.orm, row));
     },
     get user() {
-      return (managed ??= em().map(User, row));
+      // The request may have loaded (and changed) the user already: that instance, not the row again.
+      // A mere reference (a relation not loaded) is filled from the row instead.
+      if (!managed) {
+        const m = em();
+        const known = m.getUnitOfWork().getById<User>(User.name, row.id);
+        managed = known && wrap(known).isInitialized() ? known : m.map(User, row);
+      }
+      return managed;
     },
   };
 }

@@ -24,19 +24,16 @@
 import type { Request, Response, NextFunction, RequestHandler } from 'express';
 import { DocumentNode, ExecutionResult, GraphQLError, GraphQLFormattedError, GraphQLSchema, OperationDefinitionNode, visit, BREAK } from 'graphql';
 import { compileQuery, isCompiledQuery } from 'graphql-jit';
-import type { App } from '../context/context';
+import type { App, AppContext } from '../context/context';
 import { createHttpContext } from '../context/context';
 import { parseAndValidate } from './limits';
 
 type FormatError = (formatted: GraphQLFormattedError, error: unknown) => GraphQLFormattedError;
 
-/**
- * What the lane knows of a document: seen once (Apollo answers, nothing compiled), compiled, or one
- * Apollo keeps (not an executable query or mutation for the lane).
- */
+/** A document the lane answers, or one it leaves to Apollo (not an executable query or mutation for it). */
 type Plan =
-  | { run: (root: unknown, context: unknown, variables: Record<string, unknown> | null | undefined) => Promise<ExecutionResult> | ExecutionResult; seenOnce?: undefined }
-  | { run?: undefined; seenOnce?: boolean };
+  | { run: (root: unknown, context: unknown, variables: Record<string, unknown> | null | undefined) => Promise<ExecutionResult> | ExecutionResult }
+  | { run?: undefined };
 
 const JSON_TYPE = 'application/json; charset=utf-8';
 const GRAPHQL_RESPONSE_TYPE = 'application/graphql-response+json; charset=utf-8';
@@ -47,10 +44,16 @@ const OFFERED = [JSON_TYPE, GRAPHQL_RESPONSE_TYPE, CALLBACK_TYPE];
 /** Documents longer than this are left to Apollo. */
 const MAX_DOCUMENT_LENGTH = 10_000;
 /**
- * Distinct documents (per operation name) remembered; the oldest is forgotten first. A document is
- * compiled on its second request, so a stream of one-off documents costs no compilation.
+ * Documents (per operation name) planned, least recently used forgotten first; as many again are
+ * remembered as seen once. A document is compiled on its second request, so one-off documents cost
+ * no compilation and cannot push planned ones out.
  */
 const MAX_PLANS = 500;
+/**
+ * Compilations per second at most: a client sending each of many new documents twice gets Apollo's
+ * answers, not a compilation each (graphql-jit costs about a millisecond per small document).
+ */
+const MAX_COMPILES_PER_SECOND = 20;
 const MAX_ACCEPT_VARIANTS = 100;
 
 function usesIntrospection(document: DocumentNode): boolean {
@@ -85,7 +88,9 @@ function formatErrors(errors: readonly GraphQLError[], formatError: FormatError)
   let status: number | undefined;
   const headers = new Map<string, string>();
   const enrich = (error: GraphQLError): GraphQLFormattedError => {
-    const extensions: Record<string, unknown> = { ...error.extensions, code: error.extensions.code ?? 'INTERNAL_SERVER_ERROR' };
+    // graphql-jit's errors carry no `extensions` when the thrown value had none
+    const own = (error.extensions ?? {}) as Record<string, unknown>;
+    const extensions: Record<string, unknown> = { ...own, code: own.code ?? 'INTERNAL_SERVER_ERROR' };
     const http = extensions.http as { status?: unknown; headers?: unknown } | undefined;
     if (isRecord(http) && (!('status' in http) || typeof http.status === 'number') && (!('headers' in http) || http.headers instanceof Map)) {
       if (typeof http.status === 'number') status = http.status;
@@ -117,19 +122,33 @@ export function createFastLane(
   options: { formatError: FormatError; isStopping: () => boolean },
 ): FastLane {
   const plans = new Map<string, Plan>();
+  const seenOnce = new Map<string, true>();
   const acceptTypes = new Map<string, string | false>();
   let answered = 0;
+  let budget = { second: 0, left: MAX_COMPILES_PER_SECOND };
 
-  /** The compiled operation of a document, or a marker that Apollo handles it. Never throws. */
-  function planFor(query: string, operationName: string | undefined): Plan {
+  /** The plan of a document, or undefined while Apollo answers it (first sighting, no budget). Never throws. */
+  function planFor(query: string, operationName: string | undefined): Plan | undefined {
     const key = operationName === undefined ? query : `${operationName}\u0000${query}`;
-    let plan = plans.get(key);
-    if (plan && !plan.seenOnce) return plan;
-    if (!plan) {
-      remember(key, { seenOnce: true });
-      return { seenOnce: true };
+    const known = plans.get(key);
+    if (known) {
+      // least recently used goes first: move a hit to the end
+      plans.delete(key);
+      plans.set(key, known);
+      return known;
     }
-    plan = {};
+    if (!seenOnce.has(key)) {
+      if (seenOnce.size >= MAX_PLANS) seenOnce.delete(seenOnce.keys().next().value as string);
+      seenOnce.set(key, true);
+      return undefined;
+    }
+    const second = Math.floor(Date.now() / 1000);
+    if (budget.second !== second) budget = { second, left: MAX_COMPILES_PER_SECOND };
+    if (budget.left <= 0) return undefined;
+    budget.left -= 1;
+    seenOnce.delete(key);
+
+    let plan: Plan = {};
     const checked = parseAndValidate(schema, query, app.config);
     const operation = checked.document && operationOf(checked.document, operationName);
     if (checked.document && operation && operation.operation !== 'subscription' && !usesIntrospection(checked.document)) {
@@ -141,14 +160,11 @@ export function createFastLane(
       }
     }
     // Only documents that passed validation are planned; invalid ones stay Apollo's.
-    if (checked.document) remember(key, plan);
-    else plans.delete(key);
+    if (checked.document) {
+      if (plans.size >= MAX_PLANS) plans.delete(plans.keys().next().value as string);
+      plans.set(key, plan);
+    }
     return plan;
-  }
-
-  function remember(key: string, plan: Plan): void {
-    if (!plans.has(key) && plans.size >= MAX_PLANS) plans.delete(plans.keys().next().value as string);
-    plans.set(key, plan);
   }
 
   /** Apollo's choice of response type for an Accept header (negotiated as Apollo does), or false. */
@@ -175,22 +191,30 @@ export function createFastLane(
     const contentType = responseType(req);
     if (!contentType) return next();
     const plan = planFor(body.query, operationName ?? undefined);
-    if (!plan.run) return next();
+    if (!plan?.run) return next();
 
-    let result: ExecutionResult;
+    let context: AppContext;
     try {
-      const context = await createHttpContext(app, req, res, 'http');
-      result = await plan.run(undefined, context, variables as Record<string, unknown> | null | undefined);
-      await context.settle();
-    } catch (err) {
-      // Only the context (the database unreachable) can throw here; an executor returns its errors.
-      return next(err);
+      context = await createHttpContext(app, req, res, 'http');
+    } catch {
+      // Nothing has run (the database unreachable, say): Apollo answers, in its words.
+      return next();
     }
+    let result: ExecutionResult;
+    let failed = false;
+    try {
+      result = await plan.run(undefined, context, variables as Record<string, unknown> | null | undefined);
+    } catch (err) {
+      // An executor returns resolver errors in its result; this is a failure of the executor itself.
+      result = { errors: [new GraphQLError('Internal server error', { originalError: err as Error })] };
+      failed = true;
+    }
+    await context.settle();
     // Variables that do not coerce give errors and no data before any resolver ran: Apollo answers
     // those request errors (400, or 200 for application/json-only clients) in its own words.
-    if (!('data' in result)) return next();
+    if (!('data' in result) && !failed) return next();
 
-    let status = 200;
+    let status = failed ? 500 : 200;
     let errors: GraphQLFormattedError[] | undefined;
     if (result.errors?.length) {
       const formatted = formatErrors(result.errors, options.formatError);

@@ -62,12 +62,14 @@ export async function startCountingServer(env: Record<string, string | undefined
   await orm.getMigrator().up();
   // Without the session cache by default, so every request's count includes its session check.
   const server = await startServer(testConfig({ DATABASE_URL: url, SESSION_CACHE_SECONDS: '0', ...env }), { orm });
-  // The auth store's statements bypass the ORM (prepared, on its own pool): record them as they are sent.
-  const pool = (server.app.auth as unknown as { pool: { query: (config: { text: string }) => Promise<unknown> } }).pool;
+  // The auth store's statements bypass the ORM (prepared, on its own pool): record them as they are
+  // sent, except the session cache's markers (its heartbeat is nobody's request).
+  const pool = (server.app.auth as unknown as { pool: { query: (config: string | { text: string }, values?: unknown[]) => Promise<unknown> } }).pool;
   const query = pool.query.bind(pool);
-  pool.query = (config) => {
-    log.record(config.text);
-    return query(config);
+  pool.query = (config, values) => {
+    const text = typeof config === 'string' ? config : config.text;
+    if (!text.startsWith('select pg_notify(')) log.record(text);
+    return query(config, values);
   };
   return new CountingServer(server, url, log, orm);
 }
