@@ -30,6 +30,37 @@ async function within(limitMs: number, check: () => Promise<boolean>): Promise<n
   }
 }
 
+/**
+ * Takes over how `s` receives change notices: `receive(handler)` routes each notice to `handler` (given
+ * the store's own handling), `restore()` gives it back.
+ */
+function notices(s: TestServer) {
+  const store = s.app.auth as unknown as { changed(payload: string): void };
+  const original = store.changed.bind(store);
+  return {
+    receive: (handler: (payload: string, apply: (payload: string) => void) => void) => {
+      store.changed = (payload) => handler(payload, original);
+    },
+    restore: () => {
+      store.changed = original;
+    },
+  };
+}
+
+/** A logout and a role change made on `s` show on `s` from the client's very next request. */
+async function changesSeenAtOnce(s: TestServer, admin: TestUser) {
+  const u = await createUser(s);
+  const cookie = `session=${u.token}`;
+  expect((await s.rest('GET', '/coparent/api/auth/me', { cookie })).status).toBe(200);
+  expect((await s.rest('POST', '/coparent/api/auth/logout', { cookie })).status).toBe(204);
+  expect((await s.rest('GET', '/coparent/api/auth/me', { cookie })).status).toBe(401);
+  const v = await createUser(s);
+  expect((await s.gql(ME, undefined, { token: v.token })).data.me.role).toBe('USER');
+  await s.gql('mutation R($id: ID!) { setUserRole(id: $id, role: ADMIN) { id } }', { id: v.id }, { token: admin.token });
+  expect((await s.gql(ME, undefined, { token: v.token })).data.me.role).toBe('ADMIN');
+  return v;
+}
+
 const refused = async (s: TestServer, u: { token: string }) => (await s.gql(ME, undefined, { token: u.token })).errors?.[0]?.extensions?.code === 'UNAUTHENTICATED';
 
 describe('a cached session', () => {
@@ -91,16 +122,7 @@ describe('changes reach the cache', () => {
 
   it('on the same instance, by the very next request: logout, role, deactivation, password change', async () => {
     for (let i = 0; i < 5; i++) {
-      const u = await createUser(a);
-      const cookie = `session=${u.token}`;
-      expect((await a.rest('GET', '/coparent/api/auth/me', { cookie })).status).toBe(200);
-      expect((await a.rest('POST', '/coparent/api/auth/logout', { cookie })).status).toBe(204);
-      expect((await a.rest('GET', '/coparent/api/auth/me', { cookie })).status).toBe(401);
-
-      const v = await createUser(a);
-      expect((await a.gql(ME, undefined, { token: v.token })).data.me.role).toBe('USER');
-      await a.gql('mutation R($id: ID!) { setUserRole(id: $id, role: ADMIN) { id } }', { id: v.id }, { token: admin.token });
-      expect((await a.gql(ME, undefined, { token: v.token })).data.me.role).toBe('ADMIN');
+      const v = await changesSeenAtOnce(a, admin);
       await a.gql('mutation D($id: ID!) { setUserActive(id: $id, active: false) { id } }', { id: v.id }, { token: admin.token });
       expect(await refused(a, v)).toBe(true);
 
@@ -118,21 +140,12 @@ describe('changes reach the cache', () => {
   it('the answer to a change waits for its notice, however late notices arrive', async () => {
     // Notices reach this instance 100 ms late (in order, as PostgreSQL delivers them): an answer that
     // did not wait for its own marker would leave the next request a stale cache.
-    const store = a.app.auth as unknown as { changed(payload: string): void };
-    const original = store.changed.bind(store);
-    store.changed = (payload) => void setTimeout(() => original(payload), 100);
+    const late = notices(a);
+    late.receive((payload, apply) => void setTimeout(() => apply(payload), 100));
     try {
-      const u = await createUser(a);
-      const cookie = `session=${u.token}`;
-      expect((await a.rest('GET', '/coparent/api/auth/me', { cookie })).status).toBe(200);
-      expect((await a.rest('POST', '/coparent/api/auth/logout', { cookie })).status).toBe(204);
-      expect((await a.rest('GET', '/coparent/api/auth/me', { cookie })).status).toBe(401);
-      const v = await createUser(a);
-      expect((await a.gql(ME, undefined, { token: v.token })).data.me.role).toBe('USER');
-      await a.gql('mutation R($id: ID!) { setUserRole(id: $id, role: ADMIN) { id } }', { id: v.id }, { token: admin.token });
-      expect((await a.gql(ME, undefined, { token: v.token })).data.me.role).toBe('ADMIN');
+      await changesSeenAtOnce(a, admin);
     } finally {
-      store.changed = original;
+      late.restore();
     }
   });
 
@@ -183,9 +196,8 @@ describe('changes reach the cache', () => {
 
   it('a listener that hears nothing (a connection dropped without an error) is replaced, not trusted', async () => {
     // Notices stop arriving on a's listener while its socket stays open.
-    const store = a.app.auth as unknown as { changed(payload: string): void };
-    const original = store.changed.bind(store);
-    store.changed = () => undefined;
+    const deaf = notices(a);
+    deaf.receive(() => undefined);
     try {
       const u = await createUser(a);
       const v = await createUser(a);
@@ -197,14 +209,14 @@ describe('changes reach the cache', () => {
       await sql(a, 'update sessions set revoked_at = now() where user_id = $1', [v.id]);
       expect(await refused(a, v)).toBe(true);
       // without any write, the heartbeat finds a deaf listener too
-      store.changed = original;
+      deaf.restore();
       await within(10_000, async () => a.app.auth.cacheState().listening);
-      store.changed = () => undefined;
+      deaf.receive(() => undefined);
       const w = await createUser(a);
       expect(await refused(a, w)).toBe(false);
       await within(10_000, async () => !a.app.auth.cacheState().listening);
     } finally {
-      store.changed = original;
+      deaf.restore();
     }
     await within(10_000, async () => a.app.auth.cacheState().listening);
   });

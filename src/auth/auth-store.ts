@@ -18,17 +18,18 @@
  *   sessions (auth-writes.ts) sends its own marker through the channel and waits for it, and
  *   PostgreSQL delivers notifications in commit order, so the trigger's notice has been applied by then;
  *   the client's next request, to this instance, sees the change;
- * - on every other instance, when the notice arrives (PostgreSQL delivers it at commit; typically well
- *   under a millisecond on one host) — the one window, documented in docs/platform.md;
- * - the cache is used only while the listening connection is up; when it drops, the cache empties
- *   and every request checks the database until the connection is back.
+ * - on every other instance, when the notice arrives (PostgreSQL sends it to every listener at commit)
+ *   — the one window, documented in docs/platform.md;
+ * - the cache is used only while the listening connection is up and hears its own markers (a request's,
+ *   or the heartbeat's); otherwise the cache empties and every request checks the database until a new
+ *   connection is listening.
  * SESSION_CACHE_SECONDS=0 turns the cache off: every request checks the database.
  */
 import { randomUUID } from 'node:crypto';
 import { Client, Pool, QueryConfig } from 'pg';
 import type { MikroORM } from '@mikro-orm/postgresql';
 import { DomainError } from '../errors/domain-error';
-import { User } from '../modules/identity/user.entity';
+import { userColumns } from '../modules/identity/user-row';
 
 export type UserRow = Record<string, unknown> & { id: string };
 
@@ -94,9 +95,8 @@ export class AuthStore {
   private readonly cache = new Map<string, Cached>();
   /** bumped by every invalidation: a lookup that raced one does not fill the cache */
   private generation = 0;
+  /** the listening connection; the cache is used only while there is one */
   private listener: Client | undefined;
-  /** the cache is used only while the listener is connected and listening */
-  private live = false;
   private closed = false;
   private reconnect: NodeJS.Timeout | undefined;
   private heartbeat: NodeJS.Timeout | undefined;
@@ -110,13 +110,7 @@ export class AuthStore {
     this.databaseUrl = options.databaseUrl;
     this.maxAttemptsPerMinute = options.maxAttemptsPerMinute;
     this.cacheMs = options.sessionCacheSeconds * 1000;
-    const columns = options.orm
-      .getMetadata()
-      .get(User.name)
-      .props.filter((p) => p.persist !== false && p.fieldNames?.length)
-      .flatMap((p) => p.fieldNames)
-      .map((f) => `u."${f}"`)
-      .join(', ');
+    const columns = userColumns(options.orm, 'u');
     this.viewerStatement = { name: 'ix_viewer', text: VIEWER(columns) };
     this.attemptStatement = { name: 'ix_login_attempt', text: ATTEMPT(columns) };
     const types = (options.orm.em.getConnection() as unknown as { getConnectionOptions(): { types?: unknown } }).getConnectionOptions().types;
@@ -151,7 +145,6 @@ export class AuthStore {
       return;
     }
     this.listener = client;
-    this.live = true;
     // a lookup sent before the channel was heard must not fill the cache (it may have missed a notice)
     this.generation += 1;
     // A connection can die without an error (a middlebox dropping it): a marker must come back regularly.
@@ -174,9 +167,8 @@ export class AuthStore {
     if (!this.closed) this.reconnect = setTimeout(() => void this.listen().catch(() => this.retry()), RECONNECT_MS);
   }
 
-  /** Stops using the cache: nothing cached may be trusted once a notice could have been missed. */
+  /** Empties the cache (the listener is gone): nothing cached may be trusted once a notice could have been missed. */
   private goDark(): void {
-    this.live = false;
     this.generation += 1;
     this.cache.clear();
     for (const done of this.waiting.values()) done();
@@ -206,7 +198,7 @@ export class AuthStore {
    */
   async sync(): Promise<void> {
     const listener = this.listener;
-    if (!this.live || !listener) return;
+    if (!listener) return;
     this.markers += 1;
     const marker = `${this.instance}.${this.markers}`;
     let timer: NodeJS.Timeout | undefined;
@@ -233,7 +225,7 @@ export class AuthStore {
    */
   async viewerRow(sessionId: string, notAfter: number): Promise<UserRow | undefined> {
     const now = Date.now();
-    if (this.live) {
+    if (this.listener) {
       const hit = this.cache.get(sessionId);
       if (hit) {
         if (hit.until > now) return hit.row;
@@ -243,7 +235,7 @@ export class AuthStore {
     const generation = this.generation;
     const { rows } = await this.pool.query({ ...this.viewerStatement, values: [sessionId] });
     const row = rows[0] as UserRow | undefined;
-    if (row && this.live && generation === this.generation) {
+    if (row && this.listener && generation === this.generation) {
       if (this.cache.size >= MAX_CACHED) this.cache.delete(this.cache.keys().next().value as string);
       // shared by the requests of this session until a change is noticed: nobody may alter it
       this.cache.set(sessionId, { row: Object.freeze(row), until: Math.min(now + this.cacheMs, notAfter) });
@@ -253,7 +245,8 @@ export class AuthStore {
 
   /** Sessions cached now, and whether the cache is in use (tests, diagnostics). */
   cacheState(): { listening: boolean; sessions: number } {
-    return { listening: this.live, sessions: this.live ? this.cache.size : 0 };
+    const listening = this.listener !== undefined;
+    return { listening, sessions: listening ? this.cache.size : 0 };
   }
 
   /**

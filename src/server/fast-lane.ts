@@ -23,7 +23,7 @@
  */
 import type { Request, Response, NextFunction, RequestHandler } from 'express';
 import { DocumentNode, ExecutionResult, GraphQLError, GraphQLFormattedError, GraphQLSchema, OperationDefinitionNode, visit, BREAK } from 'graphql';
-import { compileQuery, isCompiledQuery } from 'graphql-jit';
+import { compileOperation, CompiledOperation } from './compile';
 import type { App, AppContext } from '../context/context';
 import { createHttpContext } from '../context/context';
 import { parseAndValidate } from './limits';
@@ -31,9 +31,7 @@ import { parseAndValidate } from './limits';
 type FormatError = (formatted: GraphQLFormattedError, error: unknown) => GraphQLFormattedError;
 
 /** A document the lane answers, or one it leaves to Apollo (not an executable query or mutation for it). */
-type Plan =
-  | { run: (root: unknown, context: unknown, variables: Record<string, unknown> | null | undefined) => Promise<ExecutionResult> | ExecutionResult }
-  | { run?: undefined };
+type Plan = { run?: CompiledOperation };
 
 const JSON_TYPE = 'application/json; charset=utf-8';
 const GRAPHQL_RESPONSE_TYPE = 'application/graphql-response+json; charset=utf-8';
@@ -152,12 +150,9 @@ export function createFastLane(
     const checked = parseAndValidate(schema, query, app.config);
     const operation = checked.document && operationOf(checked.document, operationName);
     if (checked.document && operation && operation.operation !== 'subscription' && !usesIntrospection(checked.document)) {
-      try {
-        const compiled = compileQuery(schema, checked.document, operationName, { customJSONSerializer: false });
-        if (isCompiledQuery(compiled)) plan = { run: compiled.query.bind(compiled) };
-      } catch {
-        // graphql-jit could not compile it: Apollo executes it with graphql-js.
-      }
+      // graphql-jit may not compile it: then Apollo executes it with graphql-js.
+      const run = compileOperation(schema, checked.document, operationName);
+      if (run) plan = { run };
     }
     // Only documents that passed validation are planned; invalid ones stay Apollo's.
     if (checked.document) {

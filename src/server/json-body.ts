@@ -1,17 +1,28 @@
 /**
- * The JSON body of an everyday POST to /graphql or a REST surface, read without body-parser's
- * generality: a body whose length is announced (1 byte to the limit), `application/json` with no
- * charset or UTF-8, no content encoding. Anything else goes on to `express.json()` as before. Parse errors reach the same error
- * handler (400 "Invalid JSON body"). body-parser's strict rule holds: the text must be an object or an
- * array. In a profile of a cached `me`, body-parser was about a tenth of the CPU (bench/README.md, "Findings").
+ * JSON bodies of /graphql and the REST surfaces, at most 1 MB. The everyday body — its length
+ * announced, `application/json` with no charset or UTF-8, no content encoding — is read without
+ * body-parser's generality; anything else goes on to `express.json()`. Parse errors of either reach
+ * the caller's error handler (400 "Invalid JSON body"). body-parser's strict rule holds: the text must
+ * be an object or an array. In a profile of a cached `me`, body-parser was about a tenth of the CPU
+ * (bench/README.md, "Findings").
  */
-import type { NextFunction, Request, Response } from 'express';
+import express from 'express';
+import type { NextFunction, Request, RequestHandler, Response } from 'express';
+
+const LIMIT_BYTES = 1024 * 1024;
 
 const PLAIN_JSON = new Set(['application/json', 'application/json; charset=utf-8', 'application/json;charset=utf-8']);
 
 class JsonBodyError extends Error {}
 
-export function leanJsonBody(limitBytes: number) {
+/** The body parser of /graphql and the surfaces: the small reader first, body-parser for the rest. */
+export function jsonBody(): RequestHandler {
+  const lean = leanJsonBody(LIMIT_BYTES);
+  const general = express.json({ limit: LIMIT_BYTES });
+  return (req, res, next) => lean(req, res, (err?: unknown) => (err ? next(err) : general(req, res, next)));
+}
+
+function leanJsonBody(limitBytes: number) {
   return (req: Request, _res: Response, next: NextFunction): void => {
     if (req.method === 'GET' || req.method === 'HEAD' || req.headers['content-encoding'] !== undefined) return next();
     const type = req.headers['content-type'];

@@ -29,7 +29,7 @@ import { getSchema } from './schema';
 import { limitRules, maskSuggestions, parseOptions } from './limits';
 import { attachWs } from './ws';
 import { createFastLane, FastLane } from './fast-lane';
-import { leanJsonBody } from './json-body';
+import { jsonBody } from './json-body';
 import { mountSurface, MountedSurface } from '../rest/engine/engine';
 import { databaseReady } from '../rest/engine/health';
 import { surfaces } from '../rest/surfaces';
@@ -169,8 +169,7 @@ export async function startServer(config: AppConfig, opts: StartOptions = {}): P
 
   expressApp.use(
     '/graphql',
-    leanJsonBody(1024 * 1024),
-    express.json({ limit: '1mb' }),
+    jsonBody(),
     (err: unknown, _req: Request, res: Response, next: (e?: unknown) => void) => {
       if (!err) return next();
       res.status(400).json({ errors: [{ message: 'Invalid JSON body', extensions: { code: 'BAD_REQUEST' } }] });

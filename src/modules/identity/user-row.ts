@@ -1,7 +1,7 @@
 /**
  * A User read straight from a `users` row (auth-store's statements), without the EntityManager: the
  * viewer's profile that `me` and a login answer with. The column → property map comes from MikroORM's
- * metadata, so it follows the entity; tests/fast-paths.test.ts compares it with `em.map` field by field.
+ * metadata, so it follows the entity; tests/fast-lane.test.ts compares it with `em.map` field by field.
  * The object is not managed: services that change the user take the managed `viewer.user` instead.
  */
 import type { MikroORM } from '@mikro-orm/postgresql';
@@ -42,6 +42,13 @@ function mappingOf(orm: MikroORM): Mapping {
     mappings.set(orm, (mapping = { columns, proto: Object.create(User.prototype, slots) }));
   }
   return mapping;
+}
+
+/** The `users` columns the entity maps, as `alias."column"`: what auth-store's statements select. */
+export function userColumns(orm: MikroORM, alias: string): string {
+  return mappingOf(orm)
+    .columns.map((c) => `${alias}."${c.field}"`)
+    .join(', ');
 }
 
 export function userFromRow(orm: MikroORM, row: UserRow): User {

@@ -6,17 +6,17 @@
  * stream stored bytes, and SSE routes stream a subscription.
  */
 import express, { NextFunction, Request, Response, Router } from 'express';
-import { compileQuery, CompiledQuery, isCompiledQuery } from 'graphql-jit';
 import busboy from 'busboy';
 import { Readable } from 'node:stream';
 import { DocumentNode, execute, ExecutionResult, GraphQLError, GraphQLSchema, OperationDefinitionNode, subscribe } from 'graphql';
 import { Upload } from 'graphql-upload-minimal';
 import type { App, AppContext } from '../../context/context';
 import { createHttpContext } from '../../context/context';
-import { leanJsonBody } from '../../server/json-body';
+import { jsonBody } from '../../server/json-body';
 import { codeOf, formatGraphQLError } from '../../errors/translate';
 import type { ErrorCode, ErrorDetails } from '../../errors/domain-error';
 import { parseAndValidate } from '../../server/limits';
+import { compileOperation, CompiledOperation } from '../../server/compile';
 import {
   DownloadRoute,
   OperationRoute,
@@ -32,7 +32,7 @@ interface Compiled {
   document?: DocumentNode;
   rootField?: string;
   /** the query or mutation compiled to a function (graphql-jit), when it could be */
-  run?: CompiledQuery['query'];
+  run?: CompiledOperation;
   /** an SSE route's resume query */
   resume?: { document: DocumentNode; rootField?: string };
 }
@@ -177,20 +177,6 @@ function readMultipart(
   });
 }
 
-/**
- * A route's document is fixed and validated at start, so it is compiled once into a function
- * (graphql-jit): same resolvers, same scalars, same error semantics, without graphql-js walking the
- * document for every field of every row. A document graphql-jit cannot compile runs through `execute`.
- */
-function compileOperation(schema: GraphQLSchema, document: DocumentNode): CompiledQuery['query'] | undefined {
-  try {
-    const compiled = compileQuery(schema, document, undefined, { customJSONSerializer: false });
-    return isCompiledQuery(compiled) ? compiled.query.bind(compiled) : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
 async function runOperation(
   schema: GraphQLSchema,
   c: Compiled,
@@ -240,12 +226,9 @@ export function mountSurface(app: App, schema: GraphQLSchema, surface: SurfaceDe
   const streams = new Set<Response>();
   const success = surface.success ?? ((body: unknown) => body);
 
-  // Bodies are read only where a method has one; plain JSON by the small reader, the rest by body-parser.
-  const json = [leanJsonBody(1024 * 1024), express.json({ limit: '1mb' })];
-  router.use((req, res, next) => {
-    if (req.method === 'GET' || req.method === 'HEAD') return next();
-    json[0](req, res, (err?: unknown) => (err ? next(err) : json[1](req, res, next)));
-  });
+  // Bodies are read only where a method has one.
+  const json = jsonBody();
+  router.use((req, res, next) => (req.method === 'GET' || req.method === 'HEAD' ? next() : json(req, res, next)));
   router.use((err: unknown, _req: Request, res: Response, next: NextFunction) => {
     if (err) return sendError(res, surface, 'BAD_USER_INPUT', 'Invalid JSON body');
     next();
