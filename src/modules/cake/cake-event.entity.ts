@@ -3,6 +3,7 @@ import { Field, ID, ObjectType } from 'type-graphql';
 import { randomUUID } from 'node:crypto';
 import { User } from '../identity/user.entity';
 import { CakeGroup } from './cake-group.entity';
+import { Timestamped } from '../../db/timestamped';
 
 /**
  * A cake event: one group, one baker, one date (cakeplanner.md). A baker signs up at most once per
@@ -12,7 +13,7 @@ import { CakeGroup } from './cake-group.entity';
 @Entity({ tableName: 'cake_events' })
 @Unique({ name: 'cake_events_group_baker_date_unique', properties: ['group', 'baker', 'date'] })
 @Index({ name: 'cake_events_group_date_index', properties: ['group', 'date'] })
-export class CakeEvent {
+export class CakeEvent extends Timestamped {
   [OptionalProps]?: 'description' | 'createdAt' | 'updatedAt';
 
   @Field(() => ID)
@@ -32,14 +33,6 @@ export class CakeEvent {
   @Field(() => String)
   @Property({ type: 'string', length: 1000, default: '' })
   description: string = '';
-
-  @Field(() => Date)
-  @Property({ type: 'datetime', defaultRaw: 'now()' })
-  createdAt: Date = new Date();
-
-  @Field(() => Date)
-  @Property({ type: 'datetime', defaultRaw: 'now()', onUpdate: () => new Date() })
-  updatedAt: Date = new Date();
 
   /**
    * Not persisted: what a list query already computed (the Hall of Fame's single statement), so that

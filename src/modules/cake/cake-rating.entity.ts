@@ -3,13 +3,14 @@ import { Field, ID, Int, ObjectType } from 'type-graphql';
 import { randomUUID } from 'node:crypto';
 import { User } from '../identity/user.entity';
 import { CakeEvent } from './cake-event.entity';
+import { Timestamped } from '../../db/timestamped';
 
 /** One user's 1–5 star rating of one event (upserted: one per user and event). */
 @ObjectType()
 @Entity({ tableName: 'cake_ratings' })
 @Unique({ name: 'cake_ratings_event_user_unique', properties: ['event', 'user'] })
 @Check({ name: 'cake_ratings_stars_check', expression: 'stars >= 1 and stars <= 5' })
-export class CakeRating {
+export class CakeRating extends Timestamped {
   [OptionalProps]?: 'comment' | 'createdAt' | 'updatedAt';
 
   @Field(() => ID)
@@ -29,12 +30,4 @@ export class CakeRating {
   @Field(() => String, { nullable: true })
   @Property({ type: 'string', length: 1000, nullable: true })
   comment?: string | null;
-
-  @Field(() => Date)
-  @Property({ type: 'datetime', defaultRaw: 'now()' })
-  createdAt: Date = new Date();
-
-  @Field(() => Date)
-  @Property({ type: 'datetime', defaultRaw: 'now()', onUpdate: () => new Date() })
-  updatedAt: Date = new Date();
 }

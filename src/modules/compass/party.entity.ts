@@ -1,11 +1,12 @@
 /** A party of the compass (issue 5: `{party_id, name, abbreviation, description, logo_url}`). */
 import { Entity, OptionalProps, PrimaryKey, Property, Unique } from '@mikro-orm/core';
 import { Field, Int, ObjectType } from 'type-graphql';
+import { Timestamped } from '../../db/timestamped';
 
 @ObjectType({ description: 'A political party placed on the compass' })
 @Entity({ tableName: 'compass_parties' })
 @Unique({ name: 'compass_parties_name_lower_unique', expression: 'create unique index "compass_parties_name_lower_unique" on "compass_parties" (lower("name"))' })
-export class CompassParty {
+export class CompassParty extends Timestamped {
   [OptionalProps]?: 'description' | 'logoFileId' | 'createdAt' | 'updatedAt';
 
   @Field(() => Int, { description: 'the compass surface\'s party_id' })
@@ -30,12 +31,4 @@ export class CompassParty {
 
   @Property({ type: 'uuid', nullable: true })
   logoFileId?: string | null;
-
-  @Field(() => Date)
-  @Property({ type: 'datetime', defaultRaw: 'now()' })
-  createdAt: Date = new Date();
-
-  @Field(() => Date)
-  @Property({ type: 'datetime', defaultRaw: 'now()', onUpdate: () => new Date() })
-  updatedAt: Date = new Date();
 }

@@ -1,6 +1,7 @@
 /** Compass questions; answers are stored as scores −2..2 (strongly_disagree..strongly_agree). */
 import { Entity, Index, OptionalProps, PrimaryKey, Property } from '@mikro-orm/core';
 import { Field, Int, ObjectType, registerEnumType } from 'type-graphql';
+import { Timestamped } from '../../db/timestamped';
 
 export enum CompassAxis {
   ECONOMIC = 'economic',
@@ -10,7 +11,7 @@ registerEnumType(CompassAxis, { name: 'CompassAxis', description: 'economic is t
 
 @ObjectType({ description: 'A compass statement; agreeing moves along its axis in its direction' })
 @Entity({ tableName: 'compass_questions' })
-export class CompassQuestion {
+export class CompassQuestion extends Timestamped {
   [OptionalProps]?: 'createdAt' | 'updatedAt';
 
   @Field(() => Int, { description: 'the compass surface\'s question_id' })
@@ -33,12 +34,4 @@ export class CompassQuestion {
   @Index()
   @Property({ type: 'integer' })
   position!: number;
-
-  @Field(() => Date)
-  @Property({ type: 'datetime', defaultRaw: 'now()' })
-  createdAt: Date = new Date();
-
-  @Field(() => Date)
-  @Property({ type: 'datetime', defaultRaw: 'now()', onUpdate: () => new Date() })
-  updatedAt: Date = new Date();
 }

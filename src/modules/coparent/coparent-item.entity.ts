@@ -2,6 +2,7 @@ import { Entity, Index, ManyToOne, OptionalProps, PrimaryKey, Property } from '@
 import { Field, ID, ObjectType } from 'type-graphql';
 import { randomUUID } from 'node:crypto';
 import { User } from '../identity/user.entity';
+import { Timestamped } from '../../db/timestamped';
 
 /**
  * An item's owner as every signed-in user sees it: id and username (coparent.md), as REST shows it. The
@@ -22,7 +23,7 @@ export class CoparentItemOwner {
 @ObjectType({ description: 'A co-parenting calendar item', simpleResolvers: true })
 @Entity({ tableName: 'coparent_items' })
 @Index({ name: 'coparent_items_date_created_at_index', properties: ['date', 'createdAt'] })
-export class CoparentItem {
+export class CoparentItem extends Timestamped {
   [OptionalProps]?: 'body' | 'ownerId' | 'createdAt' | 'updatedAt';
 
   @Field(() => ID)
@@ -55,12 +56,4 @@ export class CoparentItem {
   @Field(() => ID)
   @Property({ type: 'uuid', fieldName: 'owner_id', persist: false })
   ownerId!: string;
-
-  @Field(() => Date)
-  @Property({ type: 'datetime', defaultRaw: 'now()' })
-  createdAt: Date = new Date();
-
-  @Field(() => Date)
-  @Property({ type: 'datetime', defaultRaw: 'now()', onUpdate: () => new Date() })
-  updatedAt: Date = new Date();
 }

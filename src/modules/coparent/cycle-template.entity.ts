@@ -1,6 +1,7 @@
 import { Entity, OptionalProps, PrimaryKey, Property } from '@mikro-orm/core';
 import { Field, ID, Int, ObjectType } from 'type-graphql';
 import { randomUUID } from 'node:crypto';
+import { Timestamped } from '../../db/timestamped';
 
 @ObjectType({ description: 'One day of the custody cycle template' })
 export class CoparentCycleTemplateDay {
@@ -16,7 +17,7 @@ export class CoparentCycleTemplateDay {
  */
 @ObjectType({ description: 'The active custody cycle template' })
 @Entity({ tableName: 'coparent_cycle_templates' })
-export class CoparentCycleTemplate {
+export class CoparentCycleTemplate extends Timestamped {
   [OptionalProps]?: 'createdAt' | 'updatedAt';
 
   @Field(() => ID)
@@ -30,12 +31,4 @@ export class CoparentCycleTemplate {
   @Field(() => [CoparentCycleTemplateDay], { description: 'Sorted by dayIndex, contiguous from 0' })
   @Property({ type: 'json' })
   days!: CoparentCycleTemplateDay[];
-
-  @Field(() => Date)
-  @Property({ type: 'datetime', defaultRaw: 'now()' })
-  createdAt: Date = new Date();
-
-  @Field(() => Date)
-  @Property({ type: 'datetime', defaultRaw: 'now()', onUpdate: () => new Date() })
-  updatedAt: Date = new Date();
 }

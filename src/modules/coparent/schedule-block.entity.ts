@@ -1,6 +1,7 @@
 import { Entity, Index, OptionalProps, PrimaryKey, Property } from '@mikro-orm/core';
 import { Field, ID, ObjectType } from 'type-graphql';
 import { randomUUID } from 'node:crypto';
+import { Timestamped } from '../../db/timestamped';
 
 /**
  * A custody schedule block (coparent.md "schedule"): an inclusive range of days with the parent who has
@@ -10,7 +11,7 @@ import { randomUUID } from 'node:crypto';
 @ObjectType({ description: 'A custody schedule block: inclusive days with an owner label', simpleResolvers: true })
 @Entity({ tableName: 'coparent_schedule_blocks' })
 @Index({ name: 'coparent_schedule_blocks_range_index', properties: ['startDate', 'endDate'] })
-export class CoparentScheduleBlock {
+export class CoparentScheduleBlock extends Timestamped {
   [OptionalProps]?: 'label' | 'color' | 'createdAt' | 'updatedAt';
 
   @Field(() => ID)
@@ -36,12 +37,4 @@ export class CoparentScheduleBlock {
   @Field(() => String, { nullable: true })
   @Property({ type: 'string', length: 50, nullable: true })
   color?: string | null;
-
-  @Field(() => Date)
-  @Property({ type: 'datetime', defaultRaw: 'now()' })
-  createdAt: Date = new Date();
-
-  @Field(() => Date)
-  @Property({ type: 'datetime', defaultRaw: 'now()', onUpdate: () => new Date() })
-  updatedAt: Date = new Date();
 }
