@@ -4,8 +4,8 @@
  * with cache headers, ICS downloads, and the Hall of Fame's order with ties.
  */
 import { Client } from 'pg';
-import { startTestServer, TestServer, unique } from './support/server';
-import { api, cakeGroup, cakeUser, CakeUser, createEvent, form, JPEG, nextDate, PNG, TEXT } from './cakeplanner.helpers';
+import { TestServer } from './support/server';
+import { api, cakeGroup, cakeServerWithAdmin, cakeUser, CakeUser, createEvent, form, JPEG, nextDate, PNG, TEXT } from './cakeplanner.helpers';
 
 let s: TestServer;
 let admin: CakeUser;
@@ -17,8 +17,7 @@ let group: { id: string; name: string };
 let otherGroup: { id: string; name: string };
 
 beforeAll(async () => {
-  s = await startTestServer({ CAKE_AUTO_ACTIVATE: 'true' });
-  admin = await cakeUser(s, { name: unique('Admin') });
+  ({ s, admin } = await cakeServerWithAdmin());
   baker = await cakeUser(s);
   colleague = await cakeUser(s);
   groupAdmin = await cakeUser(s);

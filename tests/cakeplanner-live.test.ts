@@ -4,9 +4,9 @@
  * and resumes with Last-Event-ID even for changes made while it was disconnected; the graphql-ws
  * subscription and GraphQL queries see the same REST writes (parity).
  */
-import { collect, startTestServer, TestServer, unique } from './support/server';
+import { collect, TestServer } from './support/server';
 import { cakeplannerSurface } from '../src/rest/cakeplanner/routes';
-import { api, cakeGroup, cakeUser, CakeUser, createEvent, form, nextDate, openSse, PNG, SseStream } from './cakeplanner.helpers';
+import { api, cakeGroup, cakeServerWithAdmin, cakeUser, CakeUser, createEvent, form, nextDate, openSse, PNG, SseStream } from './cakeplanner.helpers';
 
 const CREATE = /* GraphQL */ `mutation CakeTestCreateEvent($input: CreateCakeEventInput!) {
   createCakeEvent(input: $input) { id date groupId baker { id name } }
@@ -27,8 +27,7 @@ let group: { id: string };
 const streams: SseStream[] = [];
 
 beforeAll(async () => {
-  s = await startTestServer({ CAKE_AUTO_ACTIVATE: 'true' });
-  admin = await cakeUser(s, { name: unique('Admin') });
+  ({ s, admin } = await cakeServerWithAdmin());
   alice = await cakeUser(s);
   bob = await cakeUser(s);
   outsider = await cakeUser(s);

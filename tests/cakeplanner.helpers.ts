@@ -3,7 +3,7 @@
  * multipart bodies), factories for users and groups made through that surface, a Server-Sent Events
  * reader, and real image bytes.
  */
-import { RequestAuth, RestResult, TestServer, unique } from './support/server';
+import { RequestAuth, RestResult, startTestServer, TestServer, unique } from './support/server';
 
 export const PREFIX = '/cakeplanner';
 
@@ -46,6 +46,12 @@ export async function cakeGroup(s: TestServer, admin: CakeUser, members: { user:
 
 let day = 0;
 /** A distinct future date for each call (events are unique per baker, group and date). */
+/** A server whose registrations are active at once (CAKE_AUTO_ACTIVATE), and its first user: the admin. */
+export async function cakeServerWithAdmin(): Promise<{ s: TestServer; admin: CakeUser }> {
+  const s = await startTestServer({ CAKE_AUTO_ACTIVATE: 'true' });
+  return { s, admin: await cakeUser(s, { name: unique('Admin') }) };
+}
+
 export function nextDate(): string {
   day += 1;
   const d = new Date(Date.UTC(2031, 0, 1) + day * 86_400_000);

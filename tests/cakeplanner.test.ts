@@ -6,7 +6,7 @@
  */
 import { codeAt, currentStep } from '../src/auth/totp';
 import { startTestServer, TestServer, unique } from './support/server';
-import { api, cakeGroup, cakeUser, CakeUser, createEvent } from './cakeplanner.helpers';
+import { api, cakeGroup, cakeServerWithAdmin, cakeUser, CakeUser, createEvent } from './cakeplanner.helpers';
 
 const OUTBOX = /* GraphQL */ `query CakeTestOutbox($to: String) { mailOutbox(to: $to) { to subject text } }`;
 
@@ -67,8 +67,7 @@ describe('cakeplanner accounts', () => {
   let s: TestServer;
   let admin: CakeUser;
   beforeAll(async () => {
-    s = await startTestServer({ CAKE_AUTO_ACTIVATE: 'true' });
-    admin = await cakeUser(s, { name: unique('Admin') });
+    ({ s, admin } = await cakeServerWithAdmin());
   });
   afterAll(() => s.close());
 
@@ -220,8 +219,7 @@ describe('cakeplanner administration', () => {
   let s: TestServer;
   let admin: CakeUser;
   beforeAll(async () => {
-    s = await startTestServer({ CAKE_AUTO_ACTIVATE: 'true' });
-    admin = await cakeUser(s, { name: unique('Admin') });
+    ({ s, admin } = await cakeServerWithAdmin());
   });
   afterAll(() => s.close());
 
@@ -365,8 +363,7 @@ describe('review regressions', () => {
   let s: TestServer;
   let admin: CakeUser;
   beforeAll(async () => {
-    s = await startTestServer({ CAKE_AUTO_ACTIVATE: 'true' });
-    admin = await cakeUser(s, { name: unique('Admin') });
+    ({ s, admin } = await cakeServerWithAdmin());
   });
   afterAll(() => s.close());
 
