@@ -10,6 +10,8 @@ import { wrap } from '@mikro-orm/core';
 import { parse as parseCookies } from 'cookie';
 import type { AppConfig } from '../config';
 import type { AppPubSub } from '../pubsub/pubsub';
+import { publishReliably } from '../pubsub/pubsub';
+import type { TopicName, Topics } from '../pubsub/topics';
 import type { FileStorage } from '../storage/storage';
 import type { Mailer } from '../modules/identity/mail.service';
 import type { AuthStore, UserRow } from '../auth/auth-store';
@@ -60,16 +62,29 @@ export interface AppContext {
    * the whole request, so nested fields of a list cost one query per relation, whatever its length.
    */
   loader<K, V>(name: string, batch: (keys: readonly K[]) => Promise<(V | Error)[]>): DataLoader<K, V>;
-  /** Runs after the current unit of work committed (publishing, SMTP). Flushed by `commit`. */
+  /**
+   * Queues a typed event, published once the current unit of work committed (src/db/unit-of-work.ts);
+   * dropped when it rolls back. A failed publish is logged and retried, never thrown to the writer.
+   */
+  publish<K extends TopicName>(topic: K, payload: Topics[K]): void;
+  /** Runs after the current unit of work committed (SMTP and other side effects); dropped on rollback. */
   afterCommit(fn: () => unknown): void;
-  /** Runs and clears the after-commit queue; services call it after their transaction. */
+  /** Runs and clears the after-commit queue (the unit of work calls it); a failing step is logged, never thrown. */
   runAfterCommit(): Promise<void>;
+  /** The queue's length now: a unit of work that rolls back drops what was queued after this mark. */
+  pendingAfterCommit(): number;
+  dropAfterCommit(mark: number): void;
   /**
    * Transports call it before they answer: when this request changed users or sessions, waits until
    * this instance's session cache has dropped what the change made stale (auth-store.ts), so the
    * client's next request sees the change. Costs nothing otherwise.
    */
   settle(): Promise<void>;
+  /**
+   * Reads the viewer again from the context's token (through the session cache): a subscription checks
+   * every event against the subscriber's current session and role, not the ones it had at subscribe time.
+   */
+  refreshViewer(): Promise<void>;
 }
 
 export const SESSION_COOKIE = 'session';
@@ -127,13 +142,13 @@ export async function resolveViewer(app: App, em: () => EntityManager, token: st
   return makeViewer(app, em, row, claims.sid);
 }
 
-type Transportless = Omit<AppContext, 'ip' | 'userAgent' | 'secure' | 'setCookie' | 'clearCookie'>;
+type TransportFields = Pick<AppContext, 'ip' | 'userAgent' | 'secure' | 'setCookie' | 'clearCookie'>;
 
 /**
  * The parts every transport shares. The EntityManager is forked on first use: a request that only
  * checks its session and reads the viewer's profile (`me`) or logs in never needs one.
  */
-function baseContext(app: App, transport: Transport, rest: Omit<AppContext, keyof Transportless>): AppContext {
+function baseContext(app: App, transport: Transport, token: string | undefined, rest: TransportFields): AppContext {
   let queue: (() => unknown)[] = [];
   let em: EntityManager | undefined;
   let writesSeen = authWrites();
@@ -150,31 +165,45 @@ function baseContext(app: App, transport: Transport, rest: Omit<AppContext, keyo
       if (!l) loaders.set(name, (l = new DataLoader<unknown, unknown>(batch as never)));
       return l as unknown as DataLoader<K, V>;
     },
+    publish: (topic, payload) => void queue.push(() => publishReliably(app.pubsub, topic, payload)),
     afterCommit: (fn) => void queue.push(fn),
     runAfterCommit: async () => {
       const fns = queue;
       queue = [];
-      for (const fn of fns) await fn();
+      for (const fn of fns) {
+        try {
+          await fn();
+        } catch (err) {
+          // The write committed: a side effect that failed afterwards is logged, not the caller's error.
+          console.error('[unit-of-work] after-commit step failed:', (err as Error)?.message ?? err);
+        }
+      }
     },
+    pendingAfterCommit: () => queue.length,
+    dropAfterCommit: (mark) => void queue.splice(mark),
     settle: () => {
       const writes = authWrites();
       if (writes === writesSeen) return Promise.resolve();
       writesSeen = writes;
       return app.auth.sync();
     },
+    refreshViewer: async () => {
+      ctx.viewer = await resolveViewer(app, () => ctx.em, token);
+    },
   };
   return ctx;
 }
 
 export async function createHttpContext(app: App, req: Request, res: Response | undefined, transport: Transport): Promise<AppContext> {
-  const ctx = baseContext(app, transport, {
+  const token = tokenFromRequest(req);
+  const ctx = baseContext(app, transport, token, {
     ip: req.ip ?? req.socket.remoteAddress ?? 'unknown',
     userAgent: typeof req.headers['user-agent'] === 'string' ? req.headers['user-agent'] : undefined,
     secure: req.secure,
     setCookie: (name, value, options) => void res?.cookie(name, value, options),
     clearCookie: (name, options) => void res?.clearCookie(name, options),
   });
-  ctx.viewer = await resolveViewer(app, () => ctx.em, tokenFromRequest(req));
+  ctx.viewer = await resolveViewer(app, () => ctx.em, token);
   return ctx;
 }
 
@@ -183,7 +212,7 @@ export async function createWsContext(
   token: string | undefined,
   meta: { ip: string; userAgent?: string; secure: boolean },
 ): Promise<AppContext> {
-  const ctx = baseContext(app, 'ws', { ...meta, setCookie: () => undefined, clearCookie: () => undefined });
+  const ctx = baseContext(app, 'ws', token, { ...meta, setCookie: () => undefined, clearCookie: () => undefined });
   ctx.viewer = await resolveViewer(app, () => ctx.em, token);
   return ctx;
 }

@@ -154,3 +154,33 @@ export async function createPubSub(kind: 'memory' | 'postgres', databaseUrl: str
   await ps.start();
   return ps;
 }
+
+const RETRY_DELAYS_MS = [100, 500, 1000, 2000, 5000, 10000, 30000];
+
+/**
+ * Publishes an event of a committed write. The first attempt is awaited (so a client that subscribed
+ * before writing sees its own change); when it fails, the failure is logged and the event is retried in
+ * the background with growing delays (about a minute in all) while the adapter reconnects. It never
+ * rejects: a committed write is never turned into an error by its notification.
+ */
+export async function publishReliably<K extends TopicName>(pubsub: PubSub, topic: K, payload: Topics[K]): Promise<void> {
+  try {
+    await pubsub.publish(topic, payload);
+    return;
+  } catch (err) {
+    console.error(`[pubsub] publishing ${topic} failed, retrying:`, (err as Error)?.message ?? err);
+  }
+  void (async () => {
+    for (const delay of RETRY_DELAYS_MS) {
+      await new Promise((r) => setTimeout(r, delay).unref());
+      try {
+        await pubsub.publish(topic, payload);
+        console.error(`[pubsub] publishing ${topic} succeeded after a retry`);
+        return;
+      } catch {
+        /* next attempt */
+      }
+    }
+    console.error(`[pubsub] publishing ${topic} failed for good; its subscribers missed one event`);
+  })();
+}

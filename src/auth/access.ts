@@ -1,0 +1,114 @@
+/**
+ * Access is declared once, beside each query, mutation and subscription (ARCHITECTURE.md "Access is
+ * declared once"; Vendure's `@Allow(Permission…)` is the model):
+ *
+ *   @Allow(access.signedIn)  @Query(() => User)  me(...)
+ *
+ * The declaration is stored in the field's GraphQL extensions (`extensions.access`), so every reader
+ * sees the same rule: the resolver guard below (HTTP, ws, REST and SSE all execute through it), the
+ * REST engine (401/403 from the declaration before a body is read or variables are built), OpenAPI
+ * (`security`), and the schema check that refuses an undeclared root field at start. For
+ * subscriptions the guard runs again for every event, against the subscriber's current session and
+ * role (the ws context re-reads its viewer), never a snapshot taken at subscribe time.
+ *
+ * Declarations say who may call an operation; which rows they may touch (owner, member of that
+ * group…) is the services' business.
+ */
+import { Extensions, UseMiddleware } from 'type-graphql';
+import type { MiddlewareFn } from 'type-graphql';
+import type { GraphQLField, GraphQLObjectType, GraphQLSchema } from 'graphql';
+import type { AppContext } from '../context/context';
+import { forbidden, unauthenticated } from '../errors/domain-error';
+import { Role } from '../modules/identity/user.entity';
+
+/** A rule about the viewer (not about rows): may this caller run the operation at all? */
+export type AccessRule =
+  | { readonly kind: 'public' }
+  | { readonly kind: 'signedIn' }
+  | { readonly kind: 'role'; readonly role: Role }
+  | { readonly kind: 'policy'; readonly policy: PolicyName };
+
+/**
+ * Named policies: checks of the viewer that need more than a role (group admin of any cake group…).
+ * Each returns true to allow; a global ADMIN passes every policy.
+ */
+export type Policy = (ctx: AppContext) => boolean | Promise<boolean>;
+const policies = new Map<string, Policy>();
+export type PolicyName = string;
+
+/** Registers a named policy (once, at module load, beside the service that owns the rule). */
+export function definePolicy(name: PolicyName, check: Policy): AccessRule {
+  if (policies.has(name)) throw new Error(`access policy ${name} is defined twice`);
+  policies.set(name, check);
+  return { kind: 'policy', policy: name };
+}
+
+export const access = {
+  /** anyone, signed in or not */
+  public: { kind: 'public' } as AccessRule,
+  /** any live session */
+  signedIn: { kind: 'signedIn' } as AccessRule,
+  /** the global ADMIN role */
+  admin: { kind: 'role', role: Role.ADMIN } as AccessRule,
+} as const;
+
+/** The declaration decorator: stores the rule in the field's extensions and guards the resolver. */
+export function Allow(rule: AccessRule): MethodDecorator {
+  const ext = Extensions({ access: rule });
+  const guard = UseMiddleware(accessGuard);
+  return (target, key, descriptor) => {
+    ext(target, key, descriptor);
+    guard(target, key, descriptor as TypedPropertyDescriptor<unknown>);
+  };
+}
+
+/** The rule declared on a root field, or undefined. */
+export function accessOf(field: GraphQLField<unknown, unknown> | undefined): AccessRule | undefined {
+  return (field?.extensions as { access?: AccessRule } | undefined)?.access;
+}
+
+/** The rule of a root operation field by its operation type and name (the REST engine and OpenAPI). */
+export function accessOfRootField(schema: GraphQLSchema, operation: 'query' | 'mutation' | 'subscription', name: string): AccessRule | undefined {
+  const type = operation === 'query' ? schema.getQueryType() : operation === 'mutation' ? schema.getMutationType() : schema.getSubscriptionType();
+  return accessOf(type?.getFields()[name]);
+}
+
+/**
+ * Throws UNAUTHENTICATED or FORBIDDEN unless the context's viewer satisfies the rule. The one place
+ * an access rule is evaluated.
+ */
+export async function enforce(rule: AccessRule, ctx: AppContext): Promise<void> {
+  if (rule.kind === 'public') return;
+  const viewer = ctx.viewer;
+  if (!viewer) throw unauthenticated();
+  if (viewer.role === Role.ADMIN) return;
+  switch (rule.kind) {
+    case 'signedIn':
+      return;
+    case 'role':
+      throw forbidden(`${rule.role} role required`);
+    case 'policy': {
+      const check = policies.get(rule.policy);
+      if (!check) throw new Error(`access policy ${rule.policy} is not defined`);
+      if (!(await check(ctx))) throw forbidden('Not allowed');
+      return;
+    }
+  }
+}
+
+/** The resolver guard of every declared root field; for subscription events it re-reads the viewer first. */
+const accessGuard: MiddlewareFn<AppContext> = async ({ context, info }, next) => {
+  if (info.path.prev === undefined) {
+    const rule = accessOf(info.parentType.getFields()[info.fieldName]);
+    if (!rule) throw new Error(`${info.parentType.name}.${info.fieldName} declares no access`);
+    if (info.operation.operation === 'subscription') await context.refreshViewer();
+    await enforce(rule, context);
+  }
+  return next();
+};
+
+/** Root fields of the schema that declare no access: the schema check refuses to start with any. */
+export function undeclaredRootFields(schema: GraphQLSchema): string[] {
+  const roots = [schema.getQueryType(), schema.getMutationType(), schema.getSubscriptionType()].filter(Boolean) as GraphQLObjectType[];
+  return roots.flatMap((t) => Object.values(t.getFields()).filter((f) => !accessOf(f)).map((f) => `${t.name}.${f.name}`));
+}

@@ -1,0 +1,46 @@
+/**
+ * The one unit of work every module writes through (STYLE.md 12; Vendure's TransactionalConnection and
+ * after-commit EventBus are the model):
+ *
+ *   transaction → after commit: the typed events it queued (ctx.publish) and other after-commit work
+ *   (ctx.afterCommit: SMTP) → settle (the session cache has dropped what the change made stale).
+ *
+ * `work` receives a context whose `em` is the transaction's. A unit of work started inside another
+ * (an identity service called from a compass one) joins it as a savepoint: its events wait for the
+ * outermost commit, and a rolled-back unit's events are dropped, never published. Publishing after
+ * commit never turns a committed write into an error: a failed publish is logged and retried by
+ * `publishReliably` (src/pubsub/pubsub.ts).
+ */
+import type { EntityManager } from '@mikro-orm/postgresql';
+import type { AppContext } from '../context/context';
+
+const IN_TRANSACTION = Symbol('unitOfWork.inTransaction');
+
+type TxContext = AppContext & { [IN_TRANSACTION]?: true };
+
+/** The context of a unit of work: everything of `ctx` (viewer, queue, loaders) with the transaction's `em`. */
+function within(ctx: AppContext, em: EntityManager): AppContext {
+  return Object.create(ctx, {
+    em: { value: em, enumerable: true },
+    [IN_TRANSACTION]: { value: true },
+  }) as AppContext;
+}
+
+export function inUnitOfWork(ctx: AppContext): boolean {
+  return (ctx as TxContext)[IN_TRANSACTION] === true;
+}
+
+export async function unitOfWork<T>(ctx: AppContext, work: (tx: AppContext) => Promise<T>): Promise<T> {
+  const mark = ctx.pendingAfterCommit();
+  let result: T;
+  try {
+    result = await ctx.em.transactional((em) => work(within(ctx, em as EntityManager)));
+  } catch (err) {
+    ctx.dropAfterCommit(mark);
+    throw err;
+  }
+  if (inUnitOfWork(ctx)) return result; // the outer unit publishes after its own commit
+  await ctx.runAfterCommit();
+  await ctx.settle();
+  return result;
+}
