@@ -3,6 +3,7 @@
  * REST engine alike; limit and syntax errors are 400s, never 500s; batches and CSRF-unsafe requests refused.
  */
 import { getSchema } from '../src/server/schema';
+import { Pipeline } from '../src/server/pipeline';
 import { compileRoutes } from '../src/rest/engine/engine';
 import { createUser, startTestServer, TestServer, TestUser, collect, testConfig } from './support/server';
 
@@ -110,7 +111,7 @@ describe('limits over ws', () => {
 describe('limits in the REST engine', () => {
   it('fails the start when a route document breaks a limit or does not validate', async () => {
     const schema = await getSchema();
-    const app = { config: testConfig() } as never;
+    const pipeline = new Pipeline(schema, testConfig());
     const bad = {
       id: 'coparent' as const,
       title: 't',
@@ -120,7 +121,7 @@ describe('limits in the REST engine', () => {
         { method: 'get' as const, path: '/typo', summary: 'typo', operation: '{ mee { id } }' },
       ],
     };
-    expect(() => compileRoutes(schema, bad, app)).toThrow(/GET \/deep: .*depth[\s\S]*GET \/typo: .*mee/i);
+    expect(() => compileRoutes(pipeline, bad)).toThrow(/GET \/deep: .*depth[\s\S]*GET \/typo: .*mee/i);
   });
 });
 

@@ -7,7 +7,6 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import express from 'express';
-import { getSchema } from '../src/server/schema';
 import { mountSurface } from '../src/rest/engine/engine';
 import { RestInputError, SurfaceDefinition } from '../src/rest/engine/types';
 import { httpStatusOf } from '../src/errors/domain-error';
@@ -80,7 +79,7 @@ beforeAll(async () => {
   ({ s, admin } = await serverWithAdmin());
   const app = express();
   app.set('trust proxy', false);
-  app.use('/t', mountSurface(s.app, await getSchema(), surface).router);
+  app.use('/t', mountSurface(s.app, s.server.pipeline, surface).router);
   server = http.createServer(app);
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
   base = `http://127.0.0.1:${(server.address() as AddressInfo).port}/t`;

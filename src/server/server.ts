@@ -28,7 +28,7 @@ import { formatGraphQLError } from '../errors/translate';
 import { getSchema } from './schema';
 import { limitRules, maskSuggestions, parseOptions } from './limits';
 import { attachWs } from './ws';
-import { createFastLane, FastLane } from './fast-lane';
+import { Pipeline } from './pipeline';
 import { jsonBody } from './json-body';
 import { mountSurface, MountedSurface } from '../rest/engine/engine';
 import { databaseReady } from '../rest/engine/health';
@@ -40,8 +40,8 @@ export interface RunningServer {
   url: string;
   port: number;
   httpServer: http.Server;
-  /** the /graphql fast lane, unless GRAPHQL_JIT=0 */
-  fastLane?: FastLane;
+  /** the one request pipeline (every transport executes through it) */
+  pipeline: Pipeline;
   close(): Promise<void>;
 }
 
@@ -49,6 +49,8 @@ export interface StartOptions {
   /** an ORM to reuse (tests); otherwise one is opened on config.databaseUrl */
   orm?: MikroORM;
   log?: (line: string) => void;
+  /** more Apollo Server plugins (usage reporting, tracing…): they see every /graphql request */
+  plugins?: ApolloServerPlugin<AppContext>[];
 }
 
 export async function createApp(config: AppConfig, orm?: MikroORM): Promise<App> {
@@ -91,17 +93,6 @@ const legacyJsonStatus: ApolloServerPlugin<AppContext> = {
   },
 };
 
-/** A change to users or sessions reaches this instance's session cache before the answer leaves (AppContext.settle). */
-const settleSessions: ApolloServerPlugin<AppContext> = {
-  async requestDidStart() {
-    return {
-      async willSendResponse({ contextValue }) {
-        await contextValue?.settle?.();
-      },
-    };
-  },
-};
-
 /** Answers a batched (array) body with 400 before Apollo sees it. */
 function refuseBatches(req: Request, res: Response, next: () => void): void {
   if (Array.isArray(req.body)) {
@@ -133,18 +124,16 @@ export async function startServer(config: AppConfig, opts: StartOptions = {}): P
     res.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'not ready', database: db.reachable ? 'ok' : 'unreachable', migrations: db.migrated ? 'applied' : 'pending' });
   });
 
-  const ws = attachWs(app, httpServer, schema);
+  const pipeline = new Pipeline(schema, config);
+  const ws = attachWs(app, httpServer, pipeline);
   const wsDrain: ApolloServerPlugin<AppContext> = {
     async serverWillStart() {
       return { drainServer: () => ws.close() };
     },
   };
-  const formatError = (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
-    const f = formatGraphQLError(formatted, error);
-    return { ...f, message: maskSuggestions(f.message, config.isProduction) };
-  };
   const apollo = new ApolloServer<AppContext>({
-    schema,
+    // Apollo runs its request lifecycle and hands each validated document to the pipeline to execute.
+    gateway: pipeline.apolloGateway(),
     validationRules: limitRules(config),
     parseOptions: parseOptions(config),
     allowBatchedHttpRequests: false,
@@ -154,18 +143,17 @@ export async function startServer(config: AppConfig, opts: StartOptions = {}): P
     nodeEnv: config.nodeEnv,
     // main.ts owns SIGTERM/SIGINT and drains everything in order; Apollo's own handler would race it.
     stopOnTerminationSignals: false,
-    formatError,
+    formatError: pipeline.formatError,
     plugins: [
       ApolloServerPluginDrainHttpServer({ httpServer }),
       wsDrain,
       legacyJsonStatus,
-      settleSessions,
       ApolloServerPluginUsageReportingDisabled(),
       config.isProduction ? ApolloServerPluginLandingPageProductionDefault({ footer: false }) : ApolloServerPluginLandingPageLocalDefault({ embed: true, footer: false }),
+      ...(opts.plugins ?? []),
     ],
   });
   await apollo.start();
-  const fastLane = config.graphqlJit ? createFastLane(app, schema, { formatError, isStopping: () => shuttingDown }) : undefined;
 
   expressApp.use(
     '/graphql',
@@ -175,14 +163,13 @@ export async function startServer(config: AppConfig, opts: StartOptions = {}): P
       res.status(400).json({ errors: [{ message: 'Invalid JSON body', extensions: { code: 'BAD_REQUEST' } }] });
     },
     refuseBatches,
-    ...(fastLane ? [fastLane.handler] : []),
     graphqlUploadExpress({ maxFileSize: config.uploadMaxBytes, maxFiles: config.uploadMaxFiles }),
     expressMiddleware(apollo, { context: async ({ req, res }) => createHttpContext(app, req, res, 'http') }),
   );
 
   const mounted: MountedSurface[] = [];
   for (const surface of surfaces) {
-    const m = mountSurface(app, schema, surface);
+    const m = mountSurface(app, pipeline, surface);
     mounted.push(m);
     expressApp.use(`/${surface.id}`, m.router);
     if (config.compatRoot === (surface.id as SurfaceId)) expressApp.use('/', m.router);
@@ -212,5 +199,5 @@ export async function startServer(config: AppConfig, opts: StartOptions = {}): P
       if (!opts.orm) await app.orm.close(true);
     })());
 
-  return { app, url: `http://${shownHost}:${port}`, port, httpServer, fastLane, close };
+  return { app, url: `http://${shownHost}:${port}`, port, httpServer, pipeline, close };
 }

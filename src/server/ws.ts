@@ -1,16 +1,16 @@
 /**
- * graphql-ws on /graphql: the same parse limits and validation rules as HTTP, auth from the
+ * graphql-ws on /graphql, through the one request pipeline (src/server/pipeline.ts): the same parse
+ * limits, validation rules, execution and error formatting as HTTP, auth from the
  * connection_init payload (`{ token }`) or the `session` cookie, Origin checked before the upgrade,
  * and sockets of a revoked session closed as soon as the revocation is published.
  */
 import type { IncomingMessage, Server } from 'node:http';
 import { WebSocketServer, WebSocket } from 'ws';
 import { useServer } from 'graphql-ws/use/ws';
-import { GraphQLSchema, ExecutionArgs, getOperationAST } from 'graphql';
-import type { App, AppContext } from '../context/context';
+import type { ExecutionArgs, ExecutionResult } from 'graphql';
+import type { App } from '../context/context';
 import { createWsContext, resolveViewer, tokenFromRequest } from '../context/context';
-import { parseAndValidate } from './limits';
-import { formatGraphQLError } from '../errors/translate';
+import type { Pipeline } from './pipeline';
 
 export const WS_CLOSE_REVOKED = 4401;
 
@@ -30,7 +30,7 @@ type SocketExtra = {
   [key: string]: unknown;
 };
 
-export function attachWs(app: App, httpServer: Server, schema: GraphQLSchema) {
+export function attachWs(app: App, httpServer: Server, pipeline: Pipeline) {
   const wss = new WebSocketServer({
     server: httpServer,
     path: '/graphql',
@@ -68,7 +68,9 @@ export function attachWs(app: App, httpServer: Server, schema: GraphQLSchema) {
 
   const cleanup = useServer<Record<string, unknown> | undefined, SocketExtra>(
     {
-      schema,
+      schema: pipeline.schema,
+      execute: (args) => pipeline.executeArgs(args),
+      subscribe: (args) => pipeline.subscribeArgs(args),
       onConnect: async (ctx) => {
         const params = ctx.connectionParams ?? {};
         const token = typeof params.token === 'string' && params.token ? params.token : tokenFromRequest(ctx.extra.request);
@@ -81,28 +83,20 @@ export function attachWs(app: App, httpServer: Server, schema: GraphQLSchema) {
         return true;
       },
       onSubscribe: async (ctx, _id, payload) => {
-        const checked = parseAndValidate(schema, payload.query, app.config);
-        if (checked.errors) return checked.errors.map((e) => e);
+        const checked = pipeline.prepare(payload.query, payload.operationName);
+        if (checked.errors) return checked.errors.map((e) => Object.assign(e, pipeline.formatError(e.toJSON(), e)));
         const contextValue = await createWsContext(app, ctx.extra.token, meta(ctx.extra.request));
         const args: ExecutionArgs = {
-          schema,
-          document: checked.document,
+          schema: pipeline.schema,
+          document: checked.prepared.document,
           variableValues: payload.variables ?? undefined,
           operationName: payload.operationName ?? undefined,
           contextValue,
         };
         return args;
       },
-      onError: (_ctx, _id, _payload, errors) => errors.map((e) => {
-        const f = formatGraphQLError(e.toJSON(), e);
-        return Object.assign(e, { message: f.message, extensions: f.extensions });
-      }) as never,
-      onNext: async (_ctx, _id, _payload, args, result) => {
-        // a mutation over ws that changed users or sessions: the session cache first (AppContext.settle)
-        if (getOperationAST(args.document, args.operationName)?.operation === 'mutation') await (args.contextValue as AppContext | undefined)?.settle?.();
-        if (!('errors' in result) || !result.errors) return result;
-        return { ...result, errors: result.errors.map((e) => formatGraphQLError(e.toJSON(), e)) } as never;
-      },
+      onError: (_ctx, _id, _payload, errors) => errors.map((e) => Object.assign(e, pipeline.formatError(e.toJSON(), e))) as never,
+      onNext: (_ctx, _id, _payload, _args, result) => pipeline.formatResult(result as ExecutionResult) as never,
     },
     wss,
   );

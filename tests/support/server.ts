@@ -10,7 +10,7 @@ import { Client as PgClient } from 'pg';
 import { createClient, Client as WsClient } from 'graphql-ws';
 import WebSocket from 'ws';
 import { AppConfig, loadConfig } from '../../src/config';
-import { startServer, RunningServer } from '../../src/server/server';
+import { startServer, RunningServer, StartOptions } from '../../src/server/server';
 
 const JWT_SECRET = 'test-secret-0123456789-0123456789-0123456789';
 
@@ -136,9 +136,9 @@ export class TestServer {
 }
 
 /** Starts a server on a fresh database (or the given one) with test configuration. */
-export async function startTestServer(env: Record<string, string | undefined> = {}, databaseUrl?: string): Promise<TestServer> {
+export async function startTestServer(env: Record<string, string | undefined> = {}, databaseUrl?: string, options: StartOptions = {}): Promise<TestServer> {
   const url = databaseUrl ?? (await createTestDatabase());
-  const server = await startServer(testConfig({ DATABASE_URL: url, ...env }));
+  const server = await startServer(testConfig({ DATABASE_URL: url, ...env }), options);
   return new TestServer(server, url);
 }
 

@@ -1,22 +1,24 @@
 /**
- * The route-table engine: every entry's GraphQL document is parsed and validated once at start (with
- * the graph's limits; a bad document fails the start), then executed in-process per request through
- * the same context factory as /graphql. Results become the surface's legacy status, headers and body;
- * errors go through the surface's one error mapping. Uploads become `Upload` variables, downloads
- * stream stored bytes, and SSE routes stream a subscription.
+ * The route-table engine: every entry's GraphQL document is parsed, validated (with the graph's
+ * limits; a bad document fails the start) and compiled once at start, then executed in-process per
+ * request through the one request pipeline (src/server/pipeline.ts), like /graphql. A request first
+ * gets its context (the viewer), then the access declared on the operation's root fields is enforced
+ * (401/403 before any body is read or variables are built), then the body is read. Results become the
+ * surface's legacy status, headers and body; errors go through the surface's one error mapping.
+ * Uploads become `Upload` variables, downloads stream stored bytes, and SSE routes stream a subscription.
  */
 import express, { NextFunction, Request, Response, Router } from 'express';
 import busboy from 'busboy';
 import { Readable } from 'node:stream';
-import { DocumentNode, execute, ExecutionResult, GraphQLError, GraphQLSchema, OperationDefinitionNode, subscribe } from 'graphql';
+import { ExecutionResult, GraphQLError, OperationDefinitionNode } from 'graphql';
 import { Upload } from 'graphql-upload-minimal';
 import type { App, AppContext } from '../../context/context';
 import { createHttpContext } from '../../context/context';
 import { jsonBody } from '../../server/json-body';
 import { codeOf, formatGraphQLError } from '../../errors/translate';
 import type { ErrorCode, ErrorDetails } from '../../errors/domain-error';
-import { parseAndValidate } from '../../server/limits';
-import { compileOperation, CompiledOperation } from '../../server/compile';
+import type { Pipeline, Prepared } from '../../server/pipeline';
+import { AccessRule, accessOfRootField, enforce } from '../../auth/access';
 import {
   DownloadRoute,
   OperationRoute,
@@ -29,52 +31,55 @@ import {
 
 interface Compiled {
   route: RestRoute;
-  document?: DocumentNode;
+  prepared?: Prepared;
+  /** the response key of the first root field (its alias or name) */
   rootField?: string;
-  /** the query or mutation compiled to a function (graphql-jit), when it could be */
-  run?: CompiledOperation;
+  /** the access declared on the operation's root fields, enforced before the body is read */
+  access: AccessRule[];
   /** an SSE route's resume query */
-  resume?: { document: DocumentNode; rootField?: string };
+  resume?: { prepared: Prepared; rootField?: string };
 }
 
-function rootFieldOf(document: DocumentNode): string | undefined {
-  const op = document.definitions.find((d): d is OperationDefinitionNode => d.kind === 'OperationDefinition');
-  const first = op?.selectionSet.selections[0];
+function rootFieldOf(operation: OperationDefinitionNode): string | undefined {
+  const first = operation.selectionSet.selections[0];
   return first && first.kind === 'Field' ? (first.alias ?? first.name).value : undefined;
 }
 
-/** Parses and validates an SSE route's resume query (one query operation). */
-function compileResume(schema: GraphQLSchema, route: SseRoute, app: App, problems: string[]): Compiled['resume'] {
-  if (!route.resume) return undefined;
-  const where = `${route.method.toUpperCase()} ${route.path} (resume)`;
-  const checked = parseAndValidate(schema, route.resume.operation, app.config);
-  if (checked.errors) {
-    problems.push(`${where}: ${checked.errors.map((e) => e.message).join('; ')}`);
-    return undefined;
-  }
-  const ops = checked.document.definitions.filter((d): d is OperationDefinitionNode => d.kind === 'OperationDefinition');
-  if (ops.length !== 1 || ops[0].operation !== 'query') problems.push(`${where}: the document must hold exactly one query`);
-  return { document: checked.document, rootField: rootFieldOf(checked.document) };
+/** The access rules declared on an operation's root fields (every one must hold). */
+function declaredAccess(pipeline: Pipeline, operation: OperationDefinitionNode): AccessRule[] {
+  return operation.selectionSet.selections.flatMap((sel) => {
+    if (sel.kind !== 'Field') return [];
+    const rule = accessOfRootField(pipeline.schema, operation.operation, sel.name.value);
+    return rule ? [rule] : [];
+  });
 }
 
-/** Parses and validates every document of a table; throws one error naming every bad route. */
-export function compileRoutes(schema: GraphQLSchema, surface: SurfaceDefinition, app: App): Compiled[] {
+/** Parses, validates and compiles every document of a table; throws one error naming every bad route. */
+export function compileRoutes(pipeline: Pipeline, surface: SurfaceDefinition): Compiled[] {
   const problems: string[] = [];
-  const compiled = surface.routes.map((route): Compiled => {
-    if (route.kind === 'plain') return { route };
-    const checked = parseAndValidate(schema, route.operation, app.config);
+  const prepare = (source: string, where: string, expected?: string): Prepared | undefined => {
+    const checked = pipeline.prepare(source);
     if (checked.errors) {
-      problems.push(`${route.method.toUpperCase()} ${route.path}: ${checked.errors.map((e) => e.message).join('; ')}`);
-      return { route };
+      problems.push(`${where}: ${checked.errors.map((e) => e.message).join('; ')}`);
+      return undefined;
     }
-    const ops = checked.document.definitions.filter((d): d is OperationDefinitionNode => d.kind === 'OperationDefinition');
-    if (ops.length !== 1) problems.push(`${route.method.toUpperCase()} ${route.path}: the document must hold exactly one operation`);
-    const expected = route.kind === 'sse' ? 'subscription' : route.kind === 'download' ? 'query' : undefined;
-    if (expected && ops[0]?.operation !== expected) problems.push(`${route.method.toUpperCase()} ${route.path}: a ${route.kind} route needs a ${expected}`);
-    const first = ops[0]?.selectionSet.selections[0];
-    const rootField = first && first.kind === 'Field' ? (first.alias ?? first.name).value : undefined;
-    const resume = route.kind === 'sse' ? compileResume(schema, route, app, problems) : undefined;
-    return { route, document: checked.document, rootField, resume, run: route.kind === 'sse' ? undefined : compileOperation(schema, checked.document) };
+    const ops = checked.prepared.document.definitions.filter((d) => d.kind === 'OperationDefinition');
+    if (ops.length !== 1) problems.push(`${where}: the document must hold exactly one operation`);
+    if (expected && checked.prepared.operation.operation !== expected) problems.push(`${where}: needs a ${expected}`);
+    return checked.prepared;
+  };
+  const compiled = surface.routes.map((route): Compiled => {
+    if (route.kind === 'plain') return { route, access: [] };
+    const where = `${route.method.toUpperCase()} ${route.path}`;
+    const prepared = prepare(route.operation, where, route.kind === 'sse' ? 'subscription' : route.kind === 'download' ? 'query' : undefined);
+    if (!prepared) return { route, access: [] };
+    if (route.kind !== 'sse') pipeline.precompile(prepared);
+    let resume: Compiled['resume'];
+    if (route.kind === 'sse' && route.resume) {
+      const r = prepare(route.resume.operation, `${where} (resume)`, 'query');
+      if (r) resume = { prepared: r, rootField: rootFieldOf(r.operation) };
+    }
+    return { route, prepared, rootField: rootFieldOf(prepared.operation), access: declaredAccess(pipeline, prepared.operation), resume };
   });
   if (problems.length) throw new Error(`REST surface "${surface.id}" has invalid routes:\n  ${problems.join('\n  ')}`);
   return compiled;
@@ -177,16 +182,6 @@ function readMultipart(
   });
 }
 
-async function runOperation(
-  schema: GraphQLSchema,
-  c: Compiled,
-  ctx: AppContext,
-  variableValues: Record<string, unknown>,
-): Promise<ExecutionResult> {
-  if (c.run) return (await c.run(undefined, ctx, variableValues)) as ExecutionResult;
-  return (await execute({ schema, document: c.document!, contextValue: ctx, variableValues })) as ExecutionResult;
-}
-
 /** Per-route, per-viewer ring of recent SSE frames for Last-Event-ID resume. */
 class ReplayLog {
   private rings = new Map<string, { id: string; text: string }[]>();
@@ -220,19 +215,18 @@ export interface MountedSurface {
   openapi: unknown;
 }
 
-export function mountSurface(app: App, schema: GraphQLSchema, surface: SurfaceDefinition): MountedSurface {
-  const compiled = compileRoutes(schema, surface, app);
+/** Reads a JSON body for the methods that have one (after the access check); rejects on malformed JSON. */
+const json = jsonBody();
+function readJsonBody(req: Request, res: Response): Promise<void> {
+  if (req.method === 'GET' || req.method === 'HEAD') return Promise.resolve();
+  return new Promise((resolve, reject) => json(req, res, (err?: unknown) => (err ? reject(new RestInputError('Invalid JSON body')) : resolve())));
+}
+
+export function mountSurface(app: App, pipeline: Pipeline, surface: SurfaceDefinition): MountedSurface {
+  const compiled = compileRoutes(pipeline, surface);
   const router = express.Router();
   const streams = new Set<Response>();
   const success = surface.success ?? ((body: unknown) => body);
-
-  // Bodies are read only where a method has one.
-  const json = jsonBody();
-  router.use((req, res, next) => (req.method === 'GET' || req.method === 'HEAD' ? next() : json(req, res, next)));
-  router.use((err: unknown, _req: Request, res: Response, next: NextFunction) => {
-    if (err) return sendError(res, surface, 'BAD_USER_INPUT', 'Invalid JSON body');
-    next();
-  });
 
   if (surface.queryToken) {
     // Browsers' EventSource cannot set headers: accept `?token=` as a Bearer token.
@@ -248,12 +242,16 @@ export function mountSurface(app: App, schema: GraphQLSchema, surface: SurfaceDe
     const handler = async (req: Request, res: Response) => {
       try {
         if (route.kind === 'plain') {
+          await readJsonBody(req, res);
           const out = await route.handle(app, routeRequest(req));
           for (const [k, v] of Object.entries(out.headers ?? {})) res.setHeader(k, v);
           if (out.body === undefined) res.status(out.status).end();
           else res.status(out.status).json(success(out.body, out.status, route));
           return;
         }
+        const ctx = await createHttpContext(app, req, res, 'rest');
+        for (const rule of c.access) await enforce(rule, ctx);
+        await readJsonBody(req, res);
         let fields: Record<string, string> = {};
         let files: Record<string, unknown> = {};
         const op = route as OperationRoute;
@@ -262,10 +260,8 @@ export function mountSurface(app: App, schema: GraphQLSchema, surface: SurfaceDe
         }
         const r = routeRequest(req, fields);
         const variables = { ...(route.variables ? route.variables(r) : {}), ...files };
-        const ctx = await createHttpContext(app, req, res, 'rest');
         if (route.kind === 'sse') return await streamSse(c, route, ctx, variables, req, res);
-        const result = await runOperation(schema, c, ctx, variables);
-        await ctx.settle();
+        const result = await pipeline.execute(c.prepared!, ctx, variables);
         if (result.errors?.length) {
           const e = firstError(result);
           const missing = result.data === undefined && op.uploads ? missingUpload(op.uploads, e.message) : undefined;
@@ -326,7 +322,7 @@ export function mountSurface(app: App, schema: GraphQLSchema, surface: SurfaceDe
   ): Promise<{ event?: string; id?: string; data: unknown }[]> {
     const variables = route.resume.variables(lastId, routeRequest(req));
     if (!variables) return [];
-    const result = (await execute({ schema, document: c.resume!.document, contextValue: ctx, variableValues: variables })) as ExecutionResult;
+    const result = await pipeline.execute(c.resume!.prepared, ctx, variables);
     const items = (result.data as Record<string, unknown> | null | undefined)?.[c.resume!.rootField!];
     if (result.errors?.length || !Array.isArray(items)) return [];
     return items.map((item) => route.event(item as never));
@@ -334,7 +330,7 @@ export function mountSurface(app: App, schema: GraphQLSchema, surface: SurfaceDe
 
   const replays = new Map<RestRoute, ReplayLog>();
   async function streamSse(c: Compiled, route: SseRoute, ctx: AppContext, variables: Record<string, unknown>, req: Request, res: Response): Promise<void> {
-    const result = await subscribe({ schema, document: c.document!, contextValue: ctx, variableValues: variables });
+    const result = await pipeline.subscribe(c.prepared!, ctx, variables);
     if (!(Symbol.asyncIterator in result)) {
       const e = firstError(result as ExecutionResult);
       return sendError(res, surface, e.code, e.message, e.details);

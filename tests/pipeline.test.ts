@@ -1,18 +1,34 @@
 /**
- * The hot paths that skip a layer must answer exactly as the layer would:
- * - POST /graphql's fast lane (graphql-jit) against Apollo Server itself: two servers on one database,
- *   one with the lane and one with GRAPHQL_JIT=0, get the same requests; status, headers and bytes
- *   must match, and the lane must have answered what it should (and only that);
+ * The one request pipeline (src/server/pipeline.ts):
+ * - every POST /graphql goes through Apollo Server's request lifecycle: a counting Apollo plugin sees
+ *   every request, those executed from compiled documents included;
+ * - compiled execution (graphql-jit, a document's second run on) answers exactly as graphql-js: two
+ *   servers on one database, one compiling and one with GRAPHQL_JIT=0, get the same requests; status,
+ *   headers and bytes must match, and compiled execution must have run what it should (and only that);
  * - the viewer's profile read from a row (userFromRow) against MikroORM's `em.map`, field by field.
  */
+import type { ApolloServerPlugin } from '@apollo/server';
 import { Client as PgClient } from 'pg';
 import { createTestDatabase, createUser, startTestServer, TestServer, TestUser, unique } from './support/server';
 import { userFromRow } from '../src/modules/identity/user-row';
 import { User } from '../src/modules/identity/user.entity';
 import type { UserRow } from '../src/auth/auth-store';
 
-let lane: TestServer;
-let apollo: TestServer;
+/** An Apollo plugin, as Apollo Studio's usage reporting is one: it counts the requests it sees and their executions. */
+const seen = { requests: 0, executions: 0 };
+const counting: ApolloServerPlugin = {
+  async requestDidStart() {
+    seen.requests += 1;
+    return {
+      async executionDidStart() {
+        seen.executions += 1;
+      },
+    };
+  },
+};
+
+let compiling: TestServer;
+let interpreted: TestServer;
 let admin: TestUser;
 let user: TestUser;
 
@@ -21,14 +37,14 @@ beforeAll(async () => {
   // TRUST_PROXY: each login below comes from its own X-Forwarded-For address, so the shared
   // attempt counter (3 a minute here) only refuses where a test means it to.
   const env = { TRUST_PROXY: 'true', LOGIN_MAX_PER_MINUTE: '3' };
-  lane = await startTestServer(env, db);
-  apollo = await startTestServer({ ...env, GRAPHQL_JIT: '0' }, db);
-  admin = await createUser(lane, { username: unique('admin') });
-  user = await createUser(lane);
+  compiling = await startTestServer(env, db, { plugins: [counting] });
+  interpreted = await startTestServer({ ...env, GRAPHQL_JIT: '0' }, db);
+  admin = await createUser(compiling, { username: unique('admin') });
+  user = await createUser(compiling);
 });
 afterAll(async () => {
-  await lane?.close();
-  await apollo?.close();
+  await compiling?.close();
+  await interpreted?.close();
 });
 
 interface Sent {
@@ -63,19 +79,19 @@ async function send(s: TestServer, req: Sent): Promise<Answer> {
 }
 
 function answered(): number {
-  return lane.server.fastLane!.stats().answered;
+  return compiling.server.pipeline.stats().compiled;
 }
 
 /**
- * Sends a request twice to the lane (a document is compiled on its second request) and once to
- * Apollo; expects identical answers and whether the lane answered the second one.
+ * Sends a request twice to the compiling server (a document is compiled on its second run) and once to
+ * the graphql-js one; expects identical answers and whether the second one ran compiled.
  */
 async function same(req: Sent, byLane: boolean): Promise<Answer> {
-  const first = await send(lane, req);
+  const first = await send(compiling, req);
   const before = answered();
-  const second = await send(lane, req);
+  const second = await send(compiling, req);
   expect(answered() - before).toBe(byLane ? 1 : 0);
-  const reference = await send(apollo, req);
+  const reference = await send(interpreted, req);
   expect(second).toEqual(reference);
   expect(first).toEqual(reference);
   return second;
@@ -84,7 +100,20 @@ async function same(req: Sent, byLane: boolean): Promise<Answer> {
 const gql = (query: string, variables?: unknown, extra: Record<string, unknown> = {}) => JSON.stringify({ query, variables, ...extra });
 const bearer = (u: TestUser) => ({ authorization: `Bearer ${u.token}` });
 
-describe('POST /graphql fast lane answers exactly as Apollo Server', () => {
+describe('every /graphql request goes through Apollo Server', () => {
+  it('a plugin sees each request and each execution, those run compiled included', async () => {
+    const before = { ...seen, compiled: answered() };
+    const docs = ['{ me { id } }', 'query Named { me { username } }', '{ me { nope } }'];
+    for (let i = 0; i < 10; i++) for (const d of docs) await send(compiling, { body: gql(d), headers: bearer(user) });
+    await fetch(`${compiling.url}/graphql?query=${encodeURIComponent('{ me { id } }')}`, { headers: { ...bearer(user), 'apollo-require-preflight': 'true' } });
+    expect(seen.requests - before.requests).toBe(31);
+    // the invalid document never executes; the two valid ones ran 21 times, compiled from their second run
+    expect(seen.executions - before.executions).toBe(21);
+    expect(answered() - before.compiled).toBeGreaterThanOrEqual(19);
+  });
+});
+
+describe('compiled execution answers exactly as graphql-js, inside Apollo Server', () => {
   it('queries with a token, a cookie or nobody, and with variables', async () => {
     const me = await same({ body: gql('{ me { id username email name role isActive mustChangePassword language hasAvatar createdAt } }'), headers: bearer(user) }, true);
     expect(JSON.parse(me.text).data.me).toMatchObject({ id: user.id, username: user.username, role: 'USER' });
@@ -120,31 +149,32 @@ describe('POST /graphql fast lane answers exactly as Apollo Server', () => {
   it('a refused login is 429 with Retry-After, as Apollo sends it', async () => {
     const body = gql('mutation L($i: LoginInput!) { login(input: $i) { requiresTwoFactor } }', { i: { login: 'nobody', password: 'wrong password' } });
     const at = (ip: string) => ({ body, headers: { 'x-forwarded-for': ip } });
-    // 3 a minute per address: the lane's compile needs two sightings, so warm the document up elsewhere first
-    await send(lane, at('10.8.0.1'));
-    await send(lane, at('10.8.0.2'));
-    for (let i = 0; i < 3; i++) await send(lane, at('10.8.0.3'));
-    for (let i = 0; i < 3; i++) await send(apollo, at('10.8.0.4'));
+    // 3 a minute per address: compiling needs two runs, so warm the document up elsewhere first
+    await send(compiling, at('10.8.0.1'));
+    await send(compiling, at('10.8.0.2'));
+    for (let i = 0; i < 3; i++) await send(compiling, at('10.8.0.3'));
+    for (let i = 0; i < 3; i++) await send(interpreted, at('10.8.0.4'));
     const before = answered();
-    const fromLane = await send(lane, at('10.8.0.3'));
+    const fromCompiling = await send(compiling, at('10.8.0.3'));
     expect(answered() - before).toBe(1);
-    const fromApollo = await send(apollo, at('10.8.0.4'));
-    expect(fromLane.status).toBe(429);
-    expect(Number(fromLane.headers['retry-after'])).toBeGreaterThan(0);
+    const fromInterpreted = await send(interpreted, at('10.8.0.4'));
+    expect(fromCompiling.status).toBe(429);
+    expect(Number(fromCompiling.headers['retry-after'])).toBeGreaterThan(0);
     // Retry-After counts down with the clock: compare the rest
-    expect({ ...fromLane, headers: { ...fromLane.headers, 'retry-after': '' } }).toEqual({ ...fromApollo, headers: { ...fromApollo.headers, 'retry-after': '' } });
+    expect({ ...fromCompiling, headers: { ...fromCompiling.headers, 'retry-after': '' } }).toEqual({ ...fromInterpreted, headers: { ...fromInterpreted.headers, 'retry-after': '' } });
   });
 
-  it('content negotiation: the same media type for every Accept header, 406 from Apollo where none fits', async () => {
+  it('content negotiation: the same media type for every Accept header, 406 where none fits', async () => {
     const accepts = ['*/*', 'application/json', 'application/graphql-response+json', 'application/graphql-response+json, application/json;q=0.9', 'application/json, application/graphql-response+json'];
     for (const accept of accepts) await same({ body: gql('{ me { id } }'), headers: { ...bearer(user), accept } }, true);
-    const html = await same({ body: gql('{ me { id } }'), headers: { ...bearer(user), accept: 'text/html' } }, false);
+    // Apollo executes, then finds no media type to answer in
+    const html = await same({ body: gql('{ me { id } }'), headers: { ...bearer(user), accept: 'text/html' } }, true);
     expect(html.status).toBe(406);
   });
 
-  it('everything else is left to Apollo: request errors, limits, introspection, subscriptions, extensions', async () => {
-    // variables that do not coerce: nothing runs, Apollo answers 400
-    const coercion = await same({ body: gql('query U($id: ID!) { user(id: $id) { id } }', {}), headers: bearer(admin) }, false);
+  it('request errors, limits, introspection, subscriptions, extensions answer alike', async () => {
+    // variables that do not coerce: no resolver runs, 400 in graphql-js's words
+    const coercion = await same({ body: gql('query U($id: ID!) { user(id: $id) { id } }', {}), headers: bearer(admin) }, true);
     expect(coercion.status).toBe(400);
     const unknownField = await same({ body: gql('{ me { nope } }') }, false);
     expect(unknownField.status).toBe(400);
@@ -156,12 +186,15 @@ describe('POST /graphql fast lane answers exactly as Apollo Server', () => {
     expect(JSON.parse(introspection.text).data.__schema.queryType.name).toBe('Query');
     await same({ body: gql('subscription { userChanged { kind } }'), headers: bearer(admin) }, false);
     await same({ body: gql('{ me { id } }', undefined, { extensions: { persistedQuery: { version: 1, sha256Hash: 'ab' } } }), headers: bearer(user) }, false);
+    // __typename beside data fields runs compiled like any other field
+    const typename = await same({ body: gql('{ __typename me { id } }'), headers: bearer(user) }, true);
+    expect(JSON.parse(typename.text).data.__typename).toBe('Query');
     const badVariables = await same({ body: JSON.stringify({ query: '{ me { id } }', variables: 'x' }) }, false);
     expect(badVariables.status).toBe(400);
   });
 });
 
-describe('failures on the lane look like failures on Apollo', () => {
+describe('failures look alike compiled or not', () => {
   /** Makes the next `em.findOne` of every request on `s` throw a plain Error (an unexpected failure). */
   function breakFindOne(s: TestServer): () => void {
     const em = s.app.orm.em as unknown as { fork: (...a: unknown[]) => { findOne: unknown } };
@@ -179,7 +212,7 @@ describe('failures on the lane look like failures on Apollo', () => {
   }
 
   it('an unexpected resolver error: masked, with its path and INTERNAL, as Apollo answers it', async () => {
-    const restore = [breakFindOne(lane), breakFindOne(apollo)];
+    const restore = [breakFindOne(compiling), breakFindOne(interpreted)];
     try {
       const failed = await same({ body: gql('query U($id: ID!) { user(id: $id) { id } }', { id: user.id }), headers: bearer(admin) }, true);
       expect(JSON.parse(failed.text)).toEqual({
@@ -192,8 +225,8 @@ describe('failures on the lane look like failures on Apollo', () => {
     }
   });
 
-  it('the session check failing (database unreachable): the lane steps aside and Apollo answers', async () => {
-    const stores = [lane, apollo].map((s) => s.app.auth as unknown as { viewerRow: (...a: unknown[]) => Promise<unknown> });
+  it('the session check failing (database unreachable): nothing executes, a masked error answers', async () => {
+    const stores = [compiling, interpreted].map((s) => s.app.auth as unknown as { viewerRow: (...a: unknown[]) => Promise<unknown> });
     const originals = stores.map((st) => st.viewerRow);
     for (const st of stores) {
       st.viewerRow = async () => {
@@ -215,15 +248,15 @@ describe('failures on the lane look like failures on Apollo', () => {
 describe("the viewer's profile (userFromRow)", () => {
   it('reads every stored field as em.map does', async () => {
     // a user with every optional field set
-    await lane.gql('mutation { updateSettings(language: "nl", emailLanguage: "de") { id } }', undefined, { token: user.token });
-    const client = new PgClient({ connectionString: lane.databaseUrl });
+    await compiling.gql('mutation { updateSettings(language: "nl", emailLanguage: "de") { id } }', undefined, { token: user.token });
+    const client = new PgClient({ connectionString: compiling.databaseUrl });
     await client.connect();
     try {
       await client.query("update users set profile_url = 'https://example.test/p', totp_last_step = 123, temp_password_expires_at = now() where id = $1", [user.id]);
     } finally {
       await client.end();
     }
-    const orm = lane.app.orm;
+    const orm = compiling.app.orm;
     const em = orm.em.fork();
     const [row] = await em.getConnection().execute<UserRow[]>('select * from users where id = ?', [user.id]);
     const mapped = em.map(User, row) as unknown as Record<string, unknown>;

@@ -1,0 +1,261 @@
+/**
+ * The one request pipeline (ARCHITECTURE.md "One request pipeline"). HTTP (/graphql through Apollo
+ * Server), graphql-ws, the REST engine and its SSE routes all run an operation the same way:
+ *
+ *   context (createHttpContext / createWsContext) → limits (parse with the token limit, validate with
+ *   the graph's rules; one document cache) → execution (graphql-jit for documents seen before,
+ *   graphql-js otherwise; subscriptions through graphql-js) → error formatting and masking (one
+ *   `formatError`, identical in every transport and mode) → after-commit settle → response.
+ *
+ * /graphql keeps Apollo Server's whole request lifecycle (plugins see every request): the pipeline
+ * is Apollo's executor through the gateway interface, so Apollo parses, validates (with the same
+ * rules) and caches documents, and this module executes them. The hook list is where request ids,
+ * logs, metrics and tracing attach: every transport calls `hooks` around each operation.
+ */
+import {
+  DocumentNode,
+  ExecutionArgs,
+  ExecutionResult,
+  GraphQLError,
+  GraphQLFormattedError,
+  GraphQLSchema,
+  OperationDefinitionNode,
+  OperationTypeNode,
+  execute as executeJs,
+  printSchema,
+  subscribe as subscribeJs,
+  visit,
+  BREAK,
+} from 'graphql';
+import type { GatewayInterface } from '@apollo/server-gateway-interface';
+import type { AppConfig } from '../config';
+import type { AppContext } from '../context/context';
+import { formatGraphQLError } from '../errors/translate';
+import { compileOperation, CompiledOperation } from './compile';
+import { maskSuggestions, parseAndValidate } from './limits';
+
+/** What the pipeline tells its hooks about one operation (request ids, logs, metrics attach here). */
+export interface OperationInfo {
+  transport: AppContext['transport'];
+  operationName?: string;
+  operation?: OperationTypeNode;
+}
+
+export interface PipelineHook {
+  /** before execution; the returned function (if any) runs with the result */
+  willExecute?(info: OperationInfo, ctx: AppContext): ((result: ExecutionResult) => void) | void;
+}
+
+/** A parsed, validated document of one operation, ready to execute. */
+export interface Prepared {
+  document: DocumentNode;
+  operation: OperationDefinitionNode;
+  operationName?: string;
+}
+
+type Plan = { seen: number; run?: CompiledOperation | null };
+
+/** Documents that read the schema itself run through graphql-js (graphql-jit is for data). */
+function usesIntrospection(document: DocumentNode): boolean {
+  let found = false;
+  visit(document, {
+    Field(node) {
+      if (node.name.value === '__schema' || node.name.value === '__type') {
+        found = true;
+        return BREAK;
+      }
+      return undefined;
+    },
+  });
+  return found;
+}
+
+export function operationOf(document: DocumentNode, name: string | null | undefined): OperationDefinitionNode | undefined {
+  const ops = document.definitions.filter((d): d is OperationDefinitionNode => d.kind === 'OperationDefinition');
+  if (!name) return ops.length === 1 ? ops[0] : undefined;
+  return ops.find((o) => o.name?.value === name);
+}
+
+/**
+ * graphql-jit's errors have no `extensions` object when the thrown value had none (graphql-js always
+ * gives one), and Apollo's error normalisation reads it: rebuild them as graphql-js errors, locations kept.
+ */
+function normalizeJitError(e: GraphQLError): GraphQLError {
+  if (e.extensions) return e;
+  const error = new GraphQLError(e.message, { path: e.path, originalError: e.originalError ?? undefined });
+  if (e.locations) (error as { locations?: unknown }).locations = e.locations;
+  return error;
+}
+
+/** Documents (by source) kept parsed and validated for ws and REST; least recently used go first. */
+const MAX_DOCUMENTS = 500;
+
+export class Pipeline {
+  readonly hooks: PipelineHook[] = [];
+  /** compiled documents, per document object and operation name (Apollo's document store keeps the objects) */
+  private readonly plans = new WeakMap<DocumentNode, Map<string, Plan>>();
+  private readonly documents = new Map<string, DocumentNode>();
+  private compiledRuns = 0;
+  private runs = 0;
+
+  constructor(
+    readonly schema: GraphQLSchema,
+    private readonly config: AppConfig,
+  ) {}
+
+  /**
+   * Parses and validates a document with the graph's limits (cached per source). Errors carry the
+   * codes Apollo gives them (GRAPHQL_PARSE_FAILED, GRAPHQL_VALIDATION_FAILED), so ws and REST report
+   * exactly what HTTP reports.
+   */
+  prepare(source: string, operationName?: string | null): { prepared: Prepared; errors?: undefined } | { prepared?: undefined; errors: readonly GraphQLError[] } {
+    let document = this.documents.get(source);
+    if (document) {
+      this.documents.delete(source);
+      this.documents.set(source, document);
+    } else {
+      const checked = parseAndValidate(this.schema, source, this.config);
+      if (checked.errors) {
+        return {
+          errors: checked.errors.map((e) => {
+            const code = e.extensions?.code ?? (e.message.startsWith('Syntax Error') ? 'GRAPHQL_PARSE_FAILED' : 'GRAPHQL_VALIDATION_FAILED');
+            return new GraphQLError(e.message, { nodes: e.nodes, source: e.source, positions: e.positions, path: e.path, originalError: e.originalError, extensions: { ...e.extensions, code } });
+          }),
+        };
+      }
+      document = checked.document;
+      if (this.documents.size >= MAX_DOCUMENTS) this.documents.delete(this.documents.keys().next().value as string);
+      this.documents.set(source, document);
+    }
+    const operation = operationOf(document, operationName);
+    if (!operation) {
+      const message = operationName ? `Unknown operation named "${operationName}".` : 'Must provide operation name if query contains multiple operations.';
+      return { errors: [new GraphQLError(message, { extensions: { code: 'OPERATION_RESOLUTION_FAILURE' } })] };
+    }
+    return { prepared: { document, operation, operationName: operationName ?? undefined } };
+  }
+
+  /**
+   * The compiled form of a query or mutation: compiled on its second execution (one-off documents cost
+   * no compilation); null when graphql-jit cannot compile it. `eager` compiles at once (route tables).
+   */
+  private compiled(document: DocumentNode, operation: OperationDefinitionNode, operationName: string | undefined, eager = false): CompiledOperation | undefined {
+    if (operation.operation === 'subscription') return undefined;
+    let byName = this.plans.get(document);
+    if (!byName) this.plans.set(document, (byName = new Map()));
+    const key = operationName ?? '';
+    let plan = byName.get(key);
+    if (!plan) byName.set(key, (plan = { seen: 0 }));
+    plan.seen += 1;
+    if (plan.run === undefined && (eager || plan.seen >= 2)) {
+      plan.run = this.config.graphqlJit && !usesIntrospection(document) ? compileOperation(this.schema, document, operationName) ?? null : null;
+    }
+    return plan.run ?? undefined;
+  }
+
+  /** Compiles a route table's document at start (the REST engine). */
+  precompile(prepared: Prepared): void {
+    this.compiled(prepared.document, prepared.operation, prepared.operationName, true);
+  }
+
+  /** Executes a query or mutation (never throws: a failure of the executor itself is an INTERNAL error). */
+  async execute(prepared: Prepared, ctx: AppContext, variables: Record<string, unknown> | null | undefined): Promise<ExecutionResult> {
+    const done = this.willExecute(prepared, ctx);
+    let result: ExecutionResult;
+    try {
+      const run = this.compiled(prepared.document, prepared.operation, prepared.operationName);
+      this.runs += 1;
+      if (run) {
+        this.compiledRuns += 1;
+        result = (await run(undefined, ctx, variables ?? undefined)) as ExecutionResult;
+        // Variables that do not coerce: nothing ran. graphql-js words the request error as Apollo
+        // always has, so every mode answers it alike.
+        if (!('data' in result) && result.errors?.length) {
+          result = await executeJs({ schema: this.schema, document: prepared.document, operationName: prepared.operationName, contextValue: ctx, variableValues: variables });
+        } else if (result.errors?.length) {
+          result = { ...result, errors: result.errors.map(normalizeJitError) };
+        }
+      } else {
+        result = await executeJs({ schema: this.schema, document: prepared.document, operationName: prepared.operationName, contextValue: ctx, variableValues: variables });
+      }
+    } catch (err) {
+      result = { errors: [new GraphQLError('Internal server error', { originalError: err as Error })] };
+    }
+    await ctx.settle();
+    done(result);
+    return result;
+  }
+
+  /** Starts a subscription (graphql-js): an async iterator of results, or a result with the errors. */
+  async subscribe(prepared: Prepared, ctx: AppContext, variables: Record<string, unknown> | null | undefined): Promise<AsyncGenerator<ExecutionResult> | ExecutionResult> {
+    const done = this.willExecute(prepared, ctx);
+    const result = (await subscribeJs({ schema: this.schema, document: prepared.document, operationName: prepared.operationName, contextValue: ctx, variableValues: variables })) as
+      | AsyncGenerator<ExecutionResult>
+      | ExecutionResult;
+    if (!(Symbol.asyncIterator in result)) done(result);
+    else done({});
+    return result;
+  }
+
+  /** graphql-ws's executor: the ExecutionArgs its onSubscribe returned, run through the pipeline. */
+  executeArgs(args: ExecutionArgs): Promise<ExecutionResult> {
+    const operation = operationOf(args.document, args.operationName)!;
+    return this.execute({ document: args.document, operation, operationName: args.operationName ?? undefined }, args.contextValue as AppContext, args.variableValues);
+  }
+
+  subscribeArgs(args: ExecutionArgs): Promise<AsyncGenerator<ExecutionResult> | ExecutionResult> {
+    const operation = operationOf(args.document, args.operationName)!;
+    return this.subscribe({ document: args.document, operation, operationName: args.operationName ?? undefined }, args.contextValue as AppContext, args.variableValues);
+  }
+
+  /** The graph's one error formatting, for every transport and mode (suggestions masked in production). */
+  formatError = (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
+    const f = formatGraphQLError(formatted, error);
+    return { ...f, message: maskSuggestions(f.message, this.config.isProduction) };
+  };
+
+  /** Formats a result's errors as `formatError` does (ws frames, REST envelopes). */
+  formatResult<T extends ExecutionResult>(result: T): T {
+    if (!result.errors?.length) return result;
+    return { ...result, errors: result.errors.map((e) => this.formatError(e.toJSON(), e)) } as T;
+  }
+
+  private willExecute(prepared: Prepared, ctx: AppContext): (result: ExecutionResult) => void {
+    if (!this.hooks.length) return () => undefined;
+    const info: OperationInfo = { transport: ctx.transport, operationName: prepared.operationName ?? prepared.operation.name?.value, operation: prepared.operation.operation };
+    const after = this.hooks.map((h) => h.willExecute?.(info, ctx)).filter((f): f is (r: ExecutionResult) => void => typeof f === 'function');
+    return (result) => {
+      for (const f of after) f(result);
+    };
+  }
+
+  /** Operations executed since start, and how many of them ran compiled (tests, diagnostics). */
+  stats(): { executed: number; compiled: number } {
+    return { executed: this.runs, compiled: this.compiledRuns };
+  }
+
+  /**
+   * Apollo Server's executor, through the gateway interface: Apollo runs its whole request lifecycle
+   * (parsing, validation, its document cache, every plugin hook) and hands the validated document to
+   * the pipeline to execute.
+   */
+  apolloGateway(): GatewayInterface {
+    const schema = this.schema;
+    const callbacks = new Set<(s: { apiSchema: GraphQLSchema; coreSupergraphSdl: string }) => void>();
+    return {
+      onSchemaLoadOrUpdate: (cb) => {
+        callbacks.add(cb);
+        return () => callbacks.delete(cb);
+      },
+      load: async () => {
+        const sdl = printSchema(schema);
+        for (const cb of callbacks) cb({ apiSchema: schema, coreSupergraphSdl: sdl });
+        return {
+          executor: (rc) =>
+            this.execute({ document: rc.document, operation: rc.operation, operationName: rc.operationName ?? undefined }, rc.context as AppContext, rc.request.variables),
+        };
+      },
+      stop: async () => undefined,
+    };
+  }
+}
