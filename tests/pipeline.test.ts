@@ -160,8 +160,9 @@ describe('compiled execution answers exactly as graphql-js, inside Apollo Server
     const fromInterpreted = await send(interpreted, at('10.8.0.4'));
     expect(fromCompiling.status).toBe(429);
     expect(Number(fromCompiling.headers['retry-after'])).toBeGreaterThan(0);
-    // Retry-After counts down with the clock: compare the rest
-    expect({ ...fromCompiling, headers: { ...fromCompiling.headers, 'retry-after': '' } }).toEqual({ ...fromInterpreted, headers: { ...fromInterpreted.headers, 'retry-after': '' } });
+    // Retry-After counts down with the clock (header and details, hence the ETag): compare the rest
+    const steady = (a: Answer) => ({ ...a, headers: { ...a.headers, 'retry-after': '', etag: '' }, text: a.text.replace(/"retryAfter":\d+/, '"retryAfter":0') });
+    expect(steady(fromCompiling)).toEqual(steady(fromInterpreted));
   });
 
   it('content negotiation: the same media type for every Accept header, 406 where none fits', async () => {

@@ -32,14 +32,18 @@ export type AccessRule =
  * Named policies: checks of the viewer that need more than a role (group admin of any cake group…).
  * Each returns true to allow; a global ADMIN passes every policy.
  */
-export type Policy = (ctx: AppContext) => boolean | Promise<boolean>;
+export interface Policy {
+  allows(ctx: AppContext): boolean | Promise<boolean>;
+  /** the FORBIDDEN message when it does not allow */
+  message: string;
+}
 const policies = new Map<string, Policy>();
 export type PolicyName = string;
 
 /** Registers a named policy (once, at module load, beside the service that owns the rule). */
-export function definePolicy(name: PolicyName, check: Policy): AccessRule {
+export function definePolicy(name: PolicyName, policy: Policy): AccessRule {
   if (policies.has(name)) throw new Error(`access policy ${name} is defined twice`);
-  policies.set(name, check);
+  policies.set(name, policy);
   return { kind: 'policy', policy: name };
 }
 
@@ -86,11 +90,11 @@ export async function enforce(rule: AccessRule, ctx: AppContext): Promise<void> 
     case 'signedIn':
       return;
     case 'role':
-      throw forbidden(`${rule.role} role required`);
+      throw forbidden('Admin role required');
     case 'policy': {
       const check = policies.get(rule.policy);
       if (!check) throw new Error(`access policy ${rule.policy} is not defined`);
-      if (!(await check(ctx))) throw forbidden('Not allowed');
+      if (!(await check.allows(ctx))) throw forbidden(check.message);
       return;
     }
   }

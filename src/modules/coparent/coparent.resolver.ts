@@ -1,5 +1,6 @@
 import { Arg, Ctx, ID, Mutation, Query, Resolver, Root, Subscription } from 'type-graphql';
 import type { AppContext } from '../../context/context';
+import { access, Allow } from '../../auth/access';
 import { filterAsync } from '../../pubsub/filter';
 import type { Topics } from '../../pubsub/topics';
 import { CoparentItem } from './coparent-item.entity';
@@ -24,26 +25,31 @@ import * as schedule from './schedule.service';
 export class CoparentResolver {
   // --- items -----------------------------------------------------------------------------------
 
+  @Allow(access.signedIn)
   @Query(() => [CoparentItem], { description: 'Items dated in a month (YYYY-MM), by date then creation; the month is the page' })
   coparentItems(@Ctx() ctx: AppContext, @Arg('month', () => String) month: string): Promise<items.CoparentItemRow[]> {
     return items.listItemsOfMonth(ctx, month);
   }
 
+  @Allow(access.signedIn)
   @Query(() => [CoparentItem], { description: 'Items of one day (YYYY-MM-DD)' })
   coparentItemsOnDay(@Ctx() ctx: AppContext, @Arg('date', () => String) date: string): Promise<items.CoparentItemRow[]> {
     return items.listItemsOfDay(ctx, date);
   }
 
+  @Allow(access.signedIn)
   @Query(() => CoparentItem)
   coparentItem(@Ctx() ctx: AppContext, @Arg('id', () => ID) id: string): Promise<CoparentItem> {
     return items.getItem(ctx, id);
   }
 
+  @Allow(access.signedIn)
   @Mutation(() => CoparentItem, { description: 'ownerId: admins only (anyone may name themselves)' })
   createCoparentItem(@Ctx() ctx: AppContext, @Arg('input', () => CreateCoparentItemInput) input: CreateCoparentItemInput): Promise<CoparentItem> {
     return items.createItem(ctx, input);
   }
 
+  @Allow(access.signedIn)
   @Mutation(() => CoparentItem, { description: 'The owner or an admin' })
   updateCoparentItem(
     @Ctx() ctx: AppContext,
@@ -53,6 +59,7 @@ export class CoparentResolver {
     return items.updateItem(ctx, id, input);
   }
 
+  @Allow(access.signedIn)
   @Mutation(() => Boolean, { description: 'The owner or an admin' })
   deleteCoparentItem(@Ctx() ctx: AppContext, @Arg('id', () => ID) id: string): Promise<boolean> {
     return items.deleteItem(ctx, id);
@@ -60,6 +67,7 @@ export class CoparentResolver {
 
   // --- schedule --------------------------------------------------------------------------------
 
+  @Allow(access.signedIn)
   @Query(() => CoparentSchedule, { description: 'The days view of a month, or of start..end (inclusive, at most 731 days)' })
   coparentSchedule(
     @Ctx() ctx: AppContext,
@@ -70,6 +78,7 @@ export class CoparentResolver {
     return schedule.getSchedule(ctx, month, start, end);
   }
 
+  @Allow(access.admin)
   @Query(() => [CoparentScheduleBlock], { description: 'Admins: blocks overlapping the optional inclusive range, by startDate' })
   coparentScheduleBlocks(
     @Ctx() ctx: AppContext,
@@ -79,6 +88,7 @@ export class CoparentResolver {
     return schedule.listBlocks(ctx, start, end);
   }
 
+  @Allow(access.admin)
   @Mutation(() => CoparentScheduleBlock, { description: 'Admins only' })
   createCoparentScheduleBlock(
     @Ctx() ctx: AppContext,
@@ -87,6 +97,7 @@ export class CoparentResolver {
     return schedule.createBlock(ctx, input);
   }
 
+  @Allow(access.admin)
   @Mutation(() => CoparentScheduleBlock, { description: 'Admins only' })
   updateCoparentScheduleBlock(
     @Ctx() ctx: AppContext,
@@ -96,16 +107,19 @@ export class CoparentResolver {
     return schedule.updateBlock(ctx, id, input);
   }
 
+  @Allow(access.admin)
   @Mutation(() => Boolean, { description: 'Admins only' })
   deleteCoparentScheduleBlock(@Ctx() ctx: AppContext, @Arg('id', () => ID) id: string): Promise<boolean> {
     return schedule.deleteBlock(ctx, id);
   }
 
+  @Allow(access.admin)
   @Query(() => CoparentCycleTemplate, { nullable: true, description: 'Admins only: the active cycle template' })
   coparentCycleTemplate(@Ctx() ctx: AppContext): Promise<CoparentCycleTemplate | null> {
     return schedule.getCycleTemplate(ctx);
   }
 
+  @Allow(access.admin)
   @Mutation(() => CoparentCycleTemplate, { description: 'Admins only: saves (replaces) the active cycle template' })
   setCoparentCycleTemplate(
     @Ctx() ctx: AppContext,
@@ -114,6 +128,7 @@ export class CoparentResolver {
     return schedule.setCycleTemplate(ctx, input);
   }
 
+  @Allow(access.admin)
   @Mutation(() => CoparentCycleApplyResult, { description: 'Admins only: lays the template out as blocks from anchorDate' })
   applyCoparentCycleTemplate(
     @Ctx() ctx: AppContext,
@@ -125,6 +140,7 @@ export class CoparentResolver {
   // --- live changes ----------------------------------------------------------------------------
 
   /** Signed-in users; events of items dated in the given month. */
+  @Allow(access.signedIn)
   @Subscription(() => CoparentItemChange, {
     description: 'Item changes of one month (YYYY-MM), for a live calendar view',
     subscribe: ({ args, context }) => {
@@ -142,6 +158,7 @@ export class CoparentResolver {
   }
 
   /** Signed-in users; TEMPLATE_SAVED only for admins. */
+  @Allow(access.signedIn)
   @Subscription(() => CoparentScheduleChange, {
     description: 'Schedule changes (blocks, template applications; template saves for admins)',
     subscribe: ({ context }) => {

@@ -1,5 +1,6 @@
 import { Arg, Ctx, ID, Int, Mutation, Query, Resolver, Root, Subscription } from 'type-graphql';
 import type { AppContext } from '../../context/context';
+import { access, Allow } from '../../auth/access';
 import { requireViewer } from '../../auth/guards';
 import { filterAsync } from '../../pubsub/filter';
 import { GraphQLUpload, FileUpload } from 'graphql-upload-minimal';
@@ -24,26 +25,31 @@ import type { Topics } from '../../pubsub/topics';
 
 @Resolver()
 export class IdentityResolver {
+  @Allow(access.public)
   @Mutation(() => User, { description: 'The first user ever becomes ADMIN unless an admin was bootstrapped' })
   register(@Ctx() ctx: AppContext, @Arg('input', () => RegisterInput) input: RegisterInput): Promise<User> {
     return identity.register(ctx, input);
   }
 
+  @Allow(access.public)
   @Mutation(() => AuthPayload, { description: 'Also sets the HttpOnly `session` cookie' })
   login(@Ctx() ctx: AppContext, @Arg('input', () => LoginInput) input: LoginInput): Promise<AuthPayload> {
     return identity.login(ctx, input);
   }
 
+  @Allow(access.signedIn)
   @Mutation(() => Boolean)
   logout(@Ctx() ctx: AppContext): Promise<boolean> {
     return identity.logout(ctx);
   }
 
+  @Allow(access.signedIn)
   @Query(() => User)
   me(@Ctx() ctx: AppContext): User {
     return identity.me(ctx);
   }
 
+  @Allow(access.signedIn)
   @Mutation(() => Boolean, { description: 'Ends every other session of the user' })
   changePassword(
     @Ctx() ctx: AppContext,
@@ -53,11 +59,13 @@ export class IdentityResolver {
     return identity.changePassword(ctx, oldPassword, newPassword);
   }
 
+  @Allow(access.public)
   @Mutation(() => Boolean, { description: 'Always succeeds' })
   requestPasswordReset(@Ctx() ctx: AppContext, @Arg('email', () => String) email: string): Promise<boolean> {
     return identity.requestPasswordReset(ctx, email);
   }
 
+  @Allow(access.public)
   @Mutation(() => Boolean)
   resetPassword(
     @Ctx() ctx: AppContext,
@@ -67,21 +75,25 @@ export class IdentityResolver {
     return identity.resetPassword(ctx, token, newPassword);
   }
 
+  @Allow(access.signedIn)
   @Mutation(() => TwoFactorSetup)
   setupTwoFactor(@Ctx() ctx: AppContext): Promise<TwoFactorSetup> {
     return identity.setupTwoFactor(ctx);
   }
 
+  @Allow(access.signedIn)
   @Mutation(() => Boolean)
   activateTwoFactor(@Ctx() ctx: AppContext, @Arg('code', () => String) code: string): Promise<boolean> {
     return identity.activateTwoFactor(ctx, code);
   }
 
+  @Allow(access.signedIn)
   @Mutation(() => Boolean)
   disableTwoFactor(@Ctx() ctx: AppContext, @Arg('password', () => String) password: string): Promise<boolean> {
     return identity.disableTwoFactor(ctx, password);
   }
 
+  @Allow(access.signedIn)
   @Mutation(() => User)
   updateSettings(
     @Ctx() ctx: AppContext,
@@ -91,6 +103,7 @@ export class IdentityResolver {
     return identity.updateSettings(ctx, language, emailLanguage);
   }
 
+  @Allow(access.signedIn)
   @Mutation(() => Boolean, { description: 'Anonymises the account; login becomes impossible' })
   deleteMyAccount(@Ctx() ctx: AppContext): Promise<boolean> {
     return identity.deleteMyAccount(ctx);
@@ -98,6 +111,7 @@ export class IdentityResolver {
 
   // --- administration -------------------------------------------------------------------------
 
+  @Allow(access.admin)
   @Query(() => UserPage)
   users(
     @Ctx() ctx: AppContext,
@@ -108,16 +122,19 @@ export class IdentityResolver {
     return identity.listUsers(ctx, filter, limit, offset);
   }
 
+  @Allow(access.signedIn)
   @Query(() => User, { description: 'Admins, or the user themselves' })
   user(@Ctx() ctx: AppContext, @Arg('id', () => ID) id: string): Promise<User> {
     return identity.getUser(ctx, id);
   }
 
+  @Allow(access.admin)
   @Mutation(() => User)
   createUser(@Ctx() ctx: AppContext, @Arg('input', () => CreateUserInput) input: CreateUserInput): Promise<User> {
     return identity.createUser(ctx, input);
   }
 
+  @Allow(access.signedIn)
   @Mutation(() => User)
   updateUser(
     @Ctx() ctx: AppContext,
@@ -127,26 +144,31 @@ export class IdentityResolver {
     return identity.updateUser(ctx, id, input);
   }
 
+  @Allow(access.admin)
   @Mutation(() => User)
   setUserActive(@Ctx() ctx: AppContext, @Arg('id', () => ID) id: string, @Arg('active', () => Boolean) active: boolean): Promise<User> {
     return identity.setUserActive(ctx, id, active);
   }
 
+  @Allow(access.admin)
   @Mutation(() => User)
   setUserRole(@Ctx() ctx: AppContext, @Arg('id', () => ID) id: string, @Arg('role', () => Role) role: Role): Promise<User> {
     return identity.setUserRole(ctx, id, role);
   }
 
+  @Allow(access.admin)
   @Mutation(() => User)
   forcePasswordChange(@Ctx() ctx: AppContext, @Arg('id', () => ID) id: string): Promise<User> {
     return identity.forcePasswordChange(ctx, id);
   }
 
+  @Allow(access.admin)
   @Mutation(() => Boolean)
   deleteUser(@Ctx() ctx: AppContext, @Arg('id', () => ID) id: string): Promise<boolean> {
     return identity.deleteUser(ctx, id);
   }
 
+  @Allow(access.signedIn)
   @Mutation(() => User, { description: 'Self or admin; PNG, JPEG or WebP by content, at most 2 MB; replaces the old picture' })
   async uploadAvatar(
     @Ctx() ctx: AppContext,
@@ -158,27 +180,35 @@ export class IdentityResolver {
     return identity.setAvatar(ctx, userId, bytes);
   }
 
+  @Allow(access.signedIn)
   @Mutation(() => User)
   removeAvatar(@Ctx() ctx: AppContext, @Arg('userId', () => ID) userId: string): Promise<User> {
     return identity.removeAvatar(ctx, userId);
   }
 
+  @Allow(access.signedIn)
   @Query(() => StoredFileRef, { nullable: true, description: 'The stored avatar of a user (signed-in callers)' })
   avatar(@Ctx() ctx: AppContext, @Arg('userId', () => ID) userId: string): Promise<StoredFileRef | null> {
     return identity.avatarFile(ctx, userId);
   }
 
+  @Allow(access.admin)
   @Query(() => [MailMessage], { description: 'Admins only; empty in production' })
   mailOutbox(@Ctx() ctx: AppContext, @Arg('to', () => String, { nullable: true }) to?: string | null): Promise<MailMessage[]> {
     return identity.mailOutbox(ctx, to);
   }
 
   /** Admins see every user's changes; a user sees their own. */
+  @Allow(access.signedIn)
   @Subscription(() => UserChange, {
     subscribe: ({ context }) => {
       const ctx = context as AppContext;
-      const viewer = requireViewer(ctx);
-      return filterAsync(ctx.app.pubsub.subscribe('identity.userChanged'), (e) => viewer.role === Role.ADMIN || e.userId === viewer.id);
+      requireViewer(ctx);
+      // the subscriber's current session and role decide each event (a demoted admin stops seeing others')
+      return filterAsync(ctx.app.pubsub.subscribe('identity.userChanged'), async (e) => {
+        await ctx.refreshViewer();
+        return ctx.viewer !== undefined && (ctx.viewer.role === Role.ADMIN || e.userId === ctx.viewer.id);
+      });
     },
   })
   async userChanged(@Root() event: Topics['identity.userChanged'], @Ctx() ctx: AppContext): Promise<UserChange> {

@@ -1,10 +1,9 @@
 /**
  * Reading legacy coparent requests into GraphQL variables. Shape only: a value of the wrong JSON type is
- * a 400 here, while missing or empty values go through as '' so the services decide (after checking
- * authentication first, as the legacy server's auth middleware did). `authFirst` keeps that order for
- * shape errors too: a request without any credentials gets 401 before any 400.
+ * a 400 here, while missing or empty values go through as '' so the services decide. Authentication
+ * comes first, as the legacy server's auth middleware did: the engine enforces each operation's declared
+ * access before a body is read or these functions run.
  */
-import { tokenFromRequest } from '../../context/context';
 import { RestInputError, RouteRequest } from '../engine/types';
 
 type Json = Record<string, unknown>;
@@ -64,18 +63,6 @@ export function pick(b: Json, allowed: readonly string[]): Json {
   const out: Json = {};
   for (const k of allowed) if (k in b) out[k] = b[k];
   return out;
-}
-
-/** Wraps a `variables` function: a shape error of a request with no credentials at all answers 401. */
-export function authFirst(fn: (r: RouteRequest) => Record<string, unknown>): (r: RouteRequest) => Record<string, unknown> {
-  return (r) => {
-    try {
-      return fn(r);
-    } catch (err) {
-      if (err instanceof RestInputError && !tokenFromRequest(r.req)) throw new RestInputError('Authentication required', 'UNAUTHENTICATED');
-      throw err;
-    }
-  };
 }
 
 /** `role` of the admin user routes: the shared identity's "USER" | "ADMIN". */

@@ -4,7 +4,7 @@
  * One entry a documented route, in the document's order.
  */
 import { httpStatusOf } from '../../errors/domain-error';
-import type { SurfaceDefinition } from '../engine/types';
+import type { RouteRequest, SurfaceDefinition } from '../engine/types';
 import { RestInputError } from '../engine/types';
 import type {
   CoparentAdminCreateUserMutation,
@@ -24,7 +24,6 @@ import type {
   CoparentUpdateItemMutation,
 } from '../../generated/graphql';
 import {
-  authFirst,
   bodyOf,
   optionalBooleanField,
   optionalIntField,
@@ -48,20 +47,20 @@ const UPDATE_USER = /* GraphQL */ `mutation CoparentAdminUpdateUser($id: ID!, $i
   updateUser(id: $id, input: $input) { id username role createdAt }
 }`;
 
-const updateItemVariables = authFirst((r) => {
+const updateItemVariables = (r: RouteRequest) => {
   const b = pick(bodyOf(r), ['title', 'body', 'type']);
   const input: Record<string, unknown> = {};
   for (const k of Object.keys(b)) input[k] = optionalStringField(b, k);
   return { id: r.params.id, input };
-});
+};
 
-const updateUserVariables = authFirst((r) => {
+const updateUserVariables = (r: RouteRequest) => {
   const b = bodyOf(r);
   const input: Record<string, unknown> = {};
   if (b.password !== undefined) input.password = stringField(b, 'password');
   if (b.role !== undefined) input.role = roleVariable(b.role);
   return { id: r.params.id, input };
-});
+};
 
 export const coparentSurface: SurfaceDefinition = {
   id: 'coparent',
@@ -133,7 +132,7 @@ export const coparentSurface: SurfaceDefinition = {
       operation: /* GraphQL */ `mutation CoparentCreateItem($input: CreateCoparentItemInput!) {
         createCoparentItem(input: $input) { id date type title body owner { id username } createdAt updatedAt }
       }`,
-      variables: authFirst((r) => {
+      variables: (r) => {
         const b = bodyOf(r);
         const owner = b.owner_id !== undefined ? optionalStringField(b, 'owner_id') : optionalStringField(b, 'ownerId');
         return {
@@ -145,7 +144,7 @@ export const coparentSurface: SurfaceDefinition = {
             ownerId: owner ?? null,
           },
         };
-      }),
+      },
       result: (data: CoparentCreateItemMutation) => legacyItem(data.createCoparentItem),
     },
     {
@@ -207,7 +206,7 @@ export const coparentSurface: SurfaceDefinition = {
       operation: /* GraphQL */ `mutation CoparentCreateBlock($input: CreateCoparentScheduleBlockInput!) {
         createCoparentScheduleBlock(input: $input) { id startDate endDate owner label color createdAt updatedAt }
       }`,
-      variables: authFirst((r) => {
+      variables: (r) => {
         const b = bodyOf(r);
         return {
           input: {
@@ -218,7 +217,7 @@ export const coparentSurface: SurfaceDefinition = {
             color: optionalStringField(b, 'color') ?? null,
           },
         };
-      }),
+      },
       status: 201,
       result: (data: CoparentCreateBlockMutation) => legacyBlock(data.createCoparentScheduleBlock),
     },
@@ -229,12 +228,12 @@ export const coparentSurface: SurfaceDefinition = {
       operation: /* GraphQL */ `mutation CoparentUpdateBlock($id: ID!, $input: UpdateCoparentScheduleBlockInput!) {
         updateCoparentScheduleBlock(id: $id, input: $input) { id startDate endDate owner label color createdAt updatedAt }
       }`,
-      variables: authFirst((r) => {
+      variables: (r) => {
         const b = pick(bodyOf(r), ['startDate', 'endDate', 'owner', 'label', 'color']);
         const input: Record<string, unknown> = {};
         for (const k of Object.keys(b)) input[k] = optionalStringField(b, k);
         return { id: r.params.id, input };
-      }),
+      },
       result: (data: CoparentUpdateBlockMutation) => legacyBlock(data.updateCoparentScheduleBlock),
     },
     {
@@ -261,10 +260,10 @@ export const coparentSurface: SurfaceDefinition = {
       operation: /* GraphQL */ `mutation CoparentSetCycleTemplate($input: CoparentCycleTemplateInput!) {
         setCoparentCycleTemplate(input: $input) { id name days { dayIndex owner label color } createdAt updatedAt }
       }`,
-      variables: authFirst((r) => {
+      variables: (r) => {
         const b = bodyOf(r);
         return { input: { name: stringField(b, 'name'), days: templateDaysVariable(b.days) } };
-      }),
+      },
       result: (data: CoparentSetCycleTemplateMutation) => legacyTemplate(data.setCoparentCycleTemplate),
     },
     {
@@ -275,7 +274,7 @@ export const coparentSurface: SurfaceDefinition = {
         applyCoparentCycleTemplate(input: $input) { blocksCreated blocksDeleted startDate endDate }
       }`,
       result: (data: CoparentApplyCycleTemplateMutation) => data.applyCoparentCycleTemplate,
-      variables: authFirst((r) => {
+      variables: (r) => {
         const b = bodyOf(r);
         return {
           input: {
@@ -284,7 +283,7 @@ export const coparentSurface: SurfaceDefinition = {
             replaceExisting: optionalBooleanField(b, 'replaceExisting') ?? null,
           },
         };
-      }),
+      },
     },
 
     // --- admin: user management on the shared identity --------------------------------------------
@@ -304,7 +303,7 @@ export const coparentSurface: SurfaceDefinition = {
       operation: /* GraphQL */ `mutation CoparentAdminCreateUser($input: CreateUserInput!) {
         createUser(input: $input) { id username role createdAt }
       }`,
-      variables: authFirst((r) => {
+      variables: (r) => {
         const b = bodyOf(r);
         return {
           input: {
@@ -313,7 +312,7 @@ export const coparentSurface: SurfaceDefinition = {
             role: b.role === undefined || b.role === null ? null : roleVariable(b.role),
           },
         };
-      }),
+      },
       result: (data: CoparentAdminCreateUserMutation) => legacyUser(data.createUser),
     },
     {
