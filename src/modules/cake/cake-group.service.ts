@@ -9,6 +9,7 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import { UniqueConstraintViolationException } from '@mikro-orm/core';
 import type { AppContext } from '../../context/context';
 import { isAdmin, requireAdmin, requireViewer } from '../../auth/guards';
+import { definePolicy } from '../../auth/access';
 import { badInput, conflict, forbidden, notFound } from '../../errors/domain-error';
 import { Role, User } from '../identity/user.entity';
 import type { RegisterInput } from '../identity/identity.inputs';
@@ -72,6 +73,12 @@ export async function accessibleUsers(ctx: AppContext): Promise<User[]> {
 async function administeredGroups(ctx: AppContext): Promise<string[]> {
   return [...(await viewerRoles(ctx)).entries()].filter(([, role]) => role === CakeGroupRole.ADMIN).map(([id]) => id);
 }
+
+/** Declared on the admin views (cakeplanner.md "Admin API"): a global admin, or an admin of at least one group. */
+export const cakeGroupAdmin = definePolicy('cakeGroupAdmin', {
+  allows: async (ctx) => (await administeredGroups(ctx)).length > 0,
+  message: 'Admin or group admin role required',
+});
 
 /** cakeplanner.md: all users (admin) or the members of the groups the viewer administers (group admin). */
 export async function adminUsers(ctx: AppContext): Promise<User[]> {

@@ -3,6 +3,7 @@ import { GraphQLUpload } from 'graphql-upload-minimal';
 import type { FileUpload } from 'graphql-upload-minimal';
 import type { AppContext } from '../../context/context';
 import { isAdmin } from '../../auth/guards';
+import { access, Allow } from '../../auth/access';
 import { User } from '../identity/user.entity';
 import { RegisterInput } from '../identity/identity.inputs';
 import { CakeGroup, CakeGroupRole, CakeMembership } from './cake-group.entity';
@@ -38,21 +39,25 @@ function contactOf(u: User): CakeUserContact {
 export class CakeResolver {
   // --- accounts -------------------------------------------------------------------------------
 
+  @Allow(access.public)
   @Mutation(() => User, { description: 'cakeplanner registration: email required; waits for activation unless CAKE_AUTO_ACTIVATE; admins are mailed' })
   cakeRegister(@Ctx() ctx: AppContext, @Arg('input', () => RegisterInput) input: RegisterInput): Promise<User> {
     return groups.register(ctx, input);
   }
 
+  @Allow(access.signedIn)
   @Query(() => [CakeUserContact], { description: 'Admins: every user; others: the members of their groups (id, name, email)' })
   async cakeUsers(@Ctx() ctx: AppContext): Promise<CakeUserContact[]> {
     return (await groups.accessibleUsers(ctx)).map(contactOf);
   }
 
+  @Allow(groups.cakeGroupAdmin)
   @Query(() => [User], { description: 'Admins: every user; group admins: the members of their groups; others: FORBIDDEN' })
   cakeAdminUsers(@Ctx() ctx: AppContext): Promise<User[]> {
     return groups.adminUsers(ctx);
   }
 
+  @Allow(access.admin)
   @Mutation(() => User, { description: 'Admins only: set or clear the forced password change' })
   cakeForcePasswordChange(
     @Ctx() ctx: AppContext,
@@ -64,31 +69,37 @@ export class CakeResolver {
 
   // --- groups ---------------------------------------------------------------------------------
 
+  @Allow(access.signedIn)
   @Query(() => [CakeMembership], { description: "The viewer's groups and roles" })
   cakeMyGroups(@Ctx() ctx: AppContext): Promise<CakeMembership[]> {
     return groups.myMemberships(ctx);
   }
 
+  @Allow(groups.cakeGroupAdmin)
   @Query(() => [CakeGroup], { description: 'Admins: every group; group admins: their groups; others: FORBIDDEN' })
   cakeGroups(@Ctx() ctx: AppContext): Promise<CakeGroup[]> {
     return groups.listGroups(ctx);
   }
 
+  @Allow(access.admin)
   @Mutation(() => CakeGroup)
   createCakeGroup(@Ctx() ctx: AppContext, @Arg('input', () => CreateCakeGroupInput) input: CreateCakeGroupInput): Promise<CakeGroup> {
     return groups.createGroup(ctx, input);
   }
 
+  @Allow(access.admin)
   @Mutation(() => Boolean, { description: 'CONFLICT while the group has members' })
   deleteCakeGroup(@Ctx() ctx: AppContext, @Arg('id', () => ID) id: string): Promise<boolean> {
     return groups.deleteGroup(ctx, id);
   }
 
+  @Allow(access.admin)
   @Mutation(() => CakeMembership, { description: 'Adds a member (an existing membership keeps its role)' })
   assignCakeGroup(@Ctx() ctx: AppContext, @Arg('userId', () => ID) userId: string, @Arg('groupId', () => ID) groupId: string): Promise<CakeMembership> {
     return groups.assignToGroup(ctx, userId, groupId);
   }
 
+  @Allow(access.admin)
   @Mutation(() => CakeMembership, { description: 'Sets the role, adding the membership when needed' })
   setCakeGroupRole(
     @Ctx() ctx: AppContext,
@@ -99,6 +110,7 @@ export class CakeResolver {
     return groups.setGroupRole(ctx, userId, groupId, role);
   }
 
+  @Allow(access.admin)
   @Mutation(() => Boolean)
   removeCakeGroupMember(@Ctx() ctx: AppContext, @Arg('userId', () => ID) userId: string, @Arg('groupId', () => ID) groupId: string): Promise<boolean> {
     return groups.removeFromGroup(ctx, userId, groupId);
@@ -106,21 +118,25 @@ export class CakeResolver {
 
   // --- events ---------------------------------------------------------------------------------
 
+  @Allow(access.signedIn)
   @Query(() => [CakeEvent], { description: "The viewer's groups' events from start to end (YYYY-MM-DD, inclusive)" })
   cakeEvents(@Ctx() ctx: AppContext, @Arg('start', () => String) start: string, @Arg('end', () => String) end: string): Promise<CakeEvent[]> {
     return events.listEvents(ctx, start, end);
   }
 
+  @Allow(access.signedIn)
   @Query(() => CakeEvent, { description: 'Members of its group and admins; NOT_FOUND for others' })
   cakeEvent(@Ctx() ctx: AppContext, @Arg('id', () => ID) id: string): Promise<CakeEvent> {
     return events.visibleEvent(ctx, id);
   }
 
+  @Allow(access.signedIn)
   @Query(() => [CakeEvent], { description: "Hall of Fame: the viewer's groups' events by mean stars (unrated = 0), then date, newest first" })
   cakeHallOfFame(@Ctx() ctx: AppContext, @Arg('limit', () => Int, { defaultValue: events.HALL_OF_FAME_SIZE }) limit: number): Promise<CakeEvent[]> {
     return events.hallOfFame(ctx, limit);
   }
 
+  @Allow(access.signedIn)
   @Mutation(() => CakeEvent, { description: 'The viewer is the baker; `image` becomes their (cover) photo' })
   createCakeEvent(
     @Ctx() ctx: AppContext,
@@ -130,11 +146,13 @@ export class CakeResolver {
     return events.createEvent(ctx, input, image);
   }
 
+  @Allow(access.signedIn)
   @Mutation(() => Boolean, { description: 'The baker, a group admin of its group, or an admin' })
   deleteCakeEvent(@Ctx() ctx: AppContext, @Arg('id', () => ID) id: string): Promise<boolean> {
     return events.deleteEvent(ctx, id);
   }
 
+  @Allow(access.signedIn)
   @Mutation(() => CakeEvent, { description: 'One rating per user and event (replaced on a second call); stars 1..5' })
   rateCakeEvent(
     @Ctx() ctx: AppContext,
@@ -145,6 +163,7 @@ export class CakeResolver {
     return events.rateEvent(ctx, eventId, stars, comment);
   }
 
+  @Allow(access.signedIn)
   @Mutation(() => CakePhoto, { description: "JPEG, PNG or WebP, at most 10 MB; replaces the viewer's photo of the event" })
   uploadCakePhoto(
     @Ctx() ctx: AppContext,
@@ -154,6 +173,7 @@ export class CakeResolver {
     return events.uploadPhoto(ctx, eventId, photo);
   }
 
+  @Allow(access.signedIn)
   @Query(() => CakePhoto, { description: 'A photo of an event the viewer may see' })
   cakePhoto(@Ctx() ctx: AppContext, @Arg('id', () => ID) id: string): Promise<CakePhoto> {
     return events.getPhoto(ctx, id);
@@ -161,12 +181,14 @@ export class CakeResolver {
 
   // --- live -----------------------------------------------------------------------------------
 
+  @Allow(access.signedIn)
   @Query(() => [CakeEventChange], { description: "Changes of the viewer's groups after a change id, oldest first (at most 1000): resume after a disconnect" })
   cakeEventChanges(@Ctx() ctx: AppContext, @Arg('after', () => ID) after: string): Promise<CakeEventChange[]> {
     return live.changesAfter(ctx, after);
   }
 
   /** Changes of the subscriber's groups' events; ends when the subscriber's session is revoked. */
+  @Allow(access.signedIn)
   @Subscription(() => CakeEventChange, {
     description: "Changes (created, deleted, rated, photo) of the subscriber's groups' events",
     subscribe: ({ context }) => live.subscribeChanges(context as AppContext),
@@ -177,6 +199,7 @@ export class CakeResolver {
 
   // --- system ---------------------------------------------------------------------------------
 
+  @Allow(access.public)
   @Query(() => CakeSystemInfo, { description: 'Public build and runtime information' })
   cakeSystemInfo(@Ctx() ctx: AppContext): Promise<CakeSystemInfo> {
     return groups.systemInfo(ctx);

@@ -392,7 +392,7 @@ export function mountSurface(app: App, pipeline: Pipeline, surface: SurfaceDefin
     sendError(res, surface, 'INTERNAL', 'Internal server error');
   });
 
-  const openapi = openApiDocument(surface);
+  const openapi = openApiDocument(surface, new Map(compiled.map((c) => [c.route, c.access])));
   return {
     router,
     openapi,
@@ -403,17 +403,36 @@ export function mountSurface(app: App, pipeline: Pipeline, surface: SurfaceDefin
   };
 }
 
-/** A minimal OpenAPI 3.1 document of a surface, generated from its table. */
-export function openApiDocument(surface: SurfaceDefinition): unknown {
+/** How a declared rule reads in OpenAPI's `x-access`. */
+function describeAccess(rules: AccessRule[]): string {
+  if (!rules.length) return 'public';
+  return rules.map((r) => (r.kind === 'role' ? `role:${r.role}` : r.kind === 'policy' ? `policy:${r.policy}` : r.kind)).join(' & ');
+}
+
+/** A minimal OpenAPI 3.1 document of a surface, generated from its table and the operations' access declarations. */
+export function openApiDocument(surface: SurfaceDefinition, access: Map<RestRoute, AccessRule[]> = new Map()): unknown {
   const paths: Record<string, Record<string, unknown>> = {};
   for (const route of surface.routes) {
     const path = route.path.replace(/:(\w+)/g, '{$1}');
     const params = [...route.path.matchAll(/:(\w+)/g)].map((m) => ({ name: m[1], in: 'path', required: true, schema: { type: 'string' } }));
+    const rules = (access.get(route) ?? []).filter((r) => r.kind !== 'public');
     (paths[path] ??= {})[route.method] = {
       summary: route.summary,
       ...(params.length ? { parameters: params } : {}),
+      security: rules.length ? [{ bearer: [] }, { cookie: [] }] : [],
+      'x-access': describeAccess(rules),
       responses: route.kind === 'sse' ? { 200: { description: 'text/event-stream' } } : { default: { description: 'see the documented contract' } },
     };
   }
-  return { openapi: '3.1.0', info: { title: surface.title, version: '1.0.0' }, paths };
+  return {
+    openapi: '3.1.0',
+    info: { title: surface.title, version: '1.0.0' },
+    paths,
+    components: {
+      securitySchemes: {
+        bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' },
+        cookie: { type: 'apiKey', in: 'cookie', name: 'session' },
+      },
+    },
+  };
 }
