@@ -1,13 +1,13 @@
 /**
  * `npm run bench [-- --only platform --variants a,b --skip-metrics --rounds 5 --seconds 2 --warmup 2 --connections 20 --out file.md]`
  *
- * Starts a database (DATABASE_URL or a throwaway embedded PostgreSQL) and the load generator, runs
- * every scenario of bench/scenarios/index.ts (setup → interleaved rounds → metrics → teardown) and
- * writes bench/results/latest.md (a full run) plus raw JSON beside it (gitignored).
+ * `npm run bench` builds our server (`npm run build`) and the bench (`tsc -p bench/tsconfig.json`
+ * into dist-bench/), then runs this file compiled: it starts a database (DATABASE_URL or a throwaway
+ * embedded PostgreSQL) and the load generator, runs every scenario of bench/scenarios/index.ts
+ * (setup → interleaved rounds → fixed-rate rounds → metrics → teardown) and writes
+ * bench/results/latest.md (a full run) plus raw JSON beside it (gitignored). Every server runs in a
+ * process of its own (bench/lib.ts).
  */
-process.env.NODE_ENV = 'production'; // express and the stock Apollo server read it at creation: production-like for every server
-
-import 'reflect-metadata';
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -18,13 +18,12 @@ import {
   InterchangeServer,
   REPO_ROOT,
   Scenario,
+  startBaseline,
   startDatabase,
   startInterchange,
-  startPgBaseline,
-  startServerChild,
-  startStockApollo,
 } from './lib';
-import { LoadGenerator, measureInterleaved } from './runner';
+import { CpuProbe } from './cpu';
+import { LoadGenerator, measureInterleaved, RoundContext } from './runner';
 import { evaluateMetric, evaluateRatio, renderMarkdown, RunInfo, ScenarioResult } from './report';
 import { scenarios } from './scenarios';
 
@@ -115,6 +114,10 @@ async function main(): Promise<void> {
   const loadgen = new LoadGenerator();
   await loadgen.start();
   cleanups.push(() => loadgen.stop());
+  const cpu = new CpuProbe(db.adminUrl);
+  await cpu.start();
+  cleanups.push(() => cpu.stop());
+  const rounds: RoundContext = { options, loadgen, cpu };
 
   let shared: Promise<InterchangeServer> | undefined;
   const results: ScenarioResult[] = [];
@@ -128,44 +131,36 @@ async function main(): Promise<void> {
       createDatabase: (prefix) => db.createDatabase(prefix),
       interchange: () =>
         (shared ??= (async () => {
-          const s = await startInterchange(await db.createDatabase('ix_bench'));
-          cleanups.push(() => s.running.close());
+          const s = await startInterchange('ix', await db.createDatabase('ix_bench'));
+          cleanups.push(() => s.stop());
           return s;
         })()),
-      startInterchange: async (extra) => {
-        const s = await startInterchange(await db.createDatabase('ix_bench'), extra);
-        deferred.push(() => s.running.close());
+      startInterchange: async (o = {}) => {
+        const s = await startInterchange(o.name ?? `ix-${scenario.name}`, o.databaseUrl ?? (await db.createDatabase('ix_bench')), o.env, o.memory);
+        deferred.push(() => s.stop());
         return s;
       },
-      startPgBaseline: async (o) => {
-        const s = await startPgBaseline(o);
-        deferred.push(() => s.close());
+      startBaseline: async (o) => {
+        const s = await startBaseline(o);
+        deferred.push(() => s.stop());
         return s;
-      },
-      startStockApollo: async () => {
-        const s = await startStockApollo();
-        deferred.push(() => s.close());
-        return s;
-      },
-      startServerChild: async (o) => {
-        const c = await startServerChild(o);
-        deferred.push(() => c.stop());
-        return c;
       },
       defer: (fn) => void deferred.push(fn),
       log: (line) => log(`  ${line}`),
     };
-    const result: ScenarioResult = { name: scenario.name, title: scenario.title, variants: [], ratios: [], metrics: [], notes: [] };
+    const result: ScenarioResult = { name: scenario.name, title: scenario.title, variants: [], ratios: [], metrics: [], fixedRate: [], notes: [] };
     results.push(result);
     try {
       const plan = await scenario.setup(env);
       result.notes = plan.notes ?? [];
       const measured = variants ? plan.variants.filter((v) => variants.includes(v.id)) : plan.variants;
       if (measured.length) {
-        result.variants = await measureInterleaved(measured, options, loadgen, log);
+        result.variants = await measureInterleaved(measured, rounds, log);
         result.ratios = plan.ratios
           .filter((r) => !variants || (variants.includes(r.ours) && variants.includes(r.baseline)))
           .map((r) => evaluateRatio(r, result.variants));
+        const atRate = plan.fixedRate ? measured.filter((v) => plan.fixedRate!.variants.includes(v.id)) : [];
+        if (atRate.length) result.fixedRate = await measureInterleaved(atRate, { ...rounds, rate: plan.fixedRate!.rate }, log);
       }
       if (plan.metrics && !skipMetrics) {
         log(`  metrics`);
@@ -191,6 +186,7 @@ async function main(): Promise<void> {
     node: process.version,
     platform: `${os.type()} ${os.release()} ${os.arch()}`,
     database: db.description,
+    pgCpuMeasured: cpu.pgReadable,
     commit: gitCommit(),
     loadavgStart,
     loadavgEnd: os.loadavg(),
@@ -208,7 +204,7 @@ async function main(): Promise<void> {
   if (mdPath) log(`written to ${mdPath}`);
   else log('a partial run: bench/results/latest.md left as it was; pass --out FILE to keep this report');
   // Missed targets are results, not errors; a scenario that could not run or a variant with failed responses is.
-  process.exit(results.some((r) => r.error || r.ratios.some((x) => x.verdict === 'FAILED')) ? 1 : 0);
+  process.exit(results.some((r) => r.error || r.ratios.some((x) => x.verdict === 'FAILED') || r.fixedRate.some((v) => !v.ok)) ? 1 : 0);
 }
 
 main().catch((err) => {
