@@ -166,16 +166,19 @@ export function renderMarkdown(info: RunInfo, scenarios: ScenarioResult[]): stri
   }
   out.push('');
 
-  const pg = (v: VariantResult) => (v.pgCpuMsPerRequest === undefined ? '—' : f(v.pgCpuMsPerRequest, 3));
+  // the columns both variant tables share: CPU per request (node, pg) … latency … responses, failed
+  const cpuCells = (v: VariantResult) => `${f(v.cpuMsPerRequest, 3)} | ${v.pgCpuMsPerRequest === undefined ? '—' : f(v.pgCpuMsPerRequest, 3)}`;
+  const tailCells = (v: VariantResult) => {
+    const failed = v.badStatus + v.badBody + v.socketErrors;
+    return `${f(v.latency.p50, 2)} | ${f(v.latency.p99, 2)} | ${f(v.latency.max, 1)} | ${f(v.requests)} | ${failed ? `**${f(failed)}**` : '0'}`;
+  };
   out.push('## Saturation: throughput, CPU and latency', '');
   out.push('| scenario | variant | target | concurrency | req/s | per-round req/s | CPU ms/req node | CPU ms/req pg | mean ms | p50 ms | p99 ms | max ms | responses | failed |');
   out.push('| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |');
   for (const s of scenarios) {
     for (const v of s.variants) {
-      const failed = v.badStatus + v.badBody + v.socketErrors;
       out.push(
-        `| ${s.name} | \`${v.id}\`: ${cell(v.label)} | ${cell(v.target)} | ${v.concurrency} | ${f(v.rps, v.rps < 100 ? 1 : 0)} | ${v.roundRps.map((x) => f(x)).join(' / ')} | ${f(v.cpuMsPerRequest, 3)} | ${pg(v)} | ` +
-          `${f(v.latency.mean, 2)} | ${f(v.latency.p50, 2)} | ${f(v.latency.p99, 2)} | ${f(v.latency.max, 1)} | ${f(v.requests)} | ${failed ? `**${f(failed)}**` : '0'} |`,
+        `| ${s.name} | \`${v.id}\`: ${cell(v.label)} | ${cell(v.target)} | ${v.concurrency} | ${f(v.rps, v.rps < 100 ? 1 : 0)} | ${v.roundRps.map((x) => f(x)).join(' / ')} | ${cpuCells(v)} | ${f(v.latency.mean, 2)} | ${tailCells(v)} |`,
       );
     }
   }
@@ -192,12 +195,7 @@ export function renderMarkdown(info: RunInfo, scenarios: ScenarioResult[]): stri
     out.push('| scenario | variant | asked req/s | served req/s | CPU ms/req node | CPU ms/req pg | p50 ms | p99 ms | max ms | responses | failed |');
     out.push('| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |');
     for (const s of fixed) {
-      for (const v of s.fixedRate) {
-        const failed = v.badStatus + v.badBody + v.socketErrors;
-        out.push(
-          `| ${s.name} | \`${v.id}\`: ${cell(v.label)} | ${v.rate ?? '—'} | ${f(v.rps)} | ${f(v.cpuMsPerRequest, 3)} | ${pg(v)} | ${f(v.latency.p50, 2)} | ${f(v.latency.p99, 2)} | ${f(v.latency.max, 1)} | ${f(v.requests)} | ${failed ? `**${f(failed)}**` : '0'} |`,
-        );
-      }
+      for (const v of s.fixedRate) out.push(`| ${s.name} | \`${v.id}\`: ${cell(v.label)} | ${v.rate ?? '—'} | ${f(v.rps)} | ${cpuCells(v)} | ${tailCells(v)} |`);
     }
     out.push('');
   }

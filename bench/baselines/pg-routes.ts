@@ -4,6 +4,9 @@
  * does the work of ours and no less: the same authentication (jsonwebtoken, the prepared session
  * join, the same caching), the same statement as our service as a named prepared statement, the same
  * rules, and the same JSON; each scenario compares the two bodies byte for byte before measuring.
+ * The statements restate our services' SQL on purpose rather than import it: a baseline is a fixed
+ * reference, and a change to our SQL should show up as a change in the ratio (or, if the results
+ * differ, as a failed byte comparison), not silently move the baseline with it.
  */
 import { Authenticator, BareResponse, baselineEnv, onStop, openPool, serveBare } from './bare';
 
