@@ -47,15 +47,24 @@ export function openPool(env: BaselineEnv, max = 10): Pool {
   return pool;
 }
 
-/** The session check of src/auth/auth-store.ts: a live session's user row, every column. */
+/**
+ * The session check of src/auth/auth-store.ts (a live session: not revoked, not expired, the user
+ * active and not deleted), reading only the columns the baselines use — ours reads the whole user row
+ * to build the viewer's profile; a lean baseline need not.
+ */
 const VIEWER: Pick<QueryConfig, 'name' | 'text'> = {
   name: 'bench_viewer',
   text:
-    'select u.* from sessions s join users u on u.id = s.user_id ' +
+    'select u.id, u.username, u.role, u.number from sessions s join users u on u.id = s.user_id ' +
     'where s.id = $1 and s.revoked_at is null and s.expires_at > now() and u.is_active and u.deleted_at is null',
 };
 
-export type ViewerRow = Record<string, unknown> & { id: string; username: string | null; role: string; number: number };
+export interface ViewerRow {
+  id: string;
+  username: string | null;
+  role: string;
+  number: number;
+}
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 

@@ -1,7 +1,8 @@
 /**
  * The fastest Node GraphQL peer we know of: Fastify + Mercurius with graphql-jit (`jit: 1`: every
  * document compiled on its first use), in a process of its own
- * (`node dist-bench/bench/baselines/mercurius-me.js`). `me { id username role }` does the same
+ * (`node dist-bench/bench/baselines/mercurius-me.js`). `{ hello }` is the framework alone (the
+ * calibration against stock Apollo's `{ hello }`); `me { id username role }` does the same
  * authentication as our server without its caches unless BENCH_CACHE_SECONDS says so
  * (bench/baselines/bare.ts: jsonwebtoken with the same secret, issuer and audience; the session joined
  * to its user by a named prepared statement). The platform scenario checks that its body is
@@ -15,7 +16,7 @@ import { Authenticator, baselineEnv, onStop, openPool } from './bare';
 const SCHEMA = `
   enum Role { USER ADMIN }
   type User { id: ID! username: String role: Role! }
-  type Query { me: User }
+  type Query { hello: String me: User }
 `;
 
 async function main(): Promise<void> {
@@ -28,6 +29,7 @@ async function main(): Promise<void> {
     jit: 1,
     resolvers: {
       Query: {
+        hello: () => 'world',
         me: (_root: unknown, _args: unknown, ctx: { reply: { request: { headers: IncomingHttpHeaders } } }) => auth.viewer(ctx.reply.request.headers),
       },
     },
