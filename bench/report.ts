@@ -123,11 +123,12 @@ function verdictText(v: Verdict): string {
   return v === 'pass' ? 'pass' : v === 'MISS' ? '**MISS**' : v === 'FAILED' ? '**FAILED**' : 'info';
 }
 
-export function renderMarkdown(info: RunInfo, scenarios: ScenarioResult[]): string {
+/** `annotation`: the engineer's reading of the run (markdown), rendered under its own heading after the targets. */
+export function renderMarkdown(info: RunInfo, scenarios: ScenarioResult[], annotation?: string): string {
   const o = info.options;
   const out: string[] = [];
   out.push('# Interchange benchmarks', '');
-  out.push('Written by `npm run bench` (see bench/README.md). Do not edit by hand.', '');
+  out.push('Written by `npm run bench` (see bench/README.md). Do not edit by hand: pass `--annotate FILE` to add a reading of the run.', '');
   out.push(`- Date: ${info.date}`);
   out.push(`- Commit: ${info.commit}`);
   out.push(`- Machine: ${info.cpu}, ${info.cores} cores, ${f(info.memoryGiB, 1)} GiB memory, ${info.platform}`);
@@ -167,6 +168,8 @@ export function renderMarkdown(info: RunInfo, scenarios: ScenarioResult[]): stri
   out.push('');
 
   // the columns both variant tables share: CPU per request (node, pg) … latency … responses, failed
+  if (annotation?.trim()) out.push('## Reading this run (written by the engineer who ran it)', '', annotation.trim(), '');
+
   const cpuCells = (v: VariantResult) => `${f(v.cpuMsPerRequest, 3)} | ${v.pgCpuMsPerRequest === undefined ? '—' : f(v.pgCpuMsPerRequest, 3)}`;
   const tailCells = (v: VariantResult) => {
     const failed = v.badStatus + v.badBody + v.socketErrors;

@@ -1,5 +1,6 @@
 /**
- * `npm run bench [-- --only platform --variants a,b --skip-metrics --rounds 5 --seconds 2 --warmup 2 --connections 20 --out file.md]`
+ * `npm run bench [-- --only platform --variants a,b --skip-metrics --rounds 5 --seconds 2 --warmup 2 --connections 20 --out file.md --annotate notes.md]`
+ * `node dist-bench/bench/run.js --rerender bench/results/latest.json --annotate notes.md [--out file.md]`
  *
  * `npm run bench` builds our server (`npm run build`) and the bench (`tsc -p bench/tsconfig.json`
  * into dist-bench/), then runs this file compiled: it starts a database (DATABASE_URL or a throwaway
@@ -9,7 +10,7 @@
  * process of its own (bench/lib.ts).
  */
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { join } from 'node:path';
 import {
@@ -34,6 +35,10 @@ interface Args {
   variants?: string[];
   skipMetrics: boolean;
   out?: string;
+  /** a markdown file of the engineer's reading of the run, rendered under its own heading */
+  annotate?: string;
+  /** no measuring: render the report again from a run's raw JSON (e.g. to add --annotate) */
+  rerender?: string;
 }
 
 function parseArgs(argv: string[]): Args {
@@ -46,7 +51,7 @@ function parseArgs(argv: string[]): Args {
     else if (a === '--skip-metrics') args.set('skip-metrics', 'true');
     else args.set(a.slice(2), argv[++i] ?? '');
   }
-  const known = ['only', 'variants', 'skip-metrics', 'rounds', 'seconds', 'warmup', 'connections', 'out'];
+  const known = ['only', 'variants', 'skip-metrics', 'rounds', 'seconds', 'warmup', 'connections', 'out', 'annotate', 'rerender'];
   for (const k of args.keys()) if (!known.includes(k)) throw new Error(`unknown option --${k} (known: ${known.map((x) => `--${x}`).join(' ')})`);
   const int = (name: string, def: number, min: number) => {
     const raw = args.get(name);
@@ -61,6 +66,8 @@ function parseArgs(argv: string[]): Args {
     variants: list(args.get('variants')),
     skipMetrics: args.has('skip-metrics'),
     out: args.get('out'),
+    annotate: args.get('annotate'),
+    rerender: args.get('rerender'),
   };
 }
 
@@ -81,7 +88,15 @@ function gitCommit(): string {
 const log = (line: string) => console.log(`[bench] ${line}`);
 
 async function main(): Promise<void> {
-  const { options, only, variants, skipMetrics, out } = parseArgs(process.argv.slice(2));
+  const { options, only, variants, skipMetrics, out, annotate, rerender } = parseArgs(process.argv.slice(2));
+  const annotation = annotate ? readFileSync(annotate, 'utf8') : undefined;
+  if (rerender) {
+    const { info, results } = JSON.parse(readFileSync(rerender, 'utf8')) as { info: RunInfo; results: ScenarioResult[] };
+    const target = out ?? join(REPO_ROOT, 'bench', 'results', 'latest.md');
+    writeFileSync(target, renderMarkdown(info, results, annotation) + '\n');
+    log(`rendered ${rerender} to ${target}`);
+    return;
+  }
   const partial = !!(only || variants || skipMetrics);
   const selected: Scenario[] = only ? scenarios.filter((s) => only.includes(s.name)) : scenarios;
   if (only) {
@@ -172,7 +187,9 @@ async function main(): Promise<void> {
     } finally {
       await runCleanups(deferred);
     }
-    for (const r of result.ratios) log(`  ${r.name}: ${r.value?.toFixed(2) ?? '—'} (target ${r.target ?? '—'}) ${r.verdict}${r.reason ? `: ${r.reason}` : ''}`);
+    for (const r of result.ratios) {
+      log(`  ${r.name}: CPU-based ${r.cpuValue?.toFixed(2) ?? '—'}, throughput ${r.value?.toFixed(2) ?? '—'} (target ${r.target ?? '—'}) ${r.verdict}${r.reason ? `: ${r.reason}` : ''}`);
+    }
     for (const m of result.metrics) log(`  ${m.name}: ${m.value.toFixed(1)} ${m.unit} ${m.verdict}`);
   }
   await runCleanups(cleanups);
@@ -193,7 +210,7 @@ async function main(): Promise<void> {
     durationSeconds: (performance.now() - started) / 1000,
     options,
   };
-  const markdown = renderMarkdown(info, results);
+  const markdown = renderMarkdown(info, results, annotation);
   const dir = join(REPO_ROOT, 'bench', 'results');
   mkdirSync(dir, { recursive: true });
   const full = !partial;

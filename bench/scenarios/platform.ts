@@ -184,13 +184,14 @@ export const platform: Scenario = {
         await sleep(1000);
         const after = await child.memory();
         const perWs = (a: number, b: number) => (a - b) / WS_CONNECTIONS / 1024;
+        const signed = (n: number) => `${n < 0 ? '−' : '+'}${Math.abs(n).toFixed(1)}`;
         metrics.push({
           name: `RSS per idle graphql-ws connection (${WS_CONNECTIONS.toLocaleString('en')} connections, ${WS_CONNECTIONS.toLocaleString('en')} distinct users)`,
           value: perWs(during.rss, before.rss),
           unit: 'KiB',
           max: 10,
           detail:
-            `heap +${perWs(during.heapUsed, before.heapUsed).toFixed(1)} KiB, external +${perWs(during.external, before.external).toFixed(1)} KiB per connection; ` +
+            `heap ${signed(perWs(during.heapUsed, before.heapUsed))} KiB, external ${signed(perWs(during.external, before.external))} KiB per connection; ` +
             `after closing all: heap ${((after.heapUsed - before.heapUsed) / MiB).toFixed(2)} MB, RSS ${((after.rss - before.rss) / MiB).toFixed(2)} MB over the level before`,
         });
         metrics.push({
