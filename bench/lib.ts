@@ -296,6 +296,12 @@ export const SERVER_ENTRY = join(REPO_ROOT, 'dist', 'src', 'main.js');
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/** Every server process still running: killed if the bench exits without stopping them (a crash, an uncaught error). */
+const running = new Set<ChildProcess>();
+process.once('exit', () => {
+  for (const child of running) child.kill('SIGKILL');
+});
+
 /** Spawns plain node on a compiled script with PORT and PGAPPNAME set, and waits until it answers HTTP. */
 export async function startProcess(o: ProcessOptions): Promise<ServerProcess> {
   if (!existsSync(o.script)) throw new Error(`${o.script} does not exist: run the bench through \`npm run bench\`, which builds first`);
@@ -308,6 +314,7 @@ export async function startProcess(o: ProcessOptions): Promise<ServerProcess> {
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', ...o.env, PORT: String(port), PGAPPNAME: appName },
     stdio: ['ignore', 'pipe', 'pipe', ...(o.memory ? (['ipc'] as const) : [])],
   });
+  running.add(child);
   let output = '';
   const keep = (chunk: Buffer) => {
     output = (output + chunk.toString('utf8')).slice(-4000);
@@ -318,6 +325,7 @@ export async function startProcess(o: ProcessOptions): Promise<ServerProcess> {
   const exited = new Promise<void>((done) =>
     child.once('exit', (code, signal) => {
       exitCode = code ?? (signal ? -1 : null);
+      running.delete(child);
       done();
     }),
   );
