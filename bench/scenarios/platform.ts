@@ -49,17 +49,19 @@ export const platform: Scenario = {
     const cookies = users.map((u) => ({ cookie: u.cookie }));
     const connections = env.options.connections;
     const loginConcurrency = 8;
-    const me = (id: string, label: string, server: ServerProcess): HttpVariant => ({
+    /** A POST /graphql variant; `me` variants rotate over the seeded users' tokens. */
+    const graphql = (id: string, label: string, server: ServerProcess, query: string, mustContain: string, headerSets?: Record<string, string>[]): HttpVariant => ({
       id,
       label,
       server,
       url: `${server.url}/graphql`,
       method: 'POST',
-      headerSets: bearers,
-      body: { query: ME_QUERY },
-      expect: { status: 200, graphql: true, contains: ['"username":"'] },
+      headerSets,
+      body: { query },
+      expect: { status: 200, graphql: true, contains: [mustContain] },
       connections,
     });
+    const me = (id: string, label: string, server: ServerProcess) => graphql(id, label, server, ME_QUERY, '"username":"', bearers);
 
     const plan: ScenarioPlan = {
       notes: [
@@ -85,26 +87,8 @@ export const platform: Scenario = {
         },
         me('me-mercurius', 'Fastify + Mercurius + graphql-jit `me`, same JWT check and prepared session join, 1,000 users', mercurius),
         me('me-stock-apollo', 'stock Apollo Server 5 + Express 5 `me`, same JWT check and prepared session join, 1,000 users', stock),
-        {
-          id: 'stock-hello',
-          label: 'stock Apollo Server 5 + Express 5 `{ hello }`',
-          server: stock,
-          url: `${stock.url}/graphql`,
-          method: 'POST',
-          body: { query: '{ hello }' },
-          expect: { status: 200, graphql: true, contains: ['world'] },
-          connections,
-        },
-        {
-          id: 'hello-mercurius',
-          label: 'Fastify + Mercurius + graphql-jit `{ hello }`',
-          server: mercurius,
-          url: `${mercurius.url}/graphql`,
-          method: 'POST',
-          body: { query: '{ hello }' },
-          expect: { status: 200, graphql: true, contains: ['world'] },
-          connections,
-        },
+        graphql('stock-hello', 'stock Apollo Server 5 + Express 5 `{ hello }`', stock, '{ hello }', 'world'),
+        graphql('hello-mercurius', 'Fastify + Mercurius + graphql-jit `{ hello }`', mercurius, '{ hello }', 'world'),
         {
           id: 'me-pg',
           label: 'bare node:http + node-pg `me`, same JWT check and prepared session join, 1,000 users',
@@ -115,16 +99,7 @@ export const platform: Scenario = {
           expect: { status: 200, graphql: true, contains: ['"username":"'] },
           connections,
         },
-        {
-          id: 'typename-graphql',
-          label: 'anonymous `{ __typename }` on our /graphql (the pipeline without the viewer lookup)',
-          server: ix,
-          url: `${ix.url}/graphql`,
-          method: 'POST',
-          body: { query: '{ __typename }' },
-          expect: { status: 200, graphql: true, contains: ['"Query"'] },
-          connections,
-        },
+        graphql('typename-graphql', 'anonymous `{ __typename }` on our /graphql (the pipeline without the viewer lookup)', ix, '{ __typename }', '"Query"'),
         {
           id: 'login-graphql',
           label: 'login mutation over GraphQL',
