@@ -18,6 +18,17 @@ declare module 'autocannon' {
       pipelining?: number;
       /** called with every response body; a falsy return counts as a mismatch */
       verifyBody?: (body: string) => boolean;
+      /** requests per second over all connections */
+      overallRate?: number;
+      /** cycled through by every connection; `setupRequest` may rewrite each request before it is sent */
+      requests?: { setupRequest?: (req: RequestParams) => RequestParams }[];
+    }
+
+    interface RequestParams {
+      method?: string;
+      path?: string;
+      headers?: Record<string, string>;
+      body?: string | Buffer;
     }
 
     interface Histogram {

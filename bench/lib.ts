@@ -4,29 +4,28 @@
  * or SQL. bench/README.md explains how to add a scenario; bench/runner.ts measures, bench/report.ts
  * writes bench/results/latest.md.
  */
-import 'reflect-metadata';
-import { fork, ChildProcess } from 'node:child_process';
+import { ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
-import http, { IncomingHttpHeaders } from 'node:http';
+import { chmodSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { createServer as createNetServer } from 'node:net';
 import { tmpdir } from 'node:os';
-import { dirname, join, relative, resolve } from 'node:path';
-import { Client as PgClient, Pool } from 'pg';
+import { dirname, join } from 'node:path';
+import { Client as PgClient } from 'pg';
 import WebSocket from 'ws';
-import express from 'express';
-import { ApolloServer } from '@apollo/server';
-import { expressMiddleware } from '@as-integrations/express5';
-import { AppConfig, loadConfig } from '../src/config';
+import type { AppConfig } from '../src/config';
 import { startEmbeddedPostgres } from '../src/db/embedded';
-import { RunningServer, startServer } from '../src/server/server';
+import { signToken } from '../src/auth/tokens';
 import type { Expect } from './loadgen';
-import type { ChildReply, ChildRequest } from './server-child';
 
 export type { Expect } from './loadgen';
 
-export const REPO_ROOT = resolve(__dirname, '..');
+/** The repository (this file runs from bench/ under ts-node, or from dist-bench/bench/ compiled). */
+export const REPO_ROOT = ((): string => {
+  let dir = __dirname;
+  while (!existsSync(join(dir, 'package.json')) && dirname(dir) !== dir) dir = dirname(dir);
+  return dir;
+})();
 
 // ------------------------------------------------------------------------------------------------
 // what a scenario declares
@@ -47,6 +46,13 @@ export interface HttpVariant {
   expect?: Expect;
   /** concurrent connections (default: the run's --connections) */
   connections?: number;
+  /** the process serving it: its CPU and its PostgreSQL backends' CPU are read around every round */
+  server: ServerProcess;
+  /**
+   * headers merged into each request in turn (request i gets headerSets[i mod n]): e.g. one
+   * Authorization per seeded user, so no cache sees only one token
+   */
+  headerSets?: Record<string, string>[];
 }
 
 /** An in-process operation run by `concurrency` closed loops (e.g. bare argon2 verifies). */
@@ -62,14 +68,17 @@ export interface FunctionVariant {
 
 export type Variant = HttpVariant | FunctionVariant;
 
-/** ours ÷ baseline in requests per second, both measured in the same interleaved rounds. */
+/**
+ * ours ÷ baseline, both measured in the same interleaved rounds: primarily CPU per request (the
+ * server's process plus its PostgreSQL backends; baseline ÷ ours), with requests per second beside it.
+ */
 export interface Ratio {
   name: string;
   /** variant id of the numerator */
   ours: string;
   /** variant id of the denominator */
   baseline: string;
-  /** pass when ours ÷ baseline ≥ target; omit for an informational ratio */
+  /** pass when the CPU-based ratio (or, without CPU figures, the throughput ratio) ≥ target; omit for an informational ratio */
   target?: number;
 }
 
@@ -93,6 +102,11 @@ export interface ScenarioPlan {
   metrics?: () => Promise<Metric[]>;
   /** lines printed under the scenario's results (settings worth knowing) */
   notes?: string[];
+  /**
+   * a fixed-rate run after the saturation rounds: these HTTP variants at `rate` requests per second
+   * (below saturation), for latency percentiles at a load a service would really carry
+   */
+  fixedRate?: { rate: number; variants: string[] };
 }
 
 export interface Scenario {
@@ -117,32 +131,29 @@ export interface BenchOptions {
 // ------------------------------------------------------------------------------------------------
 // the environment a scenario gets
 
-export interface InterchangeServer {
-  /** http://127.0.0.1:port */
-  url: string;
-  port: number;
+/** Our server in its own process. */
+export interface InterchangeServer extends ServerProcess {
   databaseUrl: string;
-  config: AppConfig;
-  running: RunningServer;
+  sessionCacheSeconds: number;
 }
 
-export interface BareServer {
-  url: string;
-  port: number;
-  close(): Promise<void>;
-}
+/** Our server's JWT settings (BENCH_SERVER_ENV), for signing the seeded users' tokens and for the baselines. */
+export const BENCH_JWT = Object.freeze({ jwtSecret: 'bench-secret-0123456789-0123456789-0123456789', jwtIssuer: 'interchange', jwtAudience: 'interchange' });
 
 /**
  * Our server's settings in the bench: production-like (NODE_ENV=production: no introspection, no
- * landing page, masked suggestions), a fixed JWT secret, a login limit too high to be reached, and
+ * landing page, masked suggestions), a fixed JWT secret, a login limit too high to be reached, the
+ * session cache at its default (30 s; a scenario may start another instance with 0), and
  * PUBSUB=postgres, the production default (one LISTEN connection; no measured path publishes).
  */
 export const BENCH_SERVER_ENV: Readonly<Record<string, string>> = Object.freeze({
   NODE_ENV: 'production',
   HOST: '127.0.0.1',
-  PORT: '0',
-  JWT_SECRET: 'bench-secret-0123456789-0123456789-0123456789',
+  JWT_SECRET: BENCH_JWT.jwtSecret,
+  JWT_ISSUER: BENCH_JWT.jwtIssuer,
+  JWT_AUDIENCE: BENCH_JWT.jwtAudience,
   LOGIN_MAX_PER_MINUTE: '100000',
+  SESSION_CACHE_SECONDS: '30',
   PUBSUB: 'postgres',
 });
 
@@ -152,16 +163,15 @@ export interface BenchEnv {
   readonly adminDatabaseUrl: string;
   /** an empty database on the bench's server, dropped at the end of the run */
   createDatabase(prefix?: string): Promise<string>;
-  /** the Interchange server every scenario shares (own database, BENCH_SERVER_ENV); started on first use */
+  /** the Interchange server every scenario shares (own process, own database, BENCH_SERVER_ENV); started on first use */
   interchange(): Promise<InterchangeServer>;
-  /** another Interchange server in this process on a fresh database, with env overrides; stopped after the scenario */
-  startInterchange(env?: Record<string, string>): Promise<InterchangeServer>;
-  /** a bare node:http server whose handler gets a node-pg pool: the usual baseline; stopped after the scenario */
-  startPgBaseline(options: PgBaselineOptions): Promise<BareServer>;
-  /** a stock Apollo Server 5 + Express 5 `{ hello }` server with default settings; stopped after the scenario */
-  startStockApollo(): Promise<BareServer>;
-  /** our server alone in a child process with --expose-gc (memory measurements); stopped after the scenario */
-  startServerChild(options: ServerChildOptions): Promise<ServerChild>;
+  /**
+   * another Interchange server in its own process, with env overrides; on `databaseUrl` (another
+   * instance on the same data) or a fresh database; `memory: true` for memory() readings; stopped after the scenario
+   */
+  startInterchange(options?: { name?: string; env?: Record<string, string>; databaseUrl?: string; memory?: boolean }): Promise<InterchangeServer>;
+  /** a baseline server of bench/baselines/ in its own process; stopped after the scenario */
+  startBaseline(options: BaselineOptions): Promise<ServerProcess>;
   /** runs after the scenario, last registered first */
   defer(fn: () => unknown): void;
   log(line: string): void;
@@ -246,252 +256,183 @@ export async function sql<T = Record<string, unknown>>(databaseUrl: string, text
 }
 
 // ------------------------------------------------------------------------------------------------
-// servers in this process
+// servers, each in a process of its own (plain node on compiled JavaScript)
 
-export async function startInterchange(databaseUrl: string, env: Record<string, string> = {}): Promise<InterchangeServer> {
-  const dataDir = mkdtempSync(join(tmpdir(), 'ix-bench-data-'));
-  const config = loadConfig({ ...BENCH_SERVER_ENV, DATA_DIR: dataDir, ...env, DATABASE_URL: databaseUrl });
-  const running = await startServer(config);
-  const close = running.close;
-  running.close = async () => {
-    running.httpServer.closeIdleConnections();
-    try {
-      await close();
-    } finally {
-      rmSync(dataDir, { recursive: true, force: true });
-    }
-  };
-  return { url: `http://127.0.0.1:${running.port}`, port: running.port, databaseUrl, config, running };
-}
-
-function listen(server: http.Server): Promise<number> {
-  return new Promise((resolvePort, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => resolvePort((server.address() as AddressInfo).port));
-  });
-}
-
-function closeHttp(server: http.Server): Promise<void> {
-  server.closeAllConnections();
-  return new Promise((done) => server.close(() => done()));
-}
-
-/** A stock Apollo Server 5 on Express 5 answering `{ hello }`: every setting at its default. */
-export async function startStockApollo(): Promise<BareServer> {
-  const apollo = new ApolloServer({
-    typeDefs: 'type Query { hello: String }',
-    resolvers: { Query: { hello: () => 'world' } },
-  });
-  await apollo.start();
-  const app = express();
-  app.use('/graphql', express.json(), expressMiddleware(apollo));
-  const server = http.createServer(app);
-  const port = await listen(server);
-  return {
-    url: `http://127.0.0.1:${port}`,
-    port,
-    close: async () => {
-      await closeHttp(server);
-      await apollo.stop();
-    },
-  };
-}
-
-export interface BaselineRequest {
-  method: string;
-  /** path without the query string */
-  path: string;
-  query: URLSearchParams;
-  headers: IncomingHttpHeaders;
-  /** the raw body ('' when none) */
-  body: string;
-  pool: Pool;
-}
-
-export interface BaselineResponse {
-  status?: number;
-  /** JSON-encoded unless a string */
-  body?: unknown;
-  headers?: Record<string, string>;
-}
-
-export interface PgBaselineOptions {
-  databaseUrl: string;
-  /** the pool's size; default 10, as the server's ORM pool */
-  poolSize?: number;
-  handle(req: BaselineRequest): Promise<BaselineResponse>;
-}
-
-/**
- * The baseline most comparisons want: node:http and node-pg, no framework. The handler should do the
- * same essential work as our route (same queries, same checks), nothing more.
- */
-export async function startPgBaseline(options: PgBaselineOptions): Promise<BareServer> {
-  const pool = new Pool({ connectionString: options.databaseUrl, max: options.poolSize ?? 10 });
-  pool.on('error', () => undefined);
-  const server = http.createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
-      const url = new URL(req.url ?? '/', 'http://127.0.0.1');
-      options
-        .handle({ method: req.method ?? 'GET', path: url.pathname, query: url.searchParams, headers: req.headers, body: Buffer.concat(chunks).toString('utf8'), pool })
-        .then(
-          (out) => {
-            const isText = typeof out.body === 'string';
-            const payload = out.body === undefined ? '' : isText ? (out.body as string) : JSON.stringify(out.body);
-            res.writeHead(out.status ?? 200, {
-              ...(out.body !== undefined ? { 'content-type': isText ? 'text/plain; charset=utf-8' : 'application/json; charset=utf-8' } : {}),
-              ...(out.headers ?? {}),
-            });
-            res.end(payload);
-          },
-          (err: unknown) => {
-            res.writeHead(500, { 'content-type': 'application/json' });
-            res.end(JSON.stringify({ error: err instanceof Error ? err.message : String(err) }));
-          },
-        );
-    });
-  });
-  const port = await listen(server);
-  return {
-    url: `http://127.0.0.1:${port}`,
-    port,
-    close: async () => {
-      await closeHttp(server);
-      await pool.end();
-    },
-  };
-}
-
-// ------------------------------------------------------------------------------------------------
-// our server in a child process
-
-export interface ServerChildOptions {
-  databaseUrl: string;
-  /**
-   * 'ts-node': as `npm run dev` runs it (ts-node --transpile-only, the TypeScript compiler in memory);
-   * 'compiled': plain JavaScript transpiled ahead of time, as `npm start` runs it (tsc, then node).
-   */
-  runtime: 'ts-node' | 'compiled';
-  env?: Record<string, string>;
-}
-
-export interface ServerChild {
+/** A server the bench started in its own process; the runner reads its CPU (and its backends') per round. */
+export interface ServerProcess {
+  /** short name for logs; also the application_name of its database connections (ix-bench-<name>) */
+  name: string;
+  /** http://127.0.0.1:port */
   url: string;
   port: number;
   pid: number;
-  /** seconds from spawn to listening (module loading, schema, migrations) */
+  /** the application_name its PostgreSQL connections carry (undefined: it has no database) */
+  appName?: string;
+  /** seconds from spawn to answering its health route */
   startSeconds: number;
-  /** memory after forced full GCs in the child */
+  /** memory after forced full GCs (only for processes started with `memory: true`) */
   memory(): Promise<NodeJS.MemoryUsage>;
   stop(): Promise<void>;
 }
 
-/** Transpiles src/, migrations/ and the child script as ts-node --transpile-only would, into a throwaway folder. */
-function transpileServer(): string {
-  // Loaded here only: the compiler is large and the parent needs it for this alone.
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const ts = require('typescript') as typeof import('typescript');
-  const out = mkdtempSync(join(tmpdir(), 'ix-bench-js-'));
-  const files: string[] = [join(REPO_ROOT, 'mikro-orm.config.ts'), join(REPO_ROOT, 'bench', 'server-child.ts')];
-  const walk = (dir: string) => {
-    for (const e of readdirSync(dir, { withFileTypes: true })) {
-      const p = join(dir, e.name);
-      if (e.isDirectory()) walk(p);
-      else if (p.endsWith('.ts') && !p.endsWith('.d.ts')) files.push(p);
-    }
-  };
-  walk(join(REPO_ROOT, 'src'));
-  walk(join(REPO_ROOT, 'migrations'));
-  const compilerOptions = {
-    target: ts.ScriptTarget.ES2022,
-    module: ts.ModuleKind.CommonJS,
-    experimentalDecorators: true,
-    emitDecoratorMetadata: true,
-    useDefineForClassFields: false,
-    esModuleInterop: true,
-    isolatedModules: true,
-    resolveJsonModule: true,
-  };
-  for (const file of files) {
-    const { outputText } = ts.transpileModule(readFileSync(file, 'utf8'), { fileName: file, compilerOptions });
-    const target = join(out, relative(REPO_ROOT, file)).replace(/\.ts$/, '.js');
-    mkdirSync(dirname(target), { recursive: true });
-    writeFileSync(target, outputText);
-  }
-  // Module resolution and the few files code reads relative to itself (package.json, schema/).
-  symlinkSync(join(REPO_ROOT, 'node_modules'), join(out, 'node_modules'));
-  symlinkSync(join(REPO_ROOT, 'package.json'), join(out, 'package.json'));
-  symlinkSync(join(REPO_ROOT, 'schema'), join(out, 'schema'));
-  return out;
+export interface ProcessOptions {
+  name: string;
+  /** the JavaScript file to run */
+  script: string;
+  env: Record<string, string>;
+  execArgv?: string[];
+  /** with an IPC channel and the memory probe (bench/baselines/memory-probe.ts), --expose-gc */
+  memory?: boolean;
+  /** polled until it answers (any status) */
+  healthPath?: string;
+  /** has database connections (named by PGAPPNAME) */
+  database?: boolean;
 }
 
-export async function startServerChild(options: ServerChildOptions): Promise<ServerChild> {
-  let script = join(REPO_ROOT, 'bench', 'server-child.ts');
-  let execArgv = ['--expose-gc', '-r', 'ts-node/register/transpile-only'];
-  let buildDir: string | undefined;
-  if (options.runtime === 'compiled') {
-    buildDir = transpileServer();
-    script = join(buildDir, 'bench', 'server-child.js');
-    execArgv = ['--expose-gc'];
-  }
-  const dataDir = mkdtempSync(join(tmpdir(), 'ix-bench-data-'));
+/** The compiled bench (`tsc -p bench/tsconfig.json`, part of `npm run bench`). */
+export const BENCH_BUILD = join(REPO_ROOT, 'dist-bench', 'bench');
+/** Our server as `npm run build` leaves it: the public entry, run by plain node. */
+export const SERVER_ENTRY = join(REPO_ROOT, 'dist', 'src', 'main.js');
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Every server process still running: killed if the bench exits without stopping them (a crash, an uncaught error). */
+const running = new Set<ChildProcess>();
+process.once('exit', () => {
+  for (const child of running) child.kill('SIGKILL');
+});
+
+/** Spawns plain node on a compiled script with PORT and PGAPPNAME set, and waits until it answers HTTP. */
+export async function startProcess(o: ProcessOptions): Promise<ServerProcess> {
+  if (!existsSync(o.script)) throw new Error(`${o.script} does not exist: run the bench through \`npm run bench\`, which builds first`);
+  const port = await freePort();
+  const appName = `ix-bench-${o.name}`;
+  const execArgv = [...(o.execArgv ?? []), ...(o.memory ? ['--expose-gc', '-r', join(BENCH_BUILD, 'baselines', 'memory-probe.js')] : [])];
   const started = performance.now();
-  const child: ChildProcess = fork(script, [], {
+  const child: ChildProcess = spawn(process.execPath, [...execArgv, o.script], {
     cwd: REPO_ROOT,
-    execArgv,
-    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', ...BENCH_SERVER_ENV, DATA_DIR: dataDir, ...(options.env ?? {}), DATABASE_URL: options.databaseUrl },
-    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', ...o.env, PORT: String(port), PGAPPNAME: appName },
+    stdio: ['ignore', 'pipe', 'pipe', ...(o.memory ? (['ipc'] as const) : [])],
   });
-  const cleanup = () => {
-    rmSync(dataDir, { recursive: true, force: true });
-    if (buildDir) rmSync(buildDir, { recursive: true, force: true });
+  running.add(child);
+  let output = '';
+  const keep = (chunk: Buffer) => {
+    output = (output + chunk.toString('utf8')).slice(-4000);
   };
+  child.stdout?.on('data', keep);
+  child.stderr?.on('data', keep);
+  let exitCode: number | null | undefined;
+  const exited = new Promise<void>((done) =>
+    child.once('exit', (code, signal) => {
+      exitCode = code ?? (signal ? -1 : null);
+      running.delete(child);
+      done();
+    }),
+  );
+  const url = `http://127.0.0.1:${port}`;
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    if (exitCode !== undefined) throw new Error(`${o.name} exited (${exitCode}) before it answered:\n${output}`);
+    if (Date.now() > deadline) {
+      child.kill('SIGKILL');
+      throw new Error(`${o.name} did not answer ${o.healthPath ?? '/healthz'} within 60 s:\n${output}`);
+    }
+    try {
+      const res = await fetch(`${url}${o.healthPath ?? '/healthz'}`);
+      await res.arrayBuffer();
+      break;
+    } catch {
+      await sleep(100);
+    }
+  }
   let nextId = 1;
   const waiting = new Map<number, (u: NodeJS.MemoryUsage) => void>();
-  const ready = new Promise<{ port: number }>((resolveReady, reject) => {
-    child.on('message', (m: ChildReply) => {
-      if (m.type === 'ready') resolveReady({ port: m.port });
-      else if (m.type === 'failed') reject(new Error(`server child failed: ${m.error}`));
-      else if (m.type === 'memory') waiting.get(m.id)?.(m.usage);
-    });
-    child.once('exit', (code) => reject(new Error(`server child exited with ${code} before it was ready`)));
+  child.on('message', (m: { type?: string; id?: number; usage?: NodeJS.MemoryUsage }) => {
+    if (m?.type === 'memory' && m.id !== undefined && m.usage) waiting.get(m.id)?.(m.usage);
   });
-  let port: number;
-  try {
-    ({ port } = await ready);
-  } catch (err) {
-    child.kill();
-    cleanup();
-    throw err;
-  }
-  const startSeconds = (performance.now() - started) / 1000;
-  const exited = new Promise<void>((done) => child.once('exit', () => done()));
   return {
-    url: `http://127.0.0.1:${port}`,
+    name: o.name,
+    url,
     port,
     pid: child.pid!,
-    startSeconds,
-    memory: () =>
-      new Promise((resolveMem) => {
+    appName: o.database ? appName : undefined,
+    startSeconds: (performance.now() - started) / 1000,
+    memory: () => {
+      if (!o.memory) return Promise.reject(new Error(`${o.name} was not started with memory: true`));
+      return new Promise((resolveMem) => {
         const id = nextId++;
         waiting.set(id, (u) => {
           waiting.delete(id);
           resolveMem(u);
         });
-        child.send({ type: 'memory', id } satisfies ChildRequest);
-      }),
+        child.send({ type: 'memory', id });
+      });
+    },
     stop: async () => {
-      if (child.exitCode === null) {
-        child.send({ type: 'stop' } satisfies ChildRequest);
-        const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
-        await exited;
-        clearTimeout(timer);
-      }
-      cleanup();
+      if (exitCode !== undefined) return;
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
+      await exited;
+      clearTimeout(timer);
     },
   };
+}
+
+/**
+ * Our server as production runs it: `npm run build` output, `node dist/src/main.js`, in its own
+ * process, configured by the environment only (BENCH_SERVER_ENV + overrides + DATABASE_URL).
+ */
+export async function startInterchange(name: string, databaseUrl: string, env: Record<string, string> = {}, memory = false): Promise<InterchangeServer> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'ix-bench-data-'));
+  let proc: ServerProcess;
+  try {
+    proc = await startProcess({ name, script: SERVER_ENTRY, env: { ...BENCH_SERVER_ENV, DATA_DIR: dataDir, ...env, DATABASE_URL: databaseUrl }, memory, database: true });
+  } catch (err) {
+    rmSync(dataDir, { recursive: true, force: true });
+    throw err;
+  }
+  const stop = proc.stop;
+  return {
+    ...proc,
+    databaseUrl,
+    sessionCacheSeconds: Number(env.SESSION_CACHE_SECONDS ?? BENCH_SERVER_ENV.SESSION_CACHE_SECONDS),
+    stop: async () => {
+      try {
+        await stop();
+      } finally {
+        rmSync(dataDir, { recursive: true, force: true });
+      }
+    },
+  };
+}
+
+/** The baseline servers of bench/baselines/, each a compiled script of its own. */
+export type BaselineScript = 'pg-routes' | 'stock-apollo' | 'mercurius-me';
+
+export interface BaselineOptions {
+  /** names the process and its database connections */
+  name: string;
+  script: BaselineScript;
+  /** the database it reads (none: stock `{ hello }` only) */
+  databaseUrl?: string;
+  /** how long verified sessions are served from memory: the same as the server it is compared with (0: never) */
+  cacheSeconds: number;
+}
+
+export function startBaseline(o: BaselineOptions): Promise<ServerProcess> {
+  return startProcess({
+    name: o.name,
+    script: join(BENCH_BUILD, 'baselines', `${o.script}.js`),
+    env: {
+      NODE_ENV: 'production',
+      JWT_SECRET: BENCH_JWT.jwtSecret,
+      JWT_ISSUER: BENCH_JWT.jwtIssuer,
+      JWT_AUDIENCE: BENCH_JWT.jwtAudience,
+      BENCH_CACHE_SECONDS: String(o.cacheSeconds),
+      ...(o.databaseUrl ? { DATABASE_URL: o.databaseUrl } : {}),
+    },
+    database: !!o.databaseUrl,
+  });
 }
 
 // ------------------------------------------------------------------------------------------------
@@ -566,6 +507,46 @@ export async function registerUser(baseUrl: string, over: { username?: string; e
   return { id: reg.data.register.id, username, email, password, role: reg.data.register.role, token, cookie };
 }
 
+export interface SeededUser {
+  id: string;
+  username: string;
+  /** a Bearer token of its own session, signed as the server signs (src/auth/tokens.ts) */
+  token: string;
+  /** `session=<token>`, ready for a Cookie header */
+  cookie: string;
+}
+
+/**
+ * `count` users, each with a live session of its own and a token for it, straight in SQL (registering
+ * through GraphQL costs an argon2 hash each; these users never log in with a password). The session
+ * rows are as a login writes them; the tokens are signed with the bench's JWT settings.
+ */
+export async function seedUsers(databaseUrl: string, count: number, prefix = uniqueName('u')): Promise<SeededUser[]> {
+  const client = new PgClient({ connectionString: databaseUrl });
+  await client.connect();
+  try {
+    const { rows } = await client.query<{ id: string; username: string; sid: string; expires_at: Date }>(
+      `with u as (
+         insert into users (id, username, email, name, created_at, updated_at)
+         select gen_random_uuid(), $1 || g, $1 || g || '@bench.test', 'Bench user ' || g, now(), now() from generate_series(1, $2::int) g
+         returning id, username),
+       s as (
+         insert into sessions (id, user_id, created_at, expires_at, ip, user_agent)
+         select gen_random_uuid(), u.id, now(), now() + interval '7 days', '127.0.0.1', 'ix-bench' from u
+         returning id, user_id, expires_at)
+       select u.id, u.username, s.id as sid, s.expires_at from u join s on s.user_id = u.id order by u.username`,
+      [prefix, count],
+    );
+    const config = BENCH_JWT as unknown as AppConfig;
+    return rows.map((r) => {
+      const token = signToken(config, r.id, r.sid, r.expires_at);
+      return { id: r.id, username: r.username, token, cookie: `session=${token}` };
+    });
+  } finally {
+    await client.end();
+  }
+}
+
 // ------------------------------------------------------------------------------------------------
 // graphql-ws connections
 
@@ -576,18 +557,19 @@ export interface WsConnections {
 
 /**
  * Opens `count` graphql-ws connections (graphql-transport-ws: connection_init → connection_ack) and
- * leaves them idle; `batch` are opened at a time.
+ * leaves them idle; `batch` are opened at a time. `payload(i)` is connection i's connection_init
+ * payload (e.g. its own user's token).
  */
-export async function openGraphqlWs(wsUrl: string, count: number, payload?: Record<string, unknown>, batch = 50): Promise<WsConnections> {
+export async function openGraphqlWs(wsUrl: string, count: number, payload?: (i: number) => Record<string, unknown>, batch = 50): Promise<WsConnections> {
   const sockets: WebSocket[] = [];
-  const openOne = () =>
+  const openOne = (i: number) =>
     new Promise<WebSocket>((resolveWs, reject) => {
       const socket = new WebSocket(wsUrl, 'graphql-transport-ws');
       const timer = setTimeout(() => {
         socket.terminate();
         reject(new Error('no connection_ack within 10 s'));
       }, 10_000);
-      socket.once('open', () => socket.send(JSON.stringify({ type: 'connection_init', payload })));
+      socket.once('open', () => socket.send(JSON.stringify({ type: 'connection_init', payload: payload?.(i) })));
       socket.on('message', (data) => {
         const msg = JSON.parse(String(data)) as { type: string };
         if (msg.type === 'connection_ack') {
@@ -618,7 +600,7 @@ export async function openGraphqlWs(wsUrl: string, count: number, payload?: Reco
   };
   try {
     for (let i = 0; i < count; i += batch) {
-      const opened = await Promise.all(Array.from({ length: Math.min(batch, count - i) }, openOne));
+      const opened = await Promise.all(Array.from({ length: Math.min(batch, count - i) }, (_, j) => openOne(i + j)));
       sockets.push(...opened);
     }
   } catch (err) {

@@ -2,6 +2,7 @@
  * The load generator: a child process (forked by bench/lib.ts) that runs autocannon on request, so the
  * load it makes costs the servers under test no time on their event loop. It checks every response
  * against the round's declarative `Expect` and sends back counts, failure samples and every latency.
+ * Requests can rotate through sets of headers (one token per user) and run at a fixed rate.
  */
 import autocannon from 'autocannon';
 
@@ -24,6 +25,10 @@ export interface LoadRequest {
   /** whole seconds (autocannon stops on its 1 s tick) */
   seconds: number;
   expect: Expect;
+  /** merged into the requests in turn: request i gets headerSets[i mod n] (one token per seeded user) */
+  headerSets?: Record<string, string>[];
+  /** requests per second over all connections (a fixed-rate run); unset: as fast as the server answers */
+  rate?: number;
 }
 
 export interface RoundResult {
@@ -71,6 +76,8 @@ export function runRound(request: LoadRequest): Promise<RoundResult> {
   const sample = (s: string) => {
     if (samples.length < 3) samples.push(s.slice(0, 300));
   };
+  const sets = request.headerSets;
+  let next = 0;
   return new Promise((resolve, reject) => {
     const instance = autocannon(
       {
@@ -82,6 +89,8 @@ export function runRound(request: LoadRequest): Promise<RoundResult> {
         duration: request.seconds,
         timeout: 10,
         verifyBody: bodyCheck(request.expect),
+        ...(request.rate ? { overallRate: request.rate } : {}),
+        ...(sets?.length ? { requests: [{ setupRequest: (req: autocannon.RequestParams) => ({ ...req, headers: { ...req.headers, ...sets[next++ % sets.length] } }) }] } : {}),
       },
       (err, result) => {
         if (err) return reject(err instanceof Error ? err : new Error(String(err)));

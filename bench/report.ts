@@ -5,9 +5,15 @@ import type { VariantResult } from './runner';
 export type Verdict = 'pass' | 'MISS' | 'FAILED' | 'info';
 
 export interface RatioResult extends Ratio {
+  /** ours ÷ baseline in requests per second (saturation) */
   value?: number;
-  /** baseline CPU per request ÷ ours (this process only): the same comparison, less sensitive to other load */
+  /**
+   * baseline CPU per request ÷ ours, each the server's process plus its PostgreSQL backends: the
+   * primary figure (what a request costs the machine, much less sensitive to other load than req/s)
+   */
   cpuValue?: number;
+  /** the same with the node processes' CPU only */
+  nodeCpuValue?: number;
   /** the ratio of each round's pair (spread on a noisy machine) */
   roundRatios: number[];
   verdict: Verdict;
@@ -24,6 +30,8 @@ export interface ScenarioResult {
   variants: VariantResult[];
   ratios: RatioResult[];
   metrics: MetricResult[];
+  /** the fixed-rate latency run (ScenarioPlan.fixedRate) */
+  fixedRate: VariantResult[];
   notes: string[];
   /** the scenario could not run (setup or metrics threw) */
   error?: string;
@@ -37,6 +45,8 @@ export interface RunInfo {
   node: string;
   platform: string;
   database: string;
+  /** whether PostgreSQL backends' CPU could be read (the embedded server runs on this machine) */
+  pgCpuMeasured: boolean;
   commit: string;
   loadavgStart: number[];
   loadavgEnd: number[];
@@ -64,9 +74,24 @@ export function evaluateRatio(ratio: Ratio, variants: VariantResult[]): RatioRes
     return { ...ratio, value: ours.rps / base.rps, roundRatios, verdict: 'FAILED', reason: `different concurrency (${ours.concurrency} vs ${base.concurrency})` };
   }
   const value = ours.rps / base.rps;
-  const cpuValue = ours.cpuMsPerRequest > 0 ? base.cpuMsPerRequest / ours.cpuMsPerRequest : undefined;
-  const verdict: Verdict = ratio.target === undefined ? 'info' : value >= ratio.target ? 'pass' : 'MISS';
-  return { ...ratio, value, cpuValue, roundRatios, verdict };
+  const nodeCpuValue = ours.cpuMsPerRequest > 0 ? base.cpuMsPerRequest / ours.cpuMsPerRequest : undefined;
+  const oursTotal = totalCpu(ours);
+  const baseTotal = totalCpu(base);
+  const cpuValue = oursTotal && baseTotal ? baseTotal / oursTotal : undefined;
+  const primary = cpuValue ?? value;
+  const verdict: Verdict = ratio.target === undefined ? 'info' : primary >= ratio.target ? 'pass' : 'MISS';
+  return { ...ratio, value, cpuValue, nodeCpuValue, roundRatios, verdict };
+}
+
+/**
+ * CPU per request of the server process plus its PostgreSQL backends. A side without a database
+ * (stock `{ hello }`, in-process argon2) counts its process alone; a side whose backends could not be
+ * read has no total (the ratio then falls back to throughput).
+ */
+export function totalCpu(v: VariantResult): number | undefined {
+  if (v.cpuMsPerRequest <= 0) return undefined;
+  if (v.pgCpuMsPerRequest === undefined) return v.kind === 'function' || !v.hasDatabase ? v.cpuMsPerRequest : undefined;
+  return v.cpuMsPerRequest + v.pgCpuMsPerRequest;
 }
 
 export function evaluateMetric(m: Metric): MetricResult {
@@ -98,17 +123,19 @@ function verdictText(v: Verdict): string {
   return v === 'pass' ? 'pass' : v === 'MISS' ? '**MISS**' : v === 'FAILED' ? '**FAILED**' : 'info';
 }
 
-export function renderMarkdown(info: RunInfo, scenarios: ScenarioResult[]): string {
+/** `annotation`: the engineer's reading of the run (markdown), rendered under its own heading after the targets. */
+export function renderMarkdown(info: RunInfo, scenarios: ScenarioResult[], annotation?: string): string {
   const o = info.options;
   const out: string[] = [];
   out.push('# Interchange benchmarks', '');
-  out.push('Written by `npm run bench` (see bench/README.md). Do not edit by hand.', '');
+  out.push('Written by `npm run bench` (see bench/README.md). Do not edit by hand: pass `--annotate FILE` to add a reading of the run.', '');
   out.push(`- Date: ${info.date}`);
   out.push(`- Commit: ${info.commit}`);
   out.push(`- Machine: ${info.cpu}, ${info.cores} cores, ${f(info.memoryGiB, 1)} GiB memory, ${info.platform}`);
-  out.push(`- Node ${info.node}; ${info.database}`);
+  out.push(`- Node ${info.node}; ${info.database}; PostgreSQL backends' CPU ${info.pgCpuMeasured ? 'measured (/proc of the backends named by each server\'s application_name)' : '**not measured** (the database is not on this machine): CPU-based ratios count the node processes only'}`);
   out.push(
     `- Method: ${o.rounds} interleaved rounds of ${o.seconds} s per variant after two warm-up passes of ${o.warmupSeconds} s, order alternating (A B C, C B A, …); ` +
+      `every server (ours and each baseline) in a process of its own, plain node on compiled JavaScript; ` +
       `HTTP load by autocannon in a separate process; every response checked for its status and body (GraphQL: \`data\` and no \`errors\`). ` +
       `Run time ${f(info.durationSeconds)} s; load average ${info.loadavgStart.map((x) => x.toFixed(2)).join(' ')} at the start, ${info.loadavgEnd.map((x) => x.toFixed(2)).join(' ')} at the end.`,
   );
@@ -116,41 +143,65 @@ export function renderMarkdown(info: RunInfo, scenarios: ScenarioResult[]): stri
   out.push(
     '> The machine is shared (its cores serve other engineers\' builds and tests at the same time), so absolute numbers are noisy ' +
       'and differ from run to run. Ratios are what to read: both sides of a ratio were measured in the same run, round by round, ' +
-      'so drift falls on both alike; "per-round range" is the spread of the ratio over the rounds. A variant with any failed ' +
-      'response is reported as FAILED, never as fast.',
+      'so drift falls on both alike. The verdict uses the CPU-based ratio (baseline CPU per request ÷ ours, each the server process ' +
+      'plus its PostgreSQL backends, read from /proc around every round); the throughput ratio (req/s at saturation) and the spread of ' +
+      'its per-round values stand beside it. A variant with any failed response is reported as FAILED, never as fast.',
   );
   out.push('');
 
   out.push('## Targets', '');
-  out.push('| scenario | measure | ours ÷ baseline | value (req/s) | target | result | per-round range | CPU-based |');
-  out.push('| --- | --- | --- | --- | --- | --- | --- | --- |');
+  out.push('| scenario | measure | ours ÷ baseline | CPU-based (node+pg) | target | result | throughput (req/s) | per-round range | CPU-based (node only) |');
+  out.push('| --- | --- | --- | --- | --- | --- | --- | --- | --- |');
   for (const s of scenarios) {
-    if (s.error) out.push(`| ${s.name} | (scenario) | — | — | — | **FAILED** | ${cell(s.error.split('\n')[0].slice(0, 200))} | |`);
+    if (s.error) out.push(`| ${s.name} | (scenario) | — | — | — | **FAILED** | ${cell(s.error.split('\n')[0].slice(0, 200))} | | |`);
+    const fx = (n: number | undefined) => (n === undefined ? '—' : n.toFixed(2));
     for (const r of s.ratios) {
       const range = r.roundRatios.length ? `${Math.min(...r.roundRatios).toFixed(2)}–${Math.max(...r.roundRatios).toFixed(2)}` : '—';
       out.push(
-        `| ${s.name} | ${cell(r.name)} | \`${r.ours}\` ÷ \`${r.baseline}\` | ${r.value === undefined ? '—' : r.value.toFixed(2)} | ${targetText(r)} | ${verdictText(r.verdict)}${r.reason ? `: ${cell(r.reason)}` : ''} | ${range} | ${r.cpuValue === undefined ? '—' : r.cpuValue.toFixed(2)} |`,
+        `| ${s.name} | ${cell(r.name)} | \`${r.ours}\` ÷ \`${r.baseline}\` | ${fx(r.cpuValue)} | ${targetText(r)} | ${verdictText(r.verdict)}${r.reason ? `: ${cell(r.reason)}` : ''} | ${fx(r.value)} | ${range} | ${fx(r.nodeCpuValue)} |`,
       );
     }
     for (const m of s.metrics) {
-      out.push(`| ${s.name} | ${cell(m.name)} | — | ${f(m.value, m.value < 100 ? 1 : 0)} ${m.unit} | ${targetText(m)} | ${verdictText(m.verdict)} | ${m.detail ? cell(m.detail) : ''} | |`);
+      out.push(`| ${s.name} | ${cell(m.name)} | — | ${f(m.value, m.value < 100 ? 1 : 0)} ${m.unit} | ${targetText(m)} | ${verdictText(m.verdict)} | ${m.detail ? cell(m.detail) : ''} | | |`);
     }
   }
   out.push('');
 
-  out.push('## Raw throughput and latency', '');
-  out.push('| scenario | variant | target | concurrency | req/s | per-round req/s | CPU ms/req | mean ms | p50 ms | p99 ms | max ms | responses | failed |');
-  out.push('| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |');
+  // the columns both variant tables share: CPU per request (node, pg) … latency … responses, failed
+  if (annotation?.trim()) out.push('## Reading this run (written by the engineer who ran it)', '', annotation.trim(), '');
+
+  const cpuCells = (v: VariantResult) => `${f(v.cpuMsPerRequest, 3)} | ${v.pgCpuMsPerRequest === undefined ? '—' : f(v.pgCpuMsPerRequest, 3)}`;
+  const tailCells = (v: VariantResult) => {
+    const failed = v.badStatus + v.badBody + v.socketErrors;
+    return `${f(v.latency.p50, 2)} | ${f(v.latency.p99, 2)} | ${f(v.latency.max, 1)} | ${f(v.requests)} | ${failed ? `**${f(failed)}**` : '0'}`;
+  };
+  out.push('## Saturation: throughput, CPU and latency', '');
+  out.push('| scenario | variant | target | concurrency | req/s | per-round req/s | CPU ms/req node | CPU ms/req pg | mean ms | p50 ms | p99 ms | max ms | responses | failed |');
+  out.push('| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |');
   for (const s of scenarios) {
     for (const v of s.variants) {
-      const failed = v.badStatus + v.badBody + v.socketErrors;
       out.push(
-        `| ${s.name} | \`${v.id}\`: ${cell(v.label)} | ${cell(v.target)} | ${v.concurrency} | ${f(v.rps, v.rps < 100 ? 1 : 0)} | ${v.roundRps.map((x) => f(x)).join(' / ')} | ${f(v.cpuMsPerRequest, 3)} | ` +
-          `${f(v.latency.mean, 2)} | ${f(v.latency.p50, 2)} | ${f(v.latency.p99, 2)} | ${f(v.latency.max, 1)} | ${f(v.requests)} | ${failed ? `**${f(failed)}**` : '0'} |`,
+        `| ${s.name} | \`${v.id}\`: ${cell(v.label)} | ${cell(v.target)} | ${v.concurrency} | ${f(v.rps, v.rps < 100 ? 1 : 0)} | ${v.roundRps.map((x) => f(x)).join(' / ')} | ${cpuCells(v)} | ${f(v.latency.mean, 2)} | ${tailCells(v)} |`,
       );
     }
   }
   out.push('');
+
+  const fixed = scenarios.filter((s) => s.fixedRate.length);
+  if (fixed.length) {
+    out.push('## Fixed rate: latency below saturation', '');
+    out.push(
+      'The same variants at a set request rate over all connections (autocannon `overallRate`), after the saturation rounds, interleaved the same way. ' +
+        'Latency is each response\'s time as the load generator saw it (no correction for coordinated omission: at these rates the servers keep up).',
+      '',
+    );
+    out.push('| scenario | variant | asked req/s | served req/s | CPU ms/req node | CPU ms/req pg | p50 ms | p99 ms | max ms | responses | failed |');
+    out.push('| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |');
+    for (const s of fixed) {
+      for (const v of s.fixedRate) out.push(`| ${s.name} | \`${v.id}\`: ${cell(v.label)} | ${v.rate ?? '—'} | ${f(v.rps)} | ${cpuCells(v)} | ${tailCells(v)} |`);
+    }
+    out.push('');
+  }
 
   const withNotes = scenarios.filter((s) => s.notes.length || s.variants.some((v) => !v.ok));
   if (withNotes.length) {

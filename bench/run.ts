@@ -1,15 +1,16 @@
 /**
- * `npm run bench [-- --only platform --variants a,b --skip-metrics --rounds 5 --seconds 2 --warmup 2 --connections 20 --out file.md]`
+ * `npm run bench [-- --only platform --variants a,b --skip-metrics --rounds 5 --seconds 2 --warmup 2 --connections 20 --out file.md --annotate notes.md]`
+ * `node dist-bench/bench/run.js --rerender bench/results/latest.json --annotate notes.md [--out file.md]`
  *
- * Starts a database (DATABASE_URL or a throwaway embedded PostgreSQL) and the load generator, runs
- * every scenario of bench/scenarios/index.ts (setup → interleaved rounds → metrics → teardown) and
- * writes bench/results/latest.md (a full run) plus raw JSON beside it (gitignored).
+ * `npm run bench` builds our server (`npm run build`) and the bench (`tsc -p bench/tsconfig.json`
+ * into dist-bench/), then runs this file compiled: it starts a database (DATABASE_URL or a throwaway
+ * embedded PostgreSQL) and the load generator, runs every scenario of bench/scenarios/index.ts
+ * (setup → interleaved rounds → fixed-rate rounds → metrics → teardown) and writes
+ * bench/results/latest.md (a full run) plus raw JSON beside it (gitignored). Every server runs in a
+ * process of its own (bench/lib.ts).
  */
-process.env.NODE_ENV = 'production'; // express and the stock Apollo server read it at creation: production-like for every server
-
-import 'reflect-metadata';
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { join } from 'node:path';
 import {
@@ -18,13 +19,12 @@ import {
   InterchangeServer,
   REPO_ROOT,
   Scenario,
+  startBaseline,
   startDatabase,
   startInterchange,
-  startPgBaseline,
-  startServerChild,
-  startStockApollo,
 } from './lib';
-import { LoadGenerator, measureInterleaved } from './runner';
+import { CpuProbe } from './cpu';
+import { LoadGenerator, measureInterleaved, RoundContext } from './runner';
 import { evaluateMetric, evaluateRatio, renderMarkdown, RunInfo, ScenarioResult } from './report';
 import { scenarios } from './scenarios';
 
@@ -35,6 +35,10 @@ interface Args {
   variants?: string[];
   skipMetrics: boolean;
   out?: string;
+  /** a markdown file of the engineer's reading of the run, rendered under its own heading */
+  annotate?: string;
+  /** no measuring: render the report again from a run's raw JSON (e.g. to add --annotate) */
+  rerender?: string;
 }
 
 function parseArgs(argv: string[]): Args {
@@ -47,7 +51,7 @@ function parseArgs(argv: string[]): Args {
     else if (a === '--skip-metrics') args.set('skip-metrics', 'true');
     else args.set(a.slice(2), argv[++i] ?? '');
   }
-  const known = ['only', 'variants', 'skip-metrics', 'rounds', 'seconds', 'warmup', 'connections', 'out'];
+  const known = ['only', 'variants', 'skip-metrics', 'rounds', 'seconds', 'warmup', 'connections', 'out', 'annotate', 'rerender'];
   for (const k of args.keys()) if (!known.includes(k)) throw new Error(`unknown option --${k} (known: ${known.map((x) => `--${x}`).join(' ')})`);
   const int = (name: string, def: number, min: number) => {
     const raw = args.get(name);
@@ -62,6 +66,8 @@ function parseArgs(argv: string[]): Args {
     variants: list(args.get('variants')),
     skipMetrics: args.has('skip-metrics'),
     out: args.get('out'),
+    annotate: args.get('annotate'),
+    rerender: args.get('rerender'),
   };
 }
 
@@ -82,7 +88,15 @@ function gitCommit(): string {
 const log = (line: string) => console.log(`[bench] ${line}`);
 
 async function main(): Promise<void> {
-  const { options, only, variants, skipMetrics, out } = parseArgs(process.argv.slice(2));
+  const { options, only, variants, skipMetrics, out, annotate, rerender } = parseArgs(process.argv.slice(2));
+  const annotation = annotate ? readFileSync(annotate, 'utf8') : undefined;
+  if (rerender) {
+    const { info, results } = JSON.parse(readFileSync(rerender, 'utf8')) as { info: RunInfo; results: ScenarioResult[] };
+    const target = out ?? join(REPO_ROOT, 'bench', 'results', 'latest.md');
+    writeFileSync(target, renderMarkdown(info, results, annotation) + '\n');
+    log(`rendered ${rerender} to ${target}`);
+    return;
+  }
   const partial = !!(only || variants || skipMetrics);
   const selected: Scenario[] = only ? scenarios.filter((s) => only.includes(s.name)) : scenarios;
   if (only) {
@@ -115,6 +129,10 @@ async function main(): Promise<void> {
   const loadgen = new LoadGenerator();
   await loadgen.start();
   cleanups.push(() => loadgen.stop());
+  const cpu = new CpuProbe(db.adminUrl);
+  await cpu.start();
+  cleanups.push(() => cpu.stop());
+  const rounds: RoundContext = { options, loadgen, cpu };
 
   let shared: Promise<InterchangeServer> | undefined;
   const results: ScenarioResult[] = [];
@@ -128,44 +146,36 @@ async function main(): Promise<void> {
       createDatabase: (prefix) => db.createDatabase(prefix),
       interchange: () =>
         (shared ??= (async () => {
-          const s = await startInterchange(await db.createDatabase('ix_bench'));
-          cleanups.push(() => s.running.close());
+          const s = await startInterchange('ix', await db.createDatabase('ix_bench'));
+          cleanups.push(() => s.stop());
           return s;
         })()),
-      startInterchange: async (extra) => {
-        const s = await startInterchange(await db.createDatabase('ix_bench'), extra);
-        deferred.push(() => s.running.close());
+      startInterchange: async (o = {}) => {
+        const s = await startInterchange(o.name ?? `ix-${scenario.name}`, o.databaseUrl ?? (await db.createDatabase('ix_bench')), o.env, o.memory);
+        deferred.push(() => s.stop());
         return s;
       },
-      startPgBaseline: async (o) => {
-        const s = await startPgBaseline(o);
-        deferred.push(() => s.close());
+      startBaseline: async (o) => {
+        const s = await startBaseline(o);
+        deferred.push(() => s.stop());
         return s;
-      },
-      startStockApollo: async () => {
-        const s = await startStockApollo();
-        deferred.push(() => s.close());
-        return s;
-      },
-      startServerChild: async (o) => {
-        const c = await startServerChild(o);
-        deferred.push(() => c.stop());
-        return c;
       },
       defer: (fn) => void deferred.push(fn),
       log: (line) => log(`  ${line}`),
     };
-    const result: ScenarioResult = { name: scenario.name, title: scenario.title, variants: [], ratios: [], metrics: [], notes: [] };
+    const result: ScenarioResult = { name: scenario.name, title: scenario.title, variants: [], ratios: [], metrics: [], fixedRate: [], notes: [] };
     results.push(result);
     try {
       const plan = await scenario.setup(env);
       result.notes = plan.notes ?? [];
       const measured = variants ? plan.variants.filter((v) => variants.includes(v.id)) : plan.variants;
       if (measured.length) {
-        result.variants = await measureInterleaved(measured, options, loadgen, log);
+        result.variants = await measureInterleaved(measured, rounds, log);
         result.ratios = plan.ratios
           .filter((r) => !variants || (variants.includes(r.ours) && variants.includes(r.baseline)))
           .map((r) => evaluateRatio(r, result.variants));
+        const atRate = plan.fixedRate ? measured.filter((v) => plan.fixedRate!.variants.includes(v.id)) : [];
+        if (atRate.length) result.fixedRate = await measureInterleaved(atRate, { ...rounds, rate: plan.fixedRate!.rate }, log);
       }
       if (plan.metrics && !skipMetrics) {
         log(`  metrics`);
@@ -177,7 +187,9 @@ async function main(): Promise<void> {
     } finally {
       await runCleanups(deferred);
     }
-    for (const r of result.ratios) log(`  ${r.name}: ${r.value?.toFixed(2) ?? '—'} (target ${r.target ?? '—'}) ${r.verdict}${r.reason ? `: ${r.reason}` : ''}`);
+    for (const r of result.ratios) {
+      log(`  ${r.name}: CPU-based ${r.cpuValue?.toFixed(2) ?? '—'}, throughput ${r.value?.toFixed(2) ?? '—'} (target ${r.target ?? '—'}) ${r.verdict}${r.reason ? `: ${r.reason}` : ''}`);
+    }
     for (const m of result.metrics) log(`  ${m.name}: ${m.value.toFixed(1)} ${m.unit} ${m.verdict}`);
   }
   await runCleanups(cleanups);
@@ -191,13 +203,14 @@ async function main(): Promise<void> {
     node: process.version,
     platform: `${os.type()} ${os.release()} ${os.arch()}`,
     database: db.description,
+    pgCpuMeasured: cpu.pgReadable,
     commit: gitCommit(),
     loadavgStart,
     loadavgEnd: os.loadavg(),
     durationSeconds: (performance.now() - started) / 1000,
     options,
   };
-  const markdown = renderMarkdown(info, results);
+  const markdown = renderMarkdown(info, results, annotation);
   const dir = join(REPO_ROOT, 'bench', 'results');
   mkdirSync(dir, { recursive: true });
   const full = !partial;
@@ -208,7 +221,7 @@ async function main(): Promise<void> {
   if (mdPath) log(`written to ${mdPath}`);
   else log('a partial run: bench/results/latest.md left as it was; pass --out FILE to keep this report');
   // Missed targets are results, not errors; a scenario that could not run or a variant with failed responses is.
-  process.exit(results.some((r) => r.error || r.ratios.some((x) => x.verdict === 'FAILED')) ? 1 : 0);
+  process.exit(results.some((r) => r.error || r.ratios.some((x) => x.verdict === 'FAILED') || r.fixedRate.some((v) => !v.ok)) ? 1 : 0);
 }
 
 main().catch((err) => {

@@ -2,12 +2,15 @@
  * Measures a scenario's variants in interleaved rounds: two warm-up passes, then round after
  * round of every variant (A B C, C B A, A B C, …: the order alternates so drift on a shared machine
  * falls on every variant alike). HTTP variants are loaded by autocannon in a child process
- * (bench/loadgen.ts); function variants run in closed loops here. Totals are summed over the rounds.
+ * (bench/loadgen.ts) against servers in processes of their own, whose CPU (and their PostgreSQL
+ * backends') is read around every round (bench/cpu.ts); function variants run in closed loops here.
+ * Totals are summed over the rounds. The same machinery runs the fixed-rate latency rounds.
  */
 import { fork, ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
+import type { CpuProbe } from './cpu';
 import type { BenchOptions, HttpVariant, Variant } from './lib';
-import { REPO_ROOT } from './lib';
+import { BENCH_BUILD, REPO_ROOT } from './lib';
 import type { ChildMessage, LoadRequest, ParentMessage, RoundResult } from './loadgen';
 
 export interface VariantResult {
@@ -21,12 +24,17 @@ export interface VariantResult {
   /** requests (or operations) per second over every measured round */
   rps: number;
   roundRps: number[];
+  /** requests per second asked of the load generator (a fixed-rate run); undefined: saturation */
+  rate?: number;
   /**
-   * CPU time of this process (all threads) per request, in ms: the cost of servers started in this
-   * process (and of function variants), much steadier than req/s on a shared machine. PostgreSQL's
-   * and the load generator's CPU are not in it.
+   * CPU time per request, in ms, of the server's process (all threads; for a function variant, the
+   * bench process): much steadier than req/s on a shared machine. The load generator's is not in it.
    */
   cpuMsPerRequest: number;
+  /** CPU time per request of the PostgreSQL backends serving it (undefined: not measurable, or no database) */
+  pgCpuMsPerRequest?: number;
+  /** its server has database connections (so a missing pgCpuMsPerRequest means "not measurable") */
+  hasDatabase: boolean;
   latency: { mean: number; p50: number; p99: number; max: number };
   badStatus: number;
   badBody: number;
@@ -44,9 +52,9 @@ export class LoadGenerator {
   private pending = new Map<number, { resolve: (r: RoundResult) => void; reject: (e: Error) => void }>();
 
   async start(): Promise<void> {
-    const child = fork(join(REPO_ROOT, 'bench', 'loadgen.ts'), [], {
+    const child = fork(join(BENCH_BUILD, 'loadgen.js'), [], {
       cwd: REPO_ROOT,
-      execArgv: ['-r', 'ts-node/register/transpile-only'],
+      execArgv: [],
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     });
     this.child = child;
@@ -91,7 +99,7 @@ function assertLocal(url: string): void {
   if (host !== '127.0.0.1' && host !== 'localhost') throw new Error(`bench traffic goes to 127.0.0.1 only, not ${url}`);
 }
 
-export function loadRequest(v: HttpVariant, seconds: number, options: BenchOptions): LoadRequest {
+export function loadRequest(v: HttpVariant, seconds: number, options: BenchOptions, rate?: number): LoadRequest {
   assertLocal(v.url);
   const headers = { ...(v.headers ?? {}) };
   let body: string | undefined;
@@ -108,6 +116,8 @@ export function loadRequest(v: HttpVariant, seconds: number, options: BenchOptio
     connections: v.connections ?? options.connections,
     seconds,
     expect: v.expect ?? { status: 200 },
+    headerSets: v.headerSets,
+    rate,
   };
 }
 
@@ -146,13 +156,28 @@ async function runFunctionRound(call: () => Promise<unknown>, concurrency: numbe
   };
 }
 
-type MeasuredRound = RoundResult & { cpuMs: number };
+type MeasuredRound = RoundResult & { cpuMs: number; pgCpuMs?: number };
 
-async function runRound(v: Variant, seconds: number, options: BenchOptions, loadgen: LoadGenerator): Promise<MeasuredRound> {
-  const cpu = process.cpuUsage();
-  const r = v.kind === 'function' ? await runFunctionRound(v.call, v.concurrency ?? options.connections, seconds) : await loadgen.run(loadRequest(v, seconds, options));
-  const used = process.cpuUsage(cpu);
-  return { ...r, cpuMs: (used.user + used.system) / 1000 };
+/** What a round needs besides the variant. */
+export interface RoundContext {
+  options: BenchOptions;
+  loadgen: LoadGenerator;
+  cpu: CpuProbe;
+  /** a fixed-rate run: requests per second */
+  rate?: number;
+}
+
+async function runRound(v: Variant, seconds: number, c: RoundContext): Promise<MeasuredRound> {
+  if (v.kind === 'function') {
+    const cpu = process.cpuUsage();
+    const r = await runFunctionRound(v.call, v.concurrency ?? c.options.connections, seconds);
+    const used = process.cpuUsage(cpu);
+    return { ...r, cpuMs: (used.user + used.system) / 1000 };
+  }
+  const before = await c.cpu.snapshot(v.server);
+  const r = await c.loadgen.run(loadRequest(v, seconds, c.options, c.rate));
+  const used = await c.cpu.since(v.server, before);
+  return { ...r, cpuMs: used.nodeMs, pgCpuMs: used.pgMs };
 }
 
 function percentile(sorted: Float64Array, p: number): number {
@@ -160,7 +185,7 @@ function percentile(sorted: Float64Array, p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))];
 }
 
-function summarize(v: Variant, rounds: MeasuredRound[], options: BenchOptions): VariantResult {
+function summarize(v: Variant, rounds: MeasuredRound[], options: BenchOptions, rate?: number): VariantResult {
   const requests = rounds.reduce((s, r) => s + r.requests, 0);
   const seconds = rounds.reduce((s, r) => s + r.seconds, 0);
   const all = new Float64Array(rounds.reduce((s, r) => s + r.latencies.length, 0));
@@ -184,7 +209,10 @@ function summarize(v: Variant, rounds: MeasuredRound[], options: BenchOptions): 
     seconds,
     rps: seconds > 0 ? requests / seconds : 0,
     roundRps: rounds.map((r) => (r.seconds > 0 ? r.requests / r.seconds : 0)),
+    rate,
+    hasDatabase: !isFn && !!v.server.appName,
     cpuMsPerRequest: requests > 0 ? rounds.reduce((s, r) => s + r.cpuMs, 0) / requests : 0,
+    pgCpuMsPerRequest: requests > 0 && rounds.every((r) => r.pgCpuMs !== undefined) ? rounds.reduce((s, r) => s + r.pgCpuMs!, 0) / requests : undefined,
     latency: {
       mean: all.length ? all.reduce((s, x) => s + x, 0) / all.length : 0,
       p50: percentile(all, 50),
@@ -200,23 +228,22 @@ function summarize(v: Variant, rounds: MeasuredRound[], options: BenchOptions): 
   };
 }
 
-/** Warm-up, then `options.rounds` interleaved rounds of every variant. */
-export async function measureInterleaved(
-  variants: Variant[],
-  options: BenchOptions,
-  loadgen: LoadGenerator,
-  log: (line: string) => void,
-): Promise<VariantResult[]> {
+/**
+ * Warm-up (unless a fixed-rate run, which follows the saturation rounds of the same variants), then
+ * `options.rounds` interleaved rounds of every variant.
+ */
+export async function measureInterleaved(variants: Variant[], c: RoundContext, log: (line: string) => void): Promise<VariantResult[]> {
+  const { options } = c;
   const ids = new Set<string>();
   for (const v of variants) {
     if (ids.has(v.id)) throw new Error(`two variants with id "${v.id}"`);
     ids.add(v.id);
   }
   // Two unmeasured passes: the JIT settles for every variant, and settles again after the others ran.
-  for (let pass = 0; pass < 2 && options.warmupSeconds > 0; pass++) {
+  for (let pass = 0; pass < 2 && options.warmupSeconds > 0 && !c.rate; pass++) {
     const line: string[] = [];
     for (const v of variants) {
-      const w = await runRound(v, options.warmupSeconds, options, loadgen);
+      const w = await runRound(v, options.warmupSeconds, c);
       const bad = w.badStatus + w.badBody + w.socketErrors;
       line.push(`${v.id} ${(w.requests / w.seconds).toFixed(0)}/s${bad ? ` (${bad} failed: ${w.samples[0] ?? ''})` : ''}`);
     }
@@ -227,12 +254,13 @@ export async function measureInterleaved(
     const order = round % 2 === 0 ? variants : [...variants].reverse();
     const line: string[] = [];
     for (const v of order) {
-      const r = await runRound(v, options.seconds, options, loadgen);
+      const r = await runRound(v, options.seconds, c);
       perVariant.get(v.id)!.push(r);
       const bad = r.badStatus + r.badBody + r.socketErrors;
-      line.push(`${v.id} ${(r.requests / r.seconds).toFixed(0)}/s ${r.requests ? (r.cpuMs / r.requests).toFixed(2) : '-'} ms cpu${bad ? ` (${bad} failed)` : ''}`);
+      const cpu = r.requests ? `${(r.cpuMs / r.requests).toFixed(2)}${r.pgCpuMs !== undefined ? `+${(r.pgCpuMs / r.requests).toFixed(2)} pg` : ''}` : '-';
+      line.push(`${v.id} ${(r.requests / r.seconds).toFixed(0)}/s ${cpu} ms cpu${bad ? ` (${bad} failed)` : ''}`);
     }
-    log(`  round ${round + 1}/${options.rounds}: ${line.join(', ')}`);
+    log(`  ${c.rate ? `fixed ${c.rate}/s ` : ''}round ${round + 1}/${options.rounds}: ${line.join(', ')}`);
   }
-  return variants.map((v) => summarize(v, perVariant.get(v.id)!, options));
+  return variants.map((v) => summarize(v, perVariant.get(v.id)!, options, c.rate));
 }

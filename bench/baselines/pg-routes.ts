@@ -1,0 +1,154 @@
+/**
+ * The bare baselines of the REST routes and of `me`: node:http + node-pg, no framework, one process
+ * (`node dist-bench/bench/baselines/pg-routes.js`, settings in bench/baselines/bare.ts). Each route
+ * does the work of ours and no less: the same authentication (jsonwebtoken, the prepared session
+ * join, the same caching), the same statement as our service as a named prepared statement, the same
+ * rules, and the same JSON; each scenario compares the two bodies byte for byte before measuring.
+ * The statements restate our services' SQL on purpose rather than import it: a baseline is a fixed
+ * reference, and a change to our SQL should show up as a change in the ratio (or, if the results
+ * differ, as a failed byte comparison), not silently move the baseline with it.
+ */
+import { Authenticator, BareResponse, baselineEnv, onStop, openPool, serveBare } from './bare';
+
+const env = baselineEnv();
+const pool = openPool(env);
+const auth = new Authenticator(env, pool);
+
+const round2 = (n: number) => Math.round(n * 100) / 100;
+const axis = (sum: number, count: number) => (count > 0 ? (sum / count) * 5 : 0);
+const MAX_DISTANCE = 20 * Math.SQRT2;
+
+/** src/modules/coparent: a month's items with their owners. */
+const COPARENT_ITEMS = {
+  name: 'bench_coparent_items',
+  text: `select i.id, i.date::text as date, i.type, i.title, i.body, i.owner_id, u.username, i.created_at, i.updated_at
+           from coparent_items i join users u on u.id = i.owner_id
+          where i.date >= $1::date and i.date < ($1::date + interval '1 month')
+          order by i.date, i.created_at, i.id`,
+};
+
+/** src/modules/compass/compass.service.ts `matches`: the user's kept score sums and every party's sums, one statement. */
+const COMPASS_MATCHES = {
+  name: 'bench_compass_matches',
+  text: `with p as (
+           select p.id, p.name, p.abbreviation, p.description, p.code, p.logo_file_id, p.created_at, p.updated_at,
+                  coalesce(sum(a.score * q.direction) filter (where q.axis = 'economic'), 0)::int as es,
+                  count(a.score) filter (where q.axis = 'economic')::int as ec,
+                  coalesce(sum(a.score * q.direction) filter (where q.axis = 'social'), 0)::int as ss,
+                  count(a.score) filter (where q.axis = 'social')::int as sc,
+                  (select count(*) from compass_questions)::int as total
+             from compass_parties p
+             left join compass_party_answers a on a.party_id = p.id and a.score is not null
+             left join compass_questions q on q.id = a.question_id
+            group by p.id)
+         select u.id as user_id, coalesce(s.economic_sum, 0) as ues, coalesce(s.economic_count, 0) as uec,
+                coalesce(s.social_sum, 0) as uss, coalesce(s.social_count, 0) as usc, p.*
+           from users u left join compass_user_scores s on s.user_id = u.id left join p on true
+          where u.number = $1 and u.deleted_at is null`,
+};
+
+/** src/modules/cake/cake-event.service.ts `hallOfFame`: the ranking and everything the list shows, one statement. */
+const CAKE_RANKED = {
+  name: 'bench_cake_ranked',
+  text: `select e.id, e.date::text as date, e.description, e.group_id, e.baker_id, u.name as baker_name, cover.id as cover_id,
+                coalesce(r.average, 0) as average, coalesce(r.count, 0) as count, r.mine
+           from cake_events e
+           join cake_memberships m on m.group_id = e.group_id and m.user_id = $1
+           left join users u on u.id = e.baker_id
+           left join cake_photos cover on cover.event_id = e.id and cover.user_id = e.baker_id
+           left join lateral (
+             select avg(stars) as average, count(*) as count, max(stars) filter (where user_id = $1) as mine
+               from cake_ratings where event_id = e.id
+           ) r on true
+          order by coalesce(r.average, 0) desc, e.date desc, e.created_at desc, e.id
+          limit 50`,
+};
+
+const MATCHES_PATH = /^\/compass\/api\/users\/(\d+)\/matches$/;
+
+const server = serveBare(env.port, async ({ path, query, headers }): Promise<BareResponse> => {
+  const viewer = await auth.viewer(headers);
+
+  if (path === '/me') {
+    if (!viewer) return { status: 401, body: { errors: [{ message: 'Not authenticated' }] } };
+    return { body: { data: { me: { id: viewer.id, username: viewer.username, role: viewer.role } } } };
+  }
+
+  if (path === '/coparent/api/items') {
+    if (!viewer) return { status: 401, body: { error: 'Authentication required' } };
+    const month = query.get('month') ?? '';
+    if (!/^(\d{4})-(0[1-9]|1[0-2])$/.test(month)) return { status: 400, body: { error: 'month must be a month in YYYY-MM format' } };
+    const { rows } = await pool.query({ ...COPARENT_ITEMS, values: [`${month}-01`] });
+    return {
+      body: rows.map((r) => ({
+        id: r.id,
+        date: `${r.date}T00:00:00.000Z`,
+        type: r.type,
+        title: r.title,
+        body: r.body,
+        ownerId: r.owner_id,
+        owner: { id: r.owner_id, username: r.username },
+        createdAt: (r.created_at as Date).toISOString(),
+        updatedAt: (r.updated_at as Date).toISOString(),
+      })),
+    };
+  }
+
+  const matches = MATCHES_PATH.exec(path);
+  if (matches) {
+    if (!viewer) return { status: 401, body: { status: 'error', message: 'Invalid or expired token' } };
+    const number = Number(matches[1]);
+    if (viewer.number !== number && viewer.role !== 'ADMIN') return { status: 403, body: { status: 'error', message: 'Access denied' } };
+    const { rows } = await pool.query({ ...COMPASS_MATCHES, values: [number] });
+    if (!rows.length) return { status: 404, body: { status: 'error', message: 'User not found' } };
+    const u = rows[0];
+    if (u.uec + u.usc === 0) return { status: 422, body: { status: 'error', message: 'Validation failed' } };
+    const ux = axis(u.ues, u.uec);
+    const uy = axis(u.uss, u.usc);
+    const data = rows
+      .filter((r) => r.id !== null)
+      .map((r) => {
+        const x = axis(r.es, r.ec);
+        const y = axis(r.ss, r.sc);
+        return { r, x, y, d: Math.sqrt((x - ux) * (x - ux) + (y - uy) * (y - uy)) };
+      })
+      .sort((a, b) => a.d - b.d || (a.r.name < b.r.name ? -1 : a.r.name > b.r.name ? 1 : 0))
+      .slice(0, 3)
+      .map(({ r, x, y, d }) => ({
+        party_id: r.id,
+        name: r.name,
+        abbreviation: r.abbreviation,
+        description: r.description ?? null,
+        logo_url: r.logo_file_id ? `/compass/api/parties/${r.id}/logo` : null,
+        x: round2(x),
+        y: round2(y),
+        distance: round2(d),
+        match_percentage: round2(100 * (1 - d / MAX_DISTANCE)),
+      }));
+    return { body: { status: 'success', message: 'Matches calculated successfully', data } };
+  }
+
+  if (path === '/cakeplanner/api/events/ranked') {
+    if (!viewer) return { status: 401, body: { error: 'Authentication required' } };
+    const { rows } = await pool.query({ ...CAKE_RANKED, values: [viewer.id] });
+    return {
+      body: rows.map((r) => ({
+        id: r.id,
+        date: r.date,
+        description: r.description,
+        groupId: r.group_id,
+        baker: { id: r.baker_id, name: r.baker_name },
+        photoUrl: r.cover_id ? `/cakeplanner/api/photos/${r.cover_id}` : null,
+        rating: { average: Math.round(Number(r.average) * 100) / 100, count: Number(r.count), myRating: r.mine === null ? null : Number(r.mine) },
+      })),
+    };
+  }
+
+  return { status: 404, body: { error: 'not found' } };
+});
+
+onStop(async () => {
+  server.closeAllConnections();
+  await new Promise((done) => server.close(done));
+  await pool.end();
+});
