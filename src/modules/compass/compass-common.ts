@@ -6,9 +6,10 @@
  */
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { AppContext } from '../../context/context';
-import { badInput, forbidden, notFound } from '../../errors/domain-error';
+import type { FileUpload } from 'graphql-upload-minimal';
+import { badInput, DomainError, forbidden, notFound } from '../../errors/domain-error';
 import { isAdmin, requireViewer } from '../../auth/guards';
-import { IMAGE_TYPES, StoragePolicy } from '../../storage/storage';
+import { IMAGE_TYPES, readUpload, StoragePolicy } from '../../storage/storage';
 import { User } from '../identity/user.entity';
 import { CompassParty } from './party.entity';
 
@@ -104,4 +105,28 @@ export async function requirePartyManager(ctx: AppContext, partyId: number): Pro
 /** Queues the analytics feed's event on the unit of work (published after commit, dropped on rollback). */
 export function analyticsChanged(tx: AppContext, reason: 'ANSWERS' | 'PARTIES' | 'QUESTIONS' | 'USERS'): void {
   tx.publish('compass.analyticsChanged', { reason });
+}
+
+/** The bytes of an uploaded image; every refusal (missing, unreadable, too big, wrong type) names `field`. */
+export async function readImage(upload: Promise<FileUpload> | FileUpload | null | undefined, policy: StoragePolicy, field: string): Promise<Buffer> {
+  if (!upload) throw badInput('Validation failed', { [field]: `A ${field} file is required` });
+  try {
+    const file = await upload;
+    return await readUpload(file.createReadStream(), policy.maxBytes);
+  } catch (err) {
+    if (err instanceof DomainError) throw badInput('Validation failed', { [field]: err.message });
+    throw badInput('Validation failed', { [field]: 'The file could not be read' });
+  }
+}
+
+/** Rethrows a storage refusal (size, type) as a validation error naming the upload's field. */
+export async function storageField<T>(field: string, work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (err) {
+    if (err instanceof DomainError && err.code === 'BAD_USER_INPUT' && !err.details?.fields) {
+      throw badInput('Validation failed', { [field]: err.message });
+    }
+    throw err;
+  }
 }

@@ -16,8 +16,7 @@ import { unitOfWork } from '../../db/unit-of-work';
 import { Role, User } from '../identity/user.entity';
 import { Session } from '../identity/session.entity';
 import * as identity from '../identity/identity.service';
-import { PICTURE_POLICY, pgUuidArray, Problems, requireSelfOrAdmin, trimmed, userByNumber } from './compass-common';
-import { readImage, storageField } from './party.service';
+import { PICTURE_POLICY, pgUuidArray, Problems, readImage, requireSelfOrAdmin, storageField, trimmed, userByNumber } from './compass-common';
 import type { CompassCreateUserInput, CompassUserUpdateInput } from './compass.inputs';
 
 /** The caller's token: who it is and when its session expires. */

@@ -8,15 +8,14 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import { UniqueConstraintViolationException } from '@mikro-orm/core';
 import type { FileUpload } from 'graphql-upload-minimal';
 import type { AppContext } from '../../context/context';
-import { badInput, conflict, DomainError } from '../../errors/domain-error';
+import { conflict } from '../../errors/domain-error';
 import { requireAdmin } from '../../auth/guards';
-import { readUpload, StoragePolicy } from '../../storage/storage';
 import { unitOfWork } from '../../db/unit-of-work';
 import { Role, User } from '../identity/user.entity';
 import * as identity from '../identity/identity.service';
 import { CompassParty } from './party.entity';
 import { CompassPartyAdmin } from './party-admin.entity';
-import { analyticsChanged, canManageParty, LIMITS, LOGO_POLICY, partyById, Problems, requirePartyManager, trimmed } from './compass-common';
+import { analyticsChanged, canManageParty, LIMITS, LOGO_POLICY, partyById, Problems, readImage, requirePartyManager, storageField, trimmed } from './compass-common';
 import type { CompassPartyCreated, CreatePartyInput, UpdatePartyInput } from './compass.inputs';
 
 const CODE_ALPHABET = 'ABCDEFGHJKLMNPQRSTUVWXYZ23456789';
@@ -138,30 +137,6 @@ export async function deleteParty(ctx: AppContext, partyId: number): Promise<boo
     analyticsChanged(tx, 'PARTIES');
   });
   return true;
-}
-
-/** The bytes of an uploaded image; every refusal (missing, unreadable, too big, wrong type) names `field`. */
-export async function readImage(upload: Promise<FileUpload> | FileUpload | null | undefined, policy: StoragePolicy, field: string): Promise<Buffer> {
-  if (!upload) throw badInput('Validation failed', { [field]: `A ${field} file is required` });
-  try {
-    const file = await upload;
-    return await readUpload(file.createReadStream(), policy.maxBytes);
-  } catch (err) {
-    if (err instanceof DomainError) throw badInput('Validation failed', { [field]: err.message });
-    throw badInput('Validation failed', { [field]: 'The file could not be read' });
-  }
-}
-
-/** Rethrows a storage refusal (size, type) as a validation error naming the upload's field. */
-export async function storageField<T>(field: string, work: () => Promise<T>): Promise<T> {
-  try {
-    return await work();
-  } catch (err) {
-    if (err instanceof DomainError && err.code === 'BAD_USER_INPUT' && !err.details?.fields) {
-      throw badInput('Validation failed', { [field]: err.message });
-    }
-    throw err;
-  }
 }
 
 /** Replaces the party's logo (or removes it with `bytes` null); the old bytes go in the same unit of work. */

@@ -54,20 +54,21 @@ export class BodyReader {
     return undefined;
   }
 
-  role(key = 'role'): 'USER' | 'ADMIN' | undefined {
+  /** One of `values` (trimmed, case-insensitive), upper-cased as the graph's enum; undefined when absent. */
+  choice<T extends string>(key: string, values: readonly string[], message: string): T | undefined {
     if (!this.has(key)) return undefined;
     const v = this.body[key];
-    if (typeof v === 'string' && ['user', 'admin'].includes(v.trim().toLowerCase())) return v.trim().toUpperCase() as 'USER' | 'ADMIN';
-    this.problems[key] = 'Role must be "user" or "admin"';
+    if (typeof v === 'string' && values.includes(v.trim().toLowerCase())) return v.trim().toUpperCase() as T;
+    this.problems[key] = message;
     return undefined;
   }
 
-  axis(key = 'axis'): 'ECONOMIC' | 'SOCIAL' | undefined {
-    if (!this.has(key)) return undefined;
-    const a = this.body[key];
-    if (typeof a === 'string' && ['economic', 'social'].includes(a.trim().toLowerCase())) return a.trim().toUpperCase() as 'ECONOMIC' | 'SOCIAL';
-    this.problems[key] = 'Axis must be "economic" or "social"';
-    return undefined;
+  role(): 'USER' | 'ADMIN' | undefined {
+    return this.choice('role', ['user', 'admin'], 'Role must be "user" or "admin"');
+  }
+
+  axis(): 'ECONOMIC' | 'SOCIAL' | undefined {
+    return this.choice('axis', ['economic', 'social'], 'Axis must be "economic" or "social"');
   }
 
   /** Ends the type stage: the bad types alone, before any other rule. */
