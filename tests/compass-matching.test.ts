@@ -8,6 +8,26 @@ import { CountingServer, startCountingServer } from './support/sql-counter';
 import { openOrm } from '../src/db/orm';
 import { createTestDatabase } from './support/server';
 import { CompassAccount, compassAccount, compassApi, compassLogin, expectError, multipart, png, sql } from './compass.helpers';
+import type {
+  CompassCountedListsQuery,
+  CompassParityCodesQuery,
+  CompassParityMatchesQuery,
+  CompassParityPositionQuery,
+  CompassParityUsersQuery,
+} from '../src/generated/graphql';
+
+// Canonical operations typed by codegen; aliases keep the names the assertions read.
+const COUNTED_LISTS = /* GraphQL */ `query CompassCountedLists {
+  parties { id name logo { id } code position { x y } }
+  users(limit: 500) { items { number patientNumber administeredParty { id } } }
+}`;
+const PARITY_POSITION = /* GraphQL */ `query CompassParityPosition($id: Int!) {
+  compassUserPosition: userPosition(userNumber: $id) { x y answered total }
+  compassUserAnswers: userAnswers(userNumber: $id) { questionId answer }
+}`;
+const PARITY_USERS = /* GraphQL */ `query CompassParityUsers { users { total } }`;
+const PARITY_MATCHES = /* GraphQL */ `query CompassParityMatches($id: Int!) { compassMatches: partyMatches(userNumber: $id) { matchPercentage } }`;
+const PARITY_CODES = /* GraphQL */ `query CompassParityCodes { compassParties: parties { name code } }`;
 
 let s: CountingServer;
 let admin: TestUser;
@@ -412,7 +432,7 @@ describe('constant SQL statement counts', () => {
   it('lists of users, parties (with positions) and answers, analytics and matches cost the same whatever their length', async () => {
     const usersList = () => api('GET', '/api/users?limit=500', { token: admin.token });
     const partiesGql = () =>
-      s.gql(`query { compassParties { id name logoUrl code position { x y } } compassUsers(limit: 500) { items { userId patientNumber administeredParty { id } } } }`, {}, { token: admin.token });
+      s.gql<CompassCountedListsQuery>(COUNTED_LISTS, {}, { token: admin.token });
     const answers = () => api('GET', `/api/users/${voter.userId}/answers`, { token: voter.token });
     const analytics = () => api('GET', '/api/analytics', { token: admin.token });
     const matches = () => api('GET', `/api/users/${voter.userId}/matches`, { token: voter.token });
@@ -443,9 +463,9 @@ describe('the live analytics feed and parity', () => {
       expect(put.status).toBe(200);
       const [event] = await sub.done;
       expect(event.data.compassAnalyticsChanged.totals.answers).toBeGreaterThan(0);
-      const gql = await s.gql(`query P($id: Int!) { compassUserPosition(userId: $id) { x y answered total } compassUserAnswers(userId: $id) { questionId answer } }`, { id: u.userId }, { token: u.token });
-      expect(gql.data.compassUserPosition).toEqual({ x: 10, y: 0, answered: 1, total: expect.any(Number) });
-      expect(gql.data.compassUserAnswers[0]).toEqual({ questionId: q[0], answer: 'strongly_agree' });
+      const gql = await s.gql<CompassParityPositionQuery>(PARITY_POSITION, { id: u.userId }, { token: u.token });
+      expect(gql.data!.compassUserPosition).toEqual({ x: 10, y: 0, answered: 1, total: expect.any(Number) });
+      expect(gql.data!.compassUserAnswers[0]).toEqual({ questionId: q[0], answer: 'strongly_agree' });
     } finally {
       await ws.dispose();
     }
@@ -481,14 +501,14 @@ describe('the live analytics feed and parity', () => {
     } finally {
       await ws.dispose();
     }
-    const denied = await s.gql(`query { compassUsers { total } }`, {}, { token: voter.token });
+    const denied = await s.gql<CompassParityUsersQuery>(PARITY_USERS, {}, { token: voter.token });
     expect(denied.errors?.[0].extensions?.code).toBe('FORBIDDEN');
-    const other = await s.gql(`query Q($id: Int!) { compassMatches(userId: $id) { matchPercentage } }`, { id: voter.userId }, { token: admin.token });
-    expect(other.data.compassMatches.map((m: { matchPercentage: number }) => m.matchPercentage)).toEqual([82.32, 80.24, 80.24]);
-    const code = await s.gql(`query { compassParties { name code } }`, {}, { token: voter.token });
-    expect(code.data.compassParties.every((p: { code: string | null }) => p.code === null)).toBe(true);
-    const codeAdmin = await s.gql(`query { compassParties { name code } }`, {}, { token: admin.token });
-    expect(codeAdmin.data.compassParties.find((p: { name: string }) => p.name === 'Alpha').code).toBe(party.Alpha.code);
+    const other = await s.gql<CompassParityMatchesQuery>(PARITY_MATCHES, { id: voter.userId }, { token: admin.token });
+    expect(other.data!.compassMatches.map((m: { matchPercentage: number }) => m.matchPercentage)).toEqual([82.32, 80.24, 80.24]);
+    const code = await s.gql<CompassParityCodesQuery>(PARITY_CODES, {}, { token: voter.token });
+    expect(code.data!.compassParties.every((p: { code: string | null }) => p.code === null)).toBe(true);
+    const codeAdmin = await s.gql<CompassParityCodesQuery>(PARITY_CODES, {}, { token: admin.token });
+    expect(codeAdmin.data!.compassParties.find((p: { name: string }) => p.name === 'Alpha')!.code).toBe(party.Alpha.code);
   });
 });
 

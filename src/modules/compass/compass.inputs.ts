@@ -1,4 +1,7 @@
-/** GraphQL inputs and result types of the compass domain (issue 5). Names are prefixed `Compass`. */
+/**
+ * GraphQL inputs and result types of the compass domain. Object types are prefixed `Compass` (unambiguous
+ * beside cake and conduct); inputs are named for their operation (`CreatePartyInput` for `createParty`).
+ */
 import { Field, Float, ID, InputType, Int, ObjectType } from 'type-graphql';
 import { Role } from '../identity/user.entity';
 import { CompassParty } from './party.entity';
@@ -6,50 +9,32 @@ import { CompassAxis, CompassQuestion } from './question.entity';
 
 // --- users ---------------------------------------------------------------------------------------
 
-/** A shared user in the compass vocabulary: `userId` is the integer `user_id`. */
+/** A shared user in the compass vocabulary: `userId` is the integer user_id (User.number). */
 @ObjectType()
 export class CompassUser {
   @Field(() => ID, { description: 'the shared identity\'s uuid' }) id!: string;
-  @Field(() => Int, { description: 'the compass surface\'s user_id (User.number)' }) userId!: number;
+  @Field(() => Int, { description: 'the integer user id (User.number)' }) userId!: number;
   @Field(() => String, { nullable: true }) username!: string | null;
   @Field(() => String, { nullable: true }) emailAddress!: string | null;
   @Field(() => Role) role!: Role;
-  @Field(() => String, { nullable: true }) profileUrl!: string | null;
+  @Field(() => String, { nullable: true, description: 'an external profile URL; null when the profile picture is the stored picture or none' })
+  profileUrl!: string | null;
+  @Field(() => ID, { nullable: true, description: 'the stored profile picture\'s file id (changes when it is replaced)' })
+  pictureFileId!: string | null;
   @Field(() => Date) createdAt!: Date;
-}
-
-@ObjectType()
-export class CompassUserPage {
-  @Field(() => [CompassUser]) items!: CompassUser[];
-  @Field(() => Int) total!: number;
-  @Field(() => Int) limit!: number;
-  @Field(() => Int) offset!: number;
-}
-
-@InputType()
-export class CompassUserFilter {
-  @Field(() => Role, { nullable: true }) role?: Role | null;
-  @Field(() => String, { nullable: true, description: 'case-insensitive substring of the username' }) search?: string | null;
-}
-
-@InputType({ description: 'Every field is checked by the service, which reports all problems at once' })
-export class CompassRegisterInput {
-  @Field(() => String, { nullable: true }) username?: string | null;
-  @Field(() => String, { nullable: true }) emailAddress?: string | null;
-  @Field(() => String, { nullable: true }) password?: string | null;
 }
 
 @InputType()
 export class CompassCreateUserInput {
   @Field(() => Role, { nullable: true, description: 'default USER' }) role?: Role | null;
-  @Field(() => String, { nullable: true }) username?: string | null;
-  @Field(() => String, { nullable: true }) emailAddress?: string | null;
-  @Field(() => String, { nullable: true }) password?: string | null;
+  @Field(() => String) username!: string;
+  @Field(() => String) emailAddress!: string;
+  @Field(() => String) password!: string;
   @Field(() => String, { nullable: true }) profileUrl?: string | null;
   @Field(() => Int, { nullable: true }) patientNumber?: number | null;
 }
 
-@InputType({ description: 'compassReplaceUser: every field (absent optional ones become null); compassUpdateUser: the fields given' })
+@InputType({ description: 'The fields given change; null clears profileUrl and patientNumber' })
 export class CompassUserUpdateInput {
   @Field(() => Role, { nullable: true, description: 'admins only' }) role?: Role | null;
   @Field(() => String, { nullable: true }) username?: string | null;
@@ -68,7 +53,14 @@ export class CompassTokenInfo {
 // --- parties -------------------------------------------------------------------------------------
 
 @InputType()
-export class CompassPartyInput {
+export class CreatePartyInput {
+  @Field(() => String) name!: string;
+  @Field(() => String) abbreviation!: string;
+  @Field(() => String, { nullable: true }) description?: string | null;
+}
+
+@InputType({ description: 'The fields given change (null clears the description); name and abbreviation cannot be cleared' })
+export class UpdatePartyInput {
   @Field(() => String, { nullable: true }) name?: string | null;
   @Field(() => String, { nullable: true }) abbreviation?: string | null;
   @Field(() => String, { nullable: true }) description?: string | null;
@@ -90,11 +82,19 @@ export class CompassPartyCreated {
 // --- questions -----------------------------------------------------------------------------------
 
 @InputType()
-export class CompassQuestionInput {
-  @Field(() => String, { nullable: true }) text?: string | null;
-  @Field(() => CompassAxis, { nullable: true }) axis?: CompassAxis | null;
+export class CreateQuestionInput {
+  @Field(() => String) text!: string;
+  @Field(() => CompassAxis) axis!: CompassAxis;
   @Field(() => Int, { nullable: true, description: '1 or -1 (default 1)' }) direction?: number | null;
   @Field(() => Int, { nullable: true, description: 'default: after the last question' }) position?: number | null;
+}
+
+@InputType({ description: 'The fields given change; none of them can be cleared' })
+export class UpdateQuestionInput {
+  @Field(() => String, { nullable: true }) text?: string | null;
+  @Field(() => CompassAxis, { nullable: true }) axis?: CompassAxis | null;
+  @Field(() => Int, { nullable: true, description: '1 or -1' }) direction?: number | null;
+  @Field(() => Int, { nullable: true }) position?: number | null;
 }
 
 // --- answers and positions -----------------------------------------------------------------------

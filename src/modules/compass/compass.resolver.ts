@@ -1,8 +1,16 @@
+/**
+ * The compass's operations. Who may call each one is declared beside it (`@Allow`); row rules (self or
+ * admin, the party's admin) live in the services. Names follow the domain (`parties`, `createParty`,
+ * `setUserAnswers`); `compass` stays as a prefix only where the noun alone would be ambiguous in the
+ * whole graph (`compassAnalytics`) and on the user operations not yet merged into identity's
+ * (docs/graph-compass-notes.md).
+ */
 import { Arg, Ctx, FieldResolver, Int, Mutation, Query, Resolver, Root, Subscription } from 'type-graphql';
 import { GraphQLUpload, FileUpload } from 'graphql-upload-minimal';
 import type { AppContext } from '../../context/context';
-import { requireAdmin } from '../../auth/guards';
+import { access, Allow, enforce } from '../../auth/access';
 import { StoredFileRef } from '../../storage/stored-file.types';
+import { User } from '../identity/user.entity';
 import { CompassParty } from './party.entity';
 import { CompassQuestion } from './question.entity';
 import {
@@ -12,295 +20,272 @@ import {
   CompassCreateUserInput,
   CompassMatch,
   CompassPartyCreated,
-  CompassPartyInput,
-  CompassPartyPosition,
   CompassPosition,
-  CompassQuestionInput,
-  CompassRegisterInput,
   CompassTokenInfo,
-  CompassUser,
-  CompassUserFilter,
-  CompassUserPage,
   CompassUserUpdateInput,
+  CreatePartyInput,
+  CreateQuestionInput,
+  UpdatePartyInput,
+  UpdateQuestionInput,
 } from './compass.inputs';
-import * as compass from './compass.service';
+import * as userService from './compass-users.service';
+import * as partyService from './party.service';
+import * as questionService from './question.service';
+import * as answerService from './answers.service';
+import * as matching from './matching.service';
+import { analytics } from './analytics.service';
 import { analyticsEvents } from './compass.events';
 
 @Resolver()
 export class CompassResolver {
-  // --- auth and users ----------------------------------------------------------------------------
+  // --- users (compass's vocabulary; registration and the user list are identity's `register`, `users`) ---
 
-  @Mutation(() => CompassUser, { description: 'compass registration: username, emailAddress and password are all required' })
-  compassRegister(@Ctx() ctx: AppContext, @Arg('input', () => CompassRegisterInput) input: CompassRegisterInput): Promise<CompassUser> {
-    return compass.register(ctx, input);
-  }
-
+  @Allow(access.signedIn)
   @Query(() => CompassTokenInfo, { description: 'The caller\'s token: user, role and expiry' })
   compassTokenInfo(@Ctx() ctx: AppContext): Promise<CompassTokenInfo> {
-    return compass.tokenInfo(ctx);
+    return userService.tokenInfo(ctx);
   }
 
-  @Query(() => CompassUserPage, { description: 'Admins' })
-  compassUsers(
-    @Ctx() ctx: AppContext,
-    @Arg('filter', () => CompassUserFilter, { nullable: true }) filter?: CompassUserFilter | null,
-    @Arg('limit', () => Int, { defaultValue: 50 }) limit?: number,
-    @Arg('offset', () => Int, { defaultValue: 0 }) offset?: number,
-  ): Promise<CompassUserPage> {
-    return compass.listUsers(ctx, filter, limit, offset);
+  @Allow(access.signedIn)
+  @Query(() => User, { description: 'The user themselves or an admin' })
+  compassUser(@Ctx() ctx: AppContext, @Arg('userNumber', () => Int) userNumber: number): Promise<User> {
+    return userService.getUser(ctx, userNumber);
   }
 
-  @Query(() => CompassUser, { description: 'The user themselves or an admin' })
-  compassUser(@Ctx() ctx: AppContext, @Arg('userId', () => Int) userId: number): Promise<CompassUser> {
-    return compass.getUser(ctx, userId);
+  @Allow(access.admin)
+  @Mutation(() => User, { description: 'A user with their compass profile' })
+  compassCreateUser(@Ctx() ctx: AppContext, @Arg('input', () => CompassCreateUserInput) input: CompassCreateUserInput): Promise<User> {
+    return userService.createUser(ctx, input);
   }
 
-  @Mutation(() => CompassUser, { description: 'Admins' })
-  compassCreateUser(@Ctx() ctx: AppContext, @Arg('input', () => CompassCreateUserInput) input: CompassCreateUserInput): Promise<CompassUser> {
-    return compass.createUser(ctx, input);
-  }
-
-  @Mutation(() => CompassUser, { description: 'Admins; full replacement (optional fields left out become null)' })
+  @Allow(access.admin)
+  @Mutation(() => User, { description: 'Every field at once: role, username and emailAddress are required; null clears the others' })
   compassReplaceUser(
     @Ctx() ctx: AppContext,
-    @Arg('userId', () => Int) userId: number,
+    @Arg('userNumber', () => Int) userNumber: number,
     @Arg('input', () => CompassUserUpdateInput) input: CompassUserUpdateInput,
-  ): Promise<CompassUser> {
-    return compass.updateUser(ctx, userId, input, true);
+  ): Promise<User> {
+    return userService.updateUser(ctx, userNumber, input, true);
   }
 
-  @Mutation(() => CompassUser, { description: 'The user themselves or an admin; only admins change roles' })
+  @Allow(access.signedIn)
+  @Mutation(() => User, { description: 'The user themselves or an admin: the fields given; only admins change roles' })
   compassUpdateUser(
     @Ctx() ctx: AppContext,
-    @Arg('userId', () => Int) userId: number,
+    @Arg('userNumber', () => Int) userNumber: number,
     @Arg('input', () => CompassUserUpdateInput) input: CompassUserUpdateInput,
-  ): Promise<CompassUser> {
-    return compass.updateUser(ctx, userId, input, false);
+  ): Promise<User> {
+    return userService.updateUser(ctx, userNumber, input);
   }
 
-  @Mutation(() => Boolean, { description: 'The user themselves (old password required) or an admin' })
+  @Allow(access.signedIn)
+  @Mutation(() => Boolean, { description: 'The user themselves (with the old password unless a change is forced) or an admin' })
   compassChangePassword(
     @Ctx() ctx: AppContext,
-    @Arg('userId', () => Int) userId: number,
-    @Arg('newPassword', () => String, { nullable: true }) newPassword?: string | null,
+    @Arg('userNumber', () => Int) userNumber: number,
+    @Arg('newPassword', () => String) newPassword: string,
     @Arg('oldPassword', () => String, { nullable: true }) oldPassword?: string | null,
   ): Promise<boolean> {
-    return compass.changePassword(ctx, userId, oldPassword, newPassword);
+    return userService.changePassword(ctx, userNumber, oldPassword, newPassword);
   }
 
-  @Mutation(() => Boolean, { description: 'Admins; answers, picture and sessions go with the user' })
-  compassDeleteUser(@Ctx() ctx: AppContext, @Arg('userId', () => Int) userId: number): Promise<boolean> {
-    return compass.deleteUser(ctx, userId);
+  @Allow(access.admin)
+  @Mutation(() => Boolean, { description: 'Answers, picture and sessions go with the user' })
+  compassDeleteUser(@Ctx() ctx: AppContext, @Arg('userNumber', () => Int) userNumber: number): Promise<boolean> {
+    return userService.deleteUser(ctx, userNumber);
   }
 
-  @Mutation(() => CompassUser, { description: 'The user themselves or an admin; PNG, JPEG or WebP, at most 2 MB; sets profileUrl' })
+  @Allow(access.signedIn)
+  @Mutation(() => User, { description: 'The user themselves or an admin; PNG, JPEG or WebP, at most 2 MB; becomes the profile picture' })
   compassSetUserPicture(
     @Ctx() ctx: AppContext,
-    @Arg('userId', () => Int) userId: number,
+    @Arg('userNumber', () => Int) userNumber: number,
     @Arg('picture', () => GraphQLUpload, { nullable: true }) picture?: Promise<FileUpload> | null,
-  ): Promise<CompassUser> {
-    return compass.setUserPicture(ctx, userId, picture);
-  }
-
-  @Query(() => StoredFileRef, { description: 'The stored picture of a user (the user themselves or an admin)' })
-  compassUserPicture(@Ctx() ctx: AppContext, @Arg('userId', () => Int) userId: number): Promise<StoredFileRef> {
-    return compass.userPictureFile(ctx, userId);
+  ): Promise<User> {
+    return userService.setUserPicture(ctx, userNumber, picture);
   }
 
   // --- parties -----------------------------------------------------------------------------------
 
-  @Query(() => [CompassParty], { description: 'Public' })
-  compassParties(@Ctx() ctx: AppContext): Promise<CompassParty[]> {
-    return compass.listParties(ctx);
+  @Allow(access.public)
+  @Query(() => [CompassParty], { description: 'Every party, by id' })
+  parties(@Ctx() ctx: AppContext): Promise<CompassParty[]> {
+    return partyService.listParties(ctx);
   }
 
-  @Query(() => CompassParty, { description: 'Public' })
-  compassParty(@Ctx() ctx: AppContext, @Arg('partyId', () => Int) partyId: number): Promise<CompassParty> {
-    return compass.getParty(ctx, partyId);
+  @Allow(access.public)
+  @Query(() => CompassParty)
+  party(@Ctx() ctx: AppContext, @Arg('id', () => Int) id: number): Promise<CompassParty> {
+    return partyService.getParty(ctx, id);
   }
 
-  @Mutation(() => CompassPartyCreated, { description: 'Super admins; returns the party code and its admin account (password shown only here)' })
-  compassCreateParty(@Ctx() ctx: AppContext, @Arg('input', () => CompassPartyInput) input: CompassPartyInput): Promise<CompassPartyCreated> {
-    return compass.createParty(ctx, input);
+  @Allow(access.admin)
+  @Mutation(() => CompassPartyCreated, { description: 'Returns the party code and its admin account (password shown only here)' })
+  createParty(@Ctx() ctx: AppContext, @Arg('input', () => CreatePartyInput) input: CreatePartyInput): Promise<CompassPartyCreated> {
+    return partyService.createParty(ctx, input);
   }
 
-  @Mutation(() => CompassParty, { description: 'Super admins or the party\'s admin; full replacement' })
-  compassReplaceParty(
+  @Allow(access.signedIn)
+  @Mutation(() => CompassParty, { description: 'Super admins or the party\'s admin: the fields given' })
+  updateParty(
     @Ctx() ctx: AppContext,
-    @Arg('partyId', () => Int) partyId: number,
-    @Arg('input', () => CompassPartyInput) input: CompassPartyInput,
+    @Arg('id', () => Int) id: number,
+    @Arg('input', () => UpdatePartyInput) input: UpdatePartyInput,
   ): Promise<CompassParty> {
-    return compass.updateParty(ctx, partyId, input, true);
+    return partyService.updateParty(ctx, id, input);
   }
 
-  @Mutation(() => CompassParty, { description: 'Super admins or the party\'s admin; the fields given' })
-  compassUpdateParty(
-    @Ctx() ctx: AppContext,
-    @Arg('partyId', () => Int) partyId: number,
-    @Arg('input', () => CompassPartyInput) input: CompassPartyInput,
-  ): Promise<CompassParty> {
-    return compass.updateParty(ctx, partyId, input, false);
+  @Allow(access.admin)
+  @Mutation(() => Boolean, { description: 'Answers, logo and the party-admin accounts go with it' })
+  deleteParty(@Ctx() ctx: AppContext, @Arg('id', () => Int) id: number): Promise<boolean> {
+    return partyService.deleteParty(ctx, id);
   }
 
-  @Mutation(() => Boolean, { description: 'Super admins' })
-  compassDeleteParty(@Ctx() ctx: AppContext, @Arg('partyId', () => Int) partyId: number): Promise<boolean> {
-    return compass.deleteParty(ctx, partyId);
-  }
-
+  @Allow(access.signedIn)
   @Mutation(() => CompassParty, { description: 'Super admins or the party\'s admin; PNG, JPEG or WebP, at most 2 MB' })
-  compassSetPartyLogo(
+  setPartyLogo(
     @Ctx() ctx: AppContext,
     @Arg('partyId', () => Int) partyId: number,
     @Arg('logo', () => GraphQLUpload, { nullable: true }) logo?: Promise<FileUpload> | null,
   ): Promise<CompassParty> {
-    return compass.setPartyLogo(ctx, partyId, logo);
+    return partyService.setPartyLogo(ctx, partyId, logo);
   }
 
+  @Allow(access.signedIn)
   @Mutation(() => CompassParty, { description: 'Super admins or the party\'s admin' })
-  compassRemovePartyLogo(@Ctx() ctx: AppContext, @Arg('partyId', () => Int) partyId: number): Promise<CompassParty> {
-    return compass.removePartyLogo(ctx, partyId);
-  }
-
-  @Query(() => StoredFileRef, { description: 'The stored logo of a party (public)' })
-  compassPartyLogo(@Ctx() ctx: AppContext, @Arg('partyId', () => Int) partyId: number): Promise<StoredFileRef> {
-    return compass.partyLogoFile(ctx, partyId);
+  removePartyLogo(@Ctx() ctx: AppContext, @Arg('partyId', () => Int) partyId: number): Promise<CompassParty> {
+    return partyService.removePartyLogo(ctx, partyId);
   }
 
   // --- questions ---------------------------------------------------------------------------------
 
-  @Query(() => [CompassQuestion], { description: 'Public, in position order' })
-  compassQuestions(@Ctx() ctx: AppContext): Promise<CompassQuestion[]> {
-    return compass.listQuestions(ctx);
+  @Allow(access.public)
+  @Query(() => [CompassQuestion], { description: 'In position order' })
+  questions(@Ctx() ctx: AppContext): Promise<CompassQuestion[]> {
+    return questionService.listQuestions(ctx);
   }
 
-  @Query(() => CompassQuestion, { description: 'Public' })
-  compassQuestion(@Ctx() ctx: AppContext, @Arg('questionId', () => Int) questionId: number): Promise<CompassQuestion> {
-    return compass.getQuestion(ctx, questionId);
+  @Allow(access.public)
+  @Query(() => CompassQuestion)
+  question(@Ctx() ctx: AppContext, @Arg('id', () => Int) id: number): Promise<CompassQuestion> {
+    return questionService.getQuestion(ctx, id);
   }
 
-  @Mutation(() => CompassQuestion, { description: 'Super admins; every party gets an empty answer' })
-  compassCreateQuestion(@Ctx() ctx: AppContext, @Arg('input', () => CompassQuestionInput) input: CompassQuestionInput): Promise<CompassQuestion> {
-    return compass.createQuestion(ctx, input);
+  @Allow(access.admin)
+  @Mutation(() => CompassQuestion, { description: 'Every party gets an empty answer' })
+  createQuestion(@Ctx() ctx: AppContext, @Arg('input', () => CreateQuestionInput) input: CreateQuestionInput): Promise<CompassQuestion> {
+    return questionService.createQuestion(ctx, input);
   }
 
-  @Mutation(() => CompassQuestion, { description: 'Super admins; full replacement' })
-  compassReplaceQuestion(
+  @Allow(access.admin)
+  @Mutation(() => CompassQuestion, { description: 'The fields given; a new axis or direction moves every score' })
+  updateQuestion(
     @Ctx() ctx: AppContext,
-    @Arg('questionId', () => Int) questionId: number,
-    @Arg('input', () => CompassQuestionInput) input: CompassQuestionInput,
+    @Arg('id', () => Int) id: number,
+    @Arg('input', () => UpdateQuestionInput) input: UpdateQuestionInput,
   ): Promise<CompassQuestion> {
-    return compass.updateQuestion(ctx, questionId, input, true);
+    return questionService.updateQuestion(ctx, id, input);
   }
 
-  @Mutation(() => CompassQuestion, { description: 'Super admins; the fields given' })
-  compassUpdateQuestion(
-    @Ctx() ctx: AppContext,
-    @Arg('questionId', () => Int) questionId: number,
-    @Arg('input', () => CompassQuestionInput) input: CompassQuestionInput,
-  ): Promise<CompassQuestion> {
-    return compass.updateQuestion(ctx, questionId, input, false);
-  }
-
-  @Mutation(() => Boolean, { description: 'Super admins; the question\'s answers go with it' })
-  compassDeleteQuestion(@Ctx() ctx: AppContext, @Arg('questionId', () => Int) questionId: number): Promise<boolean> {
-    return compass.deleteQuestion(ctx, questionId);
+  @Allow(access.admin)
+  @Mutation(() => Boolean, { description: 'The question\'s answers go with it' })
+  deleteQuestion(@Ctx() ctx: AppContext, @Arg('id', () => Int) id: number): Promise<boolean> {
+    return questionService.deleteQuestion(ctx, id);
   }
 
   // --- answers, positions, matches, analytics ----------------------------------------------------
 
+  @Allow(access.signedIn)
   @Query(() => [CompassAnswer], { description: 'The user themselves or an admin; every question, "" when unanswered' })
-  compassUserAnswers(@Ctx() ctx: AppContext, @Arg('userId', () => Int) userId: number): Promise<CompassAnswer[]> {
-    return compass.userAnswers(ctx, userId);
+  userAnswers(@Ctx() ctx: AppContext, @Arg('userNumber', () => Int) userNumber: number): Promise<CompassAnswer[]> {
+    return answerService.userAnswers(ctx, userNumber);
   }
 
+  @Allow(access.signedIn)
   @Mutation(() => [CompassAnswer], { description: 'The user themselves or an admin; the whole list at once, all or nothing' })
-  compassSetUserAnswers(
+  setUserAnswers(
     @Ctx() ctx: AppContext,
-    @Arg('userId', () => Int) userId: number,
-    @Arg('answers', () => [CompassAnswerInput]) answers: CompassAnswerInput[],
+    @Arg('userNumber', () => Int) userNumber: number,
+    @Arg('answers', () => [CompassAnswerInput]) list: CompassAnswerInput[],
   ): Promise<CompassAnswer[]> {
-    return compass.setUserAnswers(ctx, userId, answers);
+    return answerService.setUserAnswers(ctx, userNumber, list);
   }
 
-  @Query(() => [CompassAnswer], { description: 'Public; every question, "" when unanswered' })
-  compassPartyAnswers(@Ctx() ctx: AppContext, @Arg('partyId', () => Int) partyId: number): Promise<CompassAnswer[]> {
-    return compass.partyAnswers(ctx, partyId);
+  @Allow(access.public)
+  @Query(() => [CompassAnswer], { description: 'Every question, "" when unanswered' })
+  partyAnswers(@Ctx() ctx: AppContext, @Arg('partyId', () => Int) partyId: number): Promise<CompassAnswer[]> {
+    return answerService.partyAnswers(ctx, partyId);
   }
 
+  @Allow(access.signedIn)
   @Mutation(() => [CompassAnswer], { description: 'The party\'s admin or a super admin; the whole list at once, all or nothing' })
-  compassSetPartyAnswers(
+  setPartyAnswers(
     @Ctx() ctx: AppContext,
     @Arg('partyId', () => Int) partyId: number,
-    @Arg('answers', () => [CompassAnswerInput]) answers: CompassAnswerInput[],
+    @Arg('answers', () => [CompassAnswerInput]) list: CompassAnswerInput[],
   ): Promise<CompassAnswer[]> {
-    return compass.setPartyAnswers(ctx, partyId, answers);
+    return answerService.setPartyAnswers(ctx, partyId, list);
   }
 
+  @Allow(access.signedIn)
   @Query(() => CompassPosition, { description: 'The user themselves or an admin' })
-  compassUserPosition(@Ctx() ctx: AppContext, @Arg('userId', () => Int) userId: number): Promise<CompassPosition> {
-    return compass.userPosition(ctx, userId);
+  userPosition(@Ctx() ctx: AppContext, @Arg('userNumber', () => Int) userNumber: number): Promise<CompassPosition> {
+    return matching.userPosition(ctx, userNumber);
   }
 
-  @Query(() => CompassPosition, { description: 'Public' })
-  compassPartyPosition(@Ctx() ctx: AppContext, @Arg('partyId', () => Int) partyId: number): Promise<CompassPosition> {
-    return compass.partyPosition(ctx, partyId);
-  }
-
-  @Query(() => [CompassPartyPosition], { description: 'Public: every party\'s position' })
-  compassPositions(@Ctx() ctx: AppContext): Promise<CompassPartyPosition[]> {
-    return compass.allPartyPositions(ctx);
-  }
-
+  @Allow(access.signedIn)
   @Query(() => [CompassMatch], { description: 'The user themselves or an admin: the three nearest parties (ties by name)' })
-  compassMatches(@Ctx() ctx: AppContext, @Arg('userId', () => Int) userId: number): Promise<CompassMatch[]> {
-    return compass.matches(ctx, userId);
+  partyMatches(@Ctx() ctx: AppContext, @Arg('userNumber', () => Int) userNumber: number): Promise<CompassMatch[]> {
+    return matching.partyMatches(ctx, userNumber);
   }
 
-  @Query(() => CompassAnalytics, { description: 'Admins' })
+  @Allow(access.admin)
+  @Query(() => CompassAnalytics)
   compassAnalytics(@Ctx() ctx: AppContext): Promise<CompassAnalytics> {
-    return compass.analytics(ctx);
+    return analytics(ctx);
   }
 
-  /** Admins: fresh analytics whenever answers, parties, questions or users change, at most one event a second. */
+  /** Fresh analytics whenever answers, parties, questions or users change, at most one event a second. */
+  @Allow(access.admin)
   @Subscription(() => CompassAnalytics, {
-    subscribe: ({ context }) => {
-      const ctx = context as AppContext;
-      requireAdmin(ctx);
-      return analyticsEvents(ctx);
+    subscribe: async ({ context }) => {
+      await enforce(access.admin, context as AppContext);
+      return analyticsEvents(context as AppContext);
     },
   })
   compassAnalyticsChanged(@Ctx() ctx: AppContext): Promise<CompassAnalytics> {
-    return compass.analytics({ ...ctx, em: ctx.em.fork() });
+    return analytics({ ...ctx, em: ctx.em.fork() });
   }
 }
 
-@Resolver(() => CompassUser)
+/** Compass's fields of the shared user. */
+@Resolver(() => User)
 export class CompassUserFieldResolver {
   @FieldResolver(() => Int, { nullable: true, description: 'compass-only attribute' })
-  patientNumber(@Root() user: CompassUser, @Ctx() ctx: AppContext): Promise<number | null> {
-    return ctx.loader<string, number | null>('compass.patientNumber', (ids) => compass.patientNumbers(ctx, ids)).load(user.id);
+  patientNumber(@Root() user: User, @Ctx() ctx: AppContext): Promise<number | null> {
+    return ctx.loader<string, number | null>('compass.patientNumber', (ids) => userService.patientNumbers(ctx, ids)).load(user.id);
   }
 
   @FieldResolver(() => CompassParty, { nullable: true, description: 'the party this account administers' })
-  administeredParty(@Root() user: CompassUser, @Ctx() ctx: AppContext): Promise<CompassParty | null> {
-    return ctx.loader<string, CompassParty | null>('compass.partyOfAdmin', (ids) => compass.partiesAdministered(ctx, ids)).load(user.id);
+  administeredParty(@Root() user: User, @Ctx() ctx: AppContext): Promise<CompassParty | null> {
+    return ctx.loader<string, CompassParty | null>('compass.partyOfAdmin', (ids) => partyService.partiesAdministered(ctx, ids)).load(user.id);
   }
 }
 
 @Resolver(() => CompassParty)
 export class CompassPartyFieldResolver {
-  @FieldResolver(() => String, { nullable: true })
-  logoUrl(@Root() party: CompassParty, @Ctx() ctx: AppContext): string | null {
-    return compass.logoUrl(ctx, party);
+  @FieldResolver(() => StoredFileRef, { nullable: true, description: 'the stored logo (public); its id changes when it is replaced' })
+  logo(@Root() party: CompassParty): StoredFileRef | null {
+    return partyService.partyLogo(party);
   }
 
   @FieldResolver(() => String, { nullable: true, description: 'the party code; super admins and the party\'s admins only' })
   code(@Root() party: CompassParty, @Ctx() ctx: AppContext): Promise<string | null> {
-    return compass.partyCode(ctx, party);
+    return partyService.partyCode(ctx, party);
   }
 
   @FieldResolver(() => CompassPosition)
   position(@Root() party: CompassParty, @Ctx() ctx: AppContext): Promise<CompassPosition> {
-    return ctx.loader<number, CompassPosition>('compass.partyPosition', (ids) => compass.partyPositions(ctx, ids)).load(party.id);
+    return ctx.loader<number, CompassPosition>('compass.partyPosition', (ids) => matching.partyPositions(ctx, ids)).load(party.id);
   }
 }

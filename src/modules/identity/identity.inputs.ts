@@ -36,6 +36,7 @@ export class TwoFactorSetup {
 export class UserFilter {
   @Field(() => Role, { nullable: true }) role?: Role | null;
   @Field(() => String, { nullable: true, description: 'case-insensitive substring of username, email or name' }) search?: string | null;
+  @Field(() => String, { nullable: true, description: 'case-insensitive substring of the username only' }) username?: string | null;
   @Field(() => Boolean, { nullable: true }) active?: boolean | null;
 }
 

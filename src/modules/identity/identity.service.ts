@@ -469,7 +469,9 @@ export async function listUsers(
     const like = `%${escapeLike(search)}%`;
     where.$or = [{ username: { $ilike: like } }, { email: { $ilike: like } }, { name: { $ilike: like } }];
   }
-  const [items, total] = await ctx.em.findAndCount(User, where as never, { limit, offset, orderBy: { createdAt: 'asc', id: 'asc' } });
+  const username = normalizeOptional(filter?.username);
+  if (username) where.username = { $ilike: `%${escapeLike(username)}%` };
+  const [items, total] = await ctx.em.findAndCount(User, where as never, { limit, offset, orderBy: { createdAt: 'asc', number: 'asc' } });
   return { items, total, limit, offset };
 }
 

@@ -94,6 +94,7 @@ export class User {
   @Property({ type: 'boolean', default: false })
   twoFactorEnabled: boolean = false;
 
+  @Field(() => ID, { nullable: true, description: 'the stored profile picture\'s file id; it changes when the picture is replaced' })
   @Property({ type: 'uuid', nullable: true })
   avatarFileId?: string | null;
 

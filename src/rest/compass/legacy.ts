@@ -1,12 +1,14 @@
 /**
  * The compass surface's legacy shapes (api-docs/compass.md): snake_case objects, "user"/"admin" roles,
- * `YYYY-MM-DD HH:MM:SS` dates (UTC), the success and error envelopes, and the request checks that turn
- * badly typed JSON into a 422 naming each field before anything executes.
+ * `YYYY-MM-DD HH:MM:SS` dates (UTC), the URLs of pictures and logos, the success and error envelopes,
+ * and the legacy wording of errors. The graph knows none of this: it exposes file ids, camelCase fields
+ * and domain messages; this file turns them into what compass clients read.
  */
 import type { Request } from 'express';
 import { tokenFromRequest } from '../../context/context';
 import { httpStatusOf, type ErrorCode, type ErrorDetails } from '../../errors/domain-error';
-import { RestInputError, RouteRequest, SurfaceError } from '../engine/types';
+import type { SurfaceError } from '../engine/types';
+import type { CompassAnalyticsQuery } from '../../generated/graphql';
 
 export function legacyDate(iso: string | Date | null | undefined): string | null {
   if (iso === null || iso === undefined) return null;
@@ -21,28 +23,68 @@ export function legacyTimestamp(d = new Date()): string {
 
 export const legacyRole = (role: string): string => role.toLowerCase();
 
+// --- URLs ----------------------------------------------------------------------------------------
+
+/**
+ * Where the surface's routes are published: `PUBLIC_URL` when set (validated by src/config.ts at start),
+ * else a path. Pictures and logos are always named by their `/compass/api/...` route.
+ */
+function publicBase(): string {
+  return (process.env.PUBLIC_URL ?? '').replace(/\/+$/, '');
+}
+
+const version = (fileId: string) => fileId.slice(0, 8);
+
+/** The route of a user's picture, without its version (what a legacy client may send back as profile_url). */
+export function pictureRoute(userNumber: number): string {
+  return `${publicBase()}/compass/api/users/${userNumber}/picture`;
+}
+
+/** Whether a profile_url names this user's picture route (any base, any version). */
+export function isOwnPicture(url: string, userNumber: number): boolean {
+  return url.split('?')[0].endsWith(`/compass/api/users/${userNumber}/picture`);
+}
+
+/**
+ * compass.md: profile_url is the external URL, or the picture route with `?v=<version>` while the stored
+ * picture is the profile picture (an empty profileUrl with a stored picture; rows written before the
+ * graph stored the route itself, which follows the stored picture the same way).
+ */
+export function legacyProfileUrl(u: { number: number; profileUrl?: string | null; avatarFileId?: string | null }): string | null {
+  const url = u.profileUrl ?? null;
+  if (url !== null && !isOwnPicture(url, u.number)) return url;
+  return u.avatarFileId ? `${pictureRoute(u.number)}?v=${version(u.avatarFileId)}` : null;
+}
+
+export function logoUrl(p: { id: number; logo?: { id: string } | null }): string | null {
+  return p.logo ? `${publicBase()}/compass/api/parties/${p.id}/logo?v=${version(p.logo.id)}` : null;
+}
+
+// --- objects -------------------------------------------------------------------------------------
+
 export function legacyUser(u: {
-  userId: number;
+  number: number;
   role: string;
   username?: string | null;
-  emailAddress?: string | null;
+  email?: string | null;
   profileUrl?: string | null;
+  avatarFileId?: string | null;
   patientNumber?: number | null;
   createdAt: string;
 }) {
   return {
-    user_id: u.userId,
+    user_id: u.number,
     role: legacyRole(u.role),
     username: u.username ?? null,
-    email_address: u.emailAddress ?? null,
-    profile_url: u.profileUrl ?? null,
+    email_address: u.email ?? null,
+    profile_url: legacyProfileUrl(u),
     patient_number: u.patientNumber ?? null,
     date_created: legacyDate(u.createdAt),
   };
 }
 
-export function legacyParty(p: { id: number; name: string; abbreviation: string; description?: string | null; logoUrl?: string | null }) {
-  return { party_id: p.id, name: p.name, abbreviation: p.abbreviation, description: p.description ?? null, logo_url: p.logoUrl ?? null };
+export function legacyParty(p: { id: number; name: string; abbreviation: string; description?: string | null; logo?: { id: string } | null }) {
+  return { party_id: p.id, name: p.name, abbreviation: p.abbreviation, description: p.description ?? null, logo_url: logoUrl(p) };
 }
 
 export function legacyQuestion(q: { id: number; text: string; axis: string; direction: number; position: number }) {
@@ -57,21 +99,48 @@ export function legacyPosition(p: { x: number; y: number; answered: number; tota
   return { x: p.x, y: p.y, answered: p.answered, total: p.total };
 }
 
+export function legacyAnalytics(a: CompassAnalyticsQuery['compassAnalytics']) {
+  return {
+    totals: {
+      users: a.totals.users,
+      parties: a.totals.parties,
+      questions: a.totals.questions,
+      answers: a.totals.answers,
+      users_answered: a.totals.usersAnswered,
+      users_completed: a.totals.usersCompleted,
+    },
+    completion_rate: a.completionRate,
+    answer_distribution: a.distribution.map((d) => ({
+      question_id: d.question.id,
+      text: d.question.text,
+      axis: d.question.axis.toLowerCase(),
+      strongly_agree: d.stronglyAgree,
+      agree: d.agree,
+      neutral: d.neutral,
+      disagree: d.disagree,
+      strongly_disagree: d.stronglyDisagree,
+      unanswered: d.unanswered,
+    })),
+    top_matches: a.topMatches.map((t) => ({ party_id: t.party.id, name: t.party.name, abbreviation: t.party.abbreviation, users: t.users })),
+    mean_position: { x: a.meanPosition.x, y: a.meanPosition.y },
+  };
+}
+
 // --- errors --------------------------------------------------------------------------------------
 
 const RENAMED: Record<string, string> = { email: 'email_address' };
 
-/** A service's field name as the legacy client spells it (emailAddress → email_address). */
+/** A graph field name as the legacy client spells it (emailAddress → email_address). */
 export function legacyField(field: string): string {
   return (RENAMED[field] ?? field).replace(/[A-Z]/g, (c) => '_' + c.toLowerCase());
 }
 
-function humanize(field: string): string {
+export function humanize(field: string): string {
   const words = field.replace(/\[\d+\]/g, '').replace(/[._]+/g, ' ').trim();
   return words.charAt(0).toUpperCase() + words.slice(1);
 }
 
-/** Identity's terse messages ("is already taken") become sentences ("Username is already taken"). */
+/** Terse domain messages ("is already taken") become sentences ("Username is already taken"). */
 function legacyFieldMessage(field: string, message: string): string {
   return /^[a-z]/.test(message) ? `${humanize(field)} ${message}` : message;
 }
@@ -86,17 +155,41 @@ export function errorBody(status: number, message: string, errors?: Record<strin
   return { status: 'error', message, timestamp: legacyTimestamp(), status_code: status, ...(errors ? { errors } : {}) };
 }
 
+/** How a route words its refusals, declared beside it in routes.ts. */
+export interface RouteWording {
+  /** the route checks credentials (login): a 401 is about them, never about a session */
+  credentials?: boolean;
+  /** compass.md's 403 wording of a route whose operation is declared for admins only */
+  adminOnly?: boolean;
+}
+
+const wordings = new Map<string, RouteWording>();
+
+export function declareWording(method: string, path: string, wording: RouteWording): void {
+  wordings.set(`${method.toUpperCase()} ${path}`, wording);
+}
+
+/** The wording declared for the route a request matched (Express's `req.route`), if any. */
+function wordingOf(req?: Request): RouteWording {
+  const path = (req as (Request & { route?: { path?: string } }) | undefined)?.route?.path;
+  return (req && typeof path === 'string' && wordings.get(`${req.method} ${path}`)) || {};
+}
+
 /**
- * The one error mapping of the surface. A protected route without a token is 401 "Token not provided";
- * with a token that is invalid, expired or revoked, 401 "Invalid or expired token" (compass.md).
- * Validation errors are 422 with `errors: {field: message}`; malformed requests are 400.
+ * The one error mapping of the surface (compass.md). A refused session is 401 "Token not provided" when
+ * the request sent no token, else "Invalid or expired token" — decided by the code and the request,
+ * whatever the message; a 401 carrying a field (a wrong old password) or on the login route keeps its
+ * message. A 403 of an admins-only route is "Admin role required". Validation errors are 422 with
+ * `errors: {field: message}` in legacy field names; internal errors never show their text.
  */
 export function compassError(code: ErrorCode, message: string, details?: ErrorDetails, req?: Request): SurfaceError {
   const status = statusOf(code, details);
+  const wording = wordingOf(req);
   let text = message;
-  if (code === 'UNAUTHENTICATED' && message === 'Authentication required') {
+  if (code === 'UNAUTHENTICATED' && !wording.credentials && !details?.fields) {
     text = req && tokenFromRequest(req) ? 'Invalid or expired token' : 'Token not provided';
   }
+  if (code === 'FORBIDDEN' && wording.adminOnly) text = 'Admin role required';
   if (code === 'INTERNAL') text = 'Internal server error';
   let errors: Record<string, string> | undefined;
   if (status === 422 && details?.fields) {
@@ -107,89 +200,4 @@ export function compassError(code: ErrorCode, message: string, details?: ErrorDe
     }
   }
   return { status, body: errorBody(status, text, errors) };
-}
-
-// --- request checks ------------------------------------------------------------------------------
-
-/** Type checks of a JSON body (the service checks meaning); all problems are reported at once. */
-export class BodyReader {
-  readonly problems: Record<string, string> = {};
-  readonly body: Record<string, unknown>;
-
-  constructor(r: RouteRequest) {
-    const b = r.body;
-    if (b !== undefined && b !== null && (typeof b !== 'object' || Array.isArray(b))) {
-      throw new RestInputError('Validation failed', 'BAD_USER_INPUT', { fields: { body: 'The body must be a JSON object' } });
-    }
-    this.body = (b ?? {}) as Record<string, unknown>;
-  }
-
-  has(key: string): boolean {
-    return Object.prototype.hasOwnProperty.call(this.body, key);
-  }
-
-  /** undefined when absent, null when null, the string otherwise */
-  string(key: string, label = humanize(key)): string | null | undefined {
-    if (!this.has(key)) return undefined;
-    const v = this.body[key];
-    if (v === null) return null;
-    if (typeof v === 'string') return v;
-    if (typeof v === 'number') return String(v);
-    this.problems[key] = `${label} must be a string`;
-    return undefined;
-  }
-
-  int(key: string, label = humanize(key)): number | null | undefined {
-    if (!this.has(key)) return undefined;
-    const v = this.body[key];
-    if (v === null || v === '') return null;
-    const n = typeof v === 'string' && /^-?\d{1,10}$/.test(v.trim()) ? Number(v) : v;
-    if (typeof n === 'number' && Number.isInteger(n) && Math.abs(n) <= 2147483647) return n;
-    this.problems[key] = `${label} must be a whole number`;
-    return undefined;
-  }
-
-  role(key = 'role'): 'USER' | 'ADMIN' | null | undefined {
-    if (!this.has(key)) return undefined;
-    const v = this.body[key];
-    if (typeof v === 'string' && ['user', 'admin'].includes(v.trim().toLowerCase())) return v.trim().toUpperCase() as 'USER' | 'ADMIN';
-    this.problems[key] = 'Role must be "user" or "admin"';
-    return undefined;
-  }
-
-  done(): void {
-    if (Object.keys(this.problems).length) throw new RestInputError('Validation failed', 'BAD_USER_INPUT', { fields: this.problems });
-  }
-}
-
-/** Path ids: a malformed id matches nothing (the service answers 401/403/404 in its own order). */
-export function idParam(raw: string | undefined): number {
-  return raw !== undefined && /^\d{1,10}$/.test(raw) && Number(raw) <= 2147483647 ? Number(raw) : 0;
-}
-
-/** `[{question_id, answer}]` or `{answers: [...]}`; null answers mean "" (unanswered). */
-export function answerList(r: RouteRequest): { questionId: number; answer: string }[] {
-  const b = r.body as unknown;
-  const list = Array.isArray(b) ? b : b && typeof b === 'object' ? (b as Record<string, unknown>).answers : undefined;
-  if (!Array.isArray(list)) {
-    throw new RestInputError('Validation failed', 'BAD_USER_INPUT', { fields: { answers: 'Send a JSON array of {question_id, answer}' } });
-  }
-  const problems: Record<string, string> = {};
-  const out = list.map((e, i) => {
-    if (!e || typeof e !== 'object' || Array.isArray(e)) {
-      problems[`answers[${i}]`] = 'Each answer must be an object {question_id, answer}';
-      return { questionId: 0, answer: '' };
-    }
-    const entry = e as Record<string, unknown>;
-    const q = entry.question_id;
-    const qid = typeof q === 'string' && /^\d{1,10}$/.test(q) ? Number(q) : q;
-    if (typeof qid !== 'number' || !Number.isInteger(qid) || Math.abs(qid) > 2147483647) {
-      problems[`answers[${i}].question_id`] = 'Question id must be a whole number';
-    }
-    const a = entry.answer;
-    if (a !== null && a !== undefined && typeof a !== 'string') problems[`answers[${i}].answer`] = 'Answer must be a string';
-    return { questionId: typeof qid === 'number' && Number.isInteger(qid) ? qid : 0, answer: typeof a === 'string' ? a : '' };
-  });
-  if (Object.keys(problems).length) throw new RestInputError('Validation failed', 'BAD_USER_INPUT', { fields: problems });
-  return out;
 }
