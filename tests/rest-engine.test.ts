@@ -266,3 +266,61 @@ describe('OpenAPI', () => {
     expect(Object.keys(doc.paths['/users/{id}/avatar']).sort()).toEqual(['get', 'post']);
   });
 });
+
+describe('aliases and several frames per event', () => {
+  // An entry may answer under further paths (an original backend's spelling of a documented route), and
+  // an SSE entry may write several frames for one event (conduct and cakeplanner need both).
+  const aliased: SurfaceDefinition = {
+    id: 'coparent',
+    title: 'aliases',
+    error: (code, message) => ({ status: httpStatusOf(code), body: { problem: message } }),
+    routes: [
+      { method: 'get', path: '/api/me', aliases: ['/me', '/api/whoami'], summary: 'me', operation: /* GraphQL */ `query EngineAliasMe { me { id } }` },
+      {
+        method: 'get',
+        path: '/stream',
+        summary: 'two frames per change',
+        kind: 'sse',
+        operation: /* GraphQL */ `subscription EngineAliasStream { userChanged { kind userId } }`,
+        event: (e: { kind: string; userId: string }, r) => [
+          { event: 'changed', id: e.userId, data: e },
+          { data: { type: 'PLAIN', userId: e.userId, base: r.base } },
+        ],
+        keepaliveMs: 60_000,
+      },
+    ],
+  };
+  let aliasServer: http.Server;
+  let aliasBase: string;
+  beforeAll(async () => {
+    const app = express();
+    app.use('/a', mountSurface(s.app, await getSchema(), aliased).router);
+    aliasServer = http.createServer(app);
+    await new Promise<void>((r) => aliasServer.listen(0, '127.0.0.1', () => r()));
+    aliasBase = `http://127.0.0.1:${(aliasServer.address() as AddressInfo).port}/a`;
+  });
+  afterAll(async () => {
+    aliasServer.closeAllConnections();
+    await new Promise((r) => aliasServer.close(r));
+  });
+
+  it('serves one entry under its path and every alias, and lists the aliases in OpenAPI', async () => {
+    for (const path of ['/api/me', '/me', '/api/whoami']) {
+      const res = await fetch(`${aliasBase}${path}`, { headers: auth(admin.token) });
+      expect([path, res.status, await res.json()]).toEqual([path, 200, { id: admin.id }]);
+    }
+    expect((await fetch(`${aliasBase}/api/whoami`)).status).toBe(401);
+    const doc = (await (await fetch(`${aliasBase}/openapi.json`)).json()) as { paths: Record<string, { get: { description?: string } }> };
+    expect(Object.keys(doc.paths).sort()).toEqual(['/api/me', '/api/whoami', '/me', '/stream']);
+    expect(doc.paths['/me'].get.description).toBe('Alias of GET /api/me');
+  });
+
+  it('writes the frames of one event together, in order; the first id names them; `base` is the mount', async () => {
+    let created: Promise<{ id: string }> | undefined;
+    const { text } = await readSse(`${aliasBase}/stream`, auth(admin.token), (t) => t.includes('"type":"PLAIN"'), () => {
+      created ??= createUser(s);
+    });
+    const { id } = await created!;
+    expect(text).toContain(`id: ${id}\nevent: changed\ndata: {"kind":"CREATED","userId":"${id}"}\n\ndata: {"type":"PLAIN","userId":"${id}","base":"/a"}\n\n`);
+  });
+});
