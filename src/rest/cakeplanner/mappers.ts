@@ -108,9 +108,16 @@ interface AccountData {
   cakeMemberships: MembershipData[];
 }
 
-/** The original's account fields (User::toJson and the frontend's User model) from ours. */
-function originalAccountFields(u: AccountData) {
+/** The documented account fields and, after them, the original's (User::toJson, the frontend's User model). */
+function account(u: AccountData) {
   return {
+    id: u.id,
+    name: u.name,
+    email: u.email ?? null,
+    isAdmin: u.role === 'ADMIN',
+    language: u.language,
+    mustChangePassword: u.mustChangePassword,
+    twoFactorEnabled: u.twoFactorEnabled,
     ...primaryGroup(u.cakeMemberships),
     has2FA: u.twoFactorEnabled,
     emailLanguage: u.emailLanguage,
@@ -121,31 +128,15 @@ function originalAccountFields(u: AccountData) {
 
 /** The `user` of a login (cakeplanner's is_admin is the global ADMIN role), with the original's fields. */
 export function loginUser(u: AccountData) {
-  return {
-    id: u.id,
-    name: u.name,
-    email: u.email ?? null,
-    isAdmin: u.role === 'ADMIN',
-    language: u.language,
-    mustChangePassword: u.mustChangePassword,
-    twoFactorEnabled: u.twoFactorEnabled,
-    ...originalAccountFields(u),
-  };
+  return account(u);
 }
 
-/** A row of GET /api/admin/users, with the original's fields. */
+/** A row of GET /api/admin/users: the account, its creation and its groups. */
 export function adminUser(u: AccountData & { createdAt: string }) {
   return {
-    id: u.id,
-    name: u.name,
-    email: u.email ?? null,
-    isAdmin: u.role === 'ADMIN',
-    mustChangePassword: u.mustChangePassword,
-    twoFactorEnabled: u.twoFactorEnabled,
-    language: u.language,
+    ...account(u),
     createdAt: u.createdAt,
     groups: u.cakeMemberships.map((m) => ({ id: m.groupId, name: m.group.name, role: m.role.toLowerCase() })),
-    ...originalAccountFields(u),
   };
 }
 
