@@ -76,18 +76,27 @@ let admin: TestUser;
 let server: http.Server;
 let base: string;
 
-beforeAll(async () => {
-  ({ s, admin } = await serverWithAdmin());
+/** Mounts a table at `prefix` on a bare Express app of its own; answers the server and the base URL. */
+async function listenWith(table: SurfaceDefinition, prefix: string): Promise<{ server: http.Server; base: string }> {
   const app = express();
   app.set('trust proxy', false);
-  app.use('/t', mountSurface(s.app, await getSchema(), surface).router);
-  server = http.createServer(app);
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
-  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}/t`;
+  app.use(prefix, mountSurface(s.app, await getSchema(), table).router);
+  const listening = http.createServer(app);
+  await new Promise<void>((r) => listening.listen(0, '127.0.0.1', () => r()));
+  return { server: listening, base: `http://127.0.0.1:${(listening.address() as AddressInfo).port}${prefix}` };
+}
+
+async function stop(listening: http.Server): Promise<void> {
+  listening.closeAllConnections();
+  await new Promise((r) => listening.close(r));
+}
+
+beforeAll(async () => {
+  ({ s, admin } = await serverWithAdmin());
+  ({ server, base } = await listenWith(surface, '/t'));
 });
 afterAll(async () => {
-  server.closeAllConnections();
-  await new Promise((r) => server.close(r));
+  await stop(server);
   await s.close();
 });
 
@@ -293,16 +302,9 @@ describe('aliases and several frames per event', () => {
   let aliasServer: http.Server;
   let aliasBase: string;
   beforeAll(async () => {
-    const app = express();
-    app.use('/a', mountSurface(s.app, await getSchema(), aliased).router);
-    aliasServer = http.createServer(app);
-    await new Promise<void>((r) => aliasServer.listen(0, '127.0.0.1', () => r()));
-    aliasBase = `http://127.0.0.1:${(aliasServer.address() as AddressInfo).port}/a`;
+    ({ server: aliasServer, base: aliasBase } = await listenWith(aliased, '/a'));
   });
-  afterAll(async () => {
-    aliasServer.closeAllConnections();
-    await new Promise((r) => aliasServer.close(r));
-  });
+  afterAll(() => stop(aliasServer));
 
   it('serves one entry under its path and every alias, and lists the aliases in OpenAPI', async () => {
     for (const path of ['/api/me', '/me', '/api/whoami']) {
