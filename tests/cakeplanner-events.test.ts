@@ -53,6 +53,11 @@ describe('creating events', () => {
       gallery: [],
       isOwner: true,
       canDelete: true,
+      // issue 9: the original backend's flat fields beside the documented ones
+      groupName: group.name,
+      bakerId: baker.id,
+      bakerName: baker.name,
+      isFuture: true,
     });
     // one cake per baker, group and date
     const again = await api(s, 'POST', '/api/events', { token: baker.token, body: { date, description: 'Another' } });
@@ -142,6 +147,11 @@ describe('reading events', () => {
       baker: { id: baker.id, name: baker.name },
       photoUrl: null,
       rating: { average: 0, count: 0, myRating: null },
+      // issue 9: the original backend's flat fields beside the documented ones
+      groupName: group.name,
+      bakerId: baker.id,
+      bakerName: baker.name,
+      isFuture: true,
     });
     expect((await api(s, 'GET', `/api/events?start=${d2}&end=${d2}`, { token: outsider.token })).body.map((e: { id: string }) => e.id)).toEqual([foreign.id]);
     // admins list their own groups' events only (they are in none here)
@@ -229,9 +239,13 @@ describe('ratings', () => {
     expect((await api(s, 'GET', `/api/events/${e.id}`, { token: baker.token })).body.rating.count).toBe(0);
   });
 
-  it('does not let bakers rate their own cake (403) nor outsiders rate (404)', async () => {
+  it('lets bakers rate their own cake (issue 9, an upsert like any rating), not outsiders (404)', async () => {
     const e = await createEvent(s, baker);
-    expect((await api(s, 'POST', `/api/events/${e.id}/rate`, { token: baker.token, body: { stars: 5 } })).status).toBe(403);
+    const own = await api(s, 'POST', `/api/events/${e.id}/rate`, { token: baker.token, body: { stars: 5 } });
+    expect(own.status).toBe(200);
+    expect(own.body).toEqual({ id: e.id, rating: { average: 5, count: 1, myRating: 5 } });
+    const again = await api(s, 'POST', `/api/events/${e.id}/rate`, { token: baker.token, body: { stars: 4 } });
+    expect(again.body.rating).toEqual({ average: 4, count: 1, myRating: 4 });
     expect((await api(s, 'POST', `/api/events/${e.id}/rate`, { token: outsider.token, body: { stars: 1 } })).status).toBe(404);
     expect((await api(s, 'POST', `/api/events/${e.id}/rate`, { body: { stars: 1 } })).status).toBe(401);
   });
@@ -338,6 +352,12 @@ describe('Hall of Fame', () => {
       baker: { id: a.id, name: a.name },
       photoUrl: null,
       rating: { average: 5, count: 2, myRating: null },
+      // issue 9: the original backend's flat fields and the gallery its Hall of Fame reads
+      groupName: expect.any(String),
+      bakerId: a.id,
+      bakerName: a.name,
+      isFuture: true,
+      gallery: [],
     });
     expect(res.body[2].rating).toEqual({ average: 4, count: 2, myRating: 4 });
     expect(res.body[4].rating).toEqual({ average: 0, count: 0, myRating: null });

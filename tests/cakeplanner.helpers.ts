@@ -94,7 +94,10 @@ export interface SseFrame {
 export interface SseStream {
   status: number;
   headers: Headers;
+  /** the named events (`event:` lines), as an EventSource's addEventListener(name) receives them */
   frames: SseFrame[];
+  /** unnamed data blocks (an EventSource's `message` events: the original frontend's frames) */
+  messages: SseFrame[];
   comments: string[];
   /** body of a refused stream */
   body?: any;
@@ -113,6 +116,7 @@ export async function openSse(s: TestServer, path: string, opts: { token?: strin
   if (opts.lastEventId) headers['last-event-id'] = opts.lastEventId;
   const res = await fetch(`${s.url}${PREFIX}${path}`, { headers, signal: ac.signal });
   const frames: SseFrame[] = [];
+  const messages: SseFrame[] = [];
   const comments: string[] = [];
   const listeners = new Set<() => void>();
   let endedResolve!: () => void;
@@ -121,6 +125,7 @@ export async function openSse(s: TestServer, path: string, opts: { token?: strin
     status: res.status,
     headers: res.headers,
     frames,
+    messages,
     comments,
     ended,
     next(match = () => true, timeoutMs = 10_000, from = 0) {
@@ -176,7 +181,7 @@ export async function openSse(s: TestServer, path: string, opts: { token?: strin
           }
           if (data.length) {
             frame.data = JSON.parse(data.join('\n'));
-            frames.push(frame);
+            (frame.event ? frames : messages).push(frame);
             for (const l of [...listeners]) l();
           }
         }

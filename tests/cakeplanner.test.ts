@@ -53,6 +53,13 @@ describe('accounts waiting for activation (CAKE_AUTO_ACTIVATE unset)', () => {
       language: 'de',
       mustChangePassword: false,
       twoFactorEnabled: false,
+      // issue 9: the original backend's fields beside the documented ones
+      groupId: null,
+      groupRole: null,
+      has2FA: false,
+      emailLanguage: 'de',
+      lastLoginAt: expect.any(String),
+      isActive: true,
     });
 
     const off = await api(s, 'PUT', `/api/admin/users/${reg.body.id}/status`, { token: adminToken, body: { isActive: false } });
@@ -92,7 +99,11 @@ describe('cakeplanner accounts', () => {
     expect(res.status).toBe(200);
     expect(res.body).toEqual({
       token: expect.any(String),
-      user: { id: u.id, name: u.name, email: u.email, isAdmin: false, language: 'en', mustChangePassword: false, twoFactorEnabled: false },
+      user: {
+        ...{ id: u.id, name: u.name, email: u.email, isAdmin: false, language: 'en', mustChangePassword: false, twoFactorEnabled: false },
+        // issue 9: the original backend's fields beside the documented ones
+        ...{ groupId: null, groupRole: null, has2FA: false, emailLanguage: 'en', lastLoginAt: expect.any(String), isActive: true },
+      },
     });
     const bad = await api(s, 'POST', '/api/auth/login', { body: { email: u.email, password: 'not the password' } });
     expect(bad.status).toBe(401);
@@ -146,10 +157,14 @@ describe('cakeplanner accounts', () => {
     expect(after.body.user.mustChangePassword).toBe(false);
   });
 
-  it('change-password needs the old password unless a change is forced', async () => {
+  it('change-password checks an old password when sent; issue 9: the session alone suffices without one', async () => {
     const u = await cakeUser(s);
-    expect((await api(s, 'POST', '/api/user/change-password', { token: u.token, body: { newPassword: 'another password' } })).status).toBe(401);
+    expect((await api(s, 'POST', '/api/user/change-password', { token: u.token, body: { oldPassword: 'not my password', newPassword: 'another password' } })).status).toBe(401);
     expect((await api(s, 'POST', '/api/user/change-password', { token: u.token, body: { oldPassword: u.password, newPassword: 'short' } })).status).toBe(400);
+    expect((await api(s, 'POST', '/api/user/change-password', { token: u.token, body: { newPassword: 'short' } })).status).toBe(400);
+    expect((await api(s, 'POST', '/api/user/change-password', { body: { newPassword: 'another password' } })).status).toBe(401);
+    expect((await api(s, 'POST', '/api/user/change-password', { token: u.token, body: { newPassword: 'interim password' } })).status).toBe(200);
+    u.password = 'interim password';
     expect((await api(s, 'POST', '/api/user/change-password', { token: u.token, body: { oldPassword: u.password, newPassword: 'another password' } })).status).toBe(200);
     const forced = await api(s, 'POST', '/api/admin/users/force-password-change', { token: admin.token, body: { userId: u.id, mustChange: true } });
     expect(forced.status).toBe(200);
@@ -244,6 +259,12 @@ describe('cakeplanner administration', () => {
       language: 'en',
       createdAt: expect.any(String),
       groups: [{ id: g.id, name: g.name, role: 'member' }],
+      // issue 9: the original backend's fields beside the documented ones
+      groupId: g.id,
+      groupRole: 'member',
+      has2FA: false,
+      emailLanguage: 'en',
+      lastLoginAt: expect.any(String),
     });
     expect(users.body.find((x: { id: string }) => x.id === admin.id).isAdmin).toBe(true);
 
@@ -408,6 +429,15 @@ describe('system routes', () => {
         node: process.version,
         uptimeSeconds: expect.any(Number),
         database: expect.stringMatching(/^PostgreSQL \d+$/),
+        // issue 9: the original backend's fields beside ours (its frontend prints them)
+        prog_longname: expect.any(String),
+        project_name: 'interchange',
+        description: expect.any(String),
+        license: expect.any(String),
+        homepage: expect.any(String),
+        author: expect.any(String),
+        organization: expect.any(String),
+        domain: expect.any(String),
       });
       const health = await s.rest('GET', '/api/system/healthcheck');
       expect(health.status).toBe(200);

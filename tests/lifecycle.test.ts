@@ -9,7 +9,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import WebSocket from 'ws';
 import { createTestDatabase } from './support/server';
-import { buildDist, freePort, runMain } from './support/process';
+import { buildDist, freePort, MainProcess, runMain } from './support/process';
+import { surfaces } from '../src/rest/surfaces';
 
 async function gql(port: number, query: string, variables?: unknown, token?: string) {
   const res = await fetch(`http://127.0.0.1:${port}/graphql`, {
@@ -96,5 +97,46 @@ describe('graceful shutdown', () => {
     expect(await wsClosed).toBe(1001);
     expect(await main.exited).toBe(0);
     expect(main.output()).toMatch(/SIGTERM: finishing in-flight requests/);
+  });
+});
+
+// In this file because it builds dist/ too: two files building at once in parallel workers would race.
+describe('the compiled server on a database', () => {
+  // Issue 9: sysinfo read package.json relative to the source tree and answered 500 only when compiled,
+  // which ts-jest cannot see. One route of each surface, GraphQL and the health routes, from dist/.
+  let main: MainProcess;
+  let base: string;
+  beforeAll(async () => {
+    buildDist();
+    const port = await freePort();
+    base = `http://127.0.0.1:${port}`;
+    const env = { DATABASE_URL: await createTestDatabase(), PORT: String(port), HOST: '127.0.0.1', JWT_SECRET: 'smoke-secret-0123456789-0123456789-0123', PUBSUB: 'memory' };
+    main = runMain(env, { compiled: true });
+    await main.waitFor(/Interchange is running/);
+  }, 120_000);
+  afterAll(async () => {
+    main.child.kill('SIGTERM');
+    await main.exited;
+  });
+
+  it('answers the health routes and GraphQL', async () => {
+    expect((await fetch(`${base}/healthz`)).status).toBe(200);
+    expect((await fetch(`${base}/readyz`)).status).toBe(200);
+    const res = await fetch(`${base}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query: '{ cakeSystemInfo { version projectName } }' }) });
+    expect(await res.json()).toEqual({ data: { cakeSystemInfo: { version: expect.stringMatching(/^\d+\.\d+\.\d+/), projectName: 'interchange' } } });
+  });
+
+  it('answers a route of every surface, cakeplanner sysinfo included', async () => {
+    const sysinfo = await fetch(`${base}/cakeplanner/api/system/sysinfo`);
+    expect(sysinfo.status).toBe(200);
+    expect(await sysinfo.json()).toMatchObject({ name: 'Cake Planner', project_name: 'interchange', version: expect.stringMatching(/^\d+\.\d+\.\d+/), prog_longname: expect.any(String) });
+    expect((await fetch(`${base}/cakeplanner/api/system/healthcheck`)).status).toBe(200);
+    for (const surface of surfaces) {
+      const res = await fetch(`${base}/${surface.id}/openapi.json`);
+      expect([surface.id, res.status]).toEqual([surface.id, 200]);
+    }
+    for (const path of ['/compass/api/health', '/coparent/api/health']) {
+      expect([path, (await fetch(`${base}${path}`)).status]).toEqual([path, 200]);
+    }
   });
 });

@@ -75,18 +75,27 @@ let admin: TestUser;
 let server: http.Server;
 let base: string;
 
-beforeAll(async () => {
-  ({ s, admin } = await serverWithAdmin());
+/** Mounts a table at `prefix` on a bare Express app of its own; answers the server and the base URL. */
+async function listenWith(table: SurfaceDefinition, prefix: string): Promise<{ server: http.Server; base: string }> {
   const app = express();
   app.set('trust proxy', false);
-  app.use('/t', mountSurface(s.app, s.server.pipeline, surface).router);
-  server = http.createServer(app);
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
-  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}/t`;
+  app.use(prefix, mountSurface(s.app, s.server.pipeline, table).router);
+  const listening = http.createServer(app);
+  await new Promise<void>((r) => listening.listen(0, '127.0.0.1', () => r()));
+  return { server: listening, base: `http://127.0.0.1:${(listening.address() as AddressInfo).port}${prefix}` };
+}
+
+async function stop(listening: http.Server): Promise<void> {
+  listening.closeAllConnections();
+  await new Promise((r) => listening.close(r));
+}
+
+beforeAll(async () => {
+  ({ s, admin } = await serverWithAdmin());
+  ({ server, base } = await listenWith(surface, '/t'));
 });
 afterAll(async () => {
-  server.closeAllConnections();
-  await new Promise((r) => server.close(r));
+  await stop(server);
   await s.close();
 });
 
@@ -263,5 +272,56 @@ describe('OpenAPI', () => {
     expect(doc.openapi).toBe('3.1.0');
     expect(Object.keys(doc.paths).sort()).toEqual(['/me', '/stream', '/users', '/users/{id}/avatar']);
     expect(Object.keys(doc.paths['/users/{id}/avatar']).sort()).toEqual(['get', 'post']);
+  });
+});
+
+describe('aliases and several frames per event', () => {
+  // An entry may answer under further paths (an original backend's spelling of a documented route), and
+  // an SSE entry may write several frames for one event (conduct and cakeplanner need both).
+  const aliased: SurfaceDefinition = {
+    id: 'coparent',
+    title: 'aliases',
+    error: (code, message) => ({ status: httpStatusOf(code), body: { problem: message } }),
+    routes: [
+      { method: 'get', path: '/api/me', aliases: ['/me', '/api/whoami'], summary: 'me', operation: /* GraphQL */ `query EngineAliasMe { me { id } }` },
+      {
+        method: 'get',
+        path: '/stream',
+        summary: 'two frames per change',
+        kind: 'sse',
+        operation: /* GraphQL */ `subscription EngineAliasStream { userChanged { kind userId } }`,
+        event: (e: { kind: string; userId: string }, r) => [
+          { event: 'changed', id: e.userId, data: e },
+          { data: { type: 'PLAIN', userId: e.userId, base: r.base } },
+        ],
+        keepaliveMs: 60_000,
+      },
+    ],
+  };
+  let aliasServer: http.Server;
+  let aliasBase: string;
+  beforeAll(async () => {
+    ({ server: aliasServer, base: aliasBase } = await listenWith(aliased, '/a'));
+  });
+  afterAll(() => stop(aliasServer));
+
+  it('serves one entry under its path and every alias, and lists the aliases in OpenAPI', async () => {
+    for (const path of ['/api/me', '/me', '/api/whoami']) {
+      const res = await fetch(`${aliasBase}${path}`, { headers: auth(admin.token) });
+      expect([path, res.status, await res.json()]).toEqual([path, 200, { id: admin.id }]);
+    }
+    expect((await fetch(`${aliasBase}/api/whoami`)).status).toBe(401);
+    const doc = (await (await fetch(`${aliasBase}/openapi.json`)).json()) as { paths: Record<string, { get: { description?: string } }> };
+    expect(Object.keys(doc.paths).sort()).toEqual(['/api/me', '/api/whoami', '/me', '/stream']);
+    expect(doc.paths['/me'].get.description).toBe('Alias of GET /api/me');
+  });
+
+  it('writes the frames of one event together, in order; the first id names them; `base` is the mount', async () => {
+    let created: Promise<{ id: string }> | undefined;
+    const { text } = await readSse(`${aliasBase}/stream`, auth(admin.token), (t) => t.includes('"type":"PLAIN"'), () => {
+      created ??= createUser(s);
+    });
+    const { id } = await created!;
+    expect(text).toContain(`id: ${id}\nevent: changed\ndata: {"kind":"CREATED","userId":"${id}"}\n\ndata: {"type":"PLAIN","userId":"${id}","base":"/a"}\n\n`);
   });
 });

@@ -56,6 +56,7 @@ export class CakeEventChange {
   @Field(() => String, { description: 'YYYY-MM-DD' }) date!: string;
   @Field(() => String) description!: string;
   @Field(() => CakeUserRef) baker!: CakeUserRef;
+  @Field(() => ID, { nullable: true, description: "the baker's photo (the cover)" }) coverPhotoId!: string | null;
   @Field(() => String, { nullable: true, description: "the baker's photo" }) photoUrl!: string | null;
   @Field(() => CakeRatingSummary, { description: 'myRating is always null here (the change is the same for every subscriber)' }) rating!: CakeRatingSummary;
   @Field(() => CakeChangePhoto, { nullable: true, description: 'the photo uploaded, for PHOTO changes' }) photo!: CakeChangePhoto | null;

@@ -14,7 +14,7 @@ import { CakeEvent } from './cake-event.entity';
 import { CakePhoto } from './cake-photo.entity';
 import type { CreateCakeEventInput } from './cake.inputs';
 import { checkDate, checkText, inTransaction, isUuid } from './cake-common';
-import { coverPhotoIds, DELETED_USER_NAME, ratingSummaries, userRefs, viewerRoles } from './cake.loaders';
+import { coverPhotoIds, DELETED_USER_NAME, groupsById, photosByEvent, ratingSummaries, userRefs, viewerRoles } from './cake.loaders';
 import { recordChange } from './cake-live.service';
 import { buildIcs } from './cake-ics';
 
@@ -79,34 +79,56 @@ interface RankedRow {
   average: string;
   count: string;
   mine: number | null;
+  /** the event's group (cake_groups columns) */
+  group_name: string;
+  group_description: string | null;
+  group_created_at: Date;
+  /** the event's photos (cake_photos columns and the uploader's name), oldest first */
+  gallery: { id: string; event_id: string; user_id: string; file_id: string; content_type: string; created_at: string; user_name: string }[];
 }
 
 /**
  * Hall of Fame (issue 4): the viewer's groups' events by mean stars (unrated count as 0), then date,
  * newest first; ties beyond that by creation, newest first. One statement computes the ranking and
- * everything the legacy list shows (baker, cover photo, rating summary), so the list costs the same
- * number of statements whatever the number of events and ratings. The rows are read-only views (not
- * managed entities) carrying that data in `preloaded`.
+ * everything the legacy list shows (baker, cover photo, rating summary, group, gallery with the
+ * uploaders' names), so the list costs the same number of statements whatever the number of events,
+ * ratings and photos. The rows are read-only views (not managed entities) carrying that data in
+ * `preloaded`; their groups and photos prime the request's loaders.
  */
 export async function hallOfFame(ctx: AppContext, limit = HALL_OF_FAME_SIZE): Promise<CakeEvent[]> {
   const viewer = requireViewer(ctx);
   if (!Number.isInteger(limit) || limit < 1 || limit > 100) throw badInput('limit must be from 1 to 100', { limit: 'must be from 1 to 100' });
   const rows = await ctx.em.execute<RankedRow[]>(
-    `select e.id, e.group_id, e.baker_id, e.date, e.description, e.created_at, e.updated_at,
-            u.name as baker_name, cover.id as cover_id,
-            coalesce(r.average, 0) as average, coalesce(r.count, 0) as count, r.mine
-       from cake_events e
-       join cake_memberships m on m.group_id = e.group_id and m.user_id = ?
-       left join users u on u.id = e.baker_id
-       left join cake_photos cover on cover.event_id = e.id and cover.user_id = e.baker_id
+    `with ranked as (
+       select e.id, e.group_id, e.baker_id, e.date, e.description, e.created_at, e.updated_at,
+              u.name as baker_name, cover.id as cover_id,
+              coalesce(r.average, 0) as average, coalesce(r.count, 0) as count, r.mine
+         from cake_events e
+         join cake_memberships m on m.group_id = e.group_id and m.user_id = ?
+         left join users u on u.id = e.baker_id
+         left join cake_photos cover on cover.event_id = e.id and cover.user_id = e.baker_id
+         left join lateral (
+           select avg(stars) as average, count(*) as count, max(stars) filter (where user_id = ?) as mine
+             from cake_ratings where event_id = e.id
+         ) r on true
+        order by coalesce(r.average, 0) desc, e.date desc, e.created_at desc, e.id
+        limit ?
+     )
+     select ranked.*, g.name as group_name, g.description as group_description, g.created_at as group_created_at,
+            coalesce(gal.photos, '[]'::json) as gallery
+       from ranked
+       join cake_groups g on g.id = ranked.group_id
        left join lateral (
-         select avg(stars) as average, count(*) as count, max(stars) filter (where user_id = ?) as mine
-           from cake_ratings where event_id = e.id
-       ) r on true
-      order by coalesce(r.average, 0) desc, e.date desc, e.created_at desc, e.id
-      limit ?`,
+         select json_agg(json_build_object('id', p.id, 'event_id', p.event_id, 'user_id', p.user_id, 'file_id', p.file_id,
+                                           'content_type', p.content_type, 'created_at', p.created_at, 'user_name', pu.name)
+                         order by p.created_at, p.id) as photos
+           from cake_photos p left join users pu on pu.id = p.user_id
+          where p.event_id = ranked.id
+       ) gal on true
+      order by ranked.average desc, ranked.date desc, ranked.created_at desc, ranked.id`,
     [viewer.id, viewer.id, limit],
   );
+  primeGroupsAndGalleries(ctx, rows);
   return rows.map((r) =>
     eventView({
       id: r.id,
@@ -123,6 +145,23 @@ export async function hallOfFame(ctx: AppContext, limit = HALL_OF_FAME_SIZE): Pr
       },
     }),
   );
+}
+
+/** The ranked rows' groups, galleries and uploaders' names, handed to the loaders their fields read. */
+function primeGroupsAndGalleries(ctx: AppContext, rows: RankedRow[]): void {
+  const groups = groupsById(ctx);
+  const photos = photosByEvent(ctx);
+  const names = userRefs(ctx);
+  for (const r of rows) {
+    groups.prime(r.group_id, ctx.em.map(CakeGroup, { id: r.group_id, name: r.group_name, description: r.group_description, created_at: r.group_created_at }));
+    photos.prime(
+      r.id,
+      r.gallery.map((p) => {
+        names.prime(p.user_id, { id: p.user_id, name: p.user_name ?? DELETED_USER_NAME });
+        return ctx.em.map(CakePhoto, { id: p.id, event_id: p.event_id, user_id: p.user_id, file_id: p.file_id, content_type: p.content_type, created_at: new Date(p.created_at) });
+      }),
+    );
+  }
 }
 
 /**
@@ -221,7 +260,10 @@ export async function deleteEvent(ctx: AppContext, id: string): Promise<boolean>
   return true;
 }
 
-/** One rating per user and event (a second one replaces the first). Bakers do not rate their own cake. */
+/**
+ * One rating per user and event (a second one replaces the first). Bakers may rate their own cake, as in
+ * the original backend (issue 9: its frontend offers it and has no error handler there).
+ */
 export async function rateEvent(ctx: AppContext, eventId: string, stars: number, comment?: string | null): Promise<CakeEvent> {
   const viewer = requireViewer(ctx);
   if (typeof stars !== 'number' || !Number.isInteger(stars) || stars < 1 || stars > 5) {
@@ -229,7 +271,6 @@ export async function rateEvent(ctx: AppContext, eventId: string, stars: number,
   }
   const text = checkText(comment, 'comment', COMMENT_MAX) || null;
   const event = await visibleEvent(ctx, eventId);
-  if (isOwner(ctx, event)) throw forbidden('You cannot rate your own cake');
   await inTransaction(ctx, async (em, after) => {
     const locked = await em.execute<{ id: string }[]>('select id from cake_events where id = ? for update', [event.id]);
     if (!locked.length) throw notFound('Event not found');

@@ -4,7 +4,7 @@
  * here (cakeplanner.md, issue 4); identity itself stays in identity.service.
  */
 import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { UniqueConstraintViolationException } from '@mikro-orm/core';
 import type { AppContext } from '../../context/context';
@@ -184,14 +184,28 @@ export function setGroupRole(ctx: AppContext, userId: string, groupId: string, r
   return upsertMembership(ctx, userId, groupId, role);
 }
 
-/** Not in cakeplanner.md, but needed to empty a group before deleting it: admins only. */
-export async function removeFromGroup(ctx: AppContext, userId: string, groupId: string): Promise<boolean> {
+/**
+ * Not in cakeplanner.md, but needed to empty a group before deleting it: admins only. Without a group,
+ * the user leaves every group (issue 9: the admin panel's "None" in assign-group); that is not an error
+ * for a user of no group.
+ */
+export async function removeFromGroup(ctx: AppContext, userId: string, groupId?: string | null): Promise<boolean> {
   requireAdmin(ctx);
   await inTransaction(ctx, async (em, after) => {
-    await existingUserAndGroup(em, userId, groupId);
-    const removed = await em.nativeDelete(CakeMembership, { group: groupId, user: userId });
-    if (!removed) throw notFound('The user is not a member of this group');
-    after(() => ctx.app.pubsub.publish('cake.membershipChanged', { userId, groupId }).catch(logPublishFailure('cake.membershipChanged')));
+    let groups: string[];
+    if (groupId === undefined || groupId === null) {
+      if (!isUuid(userId) || !(await em.count(User, { id: userId, deletedAt: null }))) throw notFound('User not found');
+      const rows = await em.execute<{ group_id: string }[]>('delete from cake_memberships where user_id = ? returning group_id', [userId]);
+      groups = rows.map((r) => r.group_id);
+    } else {
+      await existingUserAndGroup(em, userId, groupId);
+      const removed = await em.nativeDelete(CakeMembership, { group: groupId, user: userId });
+      if (!removed) throw notFound('The user is not a member of this group');
+      groups = [groupId];
+    }
+    for (const group of groups) {
+      after(() => ctx.app.pubsub.publish('cake.membershipChanged', { userId, groupId: group }).catch(logPublishFailure('cake.membershipChanged')));
+    }
   });
   forgetViewerRoles(ctx);
   return true;
@@ -217,10 +231,41 @@ function currentCommit(): string {
   return commit;
 }
 
-/** Public build and runtime information (cakeplanner.md "sysinfo"). */
+interface PackageInfo {
+  name: string;
+  version: string;
+  description?: string;
+  license?: string;
+  homepage?: string;
+  author?: string | { name?: string };
+}
+
+let pkg: PackageInfo | undefined;
+
+/**
+ * The project's package.json, found by walking up from this file: src/modules/cake under ts-node and
+ * ts-jest, dist/src/modules/cake when compiled (issue 9: a path fixed relative to the source broke the
+ * compiled server), else from the working directory.
+ */
+function packageInfo(): PackageInfo {
+  if (pkg) return pkg;
+  for (const start of [__dirname, process.cwd()]) {
+    for (let dir = start; ; dir = dirname(dir)) {
+      try {
+        const found = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as PackageInfo;
+        if (found.name === 'interchange') return (pkg = found);
+      } catch {
+        /* none here, or not JSON: keep walking */
+      }
+      if (dirname(dir) === dir) break;
+    }
+  }
+  return (pkg = { name: 'interchange', version: '0.0.0' });
+}
+
+/** Public build and runtime information (cakeplanner.md "sysinfo", with the original's project fields). */
 export async function systemInfo(ctx: AppContext): Promise<CakeSystemInfo> {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const pkg = require('../../../package.json') as { version: string };
+  const info = packageInfo();
   let database = 'unreachable';
   try {
     const [row] = await ctx.em.execute<{ v: string }[]>(`select current_setting('server_version_num') as v`);
@@ -228,5 +273,19 @@ export async function systemInfo(ctx: AppContext): Promise<CakeSystemInfo> {
   } catch {
     /* reported as unreachable */
   }
-  return { name: 'Cake Planner', version: pkg.version, commit: currentCommit(), node: process.version, uptimeSeconds: Math.floor(process.uptime()), database };
+  const publicUrl = ctx.app.config.publicUrl;
+  return {
+    name: 'Cake Planner',
+    version: info.version,
+    commit: currentCommit(),
+    node: process.version,
+    uptimeSeconds: Math.floor(process.uptime()),
+    database,
+    projectName: info.name,
+    description: info.description ?? null,
+    license: info.license ?? null,
+    homepage: info.homepage ?? publicUrl ?? null,
+    author: (typeof info.author === 'string' ? info.author : info.author?.name) ?? null,
+    domain: publicUrl ? new URL(publicUrl).hostname : null,
+  };
 }

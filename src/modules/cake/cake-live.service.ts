@@ -85,6 +85,7 @@ export function toEventChange(ctx: AppContext, p: CakeChangePayload): CakeEventC
     date: p.event.date,
     description: p.event.description,
     baker: { id: p.event.bakerId, name: p.event.bakerName },
+    coverPhotoId: p.event.coverPhotoId,
     photoUrl: url(p.event.coverPhotoId),
     rating: { average: p.event.average, count: p.event.count, myRating: null },
     photo: p.photo ? { id: p.photo.id, url: url(p.photo.id)!, user: { id: p.photo.userId, name: p.photo.userName } } : null,

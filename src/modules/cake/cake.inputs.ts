@@ -46,4 +46,10 @@ export class CakeSystemInfo {
   @Field(() => String) node!: string;
   @Field(() => Int) uptimeSeconds!: number;
   @Field(() => String) database!: string;
+  @Field(() => String, { description: "the serving project's package name" }) projectName!: string;
+  @Field(() => String, { nullable: true }) description!: string | null;
+  @Field(() => String, { nullable: true }) license!: string | null;
+  @Field(() => String, { nullable: true, description: 'the project homepage, else PUBLIC_URL' }) homepage!: string | null;
+  @Field(() => String, { nullable: true }) author!: string | null;
+  @Field(() => String, { nullable: true, description: "PUBLIC_URL's host name, when set" }) domain!: string | null;
 }

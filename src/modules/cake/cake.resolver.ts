@@ -111,8 +111,12 @@ export class CakeResolver {
   }
 
   @Allow(access.admin)
-  @Mutation(() => Boolean)
-  removeCakeGroupMember(@Ctx() ctx: AppContext, @Arg('userId', () => ID) userId: string, @Arg('groupId', () => ID) groupId: string): Promise<boolean> {
+  @Mutation(() => Boolean, { description: 'Removes a member from a group, or from every group when no group is given' })
+  removeCakeGroupMember(
+    @Ctx() ctx: AppContext,
+    @Arg('userId', () => ID) userId: string,
+    @Arg('groupId', () => ID, { nullable: true }) groupId?: string | null,
+  ): Promise<boolean> {
     return groups.removeFromGroup(ctx, userId, groupId);
   }
 
@@ -223,11 +227,16 @@ export class CakeEventFieldsResolver {
     return event.preloaded?.baker ?? userRefs(ctx).load(event.baker.id);
   }
 
+  @FieldResolver(() => ID, { nullable: true, description: "The cover's photo id: the baker's photo" })
+  coverPhotoId(@Root() event: CakeEvent, @Ctx() ctx: AppContext): string | null | Promise<string | null> {
+    if (event.preloaded) return event.preloaded.coverPhotoId;
+    return coverPhotoIds(ctx).load(event.id);
+  }
+
   @FieldResolver(() => String, { nullable: true, description: "The cover: the baker's photo" })
-  photoUrl(@Root() event: CakeEvent, @Ctx() ctx: AppContext): string | null | Promise<string | null> {
-    const url = (id: string | null) => (id ? photoUrl(ctx.app.config, id) : null);
-    if (event.preloaded) return url(event.preloaded.coverPhotoId);
-    return coverPhotoIds(ctx).load(event.id).then(url);
+  async photoUrl(@Root() event: CakeEvent, @Ctx() ctx: AppContext): Promise<string | null> {
+    const id = await this.coverPhotoId(event, ctx);
+    return id ? photoUrl(ctx.app.config, id) : null;
   }
 
   @FieldResolver(() => CakeRatingSummary)

@@ -1,4 +1,4 @@
-import { Arg, Ctx, ID, Int, Mutation, Query, Resolver, Root, Subscription } from 'type-graphql';
+import { Arg, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root, Subscription } from 'type-graphql';
 import type { AppContext } from '../../context/context';
 import { access, Allow } from '../../auth/access';
 import { requireViewer } from '../../auth/guards';
@@ -23,8 +23,13 @@ import {
 import * as identity from './identity.service';
 import type { Topics } from '../../pubsub/topics';
 
-@Resolver()
+@Resolver(() => User)
 export class IdentityResolver {
+  @FieldResolver(() => Date, { nullable: true, description: 'When the user last logged in (the start of their newest session)' })
+  lastLoginAt(@Root() user: User, @Ctx() ctx: AppContext): Promise<Date | null> {
+    return identity.lastLoginAt(ctx, user.id);
+  }
+
   @Allow(access.public)
   @Mutation(() => User, { description: 'The first user ever becomes ADMIN unless an admin was bootstrapped' })
   register(@Ctx() ctx: AppContext, @Arg('input', () => RegisterInput) input: RegisterInput): Promise<User> {
@@ -54,7 +59,7 @@ export class IdentityResolver {
   changePassword(
     @Ctx() ctx: AppContext,
     @Arg('newPassword', () => String) newPassword: string,
-    @Arg('oldPassword', () => String, { nullable: true, description: 'not needed while a change is forced' }) oldPassword?: string | null,
+    @Arg('oldPassword', () => String, { nullable: true, description: 'checked when given' }) oldPassword?: string | null,
   ): Promise<boolean> {
     return identity.changePassword(ctx, oldPassword, newPassword);
   }

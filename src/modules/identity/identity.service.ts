@@ -283,17 +283,35 @@ export async function logout(ctx: AppContext): Promise<boolean> {
   return true;
 }
 
+/** When the user last logged in: the start of their newest session (null before any login). */
+export function lastLoginAt(ctx: AppContext, userId: string): Promise<Date | null> {
+  return ctx
+    .loader<string, Date | null>('identity.lastLoginAt', async (ids) => {
+      const rows = await ctx.em.execute<{ user_id: string; at: Date }[]>(
+        'select user_id, max(created_at) as at from sessions where user_id in (?) group by user_id',
+        [ids as string[]],
+      );
+      const byUser = new Map(rows.map((r) => [r.user_id, new Date(r.at)]));
+      return ids.map((id) => byUser.get(id) ?? null);
+    })
+    .load(userId);
+}
+
 export function me(ctx: AppContext): User {
   return requireViewer(ctx).profile;
 }
 
-/** The old password is not needed while a change is forced (cakeplanner.md: temporary passwords). */
+/**
+ * A signed-in user sets a new password; an old password, when given, must match. Cake Planner's original
+ * backend and frontend change it on the session alone (issue 9: its client sends `{newPassword}` only);
+ * surfaces whose contract requires the old password (compass) check its presence themselves.
+ */
 export async function changePassword(ctx: AppContext, oldPassword: string | null | undefined, newPassword: string): Promise<boolean> {
   const viewer = requireViewer(ctx);
   const user = viewer.user;
   checkPassword(newPassword, 'newPassword');
-  if (!user.mustChangePassword || oldPassword) {
-    if (!(await verifyPassword(user.passwordHash, oldPassword ?? ''))) {
+  if (oldPassword !== undefined && oldPassword !== null && oldPassword !== '') {
+    if (!(await verifyPassword(user.passwordHash, oldPassword))) {
       throw new DomainError('UNAUTHENTICATED', 'Old password is incorrect', { fields: { oldPassword: 'is incorrect' } });
     }
   }

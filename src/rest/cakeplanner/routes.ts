@@ -1,10 +1,12 @@
 /**
  * The cakeplanner surface (api-docs/cakeplanner.md, bodies and responses per issue 4), under
  * /cakeplanner (and at the root with COMPAT_ROOT=cakeplanner). Auth is `Authorization: Bearer <token>`
- * (or `?token=`, for EventSource and <img>); errors are `{ "error": "message" }`; lists are bare arrays.
- * One entry a documented route, in the document's order, except that /api/events/stream and
- * /api/events/ranked come before /api/events/:id so that Express does not take them for ids.
- * Contract choices: docs/compat/cakeplanner.md.
+ * (or the `session` cookie, or `?token=`, for EventSource and <img>); errors are `{ "error": "message" }`;
+ * lists are bare arrays. One entry a documented route, in the document's order, except that
+ * /api/events/stream and /api/events/ranked come before /api/events/:id so that Express does not take
+ * them for ids. Issue 9 serves the union with the original backend and its frontend: their paths are
+ * `aliases` of the documented entries, their body forms are read beside the documented ones, and the
+ * answers carry both shapes (mappers.ts). Contract choices: docs/compat/cakeplanner.md.
  */
 import { httpStatusOf } from '../../errors/domain-error';
 import type { RouteRequest, SurfaceDefinition } from '../engine/types';
@@ -29,11 +31,12 @@ import type {
   CakeSetGroupRoleMutation,
   CakeSetUserStatusMutation,
   CakeSettingsMutation,
+  CakeSysinfoQuery,
   CakeTwoFactorSetupMutation,
   CakeUploadPhotoMutation,
   CakeUsersQuery,
 } from '../../generated/graphql';
-import { changeFrame, eventDetail, eventSummary, loginUser } from './mappers';
+import { adminUser, changeFrames, eventDetail, eventSummary, loginUser, photoPath, rankedEvent } from './mappers';
 
 type Body = Record<string, unknown>;
 
@@ -83,6 +86,9 @@ function eventInput(r: RouteRequest): Body {
   };
 }
 
+/** The size variants the original frontend derives from a photo URL. */
+const PHOTO_VARIANT = /__(480|800|1280)\.webp$/;
+
 const MESSAGES = {
   registeredActive: 'Registration successful',
   registeredPending: 'Registration successful. An administrator must activate your account before you can log in.',
@@ -105,23 +111,11 @@ export const cakeplannerSurface: SurfaceDefinition = {
       summary: 'List all users (admin) or the members of the groups the caller administers (group admin)',
       operation: /* GraphQL */ `query CakeAdminUsers {
         cakeAdminUsers {
-          id name email role isActive mustChangePassword twoFactorEnabled language createdAt
+          id name email role isActive mustChangePassword twoFactorEnabled language emailLanguage createdAt lastLoginAt
           cakeMemberships { groupId role group { name } }
         }
       }`,
-      result: (data: CakeAdminUsersQuery) =>
-        data.cakeAdminUsers.map((u) => ({
-          id: u.id,
-          name: u.name,
-          email: u.email ?? null,
-          isAdmin: u.role === 'ADMIN',
-          isActive: u.isActive,
-          mustChangePassword: u.mustChangePassword,
-          twoFactorEnabled: u.twoFactorEnabled,
-          language: u.language,
-          createdAt: u.createdAt,
-          groups: u.cakeMemberships.map((m) => ({ id: m.groupId, name: m.group.name, role: m.role.toLowerCase() })),
-        })),
+      result: (data: CakeAdminUsersQuery) => data.cakeAdminUsers.map(adminUser),
     },
     {
       method: 'put',
@@ -186,15 +180,22 @@ export const cakeplannerSurface: SurfaceDefinition = {
     {
       method: 'post',
       path: '/api/admin/users/assign-group',
-      summary: 'Assign a user to a group (admin only)',
-      operation: /* GraphQL */ `mutation CakeAssignGroup($userId: ID!, $groupId: ID!) {
-        assignCakeGroup(userId: $userId, groupId: $groupId) { userId groupId role }
+      summary: 'Assign a user to a group (admin only); `groupId: null` takes the user out of every group',
+      // The admin panel's "None" sends `groupId: null` (issue 9): the same entry then runs the removal
+      // instead (`$groupId` is not read then).
+      operation: /* GraphQL */ `mutation CakeAssignGroup($userId: ID!, $groupId: ID!, $leave: Boolean!) {
+        assignCakeGroup(userId: $userId, groupId: $groupId) @skip(if: $leave) { userId groupId role }
+        removeCakeGroupMember(userId: $userId) @include(if: $leave)
       }`,
       variables: (r) => {
         const b = jsonBody(r);
-        return { userId: requiredString(b, 'userId'), groupId: requiredString(b, 'groupId') };
+        const userId = requiredString(b, 'userId');
+        return b.groupId === null ? { userId, groupId: '', leave: true } : { userId, groupId: requiredString(b, 'groupId'), leave: false };
       },
-      result: (data: CakeAssignGroupMutation) => ({ ...data.assignCakeGroup, role: data.assignCakeGroup.role.toLowerCase() }),
+      result: (data: CakeAssignGroupMutation, r) =>
+        data.assignCakeGroup
+          ? { ...data.assignCakeGroup, role: data.assignCakeGroup.role.toLowerCase() }
+          : { userId: jsonBody(r).userId, groupId: null, role: null },
     },
     {
       method: 'post',
@@ -229,6 +230,7 @@ export const cakeplannerSurface: SurfaceDefinition = {
     {
       method: 'post',
       path: '/api/auth/register',
+      aliases: ['/api/register'],
       summary: 'Register; the account waits for activation unless CAKE_AUTO_ACTIVATE=true',
       operation: /* GraphQL */ `mutation CakeRegister($input: RegisterInput!) {
         cakeRegister(input: $input) { id isActive }
@@ -253,11 +255,15 @@ export const cakeplannerSurface: SurfaceDefinition = {
     {
       method: 'post',
       path: '/api/auth/login',
+      aliases: ['/api/login'],
       summary: 'Log in with email and password (and a TOTP code when 2FA is on)',
       operation: /* GraphQL */ `mutation CakeLogin($email: String!, $password: String!, $code: String) {
         login(input: { login: $email, password: $password, code: $code }) {
           token requiresTwoFactor
-          user { id name email role language mustChangePassword twoFactorEnabled }
+          user {
+            id name email role language emailLanguage mustChangePassword twoFactorEnabled isActive lastLoginAt
+            cakeMemberships { groupId role group { name } }
+          }
         }
       }`,
       variables: (r) => {
@@ -317,7 +323,7 @@ export const cakeplannerSurface: SurfaceDefinition = {
     {
       method: 'post',
       path: '/api/user/change-password',
-      summary: 'Change the password (the old one is not needed while a change is forced)',
+      summary: 'Change the password; an old password, when sent, must match',
       operation: /* GraphQL */ `mutation CakeChangePassword($oldPassword: String, $newPassword: String!) {
         changePassword(oldPassword: $oldPassword, newPassword: $newPassword)
       }`,
@@ -330,13 +336,13 @@ export const cakeplannerSurface: SurfaceDefinition = {
     {
       method: 'post',
       path: '/api/user/settings',
-      summary: 'Update language and mail language',
+      summary: 'Update language and mail language (`emailLanguage`, or the original client\'s `languageEmail`)',
       operation: /* GraphQL */ `mutation CakeSettings($language: String, $emailLanguage: String) {
         updateSettings(language: $language, emailLanguage: $emailLanguage) { language emailLanguage }
       }`,
       variables: (r) => {
         const b = jsonBody(r);
-        return { language: optionalString(b, 'language'), emailLanguage: optionalString(b, 'emailLanguage') };
+        return { language: optionalString(b, 'language'), emailLanguage: optionalString(b, 'emailLanguage') ?? optionalString(b, 'languageEmail') };
       },
       result: (data: CakeSettingsMutation) => ({ message: MESSAGES.settingsSaved, ...data.updateSettings }),
     },
@@ -353,7 +359,7 @@ export const cakeplannerSurface: SurfaceDefinition = {
       summary: "The caller's groups' events from start to end (YYYY-MM-DD, inclusive)",
       operation: /* GraphQL */ `query CakeEvents($start: String!, $end: String!) {
         cakeEvents(start: $start, end: $end) {
-          id date description groupId baker { id name } photoUrl rating { average count myRating }
+          id date description groupId group { name } baker { id name } coverPhotoId rating { average count myRating }
         }
       }`,
       variables: (r) => {
@@ -363,7 +369,7 @@ export const cakeplannerSurface: SurfaceDefinition = {
         }
         return { start, end };
       },
-      result: (data: CakeEventsQuery) => data.cakeEvents.map(eventSummary),
+      result: (data: CakeEventsQuery, r) => data.cakeEvents.map((e) => eventSummary(e, r.base)),
     },
     {
       method: 'post',
@@ -371,14 +377,14 @@ export const cakeplannerSurface: SurfaceDefinition = {
       summary: 'Create an event (JSON, or multipart with an `event` JSON part and an optional `image`)',
       operation: /* GraphQL */ `mutation CakeCreateEvent($input: CreateCakeEventInput!, $image: Upload) {
         createCakeEvent(input: $input, image: $image) {
-          id date description groupId baker { id name } photoUrl rating { average count myRating }
-          gallery { id url isMine user { name } } isOwner canDelete
+          id date description groupId group { name } baker { id name } coverPhotoId rating { average count myRating }
+          gallery { id isMine user { name } } isOwner canDelete
         }
       }`,
       uploads: { image: 'image' },
       variables: (r) => ({ input: eventInput(r) }),
       status: 201,
-      result: (data: CakeCreateEventMutation) => eventDetail(data.createCakeEvent),
+      result: (data: CakeCreateEventMutation, r) => eventDetail(data.createCakeEvent, r.base),
     },
     {
       kind: 'sse',
@@ -387,17 +393,17 @@ export const cakeplannerSurface: SurfaceDefinition = {
       summary: "Server-Sent Events of the caller's groups' changes (created, deleted, rated, photo), resumable with Last-Event-ID",
       operation: /* GraphQL */ `subscription CakeEventStream {
         cakeEventChanged {
-          id kind eventId groupId date description baker { id name } photoUrl rating { average count }
-          photo { id url user { id name } }
+          id kind eventId groupId date description baker { id name } coverPhotoId rating { average count }
+          photo { id user { id name } }
         }
       }`,
-      event: changeFrame,
+      event: (change, r) => changeFrames(change, r.base),
       keepaliveMs: 25_000,
       resume: {
         operation: /* GraphQL */ `query CakeEventStreamResume($after: ID!) {
           cakeEventChanges(after: $after) {
-            id kind eventId groupId date description baker { id name } photoUrl rating { average count }
-            photo { id url user { id name } }
+            id kind eventId groupId date description baker { id name } coverPhotoId rating { average count }
+            photo { id user { id name } }
           }
         }`,
         variables: (lastEventId) => (/^\d{1,18}$/.test(lastEventId.trim()) ? { after: lastEventId.trim() } : undefined),
@@ -409,10 +415,11 @@ export const cakeplannerSurface: SurfaceDefinition = {
       summary: 'Hall of Fame: top 50 by mean stars (unrated = 0), then date, newest first',
       operation: /* GraphQL */ `query CakeHallOfFame {
         cakeHallOfFame {
-          id date description groupId baker { id name } photoUrl rating { average count myRating }
+          id date description groupId group { name } baker { id name } coverPhotoId rating { average count myRating }
+          gallery { id isMine user { name } }
         }
       }`,
-      result: (data: CakeHallOfFameQuery) => data.cakeHallOfFame.map(eventSummary),
+      result: (data: CakeHallOfFameQuery, r) => data.cakeHallOfFame.map((e) => rankedEvent(e, r.base)),
     },
     {
       method: 'get',
@@ -420,12 +427,12 @@ export const cakeplannerSurface: SurfaceDefinition = {
       summary: 'An event with its rating summary and gallery (members of its group and admins)',
       operation: /* GraphQL */ `query CakeEventDetail($id: ID!) {
         cakeEvent(id: $id) {
-          id date description groupId baker { id name } photoUrl rating { average count myRating }
-          gallery { id url isMine user { name } } isOwner canDelete
+          id date description groupId group { name } baker { id name } coverPhotoId rating { average count myRating }
+          gallery { id isMine user { name } } isOwner canDelete
         }
       }`,
       variables: (r) => ({ id: r.params.id }),
-      result: (data: CakeEventDetailQuery) => eventDetail(data.cakeEvent),
+      result: (data: CakeEventDetailQuery, r) => eventDetail(data.cakeEvent, r.base),
     },
     {
       method: 'delete',
@@ -438,7 +445,7 @@ export const cakeplannerSurface: SurfaceDefinition = {
     {
       method: 'post',
       path: '/api/events/:id/rate',
-      summary: 'Rate an event 1–5 stars with an optional comment (one rating per user, replaced)',
+      summary: 'Rate an event 1–5 stars with an optional comment (one rating per user, replaced; bakers too)',
       operation: /* GraphQL */ `mutation CakeRateEvent($id: ID!, $stars: Int!, $comment: String) {
         rateCakeEvent(eventId: $id, stars: $stars, comment: $comment) { id rating { average count myRating } }
       }`,
@@ -469,7 +476,7 @@ export const cakeplannerSurface: SurfaceDefinition = {
       path: '/api/events/:id/photo',
       summary: 'Upload a photo (multipart `photo`: JPEG, PNG or WebP, at most 10 MB); replaces the own photo',
       operation: /* GraphQL */ `mutation CakeUploadPhoto($id: ID!, $photo: Upload!) {
-        uploadCakePhoto(eventId: $id, photo: $photo) { id url }
+        uploadCakePhoto(eventId: $id, photo: $photo) { id }
       }`,
       uploads: { photo: 'photo' },
       variables: (r) => {
@@ -477,13 +484,33 @@ export const cakeplannerSurface: SurfaceDefinition = {
         return { id: r.params.id };
       },
       status: 201,
-      result: (data: CakeUploadPhotoMutation) => data.uploadCakePhoto,
+      result: (data: CakeUploadPhotoMutation, r) => ({ id: data.uploadCakePhoto.id, url: photoPath(r.base, data.uploadCakePhoto.id) }),
     },
     {
       method: 'get',
       path: '/api/system/sysinfo',
-      summary: 'System and build information (public)',
-      operation: /* GraphQL */ `query CakeSysinfo { cakeSystemInfo { name version commit node uptimeSeconds database } }`,
+      summary: 'System and build information (public): ours and the original\'s fields',
+      operation: /* GraphQL */ `query CakeSysinfo {
+        cakeSystemInfo { name version commit node uptimeSeconds database projectName description license homepage author domain }
+      }`,
+      result: ({ cakeSystemInfo: i }: CakeSysinfoQuery, r) => ({
+        name: i.name,
+        version: i.version,
+        commit: i.commit,
+        node: i.node,
+        uptimeSeconds: i.uptimeSeconds,
+        database: i.database,
+        // the original backend's fields (its frontend prints prog_longname, project_name, version,
+        // organization and domain without a fallback)
+        prog_longname: i.name,
+        project_name: i.projectName,
+        description: i.description ?? '',
+        license: i.license ?? '',
+        homepage: i.homepage ?? '',
+        author: i.author ?? '',
+        organization: i.author ?? i.projectName,
+        domain: i.domain ?? r.req.hostname,
+      }),
     },
     {
       kind: 'plain',
@@ -504,7 +531,9 @@ export const cakeplannerSurface: SurfaceDefinition = {
       path: '/api/photos/:id',
       summary: 'The bytes of a photo (the photoUrl/url of events), for members of its group and admins',
       operation: /* GraphQL */ `query CakePhotoFile($id: ID!) { cakePhoto(id: $id) { fileId } }`,
-      variables: (r) => ({ id: r.params.id }),
+      // The original's frontend also asks for `<url before its last dot>__480.webp` (and 800, 1280):
+      // those variants answer the stored bytes (issue 9).
+      variables: (r) => ({ id: r.params.id.replace(PHOTO_VARIANT, '') }),
       file: (data: CakePhotoFileQuery) => ({ fileId: data.cakePhoto.fileId, cacheSeconds: 86_400 }),
     },
     {

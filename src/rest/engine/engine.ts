@@ -25,6 +25,7 @@ import {
   RestInputError,
   RestRoute,
   RouteRequest,
+  SseFrame,
   SseRoute,
   SurfaceDefinition,
 } from './types';
@@ -119,8 +120,9 @@ function missingUpload(uploads: Record<string, string>, message: string): string
   return Object.entries(uploads).find(([, variable]) => message.includes(`"$${variable}"`))?.[0];
 }
 
-function routeRequest(req: Request, fields: Record<string, string> = {}): RouteRequest {
-  return { req, params: (req.params ?? {}) as Record<string, string>, query: (req.query ?? {}) as Record<string, unknown>, body: req.body ?? {}, fields };
+function routeRequest(app: App, req: Request, fields: Record<string, string> = {}): RouteRequest {
+  const base = `${(app.config.publicUrl ?? '').replace(/\/+$/, '')}${req.baseUrl ?? ''}`;
+  return { req, params: (req.params ?? {}) as Record<string, string>, query: (req.query ?? {}) as Record<string, unknown>, body: req.body ?? {}, fields, base };
 }
 
 /** Buffers a multipart request (files within the upload limits) into Upload variables and fields. */
@@ -199,13 +201,20 @@ class ReplayLog {
   }
 }
 
-function sseFrame(frame: { event?: string; id?: string; data: unknown }): string {
+function sseFrame(frame: SseFrame): string {
   let out = '';
   if (frame.id !== undefined) out += `id: ${frame.id}\n`;
   if (frame.event) out += `event: ${frame.event}\n`;
   const data = typeof frame.data === 'string' ? frame.data : JSON.stringify(frame.data);
   for (const line of data.split('\n')) out += `data: ${line}\n`;
   return out + '\n';
+}
+
+/** The frames of one subscription result, the id that names them (for resume), and their text. */
+function sseFrames(route: SseRoute, item: unknown, r: RouteRequest): { id?: string; text: string } {
+  const out = route.event(item as never, r);
+  const frames = Array.isArray(out) ? out : [out];
+  return { id: frames.find((f) => f.id !== undefined)?.id, text: frames.map(sseFrame).join('') };
 }
 
 export interface MountedSurface {
@@ -243,7 +252,7 @@ export function mountSurface(app: App, pipeline: Pipeline, surface: SurfaceDefin
       try {
         if (route.kind === 'plain') {
           await readJsonBody(req, res);
-          const out = await route.handle(app, routeRequest(req));
+          const out = await route.handle(app, routeRequest(app, req));
           for (const [k, v] of Object.entries(out.headers ?? {})) res.setHeader(k, v);
           if (out.body === undefined) res.status(out.status).end();
           else res.status(out.status).json(success(out.body, out.status, route));
@@ -258,9 +267,9 @@ export function mountSurface(app: App, pipeline: Pipeline, surface: SurfaceDefin
         if (op.uploads && req.is('multipart/form-data')) {
           ({ fields, files } = await readMultipart(req, op.uploads, { maxBytes: app.config.uploadMaxBytes, maxFiles: app.config.uploadMaxFiles }));
         }
-        const r = routeRequest(req, fields);
+        const r = routeRequest(app, req, fields);
         const variables = { ...(route.variables ? route.variables(r) : {}), ...files };
-        if (route.kind === 'sse') return await streamSse(c, route, ctx, variables, req, res);
+        if (route.kind === 'sse') return await streamSse(c, route, ctx, variables, r, res);
         const result = await pipeline.execute(c.prepared!, ctx, variables);
         if (result.errors?.length) {
           const e = firstError(result);
@@ -289,7 +298,7 @@ export function mountSurface(app: App, pipeline: Pipeline, surface: SurfaceDefin
         sendError(res, surface, codeOf(e), e.message, e.extensions?.details as ErrorDetails | undefined);
       }
     };
-    router[route.method](route.path, handler);
+    for (const path of [route.path, ...(route.aliases ?? [])]) router[route.method](path, handler);
   }
 
   async function sendDownload(route: DownloadRoute, data: Record<string, unknown>, ctx: AppContext, res: Response): Promise<void> {
@@ -318,18 +327,19 @@ export function mountSurface(app: App, pipeline: Pipeline, surface: SurfaceDefin
     route: SseRoute & { resume: NonNullable<SseRoute['resume']> },
     ctx: AppContext,
     lastId: string,
-    req: Request,
-  ): Promise<{ event?: string; id?: string; data: unknown }[]> {
-    const variables = route.resume.variables(lastId, routeRequest(req));
+    r: RouteRequest,
+  ): Promise<{ id?: string; text: string }[]> {
+    const variables = route.resume.variables(lastId, r);
     if (!variables) return [];
     const result = await pipeline.execute(c.resume!.prepared, ctx, variables);
     const items = (result.data as Record<string, unknown> | null | undefined)?.[c.resume!.rootField!];
     if (result.errors?.length || !Array.isArray(items)) return [];
-    return items.map((item) => route.event(item as never));
+    return items.map((item) => sseFrames(route, item, r));
   }
 
   const replays = new Map<RestRoute, ReplayLog>();
-  async function streamSse(c: Compiled, route: SseRoute, ctx: AppContext, variables: Record<string, unknown>, req: Request, res: Response): Promise<void> {
+  async function streamSse(c: Compiled, route: SseRoute, ctx: AppContext, variables: Record<string, unknown>, r: RouteRequest, res: Response): Promise<void> {
+    const { req } = r;
     const result = await pipeline.subscribe(c.prepared!, ctx, variables);
     if (!(Symbol.asyncIterator in result)) {
       const e = firstError(result as ExecutionResult);
@@ -350,9 +360,9 @@ export function mountSurface(app: App, pipeline: Pipeline, surface: SurfaceDefin
     // ids sent by a durable resume: the live stream may deliver them again (they raced the resume query)
     const replayed = new Set<string>();
     if (typeof lastId === 'string' && lastId && c.resume) {
-      for (const frame of await resumeFrames(c, route as SseRoute & { resume: NonNullable<SseRoute['resume']> }, ctx, lastId, req)) {
+      for (const frame of await resumeFrames(c, route as SseRoute & { resume: NonNullable<SseRoute['resume']> }, ctx, lastId, r)) {
         if (frame.id !== undefined) replayed.add(frame.id);
-        res.write(sseFrame(frame));
+        res.write(frame.text);
       }
     } else if (typeof lastId === 'string' && lastId) for (const text of log.after(key, lastId)) res.write(text);
     streams.add(res);
@@ -366,10 +376,9 @@ export function mountSurface(app: App, pipeline: Pipeline, surface: SurfaceDefin
     try {
       for await (const next of iterator) {
         if (next.errors?.length || !next.data) continue;
-        const frame = route.event(next.data[c.rootField!] as never);
-        if (frame.id !== undefined && replayed.has(frame.id)) continue;
-        const text = sseFrame(frame);
-        if (frame.id !== undefined && !c.resume) log.add(key, frame.id, text);
+        const { id, text } = sseFrames(route, next.data[c.rootField!], r);
+        if (id !== undefined && replayed.has(id)) continue;
+        if (id !== undefined && !c.resume) log.add(key, id, text);
         res.write(text);
       }
     } finally {
@@ -413,16 +422,19 @@ function describeAccess(rules: AccessRule[]): string {
 export function openApiDocument(surface: SurfaceDefinition, access: Map<RestRoute, AccessRule[]> = new Map()): unknown {
   const paths: Record<string, Record<string, unknown>> = {};
   for (const route of surface.routes) {
-    const path = route.path.replace(/:(\w+)/g, '{$1}');
-    const params = [...route.path.matchAll(/:(\w+)/g)].map((m) => ({ name: m[1], in: 'path', required: true, schema: { type: 'string' } }));
     const rules = (access.get(route) ?? []).filter((r) => r.kind !== 'public');
-    (paths[path] ??= {})[route.method] = {
-      summary: route.summary,
-      ...(params.length ? { parameters: params } : {}),
-      security: rules.length ? [{ bearer: [] }, { cookie: [] }] : [],
-      'x-access': describeAccess(rules),
-      responses: route.kind === 'sse' ? { 200: { description: 'text/event-stream' } } : { default: { description: 'see the documented contract' } },
-    };
+    for (const routePath of [route.path, ...(route.aliases ?? [])]) {
+      const path = routePath.replace(/:(\w+)/g, '{$1}');
+      const params = [...routePath.matchAll(/:(\w+)/g)].map((m) => ({ name: m[1], in: 'path', required: true, schema: { type: 'string' } }));
+      (paths[path] ??= {})[route.method] = {
+        summary: route.summary,
+        ...(routePath !== route.path ? { description: `Alias of ${route.method.toUpperCase()} ${route.path}` } : {}),
+        ...(params.length ? { parameters: params } : {}),
+        security: rules.length ? [{ bearer: [] }, { cookie: [] }] : [],
+        'x-access': describeAccess(rules),
+        responses: route.kind === 'sse' ? { 200: { description: 'text/event-stream' } } : { default: { description: 'see the documented contract' } },
+      };
+    }
   }
   return {
     openapi: '3.1.0',

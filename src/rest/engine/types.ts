@@ -27,12 +27,22 @@ export interface RouteRequest {
   body: unknown;
   /** multipart fields other than files, by name */
   fields: Record<string, string>;
+  /**
+   * The URL prefix of the surface as this request reached it: `PUBLIC_URL` (when set) and the mount
+   * (`/cakeplanner`, or '' at the root with COMPAT_ROOT), so links point back through the same mount.
+   */
+  base: string;
 }
 
 interface RouteBase {
   method: HttpMethod;
   /** express path, relative to the surface prefix (e.g. `/api/auth/login`) */
   path: string;
+  /**
+   * further paths served by the same entry (an original backend's or client's spelling of the route,
+   * e.g. `/api/login` beside the documented `/api/auth/login`); listed in OpenAPI too
+   */
+  aliases?: string[];
   summary: string;
 }
 
@@ -62,13 +72,26 @@ export interface DownloadRoute<Data = any> extends RouteBase {
   file: (data: Data) => { fileId: string; filename?: string; attachment?: boolean; cacheSeconds?: number } | null;
 }
 
+/**
+ * One Server-Sent Events block: `id:` and `event:` lines when set, then the data (JSON, one `data:`
+ * line). A frame with neither is the single line `data: {...}`.
+ */
+export interface SseFrame {
+  event?: string;
+  id?: string;
+  data: unknown;
+}
+
 /** A route that runs a subscription and streams it as text/event-stream. */
 export interface SseRoute<Data = any> extends RouteBase {
   kind: 'sse';
   operation: string;
   variables?: (r: RouteRequest) => Record<string, unknown>;
-  /** SSE frame of one subscription result; `id` enables Last-Event-ID resume */
-  event: (data: Data) => { event?: string; id?: string; data: unknown };
+  /**
+   * SSE frame(s) of one subscription result; an `id` enables Last-Event-ID resume (the first frame with
+   * one names the result). Several frames are written together, in order.
+   */
+  event: (data: Data, r: RouteRequest) => SseFrame | SseFrame[];
   keepaliveMs?: number;
   /** how many past events are kept for Last-Event-ID resume */
   replay?: number;
