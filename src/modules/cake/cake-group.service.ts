@@ -16,7 +16,8 @@ import * as identity from '../identity/identity.service';
 import { queueMail } from '../identity/mail.service';
 import { CakeGroup, CakeGroupRole, CakeMembership } from './cake-group.entity';
 import type { CakeSystemInfo, CreateCakeGroupInput } from './cake.inputs';
-import { checkText, inTransaction, isUuid, logPublishFailure } from './cake-common';
+import { checkText, isUuid } from './cake-common';
+import { unitOfWork } from '../../db/unit-of-work';
 import { forgetViewerRoles, viewerRoles } from './cake.loaders';
 
 const GROUP_NAME_MAX = 100;
@@ -113,7 +114,7 @@ export async function createGroup(ctx: AppContext, input: CreateCakeGroupInput):
   if (!name) throw badInput('name is required', { name: 'is required' });
   const description = checkText(input?.description, 'description', GROUP_DESCRIPTION_MAX) || null;
   try {
-    return await inTransaction(ctx, async (em) => {
+    return await unitOfWork(ctx, async ({ em }) => {
       const taken = await em.execute('select 1 from cake_groups where lower(name) = lower(?) limit 1', [name]);
       if (taken.length) throw conflict('A group with this name already exists', { name: 'is already taken' });
       const group = em.create(CakeGroup, { name, description });
@@ -131,7 +132,7 @@ export async function createGroup(ctx: AppContext, input: CreateCakeGroupInput):
 export async function deleteGroup(ctx: AppContext, id: string): Promise<boolean> {
   requireAdmin(ctx);
   if (!isUuid(id)) throw notFound('Group not found');
-  await inTransaction(ctx, async (em) => {
+  await unitOfWork(ctx, async ({ em }) => {
     const locked = await em.execute('select id from cake_groups where id = ? for update', [id]);
     if (!locked.length) throw notFound('Group not found');
     const [{ n }] = await em.execute<{ n: string }[]>(
@@ -153,14 +154,14 @@ async function existingUserAndGroup(em: EntityManager, userId: string, groupId: 
 async function upsertMembership(ctx: AppContext, userId: string, groupId: string, role?: CakeGroupRole): Promise<CakeMembership> {
   requireAdmin(ctx);
   if (role !== undefined && !Object.values(CakeGroupRole).includes(role)) throw badInput('role must be member or admin', { role: 'must be member or admin' });
-  await inTransaction(ctx, async (em, after) => {
+  await unitOfWork(ctx, async ({ em }) => {
     await existingUserAndGroup(em, userId, groupId);
     await em.execute(
       `insert into cake_memberships (id, group_id, user_id, role, created_at) values (gen_random_uuid(), ?, ?, ?, now())
        on conflict (group_id, user_id) do ${role === undefined ? 'nothing' : 'update set role = excluded.role'}`,
       [groupId, userId, role ?? CakeGroupRole.MEMBER],
     );
-    after(() => ctx.app.pubsub.publish('cake.membershipChanged', { userId, groupId }).catch(logPublishFailure('cake.membershipChanged')));
+    ctx.publish('cake.membershipChanged', { userId, groupId });
   });
   forgetViewerRoles(ctx);
   return ctx.em.findOneOrFail(CakeMembership, { group: groupId, user: userId }, { refresh: true });
@@ -180,11 +181,11 @@ export function setGroupRole(ctx: AppContext, userId: string, groupId: string, r
 /** Not in cakeplanner.md, but needed to empty a group before deleting it: admins only. */
 export async function removeFromGroup(ctx: AppContext, userId: string, groupId: string): Promise<boolean> {
   requireAdmin(ctx);
-  await inTransaction(ctx, async (em, after) => {
+  await unitOfWork(ctx, async ({ em }) => {
     await existingUserAndGroup(em, userId, groupId);
     const removed = await em.nativeDelete(CakeMembership, { group: groupId, user: userId });
     if (!removed) throw notFound('The user is not a member of this group');
-    after(() => ctx.app.pubsub.publish('cake.membershipChanged', { userId, groupId }).catch(logPublishFailure('cake.membershipChanged')));
+    ctx.publish('cake.membershipChanged', { userId, groupId });
   });
   forgetViewerRoles(ctx);
   return true;
