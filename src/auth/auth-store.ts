@@ -30,7 +30,7 @@ import { Pool, QueryConfig } from 'pg';
 import type { MikroORM } from '@mikro-orm/postgresql';
 import { DomainError } from '../errors/domain-error';
 import { userColumns } from '../modules/identity/user-row';
-import { MARKER_TIMEOUT_MS, SupervisedListener } from '../pubsub/listener';
+import type { SupervisedListener } from '../pubsub/listener';
 
 export type UserRow = Record<string, unknown> & { id: string };
 
@@ -96,7 +96,6 @@ export class AuthStore {
   private readonly listener: SupervisedListener | undefined;
   private readonly instance = randomUUID();
   private markers = 0;
-  private readonly waiting = new Map<string, () => void>();
   private readonly viewerStatement: Pick<QueryConfig, 'name' | 'text'>;
   private readonly attemptStatement: Pick<QueryConfig, 'name' | 'text'>;
 
@@ -136,18 +135,13 @@ export class AuthStore {
   private goDark(): void {
     this.generation += 1;
     this.cache.clear();
-    for (const done of this.waiting.values()) done();
-    this.waiting.clear();
   }
 
   private changed(payload: string): void {
     const kind = payload.slice(0, 2);
     const id = payload.slice(2);
-    if (kind === 'm:') {
-      this.waiting.get(id)?.();
-      this.waiting.delete(id);
-      return;
-    }
+    // a marker of another instance (ours are taken by the listener's roundTrip)
+    if (kind === 'm:') return;
     this.generation += 1;
     if (kind === 's:') this.cache.delete(id);
     else if (kind === 'u:') {
@@ -164,25 +158,9 @@ export class AuthStore {
   async sync(): Promise<void> {
     const listener = this.listener;
     if (!listener?.ready) return;
-    const epoch = listener.epoch;
     this.markers += 1;
-    const marker = `${this.instance}.${this.markers}`;
-    let timer: NodeJS.Timeout | undefined;
-    const arrived = new Promise<boolean>((resolve) => {
-      this.waiting.set(marker, () => resolve(true));
-      timer = setTimeout(() => resolve(false), MARKER_TIMEOUT_MS);
-    });
-    let heard = false;
-    try {
-      await this.pool.query('select pg_notify($1, $2)', [CHANNEL, `m:${marker}`]);
-      heard = await arrived;
-    } catch {
-      heard = false;
-    } finally {
-      clearTimeout(timer);
-      this.waiting.delete(marker);
-    }
-    if (!heard) listener.reportDeaf(epoch, `session-cache marker not heard within ${MARKER_TIMEOUT_MS} ms`);
+    const marker = `m:${this.instance}.${this.markers}`;
+    await listener.roundTrip(CHANNEL, marker, () => this.pool.query('select pg_notify($1, $2)', [CHANNEL, marker]), 'session-cache marker');
   }
 
   /**

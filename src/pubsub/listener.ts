@@ -19,7 +19,7 @@ import { Client } from 'pg';
 const HEARTBEAT_CHANNEL = 'ix_listener';
 const HEARTBEAT_MS = 5_000;
 /** How long a marker may take to come back before the connection counts as deaf. */
-export const MARKER_TIMEOUT_MS = 2_000;
+const MARKER_TIMEOUT_MS = 2_000;
 const RETRY_FIRST_MS = 100;
 const RETRY_MAX_MS = 3_000;
 const CONNECT_TIMEOUT_MS = 5_000;
@@ -43,7 +43,7 @@ export class SupervisedListener {
   private readonly channels = new Map<string, (payload: string) => void>();
   private readonly ups = new Set<Callback>();
   private readonly downs = new Set<(reason: string) => void>();
-  private readonly markers = new Map<string, () => void>();
+  private readonly markers = new Map<string, (heard: boolean) => void>();
   private readonly instance = randomUUID();
   private markerSeq = 0;
   private retries = 0;
@@ -114,40 +114,48 @@ export class SupervisedListener {
     this.setReady(true);
     if (wasDown) console.error(`[listener] listening again on ${[...this.channels.keys()].join(', ')}`);
     clearInterval(this.heartbeat);
-    this.heartbeat = setInterval(() => void this.probe(), this.options.heartbeatMs ?? HEARTBEAT_MS);
+    this.heartbeat = setInterval(() => this.probe(), this.options.heartbeatMs ?? HEARTBEAT_MS);
     this.heartbeat.unref();
     for (const fn of this.ups) safely(fn);
   }
 
-  /** One notification: heartbeat markers are the listener's own; anything else goes to its channel's user. */
+  /** One notification: a marker being waited for (roundTrip) ends its wait; anything else goes to its channel's user. */
   deliver(channel: string, payload: string): void {
-    if (channel === HEARTBEAT_CHANNEL) {
-      this.markers.get(payload)?.();
-      return;
-    }
-    this.channels.get(channel)?.(payload);
+    const marker = this.markers.get(`${channel}\u0000${payload}`);
+    if (marker) marker(true);
+    else if (channel !== HEARTBEAT_CHANNEL) this.channels.get(channel)?.(payload);
   }
 
   /** Sends a marker through the listening connection itself and waits for it; a deaf connection is dropped. */
-  private async probe(): Promise<void> {
+  private probe(): void {
     const client = this.client;
     if (!client) return;
-    const epoch = this.epoch;
     const marker = `${this.instance}.${++this.markerSeq}`;
-    let timer: NodeJS.Timeout | undefined;
-    const heard = new Promise<boolean>((resolve) => {
-      this.markers.set(marker, () => resolve(true));
-      timer = setTimeout(() => resolve(false), MARKER_TIMEOUT_MS);
+    void this.roundTrip(HEARTBEAT_CHANNEL, marker, () => client.query('select pg_notify($1, $2)', [HEARTBEAT_CHANNEL, marker]), 'heartbeat');
+  }
+
+  /**
+   * Sends a marker (`send`, on any connection) and resolves true once `payload` arrives on `channel`,
+   * false when it does not within 2 s — the connection is then deaf and is dropped — or when the
+   * connection drops meanwhile. Notifications arrive in commit order, so every notice committed before
+   * the marker has been delivered by then (the session cache's settle, auth-store.ts).
+   */
+  async roundTrip(channel: string, payload: string, send: () => Promise<unknown>, what: string): Promise<boolean> {
+    const epoch = this.epoch;
+    const key = `${channel}\u0000${payload}`;
+    const heard = await new Promise<boolean>((resolve) => {
+      let timer: NodeJS.Timeout | undefined;
+      const done = (ok: boolean) => {
+        clearTimeout(timer);
+        this.markers.delete(key);
+        resolve(ok);
+      };
+      timer = setTimeout(() => done(false), MARKER_TIMEOUT_MS);
+      this.markers.set(key, done);
+      send().catch(() => done(false));
     });
-    let ok = false;
-    try {
-      void client.query('select pg_notify($1, $2)', [HEARTBEAT_CHANNEL, marker]).catch(() => undefined);
-      ok = await heard;
-    } finally {
-      clearTimeout(timer);
-      this.markers.delete(marker);
-    }
-    if (!ok) this.reportDeaf(epoch, `heartbeat not heard within ${MARKER_TIMEOUT_MS} ms`);
+    if (!heard) this.reportDeaf(epoch, `${what} not heard within ${MARKER_TIMEOUT_MS} ms`);
+    return heard;
   }
 
   /** A user's marker did not come back on connection `epoch`: drop that connection (if still current). */
@@ -160,6 +168,7 @@ export class SupervisedListener {
     this.client = undefined;
     clearInterval(this.heartbeat);
     this.setReady(false);
+    for (const done of [...this.markers.values()]) done(false);
     console.error(`[listener] connection lost (${reason}); subscriptions end, the session cache is off; reconnecting`);
     for (const fn of this.downs) safely(() => fn(reason));
     client.removeAllListeners('end');
