@@ -87,24 +87,29 @@ async function supervised(s: TestServer, body: (log: string[]) => Promise<void>)
   }
 }
 
+/** A server (postgres pubsub) with an admin, and the test's own database connection, opened before any outage. */
+async function outageServer(): Promise<{ s: TestServer; admin: TestUser; db: PgClient }> {
+  const s = await startTestServer({ PUBSUB: 'postgres' });
+  const admin = await createUser(s, { username: unique('admin') });
+  const db = new PgClient({ connectionString: s.databaseUrl });
+  await db.connect();
+  return { s, admin, db };
+}
+
+async function closeOutageServer(s: TestServer, db: PgClient, clients: WsClient[]): Promise<void> {
+  await refuseConnections(s, false);
+  for (const c of clients) await c.dispose();
+  await db.end();
+  await s.close();
+}
+
 describe('the listening connection dies', () => {
   let s: TestServer;
   let admin: TestUser;
-  /** the test's own connection, opened before any outage */
   let db: PgClient;
   const clients: WsClient[] = [];
-  beforeAll(async () => {
-    s = await startTestServer({ PUBSUB: 'postgres' });
-    admin = await createUser(s, { username: unique('admin') });
-    db = new PgClient({ connectionString: s.databaseUrl });
-    await db.connect();
-  });
-  afterAll(async () => {
-    await refuseConnections(s, false);
-    for (const c of clients) await c.dispose();
-    await db.end();
-    await s.close();
-  });
+  beforeAll(async () => void ({ s, admin, db } = await outageServer()));
+  afterAll(() => closeOutageServer(s, db, clients));
 
   it('is logged, /readyz answers 503 while it is down, subscriptions end with an error, and all comes back', () =>
     supervised(s, async (log) => {
@@ -210,17 +215,8 @@ describe('the publishing connection dies', () => {
   let s: TestServer;
   let admin: TestUser;
   let db: PgClient;
-  beforeAll(async () => {
-    s = await startTestServer({ PUBSUB: 'postgres' });
-    admin = await createUser(s, { username: unique('admin') });
-    db = new PgClient({ connectionString: s.databaseUrl });
-    await db.connect();
-  });
-  afterAll(async () => {
-    await refuseConnections(s, false);
-    await db.end();
-    await s.close();
-  });
+  beforeAll(async () => void ({ s, admin, db } = await outageServer()));
+  afterAll(() => closeOutageServer(s, db, []));
 
   it('a write whose publish fails answers success, and its event is delivered by a retry', () =>
     supervised(s, async (log) => {
