@@ -36,7 +36,7 @@ describe('npm start without DATABASE_URL', () => {
     expect(first.output()).toMatch(/First admin: the first user to register/);
     const ready = await fetch(`http://127.0.0.1:${port}/readyz`);
     expect(ready.status).toBe(200);
-    expect(await ready.json()).toEqual({ status: 'ready', database: 'ok', migrations: 'applied' });
+    expect(await ready.json()).toEqual({ status: 'ready', database: 'ok', migrations: 'applied', listener: 'up' });
     const reg = await gql(port, `mutation { register(input: { username: "keeper", password: "persisted-pw" }) { id role } }`);
     expect(reg.data.register.role).toBe('ADMIN');
     // the generated JWT secret is kept in DATA_DIR

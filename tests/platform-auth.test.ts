@@ -273,6 +273,6 @@ describe('ws Origin check', () => {
 describe('health', () => {
   it('GET /healthz answers while the process runs; /readyz checks the database and migrations', async () => {
     expect(await (await fetch(`${s.url}/healthz`)).json()).toEqual({ status: 'ok' });
-    expect(await (await fetch(`${s.url}/readyz`)).json()).toEqual({ status: 'ready', database: 'ok', migrations: 'applied' });
+    expect(await (await fetch(`${s.url}/readyz`)).json()).toEqual({ status: 'ready', database: 'ok', migrations: 'applied', listener: 'up' });
   });
 });

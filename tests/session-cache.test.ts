@@ -31,18 +31,19 @@ async function within(limitMs: number, check: () => Promise<boolean>): Promise<n
 }
 
 /**
- * Takes over how `s` receives change notices: `receive(handler)` routes each notice to `handler` (given
- * the store's own handling), `restore()` gives it back.
+ * Takes over how `s`'s supervised listener receives notifications (every channel: the session cache's,
+ * the pubsub's, its own heartbeat): `receive(handler)` routes each one to `handler` (given the
+ * listener's own handling), `restore()` gives it back.
  */
 function notices(s: TestServer) {
-  const store = s.app.auth as unknown as { changed(payload: string): void };
-  const original = store.changed.bind(store);
+  const listener = s.app.listener as unknown as { deliver(channel: string, payload: string): void };
+  const original = listener.deliver.bind(listener);
   return {
     receive: (handler: (payload: string, apply: (payload: string) => void) => void) => {
-      store.changed = (payload) => handler(payload, original);
+      listener.deliver = (channel, payload) => handler(payload, (p) => original(channel, p));
     },
     restore: () => {
-      store.changed = original;
+      listener.deliver = original;
     },
   };
 }
@@ -180,7 +181,7 @@ describe('changes reach the cache', () => {
     expect(await refused(b, u)).toBe(false);
     expect(b.app.auth.cacheState()).toMatchObject({ listening: true });
     // cut every session-cache listener on this database (a's and b's)
-    await sql(b, "select pg_terminate_backend(pid) from pg_stat_activity where datname = current_database() and query ilike 'listen ix_auth%'");
+    await sql(b, "select pg_terminate_backend(pid) from pg_stat_activity where datname = current_database() and application_name = 'interchange-listener'");
     await within(5000, async () => !b.app.auth.cacheState().listening);
     expect(b.app.auth.cacheState().sessions).toBe(0);
     // a revocation nobody hears of: the database is asked, so it takes effect at once

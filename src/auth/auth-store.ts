@@ -20,16 +20,17 @@
  *   the client's next request, to this instance, sees the change;
  * - on every other instance, when the notice arrives (PostgreSQL sends it to every listener at commit)
  *   — the one window, documented in docs/platform.md;
- * - the cache is used only while the listening connection is up and hears its own markers (a request's,
- *   or the heartbeat's); otherwise the cache empties and every request checks the database until a new
- *   connection is listening.
+ * - the cache is used only while the instance's supervised listener (src/pubsub/listener.ts) is up and
+ *   hears markers (a request's, or its heartbeat's); when it drops or a marker does not come back, the
+ *   cache empties and every request checks the database until the listener is back.
  * SESSION_CACHE_SECONDS=0 turns the cache off: every request checks the database.
  */
 import { randomUUID } from 'node:crypto';
-import { Client, Pool, QueryConfig } from 'pg';
+import { Pool, QueryConfig } from 'pg';
 import type { MikroORM } from '@mikro-orm/postgresql';
 import { DomainError } from '../errors/domain-error';
 import { userColumns } from '../modules/identity/user-row';
+import type { SupervisedListener } from '../pubsub/listener';
 
 export type UserRow = Record<string, unknown> & { id: string };
 
@@ -39,9 +40,8 @@ export type UserRow = Record<string, unknown> & { id: string };
  * list (not `u.*`: a prepared statement whose row type changed under it, after a migration added a
  * column, fails with "cached plan must not change result type").
  */
-const VIEWER = (columns: string) =>
-  'select ' + columns + ' from sessions s join users u on u.id = s.user_id ' +
-  'where s.id = $1 and s.revoked_at is null and s.expires_at > now() and u.is_active and u.deleted_at is null';
+const LIVE = 's.revoked_at is null and s.expires_at > now() and u.is_active and u.deleted_at is null';
+const VIEWER = (columns: string) => 'select ' + columns + ' from sessions s join users u on u.id = s.user_id where s.id = $1 and ' + LIVE;
 
 /**
  * One login attempt: counts it against the client's fixed one-minute window (the `rate_limits` table,
@@ -68,11 +68,6 @@ const WINDOW_MS = 60_000;
 const CHANNEL = 'ix_auth';
 /** Sessions cached at most; the oldest entry goes first. */
 const MAX_CACHED = 20_000;
-/** How long a marker may take to come back before the listener counts as lost. */
-const SYNC_TIMEOUT_MS = 2_000;
-/** How often an idle listener proves it still hears the channel. */
-const HEARTBEAT_MS = 5_000;
-const RECONNECT_MS = 1_000;
 
 interface Cached {
   row: UserRow;
@@ -85,6 +80,8 @@ export interface AuthStoreOptions {
   maxAttemptsPerMinute: number;
   /** 0: no session cache */
   sessionCacheSeconds: number;
+  /** the instance's supervised listener; required with the cache on */
+  listener?: SupervisedListener;
 }
 
 export class AuthStore {
@@ -95,14 +92,10 @@ export class AuthStore {
   private readonly cache = new Map<string, Cached>();
   /** bumped by every invalidation: a lookup that raced one does not fill the cache */
   private generation = 0;
-  /** the listening connection; the cache is used only while there is one */
-  private listener: Client | undefined;
-  private closed = false;
-  private reconnect: NodeJS.Timeout | undefined;
-  private heartbeat: NodeJS.Timeout | undefined;
+  /** the shared listening connection; the cache is used only while it is up */
+  private readonly listener: SupervisedListener | undefined;
   private readonly instance = randomUUID();
   private markers = 0;
-  private readonly waiting = new Map<string, () => void>();
   private readonly viewerStatement: Pick<QueryConfig, 'name' | 'text'>;
   private readonly attemptStatement: Pick<QueryConfig, 'name' | 'text'>;
 
@@ -110,6 +103,8 @@ export class AuthStore {
     this.databaseUrl = options.databaseUrl;
     this.maxAttemptsPerMinute = options.maxAttemptsPerMinute;
     this.cacheMs = options.sessionCacheSeconds * 1000;
+    if (this.cacheMs > 0 && !options.listener) throw new Error('the session cache needs the supervised listener');
+    this.listener = this.cacheMs > 0 ? options.listener : undefined;
     const columns = userColumns(options.orm, 'u');
     this.viewerStatement = { name: 'ix_viewer', text: VIEWER(columns) };
     this.attemptStatement = { name: 'ix_login_attempt', text: ATTEMPT(columns) };
@@ -120,69 +115,33 @@ export class AuthStore {
     this.pool.on('error', () => undefined);
   }
 
-  /** Starts listening for changes (with the cache on); the cache is usable once this resolves. */
-  async start(): Promise<void> {
-    if (this.cacheMs > 0) await this.listen();
-  }
-
-  private async listen(): Promise<void> {
-    if (this.closed) return;
-    const client = new Client({ connectionString: this.databaseUrl, keepAlive: true });
-    client.on('error', () => this.lose(client));
-    client.on('end', () => this.lose(client));
-    client.on('notification', (msg) => {
-      if (msg.channel === CHANNEL && msg.payload) this.changed(msg.payload);
-    });
-    try {
-      await client.connect();
-      await client.query(`listen ${CHANNEL}`);
-    } catch (err) {
-      client.end().catch(() => undefined);
-      throw err;
-    }
-    if (this.closed) {
-      await client.end().catch(() => undefined);
-      return;
-    }
-    this.listener = client;
+  /**
+   * Registers the cache's channel and state callbacks on the listener (with the cache on); the cache is
+   * usable once the listener is up. Call before the listener starts.
+   */
+  start(): void {
+    if (!this.listener) return;
+    this.listener.listen(CHANNEL, (payload) => this.changed(payload));
     // a lookup sent before the channel was heard must not fill the cache (it may have missed a notice)
-    this.generation += 1;
-    // A connection can die without an error (a middlebox dropping it): a marker must come back regularly.
-    clearInterval(this.heartbeat);
-    this.heartbeat = setInterval(() => void this.sync(), HEARTBEAT_MS);
-    this.heartbeat.unref();
+    this.listener.onUp(() => void (this.generation += 1));
+    this.listener.onDown(() => this.goDark());
   }
 
-  /** The listening connection is gone or deaf: stop using the cache and connect again. */
-  private lose(client: Client): void {
-    if (this.listener !== client) return;
-    this.listener = undefined;
-    clearInterval(this.heartbeat);
-    this.goDark();
-    client.end().catch(() => undefined);
-    this.retry();
-  }
-
-  private retry(): void {
-    if (!this.closed) this.reconnect = setTimeout(() => void this.listen().catch(() => this.retry()), RECONNECT_MS);
+  private get listening(): boolean {
+    return this.listener?.ready === true;
   }
 
   /** Empties the cache (the listener is gone): nothing cached may be trusted once a notice could have been missed. */
   private goDark(): void {
     this.generation += 1;
     this.cache.clear();
-    for (const done of this.waiting.values()) done();
-    this.waiting.clear();
   }
 
   private changed(payload: string): void {
     const kind = payload.slice(0, 2);
     const id = payload.slice(2);
-    if (kind === 'm:') {
-      this.waiting.get(id)?.();
-      this.waiting.delete(id);
-      return;
-    }
+    // a marker of another instance (ours are taken by the listener's roundTrip)
+    if (kind === 'm:') return;
     this.generation += 1;
     if (kind === 's:') this.cache.delete(id);
     else if (kind === 'u:') {
@@ -193,30 +152,15 @@ export class AuthStore {
   /**
    * Returns once every change committed before the call has reached this instance's cache: sends a
    * marker through the channel and waits for it (notifications arrive in commit order). A no-op
-   * without the cache. A marker that does not come back in time means the listener is deaf: the cache
-   * goes dark and the listener is replaced (the heartbeat calls this too).
+   * without the cache. A marker that does not come back in time means the listener is deaf: it is told
+   * so, drops its connection (the cache goes dark with it) and reconnects.
    */
   async sync(): Promise<void> {
     const listener = this.listener;
-    if (!listener) return;
+    if (!listener?.ready) return;
     this.markers += 1;
-    const marker = `${this.instance}.${this.markers}`;
-    let timer: NodeJS.Timeout | undefined;
-    const arrived = new Promise<boolean>((resolve) => {
-      this.waiting.set(marker, () => resolve(true));
-      timer = setTimeout(() => resolve(false), SYNC_TIMEOUT_MS);
-    });
-    let heard = false;
-    try {
-      await this.pool.query('select pg_notify($1, $2)', [CHANNEL, `m:${marker}`]);
-      heard = await arrived;
-    } catch {
-      heard = false;
-    } finally {
-      clearTimeout(timer);
-      this.waiting.delete(marker);
-    }
-    if (!heard) this.lose(listener);
+    const marker = `m:${this.instance}.${this.markers}`;
+    await listener.roundTrip(CHANNEL, marker, () => this.pool.query('select pg_notify($1, $2)', [CHANNEL, marker]), 'session-cache marker');
   }
 
   /**
@@ -225,7 +169,7 @@ export class AuthStore {
    */
   async viewerRow(sessionId: string, notAfter: number): Promise<UserRow | undefined> {
     const now = Date.now();
-    if (this.listener) {
+    if (this.listening) {
       const hit = this.cache.get(sessionId);
       if (hit) {
         if (hit.until > now) return hit.row;
@@ -235,7 +179,7 @@ export class AuthStore {
     const generation = this.generation;
     const { rows } = await this.pool.query({ ...this.viewerStatement, values: [sessionId] });
     const row = rows[0] as UserRow | undefined;
-    if (row && this.listener && generation === this.generation) {
+    if (row && this.listening && generation === this.generation) {
       if (this.cache.size >= MAX_CACHED) this.cache.delete(this.cache.keys().next().value as string);
       // shared by the requests of this session until a change is noticed: nobody may alter it
       this.cache.set(sessionId, { row: Object.freeze(row), until: Math.min(now + this.cacheMs, notAfter) });
@@ -245,7 +189,7 @@ export class AuthStore {
 
   /** Sessions cached now, and whether the cache is in use (tests, diagnostics). */
   cacheState(): { listening: boolean; sessions: number } {
-    const listening = this.listener !== undefined;
+    const listening = this.listening;
     return { listening, sessions: listening ? this.cache.size : 0 };
   }
 
@@ -276,14 +220,22 @@ export class AuthStore {
     await this.pool.query({ ...INSERT_SESSION, values: [s.id, s.userId, s.expiresAt, s.ip, s.userAgent] });
   }
 
+  /**
+   * Of `sessionIds`, those still live (not revoked or expired, user active and not deleted): the
+   * session watch's check (src/auth/session-watch.ts). Asks the database, never the cache.
+   */
+  async liveSessions(sessionIds: string[]): Promise<Set<string>> {
+    if (!sessionIds.length) return new Set();
+    const { rows } = await this.pool.query<{ id: string }>(
+      'select s.id from sessions s join users u on u.id = s.user_id where s.id = any($1::uuid[]) and ' + LIVE,
+      [sessionIds],
+    );
+    return new Set(rows.map((r) => r.id));
+  }
+
+  /** Ends the pool (the listener is the server's to close). */
   async close(): Promise<void> {
-    this.closed = true;
-    clearTimeout(this.reconnect);
-    clearInterval(this.heartbeat);
-    const listener = this.listener;
-    this.listener = undefined;
     this.goDark();
-    await listener?.end().catch(() => undefined);
     await this.pool.end().catch(() => undefined);
   }
 }

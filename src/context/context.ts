@@ -15,6 +15,8 @@ import type { TopicName, Topics } from '../pubsub/topics';
 import type { FileStorage } from '../storage/storage';
 import type { Mailer } from '../modules/identity/mail.service';
 import type { AuthStore, UserRow } from '../auth/auth-store';
+import type { SessionWatch } from '../auth/session-watch';
+import type { SupervisedListener } from '../pubsub/listener';
 import { verifyToken } from '../auth/tokens';
 import { authWrites } from '../auth/auth-writes';
 import { Role, User } from '../modules/identity/user.entity';
@@ -29,6 +31,10 @@ export interface App {
   mailer: Mailer;
   /** session check and login statements (prepared, on their own small pool) */
   auth: AuthStore;
+  /** the one supervised listening connection (postgres pubsub, session cache); absent when neither needs one */
+  listener?: SupervisedListener;
+  /** open streams (ws sockets, SSE responses) end here when their session is revoked */
+  sessionWatch: SessionWatch;
 }
 
 export interface Viewer {

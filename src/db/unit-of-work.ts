@@ -26,8 +26,13 @@ function within(ctx: AppContext, em: EntityManager): AppContext {
   }) as AppContext;
 }
 
+/**
+ * Whether `ctx` already runs inside a transaction: a unit of work's context, or any context whose `em` is
+ * transactional (a module's own sub-context over its transaction's em, such as compass's `within`). A
+ * unit of work started there is a savepoint, and its events wait for the outer commit.
+ */
 export function inUnitOfWork(ctx: AppContext): boolean {
-  return (ctx as TxContext)[IN_TRANSACTION] === true;
+  return (ctx as TxContext)[IN_TRANSACTION] === true || ctx.em.isInTransaction();
 }
 
 export async function unitOfWork<T>(ctx: AppContext, work: (tx: AppContext) => Promise<T>): Promise<T> {

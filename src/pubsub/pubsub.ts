@@ -1,11 +1,21 @@
 /**
  * Typed publish/subscribe between services and subscribers (graphql-ws, SSE routes, socket closing).
- * Services publish only after their transaction commits. Adapters: in-process (one instance) and
- * PostgreSQL LISTEN/NOTIFY (any number of instances on one database; the default).
+ * Services publish only after their unit of work commits (ctx.publish, src/db/unit-of-work.ts).
+ * Adapters: in-process (one instance) and PostgreSQL LISTEN/NOTIFY (any number of instances on one
+ * database; the default), which listens through the instance's supervised listener (listener.ts).
+ *
+ * Outages: NOTIFY keeps nothing for a listener that is not connected, so events sent while the
+ * listening connection is down are lost to this instance. Rather than resume as if nothing had been
+ * missed, every open subscription ends with an error (EVENTS_INTERRUPTED) when the connection drops,
+ * and a subscription asked for while it is down fails the same way at once: clients subscribe again
+ * (and reload what they show) once it is back. Callback subscriptions (`on`: closing revoked sockets)
+ * stay registered and hear again after the reconnection.
  */
-import { Client } from 'pg';
+import { Pool } from 'pg';
 import { randomUUID } from 'node:crypto';
 import type { TopicName, Topics } from './topics';
+import type { SupervisedListener } from './listener';
+import { DomainError } from '../errors/domain-error';
 
 export interface PubSub {
   publish<K extends TopicName>(topic: K, payload: Topics[K]): Promise<void>;
@@ -19,8 +29,10 @@ type Listener = (payload: unknown) => void;
 /** A push-fed async iterator with a bounded buffer (a slow consumer loses the oldest events, never memory). */
 export class Channel<T> implements AsyncIterableIterator<T> {
   private buffer: T[] = [];
-  private waiting: ((r: IteratorResult<T>) => void)[] = [];
+  private waiting: { resolve: (r: IteratorResult<T>) => void; reject: (err: unknown) => void }[] = [];
   private done = false;
+  /** set by `fail`: the next read after the buffered values rejects with it, once */
+  private error: unknown;
   constructor(
     private readonly onClose: () => void,
     private readonly maxBuffer = 1000,
@@ -29,7 +41,7 @@ export class Channel<T> implements AsyncIterableIterator<T> {
   push(value: T): void {
     if (this.done) return;
     const w = this.waiting.shift();
-    if (w) w({ value, done: false });
+    if (w) w.resolve({ value, done: false });
     else {
       this.buffer.push(value);
       if (this.buffer.length > this.maxBuffer) this.buffer.shift();
@@ -38,15 +50,31 @@ export class Channel<T> implements AsyncIterableIterator<T> {
 
   next(): Promise<IteratorResult<T>> {
     if (this.buffer.length) return Promise.resolve({ value: this.buffer.shift()!, done: false });
+    if (this.error !== undefined) {
+      const err = this.error;
+      this.error = undefined;
+      return Promise.reject(err);
+    }
     if (this.done) return Promise.resolve({ value: undefined as never, done: true });
-    return new Promise((resolve) => this.waiting.push(resolve));
+    return new Promise((resolve, reject) => this.waiting.push({ resolve, reject }));
+  }
+
+  /** Ends the stream with an error: values already buffered are read first, then `next()` rejects with `err`. */
+  fail(err: unknown): void {
+    if (this.done) return;
+    this.done = true;
+    const waiting = this.waiting.splice(0);
+    if (waiting.length) for (const w of waiting) w.reject(err);
+    else this.error = err;
+    this.onClose();
   }
 
   return(): Promise<IteratorResult<T>> {
+    this.error = undefined;
     if (!this.done) {
       this.done = true;
       this.buffer = [];
-      for (const w of this.waiting.splice(0)) w({ value: undefined as never, done: true });
+      for (const w of this.waiting.splice(0)) w.resolve({ value: undefined as never, done: true });
       this.onClose();
     }
     return Promise.resolve({ value: undefined as never, done: true });
@@ -62,8 +90,30 @@ export class Channel<T> implements AsyncIterableIterator<T> {
   }
 }
 
+/** The error an interrupted subscription ends with: the client subscribes again once the server is ready. */
+export function eventsInterrupted(): DomainError {
+  return new DomainError('INTERNAL', 'Live updates were interrupted (the server lost its event connection): subscribe again', {
+    reason: 'EVENTS_INTERRUPTED',
+  });
+}
+
+export function isEventsInterrupted(err: unknown): boolean {
+  return err instanceof DomainError && err.details?.reason === 'EVENTS_INTERRUPTED';
+}
+
 abstract class ListenerRegistry implements PubSub {
   private listeners = new Map<string, Set<Listener>>();
+  private readonly channels = new Set<Channel<unknown>>();
+
+  /** false while events cannot be received (the listening connection is down) */
+  get receiving(): boolean {
+    return true;
+  }
+
+  /** Ends every open subscription with `err` (callback subscriptions stay). */
+  protected interrupt(err: () => unknown): void {
+    for (const c of [...this.channels]) c.fail(err());
+  }
 
   protected deliver(topic: string, payload: unknown): void {
     const set = this.listeners.get(topic);
@@ -75,8 +125,14 @@ abstract class ListenerRegistry implements PubSub {
     let set = this.listeners.get(topic);
     if (!set) this.listeners.set(topic, (set = new Set()));
     const listener: Listener = (p) => channel.push(p as Topics[K]);
-    const channel = new Channel<Topics[K]>(() => set!.delete(listener));
+    const channel = new Channel<Topics[K]>(() => {
+      set!.delete(listener);
+      this.channels.delete(channel as Channel<unknown>);
+    });
     set.add(listener);
+    this.channels.add(channel as Channel<unknown>);
+    // nothing would arrive: say so now rather than stay silent until the connection is back
+    if (!this.receiving) channel.fail(eventsInterrupted());
     return channel;
   }
 
@@ -104,55 +160,60 @@ export class MemoryPubSub extends ListenerRegistry {
 
 const CHANNEL = 'interchange_events';
 
-/** LISTEN/NOTIFY on one channel; every instance (this one included) receives each event through PostgreSQL. */
+/**
+ * LISTEN/NOTIFY on one channel; every instance (this one included) receives each event through
+ * PostgreSQL. Listening goes through the instance's supervised listener; publishing through a pool of
+ * one connection (`interchange-publish`, in call order) that replaces a dropped connection on the next
+ * publish. A publish while the database is unreachable fails fast and publishReliably retries it.
+ */
 export class PostgresPubSub extends ListenerRegistry {
-  private listenClient?: Client;
-  private publishClient?: Client;
+  private readonly publisher: Pool;
   private closed = false;
   readonly instanceId = randomUUID();
 
-  constructor(private readonly url: string) {
+  constructor(
+    url: string,
+    private readonly listener: SupervisedListener,
+  ) {
     super();
-  }
-
-  async start(): Promise<void> {
-    this.listenClient = new Client({ connectionString: this.url });
-    this.publishClient = new Client({ connectionString: this.url });
-    this.listenClient.on('error', () => undefined);
-    this.publishClient.on('error', () => undefined);
-    await Promise.all([this.listenClient.connect(), this.publishClient.connect()]);
-    this.listenClient.on('notification', (msg) => {
-      if (msg.channel !== CHANNEL || !msg.payload) return;
+    this.publisher = new Pool({ connectionString: url, max: 1, application_name: 'interchange-publish', connectionTimeoutMillis: 5_000 });
+    this.publisher.on('error', (err) => console.error('[pubsub] publish connection lost:', err.message, '(the next publish reconnects)'));
+    listener.listen(CHANNEL, (payload) => {
       try {
-        const { t, p } = JSON.parse(msg.payload) as { t: string; p: unknown };
+        const { t, p } = JSON.parse(payload) as { t: string; p: unknown };
         this.deliver(t, p);
       } catch {
         /* a foreign or malformed notification: ignore */
       }
     });
-    await this.listenClient.query(`LISTEN ${CHANNEL}`);
+    listener.onDown(() => this.interrupt(eventsInterrupted));
+  }
+
+  override get receiving(): boolean {
+    return this.listener.ready;
   }
 
   async publish<K extends TopicName>(topic: K, payload: Topics[K]): Promise<void> {
-    if (this.closed || !this.publishClient) return;
+    if (this.closed) return;
     const text = JSON.stringify({ t: topic, p: payload, o: this.instanceId });
     if (Buffer.byteLength(text) > 7900) throw new Error(`pubsub payload of ${topic} exceeds the NOTIFY limit`);
-    await this.publishClient.query('select pg_notify($1, $2)', [CHANNEL, text]);
+    await this.publisher.query('select pg_notify($1, $2)', [CHANNEL, text]);
   }
 
   async close(): Promise<void> {
     this.closed = true;
-    await Promise.allSettled([this.listenClient?.end(), this.publishClient?.end()]);
+    this.interrupt(eventsInterrupted);
+    await this.publisher.end().catch(() => undefined);
   }
 }
 
 export type AppPubSub = MemoryPubSub | PostgresPubSub;
 
-export async function createPubSub(kind: 'memory' | 'postgres', databaseUrl: string): Promise<AppPubSub> {
+/** The PostgreSQL adapter registers its channel on `listener` (started by the caller, after every user registered). */
+export function createPubSub(kind: 'memory' | 'postgres', databaseUrl: string, listener: SupervisedListener | undefined): AppPubSub {
   if (kind === 'memory') return new MemoryPubSub();
-  const ps = new PostgresPubSub(databaseUrl);
-  await ps.start();
-  return ps;
+  if (!listener) throw new Error('the postgres pubsub needs the supervised listener');
+  return new PostgresPubSub(databaseUrl, listener);
 }
 
 const RETRY_DELAYS_MS = [100, 500, 1000, 2000, 5000, 10000, 30000];

@@ -24,6 +24,8 @@ import { createPubSub } from '../pubsub/pubsub';
 import { PostgresFileStorage } from '../storage/storage';
 import { Mailer } from '../modules/identity/mail.service';
 import { AuthStore } from '../auth/auth-store';
+import { SessionWatch } from '../auth/session-watch';
+import { SupervisedListener } from '../pubsub/listener';
 import { formatGraphQLError } from '../errors/translate';
 import { getSchema } from './schema';
 import { limitRules, maskSuggestions, parseOptions } from './limits';
@@ -56,14 +58,20 @@ export interface StartOptions {
 export async function createApp(config: AppConfig, orm?: MikroORM): Promise<App> {
   if (!config.databaseUrl) throw new Error('createApp needs config.databaseUrl (main.ts starts the embedded database first)');
   const theOrm = orm ?? (await openOrm(config.databaseUrl));
-  const pubsub = await createPubSub(config.pubsub, config.databaseUrl);
+  // One supervised listening connection for every user of one (pubsub, session cache): users register first.
+  const listener =
+    config.pubsub === 'postgres' || config.sessionCacheSeconds > 0 ? new SupervisedListener(config.databaseUrl, { applicationName: 'interchange-listener' }) : undefined;
+  const pubsub = createPubSub(config.pubsub, config.databaseUrl, listener);
   const auth = new AuthStore({
     databaseUrl: config.databaseUrl,
     orm: theOrm,
     maxAttemptsPerMinute: config.loginMaxPerMinute,
     sessionCacheSeconds: config.sessionCacheSeconds,
+    listener,
   });
-  await auth.start();
+  auth.start();
+  const sessionWatch = new SessionWatch(pubsub, auth, listener);
+  await listener?.start();
   return {
     config,
     orm: theOrm,
@@ -71,6 +79,8 @@ export async function createApp(config: AppConfig, orm?: MikroORM): Promise<App>
     storage: new PostgresFileStorage(),
     mailer: new Mailer(config),
     auth,
+    listener,
+    sessionWatch,
   };
 }
 
@@ -118,10 +128,18 @@ export async function startServer(config: AppConfig, opts: StartOptions = {}): P
   expressApp.get('/healthz', (_req, res) => {
     res.status(shuttingDown ? 503 : 200).json({ status: shuttingDown ? 'stopping' : 'ok' });
   });
+  // Not ready while the listening connection is down either: this instance's subscribers would hear nothing.
   expressApp.get('/readyz', async (_req, res) => {
     const db = await databaseReady(app);
-    const ready = db.reachable && db.migrated && !shuttingDown;
-    res.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'not ready', database: db.reachable ? 'ok' : 'unreachable', migrations: db.migrated ? 'applied' : 'pending' });
+    const listening = app.listener?.ready ?? true;
+    const ready = db.reachable && db.migrated && listening && !shuttingDown;
+    res.status(ready ? 200 : 503).json({
+      status: ready ? 'ready' : 'not ready',
+      database: db.reachable ? 'ok' : 'unreachable',
+      migrations: db.migrated ? 'applied' : 'pending',
+      ...(app.listener ? { listener: listening ? 'up' : 'down' } : {}),
+      ...(listening ? {} : { listenerDownSince: app.listener!.since.toISOString() }),
+    });
   });
 
   const pipeline = new Pipeline(schema, config);
@@ -193,8 +211,10 @@ export async function startServer(config: AppConfig, opts: StartOptions = {}): P
       // Apollo's drain plugin stops accepting and waits for in-flight requests; wsDrain closes sockets with 1001.
       await apollo.stop();
       if (httpServer.listening) await new Promise<void>((resolve) => httpServer.close(() => resolve()));
+      app.sessionWatch.close();
       await app.pubsub.close();
       await app.auth.close();
+      await app.listener?.close();
       app.mailer.close();
       if (!opts.orm) await app.orm.close(true);
     })());

@@ -2,7 +2,9 @@
  * graphql-ws on /graphql, through the one request pipeline (src/server/pipeline.ts): the same parse
  * limits, validation rules, execution and error formatting as HTTP, auth from the
  * connection_init payload (`{ token }`) or the `session` cookie, Origin checked before the upgrade,
- * and sockets of a revoked session closed as soon as the revocation is published.
+ * and sockets of a revoked session closed as soon as the revocation is published (src/auth/session-watch.ts).
+ * A subscription whose event stream was interrupted (the listener dropped, src/pubsub/pubsub.ts) ends
+ * with a graphql-ws `error` message; the socket stays open for the client to subscribe again.
  */
 import type { IncomingMessage, Server } from 'node:http';
 import { WebSocketServer, WebSocket } from 'ws';
@@ -41,22 +43,11 @@ export function attachWs(app: App, httpServer: Server, pipeline: Pipeline) {
     },
   });
 
-  const bySession = new Map<string, Set<WebSocket>>();
-  const byUser = new Map<string, Set<WebSocket>>();
-  const track = (map: Map<string, Set<WebSocket>>, key: string, socket: WebSocket) => {
-    let set = map.get(key);
-    if (!set) map.set(key, (set = new Set()));
-    set.add(socket);
-    socket.once('close', () => {
-      set!.delete(socket);
-      if (!set!.size) map.delete(key);
-    });
+  // A revoked session's sockets close (the one session watch, shared with SSE); it follows reconnections.
+  const watchSession = (viewer: { id: string; sessionId: string }, socket: WebSocket) => {
+    const unwatch = app.sessionWatch.watch(viewer, () => socket.close(WS_CLOSE_REVOKED, 'Session revoked'));
+    socket.once('close', unwatch);
   };
-
-  const offRevoked = app.pubsub.on('identity.sessionRevoked', ({ userId, sessionIds }) => {
-    const sockets = sessionIds === null ? byUser.get(userId) : new Set(sessionIds.flatMap((s) => [...(bySession.get(s) ?? [])]));
-    for (const s of sockets ?? []) s.close(WS_CLOSE_REVOKED, 'Session revoked');
-  });
 
   const meta = (req: IncomingMessage) => ({
     ip: (app.config.trustProxy && typeof req.headers['x-forwarded-for'] === 'string'
@@ -78,8 +69,7 @@ export function attachWs(app: App, httpServer: Server, pipeline: Pipeline) {
         if (!token) return true; // anonymous: public subscriptions only
         const viewer = await resolveViewer(app, () => app.orm.em.fork() as never, token);
         if (!viewer) return false; // closes with 4403 Forbidden
-        track(bySession, viewer.sessionId, ctx.extra.socket as unknown as WebSocket);
-        track(byUser, viewer.id, ctx.extra.socket as unknown as WebSocket);
+        watchSession(viewer, ctx.extra.socket as unknown as WebSocket);
         return true;
       },
       onSubscribe: async (ctx, _id, payload) => {
@@ -105,7 +95,6 @@ export function attachWs(app: App, httpServer: Server, pipeline: Pipeline) {
     wss,
     /** Closes every socket with 1001 (going away) and stops the server. */
     async close(): Promise<void> {
-      offRevoked();
       for (const client of wss.clients) client.close(1001, 'Server shutting down');
       await Promise.resolve(cleanup.dispose()).catch(() => undefined);
       await new Promise<void>((resolve) => wss.close(() => resolve()));

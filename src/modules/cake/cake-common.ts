@@ -1,7 +1,5 @@
-/** Validation, transactions and URLs shared by the cake services. */
-import type { EntityManager } from '@mikro-orm/postgresql';
+/** Validation and URLs shared by the cake services. */
 import type { AppConfig } from '../../config';
-import type { AppContext } from '../../context/context';
 import { badInput } from '../../errors/domain-error';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -34,24 +32,9 @@ export function checkText(value: unknown, field: string, max: number): string {
   return text;
 }
 
-/**
- * Runs work in one transaction; `after` callbacks run only once it committed (publishing). A failed
- * transaction publishes nothing.
- */
-export async function inTransaction<T>(ctx: AppContext, work: (em: EntityManager, after: (fn: () => unknown) => void) => Promise<T>): Promise<T> {
-  const after: (() => unknown)[] = [];
-  const result = await ctx.em.transactional((em) => work(em as EntityManager, (fn) => after.push(fn)));
-  for (const fn of after) ctx.afterCommit(fn);
-  await ctx.runAfterCommit();
-  return result;
-}
-
 /** Photos are served by the cakeplanner surface (GET /cakeplanner/api/photos/:id), behind the viewer's auth. */
 export function photoUrl(config: AppConfig, photoId: string): string {
   const base = config.publicUrl ? config.publicUrl.replace(/\/+$/, '') : '';
   return `${base}/cakeplanner/api/photos/${photoId}`;
 }
 
-export function logPublishFailure(topic: string) {
-  return (err: unknown) => console.error(`[pubsub] publishing ${topic} failed:`, (err as Error)?.message ?? err);
-}

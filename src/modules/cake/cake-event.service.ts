@@ -13,7 +13,8 @@ import { CakeGroup, CakeGroupRole } from './cake-group.entity';
 import { CakeEvent } from './cake-event.entity';
 import { CakePhoto } from './cake-photo.entity';
 import type { CreateCakeEventInput } from './cake.inputs';
-import { checkDate, checkText, inTransaction, isUuid } from './cake-common';
+import { checkDate, checkText, isUuid } from './cake-common';
+import { unitOfWork } from '../../db/unit-of-work';
 import { coverPhotoIds, DELETED_USER_NAME, groupsById, photosByEvent, ratingSummaries, userRefs, viewerRoles } from './cake.loaders';
 import { recordChange } from './cake-live.service';
 import { buildIcs } from './cake-ics';
@@ -228,7 +229,8 @@ export async function createEvent(ctx: AppContext, input: CreateCakeEventInput, 
   const groupId = await groupForNewEvent(ctx, input?.groupId);
   const photo = image ? await readPhoto(image) : null;
   try {
-    return await inTransaction(ctx, async (em, after) => {
+    return await unitOfWork(ctx, async (tx) => {
+      const { em } = tx;
       const event = em.create(CakeEvent, { group: em.getReference(CakeGroup, groupId), baker: em.getReference(User, viewer.id), date, description });
       em.persist(event);
       if (photo) {
@@ -236,7 +238,7 @@ export async function createEvent(ctx: AppContext, input: CreateCakeEventInput, 
         em.persist(em.create(CakePhoto, { event, user: em.getReference(User, viewer.id), fileId: stored.id, contentType: stored.contentType }));
       }
       await em.flush();
-      await recordChange(ctx, em, after, 'created', event);
+      await recordChange(tx, 'created', event);
       return event;
     });
   } catch (err) {
@@ -250,10 +252,11 @@ export async function deleteEvent(ctx: AppContext, id: string): Promise<boolean>
   const event = isUuid(id) ? await ctx.em.findOne(CakeEvent, { id }) : null;
   if (!event) throw notFound('Event not found');
   if (!(await canDelete(ctx, event))) throw forbidden('Only the baker, a group admin or an admin can delete this event');
-  await inTransaction(ctx, async (em, after) => {
+  await unitOfWork(ctx, async (tx) => {
+    const { em } = tx;
     const locked = await em.execute<{ id: string }[]>('select id from cake_events where id = ? for update', [id]);
     if (!locked.length) throw notFound('Event not found');
-    await recordChange(ctx, em, after, 'deleted', event);
+    await recordChange(tx, 'deleted', event);
     // ratings and photos cascade; the photos' bytes go with them (trigger of migration "cake")
     await em.nativeDelete(CakeEvent, { id });
   });
@@ -271,7 +274,8 @@ export async function rateEvent(ctx: AppContext, eventId: string, stars: number,
   }
   const text = checkText(comment, 'comment', COMMENT_MAX) || null;
   const event = await visibleEvent(ctx, eventId);
-  await inTransaction(ctx, async (em, after) => {
+  await unitOfWork(ctx, async (tx) => {
+    const { em } = tx;
     const locked = await em.execute<{ id: string }[]>('select id from cake_events where id = ? for update', [event.id]);
     if (!locked.length) throw notFound('Event not found');
     await em.execute(
@@ -280,7 +284,7 @@ export async function rateEvent(ctx: AppContext, eventId: string, stars: number,
        on conflict (event_id, user_id) do update set stars = excluded.stars, comment = excluded.comment, updated_at = now()`,
       [event.id, viewer.id, stars, text],
     );
-    await recordChange(ctx, em, after, 'rated', event);
+    await recordChange(tx, 'rated', event);
   });
   ratingSummaries(ctx).clear(event.id);
   return event;
@@ -292,7 +296,8 @@ export async function uploadPhoto(ctx: AppContext, eventId: string, upload: Prom
   const event = await visibleEvent(ctx, eventId);
   if (!upload) throw badInput('A photo is required', { photo: 'is required' });
   const photo = await readPhoto(upload);
-  const created = await inTransaction(ctx, async (em, after) => {
+  const created = await unitOfWork(ctx, async (tx) => {
+    const { em } = tx;
     const locked = await em.execute<{ id: string }[]>('select id from cake_events where id = ? for update', [event.id]);
     if (!locked.length) throw notFound('Event not found');
     // the replaced photo's bytes go with its row (trigger of migration "cake")
@@ -301,7 +306,7 @@ export async function uploadPhoto(ctx: AppContext, eventId: string, upload: Prom
     const row = em.create(CakePhoto, { event: em.getReference(CakeEvent, event.id), user: em.getReference(User, viewer.id), fileId: stored.id, contentType: stored.contentType });
     em.persist(row);
     await em.flush();
-    await recordChange(ctx, em, after, 'photo', event, { id: row.id, userId: viewer.id, userName: viewer.profile.name });
+    await recordChange(tx, 'photo', event, { id: row.id, userId: viewer.id, userName: viewer.profile.name });
     return row;
   });
   coverPhotoIds(ctx).clear(event.id);

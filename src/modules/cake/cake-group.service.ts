@@ -17,7 +17,8 @@ import * as identity from '../identity/identity.service';
 import { queueMail } from '../identity/mail.service';
 import { CakeGroup, CakeGroupRole, CakeMembership } from './cake-group.entity';
 import type { CakeSystemInfo, CreateCakeGroupInput } from './cake.inputs';
-import { checkText, inTransaction, isUuid, logPublishFailure } from './cake-common';
+import { checkText, isUuid } from './cake-common';
+import { unitOfWork } from '../../db/unit-of-work';
 import { forgetViewerRoles, viewerRoles } from './cake.loaders';
 
 const GROUP_NAME_MAX = 100;
@@ -120,7 +121,7 @@ export async function createGroup(ctx: AppContext, input: CreateCakeGroupInput):
   if (!name) throw badInput('name is required', { name: 'is required' });
   const description = checkText(input?.description, 'description', GROUP_DESCRIPTION_MAX) || null;
   try {
-    return await inTransaction(ctx, async (em) => {
+    return await unitOfWork(ctx, async ({ em }) => {
       const taken = await em.execute('select 1 from cake_groups where lower(name) = lower(?) limit 1', [name]);
       if (taken.length) throw conflict('A group with this name already exists', { name: 'is already taken' });
       const group = em.create(CakeGroup, { name, description });
@@ -138,7 +139,7 @@ export async function createGroup(ctx: AppContext, input: CreateCakeGroupInput):
 export async function deleteGroup(ctx: AppContext, id: string): Promise<boolean> {
   requireAdmin(ctx);
   if (!isUuid(id)) throw notFound('Group not found');
-  await inTransaction(ctx, async (em) => {
+  await unitOfWork(ctx, async ({ em }) => {
     const locked = await em.execute('select id from cake_groups where id = ? for update', [id]);
     if (!locked.length) throw notFound('Group not found');
     const [{ n }] = await em.execute<{ n: string }[]>(
@@ -160,14 +161,14 @@ async function existingUserAndGroup(em: EntityManager, userId: string, groupId: 
 async function upsertMembership(ctx: AppContext, userId: string, groupId: string, role?: CakeGroupRole): Promise<CakeMembership> {
   requireAdmin(ctx);
   if (role !== undefined && !Object.values(CakeGroupRole).includes(role)) throw badInput('role must be member or admin', { role: 'must be member or admin' });
-  await inTransaction(ctx, async (em, after) => {
+  await unitOfWork(ctx, async ({ em }) => {
     await existingUserAndGroup(em, userId, groupId);
     await em.execute(
       `insert into cake_memberships (id, group_id, user_id, role, created_at) values (gen_random_uuid(), ?, ?, ?, now())
        on conflict (group_id, user_id) do ${role === undefined ? 'nothing' : 'update set role = excluded.role'}`,
       [groupId, userId, role ?? CakeGroupRole.MEMBER],
     );
-    after(() => ctx.app.pubsub.publish('cake.membershipChanged', { userId, groupId }).catch(logPublishFailure('cake.membershipChanged')));
+    ctx.publish('cake.membershipChanged', { userId, groupId });
   });
   forgetViewerRoles(ctx);
   return ctx.em.findOneOrFail(CakeMembership, { group: groupId, user: userId }, { refresh: true });
@@ -191,7 +192,7 @@ export function setGroupRole(ctx: AppContext, userId: string, groupId: string, r
  */
 export async function removeFromGroup(ctx: AppContext, userId: string, groupId?: string | null): Promise<boolean> {
   requireAdmin(ctx);
-  await inTransaction(ctx, async (em, after) => {
+  await unitOfWork(ctx, async ({ em }) => {
     let groups: string[];
     if (groupId === undefined || groupId === null) {
       if (!isUuid(userId) || !(await em.count(User, { id: userId, deletedAt: null }))) throw notFound('User not found');
@@ -204,7 +205,7 @@ export async function removeFromGroup(ctx: AppContext, userId: string, groupId?:
       groups = [groupId];
     }
     for (const group of groups) {
-      after(() => ctx.app.pubsub.publish('cake.membershipChanged', { userId, groupId: group }).catch(logPublishFailure('cake.membershipChanged')));
+      ctx.publish('cake.membershipChanged', { userId, groupId: group });
     }
   });
   forgetViewerRoles(ctx);

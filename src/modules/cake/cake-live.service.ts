@@ -11,7 +11,7 @@ import { badInput } from '../../errors/domain-error';
 import type { CakeEvent } from './cake-event.entity';
 import type { CakeChangeKind, CakeChangePayload, CakeEventSnapshot } from './cake-change';
 import { CakeEventChange, CakeEventChangeKind } from './cake-change';
-import { logPublishFailure, photoUrl } from './cake-common';
+import { photoUrl } from './cake-common';
 import { DELETED_USER_NAME, viewerRoles } from './cake.loaders';
 
 /** Transaction-scoped advisory lock serialising log appends, so log ids follow commit order. */
@@ -44,17 +44,11 @@ async function snapshot(em: EntityManager, event: CakeEvent): Promise<CakeEventS
 }
 
 /**
- * Appends a change to the log inside the caller's transaction and publishes it after commit. Call it
+ * Appends a change to the log inside the caller's unit of work (`tx`) and publishes it after commit. Call it
  * after the change's own statements (a `deleted` change before the delete, so the snapshot still exists).
  */
-export async function recordChange(
-  ctx: AppContext,
-  em: EntityManager,
-  after: (fn: () => unknown) => void,
-  kind: CakeChangeKind,
-  event: CakeEvent,
-  photo: CakeChangePayload['photo'] = null,
-): Promise<void> {
+export async function recordChange(tx: AppContext, kind: CakeChangeKind, event: CakeEvent, photo: CakeChangePayload['photo'] = null): Promise<void> {
+  const { em } = tx;
   const groupId = event.group.id;
   const body = { kind, groupId, event: await snapshot(em, event), photo };
   await em.execute('select pg_advisory_xact_lock(?)', [LOG_LOCK]);
@@ -70,7 +64,7 @@ export async function recordChange(
     );
   }
   const payload: CakeChangePayload = { id, at: new Date(row.created_at).toISOString(), ...body };
-  after(() => ctx.app.pubsub.publish('cake.changed', payload).catch(logPublishFailure('cake.changed')));
+  tx.publish('cake.changed', payload);
 }
 
 /** The GraphQL shape of a published change (no SQL: everything is in the payload). */
@@ -107,8 +101,9 @@ export async function changesAfter(ctx: AppContext, after: string): Promise<Cake
 
 /**
  * The subscriber's stream of `cake.changed`, kept to the groups they belong to. The group set is read
- * once and re-read when a membership of theirs changes (no SQL per event, so fan-out stays cheap); the
- * stream ends when the subscriber's session is revoked (logout, deactivation, deletion).
+ * once and re-read when a membership of theirs changes (no SQL per event, so fan-out stays cheap). A
+ * revoked session ends the transport's stream (ws socket, SSE response) through the one session watch
+ * (src/auth/session-watch.ts); the access guard re-checks the session on every event besides.
  */
 export function subscribeChanges(ctx: AppContext): AsyncIterableIterator<CakeChangePayload> {
   const viewer = requireViewer(ctx);
@@ -123,20 +118,9 @@ export function subscribeChanges(ctx: AppContext): AsyncIterableIterator<CakeCha
   const offMembership = pubsub.on('cake.membershipChanged', (e) => {
     if (e.userId === viewer.id) groups = loadGroups();
   });
-  const offRevoked = pubsub.on('identity.sessionRevoked', (e) => {
-    if (e.userId !== viewer.id || (e.sessionIds && !e.sessionIds.includes(viewer.sessionId))) return;
-    // A password change revokes the user's other sessions only: check that this one is really gone.
-    conn
-      .execute<{ ok: boolean }[]>('select (revoked_at is null and expires_at > now()) as ok from sessions where id = ?', [viewer.sessionId])
-      .then((rows) => {
-        if (!rows[0]?.ok) void stream.return!();
-      })
-      .catch(() => undefined);
-  });
   const close = stream.return!.bind(stream);
   stream.return = () => {
     offMembership();
-    offRevoked();
     return close();
   };
   stream.throw = (err?: unknown) => stream.return!().then(() => Promise.reject(err));

@@ -1,6 +1,4 @@
-/** Helpers shared by the coparent services: text rules, transactions with publish-after-commit. */
-import type { EntityManager } from '@mikro-orm/postgresql';
-import type { AppContext } from '../../context/context';
+/** Helpers shared by the coparent services: text rules. */
 import { badInput } from '../../errors/domain-error';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -32,11 +30,4 @@ export function optionalText(value: unknown, field: string, max: number): string
   if (t === '') return null;
   if (t.length > max) throw badInput(`${field} must be at most ${max} characters`, { [field]: `must be at most ${max} characters` });
   return t;
-}
-
-/** Runs work in one transaction, then the after-commit queue (publishes). */
-export async function inTransaction<T>(ctx: AppContext, work: (em: EntityManager) => Promise<T>): Promise<T> {
-  const result = await ctx.em.transactional((em) => work(em as EntityManager));
-  await ctx.runAfterCommit();
-  return result;
 }

@@ -12,7 +12,8 @@ import { CoparentItem } from './coparent-item.entity';
 import type { CreateCoparentItemInput, UpdateCoparentItemInput } from './coparent.inputs';
 import { CoparentChangeKind, CoparentItemChange } from './coparent.inputs';
 import { monthOf, monthRange, parseDate } from './calendar-dates';
-import { checkNoNul, inTransaction, isUuid, requiredText } from './coparent-common';
+import { checkNoNul, isUuid, requiredText } from './coparent-common';
+import { unitOfWork } from '../../db/unit-of-work';
 
 const TYPE_MAX = 50;
 const TITLE_MAX = 200;
@@ -45,7 +46,7 @@ function assertCanModify(ctx: AppContext, item: CoparentItem): void {
 
 function publish(ctx: AppContext, kind: Topics['coparent.itemChanged']['kind'], item: CoparentItem): void {
   const payload = { kind, itemId: item.id, date: item.date };
-  ctx.afterCommit(() => ctx.app.pubsub.publish('coparent.itemChanged', payload));
+  ctx.publish('coparent.itemChanged', payload);
 }
 
 /**
@@ -137,7 +138,7 @@ export async function createItem(ctx: AppContext, input: CreateCoparentItemInput
     if (!isUuid(input.ownerId)) throw badInput('owner_id does not name a user', { owner_id: 'does not name a user' });
     ownerId = input.ownerId;
   }
-  return inTransaction(ctx, async (em) => {
+  return unitOfWork(ctx, async ({ em }) => {
     const owner = ownerId === viewer.id ? viewer.user : await em.findOne(User, { id: ownerId, deletedAt: null });
     if (!owner) throw badInput('owner_id does not name a user', { owner_id: 'does not name a user' });
     const item = em.create(CoparentItem, { date, type, title, body, owner, ownerId: owner.id });
@@ -157,7 +158,7 @@ export async function updateItem(ctx: AppContext, id: string, input: UpdateCopar
   const title = input.title !== undefined ? requiredText(input.title, 'title', TITLE_MAX) : undefined;
   const type = input.type !== undefined ? checkType(input.type) : undefined;
   const body = input.body !== undefined ? checkBody(input.body) : undefined;
-  return inTransaction(ctx, async (em) => {
+  return unitOfWork(ctx, async ({ em }) => {
     const item = isUuid(id) ? await em.findOne(CoparentItem, { id }, { populate: ['owner'] }) : null;
     if (!item) throw notFound('Item not found');
     assertCanModify(ctx, item);
@@ -172,7 +173,7 @@ export async function updateItem(ctx: AppContext, id: string, input: UpdateCopar
 
 export async function deleteItem(ctx: AppContext, id: string): Promise<boolean> {
   requireViewer(ctx);
-  return inTransaction(ctx, async (em) => {
+  return unitOfWork(ctx, async ({ em }) => {
     const item = isUuid(id) ? await em.findOne(CoparentItem, { id }) : null;
     if (!item) throw notFound('Item not found');
     assertCanModify(ctx, item);

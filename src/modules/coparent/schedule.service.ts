@@ -24,7 +24,8 @@ import {
   UpdateCoparentScheduleBlockInput,
 } from './coparent.inputs';
 import { addDays, dateRange, DateRange, daysBetween, eachDay, monthRange, parseDate } from './calendar-dates';
-import { inTransaction, isUuid, optionalText, requiredText } from './coparent-common';
+import { isUuid, optionalText, requiredText } from './coparent-common';
+import { unitOfWork } from '../../db/unit-of-work';
 
 const OWNER_MAX = 100;
 const LABEL_MAX = 100;
@@ -42,7 +43,7 @@ const BLOCK_ORDER = { startDate: 'asc', endDate: 'asc', createdAt: 'asc', id: 'a
 type ScheduleEvent = Topics['coparent.scheduleChanged'];
 
 function publish(ctx: AppContext, event: ScheduleEvent): void {
-  ctx.afterCommit(() => ctx.app.pubsub.publish('coparent.scheduleChanged', event));
+  ctx.publish('coparent.scheduleChanged', event);
 }
 
 function overlapping(range: DateRange) {
@@ -124,7 +125,7 @@ export async function createBlock(ctx: AppContext, input: CreateCoparentSchedule
   const owner = requiredText(input.owner, 'owner', OWNER_MAX);
   const label = optionalText(input.label, 'label', LABEL_MAX);
   const color = optionalText(input.color, 'color', COLOR_MAX);
-  return inTransaction(ctx, async (em) => {
+  return unitOfWork(ctx, async ({ em }) => {
     const block = em.create(CoparentScheduleBlock, { startDate: range.start, endDate: range.end, owner, label, color });
     em.persist(block);
     await em.flush();
@@ -143,7 +144,7 @@ export async function updateBlock(ctx: AppContext, id: string, input: UpdateCopa
   const owner = input.owner !== undefined ? requiredText(input.owner, 'owner', OWNER_MAX) : undefined;
   const label = input.label !== undefined ? optionalText(input.label, 'label', LABEL_MAX) : undefined;
   const color = input.color !== undefined ? optionalText(input.color, 'color', COLOR_MAX) : undefined;
-  return inTransaction(ctx, async (em) => {
+  return unitOfWork(ctx, async ({ em }) => {
     const block = await findBlock(em, id);
     const before = { start: block.startDate, end: block.endDate };
     const range = dateRange(startDate ?? block.startDate, endDate ?? block.endDate, ['startDate', 'endDate']);
@@ -167,7 +168,7 @@ export async function updateBlock(ctx: AppContext, id: string, input: UpdateCopa
 
 export async function deleteBlock(ctx: AppContext, id: string): Promise<boolean> {
   requireAdmin(ctx);
-  return inTransaction(ctx, async (em) => {
+  return unitOfWork(ctx, async ({ em }) => {
     const block = await findBlock(em, id);
     em.remove(block);
     await em.flush();
@@ -220,7 +221,7 @@ export async function setCycleTemplate(ctx: AppContext, input: CoparentCycleTemp
   requireAdmin(ctx);
   const name = requiredText(input.name, 'name', NAME_MAX);
   const days = checkTemplateDays(input.days);
-  return inTransaction(ctx, async (em) => {
+  return unitOfWork(ctx, async ({ em }) => {
     await em.execute('select pg_advisory_xact_lock(?)', [TEMPLATE_LOCK]);
     let template = await activeTemplate(em);
     if (template) {
@@ -263,7 +264,7 @@ export async function applyCycleTemplate(ctx: AppContext, input: ApplyCoparentCy
     throw badInput(`cycles must be a whole number from 1 to ${MAX_CYCLES}`, { cycles: `must be from 1 to ${MAX_CYCLES}` });
   }
   const replace = input.replaceExisting ?? false;
-  return inTransaction(ctx, async (em) => {
+  return unitOfWork(ctx, async ({ em }) => {
     await em.execute('select pg_advisory_xact_lock(?)', [TEMPLATE_LOCK]);
     const template = await activeTemplate(em);
     if (!template) throw badInput('No cycle template has been saved yet');

@@ -19,6 +19,7 @@ import { Session } from './session.entity';
 import { PasswordReset } from './password-reset.entity';
 import { MailMessage } from './mail-message.entity';
 import { queueMail } from './mail.service';
+import { unitOfWork } from '../../db/unit-of-work';
 import { IMAGE_TYPES, StoragePolicy } from '../../storage/storage';
 import type {
   CreateUserInput,
@@ -135,21 +136,14 @@ async function isLastActiveAdmin(em: EntityManager, user: User): Promise<boolean
 }
 
 function publishUserChange(ctx: AppContext, kind: 'CREATED' | 'UPDATED' | 'DELETED', userId: string): void {
-  ctx.afterCommit(() => ctx.app.pubsub.publish('identity.userChanged', { kind, userId }));
+  ctx.publish('identity.userChanged', { kind, userId });
 }
 
 function revokeSessions(ctx: AppContext, em: EntityManager, userId: string, exceptSessionId?: string): Promise<number> {
   const where: Record<string, unknown> = { user: userId, revokedAt: null };
   if (exceptSessionId) where.id = { $ne: exceptSessionId };
-  ctx.afterCommit(() => ctx.app.pubsub.publish('identity.sessionRevoked', { userId, sessionIds: null }));
+  ctx.publish('identity.sessionRevoked', { userId, sessionIds: null });
   return em.nativeUpdate(Session, where, { revokedAt: new Date() });
-}
-
-/** Runs work in one transaction, then the after-commit queue (publishes, SMTP). */
-async function inTransaction<T>(ctx: AppContext, work: (em: EntityManager) => Promise<T>): Promise<T> {
-  const result = await ctx.em.transactional((em) => work(em as EntityManager));
-  await ctx.runAfterCommit();
-  return result;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -174,7 +168,7 @@ export async function register(ctx: AppContext, input: RegisterInput, opts: Regi
   const name = (normalizeOptional(input.name) ?? username ?? email ?? '').slice(0, 200);
   const passwordHash = await hashPassword(password);
   try {
-    const user = await inTransaction(ctx, async (em) => {
+    const user = await unitOfWork(ctx, async ({ em }) => {
       // One registration at a time decides who is first.
       await em.execute('select pg_advisory_xact_lock(7316001)');
       await assertUnique(em, username, email);
@@ -277,9 +271,11 @@ export async function login(ctx: AppContext, input: LoginInput): Promise<LoginRe
 
 export async function logout(ctx: AppContext): Promise<boolean> {
   const viewer = requireViewer(ctx);
-  await ctx.em.nativeUpdate(Session, { id: viewer.sessionId }, { revokedAt: new Date() });
+  await unitOfWork(ctx, async (tx) => {
+    await tx.em.nativeUpdate(Session, { id: viewer.sessionId }, { revokedAt: new Date() });
+    tx.publish('identity.sessionRevoked', { userId: viewer.id, sessionIds: [viewer.sessionId] });
+  });
   ctx.clearCookie(SESSION_COOKIE, { httpOnly: true, sameSite: 'lax', secure: ctx.secure, path: '/' });
-  await ctx.app.pubsub.publish('identity.sessionRevoked', { userId: viewer.id, sessionIds: [viewer.sessionId] });
   return true;
 }
 
@@ -316,7 +312,7 @@ export async function changePassword(ctx: AppContext, oldPassword: string | null
     }
   }
   const hash = await hashPassword(newPassword);
-  await inTransaction(ctx, async (em) => {
+  await unitOfWork(ctx, async ({ em }) => {
     await em.nativeUpdate(User, { id: user.id }, { passwordHash: hash, mustChangePassword: false, tempPasswordHash: null, tempPasswordExpiresAt: null });
     await revokeSessions(ctx, em, user.id, viewer.sessionId);
   });
@@ -351,7 +347,7 @@ export async function requestPasswordReset(ctx: AppContext, email: string): Prom
   const token = randomBytes(32).toString('base64url');
   const temp = temporaryPassword();
   const tempHash = await hashPassword(temp);
-  await inTransaction(ctx, async (em) => {
+  await unitOfWork(ctx, async ({ em }) => {
     em.persist(em.create(PasswordReset, { user: user.id, tokenHash: sha256(token), expiresAt: new Date(Date.now() + RESET_TOKEN_TTL_MS) }));
     await em.nativeUpdate(User, { id: user.id }, { tempPasswordHash: tempHash, tempPasswordExpiresAt: new Date(Date.now() + TEMP_PASSWORD_TTL_MS) });
     queueMail(ctx, em, {
@@ -372,7 +368,7 @@ export async function resetPassword(ctx: AppContext, token: string, newPassword:
   checkPassword(newPassword, 'newPassword');
   const hash = await hashPassword(newPassword);
   const tokenHash = sha256(typeof token === 'string' ? token : '');
-  await inTransaction(ctx, async (em) => {
+  await unitOfWork(ctx, async ({ em }) => {
     // Claim the token atomically so it works exactly once.
     const rows = await em.execute<{ user_id: string }[]>(
       'update password_resets set used_at = now() where token_hash = ? and used_at is null and expires_at > now() returning user_id',
@@ -437,7 +433,7 @@ export async function updateSettings(ctx: AppContext, language?: string | null, 
 export async function deleteMyAccount(ctx: AppContext): Promise<boolean> {
   const viewer = requireViewer(ctx);
   const user = viewer.user;
-  await inTransaction(ctx, async (em) => {
+  await unitOfWork(ctx, async ({ em }) => {
     if (await isLastActiveAdmin(em, user)) {
       throw conflict('The last admin cannot delete their account');
     }
@@ -507,7 +503,7 @@ export async function createUser(ctx: AppContext, input: CreateUserInput): Promi
   const password = checkPassword(input.password);
   const passwordHash = await hashPassword(password);
   try {
-    return await inTransaction(ctx, async (em) => {
+    return await unitOfWork(ctx, async ({ em }) => {
       await assertUnique(em, username, email);
       const user = em.create(User, {
         username,
@@ -549,7 +545,7 @@ export async function updateUser(ctx: AppContext, id: string, input: UpdateUserI
   if (keys.length === 0) throw badInput('Nothing to update');
   const passwordHash = input.password !== undefined && input.password !== null ? await hashPassword(checkPassword(input.password)) : undefined;
   try {
-    return await inTransaction(ctx, async (em) => {
+    return await unitOfWork(ctx, async ({ em }) => {
       const user = await findUser(em, id);
       const username = input.username !== undefined ? checkUsername(normalizeOptional(input.username)) : user.username ?? null;
       const email = input.email !== undefined ? checkEmail(normalizeOptional(input.email)?.toLowerCase() ?? null) : user.email ?? null;
@@ -579,7 +575,7 @@ export async function updateUser(ctx: AppContext, id: string, input: UpdateUserI
 
 export async function setUserActive(ctx: AppContext, id: string, active: boolean): Promise<User> {
   requireAdmin(ctx);
-  return inTransaction(ctx, async (em) => {
+  return unitOfWork(ctx, async ({ em }) => {
     const user = await findUser(em, id);
     if (!active && (await isLastActiveAdmin(em, user))) throw conflict('The last admin cannot be deactivated');
     user.isActive = active;
@@ -597,7 +593,7 @@ export async function setUserRole(ctx: AppContext, id: string, role: Role): Prom
 /** `mustChange` false clears the flag (cakeplanner.md "force-password-change" takes both). */
 export async function forcePasswordChange(ctx: AppContext, id: string, mustChange = true): Promise<User> {
   requireAdmin(ctx);
-  return inTransaction(ctx, async (em) => {
+  return unitOfWork(ctx, async ({ em }) => {
     const user = await findUser(em, id);
     user.mustChangePassword = mustChange;
     await em.flush();
@@ -609,11 +605,11 @@ export async function forcePasswordChange(ctx: AppContext, id: string, mustChang
 /** Hard delete; memberships and owned rows cascade. An admin cannot delete the last admin. */
 export async function deleteUser(ctx: AppContext, id: string): Promise<boolean> {
   requireAdmin(ctx);
-  await inTransaction(ctx, async (em) => {
+  await unitOfWork(ctx, async ({ em }) => {
     const user = await findUser(em, id);
     if (await isLastActiveAdmin(em, user)) throw conflict('The last admin cannot be deleted');
     const fileId = user.avatarFileId;
-    ctx.afterCommit(() => ctx.app.pubsub.publish('identity.sessionRevoked', { userId: id, sessionIds: null }));
+    ctx.publish('identity.sessionRevoked', { userId: id, sessionIds: null });
     await em.nativeDelete(User, { id });
     if (fileId) await ctx.app.storage.remove(em, fileId);
     publishUserChange(ctx, 'DELETED', id);
@@ -630,7 +626,7 @@ export const AVATAR_POLICY = { purpose: 'avatar', maxBytes: 2 * 1024 * 1024, acc
 export async function setAvatar(ctx: AppContext, userId: string, bytes: Buffer, policy: StoragePolicy = AVATAR_POLICY): Promise<User> {
   const viewer = requireViewer(ctx);
   if (viewer.id !== userId && !isAdmin(ctx)) throw forbidden('Only the user or an admin can change this picture');
-  return inTransaction(ctx, async (em) => {
+  return unitOfWork(ctx, async ({ em }) => {
     const user = await findUser(em, userId);
     const stored = await ctx.app.storage.put(em, bytes, policy);
     const old = user.avatarFileId;
@@ -645,7 +641,7 @@ export async function setAvatar(ctx: AppContext, userId: string, bytes: Buffer, 
 export async function removeAvatar(ctx: AppContext, userId: string): Promise<User> {
   const viewer = requireViewer(ctx);
   if (viewer.id !== userId && !isAdmin(ctx)) throw forbidden('Only the user or an admin can change this picture');
-  return inTransaction(ctx, async (em) => {
+  return unitOfWork(ctx, async ({ em }) => {
     const user = await findUser(em, userId);
     const old = user.avatarFileId;
     user.avatarFileId = null;
@@ -677,7 +673,7 @@ export async function bootstrapAdmin(ctx: AppContext): Promise<User | undefined>
   const em = ctx.em;
   if ((await adminCount(em)) > 0) return undefined;
   const hash = await hashPassword(adminPassword);
-  return inTransaction(ctx, async (tx) => {
+  return unitOfWork(ctx, async ({ em: tx }) => {
     await tx.execute('select pg_advisory_xact_lock(7316001)');
     if ((await adminCount(tx)) > 0) return undefined;
     await assertUnique(tx, adminUsername, adminEmail?.toLowerCase() ?? null);

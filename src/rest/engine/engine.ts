@@ -19,6 +19,7 @@ import { codeOf, formatGraphQLError } from '../../errors/translate';
 import type { ErrorCode, ErrorDetails } from '../../errors/domain-error';
 import type { Pipeline, Prepared } from '../../server/pipeline';
 import { AccessRule, accessOfRootField, enforce } from '../../auth/access';
+import { isEventsInterrupted } from '../../pubsub/pubsub';
 import {
   DownloadRoute,
   OperationRoute,
@@ -367,9 +368,12 @@ export function mountSurface(app: App, pipeline: Pipeline, surface: SurfaceDefin
     } else if (typeof lastId === 'string' && lastId) for (const text of log.after(key, lastId)) res.write(text);
     streams.add(res);
     const keepalive = setInterval(() => res.write(': keepalive\n\n'), route.keepaliveMs ?? 25_000);
+    // a revoked session ends the stream (the session watch ws uses too)
+    const unwatch = ctx.viewer ? app.sessionWatch.watch(ctx.viewer, () => stop()) : () => undefined;
     const stop = () => {
       clearInterval(keepalive);
       streams.delete(res);
+      unwatch();
       void iterator.return?.(undefined);
     };
     req.on('close', stop);
@@ -381,6 +385,10 @@ export function mountSurface(app: App, pipeline: Pipeline, surface: SurfaceDefin
         if (id !== undefined && !c.resume) log.add(key, id, text);
         res.write(text);
       }
+    } catch (err) {
+      // The event stream was interrupted (the listener dropped, src/pubsub/pubsub.ts): end the response;
+      // EventSource reconnects with Last-Event-ID and the route's resume fills the gap where it has one.
+      if (!isEventsInterrupted(err)) console.error('[sse] stream failed:', (err as Error)?.message ?? err);
     } finally {
       stop();
       if (!res.writableEnded) res.end();
