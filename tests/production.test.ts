@@ -20,6 +20,23 @@ describe('in production', () => {
     expect(res.errors?.[0].message).not.toMatch(/Did you mean/);
   });
 
+  it('ws reports and masks request errors exactly as HTTP does', async () => {
+    // validation comes before authentication: no account needed (and the first account is the admin below)
+    const http = await s.gql(`subscription { userChanged { kindd } }`);
+    const client = s.ws();
+    try {
+      const errors = await new Promise<{ message: string; extensions?: Record<string, unknown> }[]>((resolve, reject) => {
+        client.subscribe({ query: 'subscription { userChanged { kindd } }' }, { next: () => reject(new Error('no data expected')), error: (e) => resolve(e as never), complete: () => reject(new Error('no error')) });
+      });
+      expect(errors[0].message).toBe(http.errors?.[0].message);
+      expect(errors[0].message).not.toMatch(/Did you mean/);
+      expect(errors[0].extensions?.code).toBe('GRAPHQL_VALIDATION_FAILED');
+      expect(http.errors?.[0].extensions?.code).toBe('GRAPHQL_VALIDATION_FAILED');
+    } finally {
+      await client.dispose();
+    }
+  });
+
   it('shows no Sandbox landing page and keeps the outbox empty', async () => {
     const page = await fetch(`${s.url}/graphql`, { headers: { accept: 'text/html' } });
     expect(await page.text()).not.toMatch(/new window\.EmbeddedSandbox/);

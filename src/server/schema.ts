@@ -7,6 +7,7 @@ import 'reflect-metadata';
 import { GraphQLSchema, lexicographicSortSchema, printSchema } from 'graphql';
 import { buildSchema } from 'type-graphql';
 import { resolvers } from './resolvers';
+import { undeclaredRootFields } from '../auth/access';
 
 let built: Promise<GraphQLSchema> | undefined;
 
@@ -25,6 +26,12 @@ export function getSchema(): Promise<GraphQLSchema> {
         throw new Error('declare subscriptions with { subscribe } and ctx.app.pubsub, not { topics }');
       },
     },
+  }).then((schema) => {
+    // Access is declared once, beside every operation (src/auth/access.ts): a schema with an
+    // operation that declares nothing does not start.
+    const undeclared = undeclaredRootFields(schema);
+    if (undeclared.length) throw new Error(`operations without an access declaration (@Allow): ${undeclared.join(', ')}`);
+    return schema;
   });
   return built;
 }
