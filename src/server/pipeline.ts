@@ -214,6 +214,11 @@ export class Pipeline {
     return { ...f, message: maskSuggestions(f.message, this.config.isProduction) };
   };
 
+  /** Hides "Did you mean …" suggestions in production, as `formatError` does. */
+  maskSuggestions(message: string): string {
+    return maskSuggestions(message, this.config.isProduction);
+  }
+
   /** Formats a result's errors as `formatError` does (ws frames, REST envelopes). */
   formatResult<T extends ExecutionResult>(result: T): T {
     if (!result.errors?.length) return result;

@@ -16,7 +16,6 @@ import {
 import { ApolloServerPluginUsageReportingDisabled } from '@apollo/server/plugin/disabled';
 import { graphqlUploadExpress } from 'graphql-upload-minimal';
 import type { MikroORM } from '@mikro-orm/postgresql';
-import type { GraphQLFormattedError } from 'graphql';
 import type { AppConfig, SurfaceId } from '../config';
 import { App, AppContext, createHttpContext } from '../context/context';
 import { openOrm } from '../db/orm';
@@ -26,9 +25,8 @@ import { Mailer } from '../modules/identity/mail.service';
 import { AuthStore } from '../auth/auth-store';
 import { SessionWatch } from '../auth/session-watch';
 import { SupervisedListener } from '../pubsub/listener';
-import { formatGraphQLError } from '../errors/translate';
 import { getSchema } from './schema';
-import { limitRules, maskSuggestions, parseOptions } from './limits';
+import { limitRules, parseOptions } from './limits';
 import { attachWs } from './ws';
 import { Pipeline } from './pipeline';
 import { jsonBody } from './json-body';

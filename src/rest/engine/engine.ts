@@ -15,7 +15,7 @@ import { Upload } from 'graphql-upload-minimal';
 import type { App, AppContext } from '../../context/context';
 import { createHttpContext } from '../../context/context';
 import { jsonBody } from '../../server/json-body';
-import { codeOf, formatGraphQLError } from '../../errors/translate';
+import { codeOf } from '../../errors/translate';
 import type { ErrorCode, ErrorDetails } from '../../errors/domain-error';
 import type { Pipeline, Prepared } from '../../server/pipeline';
 import { AccessRule, accessOfRootField, enforce } from '../../auth/access';
@@ -109,10 +109,10 @@ function sendError(res: Response, surface: SurfaceDefinition, code: ErrorCode, m
  * An error without a path on a result without `data` failed before execution (variable coercion):
  * that is bad input, whatever the thrown value inside it.
  */
-function firstError(result: ExecutionResult): { code: ErrorCode; message: string; details?: ErrorDetails } {
+function firstError(pipeline: Pipeline, result: ExecutionResult): { code: ErrorCode; message: string; details?: ErrorDetails } {
   const e = result.errors?.[0] ?? new GraphQLError('Request failed');
-  if (result.data === undefined && !e.path) return { code: 'BAD_USER_INPUT', message: e.message };
-  const f = formatGraphQLError(e.toJSON(), e);
+  if (result.data === undefined && !e.path) return { code: 'BAD_USER_INPUT', message: pipeline.maskSuggestions(e.message) };
+  const f = pipeline.formatError(e.toJSON(), e);
   return { code: codeOf(f), message: f.message, details: f.extensions?.details as ErrorDetails | undefined };
 }
 
@@ -273,7 +273,7 @@ export function mountSurface(app: App, pipeline: Pipeline, surface: SurfaceDefin
         if (route.kind === 'sse') return await streamSse(c, route, ctx, variables, r, res);
         const result = await pipeline.execute(c.prepared!, ctx, variables);
         if (result.errors?.length) {
-          const e = firstError(result);
+          const e = firstError(pipeline, result);
           const missing = result.data === undefined && op.uploads ? missingUpload(op.uploads, e.message) : undefined;
           if (missing) return sendError(res, surface, 'BAD_USER_INPUT', `The "${missing}" file is required`, { fields: { [missing]: 'is required' } });
           return sendError(res, surface, e.code, e.message, e.details);
@@ -295,7 +295,7 @@ export function mountSurface(app: App, pipeline: Pipeline, surface: SurfaceDefin
         sendJson(res, status, success(body, status, route));
       } catch (err) {
         if (err instanceof RestInputError) return sendError(res, surface, err.code, err.message, err.details);
-        const e = formatGraphQLError({ message: 'Internal server error' }, err);
+        const e = pipeline.formatError({ message: 'Internal server error' }, err);
         sendError(res, surface, codeOf(e), e.message, e.extensions?.details as ErrorDetails | undefined);
       }
     };
@@ -343,7 +343,7 @@ export function mountSurface(app: App, pipeline: Pipeline, surface: SurfaceDefin
     const { req } = r;
     const result = await pipeline.subscribe(c.prepared!, ctx, variables);
     if (!(Symbol.asyncIterator in result)) {
-      const e = firstError(result as ExecutionResult);
+      const e = firstError(pipeline, result as ExecutionResult);
       return sendError(res, surface, e.code, e.message, e.details);
     }
     const iterator = result as AsyncGenerator<ExecutionResult>;
