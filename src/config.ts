@@ -3,6 +3,7 @@
  * A bad value stops the start with a message naming the variable and what it accepts;
  * nothing else in the code reads process.env.
  */
+import { trustFunction, TrustProxy } from './server/client-ip';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -33,8 +34,9 @@ export interface AppConfig {
   pubsub: 'memory' | 'postgres';
   compatRoot?: SurfaceId;
   allowedOrigins: string[];
-  trustProxy: boolean;
-  /** POST /graphql answers known documents through graphql-jit (src/server/fast-lane.ts) */
+  /** trusted proxies (src/server/client-ip.ts): none, a hop count, or addresses and subnets */
+  trustProxy: TrustProxy;
+  /** queries and mutations run compiled by graphql-jit from their second execution (src/server/pipeline.ts) */
   graphqlJit: boolean;
   uploadMaxBytes: number;
   uploadMaxFiles: number;
@@ -68,6 +70,26 @@ function boolVar(env: Env, name: string, def: boolean): boolean {
   if (['1', 'true', 'yes', 'on'].includes(v)) return true;
   if (['0', 'false', 'no', 'off'].includes(v)) return false;
   throw new ConfigError(`${name} must be true or false, got "${raw}"`);
+}
+
+/** TRUST_PROXY: false (default), true (one hop), a hop count, or a comma-separated list of addresses/subnets. */
+function trustProxyVar(env: Env): TrustProxy {
+  const raw = (env.TRUST_PROXY ?? '').trim();
+  const v = raw.toLowerCase();
+  if (v === '' || ['0', 'false', 'no', 'off'].includes(v)) return false;
+  if (['true', 'yes', 'on'].includes(v)) return 1;
+  if (/^\d+$/.test(v)) {
+    const hops = Number(v);
+    if (hops > 10) throw new ConfigError(`TRUST_PROXY as a hop count must be at most 10, got "${raw}"`);
+    return hops;
+  }
+  const list = raw.split(',').map((a) => a.trim()).filter(Boolean);
+  try {
+    trustFunction(list);
+  } catch {
+    throw new ConfigError(`TRUST_PROXY must be true, false, a hop count or a comma-separated list of proxy addresses or subnets (e.g. 10.0.0.0/8, loopback), got "${raw}"`);
+  }
+  return list;
 }
 
 function oneOf<T extends string>(env: Env, name: string, allowed: readonly T[], def: T | undefined): T | undefined {
@@ -157,7 +179,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
     pubsub: oneOf(env, 'PUBSUB', ['memory', 'postgres'] as const, 'postgres')!,
     compatRoot: oneOf(env, 'COMPAT_ROOT', SURFACES, undefined),
     allowedOrigins: origins,
-    trustProxy: boolVar(env, 'TRUST_PROXY', false),
+    trustProxy: trustProxyVar(env),
     graphqlJit: boolVar(env, 'GRAPHQL_JIT', true),
     uploadMaxBytes: intVar(env, 'UPLOAD_MAX_BYTES', 10 * 1024 * 1024, 1, 1024 * 1024 * 1024),
     uploadMaxFiles: intVar(env, 'UPLOAD_MAX_FILES', 5, 1, 100),

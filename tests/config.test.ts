@@ -29,7 +29,9 @@ it.each([
   [{ LOGIN_MAX_PER_MINUTE: '0' }, /LOGIN_MAX_PER_MINUTE must be a whole number from 1/],
   [{ ADMIN_PASSWORD: 'short' }, /ADMIN_PASSWORD must be at least 8 characters/],
   [{ ADMIN_EMAIL: 'nope' }, /ADMIN_EMAIL must be an email address/],
-  [{ TRUST_PROXY: 'maybe' }, /TRUST_PROXY must be true or false/],
+  [{ TRUST_PROXY: 'maybe' }, /TRUST_PROXY must be true, false, a hop count or a comma-separated list of proxy addresses or subnets/],
+  [{ TRUST_PROXY: '10.0.0.0/33' }, /TRUST_PROXY must be true, false, a hop count/],
+  [{ TRUST_PROXY: '11' }, /TRUST_PROXY as a hop count must be at most 10/],
   [{ SMTP_URL: 'http://mail' }, /SMTP_URL must use smtp or smtps/],
   [{ ALLOWED_ORIGINS: 'https://ok.example, bad origin' }, /ALLOWED_ORIGINS must be a comma-separated list/],
 ])('refuses %j with a clear message', (env, message) => {
@@ -40,4 +42,14 @@ it.each([
 it('reads the production settings', () => {
   const c = loadConfig({ NODE_ENV: 'production', JWT_SECRET: 's'.repeat(40), DATABASE_URL: 'postgres://u@h/db', PUBSUB: 'memory', COMPAT_ROOT: 'coparent', ALLOWED_ORIGINS: 'https://app.example' });
   expect(c).toEqual(expect.objectContaining({ isProduction: true, jwtSecret: 's'.repeat(40), pubsub: 'memory', compatRoot: 'coparent', allowedOrigins: ['https://app.example'] }));
+});
+
+it.each([
+  ['', false],
+  ['false', false],
+  ['true', 1],
+  ['2', 2],
+  ['10.0.0.0/8, loopback', ['10.0.0.0/8', 'loopback']],
+])('reads TRUST_PROXY=%j as %j (Express trust proxy semantics: hops or proxy addresses)', (raw, expected) => {
+  expect(loadConfig({ DATA_DIR: dataDir(), TRUST_PROXY: raw }).trustProxy).toEqual(expected);
 });

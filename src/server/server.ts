@@ -29,6 +29,7 @@ import { getSchema } from './schema';
 import { limitRules, parseOptions } from './limits';
 import { attachWs } from './ws';
 import { Pipeline } from './pipeline';
+import { trustFunction } from './client-ip';
 import { jsonBody } from './json-body';
 import { mountSurface, MountedSurface } from '../rest/engine/engine';
 import { databaseReady } from '../rest/engine/health';
@@ -118,7 +119,7 @@ export async function startServer(config: AppConfig, opts: StartOptions = {}): P
 
   const expressApp = express();
   expressApp.disable('x-powered-by');
-  expressApp.set('trust proxy', config.trustProxy);
+  expressApp.set('trust proxy', trustFunction(config.trustProxy));
   const httpServer = http.createServer(expressApp);
   httpServer.keepAliveTimeout = 5_000;
 

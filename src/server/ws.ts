@@ -13,6 +13,7 @@ import type { ExecutionArgs, ExecutionResult } from 'graphql';
 import type { App } from '../context/context';
 import { createWsContext, resolveViewer, tokenFromRequest } from '../context/context';
 import type { Pipeline } from './pipeline';
+import { clientIp, trustFunction } from './client-ip';
 
 export const WS_CLOSE_REVOKED = 4401;
 
@@ -49,10 +50,9 @@ export function attachWs(app: App, httpServer: Server, pipeline: Pipeline) {
     socket.once('close', unwatch);
   };
 
+  const trust = trustFunction(app.config.trustProxy);
   const meta = (req: IncomingMessage) => ({
-    ip: (app.config.trustProxy && typeof req.headers['x-forwarded-for'] === 'string'
-      ? req.headers['x-forwarded-for'].split(',')[0].trim()
-      : req.socket.remoteAddress) ?? 'unknown',
+    ip: clientIp(req, trust),
     userAgent: typeof req.headers['user-agent'] === 'string' ? req.headers['user-agent'] : undefined,
     secure: false,
   });

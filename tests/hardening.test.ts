@@ -1,0 +1,67 @@
+/**
+ * Hardening against abuse (issue 11), through the public surface:
+ * - the client address is the rightmost untrusted one of X-Forwarded-For, on HTTP and ws alike, so
+ *   rotating the leftmost entry no longer escapes the login limit.
+ */
+import { startTestServer, TestServer, unique, createUser } from './support/server';
+
+const LOGIN = 'mutation HardeningLogin($i: LoginInput!) { login(input: $i) { requiresTwoFactor } }';
+
+describe('TRUST_PROXY: the client is the rightmost untrusted address', () => {
+  let s: TestServer;
+  beforeAll(async () => {
+    s = await startTestServer({ TRUST_PROXY: '1', LOGIN_MAX_PER_MINUTE: '3' });
+  });
+  afterAll(() => s?.close());
+
+  it('rotating the leftmost X-Forwarded-For does not escape the login limit (HTTP)', async () => {
+    const statuses: number[] = [];
+    for (let i = 0; i < 5; i++) {
+      // what the client wrote, then what our one trusted proxy appended: the client's real address
+      const res = await s.gql(LOGIN, { i: { login: unique('nobody'), password: 'wrong password' } }, { headers: { 'x-forwarded-for': `198.51.100.${i}, 203.0.113.7` } });
+      statuses.push(res.status);
+    }
+    expect(statuses).toEqual([200, 200, 200, 429, 429]);
+    // another client behind the same proxy is counted on its own
+    const other = await s.gql(LOGIN, { i: { login: unique('nobody'), password: 'wrong password' } }, { headers: { 'x-forwarded-for': '198.51.100.1, 203.0.113.8' } });
+    expect(other.status).toBe(200);
+  });
+
+  it('ws counts the same address as HTTP', async () => {
+    const user = await createUser(s);
+    const attempt = async (forwarded: string) => {
+      const client = s.ws(undefined, { headers: { 'x-forwarded-for': forwarded } });
+      try {
+        return await new Promise<{ data?: unknown; errors?: { extensions?: { code?: string } }[] }>((resolve, reject) => {
+          client.subscribe({ query: LOGIN, variables: { i: { login: user.username, password: 'wrong password' } } }, { next: (r) => resolve(r as never), error: reject, complete: () => undefined });
+        });
+      } finally {
+        await client.dispose();
+      }
+    };
+    const codes: (string | undefined)[] = [];
+    for (let i = 0; i < 4; i++) {
+      const r = await attempt(`192.0.2.${i}, 203.0.113.9`);
+      codes.push(r.errors?.[0]?.extensions?.code);
+    }
+    expect(codes.slice(0, 3).every((c) => c !== 'RATE_LIMITED')).toBe(true);
+    expect(codes[3]).toBe('RATE_LIMITED');
+  });
+});
+
+describe('TRUST_PROXY as a list of proxy addresses', () => {
+  it('trusts only the listed proxies', async () => {
+    const s = await startTestServer({ TRUST_PROXY: 'loopback', LOGIN_MAX_PER_MINUTE: '2' });
+    try {
+      const statuses: number[] = [];
+      // loopback (our peer) is a trusted proxy; 203.0.113.10 is not, so it is the client
+      for (let i = 0; i < 3; i++) {
+        const res = await s.gql(LOGIN, { i: { login: unique('nobody'), password: 'wrong password' } }, { headers: { 'x-forwarded-for': `10.1.1.${i}, 203.0.113.10` } });
+        statuses.push(res.status);
+      }
+      expect(statuses).toEqual([200, 200, 429]);
+    } finally {
+      await s.close();
+    }
+  });
+});
