@@ -1,9 +1,11 @@
 /**
  * Hardening against abuse (issue 11), through the public surface:
  * - the client address is the rightmost untrusted one of X-Forwarded-For, on HTTP and ws alike, so
- *   rotating the leftmost entry no longer escapes the login limit.
+ *   rotating the leftmost entry no longer escapes the login limit;
+ * - `?token=` is a credential only where a browser cannot send headers (SSE, photo GETs).
  */
 import { startTestServer, TestServer, unique, createUser } from './support/server';
+import { cakeServerWithAdmin, api, cakeGroup } from './cakeplanner.helpers';
 
 const LOGIN = 'mutation HardeningLogin($i: LoginInput!) { login(input: $i) { requiresTwoFactor } }';
 
@@ -60,6 +62,28 @@ describe('TRUST_PROXY as a list of proxy addresses', () => {
         statuses.push(res.status);
       }
       expect(statuses).toEqual([200, 200, 429]);
+    } finally {
+      await s.close();
+    }
+  });
+});
+
+describe('?token= only where a browser cannot send headers', () => {
+  it('cakeplanner: refused on writes and JSON reads, accepted on the SSE stream', async () => {
+    const { s, admin } = await cakeServerWithAdmin();
+    try {
+      await cakeGroup(s, admin);
+      const q = `?token=${encodeURIComponent(admin.token)}`;
+      expect((await s.rest('GET', `/cakeplanner/api/user/groups${q}`)).status).toBe(401);
+      expect((await s.rest('POST', `/cakeplanner/api/admin/groups${q}`, { body: { name: unique('Team ') } })).status).toBe(401);
+      expect((await s.rest('DELETE', `/cakeplanner/api/user${q}`)).status).toBe(401);
+      // the same token as a header works, and the stream takes it from the query
+      expect((await api(s, 'GET', '/api/user/groups', { token: admin.token })).status).toBe(200);
+      const controller = new AbortController();
+      const stream = await fetch(`${s.url}/cakeplanner/api/events/stream${q}`, { signal: controller.signal });
+      expect(stream.status).toBe(200);
+      expect(stream.headers.get('content-type')).toMatch(/text\/event-stream/);
+      controller.abort();
     } finally {
       await s.close();
     }

@@ -238,19 +238,21 @@ export function mountSurface(app: App, pipeline: Pipeline, surface: SurfaceDefin
   const streams = new Set<Response>();
   const success = surface.success ?? ((body: unknown) => body);
 
-  if (surface.queryToken) {
-    // Browsers' EventSource cannot set headers: accept `?token=` as a Bearer token.
-    router.use((req, _res, next) => {
-      const t = req.query.token;
-      if (typeof t === 'string' && t && !req.headers.authorization) req.headers.authorization = `Bearer ${t}`;
-      next();
-    });
-  }
+  /**
+   * `?token=` stands for a Bearer token only where a browser cannot send headers: an EventSource
+   * (SSE routes) and an `<img>` (file downloads), both GETs. Never on a write, nor on any other route.
+   */
+  const takesQueryToken = (route: RestRoute) => surface.queryToken === true && route.method === 'get' && (route.kind === 'sse' || route.kind === 'download');
 
   for (const c of compiled) {
     const { route } = c;
+    const queryToken = takesQueryToken(route);
     const handler = async (req: Request, res: Response) => {
       try {
+        if (queryToken) {
+          const t = req.query.token;
+          if (typeof t === 'string' && t && !req.headers.authorization) req.headers.authorization = `Bearer ${t}`;
+        }
         if (route.kind === 'plain') {
           await readJsonBody(req, res);
           const out = await route.handle(app, routeRequest(app, req));

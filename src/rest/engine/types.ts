@@ -131,6 +131,6 @@ export interface SurfaceDefinition {
   error: (code: ErrorCode, message: string, details?: ErrorDetails, req?: Request) => SurfaceError;
   /** wraps a success body (compass's `{status, message, data}`); default: as is */
   success?: (body: unknown, status: number, route: RestRoute) => unknown;
-  /** where a token may come from besides Bearer and the cookie (e.g. `?token=` for EventSource) */
+  /** `?token=` accepted as a Bearer token on the surface's SSE and download GETs (EventSource, `<img>`), nowhere else */
   queryToken?: boolean;
 }
