@@ -89,3 +89,35 @@ describe('?token= only where a browser cannot send headers', () => {
     }
   });
 });
+
+describe('errors are JSON in every mode', () => {
+  it.each([['development'], ['production']])('a malformed multipart request to /graphql answers JSON (%s)', async (mode) => {
+    const s = await startTestServer({ NODE_ENV: mode, JWT_SECRET: 'h'.repeat(40) });
+    try {
+      const boundary = 'xyz';
+      const bodies = [
+        // operations that are not JSON
+        `--${boundary}\r\nContent-Disposition: form-data; name="operations"\r\n\r\n{not json\r\n--${boundary}\r\nContent-Disposition: form-data; name="map"\r\n\r\n{}\r\n--${boundary}--\r\n`,
+        // a map that is not an object
+        `--${boundary}\r\nContent-Disposition: form-data; name="operations"\r\n\r\n{"query":"{ me { id } }"}\r\n--${boundary}\r\nContent-Disposition: form-data; name="map"\r\n\r\n[1\r\n--${boundary}--\r\n`,
+        // a truncated stream
+        `--${boundary}\r\nContent-Disposition: form-data; name="operations"\r\n\r\n{"query"`,
+      ];
+      for (const body of bodies) {
+        const res = await fetch(`${s.url}/graphql`, {
+          method: 'POST',
+          headers: { 'content-type': `multipart/form-data; boundary=${boundary}`, 'apollo-require-preflight': 'true' },
+          body,
+        });
+        const text = await res.text();
+        expect(res.headers.get('content-type')).toMatch(/json/);
+        expect(res.status).toBeGreaterThanOrEqual(400);
+        expect(res.status).toBeLessThan(500);
+        expect(() => JSON.parse(text)).not.toThrow();
+        expect(text).not.toMatch(/<html|<pre>|\bat \w+ \(/i);
+      }
+    } finally {
+      await s.close();
+    }
+  });
+});

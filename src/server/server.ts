@@ -5,7 +5,7 @@
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import express, { Request, Response } from 'express';
+import express, { Request, RequestHandler, Response } from 'express';
 import { ApolloServer, ApolloServerPlugin } from '@apollo/server';
 import { expressMiddleware } from '@as-integrations/express5';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
@@ -102,6 +102,19 @@ const legacyJsonStatus: ApolloServerPlugin<AppContext> = {
   },
 };
 
+/**
+ * graphql-upload reads multipart bodies before Apollo: whatever it fails on (a truncated or malformed
+ * stream, a missing part) is the request's fault, a 400 unless it says otherwise.
+ */
+function multipartRequests(upload: RequestHandler): RequestHandler {
+  return (req, res, next) =>
+    upload(req, res, (err?: unknown) => {
+      if (!err) return next();
+      const e = err as { status?: unknown; message?: string };
+      next(typeof e.status === 'number' ? err : Object.assign(new Error(e.message ? `Malformed multipart request: ${e.message}` : 'Malformed multipart request'), { status: 400 }));
+    });
+}
+
 /** Answers a batched (array) body with 400 before Apollo sees it. */
 function refuseBatches(req: Request, res: Response, next: () => void): void {
   if (Array.isArray(req.body)) {
@@ -180,8 +193,19 @@ export async function startServer(config: AppConfig, opts: StartOptions = {}): P
       res.status(400).json({ errors: [{ message: 'Invalid JSON body', extensions: { code: 'BAD_REQUEST' } }] });
     },
     refuseBatches,
-    graphqlUploadExpress({ maxFileSize: config.uploadMaxBytes, maxFiles: config.uploadMaxFiles }),
+    multipartRequests(graphqlUploadExpress({ maxFileSize: config.uploadMaxBytes, maxFiles: config.uploadMaxFiles })),
     expressMiddleware(apollo, { context: async ({ req, res }) => createHttpContext(app, req, res, 'http') }),
+    // A malformed or oversized multipart request (graphql-upload) or anything else thrown before Apollo
+    // answers: a GraphQL error in JSON, never Express's HTML page with a stack.
+    (err: unknown, _req: Request, res: Response, next: (e?: unknown) => void) => {
+      if (res.headersSent) return next(err);
+      const status = (err as { status?: unknown; statusCode?: unknown })?.status ?? (err as { statusCode?: unknown })?.statusCode;
+      const clientError = typeof status === 'number' && status >= 400 && status < 500;
+      if (!clientError) console.error('[graphql] request failed before execution:', (err as Error)?.message ?? err);
+      res.status(clientError ? status : 500).json({
+        errors: [{ message: clientError ? (err as Error).message || 'Bad request' : 'Internal server error', extensions: { code: clientError ? 'BAD_REQUEST' : 'INTERNAL' } }],
+      });
+    },
   );
 
   const mounted: MountedSurface[] = [];
@@ -193,6 +217,14 @@ export async function startServer(config: AppConfig, opts: StartOptions = {}): P
   }
   expressApp.use((_req, res) => {
     res.status(404).json({ error: 'Not found' });
+  });
+  // Anything thrown outside a surface's or /graphql's own handling: JSON, never an HTML stack page.
+  expressApp.use((err: unknown, _req: Request, res: Response, next: (e?: unknown) => void) => {
+    if (res.headersSent) return next(err);
+    const status = (err as { status?: unknown })?.status;
+    if (typeof status === 'number' && status >= 400 && status < 500) return void res.status(status).json({ error: 'Bad request' });
+    console.error('[http] request failed:', (err as Error)?.message ?? err);
+    res.status(500).json({ error: 'Internal server error' });
   });
 
   await new Promise<void>((resolve, reject) => {
