@@ -2,10 +2,12 @@
  * Hardening against abuse (issue 11), through the public surface:
  * - the client address is the rightmost untrusted one of X-Forwarded-For, on HTTP and ws alike, so
  *   rotating the leftmost entry no longer escapes the login limit;
- * - `?token=` is a credential only where a browser cannot send headers (SSE, photo GETs).
+ * - `?token=` is a credential only where a browser cannot send headers (SSE, photo GETs);
+ * - URLs that users store and others follow are http or https only.
  */
 import { startTestServer, TestServer, unique, createUser } from './support/server';
 import { cakeServerWithAdmin, api, cakeGroup } from './cakeplanner.helpers';
+import { compassAccount, compassApi } from './compass.helpers';
 
 const LOGIN = 'mutation HardeningLogin($i: LoginInput!) { login(input: $i) { requiresTwoFactor } }';
 
@@ -116,6 +118,28 @@ describe('errors are JSON in every mode', () => {
         expect(() => JSON.parse(text)).not.toThrow();
         expect(text).not.toMatch(/<html|<pre>|\bat \w+ \(/i);
       }
+    } finally {
+      await s.close();
+    }
+  });
+});
+
+describe('stored URLs are http or https', () => {
+  it('GraphQL and the compass surface refuse javascript:, data: and relative URLs', async () => {
+    const s = await startTestServer();
+    try {
+      const a = await compassAccount(s);
+      const api = compassApi(s);
+      for (const bad of ['javascript:alert(1)', 'data:text/html,<script>alert(1)</script>', '/relative/path', 'ftp://files.example/a.png']) {
+        const rest = await api('PATCH', `/api/users/${a.userId}`, { token: a.token, body: { profile_url: bad } });
+        expect(rest.status).toBe(422);
+        expect(rest.body.errors).toEqual({ profile_url: 'Profile URL must be an http:// or https:// URL' });
+        const gql = await s.gql('mutation HardeningUrl($id: ID!, $p: String) { updateUser(id: $id, input: { profileUrl: $p }) { id } }', { id: (await s.gql('{ me { id } }', undefined, { token: a.token })).data.me.id, p: bad }, { token: a.token });
+        expect(gql.errors?.[0].extensions?.code).toBe('BAD_USER_INPUT');
+      }
+      const ok = await api('PATCH', `/api/users/${a.userId}`, { token: a.token, body: { profile_url: 'https://img.example/me.png' } });
+      expect(ok.status).toBe(200);
+      expect((await api('GET', `/api/users/${a.userId}`, { token: a.token })).body.data.profile_url).toBe('https://img.example/me.png');
     } finally {
       await s.close();
     }

@@ -76,9 +76,23 @@ function checkUsername(username: string | null): string | null {
   return username;
 }
 
+/** A stored profile URL is shown to other people as a link: http and https only (no `javascript:`, `data:`…). */
 function checkProfileUrl(url: string | null): string | null {
-  if (url !== null && url.length > 1000) throw badInput('Profile URL is too long', { profileUrl: 'must be at most 1000 characters' });
+  if (url === null) return url;
+  if (url.length > 1000) throw badInput('Profile URL is too long', { profileUrl: 'must be at most 1000 characters' });
+  // the same answer as PostgreSQL's refusal would give (errors/translate.ts)
+  if (url.includes('\u0000')) throw badInput('Text must not contain NUL characters');
+  if (!isWebUrl(url)) throw badInput('Profile URL must be an http or https URL', { profileUrl: 'must be an http or https URL' });
   return url;
+}
+
+export function isWebUrl(value: string): boolean {
+  try {
+    const u = new URL(value);
+    return (u.protocol === 'http:' || u.protocol === 'https:') && u.hostname !== '';
+  } catch {
+    return false;
+  }
 }
 
 function checkLanguage(lang: string | null | undefined, field: string): string | undefined {

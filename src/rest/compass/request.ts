@@ -5,6 +5,7 @@
  * legacy wording. The result is the canonical operation's variables: PUT sends every field (absent
  * optional ones as null), PATCH only the fields sent.
  */
+import { isWebUrl } from '../../modules/identity/identity.service';
 import { PASSWORD_MIN_LENGTH } from '../../auth/password';
 import { LIMITS } from '../../modules/compass/compass-common';
 import { RestInputError, RouteRequest } from '../engine/types';
@@ -117,6 +118,7 @@ function checkNewPassword(b: BodyReader, v: string | null | undefined, field: 'p
 
 function checkProfile(b: BodyReader, profileUrl: string | null | undefined, patientNumber: number | null | undefined): void {
   if (typeof profileUrl === 'string' && profileUrl.length > 1000) b.add('profile_url', 'Profile URL must be at most 1000 characters');
+  else if (typeof profileUrl === 'string' && profileUrl !== '' && !profileUrl.includes('\u0000') && !isWebUrl(profileUrl)) b.add('profile_url', 'Profile URL must be an http:// or https:// URL');
   if (typeof patientNumber === 'number' && patientNumber < 0) b.add('patient_number', 'Patient number must be a whole number of 0 or more');
 }
 
