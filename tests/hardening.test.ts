@@ -3,7 +3,8 @@
  * - the client address is the rightmost untrusted one of X-Forwarded-For, on HTTP and ws alike, so
  *   rotating the leftmost entry no longer escapes the login limit;
  * - `?token=` is a credential only where a browser cannot send headers (SSE, photo GETs);
- * - URLs that users store and others follow are http or https only.
+ * - URLs that users store and others follow are http or https only;
+ * - a cookie-authenticated write from a foreign site is refused; the cookie is Secure behind HTTPS.
  */
 import { startTestServer, TestServer, unique, createUser } from './support/server';
 import { cakeServerWithAdmin, api, cakeGroup } from './cakeplanner.helpers';
@@ -142,6 +143,62 @@ describe('stored URLs are http or https', () => {
       expect((await api('GET', `/api/users/${a.userId}`, { token: a.token })).body.data.profile_url).toBe('https://img.example/me.png');
     } finally {
       await s.close();
+    }
+  });
+});
+
+describe('cross-site writes on the session cookie', () => {
+  let s: TestServer;
+  let cookie: string;
+  let token: string;
+  beforeAll(async () => {
+    s = await startTestServer({ ALLOWED_ORIGINS: 'https://app.example' });
+    const u = await createUser(s);
+    token = u.token;
+    cookie = `session=${u.token}`;
+  });
+  afterAll(() => s?.close());
+
+  const item = () => ({ date: '2034-01-01', type: 'EVENT', title: unique('t'), body: '' });
+  const post = (headers: Record<string, string>) => s.rest('POST', '/coparent/api/items', { body: item(), headers });
+
+  it('refuses a foreign Origin or Sec-Fetch-Site: cross-site with 403 in the surface envelope', async () => {
+    const foreign = await post({ cookie, origin: 'https://evil.example' });
+    expect(foreign.status).toBe(403);
+    expect(foreign.body).toEqual({ error: 'Cross-site request refused' });
+    expect((await post({ cookie, 'sec-fetch-site': 'cross-site' })).status).toBe(403);
+    // the compass envelope on its surface
+    const compass = await s.rest('POST', '/compass/api/parties', { body: { name: 'x' }, headers: { cookie, origin: 'https://evil.example' } });
+    expect(compass.status).toBe(403);
+    expect(compass.body).toEqual(expect.objectContaining({ status: 'error', status_code: 403 }));
+  });
+
+  it('lets the own origin, listed origins, non-browsers and Bearer requests through', async () => {
+    // coparent answers a creation with 200 (coparent.md)
+    expect((await post({ cookie, origin: s.url })).status).toBe(200);
+    expect((await post({ cookie, origin: 'https://app.example' })).status).toBe(200);
+    expect((await post({ cookie })).status).toBe(200);
+    expect((await post({ authorization: `Bearer ${token}`, origin: 'https://evil.example' })).status).toBe(200);
+    // reads are not writes
+    expect((await s.rest('GET', '/coparent/api/items?month=2034-01', { headers: { cookie, origin: 'https://evil.example' } })).status).toBe(200);
+  });
+
+  it('sets the cookie Secure when PUBLIC_URL or a trusted proxy says HTTPS', async () => {
+    const login = (srv: TestServer, u: { username: string; password: string }, headers: Record<string, string> = {}) =>
+      srv.rest('POST', '/coparent/api/auth/login', { body: { username: u.username, password: u.password }, headers });
+    const plain = await createUser(s);
+    expect((await login(s, plain)).headers.getSetCookie()[0]).not.toMatch(/Secure/);
+    const behindTls = await startTestServer({ PUBLIC_URL: 'https://calendar.example' });
+    const proxied = await startTestServer({ TRUST_PROXY: '1' });
+    try {
+      const a = await createUser(behindTls);
+      expect((await login(behindTls, a)).headers.getSetCookie()[0]).toMatch(/; Secure/);
+      const b = await createUser(proxied);
+      expect((await login(proxied, b, { 'x-forwarded-proto': 'https' })).headers.getSetCookie()[0]).toMatch(/; Secure/);
+      expect((await login(proxied, b)).headers.getSetCookie()[0]).not.toMatch(/Secure/);
+    } finally {
+      await behindTls.close();
+      await proxied.close();
     }
   });
 });

@@ -205,7 +205,9 @@ export async function createHttpContext(app: App, req: Request, res: Response | 
   const ctx = baseContext(app, transport, token, {
     ip: req.ip ?? req.socket.remoteAddress ?? 'unknown',
     userAgent: typeof req.headers['user-agent'] === 'string' ? req.headers['user-agent'] : undefined,
-    secure: req.secure,
+    // Secure cookies behind HTTPS: the request came over TLS (or a trusted proxy says so), or the
+    // configured public URL is https
+    secure: req.secure || app.config.publicUrl?.startsWith('https:') === true,
     setCookie: (name, value, options) => void res?.cookie(name, value, options),
     clearCookie: (name, options) => void res?.clearCookie(name, options),
   });

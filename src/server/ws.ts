@@ -14,18 +14,9 @@ import type { App } from '../context/context';
 import { createWsContext, resolveViewer, tokenFromRequest } from '../context/context';
 import type { Pipeline } from './pipeline';
 import { clientIp, trustFunction } from './client-ip';
+import { originAllowed } from './origin';
 
 export const WS_CLOSE_REVOKED = 4401;
-
-export function originAllowed(origin: string | undefined, host: string | undefined, allowed: string[]): boolean {
-  if (!origin) return true; // not a browser
-  if (allowed.includes('*') || allowed.includes(origin)) return true;
-  try {
-    return new URL(origin).host === host;
-  } catch {
-    return false;
-  }
-}
 
 type SocketExtra = {
   request: IncomingMessage;
@@ -39,7 +30,7 @@ export function attachWs(app: App, httpServer: Server, pipeline: Pipeline) {
     path: '/graphql',
     maxPayload: 1024 * 1024,
     verifyClient: ({ origin, req }, cb) => {
-      if (originAllowed(origin, req.headers.host, app.config.allowedOrigins)) cb(true);
+      if (originAllowed(origin, req.headers.host, app.config)) cb(true);
       else cb(false, 403, 'Origin not allowed');
     },
   });

@@ -20,6 +20,7 @@ import type { ErrorCode, ErrorDetails } from '../../errors/domain-error';
 import type { Pipeline, Prepared } from '../../server/pipeline';
 import { AccessRule, accessOfRootField, enforce } from '../../auth/access';
 import { isEventsInterrupted } from '../../pubsub/pubsub';
+import { isCrossSiteCookieWrite } from '../../server/origin';
 import {
   DownloadRoute,
   OperationRoute,
@@ -249,6 +250,8 @@ export function mountSurface(app: App, pipeline: Pipeline, surface: SurfaceDefin
     const queryToken = takesQueryToken(route);
     const handler = async (req: Request, res: Response) => {
       try {
+        // a foreign site's form or fetch riding on our session cookie (origin.ts)
+        if (isCrossSiteCookieWrite(req, app.config)) return sendError(res, surface, 'FORBIDDEN', 'Cross-site request refused');
         if (queryToken) {
           const t = req.query.token;
           if (typeof t === 'string' && t && !req.headers.authorization) req.headers.authorization = `Bearer ${t}`;
