@@ -144,7 +144,9 @@ export const BENCH_JWT = Object.freeze({ jwtSecret: 'bench-secret-0123456789-012
  * Our server's settings in the bench: production-like (NODE_ENV=production: no introspection, no
  * landing page, masked suggestions), a fixed JWT secret, a login limit too high to be reached, the
  * session cache at its default (30 s; a scenario may start another instance with 0), and
- * PUBSUB=postgres, the production default (one LISTEN connection; no measured path publishes).
+ * PUBSUB=postgres, the production default (one LISTEN connection; no measured path publishes). The
+ * per-user caps (README "Caps") are raised where a scenario opens more than a user may: the SSE
+ * fan-out holds 1,000 streams of one user, the memory probe 1,000 sockets.
  */
 export const BENCH_SERVER_ENV: Readonly<Record<string, string>> = Object.freeze({
   NODE_ENV: 'production',
@@ -155,6 +157,9 @@ export const BENCH_SERVER_ENV: Readonly<Record<string, string>> = Object.freeze(
   LOGIN_MAX_PER_MINUTE: '100000',
   SESSION_CACHE_SECONDS: '30',
   PUBSUB: 'postgres',
+  SSE_MAX_STREAMS_PER_USER: '5000',
+  WS_MAX_CONNECTIONS_PER_USER: '5000',
+  WS_MAX_ANONYMOUS_PER_IP: '5000',
 });
 
 export interface BenchEnv {

@@ -38,6 +38,8 @@ export interface AppConfig {
   trustProxy: TrustProxy;
   /** queries and mutations run compiled by graphql-jit from their second execution (src/server/pipeline.ts) */
   graphqlJit: boolean;
+  /** what one user (or one address, anonymous) may hold open at once (README "Caps") */
+  caps: { wsPerUser: number; wsAnonymousPerIp: number; subscriptionsPerSocket: number; sseStreamsPerUser: number };
   uploadMaxBytes: number;
   uploadMaxFiles: number;
   limits: { maxDepth: number; maxAliases: number; maxCost: number; maxDirectives: number; maxTokens: number };
@@ -181,6 +183,12 @@ export function loadConfig(env: Env = process.env): AppConfig {
     allowedOrigins: origins,
     trustProxy: trustProxyVar(env),
     graphqlJit: boolVar(env, 'GRAPHQL_JIT', true),
+    caps: {
+      wsPerUser: intVar(env, 'WS_MAX_CONNECTIONS_PER_USER', 50, 1, 100000),
+      wsAnonymousPerIp: intVar(env, 'WS_MAX_ANONYMOUS_PER_IP', 50, 1, 100000),
+      subscriptionsPerSocket: intVar(env, 'WS_MAX_SUBSCRIPTIONS_PER_SOCKET', 100, 1, 100000),
+      sseStreamsPerUser: intVar(env, 'SSE_MAX_STREAMS_PER_USER', 20, 1, 100000),
+    },
     uploadMaxBytes: intVar(env, 'UPLOAD_MAX_BYTES', 10 * 1024 * 1024, 1, 1024 * 1024 * 1024),
     uploadMaxFiles: intVar(env, 'UPLOAD_MAX_FILES', 5, 1, 100),
     limits: {

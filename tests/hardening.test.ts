@@ -6,6 +6,7 @@
  * - URLs that users store and others follow are http or https only;
  * - a cookie-authenticated write from a foreign site is refused; the cookie is Secure behind HTTPS.
  */
+import { WebSocket } from 'ws';
 import { startTestServer, TestServer, unique, createUser } from './support/server';
 import { cakeServerWithAdmin, api, cakeGroup } from './cakeplanner.helpers';
 import { compassAccount, compassApi } from './compass.helpers';
@@ -200,5 +201,82 @@ describe('cross-site writes on the session cookie', () => {
       await behindTls.close();
       await proxied.close();
     }
+  });
+});
+
+describe('caps on what one user holds open', () => {
+  let s: TestServer;
+  beforeAll(async () => {
+    s = await startTestServer({ WS_MAX_CONNECTIONS_PER_USER: '2', WS_MAX_ANONYMOUS_PER_IP: '2', WS_MAX_SUBSCRIPTIONS_PER_SOCKET: '3', SSE_MAX_STREAMS_PER_USER: '2', CAKE_AUTO_ACTIVATE: 'true' });
+  });
+  afterAll(() => s?.close());
+
+  /** Opens a raw graphql-ws socket and answers how it ended up: acknowledged, or closed with a code. */
+  async function connect(token?: string): Promise<{ socket: WebSocket; outcome: string }> {
+    const socket = new WebSocket(`ws://127.0.0.1:${s.server.port}/graphql`, 'graphql-transport-ws');
+    const outcome = await new Promise<string>((resolve) => {
+      socket.on('open', () => socket.send(JSON.stringify({ type: 'connection_init', payload: token ? { token } : {} })));
+      socket.on('message', (m) => {
+        if (JSON.parse(String(m)).type === 'connection_ack') resolve('ack');
+      });
+      socket.on('close', (code) => resolve(`closed ${code}`));
+    });
+    return { socket, outcome };
+  }
+
+  it('ws connections per user and per anonymous address: 4429 beyond the cap, a slot again once one closes', async () => {
+    const u = await createUser(s);
+    const a = await connect(u.token);
+    const b = await connect(u.token);
+    const c = await connect(u.token);
+    expect([a.outcome, b.outcome, c.outcome]).toEqual(['ack', 'ack', 'closed 4429']);
+    // another user is counted on their own
+    const other = await connect((await createUser(s)).token);
+    expect(other.outcome).toBe('ack');
+    a.socket.close();
+    await new Promise((r) => setTimeout(r, 200));
+    const d = await connect(u.token);
+    expect(d.outcome).toBe('ack');
+    const anon = [await connect(), await connect(), await connect()];
+    expect(anon.map((x) => x.outcome)).toEqual(['ack', 'ack', 'closed 4429']);
+    for (const x of [b, d, other, ...anon]) x.socket.close();
+  });
+
+  it('subscriptions per socket: an error beyond the cap, the socket stays usable', async () => {
+    const u = await createUser(s);
+    const { socket, outcome } = await connect(u.token);
+    expect(outcome).toBe('ack');
+    const answers: { id: string; type: string; payload?: { message: string; extensions?: { code?: string } }[] }[] = [];
+    socket.on('message', (m) => answers.push(JSON.parse(String(m))));
+    for (let i = 1; i <= 4; i++) socket.send(JSON.stringify({ id: String(i), type: 'subscribe', payload: { query: 'subscription { userChanged { kind } }' } }));
+    await new Promise((r) => setTimeout(r, 500));
+    const refused = answers.filter((a) => a.type === 'error');
+    expect(refused.map((a) => a.id)).toEqual(['4']);
+    expect(refused[0].payload?.[0].message).toMatch(/Too many subscriptions on this connection \(at most 3\)/);
+    expect(refused[0].payload?.[0].extensions?.code).toBe('RATE_LIMITED');
+    expect(socket.readyState).toBe(socket.OPEN);
+    socket.close();
+  });
+
+  it('SSE streams per user: 429 in the surface envelope beyond the cap', async () => {
+    const admin = await createUser(s);
+    const token = (await s.rest('POST', '/cakeplanner/api/auth/login', { body: { email: admin.email, password: admin.password } })).body.token as string;
+    const open = async () => {
+      const controller = new AbortController();
+      const res = await fetch(`${s.url}/cakeplanner/api/events/stream`, { headers: { authorization: `Bearer ${token}` }, signal: controller.signal });
+      return { res, controller };
+    };
+    const first = await open();
+    const second = await open();
+    const third = await open();
+    expect([first.res.status, second.res.status, third.res.status]).toEqual([200, 200, 429]);
+    expect(await third.res.json()).toEqual({ error: 'Too many open event streams (at most 2)' });
+    expect(Number(third.res.headers.get('retry-after'))).toBeGreaterThan(0);
+    first.controller.abort();
+    await new Promise((r) => setTimeout(r, 300));
+    const fourth = await open();
+    expect(fourth.res.status).toBe(200);
+    second.controller.abort();
+    fourth.controller.abort();
   });
 });

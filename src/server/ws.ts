@@ -9,14 +9,18 @@
 import type { IncomingMessage, Server } from 'node:http';
 import { WebSocketServer, WebSocket } from 'ws';
 import { useServer } from 'graphql-ws/use/ws';
+import { GraphQLError } from 'graphql';
 import type { ExecutionArgs, ExecutionResult } from 'graphql';
 import type { App } from '../context/context';
 import { createWsContext, resolveViewer, tokenFromRequest } from '../context/context';
 import type { Pipeline } from './pipeline';
 import { clientIp, trustFunction } from './client-ip';
 import { originAllowed } from './origin';
+import { OpenCounter } from './caps';
 
 export const WS_CLOSE_REVOKED = 4401;
+/** closed at connection_init: the user (or the anonymous address) holds as many sockets as allowed */
+export const WS_CLOSE_TOO_MANY = 4429;
 
 type SocketExtra = {
   request: IncomingMessage;
@@ -42,6 +46,19 @@ export function attachWs(app: App, httpServer: Server, pipeline: Pipeline) {
   };
 
   const trust = trustFunction(app.config.trustProxy);
+  const { caps } = app.config;
+  const perUser = new OpenCounter(caps.wsPerUser);
+  const perAnonymousIp = new OpenCounter(caps.wsAnonymousPerIp);
+  /** Takes a connection slot for the socket (given back when it closes); false when at the cap. */
+  const admit = (counter: OpenCounter, key: string, socket: WebSocket): boolean => {
+    const release = counter.take(key);
+    if (!release) {
+      socket.close(WS_CLOSE_TOO_MANY, `Too many connections (at most ${counter.max})`);
+      return false;
+    }
+    socket.once('close', release);
+    return true;
+  };
   const meta = (req: IncomingMessage) => ({
     ip: clientIp(req, trust),
     userAgent: typeof req.headers['user-agent'] === 'string' ? req.headers['user-agent'] : undefined,
@@ -57,13 +74,21 @@ export function attachWs(app: App, httpServer: Server, pipeline: Pipeline) {
         const params = ctx.connectionParams ?? {};
         const token = typeof params.token === 'string' && params.token ? params.token : tokenFromRequest(ctx.extra.request);
         ctx.extra.token = token;
-        if (!token) return true; // anonymous: public subscriptions only
+        const socket = ctx.extra.socket as unknown as WebSocket;
+        // anonymous: public subscriptions only
+        if (!token) return admit(perAnonymousIp, meta(ctx.extra.request).ip, socket);
         const viewer = await resolveViewer(app, () => app.orm.em.fork() as never, token);
         if (!viewer) return false; // closes with 4403 Forbidden
-        watchSession(viewer, ctx.extra.socket as unknown as WebSocket);
+        if (!admit(perUser, viewer.id, socket)) return false;
+        watchSession(viewer, socket);
         return true;
       },
       onSubscribe: async (ctx, _id, payload) => {
+        // the operations this socket runs at once (subscriptions, and queries or mutations in flight),
+        // this one included: graphql-ws reserves its id before asking
+        if (Object.keys(ctx.subscriptions).length > caps.subscriptionsPerSocket) {
+          return [new GraphQLError(`Too many subscriptions on this connection (at most ${caps.subscriptionsPerSocket})`, { extensions: { code: 'RATE_LIMITED' } })];
+        }
         const checked = pipeline.prepare(payload.query, payload.operationName);
         if (checked.errors) return checked.errors.map((e) => Object.assign(e, pipeline.formatError(e.toJSON(), e)));
         const contextValue = await createWsContext(app, ctx.extra.token, meta(ctx.extra.request));

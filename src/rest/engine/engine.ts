@@ -21,6 +21,7 @@ import type { Pipeline, Prepared } from '../../server/pipeline';
 import { AccessRule, accessOfRootField, enforce } from '../../auth/access';
 import { isEventsInterrupted } from '../../pubsub/pubsub';
 import { isCrossSiteCookieWrite } from '../../server/origin';
+import { OpenCounter } from '../../server/caps';
 import {
   DownloadRoute,
   OperationRoute,
@@ -226,6 +227,14 @@ export interface MountedSurface {
   openapi: unknown;
 }
 
+/** The open SSE streams of an instance, per user (or address), whatever the surface. */
+const sseStreams = new WeakMap<App, OpenCounter>();
+function sseStreamsOf(app: App): OpenCounter {
+  let counter = sseStreams.get(app);
+  if (!counter) sseStreams.set(app, (counter = new OpenCounter(app.config.caps.sseStreamsPerUser)));
+  return counter;
+}
+
 /** Reads a JSON body for the methods that have one (after the access check); rejects on malformed JSON. */
 const json = jsonBody();
 function readJsonBody(req: Request, res: Response): Promise<void> {
@@ -346,6 +355,10 @@ export function mountSurface(app: App, pipeline: Pipeline, surface: SurfaceDefin
   const replays = new Map<RestRoute, ReplayLog>();
   async function streamSse(c: Compiled, route: SseRoute, ctx: AppContext, variables: Record<string, unknown>, r: RouteRequest, res: Response): Promise<void> {
     const { req } = r;
+    // SSE_MAX_STREAMS_PER_USER, across the surfaces of this instance (anonymous callers: per address)
+    const release = sseStreamsOf(app).take(ctx.viewer ? `user:${ctx.viewer.id}` : `ip:${ctx.ip}`);
+    if (!release) return sendError(res, surface, 'RATE_LIMITED', `Too many open event streams (at most ${app.config.caps.sseStreamsPerUser})`, { retryAfter: 5 });
+    res.once('close', release); // however the response ends
     const result = await pipeline.subscribe(c.prepared!, ctx, variables);
     if (!(Symbol.asyncIterator in result)) {
       const e = firstError(pipeline, result as ExecutionResult);
@@ -376,6 +389,7 @@ export function mountSurface(app: App, pipeline: Pipeline, surface: SurfaceDefin
     // a revoked session ends the stream (the session watch ws uses too)
     const unwatch = ctx.viewer ? app.sessionWatch.watch(ctx.viewer, () => stop()) : () => undefined;
     const stop = () => {
+      release();
       clearInterval(keepalive);
       streams.delete(res);
       unwatch();
