@@ -4,9 +4,14 @@
  *   rotating the leftmost entry no longer escapes the login limit;
  * - `?token=` is a credential only where a browser cannot send headers (SSE, photo GETs);
  * - URLs that users store and others follow are http or https only;
- * - a cookie-authenticated write from a foreign site is refused; the cookie is Secure behind HTTPS.
+ * - a cookie-authenticated write from a foreign site is refused; the cookie is Secure behind HTTPS;
+ * - caps on what one user holds open (ws sockets, operations per socket, SSE streams);
+ * - uploads: access before the body, declared file fields only, each route's size limit enforced while
+ *   the bytes stream in (the rest of an oversized body is never read).
  */
 import { WebSocket } from 'ws';
+import http from 'node:http';
+import { Readable } from 'node:stream';
 import { startTestServer, TestServer, unique, createUser } from './support/server';
 import { cakeServerWithAdmin, api, cakeGroup } from './cakeplanner.helpers';
 import { compassAccount, compassApi } from './compass.helpers';
@@ -278,5 +283,72 @@ describe('caps on what one user holds open', () => {
     expect(fourth.res.status).toBe(200);
     second.controller.abort();
     fourth.controller.abort();
+  });
+});
+
+describe('uploads are refused while they stream', () => {
+  let s: TestServer;
+  beforeAll(async () => {
+    s = await startTestServer();
+  });
+  afterAll(() => s?.close());
+
+  /**
+   * Streams a multipart body of `size` bytes in one file field to `path`, lazily (1 MiB a chunk), and
+   * answers the status, the body, and how many bytes the client had produced when the answer came.
+   */
+  function streamUpload(path: string, field: string, size: number, headers: Record<string, string> = {}): Promise<{ status: number; body: string; sent: number }> {
+    const boundary = 'hardening-boundary';
+    const head = Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="${field}"; filename="big.png"\r\nContent-Type: image/png\r\n\r\n`);
+    const tail = Buffer.from(`\r\n--${boundary}--\r\n`);
+    let sent = 0;
+    const chunk = Buffer.alloc(1024 * 1024, 7);
+    const body = Readable.from(
+      (function* () {
+        yield head;
+        for (let n = 0; n < size; n += chunk.length) {
+          sent += chunk.length;
+          yield chunk;
+        }
+        yield tail;
+      })(),
+    );
+    return new Promise((resolve, reject) => {
+      const req = http.request(`${s.url}${path}`, { method: 'POST', headers: { 'content-type': `multipart/form-data; boundary=${boundary}`, ...headers } }, (res) => {
+        const parts: Buffer[] = [];
+        const answeredAt = sent;
+        res.on('data', (c: Buffer) => parts.push(c));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(parts).toString(), sent: answeredAt }));
+      });
+      req.on('error', (err) => (sent > 0 ? undefined : reject(err)));
+      body.pipe(req);
+    });
+  }
+
+  it('anonymous: 401 before the body is read', async () => {
+    const a = await compassAccount(s);
+    const res = await streamUpload(`/compass/api/users/${a.userId}/picture`, 'picture', 64 * 1024 * 1024);
+    expect(res.status).toBe(401);
+    expect(res.sent).toBeLessThan(32 * 1024 * 1024);
+  });
+
+  it("over the route's limit: refused in the surface's envelope long before the client finished sending", async () => {
+    const a = await compassAccount(s);
+    const res = await streamUpload(`/compass/api/users/${a.userId}/picture`, 'picture', 64 * 1024 * 1024, { authorization: `Bearer ${a.token}` });
+    expect(res.status).toBe(422);
+    expect(JSON.parse(res.body)).toEqual(expect.objectContaining({ status: 'error', errors: { picture: 'The file is larger than 2048 KiB' } }));
+    // the 2 MB limit was hit after about 2 MiB: the server did not read (or keep) the rest
+    expect(res.sent).toBeLessThan(32 * 1024 * 1024);
+  });
+
+  it('a file in a field the route does not declare is never kept: the route answers as without a file, a big one is cut off', async () => {
+    const a = await compassAccount(s);
+    const small = await streamUpload(`/compass/api/users/${a.userId}/picture`, 'something_else', 1024, { authorization: `Bearer ${a.token}` });
+    expect(small.status).toBe(422);
+    expect(JSON.parse(small.body).errors).toEqual({ picture: 'A picture file is required' });
+    const big = await streamUpload(`/compass/api/users/${a.userId}/picture`, 'something_else', 64 * 1024 * 1024, { authorization: `Bearer ${a.token}` });
+    expect(big.status).toBe(400);
+    expect(JSON.parse(big.body).message).toMatch(/^The request is larger than \d+ KiB$/);
+    expect(big.sent).toBeLessThan(32 * 1024 * 1024);
   });
 });

@@ -37,6 +37,7 @@ import type {
   CakeUsersQuery,
 } from '../../generated/graphql';
 import { adminUser, changeFrames, eventDetail, eventSummary, loginUser, photoPath, rankedEvent } from './mappers';
+import { PHOTO_POLICY } from '../../modules/cake/cake-event.service';
 
 type Body = Record<string, unknown>;
 
@@ -382,6 +383,7 @@ export const cakeplannerSurface: SurfaceDefinition = {
         }
       }`,
       uploads: { image: 'image' },
+      uploadMaxBytes: PHOTO_POLICY.maxBytes,
       variables: (r) => ({ input: eventInput(r) }),
       status: 201,
       result: (data: CakeCreateEventMutation, r) => eventDetail(data.createCakeEvent, r.base),
@@ -479,6 +481,7 @@ export const cakeplannerSurface: SurfaceDefinition = {
         uploadCakePhoto(eventId: $id, photo: $photo) { id }
       }`,
       uploads: { photo: 'photo' },
+      uploadMaxBytes: PHOTO_POLICY.maxBytes,
       variables: (r) => {
         if (!r.req.is('multipart/form-data')) throw new RestInputError('Send the photo as multipart/form-data in a part named "photo"', 'BAD_USER_INPUT', { fields: { photo: 'is required' } });
         return { id: r.params.id };

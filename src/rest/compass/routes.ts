@@ -66,6 +66,7 @@ import {
   userListVariables,
   userUpdateVariables,
 } from './request';
+import { LOGO_POLICY, PICTURE_POLICY } from '../../modules/compass/compass-common';
 
 /** The success message of each route (compass.md's wording where it has one). */
 const messages = new WeakMap<RestRoute, string>();
@@ -258,6 +259,7 @@ export const compassSurface: SurfaceDefinition = {
         compassSetUserPicture(userNumber: $userNumber, picture: $picture) { number role username email profileUrl avatarFileId patientNumber createdAt }
       }`,
       uploads: { picture: 'picture' },
+      uploadMaxBytes: PICTURE_POLICY.maxBytes,
       variables: (r) => ({ userNumber: idParam(r.params.id) }),
       result: (data: CompassSetUserPictureMutation) => legacyUser(data.compassSetUserPicture),
     }),
@@ -388,6 +390,7 @@ export const compassSurface: SurfaceDefinition = {
         setPartyLogo(partyId: $partyId, logo: $logo) { id name abbreviation description logo { id } }
       }`,
       uploads: { logo: 'logo' },
+      uploadMaxBytes: LOGO_POLICY.maxBytes,
       variables: (r) => ({ partyId: idParam(r.params.id) }),
       result: (data: CompassSetPartyLogoMutation) => legacyParty(data.setPartyLogo),
     }),

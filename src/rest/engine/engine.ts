@@ -128,16 +128,27 @@ function routeRequest(app: App, req: Request, fields: Record<string, string> = {
   return { req, params: (req.params ?? {}) as Record<string, string>, query: (req.query ?? {}) as Record<string, unknown>, body: req.body ?? {}, fields, base };
 }
 
-/** Buffers a multipart request (files within the upload limits) into Upload variables and fields. */
+/** Text fields of a multipart request: at most this many, each at most FIELD_BYTES. */
+const MAX_FIELDS = 50;
+const FIELD_BYTES = 1024 * 1024;
+
+/**
+ * Reads a multipart request into Upload variables and fields, refusing as soon as it breaks a limit —
+ * while the bytes stream in, never after buffering them: a file over the route's size limit, more
+ * files or fields than allowed, or a body larger than the route's files and fields together. On a
+ * refusal the rest of the body is not read: the connection closes after the answer. Only the route's
+ * declared file fields are kept (each at most `maxBytes`); any other file part is drained unread.
+ */
 function readMultipart(
   req: Request,
   uploads: Record<string, string>,
   limits: { maxBytes: number; maxFiles: number },
 ): Promise<{ fields: Record<string, string>; files: Record<string, unknown> }> {
   return new Promise((resolve, reject) => {
+    const maxFiles = Math.min(limits.maxFiles, Object.keys(uploads).length);
     let bb: busboy.Busboy;
     try {
-      bb = busboy({ headers: req.headers, limits: { fileSize: limits.maxBytes, files: limits.maxFiles, fields: 50, fieldSize: 1024 * 1024 } });
+      bb = busboy({ headers: req.headers, limits: { fileSize: limits.maxBytes, files: maxFiles, fields: MAX_FIELDS, fieldSize: FIELD_BYTES, parts: maxFiles + MAX_FIELDS } });
     } catch {
       reject(new RestInputError('Malformed multipart request'));
       return;
@@ -145,21 +156,47 @@ function readMultipart(
     const fields: Record<string, string> = {};
     const files: Record<string, unknown> = {};
     const pending: Promise<void>[] = [];
-    let failed: Error | undefined;
-    bb.on('field', (name, value) => {
+    let settled = false;
+    const kib = Math.floor(limits.maxBytes / 1024);
+    /** Stops reading at once and answers the refusal; the response closes the connection. */
+    const refuse = (err: RestInputError) => {
+      if (settled) return;
+      settled = true;
+      req.unpipe(bb);
+      req.pause();
+      req.res?.setHeader('Connection', 'close');
+      req.res?.once('finish', () => req.socket.destroy());
+      reject(err);
+    };
+    // everything declared, with room for the multipart framing and the text fields
+    const maxBody = maxFiles * limits.maxBytes + MAX_FIELDS * 1024 + 64 * 1024;
+    let received = 0;
+    req.on('data', (chunk: Buffer) => {
+      received += chunk.length;
+      if (received > maxBody) refuse(new RestInputError(`The request is larger than ${Math.floor(maxBody / 1024)} KiB`));
+    });
+    bb.on('field', (name, value, info) => {
+      if (info.valueTruncated) return refuse(new RestInputError(`The field "${name}" is too long`));
       fields[name] = value;
     });
     bb.on('file', (name, stream, info) => {
+      const variable = uploads[name];
+      if (!variable) {
+        // not a file of this route: never kept (its bytes still count against the body's limit)
+        stream.resume();
+        return;
+      }
       const chunks: Buffer[] = [];
       pending.push(
         new Promise<void>((done) => {
           stream.on('data', (c: Buffer) => chunks.push(c));
           stream.on('limit', () => {
-            failed ??= new RestInputError(`The file is larger than ${Math.floor(limits.maxBytes / 1024)} KiB`);
+            chunks.length = 0;
+            const message = `The file is larger than ${kib} KiB`;
+            refuse(new RestInputError(message, 'BAD_USER_INPUT', { fields: { [name]: message } }));
           });
           stream.on('end', () => {
-            const variable = uploads[name];
-            if (variable && !failed) {
+            if (!settled) {
               const bytes = Buffer.concat(chunks);
               const upload = new Upload();
               (upload as unknown as { resolve(f: unknown): void }).resolve({
@@ -176,12 +213,16 @@ function readMultipart(
         }),
       );
     });
-    bb.on('filesLimit', () => {
-      failed ??= new RestInputError('Too many files');
-    });
-    bb.on('error', () => reject(new RestInputError('Malformed multipart request')));
+    bb.on('filesLimit', () => refuse(new RestInputError('Too many files')));
+    bb.on('fieldsLimit', () => refuse(new RestInputError('Too many fields')));
+    bb.on('partsLimit', () => refuse(new RestInputError('Too many parts')));
+    bb.on('error', () => refuse(new RestInputError('Malformed multipart request')));
     bb.on('close', () => {
-      Promise.all(pending).then(() => (failed ? reject(failed) : resolve({ fields, files })));
+      void Promise.all(pending).then(() => {
+        if (settled) return;
+        settled = true;
+        resolve({ fields, files });
+      });
     });
     req.pipe(bb);
   });
@@ -280,7 +321,8 @@ export function mountSurface(app: App, pipeline: Pipeline, surface: SurfaceDefin
         let files: Record<string, unknown> = {};
         const op = route as OperationRoute;
         if (op.uploads && req.is('multipart/form-data')) {
-          ({ fields, files } = await readMultipart(req, op.uploads, { maxBytes: app.config.uploadMaxBytes, maxFiles: app.config.uploadMaxFiles }));
+          const maxBytes = Math.min(op.uploadMaxBytes ?? app.config.uploadMaxBytes, app.config.uploadMaxBytes);
+          ({ fields, files } = await readMultipart(req, op.uploads, { maxBytes, maxFiles: app.config.uploadMaxFiles }));
         }
         const r = routeRequest(app, req, fields);
         const variables = { ...(route.variables ? route.variables(r) : {}), ...files };

@@ -55,8 +55,10 @@ export interface OperationRoute<Data = any> extends RouteBase {
   status?: number;
   /** legacy body from the operation's data (default: the first field's value) */
   result?: (data: Data, r: RouteRequest) => unknown;
-  /** multipart file fields that become `Upload` variables: field name → variable name */
+  /** multipart file fields that become `Upload` variables: field name → variable name; no other file field is accepted */
   uploads?: Record<string, string>;
+  /** the largest file this route takes (refused while streaming); default and ceiling UPLOAD_MAX_BYTES */
+  uploadMaxBytes?: number;
   /**
    * answers a non-JSON body built from the data (an ICS calendar and the like) instead of `result`;
    * `headers` are added (e.g. Content-Disposition)
