@@ -2,8 +2,9 @@
  * The route-table engine: every entry's GraphQL document is parsed, validated (with the graph's
  * limits; a bad document fails the start) and compiled once at start, then executed in-process per
  * request through the one request pipeline (src/server/pipeline.ts), like /graphql. A request first
- * gets its context (the viewer), then the access declared on the operation's root fields is enforced
- * (401/403 before any body is read or variables are built), then the body is read. Results become the
+ * gets its context (the viewer), then the access declared on the operation's root fields (and a
+ * legacy route's stricter `access`, if any) is enforced (401/403 before any body is read or variables
+ * are built), then the body is read. Results become the
  * surface's legacy status, headers and body; errors go through the surface's one error mapping.
  * Uploads become `Upload` variables, downloads stream stored bytes, and SSE routes stream a subscription.
  */
@@ -72,16 +73,17 @@ export function compileRoutes(pipeline: Pipeline, surface: SurfaceDefinition): C
   };
   const compiled = surface.routes.map((route): Compiled => {
     if (route.kind === 'plain') return { route, access: [] };
+    const stricter = route.access ? [route.access] : [];
     const where = `${route.method.toUpperCase()} ${route.path}`;
     const prepared = prepare(route.operation, where, route.kind === 'sse' ? 'subscription' : route.kind === 'download' ? 'query' : undefined);
-    if (!prepared) return { route, access: [] };
+    if (!prepared) return { route, access: stricter };
     if (route.kind !== 'sse') pipeline.precompile(prepared);
     let resume: Compiled['resume'];
     if (route.kind === 'sse' && route.resume) {
       const r = prepare(route.resume.operation, `${where} (resume)`, 'query');
       if (r) resume = { prepared: r, rootField: rootFieldOf(r.operation) };
     }
-    return { route, prepared, rootField: rootFieldOf(prepared.operation), access: declaredAccess(pipeline, prepared.operation), resume };
+    return { route, prepared, rootField: rootFieldOf(prepared.operation), access: [...declaredAccess(pipeline, prepared.operation), ...stricter], resume };
   });
   if (problems.length) throw new Error(`REST surface "${surface.id}" has invalid routes:\n  ${problems.join('\n  ')}`);
   return compiled;
@@ -121,9 +123,18 @@ function missingUpload(uploads: Record<string, string>, message: string): string
   return Object.entries(uploads).find(([, variable]) => message.includes(`"$${variable}"`))?.[0];
 }
 
-function routeRequest(app: App, req: Request, fields: Record<string, string> = {}): RouteRequest {
+function routeRequest(app: App, req: Request, fields: Record<string, string> = {}, files: string[] = [], ctx?: AppContext): RouteRequest {
   const base = `${(app.config.publicUrl ?? '').replace(/\/+$/, '')}${req.baseUrl ?? ''}`;
-  return { req, params: (req.params ?? {}) as Record<string, string>, query: (req.query ?? {}) as Record<string, unknown>, body: req.body ?? {}, fields, base };
+  return {
+    req,
+    params: (req.params ?? {}) as Record<string, string>,
+    query: (req.query ?? {}) as Record<string, unknown>,
+    body: req.body ?? {},
+    fields,
+    files,
+    viewer: ctx?.viewer,
+    base,
+  };
 }
 
 /** Buffers a multipart request (files within the upload limits) into Upload variables and fields. */
@@ -268,7 +279,8 @@ export function mountSurface(app: App, pipeline: Pipeline, surface: SurfaceDefin
         if (op.uploads && req.is('multipart/form-data')) {
           ({ fields, files } = await readMultipart(req, op.uploads, { maxBytes: app.config.uploadMaxBytes, maxFiles: app.config.uploadMaxFiles }));
         }
-        const r = routeRequest(app, req, fields);
+        const received = Object.entries(op.uploads ?? {}).filter(([, variable]) => variable in files).map(([field]) => field);
+        const r = routeRequest(app, req, fields, received, ctx);
         const variables = { ...(route.variables ? route.variables(r) : {}), ...files };
         if (route.kind === 'sse') return await streamSse(c, route, ctx, variables, r, res);
         const result = await pipeline.execute(c.prepared!, ctx, variables);
