@@ -217,13 +217,13 @@ export const cakeplannerSurface: SurfaceDefinition = {
       path: '/api/admin/users/force-password-change',
       summary: 'Force (or stop forcing) a user to change their password on next login (admin only)',
       operation: /* GraphQL */ `mutation CakeForcePasswordChange($userId: ID!, $mustChange: Boolean!) {
-        cakeForcePasswordChange(userId: $userId, mustChange: $mustChange) { id mustChangePassword }
+        forcePasswordChange(id: $userId, mustChange: $mustChange) { id mustChangePassword }
       }`,
       variables: (r) => {
         const b = jsonBody(r);
         return { userId: requiredString(b, 'userId'), mustChange: b.mustChange === undefined ? true : requiredBoolean(b, 'mustChange') };
       },
-      result: (data: CakeForcePasswordChangeMutation) => data.cakeForcePasswordChange,
+      result: (data: CakeForcePasswordChangeMutation) => data.forcePasswordChange,
     },
 
     // --- User API -------------------------------------------------------------------------------
@@ -233,7 +233,7 @@ export const cakeplannerSurface: SurfaceDefinition = {
       aliases: ['/api/register'],
       summary: 'Register; the account waits for activation unless CAKE_AUTO_ACTIVATE=true',
       operation: /* GraphQL */ `mutation CakeRegister($input: RegisterInput!) {
-        cakeRegister(input: $input) { id isActive }
+        register(input: $input, application: CAKEPLANNER) { id isActive }
       }`,
       variables: (r) => {
         const b = jsonBody(r);
@@ -248,8 +248,8 @@ export const cakeplannerSurface: SurfaceDefinition = {
       },
       status: 201,
       result: (data: CakeRegisterMutation) => ({
-        message: data.cakeRegister.isActive ? MESSAGES.registeredActive : MESSAGES.registeredPending,
-        id: data.cakeRegister.id,
+        message: data.register.isActive ? MESSAGES.registeredActive : MESSAGES.registeredPending,
+        id: data.register.id,
       }),
     },
     {
