@@ -53,7 +53,7 @@ defineEnrollment(Application.CAKEPLANNER, {
 });
 
 /** Admins: every account; others: the members of their groups (themselves included). */
-export async function accessibleUsers(ctx: AppContext): Promise<User[]> {
+export async function contacts(ctx: AppContext): Promise<User[]> {
   const viewer = requireViewer(ctx);
   if (isAdmin(ctx)) return ctx.em.find(User, { deletedAt: null }, { orderBy: { name: 'asc', id: 'asc' } });
   const groups = [...(await viewerRoles(ctx)).keys()];
@@ -77,7 +77,7 @@ export const cakeGroupAdmin = definePolicy('cakeGroupAdmin', {
 });
 
 /** cakeplanner.md: all users (admin) or the members of the groups the viewer administers (group admin). */
-export async function adminUsers(ctx: AppContext): Promise<User[]> {
+export async function administeredAccounts(ctx: AppContext): Promise<User[]> {
   requireViewer(ctx);
   if (isAdmin(ctx)) return ctx.em.find(User, { deletedAt: null }, { orderBy: { name: 'asc', id: 'asc' } });
   const groups = await administeredGroups(ctx);

@@ -39,15 +39,19 @@ export class CakeResolver {
   // --- accounts -------------------------------------------------------------------------------
 
   @Allow(access.signedIn)
-  @Query(() => [CakeUserContact], { description: 'Admins: every user; others: the members of their groups (id, name, email)' })
-  async cakeUsers(@Ctx() ctx: AppContext): Promise<CakeUserContact[]> {
-    return (await groups.accessibleUsers(ctx)).map(contactOf);
+  @Query(() => [CakeUserContact], {
+    description: 'The people the viewer can reach in Cake Planner, as contacts (id, name, email): the members of their groups and themselves; admins: every account',
+  })
+  async cakeContacts(@Ctx() ctx: AppContext): Promise<CakeUserContact[]> {
+    return (await groups.contacts(ctx)).map(contactOf);
   }
 
   @Allow(groups.cakeGroupAdmin)
-  @Query(() => [User], { description: 'Admins: every user; group admins: the members of their groups; others: FORBIDDEN' })
-  cakeAdminUsers(@Ctx() ctx: AppContext): Promise<User[]> {
-    return groups.adminUsers(ctx);
+  @Query(() => [User], {
+    description: 'The accounts the viewer administers in Cake Planner, with their state: admins every account; group admins the members of the groups they administer',
+  })
+  cakeAccounts(@Ctx() ctx: AppContext): Promise<User[]> {
+    return groups.administeredAccounts(ctx);
   }
 
   // --- groups ---------------------------------------------------------------------------------
@@ -78,7 +82,7 @@ export class CakeResolver {
 
   @Allow(access.admin)
   @Mutation(() => CakeMembership, { description: 'Adds a member (an existing membership keeps its role)' })
-  assignCakeGroup(@Ctx() ctx: AppContext, @Arg('userId', () => ID) userId: string, @Arg('groupId', () => ID) groupId: string): Promise<CakeMembership> {
+  addCakeGroupMember(@Ctx() ctx: AppContext, @Arg('userId', () => ID) userId: string, @Arg('groupId', () => ID) groupId: string): Promise<CakeMembership> {
     return groups.assignToGroup(ctx, userId, groupId);
   }
 
