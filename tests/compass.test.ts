@@ -489,3 +489,12 @@ describe('GraphQL parity', () => {
     expect((await api('GET', `/api/users/${u.userId}`, { token: u.token })).body.data.patient_number).toBe(12);
   });
 });
+
+describe('OpenAPI', () => {
+  it('shows the legacy PUT as admins-only beside the PATCH onto the same canonical updateUser', async () => {
+    const res = await fetch(`${s.url}/compass/openapi.json`);
+    const doc = (await res.json()) as { paths: Record<string, Record<string, { 'x-access'?: string }>> };
+    expect(doc.paths['/api/users/{id}'].put['x-access']).toBe('role:ADMIN');
+    expect(doc.paths['/api/users/{id}'].patch['x-access']).toBe('signedIn');
+  });
+});

@@ -435,6 +435,8 @@ export function mountSurface(app: App, pipeline: Pipeline, surface: SurfaceDefin
 /** How a declared rule reads in OpenAPI's `x-access`. */
 function describeAccess(rules: AccessRule[]): string {
   if (!rules.length) return 'public';
+  // a role or policy implies a session: `signedIn & role:ADMIN` reads `role:ADMIN`
+  if (rules.some((r) => r.kind === 'role' || r.kind === 'policy')) rules = rules.filter((r) => r.kind !== 'signedIn');
   return rules.map((r) => (r.kind === 'role' ? `role:${r.role}` : r.kind === 'policy' ? `policy:${r.policy}` : r.kind)).join(' & ');
 }
 
