@@ -7,6 +7,9 @@
 import { codeAt, currentStep } from '../src/auth/totp';
 import { startTestServer, TestServer, unique } from './support/server';
 import { api, cakeGroup, cakeServerWithAdmin, cakeUser, CakeUser, createEvent } from './cakeplanner.helpers';
+import type { CakeContactsParityQuery } from '../src/generated/graphql';
+
+const CONTACTS = /* GraphQL */ `query CakeContactsParity { cakeContacts { id name email } cakeMyGroups { group { members { user { id name email } } } } }`;
 
 const OUTBOX = /* GraphQL */ `query CakeTestOutbox($to: String) { mailOutbox(to: $to) { to subject text } }`;
 
@@ -394,11 +397,11 @@ describe('review regressions', () => {
     await cakeGroup(s, admin, [{ user: member }, { user: other }]);
     // REST: members may not read the admin list (isActive, 2FA, forced change)
     expect((await api(s, 'GET', '/api/admin/users', { token: member.token })).status).toBe(403);
-    const ok = await s.gql('{ cakeUsers { id name email } cakeMyGroups { group { members { user { id name email } } } } }', {}, { token: member.token });
+    const ok = await s.gql<CakeContactsParityQuery>(CONTACTS, {}, { token: member.token });
     expect(ok.errors).toBeUndefined();
-    expect(ok.data.cakeUsers.map((u: { id: string }) => u.id)).toEqual(expect.arrayContaining([member.id, other.id]));
+    expect(ok.data!.cakeContacts.map((u) => u.id)).toEqual(expect.arrayContaining([member.id, other.id]));
     for (const q of [
-      '{ cakeUsers { id isActive twoFactorEnabled mustChangePassword role } }',
+      '{ cakeContacts { id isActive twoFactorEnabled mustChangePassword role } }',
       '{ cakeMyGroups { group { members { user { isActive twoFactorEnabled role } } } } }',
     ]) {
       const leak = await s.gql(q, {}, { token: member.token });

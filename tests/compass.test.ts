@@ -466,17 +466,17 @@ describe('the admin / self / other matrix of user-scoped routes', () => {
 describe('GraphQL parity', () => {
   // The canonical operations, typed by codegen; aliases keep the legacy names of the answers.
   const USER = /* GraphQL */ `query CompassParityUser($id: Int!) {
-    compassUser(userNumber: $id) { userId: number username emailAddress: email role patientNumber }
+    user(number: $id) { userId: number username emailAddress: email role patientNumber }
   }`;
-  const CREATE = /* GraphQL */ `mutation CompassParityCreate { compassCreateUser(input: { username: "", emailAddress: "x", password: "short" }) { userId: number } }`;
+  const CREATE = /* GraphQL */ `mutation CompassParityCreate { createUser(input: { username: "", email: "x", password: "short" }) { userId: number } }`;
   const PATCH = /* GraphQL */ `mutation CompassParityPatch($id: Int!) {
-    compassUpdateUser(userNumber: $id, input: { patientNumber: 12 }) { userId: number patientNumber }
+    updateUser(number: $id, input: { compassProfile: { patientNumber: 12 } }) { userId: number patientNumber }
   }`;
 
   it('the same rules and results through /graphql', async () => {
     const u = await compassAccount(s);
     const me = await s.gql<CompassParityUserQuery>(USER, { id: u.userId }, { token: u.token });
-    expect(me.data?.compassUser).toEqual({ userId: u.userId, username: u.username, emailAddress: u.email, role: 'USER', patientNumber: null });
+    expect(me.data?.user).toEqual({ userId: u.userId, username: u.username, emailAddress: u.email, role: 'USER', patientNumber: null });
     const denied = await s.gql<CompassParityUserQuery>(USER, { id: adminNumber }, { token: u.token });
     expect(denied.errors?.[0].extensions?.code).toBe('FORBIDDEN');
     const anon = await s.gql<CompassParityUserQuery>(USER, { id: u.userId });
@@ -485,7 +485,16 @@ describe('GraphQL parity', () => {
     const bad = await s.gql<CompassParityCreateMutation>(CREATE, {}, { token: admin.token });
     expect(bad.errors?.[0].extensions).toEqual({ code: 'BAD_USER_INPUT', details: { fields: { email: 'must be a valid email address' } } });
     const patched = await s.gql<CompassParityPatchMutation>(PATCH, { id: u.userId }, { token: u.token });
-    expect(patched.data?.compassUpdateUser).toEqual({ userId: u.userId, patientNumber: 12 });
+    expect(patched.data?.updateUser).toEqual({ userId: u.userId, patientNumber: 12 });
     expect((await api('GET', `/api/users/${u.userId}`, { token: u.token })).body.data.patient_number).toBe(12);
+  });
+});
+
+describe('OpenAPI', () => {
+  it('shows the legacy PUT as admins-only beside the PATCH onto the same canonical updateUser', async () => {
+    const res = await fetch(`${s.url}/compass/openapi.json`);
+    const doc = (await res.json()) as { paths: Record<string, Record<string, { 'x-access'?: string }>> };
+    expect(doc.paths['/api/users/{id}'].put['x-access']).toBe('role:ADMIN');
+    expect(doc.paths['/api/users/{id}'].patch['x-access']).toBe('signedIn');
   });
 });

@@ -4,8 +4,9 @@
  * a client's file name is never used as a path.
  */
 import type { EntityManager } from '@mikro-orm/postgresql';
+import type { FileUpload } from 'graphql-upload-minimal';
 import { fromBuffer } from 'file-type';
-import { badInput, notFound } from '../errors/domain-error';
+import { badInput, DomainError, notFound } from '../errors/domain-error';
 import { StoredFile } from './stored-file.entity';
 
 export interface StoragePolicy {
@@ -74,4 +75,34 @@ export async function readUpload(stream: NodeJS.ReadableStream, maxBytes: number
     chunks.push(chunk);
   }
   return Buffer.concat(chunks);
+}
+
+/** A refusal of an upload, naming the operation's argument in `details.fields` like any other input error. */
+function fileRefusal(field: string, message: string): DomainError {
+  return badInput(message, { [field]: message });
+}
+
+/**
+ * The bytes of an uploaded file for a use case that names its upload argument `field`: every refusal
+ * (missing, unreadable, too big) names that field (identity's avatars, compass's logos).
+ */
+export async function readUploadField(upload: Promise<FileUpload> | FileUpload | null | undefined, policy: StoragePolicy, field: string): Promise<Buffer> {
+  if (!upload) throw fileRefusal(field, `A ${field} file is required`);
+  try {
+    const file = await upload;
+    return await readUpload(file.createReadStream(), policy.maxBytes);
+  } catch (err) {
+    if (err instanceof DomainError) throw fileRefusal(field, err.message);
+    throw fileRefusal(field, 'The file could not be read');
+  }
+}
+
+/** Rethrows a storage refusal (size, type) as a validation error naming the upload's field. */
+export async function storageField<T>(field: string, work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (err) {
+    if (err instanceof DomainError && err.code === 'BAD_USER_INPUT' && !err.details?.fields) throw fileRefusal(field, err.message);
+    throw err;
+  }
 }

@@ -12,8 +12,7 @@ import { isAdmin, requireAdmin, requireViewer } from '../../auth/guards';
 import { definePolicy } from '../../auth/access';
 import { badInput, conflict, forbidden, notFound } from '../../errors/domain-error';
 import { Role, User } from '../identity/user.entity';
-import type { RegisterInput } from '../identity/identity.inputs';
-import * as identity from '../identity/identity.service';
+import { Application, defineEnrollment } from '../identity/enrollment';
 import { queueMail } from '../identity/mail.service';
 import { CakeGroup, CakeGroupRole, CakeMembership } from './cake-group.entity';
 import type { CakeSystemInfo, CreateCakeGroupInput } from './cake.inputs';
@@ -44,21 +43,17 @@ async function mailAdminsAboutRegistration(ctx: AppContext, em: EntityManager, u
 }
 
 /**
- * cakeplanner registration: an email is required; the account waits for an admin's activation unless
- * CAKE_AUTO_ACTIVATE=true (the first user ever is an active ADMIN); every admin gets a mail about it.
+ * cakeplanner's enrollment (cakeplanner.md): registering through Cake Planner (`register(input,
+ * application: CAKEPLANNER)`) creates an account that waits for an admin's activation unless
+ * CAKE_AUTO_ACTIVATE=true (the first user ever is an active ADMIN), and every active admin gets a mail
+ * about it in the same transaction. (The legacy surface also requires an email: its own validation.)
  */
-export async function register(ctx: AppContext, input: RegisterInput): Promise<User> {
-  const email = typeof input?.email === 'string' ? input.email.trim() : '';
-  if (!email) throw badInput('A valid email address is required', { email: 'is required' });
-  return identity.register(
-    ctx,
-    { ...input, email },
-    { active: ctx.app.config.cakeAutoActivate, onCreated: (em, user) => mailAdminsAboutRegistration(ctx, em, user) },
-  );
-}
+defineEnrollment(Application.CAKEPLANNER, {
+  registration: (ctx) => ({ active: ctx.app.config.cakeAutoActivate, onCreated: (em, user) => mailAdminsAboutRegistration(ctx, em, user) }),
+});
 
 /** Admins: every account; others: the members of their groups (themselves included). */
-export async function accessibleUsers(ctx: AppContext): Promise<User[]> {
+export async function contacts(ctx: AppContext): Promise<User[]> {
   const viewer = requireViewer(ctx);
   if (isAdmin(ctx)) return ctx.em.find(User, { deletedAt: null }, { orderBy: { name: 'asc', id: 'asc' } });
   const groups = [...(await viewerRoles(ctx)).keys()];
@@ -82,20 +77,13 @@ export const cakeGroupAdmin = definePolicy('cakeGroupAdmin', {
 });
 
 /** cakeplanner.md: all users (admin) or the members of the groups the viewer administers (group admin). */
-export async function adminUsers(ctx: AppContext): Promise<User[]> {
+export async function administeredAccounts(ctx: AppContext): Promise<User[]> {
   requireViewer(ctx);
   if (isAdmin(ctx)) return ctx.em.find(User, { deletedAt: null }, { orderBy: { name: 'asc', id: 'asc' } });
   const groups = await administeredGroups(ctx);
   if (!groups.length) throw forbidden('Admin or group admin role required');
   const rows = await ctx.em.execute<{ user_id: string }[]>('select distinct user_id from cake_memberships where group_id in (?)', [groups]);
   return ctx.em.find(User, { id: { $in: rows.map((r) => r.user_id) }, deletedAt: null }, { orderBy: { name: 'asc', id: 'asc' } });
-}
-
-/** cakeplanner.md "force-password-change": admins set or clear the flag. */
-export async function setMustChangePassword(ctx: AppContext, userId: string, mustChange: boolean): Promise<User> {
-  requireAdmin(ctx);
-  if (!isUuid(userId)) throw notFound('User not found');
-  return identity.forcePasswordChange(ctx, userId, mustChange);
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -9,7 +9,7 @@ export class CakeUserRef {
 
 /**
  * A user as the members of their groups see them (GET /api/users): id, name and email. The account's
- * state (role, activity, 2FA, forced change) is for admins and group admins (cakeAdminUsers) only.
+ * state (role, activity, 2FA, forced change) is for admins and group admins (cakeAccounts) only.
  */
 @ObjectType()
 export class CakeUserContact {

@@ -5,7 +5,6 @@ import type { AppContext } from '../../context/context';
 import { isAdmin } from '../../auth/guards';
 import { access, Allow } from '../../auth/access';
 import { User } from '../identity/user.entity';
-import { RegisterInput } from '../identity/identity.inputs';
 import { CakeGroup, CakeGroupRole, CakeMembership } from './cake-group.entity';
 import { CakeEvent } from './cake-event.entity';
 import { CakeRating } from './cake-rating.entity';
@@ -39,32 +38,20 @@ function contactOf(u: User): CakeUserContact {
 export class CakeResolver {
   // --- accounts -------------------------------------------------------------------------------
 
-  @Allow(access.public)
-  @Mutation(() => User, { description: 'cakeplanner registration: email required; waits for activation unless CAKE_AUTO_ACTIVATE; admins are mailed' })
-  cakeRegister(@Ctx() ctx: AppContext, @Arg('input', () => RegisterInput) input: RegisterInput): Promise<User> {
-    return groups.register(ctx, input);
-  }
-
   @Allow(access.signedIn)
-  @Query(() => [CakeUserContact], { description: 'Admins: every user; others: the members of their groups (id, name, email)' })
-  async cakeUsers(@Ctx() ctx: AppContext): Promise<CakeUserContact[]> {
-    return (await groups.accessibleUsers(ctx)).map(contactOf);
+  @Query(() => [CakeUserContact], {
+    description: 'The people the viewer can reach in Cake Planner, as contacts (id, name, email): the members of their groups and themselves; admins: every account',
+  })
+  async cakeContacts(@Ctx() ctx: AppContext): Promise<CakeUserContact[]> {
+    return (await groups.contacts(ctx)).map(contactOf);
   }
 
   @Allow(groups.cakeGroupAdmin)
-  @Query(() => [User], { description: 'Admins: every user; group admins: the members of their groups; others: FORBIDDEN' })
-  cakeAdminUsers(@Ctx() ctx: AppContext): Promise<User[]> {
-    return groups.adminUsers(ctx);
-  }
-
-  @Allow(access.admin)
-  @Mutation(() => User, { description: 'Admins only: set or clear the forced password change' })
-  cakeForcePasswordChange(
-    @Ctx() ctx: AppContext,
-    @Arg('userId', () => ID) userId: string,
-    @Arg('mustChange', () => Boolean) mustChange: boolean,
-  ): Promise<User> {
-    return groups.setMustChangePassword(ctx, userId, mustChange);
+  @Query(() => [User], {
+    description: 'The accounts the viewer administers in Cake Planner, with their state: admins every account; group admins the members of the groups they administer',
+  })
+  cakeAccounts(@Ctx() ctx: AppContext): Promise<User[]> {
+    return groups.administeredAccounts(ctx);
   }
 
   // --- groups ---------------------------------------------------------------------------------
@@ -95,7 +82,7 @@ export class CakeResolver {
 
   @Allow(access.admin)
   @Mutation(() => CakeMembership, { description: 'Adds a member (an existing membership keeps its role)' })
-  assignCakeGroup(@Ctx() ctx: AppContext, @Arg('userId', () => ID) userId: string, @Arg('groupId', () => ID) groupId: string): Promise<CakeMembership> {
+  addCakeGroupMember(@Ctx() ctx: AppContext, @Arg('userId', () => ID) userId: string, @Arg('groupId', () => ID) groupId: string): Promise<CakeMembership> {
     return groups.assignToGroup(ctx, userId, groupId);
   }
 

@@ -6,15 +6,14 @@
  */
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { AppContext } from '../../context/context';
-import type { FileUpload } from 'graphql-upload-minimal';
-import { badInput, DomainError, forbidden, notFound } from '../../errors/domain-error';
+import { badInput, forbidden, notFound } from '../../errors/domain-error';
 import { isAdmin, requireViewer } from '../../auth/guards';
-import { IMAGE_TYPES, readUpload, StoragePolicy } from '../../storage/storage';
-import { User } from '../identity/user.entity';
+import { IMAGE_TYPES, StoragePolicy } from '../../storage/storage';
+import type { User } from '../identity/user.entity';
+import { findUserByKey, requireSelfOrAdmin as identitySelfOrAdmin } from '../identity/identity.service';
 import { CompassParty } from './party.entity';
 
-/** Pictures and logos: PNG, JPEG or WebP by content, at most 2 MB (compass.md). */
-export const PICTURE_POLICY: StoragePolicy = { purpose: 'compass-picture', maxBytes: 2 * 1024 * 1024, accept: IMAGE_TYPES };
+/** Logos: PNG, JPEG or WebP by content, at most 2 MB (compass.md; profile pictures are identity's avatars). */
 export const LOGO_POLICY: StoragePolicy = { purpose: 'compass-logo', maxBytes: 2 * 1024 * 1024, accept: IMAGE_TYPES };
 
 /** Domain limits, shared with the REST surface's legacy checks (src/rest/compass/request.ts). */
@@ -61,17 +60,14 @@ export function pgUuidArray(values: readonly string[]): string {
   return `{${values.join(',')}}`;
 }
 
-export async function userByNumber(em: EntityManager, userId: number): Promise<User> {
-  if (!validId(userId)) throw notFound('User not found');
-  const user = await em.findOne(User, { number: userId, deletedAt: null });
-  if (!user) throw notFound('User not found');
-  return user;
+/** The user of a compass `userNumber` (identity's `User.number`), else NOT_FOUND. */
+export function userByNumber(em: EntityManager, userNumber: number): Promise<User> {
+  return findUserByKey(em, { number: userNumber });
 }
 
-/** Self or admin; a non-admin asking for someone else gets 403 whether or not that user exists. */
-export function requireSelfOrAdmin(ctx: AppContext, userId: number): void {
-  const viewer = requireViewer(ctx);
-  if (viewer.profile.number !== userId && !isAdmin(ctx)) throw forbidden('Access denied');
+/** Self or admin (identity's rule); a non-admin asking for someone else gets 403 whether or not that user exists. */
+export function requireSelfOrAdmin(ctx: AppContext, userNumber: number): void {
+  identitySelfOrAdmin(ctx, { number: userNumber });
 }
 
 export async function partyById(em: EntityManager, partyId: number): Promise<CompassParty> {
@@ -105,28 +101,4 @@ export async function requirePartyManager(ctx: AppContext, partyId: number): Pro
 /** Queues the analytics feed's event on the unit of work (published after commit, dropped on rollback). */
 export function analyticsChanged(tx: AppContext, reason: 'ANSWERS' | 'PARTIES' | 'QUESTIONS' | 'USERS'): void {
   tx.publish('compass.analyticsChanged', { reason });
-}
-
-/** The bytes of an uploaded image; every refusal (missing, unreadable, too big, wrong type) names `field`. */
-export async function readImage(upload: Promise<FileUpload> | FileUpload | null | undefined, policy: StoragePolicy, field: string): Promise<Buffer> {
-  if (!upload) throw badInput('Validation failed', { [field]: `A ${field} file is required` });
-  try {
-    const file = await upload;
-    return await readUpload(file.createReadStream(), policy.maxBytes);
-  } catch (err) {
-    if (err instanceof DomainError) throw badInput('Validation failed', { [field]: err.message });
-    throw badInput('Validation failed', { [field]: 'The file could not be read' });
-  }
-}
-
-/** Rethrows a storage refusal (size, type) as a validation error naming the upload's field. */
-export async function storageField<T>(field: string, work: () => Promise<T>): Promise<T> {
-  try {
-    return await work();
-  } catch (err) {
-    if (err instanceof DomainError && err.code === 'BAD_USER_INPUT' && !err.details?.fields) {
-      throw badInput('Validation failed', { [field]: err.message });
-    }
-    throw err;
-  }
 }

@@ -2,53 +2,9 @@
  * GraphQL inputs and result types of the compass domain. Object types are prefixed `Compass` (unambiguous
  * beside cake and conduct); inputs are named for their operation (`CreatePartyInput` for `createParty`).
  */
-import { Field, Float, ID, InputType, Int, ObjectType } from 'type-graphql';
-import { Role } from '../identity/user.entity';
+import { Field, Float, InputType, Int, ObjectType } from 'type-graphql';
 import { CompassParty } from './party.entity';
 import { CompassAxis, CompassQuestion } from './question.entity';
-
-// --- users ---------------------------------------------------------------------------------------
-
-/** A shared user in the compass vocabulary: `userId` is the integer user_id (User.number). */
-@ObjectType()
-export class CompassUser {
-  @Field(() => ID, { description: 'the shared identity\'s uuid' }) id!: string;
-  @Field(() => Int, { description: 'the integer user id (User.number)' }) userId!: number;
-  @Field(() => String, { nullable: true }) username!: string | null;
-  @Field(() => String, { nullable: true }) emailAddress!: string | null;
-  @Field(() => Role) role!: Role;
-  @Field(() => String, { nullable: true, description: 'an external profile URL; null when the profile picture is the stored picture or none' })
-  profileUrl!: string | null;
-  @Field(() => ID, { nullable: true, description: 'the stored profile picture\'s file id (changes when it is replaced)' })
-  pictureFileId!: string | null;
-  @Field(() => Date) createdAt!: Date;
-}
-
-@InputType()
-export class CompassCreateUserInput {
-  @Field(() => Role, { nullable: true, description: 'default USER' }) role?: Role | null;
-  @Field(() => String) username!: string;
-  @Field(() => String) emailAddress!: string;
-  @Field(() => String) password!: string;
-  @Field(() => String, { nullable: true }) profileUrl?: string | null;
-  @Field(() => Int, { nullable: true }) patientNumber?: number | null;
-}
-
-@InputType({ description: 'The fields given change; null clears profileUrl and patientNumber' })
-export class CompassUserUpdateInput {
-  @Field(() => Role, { nullable: true, description: 'admins only' }) role?: Role | null;
-  @Field(() => String, { nullable: true }) username?: string | null;
-  @Field(() => String, { nullable: true }) emailAddress?: string | null;
-  @Field(() => String, { nullable: true }) profileUrl?: string | null;
-  @Field(() => Int, { nullable: true }) patientNumber?: number | null;
-}
-
-@ObjectType()
-export class CompassTokenInfo {
-  @Field(() => Int) userId!: number;
-  @Field(() => Role) role!: Role;
-  @Field(() => Date) expiresAt!: Date;
-}
 
 // --- parties -------------------------------------------------------------------------------------
 

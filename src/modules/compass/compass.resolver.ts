@@ -2,8 +2,8 @@
  * The compass's operations. Who may call each one is declared beside it (`@Allow`); row rules (self or
  * admin, the party's admin) live in the services. Names follow the domain (`parties`, `createParty`,
  * `setUserAnswers`); `compass` stays as a prefix only where the noun alone would be ambiguous in the
- * whole graph (`compassAnalytics`) and on the user operations not yet merged into identity's
- * (docs/graph-compass-notes.md).
+ * whole graph (`compassAnalytics`). Accounts are identity's operations (`user(number)`, `createUser`,
+ * `updateUser`…); compass adds its attributes to them (compass-profile.ts). docs/graph.md.
  */
 import { Arg, Ctx, FieldResolver, Int, Mutation, Query, Resolver, Root, Subscription } from 'type-graphql';
 import { GraphQLUpload, FileUpload } from 'graphql-upload-minimal';
@@ -17,18 +17,15 @@ import {
   CompassAnalytics,
   CompassAnswer,
   CompassAnswerInput,
-  CompassCreateUserInput,
   CompassMatch,
   CompassPartyCreated,
   CompassPosition,
-  CompassTokenInfo,
-  CompassUserUpdateInput,
   CreatePartyInput,
   CreateQuestionInput,
   UpdatePartyInput,
   UpdateQuestionInput,
 } from './compass.inputs';
-import * as userService from './compass-users.service';
+import { patientNumbers } from './compass-profile';
 import * as partyService from './party.service';
 import * as questionService from './question.service';
 import * as answerService from './answers.service';
@@ -38,73 +35,6 @@ import { analyticsEvents } from './compass.events';
 
 @Resolver()
 export class CompassResolver {
-  // --- users (compass's vocabulary; registration and the user list are identity's `register`, `users`) ---
-
-  @Allow(access.signedIn)
-  @Query(() => CompassTokenInfo, { description: 'The caller\'s token: user, role and expiry' })
-  compassTokenInfo(@Ctx() ctx: AppContext): Promise<CompassTokenInfo> {
-    return userService.tokenInfo(ctx);
-  }
-
-  @Allow(access.signedIn)
-  @Query(() => User, { description: 'The user themselves or an admin' })
-  compassUser(@Ctx() ctx: AppContext, @Arg('userNumber', () => Int) userNumber: number): Promise<User> {
-    return userService.getUser(ctx, userNumber);
-  }
-
-  @Allow(access.admin)
-  @Mutation(() => User, { description: 'A user with their compass profile' })
-  compassCreateUser(@Ctx() ctx: AppContext, @Arg('input', () => CompassCreateUserInput) input: CompassCreateUserInput): Promise<User> {
-    return userService.createUser(ctx, input);
-  }
-
-  @Allow(access.admin)
-  @Mutation(() => User, { description: 'Every field at once: role, username and emailAddress are required; null clears the others' })
-  compassReplaceUser(
-    @Ctx() ctx: AppContext,
-    @Arg('userNumber', () => Int) userNumber: number,
-    @Arg('input', () => CompassUserUpdateInput) input: CompassUserUpdateInput,
-  ): Promise<User> {
-    return userService.updateUser(ctx, userNumber, input, true);
-  }
-
-  @Allow(access.signedIn)
-  @Mutation(() => User, { description: 'The user themselves or an admin: the fields given; only admins change roles' })
-  compassUpdateUser(
-    @Ctx() ctx: AppContext,
-    @Arg('userNumber', () => Int) userNumber: number,
-    @Arg('input', () => CompassUserUpdateInput) input: CompassUserUpdateInput,
-  ): Promise<User> {
-    return userService.updateUser(ctx, userNumber, input);
-  }
-
-  @Allow(access.signedIn)
-  @Mutation(() => Boolean, { description: 'The user themselves (with the old password unless a change is forced) or an admin' })
-  compassChangePassword(
-    @Ctx() ctx: AppContext,
-    @Arg('userNumber', () => Int) userNumber: number,
-    @Arg('newPassword', () => String) newPassword: string,
-    @Arg('oldPassword', () => String, { nullable: true }) oldPassword?: string | null,
-  ): Promise<boolean> {
-    return userService.changePassword(ctx, userNumber, oldPassword, newPassword);
-  }
-
-  @Allow(access.admin)
-  @Mutation(() => Boolean, { description: 'Answers, picture and sessions go with the user' })
-  compassDeleteUser(@Ctx() ctx: AppContext, @Arg('userNumber', () => Int) userNumber: number): Promise<boolean> {
-    return userService.deleteUser(ctx, userNumber);
-  }
-
-  @Allow(access.signedIn)
-  @Mutation(() => User, { description: 'The user themselves or an admin; PNG, JPEG or WebP, at most 2 MB; becomes the profile picture' })
-  compassSetUserPicture(
-    @Ctx() ctx: AppContext,
-    @Arg('userNumber', () => Int) userNumber: number,
-    @Arg('picture', () => GraphQLUpload, { nullable: true }) picture?: Promise<FileUpload> | null,
-  ): Promise<User> {
-    return userService.setUserPicture(ctx, userNumber, picture);
-  }
-
   // --- parties -----------------------------------------------------------------------------------
 
   @Allow(access.public)
@@ -263,7 +193,7 @@ export class CompassResolver {
 export class CompassUserFieldResolver {
   @FieldResolver(() => Int, { nullable: true, description: 'compass-only attribute' })
   patientNumber(@Root() user: User, @Ctx() ctx: AppContext): Promise<number | null> {
-    return ctx.loader<string, number | null>('compass.patientNumber', (ids) => userService.patientNumbers(ctx, ids)).load(user.id);
+    return ctx.loader<string, number | null>('compass.patientNumber', (ids) => patientNumbers(ctx, ids)).load(user.id);
   }
 
   @FieldResolver(() => CompassParty, { nullable: true, description: 'the party this account administers' })

@@ -15,7 +15,8 @@ import { Role, User } from '../identity/user.entity';
 import * as identity from '../identity/identity.service';
 import { CompassParty } from './party.entity';
 import { CompassPartyAdmin } from './party-admin.entity';
-import { analyticsChanged, canManageParty, LIMITS, LOGO_POLICY, partyById, Problems, readImage, requirePartyManager, storageField, trimmed } from './compass-common';
+import { readUploadField, storageField } from '../../storage/storage';
+import { analyticsChanged, canManageParty, LIMITS, LOGO_POLICY, partyById, Problems, requirePartyManager, trimmed } from './compass-common';
 import type { CompassPartyCreated, CreatePartyInput, UpdatePartyInput } from './compass.inputs';
 
 const CODE_ALPHABET = 'ABCDEFGHJKLMNPQRSTUVWXYZ23456789';
@@ -133,7 +134,7 @@ export async function deleteParty(ctx: AppContext, partyId: number): Promise<boo
     );
     await tx.em.nativeDelete(CompassParty, { id: party.id });
     if (party.logoFileId) await ctx.app.storage.remove(tx.em, party.logoFileId);
-    for (const a of admins) await identity.deleteUser(tx, a.user_id);
+    for (const a of admins) await identity.deleteUser(tx, { id: a.user_id });
     analyticsChanged(tx, 'PARTIES');
   });
   return true;
@@ -154,7 +155,7 @@ async function replaceLogo(ctx: AppContext, partyId: number, bytes: Buffer | nul
 /** Super admin or the party's admin; PNG, JPEG or WebP by content, at most 2 MB. */
 export async function setPartyLogo(ctx: AppContext, partyId: number, upload: Promise<FileUpload> | null | undefined): Promise<CompassParty> {
   const party = await requirePartyManager(ctx, partyId);
-  const bytes = await readImage(upload, LOGO_POLICY, 'logo');
+  const bytes = await readUploadField(upload, LOGO_POLICY, 'logo');
   return storageField('logo', () => replaceLogo(ctx, party.id, bytes));
 }
 

@@ -1,4 +1,4 @@
-import { Field, InputType, Int, ObjectType } from 'type-graphql';
+import { Field, ID, InputType, Int, ObjectType } from 'type-graphql';
 import { Role, User } from './user.entity';
 
 @InputType()
@@ -59,15 +59,15 @@ export class CreateUserInput {
   @Field(() => String, { nullable: true }) profileUrl?: string | null;
 }
 
-@InputType()
+@InputType({ description: 'The fields given change; null clears profileUrl (and what applications allow to clear)' })
 export class UpdateUserInput {
   @Field(() => String, { nullable: true }) username?: string | null;
   @Field(() => String, { nullable: true }) email?: string | null;
   @Field(() => String, { nullable: true }) name?: string | null;
   @Field(() => String, { nullable: true }) language?: string | null;
   @Field(() => String, { nullable: true }) profileUrl?: string | null;
-  @Field(() => String, { nullable: true, description: 'sets a new password and ends the user\'s sessions' }) password?: string | null;
-  @Field(() => Role, { nullable: true }) role?: Role | null;
+  @Field(() => String, { nullable: true, description: 'admins only: sets a new password and ends the user\'s sessions' }) password?: string | null;
+  @Field(() => Role, { nullable: true, description: 'admins only' }) role?: Role | null;
 }
 
 export enum UserChangeKind {
@@ -81,4 +81,12 @@ export class UserChange {
   @Field(() => String) kind!: UserChangeKind;
   @Field(() => String) userId!: string;
   @Field(() => User, { nullable: true, description: 'null when deleted' }) user!: User | null;
+}
+
+/** The session of the request's token (a token names one server-side session). */
+@ObjectType()
+export class CurrentSession {
+  @Field(() => ID) id!: string;
+  @Field(() => Date, { description: 'when the user logged in' }) createdAt!: Date;
+  @Field(() => Date, { description: 'when the token and its session expire' }) expiresAt!: Date;
 }

@@ -4,13 +4,14 @@ import { access, Allow } from '../../auth/access';
 import { requireViewer } from '../../auth/guards';
 import { filterAsync } from '../../pubsub/filter';
 import { GraphQLUpload, FileUpload } from 'graphql-upload-minimal';
-import { readUpload } from '../../storage/storage';
+import { readUploadField } from '../../storage/storage';
 import { StoredFileRef } from '../../storage/stored-file.types';
 import { Role, User } from './user.entity';
 import { MailMessage } from './mail-message.entity';
 import {
   AuthPayload,
   CreateUserInput,
+  CurrentSession,
   LoginInput,
   RegisterInput,
   TwoFactorSetup,
@@ -21,6 +22,7 @@ import {
   UserPage,
 } from './identity.inputs';
 import * as identity from './identity.service';
+import { Application } from './enrollment';
 import type { Topics } from '../../pubsub/topics';
 
 @Resolver(() => User)
@@ -31,9 +33,17 @@ export class IdentityResolver {
   }
 
   @Allow(access.public)
-  @Mutation(() => User, { description: 'The first user ever becomes ADMIN unless an admin was bootstrapped' })
-  register(@Ctx() ctx: AppContext, @Arg('input', () => RegisterInput) input: RegisterInput): Promise<User> {
-    return identity.register(ctx, input);
+  @Mutation(() => User, {
+    description:
+      'The first user ever becomes ADMIN unless an admin was bootstrapped. `application` applies that application\'s ' +
+      'enrollment rule (CAKEPLANNER: the account waits for an admin\'s activation unless CAKE_AUTO_ACTIVATE, and its admins are mailed)',
+  })
+  register(
+    @Ctx() ctx: AppContext,
+    @Arg('input', () => RegisterInput) input: RegisterInput,
+    @Arg('application', () => Application, { nullable: true, description: 'the application the user signs up through' }) application?: Application | null,
+  ): Promise<User> {
+    return identity.register(ctx, input, application);
   }
 
   @Allow(access.public)
@@ -55,13 +65,26 @@ export class IdentityResolver {
   }
 
   @Allow(access.signedIn)
-  @Mutation(() => Boolean, { description: 'Ends every other session of the user' })
+  @Query(() => CurrentSession, { description: 'The session of the token the request carries (its expiry)' })
+  currentSession(@Ctx() ctx: AppContext): Promise<CurrentSession> {
+    return identity.currentSession(ctx);
+  }
+
+  @Allow(access.signedIn)
+  @Mutation(() => Boolean, {
+    description:
+      'Your own password (no user named, or yourself): the old password is checked when given, your other sessions end. ' +
+      'Admins set another user\'s password (userId or userNumber) without the old one; all of that user\'s sessions end',
+  })
   changePassword(
     @Ctx() ctx: AppContext,
     @Arg('newPassword', () => String) newPassword: string,
     @Arg('oldPassword', () => String, { nullable: true, description: 'checked when given' }) oldPassword?: string | null,
+    @Arg('userId', () => ID, { nullable: true }) userId?: string | null,
+    @Arg('userNumber', () => Int, { nullable: true }) userNumber?: number | null,
   ): Promise<boolean> {
-    return identity.changePassword(ctx, oldPassword, newPassword);
+    const key = (userId ?? userNumber) == null ? undefined : identity.userKey(userId, userNumber, ['userId', 'userNumber']);
+    return identity.changePassword(ctx, key, oldPassword, newPassword);
   }
 
   @Allow(access.public)
@@ -128,9 +151,13 @@ export class IdentityResolver {
   }
 
   @Allow(access.signedIn)
-  @Query(() => User, { description: 'Admins, or the user themselves' })
-  user(@Ctx() ctx: AppContext, @Arg('id', () => ID) id: string): Promise<User> {
-    return identity.getUser(ctx, id);
+  @Query(() => User, { description: 'The user themselves or an admin; by id or by number (exactly one)' })
+  user(
+    @Ctx() ctx: AppContext,
+    @Arg('id', () => ID, { nullable: true }) id?: string | null,
+    @Arg('number', () => Int, { nullable: true }) number?: number | null,
+  ): Promise<User> {
+    return identity.getUser(ctx, identity.userKey(id, number));
   }
 
   @Allow(access.admin)
@@ -140,13 +167,16 @@ export class IdentityResolver {
   }
 
   @Allow(access.signedIn)
-  @Mutation(() => User)
+  @Mutation(() => User, {
+    description: 'The user themselves or an admin, by id or by number (exactly one): the fields given; only admins change roles and passwords',
+  })
   updateUser(
     @Ctx() ctx: AppContext,
-    @Arg('id', () => ID) id: string,
     @Arg('input', () => UpdateUserInput) input: UpdateUserInput,
+    @Arg('id', () => ID, { nullable: true }) id?: string | null,
+    @Arg('number', () => Int, { nullable: true }) number?: number | null,
   ): Promise<User> {
-    return identity.updateUser(ctx, id, input);
+    return identity.updateUser(ctx, identity.userKey(id, number), input);
   }
 
   @Allow(access.admin)
@@ -162,27 +192,41 @@ export class IdentityResolver {
   }
 
   @Allow(access.admin)
-  @Mutation(() => User)
-  forcePasswordChange(@Ctx() ctx: AppContext, @Arg('id', () => ID) id: string): Promise<User> {
-    return identity.forcePasswordChange(ctx, id);
+  @Mutation(() => User, { description: 'Sets (or, with mustChange false, clears) the forced password change at the next login' })
+  forcePasswordChange(
+    @Ctx() ctx: AppContext,
+    @Arg('id', () => ID) id: string,
+    @Arg('mustChange', () => Boolean, { defaultValue: true }) mustChange: boolean,
+  ): Promise<User> {
+    return identity.forcePasswordChange(ctx, id, mustChange);
   }
 
   @Allow(access.admin)
-  @Mutation(() => Boolean)
-  deleteUser(@Ctx() ctx: AppContext, @Arg('id', () => ID) id: string): Promise<boolean> {
-    return identity.deleteUser(ctx, id);
+  @Mutation(() => Boolean, { description: 'By id or by number (exactly one); a hard delete: owned rows, sessions and the picture go with the user' })
+  deleteUser(
+    @Ctx() ctx: AppContext,
+    @Arg('id', () => ID, { nullable: true }) id?: string | null,
+    @Arg('number', () => Int, { nullable: true }) number?: number | null,
+  ): Promise<boolean> {
+    return identity.deleteUser(ctx, identity.userKey(id, number));
   }
 
   @Allow(access.signedIn)
-  @Mutation(() => User, { description: 'Self or admin; PNG, JPEG or WebP by content, at most 2 MB; replaces the old picture' })
+  @Mutation(() => User, {
+    description:
+      'Self or admin, by userId or userNumber (exactly one); PNG, JPEG or WebP by content, at most 2 MB; becomes the profile picture ' +
+      '(profileUrl is cleared) and replaces the old one',
+  })
   async uploadAvatar(
     @Ctx() ctx: AppContext,
-    @Arg('userId', () => ID) userId: string,
     @Arg('file', () => GraphQLUpload) file: Promise<FileUpload>,
+    @Arg('userId', () => ID, { nullable: true }) userId?: string | null,
+    @Arg('userNumber', () => Int, { nullable: true }) userNumber?: number | null,
   ): Promise<User> {
-    const upload = await file;
-    const bytes = await readUpload(upload.createReadStream(), identity.AVATAR_POLICY.maxBytes);
-    return identity.setAvatar(ctx, userId, bytes);
+    const key = identity.userKey(userId, userNumber, ['userId', 'userNumber']);
+    identity.requireSelfOrAdmin(ctx, key);
+    const bytes = await readUploadField(file, identity.AVATAR_POLICY, 'file');
+    return identity.setAvatar(ctx, key, bytes);
   }
 
   @Allow(access.signedIn)

@@ -14,13 +14,16 @@ import { hashPassword, PASSWORD_MIN_LENGTH, verifyPassword } from '../../auth/pa
 import { signToken } from '../../auth/tokens';
 import { generateSecret, matchStep, otpauthUrl } from '../../auth/totp';
 import { isAdmin, requireAdmin, requireViewer } from '../../auth/guards';
+import type { Viewer } from '../../context/context';
 import { Role, User } from './user.entity';
 import { Session } from './session.entity';
 import { PasswordReset } from './password-reset.entity';
 import { MailMessage } from './mail-message.entity';
 import { queueMail } from './mail.service';
 import { unitOfWork } from '../../db/unit-of-work';
-import { IMAGE_TYPES, StoragePolicy } from '../../storage/storage';
+import { IMAGE_TYPES, StoragePolicy, storageField } from '../../storage/storage';
+import { Application, registrationOptions } from './enrollment';
+import { writeUserExtensions } from './user-extensions';
 import type {
   CreateUserInput,
   LoginInput,
@@ -129,6 +132,47 @@ async function findUser(em: EntityManager, id: string): Promise<User> {
   return user;
 }
 
+/**
+ * How an operation names one user: by `id` (the uuid) or by `number` (the serial integer, compass's
+ * `user_id`), exactly one of them.
+ */
+export interface UserKey {
+  id?: string | null;
+  number?: number | null;
+}
+
+export function userKey(id: string | null | undefined, number: number | null | undefined, argNames = ['id', 'number']): UserKey {
+  const hasId = id !== undefined && id !== null;
+  const hasNumber = number !== undefined && number !== null;
+  if (hasId === hasNumber) throw badInput(`Give either ${argNames[0]} or ${argNames[1]}`, { [argNames[0]]: `give either ${argNames[0]} or ${argNames[1]}` });
+  return hasId ? { id } : { number };
+}
+
+/** The user a key names (not deleted), else NOT_FOUND. */
+export async function findUserByKey(em: EntityManager, key: UserKey): Promise<User> {
+  if (key.id !== undefined && key.id !== null) return findUser(em, key.id);
+  const n = key.number;
+  if (typeof n !== 'number' || !Number.isInteger(n) || n < 1 || n > 2147483647) throw notFound('User not found');
+  const user = await em.findOne(User, { number: n, deletedAt: null });
+  if (!user) throw notFound('User not found');
+  return user;
+}
+
+function isSelf(viewer: Viewer, key: UserKey): boolean {
+  return key.id !== undefined && key.id !== null ? key.id === viewer.id : key.number === viewer.profile.number;
+}
+
+/**
+ * The row rule of a user's own things (reading the account, changing it, its picture, its answers):
+ * the user themselves or an admin. Another user gets FORBIDDEN whether or not the named user exists
+ * (no enumeration).
+ */
+export function requireSelfOrAdmin(ctx: AppContext, key: UserKey): Viewer {
+  const viewer = requireViewer(ctx);
+  if (!isSelf(viewer, key) && !isAdmin(ctx)) throw forbidden('Access denied');
+  return viewer;
+}
+
 async function adminCount(em: EntityManager): Promise<number> {
   return em.count(User, { role: Role.ADMIN, deletedAt: null });
 }
@@ -163,15 +207,12 @@ function revokeSessions(ctx: AppContext, em: EntityManager, userId: string, exce
 // ---------------------------------------------------------------------------------------------
 // registration and login
 
-export interface RegisterOptions {
-  /** false: the account waits for an admin's activation (cakeplanner without CAKE_AUTO_ACTIVATE) */
-  active?: boolean;
-  /** runs inside the registration's transaction once the user is flushed (cakeplanner mails its admins) */
-  onCreated?: (em: EntityManager, user: User) => Promise<void>;
-}
-
-/** ARCHITECTURE.md / conduct.md: the first user ever becomes ADMIN unless an admin was bootstrapped. */
-export async function register(ctx: AppContext, input: RegisterInput, opts: RegisterOptions = {}): Promise<User> {
+/**
+ * ARCHITECTURE.md / conduct.md: the first user ever becomes ADMIN unless an admin was bootstrapped.
+ * The application the user registers through decides the rest (its enrollment rule: enrollment.ts).
+ */
+export async function register(ctx: AppContext, input: RegisterInput, application?: Application | null): Promise<User> {
+  const opts = registrationOptions(ctx, application);
   const username = checkUsername(normalizeOptional(input.username));
   const email = checkEmail(normalizeOptional(input.email)?.toLowerCase() ?? null);
   if (username === null && email === null) {
@@ -312,12 +353,25 @@ export function me(ctx: AppContext): User {
 }
 
 /**
- * A signed-in user sets a new password; an old password, when given, must match. Cake Planner's original
- * backend and frontend change it on the session alone (issue 9: its client sends `{newPassword}` only);
- * surfaces whose contract requires the old password (compass) check its presence themselves.
+ * A signed-in user sets their own new password (no key, or their own); an old password, when given, must
+ * match. Cake Planner's original backend and frontend change it on the session alone (issue 9: its client
+ * sends `{newPassword}` only); surfaces whose contract requires the old password (compass) check its
+ * presence themselves. The user's other sessions end. An admin sets another user's password without the
+ * old one, and all of that user's sessions end; anyone else gets FORBIDDEN.
  */
-export async function changePassword(ctx: AppContext, oldPassword: string | null | undefined, newPassword: string): Promise<boolean> {
-  const viewer = requireViewer(ctx);
+export async function changePassword(
+  ctx: AppContext,
+  key: UserKey | undefined,
+  oldPassword: string | null | undefined,
+  newPassword: string,
+): Promise<boolean> {
+  const viewer = key ? requireSelfOrAdmin(ctx, key) : requireViewer(ctx);
+  if (key && !isSelf(viewer, key)) {
+    checkPassword(newPassword, 'newPassword');
+    const target = await findUserByKey(ctx.em, key);
+    await updateUser(ctx, { id: target.id }, { password: newPassword });
+    return true;
+  }
   const user = viewer.user;
   checkPassword(newPassword, 'newPassword');
   if (oldPassword !== undefined && oldPassword !== null && oldPassword !== '') {
@@ -503,10 +557,18 @@ export async function listUsers(
   return { items, total, limit, offset };
 }
 
-export async function getUser(ctx: AppContext, id: string): Promise<User> {
+/** The user themselves or an admin. */
+export async function getUser(ctx: AppContext, key: UserKey): Promise<User> {
+  requireSelfOrAdmin(ctx, key);
+  return findUserByKey(ctx.em, key);
+}
+
+/** The session of the request's token. */
+export async function currentSession(ctx: AppContext): Promise<{ id: string; createdAt: Date; expiresAt: Date }> {
   const viewer = requireViewer(ctx);
-  if (viewer.id !== id && !isAdmin(ctx)) throw forbidden('Only admins can read other users');
-  return findUser(ctx.em, id);
+  const session = await ctx.em.findOne(Session, { id: viewer.sessionId });
+  if (!session) throw unauthenticated();
+  return { id: session.id, createdAt: session.createdAt, expiresAt: session.expiresAt };
 }
 
 export async function createUser(ctx: AppContext, input: CreateUserInput): Promise<User> {
@@ -517,7 +579,8 @@ export async function createUser(ctx: AppContext, input: CreateUserInput): Promi
   const password = checkPassword(input.password);
   const passwordHash = await hashPassword(password);
   try {
-    return await unitOfWork(ctx, async ({ em }) => {
+    return await unitOfWork(ctx, async (tx) => {
+      const { em } = tx;
       await assertUnique(em, username, email);
       const user = em.create(User, {
         username,
@@ -530,6 +593,7 @@ export async function createUser(ctx: AppContext, input: CreateUserInput): Promi
       });
       em.persist(user);
       await em.flush();
+      await writeUserExtensions(tx, user, input);
       publishUserChange(ctx, 'CREATED', user.id);
       return user;
     });
@@ -538,29 +602,26 @@ export async function createUser(ctx: AppContext, input: CreateUserInput): Promi
   }
 }
 
-export interface UpdateUserOptions {
-  /**
-   * Lets a user update their own account too (compass.md: PATCH /api/users/:id is "own profile or
-   * admin"), as long as the input changes neither the role nor the password; anything else stays admin-only.
-   */
-  allowSelf?: boolean;
-}
-
-/** Fields left out stay as they are; a password change ends the user's sessions; the last admin keeps the role. */
-export async function updateUser(ctx: AppContext, id: string, input: UpdateUserInput, opts: UpdateUserOptions = {}): Promise<User> {
-  const self =
-    opts.allowSelf === true &&
-    ctx.viewer !== undefined &&
-    ctx.viewer.id === id &&
-    (input.role === undefined || input.role === null || input.role === ctx.viewer.role) &&
-    (input.password === undefined || input.password === null);
-  if (!self) requireAdmin(ctx);
+/**
+ * The user themselves or an admin (compass.md: "own profile or admin"); only admins change roles and set
+ * passwords here (a user changes their own with `changePassword`, which checks the old one). Fields left
+ * out stay as they are; a password change ends the user's sessions; the last admin keeps the role. The
+ * profile picture is the stored avatar or the external `profileUrl`: giving a profileUrl (or null) removes
+ * the stored picture. Applications' own attributes (user-extensions.ts) are written in the same unit.
+ */
+export async function updateUser(ctx: AppContext, key: UserKey, input: UpdateUserInput): Promise<User> {
+  const viewer = requireSelfOrAdmin(ctx, key);
+  if (!isAdmin(ctx)) {
+    if (input.role !== undefined && input.role !== null && input.role !== viewer.role) throw forbidden('Only admins can change roles');
+    if (input.password !== undefined && input.password !== null) throw forbidden('Only admins set passwords here; use changePassword');
+  }
   const keys = Object.entries(input).filter(([, v]) => v !== undefined);
   if (keys.length === 0) throw badInput('Nothing to update');
   const passwordHash = input.password !== undefined && input.password !== null ? await hashPassword(checkPassword(input.password)) : undefined;
   try {
-    return await unitOfWork(ctx, async ({ em }) => {
-      const user = await findUser(em, id);
+    return await unitOfWork(ctx, async (tx) => {
+      const { em } = tx;
+      const user = await findUserByKey(em, key);
       const username = input.username !== undefined ? checkUsername(normalizeOptional(input.username)) : user.username ?? null;
       const email = input.email !== undefined ? checkEmail(normalizeOptional(input.email)?.toLowerCase() ?? null) : user.email ?? null;
       if (username === null && email === null) throw badInput('A username or an email is required', { username: 'username or email is required' });
@@ -578,7 +639,11 @@ export async function updateUser(ctx: AppContext, id: string, input: UpdateUserI
         user.passwordHash = passwordHash;
         await revokeSessions(ctx, em, user.id);
       }
+      const droppedPicture = input.profileUrl !== undefined ? user.avatarFileId : null;
+      if (droppedPicture) user.avatarFileId = null;
       await em.flush();
+      if (droppedPicture) await ctx.app.storage.remove(em, droppedPicture);
+      await writeUserExtensions(tx, user, input);
       publishUserChange(ctx, 'UPDATED', user.id);
       return user;
     });
@@ -601,7 +666,8 @@ export async function setUserActive(ctx: AppContext, id: string, active: boolean
 }
 
 export async function setUserRole(ctx: AppContext, id: string, role: Role): Promise<User> {
-  return updateUser(ctx, id, { role });
+  requireAdmin(ctx);
+  return updateUser(ctx, { id }, { role });
 }
 
 /** `mustChange` false clears the flag (cakeplanner.md "force-password-change" takes both). */
@@ -617,10 +683,11 @@ export async function forcePasswordChange(ctx: AppContext, id: string, mustChang
 }
 
 /** Hard delete; memberships and owned rows cascade. An admin cannot delete the last admin. */
-export async function deleteUser(ctx: AppContext, id: string): Promise<boolean> {
+export async function deleteUser(ctx: AppContext, key: UserKey): Promise<boolean> {
   requireAdmin(ctx);
   await unitOfWork(ctx, async ({ em }) => {
-    const user = await findUser(em, id);
+    const user = await findUserByKey(em, key);
+    const id = user.id;
     if (await isLastActiveAdmin(em, user)) throw conflict('The last admin cannot be deleted');
     const fileId = user.avatarFileId;
     ctx.publish('identity.sessionRevoked', { userId: id, sessionIds: null });
@@ -636,25 +703,30 @@ export async function deleteUser(ctx: AppContext, id: string): Promise<boolean> 
 
 export const AVATAR_POLICY = { purpose: 'avatar', maxBytes: 2 * 1024 * 1024, accept: IMAGE_TYPES };
 
-/** Self or admin. Replacing an avatar removes the old bytes in the same transaction. */
-export async function setAvatar(ctx: AppContext, userId: string, bytes: Buffer, policy: StoragePolicy = AVATAR_POLICY): Promise<User> {
-  const viewer = requireViewer(ctx);
-  if (viewer.id !== userId && !isAdmin(ctx)) throw forbidden('Only the user or an admin can change this picture');
-  return unitOfWork(ctx, async ({ em }) => {
-    const user = await findUser(em, userId);
-    const stored = await ctx.app.storage.put(em, bytes, policy);
-    const old = user.avatarFileId;
-    user.avatarFileId = stored.id;
-    await em.flush();
-    if (old) await ctx.app.storage.remove(em, old);
-    publishUserChange(ctx, 'UPDATED', user.id);
-    return user;
-  });
+/**
+ * Self or admin. The stored picture becomes the profile picture: the external `profileUrl` is cleared, and
+ * the old picture's bytes are removed in the same transaction. Refusals of the file name the `file`
+ * argument.
+ */
+export async function setAvatar(ctx: AppContext, key: UserKey, bytes: Buffer, policy: StoragePolicy = AVATAR_POLICY): Promise<User> {
+  requireSelfOrAdmin(ctx, key);
+  return storageField('file', () =>
+    unitOfWork(ctx, async ({ em }) => {
+      const user = await findUserByKey(em, key);
+      const stored = await ctx.app.storage.put(em, bytes, policy);
+      const old = user.avatarFileId;
+      user.avatarFileId = stored.id;
+      user.profileUrl = null;
+      await em.flush();
+      if (old) await ctx.app.storage.remove(em, old);
+      publishUserChange(ctx, 'UPDATED', user.id);
+      return user;
+    }),
+  );
 }
 
 export async function removeAvatar(ctx: AppContext, userId: string): Promise<User> {
-  const viewer = requireViewer(ctx);
-  if (viewer.id !== userId && !isAdmin(ctx)) throw forbidden('Only the user or an admin can change this picture');
+  requireSelfOrAdmin(ctx, { id: userId });
   return unitOfWork(ctx, async ({ em }) => {
     const user = await findUser(em, userId);
     const old = user.avatarFileId;

@@ -111,12 +111,12 @@ export const cakeplannerSurface: SurfaceDefinition = {
       path: '/api/admin/users',
       summary: 'List all users (admin) or the members of the groups the caller administers (group admin)',
       operation: /* GraphQL */ `query CakeAdminUsers {
-        cakeAdminUsers {
+        cakeAccounts {
           id name email role isActive mustChangePassword twoFactorEnabled language emailLanguage createdAt lastLoginAt
           cakeMemberships { groupId role group { name } }
         }
       }`,
-      result: (data: CakeAdminUsersQuery) => data.cakeAdminUsers.map(adminUser),
+      result: (data: CakeAdminUsersQuery) => data.cakeAccounts.map(adminUser),
     },
     {
       method: 'put',
@@ -185,7 +185,7 @@ export const cakeplannerSurface: SurfaceDefinition = {
       // The admin panel's "None" sends `groupId: null` (issue 9): the same entry then runs the removal
       // instead (`$groupId` is not read then).
       operation: /* GraphQL */ `mutation CakeAssignGroup($userId: ID!, $groupId: ID!, $leave: Boolean!) {
-        assignCakeGroup(userId: $userId, groupId: $groupId) @skip(if: $leave) { userId groupId role }
+        addCakeGroupMember(userId: $userId, groupId: $groupId) @skip(if: $leave) { userId groupId role }
         removeCakeGroupMember(userId: $userId) @include(if: $leave)
       }`,
       variables: (r) => {
@@ -194,8 +194,8 @@ export const cakeplannerSurface: SurfaceDefinition = {
         return b.groupId === null ? { userId, groupId: '', leave: true } : { userId, groupId: requiredString(b, 'groupId'), leave: false };
       },
       result: (data: CakeAssignGroupMutation, r) =>
-        data.assignCakeGroup
-          ? { ...data.assignCakeGroup, role: data.assignCakeGroup.role.toLowerCase() }
+        data.addCakeGroupMember
+          ? { ...data.addCakeGroupMember, role: data.addCakeGroupMember.role.toLowerCase() }
           : { userId: jsonBody(r).userId, groupId: null, role: null },
     },
     {
@@ -218,13 +218,13 @@ export const cakeplannerSurface: SurfaceDefinition = {
       path: '/api/admin/users/force-password-change',
       summary: 'Force (or stop forcing) a user to change their password on next login (admin only)',
       operation: /* GraphQL */ `mutation CakeForcePasswordChange($userId: ID!, $mustChange: Boolean!) {
-        cakeForcePasswordChange(userId: $userId, mustChange: $mustChange) { id mustChangePassword }
+        forcePasswordChange(id: $userId, mustChange: $mustChange) { id mustChangePassword }
       }`,
       variables: (r) => {
         const b = jsonBody(r);
         return { userId: requiredString(b, 'userId'), mustChange: b.mustChange === undefined ? true : requiredBoolean(b, 'mustChange') };
       },
-      result: (data: CakeForcePasswordChangeMutation) => data.cakeForcePasswordChange,
+      result: (data: CakeForcePasswordChangeMutation) => data.forcePasswordChange,
     },
 
     // --- User API -------------------------------------------------------------------------------
@@ -234,7 +234,7 @@ export const cakeplannerSurface: SurfaceDefinition = {
       aliases: ['/api/register'],
       summary: 'Register; the account waits for activation unless CAKE_AUTO_ACTIVATE=true',
       operation: /* GraphQL */ `mutation CakeRegister($input: RegisterInput!) {
-        cakeRegister(input: $input) { id isActive }
+        register(input: $input, application: CAKEPLANNER) { id isActive }
       }`,
       variables: (r) => {
         const b = jsonBody(r);
@@ -249,8 +249,8 @@ export const cakeplannerSurface: SurfaceDefinition = {
       },
       status: 201,
       result: (data: CakeRegisterMutation) => ({
-        message: data.cakeRegister.isActive ? MESSAGES.registeredActive : MESSAGES.registeredPending,
-        id: data.cakeRegister.id,
+        message: data.register.isActive ? MESSAGES.registeredActive : MESSAGES.registeredPending,
+        id: data.register.id,
       }),
     },
     {
@@ -311,8 +311,8 @@ export const cakeplannerSurface: SurfaceDefinition = {
       method: 'get',
       path: '/api/users',
       summary: 'Users the caller may see: everyone (admin) or the members of their groups',
-      operation: /* GraphQL */ `query CakeUsers { cakeUsers { id name email } }`,
-      result: (data: CakeUsersQuery) => data.cakeUsers.map((u) => ({ id: u.id, name: u.name, email: u.email ?? null })),
+      operation: /* GraphQL */ `query CakeUsers { cakeContacts { id name email } }`,
+      result: (data: CakeUsersQuery) => data.cakeContacts.map((u) => ({ id: u.id, name: u.name, email: u.email ?? null })),
     },
     {
       method: 'get',

@@ -161,6 +161,8 @@ export interface RouteWording {
   credentials?: boolean;
   /** compass.md's 403 wording of a route whose operation is declared for admins only */
   adminOnly?: boolean;
+  /** the legacy names of the operation's argument fields that errors name (uploadAvatar's `file` is `picture`) */
+  fields?: Record<string, string>;
 }
 
 const wordings = new Map<string, RouteWording>();
@@ -179,8 +181,8 @@ function wordingOf(req?: Request): RouteWording {
  * The one error mapping of the surface (compass.md). A refused session is 401 "Token not provided" when
  * the request sent no token, else "Invalid or expired token" — decided by the code and the request,
  * whatever the message; a 401 carrying a field (a wrong old password) or on the login route keeps its
- * message. A 403 of an admins-only route is "Admin role required". Validation errors are 422 with
- * `errors: {field: message}` in legacy field names; internal errors never show their text.
+ * message. A 403 of an admins-only route is "Admin role required". Validation errors are 422 "Validation
+ * failed" with `errors: {field: message}` in legacy field names; internal errors never show their text.
  */
 export function compassError(code: ErrorCode, message: string, details?: ErrorDetails, req?: Request): SurfaceError {
   const status = statusOf(code, details);
@@ -191,11 +193,12 @@ export function compassError(code: ErrorCode, message: string, details?: ErrorDe
   }
   if (code === 'FORBIDDEN' && wording.adminOnly) text = 'Admin role required';
   if (code === 'INTERNAL') text = 'Internal server error';
+  if (status === 422) text = 'Validation failed'; // compass.md: a 422 lists the fields in `errors`
   let errors: Record<string, string> | undefined;
   if (status === 422 && details?.fields) {
     errors = {};
     for (const [k, v] of Object.entries(details.fields)) {
-      const field = legacyField(k);
+      const field = wording.fields?.[k] ?? legacyField(k);
       errors[field] = legacyFieldMessage(field, v);
     }
   }

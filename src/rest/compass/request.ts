@@ -136,7 +136,12 @@ export function registerInput(r: RouteRequest) {
   return { username: username!.trim(), email: email!.trim(), password: password!, name: username!.trim() };
 }
 
-/** POST /api/users: username, email_address and password required; role defaults to user. */
+/** compass's patient number as identity's user inputs carry it (compass-profile.ts). */
+function compassProfile(patientNumber: number | null | undefined) {
+  return patientNumber === undefined ? undefined : { patientNumber };
+}
+
+/** POST /api/users: username, email_address and password required; role defaults to user; the name is the username. */
 export function createUserInput(r: RouteRequest) {
   const b = new BodyReader(r);
   const username = b.string('username');
@@ -151,15 +156,24 @@ export function createUserInput(r: RouteRequest) {
   checkNewPassword(b, password, 'password');
   checkProfile(b, profileUrl, patientNumber);
   b.done();
-  return { username: username!.trim(), emailAddress: emailAddress!.trim(), password: password!, role: role ?? 'USER', profileUrl, patientNumber };
+  const input = {
+    username: username!.trim(),
+    email: emailAddress!.trim(),
+    name: username!.trim(),
+    password: password!,
+    role: role ?? 'USER',
+    profileUrl,
+    compassProfile: compassProfile(patientNumber ?? undefined),
+  };
+  return Object.fromEntries(Object.entries(input).filter(([, v]) => v !== undefined));
 }
 
 const USER_FIELDS = ['role', 'username', 'email_address', 'profile_url', 'patient_number'] as const;
 
 /**
- * PUT (`replace`: every field, absent optional ones become null; the required ones are checked by the
- * admins-only operation, after its access check) and PATCH (the fields sent; at least one). A
- * profile_url naming the user's own picture route keeps the stored picture: it is not sent.
+ * PUT (`replace`, admins only, declared on the route: role, username and email_address required, absent
+ * optional ones become null) and PATCH (the fields sent; at least one), onto the canonical `updateUser`.
+ * A profile_url naming the user's own picture route keeps the stored picture: it is not sent.
  */
 export function userUpdateVariables(r: RouteRequest, replace: boolean) {
   const userNumber = idParam(r.params.id);
@@ -171,8 +185,9 @@ export function userUpdateVariables(r: RouteRequest, replace: boolean) {
   const patientNumber = b.int('patient_number');
   b.typesChecked();
   if (!replace && !USER_FIELDS.some((k) => b.has(k))) b.add('body', `Send at least one of ${USER_FIELDS.join(', ')}`);
-  checkUsername(b, username, false);
-  checkEmail(b, emailAddress, false);
+  if (replace && !role) b.add('role', 'Role is required');
+  checkUsername(b, username, replace);
+  checkEmail(b, emailAddress, replace);
   checkProfile(b, profileUrl, patientNumber);
   b.done();
   const full = <T>(v: T | undefined): T | null | undefined => (replace ? v ?? null : v);
@@ -180,22 +195,35 @@ export function userUpdateVariables(r: RouteRequest, replace: boolean) {
   const input = {
     role: full(role),
     username: full(username),
-    emailAddress: full(emailAddress),
+    email: full(emailAddress),
     profileUrl: keepPicture ? undefined : full(profileUrl),
-    patientNumber: full(patientNumber),
+    compassProfile: compassProfile(full(patientNumber)),
   };
   return { userNumber, input: Object.fromEntries(Object.entries(input).filter(([, v]) => v !== undefined)) };
 }
 
-/** PUT /api/users/:id/password: new_password always; old_password is the operation's business (self or admin). */
+/**
+ * PUT /api/users/:id/password: new_password always; old_password too when the caller changes their own
+ * password (an admin's own included), unless the platform forces a change (compass.md). Whether the
+ * caller may change that user's password at all is the operation's rule (self or admin).
+ */
 export function passwordVariables(r: RouteRequest) {
+  const userNumber = idParam(r.params.id);
   const b = new BodyReader(r);
   const oldPassword = b.string('old_password');
   const newPassword = b.string('new_password');
   b.typesChecked();
   checkNewPassword(b, newPassword, 'new_password');
+  const self = r.viewer !== undefined && r.viewer.profile.number === userNumber;
+  if (self && !r.viewer!.profile.mustChangePassword && !oldPassword) b.add('old_password', 'Old password is required');
   b.done();
-  return { userNumber: idParam(r.params.id), oldPassword: oldPassword || null, newPassword: newPassword! };
+  return { userNumber, oldPassword: oldPassword || null, newPassword: newPassword! };
+}
+
+/** POST /api/users/:id/picture: the multipart `picture` file is required. */
+export function pictureVariables(r: RouteRequest) {
+  if (!r.files.includes('picture')) refuse({ picture: 'A picture file is required' });
+  return { userNumber: idParam(r.params.id) };
 }
 
 // --- parties and questions -----------------------------------------------------------------------

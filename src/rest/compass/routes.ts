@@ -9,6 +9,7 @@
 import type { RestRoute, SurfaceDefinition } from '../engine/types';
 import { RestInputError } from '../engine/types';
 import { databaseReady } from '../engine/health';
+import { access } from '../../auth/access';
 import type {
   CompassAnalyticsQuery,
   CompassCreatePartyMutation,
@@ -61,12 +62,14 @@ import {
   idParam,
   partyVariables,
   passwordVariables,
+  pictureVariables,
   questionVariables,
   registerInput,
   userListVariables,
   userUpdateVariables,
 } from './request';
-import { LOGO_POLICY, PICTURE_POLICY } from '../../modules/compass/compass-common';
+import { LOGO_POLICY } from '../../modules/compass/compass-common';
+import { AVATAR_POLICY } from '../../modules/identity/identity.service';
 
 /** The success message of each route (compass.md's wording where it has one). */
 const messages = new WeakMap<RestRoute, string>();
@@ -139,11 +142,11 @@ export const compassSurface: SurfaceDefinition = {
       method: 'get',
       path: '/api/auth/validate',
       summary: 'The token\'s user, role and expiry',
-      operation: /* GraphQL */ `query CompassTokenInfo { compassTokenInfo { userId role expiresAt } }`,
+      operation: /* GraphQL */ `query CompassTokenInfo { me { number role } currentSession { expiresAt } }`,
       result: (data: CompassTokenInfoQuery) => ({
-        user_id: data.compassTokenInfo.userId,
-        role: legacyRole(data.compassTokenInfo.role),
-        expires_at: legacyDate(data.compassTokenInfo.expiresAt),
+        user_id: data.me.number,
+        role: legacyRole(data.me.role),
+        expires_at: legacyDate(data.currentSession.expiresAt),
       }),
     }),
 
@@ -175,10 +178,10 @@ export const compassSurface: SurfaceDefinition = {
       path: '/api/users/:id',
       summary: 'One user (the user themselves or an admin)',
       operation: /* GraphQL */ `query CompassUser($userNumber: Int!) {
-        compassUser(userNumber: $userNumber) { number role username email profileUrl avatarFileId patientNumber createdAt }
+        user(number: $userNumber) { number role username email profileUrl avatarFileId patientNumber createdAt }
       }`,
       variables: (r) => ({ userNumber: idParam(r.params.id) }),
-      result: (data: CompassUserQuery) => legacyUser(data.compassUser),
+      result: (data: CompassUserQuery) => legacyUser(data.user),
     }),
     route(
       'User created successfully',
@@ -186,10 +189,10 @@ export const compassSurface: SurfaceDefinition = {
         method: 'post',
         path: '/api/users',
         summary: 'Admins: create a user',
-        operation: /* GraphQL */ `mutation CompassCreateUser($input: CompassCreateUserInput!) { compassCreateUser(input: $input) { number } }`,
+        operation: /* GraphQL */ `mutation CompassCreateUser($input: CreateUserInput!) { createUser(input: $input) { number } }`,
         variables: (r) => ({ input: createUserInput(r) }),
         status: 201,
-        result: (data: CompassCreateUserMutation) => ({ message: 'User created', user_id: data.compassCreateUser.number }),
+        result: (data: CompassCreateUserMutation) => ({ message: 'User created', user_id: data.createUser.number }),
       },
       ADMINS,
     ),
@@ -199,8 +202,10 @@ export const compassSurface: SurfaceDefinition = {
         method: 'put',
         path: '/api/users/:id',
         summary: 'Admins: replace role, username, email_address, profile_url, patient_number',
-        operation: /* GraphQL */ `mutation CompassReplaceUser($userNumber: Int!, $input: CompassUserUpdateInput!) {
-          compassReplaceUser(userNumber: $userNumber, input: $input) { number }
+        // compass.md: PUT is admins-only, PATCH "own profile or admin" (the canonical updateUser's rule)
+        access: access.admin,
+        operation: /* GraphQL */ `mutation CompassReplaceUser($userNumber: Int!, $input: UpdateUserInput!) {
+          updateUser(number: $userNumber, input: $input) { number }
         }`,
         variables: (r) => userUpdateVariables(r, true),
         result: () => ({ message: 'User updated' }),
@@ -211,8 +216,8 @@ export const compassSurface: SurfaceDefinition = {
       method: 'patch',
       path: '/api/users/:id',
       summary: 'The user themselves or an admin: change some of the fields (only admins change role)',
-      operation: /* GraphQL */ `mutation CompassUpdateUser($userNumber: Int!, $input: CompassUserUpdateInput!) {
-        compassUpdateUser(userNumber: $userNumber, input: $input) { number }
+      operation: /* GraphQL */ `mutation CompassUpdateUser($userNumber: Int!, $input: UpdateUserInput!) {
+        updateUser(number: $userNumber, input: $input) { number }
       }`,
       variables: (r) => userUpdateVariables(r, false),
       result: () => ({ message: 'User updated' }),
@@ -222,7 +227,7 @@ export const compassSurface: SurfaceDefinition = {
       path: '/api/users/:id/password',
       summary: 'The user themselves (with old_password) or an admin',
       operation: /* GraphQL */ `mutation CompassChangePassword($userNumber: Int!, $oldPassword: String, $newPassword: String!) {
-        compassChangePassword(userNumber: $userNumber, oldPassword: $oldPassword, newPassword: $newPassword)
+        changePassword(userNumber: $userNumber, oldPassword: $oldPassword, newPassword: $newPassword)
       }`,
       variables: passwordVariables,
       result: () => ({ message: 'Password updated' }),
@@ -233,7 +238,7 @@ export const compassSurface: SurfaceDefinition = {
         method: 'delete',
         path: '/api/users/:id',
         summary: 'Admins: delete a user with their answers, picture and sessions',
-        operation: /* GraphQL */ `mutation CompassDeleteUser($userNumber: Int!) { compassDeleteUser(userNumber: $userNumber) }`,
+        operation: /* GraphQL */ `mutation CompassDeleteUser($userNumber: Int!) { deleteUser(number: $userNumber) }`,
         variables: (r) => ({ userNumber: idParam(r.params.id) }),
         result: () => ({ message: 'User deleted' }),
       },
@@ -251,28 +256,32 @@ export const compassSurface: SurfaceDefinition = {
     }),
 
     // --- overview: profile pictures, answers, positions, matches ---------------------------------
-    route('Profile picture updated successfully', {
-      method: 'post',
-      path: '/api/users/:id/picture',
-      summary: 'The user themselves or an admin: multipart field `picture` (PNG, JPEG or WebP, at most 2 MB)',
-      operation: /* GraphQL */ `mutation CompassSetUserPicture($userNumber: Int!, $picture: Upload) {
-        compassSetUserPicture(userNumber: $userNumber, picture: $picture) { number role username email profileUrl avatarFileId patientNumber createdAt }
-      }`,
-      uploads: { picture: 'picture' },
-      uploadMaxBytes: PICTURE_POLICY.maxBytes,
-      variables: (r) => ({ userNumber: idParam(r.params.id) }),
-      result: (data: CompassSetUserPictureMutation) => legacyUser(data.compassSetUserPicture),
-    }),
+    route(
+      'Profile picture updated successfully',
+      {
+        method: 'post',
+        path: '/api/users/:id/picture',
+        summary: 'The user themselves or an admin: multipart field `picture` (PNG, JPEG or WebP, at most 2 MB)',
+        operation: /* GraphQL */ `mutation CompassSetUserPicture($userNumber: Int!, $picture: Upload!) {
+          uploadAvatar(userNumber: $userNumber, file: $picture) { number role username email profileUrl avatarFileId patientNumber createdAt }
+        }`,
+        uploads: { picture: 'picture' },
+        uploadMaxBytes: AVATAR_POLICY.maxBytes,
+        variables: pictureVariables,
+        result: (data: CompassSetUserPictureMutation) => legacyUser(data.uploadAvatar),
+      },
+      { fields: { file: 'picture' } },
+    ),
     {
       kind: 'download',
       method: 'get',
       path: '/api/users/:id/picture',
       summary: 'The stored profile picture (the user themselves or an admin)',
-      operation: /* GraphQL */ `query CompassUserPicture($userNumber: Int!) { compassUser(userNumber: $userNumber) { avatarFileId } }`,
+      operation: /* GraphQL */ `query CompassUserPicture($userNumber: Int!) { user(number: $userNumber) { avatarFileId } }`,
       variables: (r) => ({ userNumber: idParam(r.params.id) }),
       file: (data: CompassUserPictureQuery) => {
-        if (!data.compassUser.avatarFileId) throw new RestInputError('Picture not found', 'NOT_FOUND');
-        return { fileId: data.compassUser.avatarFileId };
+        if (!data.user.avatarFileId) throw new RestInputError('Picture not found', 'NOT_FOUND');
+        return { fileId: data.user.avatarFileId };
       },
     },
     route('Answers retrieved successfully', {

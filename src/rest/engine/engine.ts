@@ -2,8 +2,9 @@
  * The route-table engine: every entry's GraphQL document is parsed, validated (with the graph's
  * limits; a bad document fails the start) and compiled once at start, then executed in-process per
  * request through the one request pipeline (src/server/pipeline.ts), like /graphql. A request first
- * gets its context (the viewer), then the access declared on the operation's root fields is enforced
- * (401/403 before any body is read or variables are built), then the body is read. Results become the
+ * gets its context (the viewer), then the access declared on the operation's root fields (and a
+ * legacy route's stricter `access`, if any) is enforced (401/403 before any body is read or variables
+ * are built), then the body is read. Results become the
  * surface's legacy status, headers and body; errors go through the surface's one error mapping.
  * Uploads become `Upload` variables, downloads stream stored bytes, and SSE routes stream a subscription.
  */
@@ -74,16 +75,17 @@ export function compileRoutes(pipeline: Pipeline, surface: SurfaceDefinition): C
   };
   const compiled = surface.routes.map((route): Compiled => {
     if (route.kind === 'plain') return { route, access: [] };
+    const stricter = route.access ? [route.access] : [];
     const where = `${route.method.toUpperCase()} ${route.path}`;
     const prepared = prepare(route.operation, where, route.kind === 'sse' ? 'subscription' : route.kind === 'download' ? 'query' : undefined);
-    if (!prepared) return { route, access: [] };
+    if (!prepared) return { route, access: stricter };
     if (route.kind !== 'sse') pipeline.precompile(prepared);
     let resume: Compiled['resume'];
     if (route.kind === 'sse' && route.resume) {
       const r = prepare(route.resume.operation, `${where} (resume)`, 'query');
       if (r) resume = { prepared: r, rootField: rootFieldOf(r.operation) };
     }
-    return { route, prepared, rootField: rootFieldOf(prepared.operation), access: declaredAccess(pipeline, prepared.operation), resume };
+    return { route, prepared, rootField: rootFieldOf(prepared.operation), access: [...declaredAccess(pipeline, prepared.operation), ...stricter], resume };
   });
   if (problems.length) throw new Error(`REST surface "${surface.id}" has invalid routes:\n  ${problems.join('\n  ')}`);
   return compiled;
@@ -123,9 +125,18 @@ function missingUpload(uploads: Record<string, string>, message: string): string
   return Object.entries(uploads).find(([, variable]) => message.includes(`"$${variable}"`))?.[0];
 }
 
-function routeRequest(app: App, req: Request, fields: Record<string, string> = {}): RouteRequest {
+function routeRequest(app: App, req: Request, fields: Record<string, string> = {}, files: string[] = [], ctx?: AppContext): RouteRequest {
   const base = `${(app.config.publicUrl ?? '').replace(/\/+$/, '')}${req.baseUrl ?? ''}`;
-  return { req, params: (req.params ?? {}) as Record<string, string>, query: (req.query ?? {}) as Record<string, unknown>, body: req.body ?? {}, fields, base };
+  return {
+    req,
+    params: (req.params ?? {}) as Record<string, string>,
+    query: (req.query ?? {}) as Record<string, unknown>,
+    body: req.body ?? {},
+    fields,
+    files,
+    viewer: ctx?.viewer,
+    base,
+  };
 }
 
 /** Text fields of a multipart request: at most this many, each at most FIELD_BYTES. */
@@ -324,7 +335,8 @@ export function mountSurface(app: App, pipeline: Pipeline, surface: SurfaceDefin
           const maxBytes = Math.min(op.uploadMaxBytes ?? app.config.uploadMaxBytes, app.config.uploadMaxBytes);
           ({ fields, files } = await readMultipart(req, op.uploads, { maxBytes, maxFiles: app.config.uploadMaxFiles }));
         }
-        const r = routeRequest(app, req, fields);
+        const received = Object.entries(op.uploads ?? {}).filter(([, variable]) => variable in files).map(([field]) => field);
+        const r = routeRequest(app, req, fields, received, ctx);
         const variables = { ...(route.variables ? route.variables(r) : {}), ...files };
         if (route.kind === 'sse') return await streamSse(c, route, ctx, variables, r, res);
         const result = await pipeline.execute(c.prepared!, ctx, variables);
@@ -484,6 +496,8 @@ export function mountSurface(app: App, pipeline: Pipeline, surface: SurfaceDefin
 /** How a declared rule reads in OpenAPI's `x-access`. */
 function describeAccess(rules: AccessRule[]): string {
   if (!rules.length) return 'public';
+  // a role or policy implies a session: `signedIn & role:ADMIN` reads `role:ADMIN`
+  if (rules.some((r) => r.kind === 'role' || r.kind === 'policy')) rules = rules.filter((r) => r.kind !== 'signedIn');
   return rules.map((r) => (r.kind === 'role' ? `role:${r.role}` : r.kind === 'policy' ? `policy:${r.policy}` : r.kind)).join(' & ');
 }
 

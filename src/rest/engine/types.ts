@@ -5,7 +5,8 @@
 import type { Request } from 'express';
 import type { ErrorCode, ErrorDetails } from '../../errors/domain-error';
 import type { SurfaceId } from '../../config';
-import type { App } from '../../context/context';
+import type { App, Viewer } from '../../context/context';
+import type { AccessRule } from '../../auth/access';
 
 export type HttpMethod = 'get' | 'post' | 'put' | 'patch' | 'delete';
 
@@ -27,6 +28,13 @@ export interface RouteRequest {
   body: unknown;
   /** multipart fields other than files, by name */
   fields: Record<string, string>;
+  /** the names of the multipart file fields received (a route checks a required file before executing) */
+  files: string[];
+  /**
+   * the caller, once the declared access held (undefined on public routes without a session): legacy
+   * validation that depends on who asks (compass: the old password is required for one's own change)
+   */
+  viewer?: Viewer;
   /**
    * The URL prefix of the surface as this request reached it: `PUBLIC_URL` (when set) and the mount
    * (`/cakeplanner`, or '' at the root with COMPAT_ROOT), so links point back through the same mount.
@@ -44,6 +52,12 @@ interface RouteBase {
    */
   aliases?: string[];
   summary: string;
+  /**
+   * A stricter rule of the legacy route than its operation's declaration (compass.md: PUT /api/users/:id
+   * is admins-only while the canonical `updateUser` lets a user update themselves). Enforced with the
+   * operation's declarations before the body is read, and shown in OpenAPI.
+   */
+  access?: AccessRule;
 }
 
 /** A route that runs a query or mutation and answers JSON (or 204). */
