@@ -146,8 +146,8 @@ const FIELD_BYTES = 1024 * 1024;
 /**
  * Reads a multipart request into Upload variables and fields, refusing as soon as it breaks a limit —
  * while the bytes stream in, never after buffering them: a file over the route's size limit, more
- * files or fields than allowed, or a body larger than the route's files and fields together. On a
- * refusal the rest of the body is not read: the connection closes after the answer. Only the route's
+ * files or fields than allowed, or a body larger than the route's files and fields together. A refusal
+ * is answered at once; the rest of the body is dropped unkept and the connection closes. Only the route's
  * declared file fields are kept (each at most `maxBytes`); any other file part is drained unread.
  */
 function readMultipart(
@@ -169,14 +169,17 @@ function readMultipart(
     const pending: Promise<void>[] = [];
     let settled = false;
     const kib = Math.floor(limits.maxBytes / 1024);
-    /** Stops reading at once and answers the refusal; the response closes the connection. */
+    /**
+     * Answers the refusal at once. What the client still sends is read and dropped (nothing more is
+     * kept) until it stops or a few seconds pass, then the connection closes: closing on unread data
+     * would reset it, and the client could lose the answer.
+     */
     const refuse = (err: RestInputError) => {
       if (settled) return;
       settled = true;
-      req.unpipe(bb);
-      req.pause();
+      for (const f of Object.keys(files)) delete files[f];
       req.res?.setHeader('Connection', 'close');
-      req.res?.once('finish', () => req.socket.destroy());
+      req.res?.once('finish', () => setTimeout(() => req.socket.destroy(), 5000).unref());
       reject(err);
     };
     // everything declared, with room for the multipart framing and the text fields
@@ -184,7 +187,7 @@ function readMultipart(
     let received = 0;
     req.on('data', (chunk: Buffer) => {
       received += chunk.length;
-      if (received > maxBody) refuse(new RestInputError(`The request is larger than ${Math.floor(maxBody / 1024)} KiB`));
+      if (received > maxBody && !settled) refuse(new RestInputError(`The request is larger than ${Math.floor(maxBody / 1024)} KiB`));
     });
     bb.on('field', (name, value, info) => {
       if (info.valueTruncated) return refuse(new RestInputError(`The field "${name}" is too long`));
@@ -200,7 +203,9 @@ function readMultipart(
       const chunks: Buffer[] = [];
       pending.push(
         new Promise<void>((done) => {
-          stream.on('data', (c: Buffer) => chunks.push(c));
+          stream.on('data', (c: Buffer) => {
+            if (!settled) chunks.push(c);
+          });
           stream.on('limit', () => {
             chunks.length = 0;
             const message = `The file is larger than ${kib} KiB`;
