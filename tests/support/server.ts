@@ -258,12 +258,6 @@ export interface TestUser {
   role: string;
 }
 
-// The factories' operations; codegen generates `TestRegisterDocument` and `TestLoginDocument` from them.
-/* GraphQL */ `
-  mutation TestRegister($input: RegisterInput!) { register(input: $input) { id username email role } }
-  mutation TestLogin($input: LoginInput!) { login(input: $input) { token requiresTwoFactor user { id role } } }
-`;
-
 /** Registers (the first user of a fresh database becomes ADMIN) and logs in. */
 export async function createUser(s: TestServer, over: { username?: string; password?: string; email?: string } = {}): Promise<TestUser> {
   const username = over.username ?? unique('user');
