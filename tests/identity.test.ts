@@ -28,7 +28,6 @@ import {
   IdentityTestRegisterShortPasswordDocument,
   IdentityTestRenameDocument,
   IdentityTestRenameXDocument,
-  IdentityTestRequestResetDocument,
   IdentityTestRequestResetUnknownDocument,
   IdentityTestResetPasswordAgainDocument,
   IdentityTestResetPasswordFirstDocument,
@@ -36,9 +35,8 @@ import {
   IdentityTestSetupTwoFactorDocument,
   IdentityTestSetupTwoFactorSecretDocument,
   IdentityTestUpdateProfileUrlDocument,
-  IdentityTestUpdateSettingsDocument,
   IdentityTestUpdateSettingsBadDocument,
-  IdentityTestUserDocument,
+  IdentityTestUpdateSettingsDocument,
   IdentityTestUsersDocument,
   TestDeactivateDocument,
   TestDeleteUserDocument,
@@ -47,6 +45,8 @@ import {
   TestLogoutDocument,
   TestPromoteDocument,
   TestRegisterUsernameDocument,
+  TestRequestPasswordResetDocument,
+  TestUserByIdDocument,
 } from '../src/generated/graphql';
 import { createUser, GqlResult, loginToken, RequestAuth, serverWithAdmin, TestServer, TestUser, unique, startTestServer } from './support/server';
 
@@ -66,7 +66,6 @@ import { createUser, GqlResult, loginToken, RequestAuth, serverWithAdmin, TestSe
   mutation IdentityTestChangePasswordShort($o: String) { changePassword(oldPassword: $o, newPassword: "short") }
   query IdentityTestOutbox($to: String) { mailOutbox(to: $to) { to subject text createdAt } }
   mutation IdentityTestRequestResetUnknown { requestPasswordReset(email: "nobody@example.test") }
-  mutation IdentityTestRequestReset($e: String!) { requestPasswordReset(email: $e) }
   mutation IdentityTestForcedChange { changePassword(newPassword: "chosen after temp") }
   mutation IdentityTestResetPasswordFirst($t: String!) { resetPassword(token: $t, newPassword: "reset password 1") }
   mutation IdentityTestResetPasswordAgain($t: String!) { resetPassword(token: $t, newPassword: "reset password 2") }
@@ -81,7 +80,6 @@ import { createUser, GqlResult, loginToken, RequestAuth, serverWithAdmin, TestSe
   mutation IdentityTestDeleteMyAccount { deleteMyAccount }
   query IdentityTestUsers($f: UserFilter, $l: Int, $o: Int) { users(filter: $f, limit: $l, offset: $o) { total limit offset items { id username role isActive } } }
   mutation IdentityTestRenameX($id: ID!) { updateUser(id: $id, input: { name: "x" }) { id } }
-  query IdentityTestUser($id: ID!) { user(id: $id) { id } }
   mutation IdentityTestCreateUserRole($u: String!) { createUser(input: { username: $u, password: "longenough", role: USER }) { id role } }
   mutation IdentityTestCreateUser($u: String!) { createUser(input: { username: $u, password: "longenough" }) { id } }
   mutation IdentityTestRename($id: ID!) { updateUser(id: $id, input: { name: "Renamed", language: "nl" }) { name language } }
@@ -237,7 +235,7 @@ describe('password reset', () => {
     const u = await createUser(s);
     const unknown = await s.gql(IdentityTestRequestResetUnknownDocument);
     expect(unknown.data!.requestPasswordReset).toBe(true);
-    const res = await s.gql(IdentityTestRequestResetDocument, { e: u.email });
+    const res = await s.gql(TestRequestPasswordResetDocument, { e: u.email });
     expect(res.data!.requestPasswordReset).toBe(true);
     const box = await s.gql(IdentityTestOutboxDocument, { to: u.email }, { token: admin.token });
     expect(box.data!.mailOutbox).toHaveLength(1);
@@ -368,8 +366,8 @@ describe('administration', () => {
       expect(codeOf(await op({}))).toBe('UNAUTHENTICATED');
     }
     // a user may read themselves but not others
-    expect((await s.gql(IdentityTestUserDocument, { id: u.id }, { token: u.token })).data!.user.id).toBe(u.id);
-    expect(codeOf(await s.gql(IdentityTestUserDocument, { id: admin.id }, { token: u.token }))).toBe('FORBIDDEN');
+    expect((await s.gql(TestUserByIdDocument, { id: u.id }, { token: u.token })).data!.user.id).toBe(u.id);
+    expect(codeOf(await s.gql(TestUserByIdDocument, { id: admin.id }, { token: u.token }))).toBe('FORBIDDEN');
   });
 
   it('creates, updates, promotes, forces a password change and deletes users', async () => {
@@ -386,7 +384,7 @@ describe('administration', () => {
     expect(forced.data!.forcePasswordChange.mustChangePassword).toBe(true);
     const del = await s.gql(TestDeleteUserDocument, { id }, { token: admin.token });
     expect(del.data!.deleteUser).toBe(true);
-    const gone = await s.gql(IdentityTestUserDocument, { id }, { token: admin.token });
+    const gone = await s.gql(TestUserByIdDocument, { id }, { token: admin.token });
     expect(codeOf(gone)).toBe('NOT_FOUND');
   });
 
@@ -454,7 +452,7 @@ describe('input PostgreSQL cannot store', () => {
     const regName = await s.gql(IdentityTestRegisterNamedDocument, { n: `a${N}b`, u: unique('nul') });
     expect(codeOf(regName)).toBe('BAD_USER_INPUT');
     expect(regName.errors?.[0].message).toBe('Text must not contain NUL characters');
-    const reset = await s.gql(IdentityTestRequestResetDocument, { e: `a${N}b@example.test` });
+    const reset = await s.gql(TestRequestPasswordResetDocument, { e: `a${N}b@example.test` });
     expect(reset.data).toEqual({ requestPasswordReset: true });
     const search = await s.gql(IdentityTestSearchUsersDocument, { q: `a${N}` }, { token: admin.token });
     expect(codeOf(search)).toBe('BAD_USER_INPUT');

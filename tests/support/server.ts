@@ -74,6 +74,24 @@ export function queryText(doc: string | TypedDocumentNode<unknown, never>): stri
   return typeof doc === 'string' ? doc : print(doc);
 }
 
+/** POSTs a GraphQL request to `${base}/graphql` (any server: a test server, a process the test started). */
+export function postGraphql<R, V extends Variables>(base: string, doc: TypedDocumentNode<R, V>, variables?: V, auth?: RequestAuth): Promise<GqlResult<R>>;
+export function postGraphql(base: string, doc: string | TypedDocumentNode<unknown, never>, variables?: Variables, auth?: RequestAuth): Promise<GqlResult<unknown>>;
+export async function postGraphql(base: string, doc: string | TypedDocumentNode<unknown, never>, variables?: Variables, auth: RequestAuth = {}): Promise<GqlResult<unknown>> {
+  const headers: Record<string, string> = { 'content-type': 'application/json', ...(auth.headers ?? {}) };
+  if (auth.token) headers.authorization = `Bearer ${auth.token}`;
+  if (auth.cookie) headers.cookie = auth.cookie;
+  const res = await fetch(`${base}/graphql`, { method: 'POST', headers, body: JSON.stringify({ query: queryText(doc), variables }) });
+  const text = await res.text();
+  let json: { data?: unknown; errors?: GqlError[] } = {};
+  try {
+    json = JSON.parse(text);
+  } catch {
+    throw new Error(`non-JSON GraphQL response ${res.status}: ${text.slice(0, 200)}`);
+  }
+  return { status: res.status, headers: res.headers, data: json.data ?? undefined, errors: json.errors };
+}
+
 export interface RestResult<T = any> {
   status: number;
   headers: Headers;
@@ -102,27 +120,16 @@ export class TestServer {
   }
 
   /**
-   * A GraphQL request over HTTP. Give it a typed document (a generated `…Document`: codegen makes one of
-   * every named operation in tests/** tagged with the GraphQL magic comment): its result and its variables are typed by it.
-   * A document as text names its result type: a generated `…Query` type, or `unknown` for a document
+   * A GraphQL request over HTTP. Give it a typed document (a generated `…Document`: codegen makes one
+   * of every named operation in tests/** tagged with the GraphQL magic comment): its result and its
+   * variables are typed by it. A document as text names its result type: a generated `…Query` type, or `unknown` for a document
    * codegen would refuse (a syntax error, an unknown field, a limit test). Without a type argument
    * the text form is untyped: left for the files another branch is converting (cakeplanner*, compass*).
    */
   gql<R, V extends Variables>(doc: TypedDocumentNode<R, V>, variables?: V, auth?: RequestAuth): Promise<GqlResult<R>>;
   gql<T = any>(query: string, variables?: Variables, auth?: RequestAuth): Promise<GqlResult<T>>;
-  async gql(doc: string | TypedDocumentNode<unknown, never>, variables?: Variables, auth: RequestAuth = {}): Promise<GqlResult<unknown>> {
-    const headers: Record<string, string> = { 'content-type': 'application/json', ...(auth.headers ?? {}) };
-    if (auth.token) headers.authorization = `Bearer ${auth.token}`;
-    if (auth.cookie) headers.cookie = auth.cookie;
-    const res = await fetch(`${this.url}/graphql`, { method: 'POST', headers, body: JSON.stringify({ query: queryText(doc), variables }) });
-    const text = await res.text();
-    let json: { data?: unknown; errors?: GqlError[] } = {};
-    try {
-      json = JSON.parse(text);
-    } catch {
-      throw new Error(`non-JSON GraphQL response ${res.status}: ${text.slice(0, 200)}`);
-    }
-    return { status: res.status, headers: res.headers, data: json.data ?? undefined, errors: json.errors };
+  gql(doc: string | TypedDocumentNode<unknown, never>, variables?: Variables, auth: RequestAuth = {}): Promise<GqlResult<unknown>> {
+    return postGraphql(this.url, doc, variables, auth);
   }
 
   /** A REST request as a legacy client sends it: JSON body, cookie or Bearer header. */
