@@ -8,7 +8,14 @@
  */
 import { getSchema } from '../src/server/schema';
 import { undeclaredRootFields } from '../src/auth/access';
-import { createUser, serverWithAdmin, TestServer, TestUser, unique } from './support/server';
+import { AccessTestRenameDocument, TestDemoteDocument, TestPromoteDocument, TestUserChangedDocument } from '../src/generated/graphql';
+import { createUser, serverWithAdmin, subscribe, TestServer, TestUser, unique } from './support/server';
+
+// This file's operations; codegen generates the typed `AccessTest…Document`s used below from them
+// (operations several files send are in ./support/operations.ts).
+/* GraphQL */ `
+  mutation AccessTestRename($id: ID!, $n: String) { updateUser(id: $id, input: { name: $n }) { id } }
+`;
 
 let s: TestServer;
 let admin: TestUser;
@@ -56,22 +63,19 @@ describe('declarations', () => {
 describe('subscriptions re-check access for every event', () => {
   it("a demoted admin stops receiving other users' changes at once", async () => {
     const second = await createUser(s, { username: unique('admin2') });
-    await s.gql('mutation R($id: ID!) { setUserRole(id: $id, role: ADMIN) { id } }', { id: second.id }, { token: admin.token });
+    await s.gql(TestPromoteDocument, { id: second.id }, { token: admin.token });
     const other = await createUser(s);
     const client = s.ws(second.token);
     const seen: string[] = [];
-    const dispose = client.subscribe<{ userChanged: { userId: string } }>(
-      { query: 'subscription { userChanged { kind userId } }' },
-      { next: (r) => r.data && seen.push(r.data.userChanged.userId), error: () => undefined, complete: () => undefined },
-    );
+    const dispose = subscribe(client, TestUserChangedDocument, {}, { next: (r) => r.data && seen.push(r.data.userChanged.userId), error: () => undefined, complete: () => undefined });
     try {
       await sleep(300);
-      const rename = (id: string, name: string) => s.gql('mutation U($id: ID!, $n: String) { updateUser(id: $id, input: { name: $n }) { id } }', { id, n: name }, { token: admin.token });
+      const rename = (id: string, name: string) => s.gql(AccessTestRenameDocument, { id, n: name }, { token: admin.token });
       await rename(other.id, 'seen by an admin');
       for (let i = 0; i < 50 && !seen.includes(other.id); i++) await sleep(50);
       expect(seen).toContain(other.id);
 
-      await s.gql('mutation R($id: ID!) { setUserRole(id: $id, role: USER) { id } }', { id: second.id }, { token: admin.token });
+      await s.gql(TestDemoteDocument, { id: second.id }, { token: admin.token });
       seen.length = 0;
       await rename(other.id, 'not for a user');
       await rename(second.id, 'their own change');

@@ -5,6 +5,19 @@
  * (COMPAT_ROOT=coparent), as an unchanged legacy client pointed at http://host/api expects.
  */
 import { Client as PgClient } from 'pg';
+import {
+  CoparentLiveAnonDocument,
+  CoparentLiveBadDocument,
+  CoparentLiveBlocksDocument,
+  CoparentLiveCreateDocument,
+  CoparentLiveDeleteDocument,
+  CoparentLiveDenyDocument,
+  CoparentLiveItemChangedDocument,
+  CoparentLiveMonthDocument,
+  CoparentLiveOneDocument,
+  CoparentLiveScheduleChangedDocument,
+  CoparentLiveTemplateDocument,
+} from '../src/generated/graphql';
 import { collect, cookieFrom, createUser, unique } from './support/server';
 import { CountingServer, startCountingServer } from './support/sql-counter';
 
@@ -18,16 +31,28 @@ async function restLogin(username: string, password: string): Promise<string> {
   return cookieFrom(res.headers)!;
 }
 
-const ITEM_FIELDS = 'id date type title body ownerId owner { id username } createdAt updatedAt';
-const MONTH_QUERY = /* GraphQL */ `query CoparentLiveMonth($month: String!) {
-  coparentItems(month: $month) { id date type title body ownerId owner { id username } createdAt updatedAt }
-}`;
-const ITEM_CHANGED = /* GraphQL */ `subscription CoparentLiveItemChanged($month: String!) {
-  coparentItemChanged(month: $month) { kind itemId date item { id title date ownerId owner { id username } } }
-}`;
-const SCHEDULE_CHANGED = /* GraphQL */ `subscription CoparentLiveScheduleChanged {
-  scheduleChanged { kind blockId startDate endDate block { id owner label startDate endDate } }
-}`;
+// This file's operations; codegen generates the typed `CoparentLive…Document`s used below from them.
+/* GraphQL */ `
+  query CoparentLiveMonth($month: String!) {
+    coparentItems(month: $month) { id date type title body ownerId owner { id username } createdAt updatedAt }
+  }
+  subscription CoparentLiveItemChanged($month: String!) {
+    coparentItemChanged(month: $month) { kind itemId date item { id title date ownerId owner { id username } } }
+  }
+  subscription CoparentLiveScheduleChanged {
+    scheduleChanged { kind blockId startDate endDate block { id owner label startDate endDate } }
+  }
+  query CoparentLiveOne($id: ID!) { coparentItem(id: $id) { id date type title body ownerId owner { id username } createdAt updatedAt } }
+  mutation CoparentLiveDelete($id: ID!) { deleteCoparentItem(id: $id) }
+  mutation CoparentLiveCreate($input: CreateCoparentItemInput!) {
+    createCoparentItem(input: $input) { id date type title body ownerId owner { id username } createdAt updatedAt }
+  }
+  mutation CoparentLiveDeny($id: ID!) { updateCoparentItem(id: $id, input: { title: "mine now" }) { id } }
+  query CoparentLiveAnon { coparentItems(month: "2027-05") { id } }
+  query CoparentLiveBad { coparentItems(month: "2027-13") { id } }
+  query CoparentLiveBlocks { coparentScheduleBlocks { id } }
+  query CoparentLiveTemplate { coparentCycleTemplate { id } }
+`;
 
 beforeAll(async () => {
   s = await startCountingServer({ COMPAT_ROOT: 'coparent' });
@@ -76,8 +101,8 @@ describe('statement count', () => {
     expect(dates).toEqual([...dates].sort());
     for (const i of big.result.body) expect(i.owner.id).toBe(i.ownerId);
 
-    const gql = await s.sql.during(() => s.gql(MONTH_QUERY, { month: '2026-05' }, { token: user.token }));
-    expect(gql.result.data.coparentItems).toHaveLength(1000);
+    const gql = await s.sql.during(() => s.gql(CoparentLiveMonthDocument, { month: '2026-05' }, { token: user.token }));
+    expect(gql.result.data!.coparentItems).toHaveLength(1000);
     expect(gql.statements.length).toBe(big.statements.length);
   });
 });
@@ -85,34 +110,34 @@ describe('statement count', () => {
 describe('REST / GraphQL / subscription parity', () => {
   it('shows a REST-created item to a GraphQL query and to a graphql-ws subscriber, and back', async () => {
     const ws = s.ws(undefined, { headers: { cookie: user.cookie } });
-    const sub = collect(ws, ITEM_CHANGED, { month: '2027-03' }, 3);
+    const sub = collect(ws, CoparentLiveItemChangedDocument, { month: '2027-03' }, 3);
     try {
       await sub.ready;
       // another month first: the subscriber must not see it
       await s.rest('POST', '/api/items', { cookie: admin.cookie, body: { date: '2027-04-01', type: 'EVENT', title: 'Other month', body: '' } });
       const created = await s.rest('POST', '/coparent/api/items', { cookie: admin.cookie, body: { date: '2027-03-09', type: 'EVENT', title: 'Recital', body: '6pm' } });
       expect(created.status).toBe(200);
-      const viaGql = await s.gql(`query CoparentLiveOne($id: ID!) { coparentItem(id: $id) { ${ITEM_FIELDS} } }`, { id: created.body.id }, { token: user.token });
-      expect({ ...viaGql.data.coparentItem, date: `${viaGql.data.coparentItem.date}T00:00:00.000Z` }).toEqual(created.body);
+      const viaGql = await s.gql(CoparentLiveOneDocument, { id: created.body.id }, { token: user.token });
+      expect({ ...viaGql.data!.coparentItem, date: `${viaGql.data!.coparentItem.date}T00:00:00.000Z` }).toEqual(created.body);
 
       const patched = await s.rest('PATCH', `/api/items/${created.body.id}`, { cookie: admin.cookie, body: { title: 'Recital (moved)' } });
       expect(patched.status).toBe(200);
       // events carry ids and each subscriber loads the item when the event reaches it: let the update
       // arrive before the delete, or the update would (rightly) show the item already gone
       await sub.received(2);
-      const del = await s.gql(`mutation CoparentLiveDelete($id: ID!) { deleteCoparentItem(id: $id) }`, { id: created.body.id }, { token: admin.token });
-      expect(del.data.deleteCoparentItem).toBe(true);
+      const del = await s.gql(CoparentLiveDeleteDocument, { id: created.body.id }, { token: admin.token });
+      expect(del.data!.deleteCoparentItem).toBe(true);
 
       const events = await sub.done;
-      expect(events.map((e) => e.data.coparentItemChanged.kind)).toEqual(['CREATED', 'UPDATED', 'DELETED']);
-      expect(events[0].data.coparentItemChanged).toEqual({
+      expect(events.map((e) => e.data!.coparentItemChanged.kind)).toEqual(['CREATED', 'UPDATED', 'DELETED']);
+      expect(events[0].data!.coparentItemChanged).toEqual({
         kind: 'CREATED',
         itemId: created.body.id,
         date: '2027-03-09',
         item: { id: created.body.id, title: 'Recital', date: '2027-03-09', ownerId: admin.id, owner: created.body.owner },
       });
-      expect(events[1].data.coparentItemChanged.item.title).toBe('Recital (moved)');
-      expect(events[2].data.coparentItemChanged.item).toBeNull();
+      expect(events[1].data!.coparentItemChanged.item!.title).toBe('Recital (moved)');
+      expect(events[2].data!.coparentItemChanged.item).toBeNull();
     } finally {
       sub.dispose();
       await ws.dispose();
@@ -120,26 +145,26 @@ describe('REST / GraphQL / subscription parity', () => {
 
     // a GraphQL write is seen by REST in the legacy shape
     const made = await s.gql(
-      `mutation CoparentLiveCreate($input: CreateCoparentItemInput!) { createCoparentItem(input: $input) { ${ITEM_FIELDS} } }`,
+      CoparentLiveCreateDocument,
       { input: { date: '2027-03-10', type: 'NOTE', title: 'From GraphQL', ownerId: user.id } },
       { token: admin.token },
     );
     const rest = await s.rest('GET', '/api/items/day/2027-03-10', { cookie: user.cookie });
-    expect(rest.body).toEqual([{ ...made.data.createCoparentItem, date: '2027-03-10T00:00:00.000Z' }]);
+    expect(rest.body).toEqual([{ ...made.data!.createCoparentItem, date: '2027-03-10T00:00:00.000Z' }]);
     expect(rest.body[0].owner.id).toBe(user.id);
   });
 
   it('applies the same authorization and validation over GraphQL as over REST', async () => {
     const item = await s.rest('POST', '/api/items', { cookie: admin.cookie, body: { date: '2027-05-05', type: 'EVENT', title: 'Admin item' } });
-    const denied = await s.gql(`mutation CoparentLiveDeny($id: ID!) { updateCoparentItem(id: $id, input: { title: "mine now" }) { id } }`, { id: item.body.id }, { token: user.token });
+    const denied = await s.gql(CoparentLiveDenyDocument, { id: item.body.id }, { token: user.token });
     expect(denied.errors?.[0].extensions?.code).toBe('FORBIDDEN');
-    const anon = await s.gql(`query CoparentLiveAnon { coparentItems(month: "2027-05") { id } }`);
+    const anon = await s.gql(CoparentLiveAnonDocument);
     expect(anon.errors?.[0].extensions?.code).toBe('UNAUTHENTICATED');
-    const bad = await s.gql(`query CoparentLiveBad { coparentItems(month: "2027-13") { id } }`, {}, { token: user.token });
+    const bad = await s.gql(CoparentLiveBadDocument, {}, { token: user.token });
     expect(bad.errors?.[0].extensions?.code).toBe('BAD_USER_INPUT');
-    const blocks = await s.gql(`query CoparentLiveBlocks { coparentScheduleBlocks { id } }`, {}, { token: user.token });
+    const blocks = await s.gql(CoparentLiveBlocksDocument, {}, { token: user.token });
     expect(blocks.errors?.[0].extensions?.code).toBe('FORBIDDEN');
-    const tpl = await s.gql(`query CoparentLiveTemplate { coparentCycleTemplate { id } }`, {}, { token: user.token });
+    const tpl = await s.gql(CoparentLiveTemplateDocument, {}, { token: user.token });
     expect(tpl.errors?.[0].extensions?.code).toBe('FORBIDDEN');
   });
 });
@@ -149,14 +174,14 @@ describe('subscriptions are authorized per subscriber', () => {
     const codeOf = (results: { errors?: unknown }[]) => (results[0]?.errors as { extensions?: { code?: string } }[] | undefined)?.[0]?.extensions?.code;
     const ws = s.ws();
     try {
-      expect(codeOf(await collect(ws, ITEM_CHANGED, { month: '2027-03' }, 1, 3000).done)).toBe('UNAUTHENTICATED');
-      expect(codeOf(await collect(ws, SCHEDULE_CHANGED, {}, 1, 3000).done)).toBe('UNAUTHENTICATED');
+      expect(codeOf(await collect(ws, CoparentLiveItemChangedDocument, { month: '2027-03' }, 1, 3000).done)).toBe('UNAUTHENTICATED');
+      expect(codeOf(await collect(ws, CoparentLiveScheduleChangedDocument, {}, 1, 3000).done)).toBe('UNAUTHENTICATED');
     } finally {
       await ws.dispose();
     }
     const authed = s.ws(user.token);
     try {
-      expect(codeOf(await collect(authed, ITEM_CHANGED, { month: '2027-3' }, 1, 3000).done)).toBe('BAD_USER_INPUT');
+      expect(codeOf(await collect(authed, CoparentLiveItemChangedDocument, { month: '2027-3' }, 1, 3000).done)).toBe('BAD_USER_INPUT');
     } finally {
       await authed.dispose();
     }
@@ -165,8 +190,8 @@ describe('subscriptions are authorized per subscriber', () => {
   it('sends block changes to every signed-in subscriber and template saves to admins only', async () => {
     const userWs = s.ws(undefined, { headers: { cookie: user.cookie } });
     const adminWs = s.ws(admin.token);
-    const forUser = collect(userWs, SCHEDULE_CHANGED, {}, 2);
-    const forAdmin = collect(adminWs, SCHEDULE_CHANGED, {}, 3);
+    const forUser = collect(userWs, CoparentLiveScheduleChangedDocument, {}, 2);
+    const forAdmin = collect(adminWs, CoparentLiveScheduleChangedDocument, {}, 3);
     try {
       await Promise.all([forUser.ready, forAdmin.ready]);
       const saved = await s.rest('PUT', '/api/schedule/templates/cycle', { cookie: admin.cookie, body: { name: 'Week on, week off', days: [{ dayIndex: 0, owner: 'Parent A' }, { dayIndex: 1, owner: 'Parent B' }] } });
@@ -176,7 +201,7 @@ describe('subscriptions are authorized per subscriber', () => {
       const applied = await s.rest('POST', '/api/schedule/templates/cycle/apply', { cookie: admin.cookie, body: { anchorDate: '2028-03-01', cycles: 1 } });
       expect(applied.status).toBe(200);
 
-      const userEvents = (await forUser.done).map((e) => e.data.scheduleChanged);
+      const userEvents = (await forUser.done).map((e) => e.data!.scheduleChanged);
       expect(userEvents.map((e) => e.kind)).toEqual(['BLOCK_CREATED', 'TEMPLATE_APPLIED']);
       expect(userEvents[0]).toEqual({
         kind: 'BLOCK_CREATED',
@@ -186,7 +211,7 @@ describe('subscriptions are authorized per subscriber', () => {
         block: { id: block.body.id, owner: 'Parent A', label: 'Mom', startDate: '2028-02-01', endDate: '2028-02-07' },
       });
       expect(userEvents[1]).toMatchObject({ startDate: '2028-03-01', endDate: '2028-03-02', block: null });
-      const adminEvents = (await forAdmin.done).map((e) => e.data.scheduleChanged.kind);
+      const adminEvents = (await forAdmin.done).map((e) => e.data!.scheduleChanged.kind);
       expect(adminEvents).toEqual(['TEMPLATE_SAVED', 'BLOCK_CREATED', 'TEMPLATE_APPLIED']);
     } finally {
       forUser.dispose();
@@ -203,14 +228,14 @@ describe('per-event authorization', () => {
     expect(made.status).toBe(200);
     const cookie = await restLogin(username, 'changeme-co');
     const ws = s.ws(undefined, { headers: { cookie } });
-    const sub = collect(ws, SCHEDULE_CHANGED, {}, 1);
+    const sub = collect(ws, CoparentLiveScheduleChangedDocument, {}, 1);
     try {
       await sub.ready;
       expect((await s.rest('PATCH', `/api/admin/users/${made.body.id}`, { cookie: admin.cookie, body: { role: 'USER' } })).body.role).toBe('USER');
       expect((await s.rest('PUT', '/api/schedule/templates/cycle', { cookie: admin.cookie, body: { name: 'Secret', days: [{ dayIndex: 0, owner: 'Parent A' }] } })).status).toBe(200);
       const block = await s.rest('POST', '/api/schedule/blocks', { cookie: admin.cookie, body: { startDate: '2028-06-01', endDate: '2028-06-02', owner: 'Parent B' } });
       const [event] = await sub.done;
-      expect(event.data.scheduleChanged).toMatchObject({ kind: 'BLOCK_CREATED', blockId: block.body.id });
+      expect(event.data!.scheduleChanged).toMatchObject({ kind: 'BLOCK_CREATED', blockId: block.body.id });
     } finally {
       sub.dispose();
       await ws.dispose();

@@ -8,18 +8,16 @@ import { mkdtempSync, chmodSync, existsSync, readFileSync, rmSync } from 'node:f
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import WebSocket from 'ws';
-import { createTestDatabase } from './support/server';
+import { LifecycleTestLoginDocument, LifecycleTestRegisterDocument } from '../src/generated/graphql';
+import { createTestDatabase, postGraphql } from './support/server';
 import { buildDist, freePort, MainProcess, runMain } from './support/process';
 import { surfaces } from '../src/rest/surfaces';
 
-async function gql(port: number, query: string, variables?: unknown, token?: string) {
-  const res = await fetch(`http://127.0.0.1:${port}/graphql`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
-    body: JSON.stringify({ query, variables }),
-  });
-  return res.json() as Promise<{ data?: any; errors?: unknown[] }>;
-}
+// This file's operations; codegen generates the typed `LifecycleTest…Document`s used below from them.
+/* GraphQL */ `
+  mutation LifecycleTestRegister { register(input: { username: "keeper", password: "persisted-pw" }) { id role } }
+  mutation LifecycleTestLogin { login(input: { login: "keeper", password: "persisted-pw" }) { token user { id } } }
+`;
 
 describe('npm start without DATABASE_URL', () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'ix-start-'));
@@ -37,8 +35,8 @@ describe('npm start without DATABASE_URL', () => {
     const ready = await fetch(`http://127.0.0.1:${port}/readyz`);
     expect(ready.status).toBe(200);
     expect(await ready.json()).toEqual({ status: 'ready', database: 'ok', migrations: 'applied', listener: 'up' });
-    const reg = await gql(port, `mutation { register(input: { username: "keeper", password: "persisted-pw" }) { id role } }`);
-    expect(reg.data.register.role).toBe('ADMIN');
+    const reg = await postGraphql(`http://127.0.0.1:${port}`, LifecycleTestRegisterDocument);
+    expect(reg.data!.register.role).toBe('ADMIN');
     // the generated JWT secret is kept in DATA_DIR
     expect(existsSync(join(dataDir, 'jwt-secret'))).toBe(true);
     const secret = readFileSync(join(dataDir, 'jwt-secret'), 'utf8');
@@ -47,8 +45,8 @@ describe('npm start without DATABASE_URL', () => {
 
     const second = runMain(env, { compiled: true });
     await second.waitFor(/First admin:/);
-    const login = await gql(port, `mutation { login(input: { login: "keeper", password: "persisted-pw" }) { token user { id } } }`);
-    expect(login.data.login.user.id).toBe(reg.data.register.id);
+    const login = await postGraphql(`http://127.0.0.1:${port}`, LifecycleTestLoginDocument);
+    expect(login.data!.login.user!.id).toBe(reg.data!.register.id);
     expect(readFileSync(join(dataDir, 'jwt-secret'), 'utf8')).toBe(secret);
     second.child.kill('SIGTERM');
     expect(await second.exited).toBe(0);

@@ -9,10 +9,43 @@
  */
 import type { ApolloServerPlugin } from '@apollo/server';
 import { Client as PgClient } from 'pg';
-import { createTestDatabase, createUser, startTestServer, TestServer, TestUser, unique } from './support/server';
+import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
+import {
+  PipelineTestLoginDocument,
+  PipelineTestLoginRefusedDocument,
+  PipelineTestMeNameDocument,
+  PipelineTestProfileDocument,
+  PipelineTestRegisterDocument,
+  PipelineTestSettingsDocument,
+  PipelineTestSettingsTwiceDocument,
+  PipelineTestTypenameDocument,
+  PipelineTestUserDocument,
+  TestMeDocument,
+  TestMeWithUsernameDocument,
+  TestQueryTypeNameDocument,
+  TestUserByIdDocument,
+  TestUserChangedKindDocument,
+} from '../src/generated/graphql';
+import { createTestDatabase, createUser, GqlError, queryText, startTestServer, TestServer, TestUser, unique } from './support/server';
 import { userFromRow } from '../src/modules/identity/user-row';
 import { User } from '../src/modules/identity/user.entity';
 import type { UserRow } from '../src/auth/auth-store';
+
+// This file's operations; codegen generates the typed `PipelineTest…Document`s used below from them
+// (operations several files send are in ./support/operations.ts). The documents each test means to be
+// invalid (an unknown field, a syntax error, too many aliases, two operations, variables that do not
+// coerce) stay text: codegen would refuse them, or typed variables would not let them through.
+/* GraphQL */ `
+  query PipelineTestMeName { me { username } }
+  query PipelineTestProfile { me { id username email name role isActive mustChangePassword language hasAvatar createdAt } }
+  query PipelineTestUser($id: ID!) { user(id: $id) { id username role } }
+  mutation PipelineTestSettingsTwice { a: updateSettings(language: "de") { language } b: updateSettings(language: "fr") { language } }
+  mutation PipelineTestLogin($i: LoginInput!) { login(input: $i) { requiresTwoFactor user { id username } } }
+  mutation PipelineTestRegister($i: RegisterInput!) { register(input: $i) { id } }
+  mutation PipelineTestLoginRefused($i: LoginInput!) { login(input: $i) { requiresTwoFactor } }
+  query PipelineTestTypename { __typename me { id } }
+  mutation PipelineTestSettings { updateSettings(language: "nl", emailLanguage: "de") { id } }
+`;
 
 /** An Apollo plugin, as Apollo Studio's usage reporting is one: it counts the requests it sees and their executions. */
 const seen = { requests: 0, executions: 0 };
@@ -97,15 +130,18 @@ async function same(req: Sent, byLane: boolean): Promise<Answer> {
   return second;
 }
 
-const gql = (query: string, variables?: unknown, extra: Record<string, unknown> = {}) => JSON.stringify({ query, variables, ...extra });
+/** A request body: a typed document (its variables typed by it) or a document as text. */
+const gql = <V>(doc: string | TypedDocumentNode<unknown, V>, variables?: V, extra: Record<string, unknown> = {}) => JSON.stringify({ query: queryText(doc), variables, ...extra });
+/** An answer's body, typed by the document that was sent (`unknown` data without one). */
+const parsed = <R = unknown>(answer: Answer, _sent?: TypedDocumentNode<R, never>) => JSON.parse(answer.text) as { data?: R | null; errors?: GqlError[] };
 const bearer = (u: TestUser) => ({ authorization: `Bearer ${u.token}` });
 
 describe('every /graphql request goes through Apollo Server', () => {
   it('a plugin sees each request and each execution, those run compiled included', async () => {
     const before = { ...seen, compiled: answered() };
-    const docs = ['{ me { id } }', 'query Named { me { username } }', '{ me { nope } }'];
+    const docs = [queryText(TestMeDocument), queryText(PipelineTestMeNameDocument), '{ me { nope } }'];
     for (let i = 0; i < 10; i++) for (const d of docs) await send(compiling, { body: gql(d), headers: bearer(user) });
-    await fetch(`${compiling.url}/graphql?query=${encodeURIComponent('{ me { id } }')}`, { headers: { ...bearer(user), 'apollo-require-preflight': 'true' } });
+    await fetch(`${compiling.url}/graphql?query=${encodeURIComponent(queryText(TestMeDocument))}`, { headers: { ...bearer(user), 'apollo-require-preflight': 'true' } });
     expect(seen.requests - before.requests).toBe(31);
     // the invalid document never executes; the two valid ones ran 21 times, compiled from their second run
     expect(seen.executions - before.executions).toBe(21);
@@ -115,20 +151,20 @@ describe('every /graphql request goes through Apollo Server', () => {
 
 describe('compiled execution answers exactly as graphql-js, inside Apollo Server', () => {
   it('queries with a token, a cookie or nobody, and with variables', async () => {
-    const me = await same({ body: gql('{ me { id username email name role isActive mustChangePassword language hasAvatar createdAt } }'), headers: bearer(user) }, true);
-    expect(JSON.parse(me.text).data.me).toMatchObject({ id: user.id, username: user.username, role: 'USER' });
-    await same({ body: gql('{ me { id username } }'), headers: { cookie: `session=${user.token}` } }, true);
-    const anonymous = await same({ body: gql('{ me { id } }') }, true);
-    expect(JSON.parse(anonymous.text)).toEqual({ errors: [expect.objectContaining({ extensions: { code: 'UNAUTHENTICATED' } })], data: null });
-    await same({ body: gql('query U($id: ID!) { user(id: $id) { id username role } }', { id: user.id }), headers: bearer(admin) }, true);
-    const denied = await same({ body: gql('query U($id: ID!) { user(id: $id) { id username role } }', { id: admin.id }), headers: bearer(user) }, true);
-    expect(JSON.parse(denied.text).errors[0].extensions.code).toBe('FORBIDDEN');
+    const me = await same({ body: gql(PipelineTestProfileDocument), headers: bearer(user) }, true);
+    expect(parsed(me, PipelineTestProfileDocument).data!.me).toMatchObject({ id: user.id, username: user.username, role: 'USER' });
+    await same({ body: gql(TestMeWithUsernameDocument), headers: { cookie: `session=${user.token}` } }, true);
+    const anonymous = await same({ body: gql(TestMeDocument) }, true);
+    expect(parsed(anonymous)).toEqual({ errors: [expect.objectContaining({ extensions: { code: 'UNAUTHENTICATED' } })], data: null });
+    await same({ body: gql(PipelineTestUserDocument, { id: user.id }), headers: bearer(admin) }, true);
+    const denied = await same({ body: gql(PipelineTestUserDocument, { id: admin.id }), headers: bearer(user) }, true);
+    expect(parsed(denied).errors![0].extensions!.code).toBe('FORBIDDEN');
   });
 
   it('picks the named operation of a document with several', async () => {
     const doc = 'query A { me { id } } query B { me { username } }';
     const b = await same({ body: gql(doc, undefined, { operationName: 'B' }), headers: bearer(user) }, true);
-    expect(JSON.parse(b.text)).toEqual({ data: { me: { username: user.username } } });
+    expect(parsed(b)).toEqual({ data: { me: { username: user.username } } });
     // no operation name for a document with two: Apollo's request error
     const none = await same({ body: gql(doc), headers: bearer(user) }, false);
     expect(none.status).toBe(400);
@@ -136,18 +172,18 @@ describe('compiled execution answers exactly as graphql-js, inside Apollo Server
 
   it('mutations: fields run in order, cookies are set, domain errors keep their details', async () => {
     const serial = await same(
-      { body: gql('mutation { a: updateSettings(language: "de") { language } b: updateSettings(language: "fr") { language } }'), headers: bearer(user) },
+      { body: gql(PipelineTestSettingsTwiceDocument), headers: bearer(user) },
       true,
     );
-    expect(JSON.parse(serial.text).data).toEqual({ a: { language: 'de' }, b: { language: 'fr' } });
-    const login = await same({ body: gql('mutation L($i: LoginInput!) { login(input: $i) { requiresTwoFactor user { id username } } }', { i: { login: user.username, password: user.password } }) }, true);
+    expect(parsed(serial, PipelineTestSettingsTwiceDocument).data).toEqual({ a: { language: 'de' }, b: { language: 'fr' } });
+    const login = await same({ body: gql(PipelineTestLoginDocument, { i: { login: user.username, password: user.password } }) }, true);
     expect(login.headers['set-cookie']).toMatch(/^session=<token>; Path=\/; Expires=<date>; HttpOnly; SameSite=Lax$/);
-    const invalid = await same({ body: gql('mutation R($i: RegisterInput!) { register(input: $i) { id } }', { i: { username: unique('x'), email: 'not an email', password: 'long enough password' } }) }, true);
-    expect(JSON.parse(invalid.text).errors[0].extensions.code).toBe('BAD_USER_INPUT');
+    const invalid = await same({ body: gql(PipelineTestRegisterDocument, { i: { username: unique('x'), email: 'not an email', password: 'long enough password' } }) }, true);
+    expect(parsed(invalid).errors![0].extensions!.code).toBe('BAD_USER_INPUT');
   });
 
   it('a refused login is 429 with Retry-After, as Apollo sends it', async () => {
-    const body = gql('mutation L($i: LoginInput!) { login(input: $i) { requiresTwoFactor } }', { i: { login: 'nobody', password: 'wrong password' } });
+    const body = gql(PipelineTestLoginRefusedDocument, { i: { login: 'nobody', password: 'wrong password' } });
     const at = (ip: string) => ({ body, headers: { 'x-forwarded-for': ip } });
     // 3 a minute per address: compiling needs two runs, so warm the document up elsewhere first
     await send(compiling, at('10.8.0.1'));
@@ -167,9 +203,9 @@ describe('compiled execution answers exactly as graphql-js, inside Apollo Server
 
   it('content negotiation: the same media type for every Accept header, 406 where none fits', async () => {
     const accepts = ['*/*', 'application/json', 'application/graphql-response+json', 'application/graphql-response+json, application/json;q=0.9', 'application/json, application/graphql-response+json'];
-    for (const accept of accepts) await same({ body: gql('{ me { id } }'), headers: { ...bearer(user), accept } }, true);
+    for (const accept of accepts) await same({ body: gql(TestMeDocument), headers: { ...bearer(user), accept } }, true);
     // Apollo executes, then finds no media type to answer in
-    const html = await same({ body: gql('{ me { id } }'), headers: { ...bearer(user), accept: 'text/html' } }, true);
+    const html = await same({ body: gql(TestMeDocument), headers: { ...bearer(user), accept: 'text/html' } }, true);
     expect(html.status).toBe(406);
   });
 
@@ -183,13 +219,13 @@ describe('compiled execution answers exactly as graphql-js, inside Apollo Server
     expect(syntax.status).toBe(400);
     const aliases = await same({ body: gql('{ me { id } a: me { id } b: me { id } c: me { id } d: me { id } e: me { id } f: me { id } g: me { id } h: me { id } i: me { id } j: me { id } k: me { id } l: me { id } m: me { id } n: me { id } o: me { id } p: me { id } }') }, false);
     expect(aliases.status).toBe(400);
-    const introspection = await same({ body: gql('{ __schema { queryType { name } } }') }, false);
-    expect(JSON.parse(introspection.text).data.__schema.queryType.name).toBe('Query');
-    await same({ body: gql('subscription { userChanged { kind } }'), headers: bearer(admin) }, false);
-    await same({ body: gql('{ me { id } }', undefined, { extensions: { persistedQuery: { version: 1, sha256Hash: 'ab' } } }), headers: bearer(user) }, false);
+    const introspection = await same({ body: gql(TestQueryTypeNameDocument) }, false);
+    expect(parsed(introspection, TestQueryTypeNameDocument).data!.__schema.queryType.name).toBe('Query');
+    await same({ body: gql(TestUserChangedKindDocument), headers: bearer(admin) }, false);
+    await same({ body: gql(TestMeDocument, undefined, { extensions: { persistedQuery: { version: 1, sha256Hash: 'ab' } } }), headers: bearer(user) }, false);
     // __typename beside data fields runs compiled like any other field
-    const typename = await same({ body: gql('{ __typename me { id } }'), headers: bearer(user) }, true);
-    expect(JSON.parse(typename.text).data.__typename).toBe('Query');
+    const typename = await same({ body: gql(PipelineTestTypenameDocument), headers: bearer(user) }, true);
+    expect(parsed(typename, PipelineTestTypenameDocument).data!.__typename).toBe('Query');
     const badVariables = await same({ body: JSON.stringify({ query: '{ me { id } }', variables: 'x' }) }, false);
     expect(badVariables.status).toBe(400);
   });
@@ -215,8 +251,8 @@ describe('failures look alike compiled or not', () => {
   it('an unexpected resolver error: masked, with its path and INTERNAL, as Apollo answers it', async () => {
     const restore = [breakFindOne(compiling), breakFindOne(interpreted)];
     try {
-      const failed = await same({ body: gql('query U($id: ID!) { user(id: $id) { id } }', { id: user.id }), headers: bearer(admin) }, true);
-      expect(JSON.parse(failed.text)).toEqual({
+      const failed = await same({ body: gql(TestUserByIdDocument, { id: user.id }), headers: bearer(admin) }, true);
+      expect(parsed(failed)).toEqual({
         errors: [{ message: 'Internal server error', path: ['user'], extensions: { code: 'INTERNAL' } }],
         data: null,
       });
@@ -236,7 +272,7 @@ describe('failures look alike compiled or not', () => {
     }
     try {
       const before = answered();
-      const res = await same({ body: gql('{ me { id username } }'), headers: bearer(user) }, false);
+      const res = await same({ body: gql(TestMeWithUsernameDocument), headers: bearer(user) }, false);
       expect(answered()).toBe(before);
       expect(res.headers['content-type']).toMatch(/json/);
       expect(res.text).not.toMatch(/ECONNREFUSED|at /);
@@ -249,7 +285,7 @@ describe('failures look alike compiled or not', () => {
 describe("the viewer's profile (userFromRow)", () => {
   it('reads every stored field as em.map does', async () => {
     // a user with every optional field set
-    await compiling.gql('mutation { updateSettings(language: "nl", emailLanguage: "de") { id } }', undefined, { token: user.token });
+    await compiling.gql(PipelineTestSettingsDocument, undefined, { token: user.token });
     const client = new PgClient({ connectionString: compiling.databaseUrl });
     await client.connect();
     try {

@@ -5,9 +5,23 @@
 import jwt from 'jsonwebtoken';
 import WebSocket from 'ws';
 import { randomUUID } from 'node:crypto';
+import {
+  PlatformAuthTestWrongLoginDocument,
+  TestLogoutDocument,
+  TestMeDocument,
+  TestPromoteDocument,
+  TestUserChangedDocument,
+  TestUserChangedKindDocument,
+} from '../src/generated/graphql';
 import { cookieFrom, createUser, serverWithAdmin, startTestServer, TestServer, TestUser, collect } from './support/server';
 
 const SECRET = 'test-secret-0123456789-0123456789-0123456789';
+
+// This file's operations; codegen generates the typed `PlatformAuthTest…Document`s used below from them
+// (operations several files send are in ./support/operations.ts).
+/* GraphQL */ `
+  mutation PlatformAuthTestWrongLogin { login(input: { login: "someone", password: "wrong password" }) { token } }
+`;
 
 let s: TestServer;
 let admin: TestUser;
@@ -55,7 +69,7 @@ describe('coparent auth routes (cookie)', () => {
     expect(me.status).toBe(200);
     expect(me.body).toEqual({ id: u.id, username: u.username, role: 'USER' });
     // a role change shows at once
-    await s.gql(`mutation P($id: ID!) { setUserRole(id: $id, role: ADMIN) { id } }`, { id: u.id }, { token: admin.token });
+    await s.gql(TestPromoteDocument, { id: u.id }, { token: admin.token });
     expect((await s.rest('GET', '/coparent/api/auth/me', { cookie })).body.role).toBe('ADMIN');
     const none = await s.rest('GET', '/coparent/api/auth/me');
     expect(none.status).toBe(401);
@@ -75,7 +89,7 @@ describe('coparent auth routes (cookie)', () => {
     expect(cleared).toMatch(/Expires=Thu, 01 Jan 1970/);
     // the old cookie no longer works, on REST or GraphQL
     expect((await s.rest('GET', '/coparent/api/auth/me', { cookie })).status).toBe(401);
-    const gql = await s.gql(`{ me { id } }`, {}, { cookie });
+    const gql = await s.gql(TestMeDocument, {}, { cookie });
     expect(gql.errors?.[0].extensions?.code).toBe('UNAUTHENTICATED');
     expect((await s.rest('POST', '/coparent/api/auth/logout')).status).toBe(401);
   });
@@ -98,7 +112,7 @@ describe('coparent auth routes (cookie)', () => {
     const me = await s.rest('GET', '/coparent/api/auth/me', { cookie: `session=${u.token}` });
     expect(me.body.id).toBe(u.id);
     const cookie = cookieFrom((await restLogin(s, u.username, u.password)).headers)!;
-    expect((await s.gql(`{ me { id } }`, {}, { cookie })).data.me.id).toBe(u.id);
+    expect((await s.gql(TestMeDocument, {}, { cookie })).data!.me.id).toBe(u.id);
   });
 });
 
@@ -126,7 +140,7 @@ describe('login rate limit', () => {
       const codes: number[] = [];
       for (let i = 0; i < 3; i++) codes.push((await restLogin(srv, 'someone', 'wrong password')).status);
       for (let i = 0; i < 2; i++) {
-        const g = await srv.gql(`mutation { login(input: { login: "someone", password: "wrong password" }) { token } }`);
+        const g = await srv.gql(PlatformAuthTestWrongLoginDocument);
         codes.push(g.errors?.[0].extensions?.code === 'UNAUTHENTICATED' ? 401 : g.status);
       }
       expect(codes).toEqual([401, 401, 401, 401, 401]);
@@ -134,7 +148,7 @@ describe('login rate limit', () => {
       expect(sixth.status).toBe(429);
       expect(sixth.body).toEqual({ error: expect.any(String) });
       expect(Number(sixth.headers.get('retry-after'))).toBeGreaterThan(0);
-      const gql = await srv.gql(`mutation { login(input: { login: "someone", password: "wrong password" }) { token } }`);
+      const gql = await srv.gql(PlatformAuthTestWrongLoginDocument);
       expect(gql.status).toBe(429);
       expect(gql.errors?.[0].extensions?.code).toBe('RATE_LIMITED');
       expect(Number(gql.headers.get('retry-after'))).toBeGreaterThan(0);
@@ -188,15 +202,15 @@ describe('token attacks', () => {
   }
 
   it('accepts the genuine token everywhere (control)', async () => {
-    expect((await s.gql(`{ me { id } }`, {}, { token: victim.token })).data.me.id).toBe(victim.id);
+    expect((await s.gql(TestMeDocument, {}, { token: victim.token })).data!.me.id).toBe(victim.id);
     expect((await s.rest('GET', '/coparent/api/auth/me', { cookie: `session=${victim.token}` })).status).toBe(200);
   });
 
   it('refuses every forged, expired or foreign token on GraphQL (Bearer and cookie) and on REST', async () => {
     for (const [name, token] of Object.entries(forged())) {
-      const bearer = await s.gql(`{ me { id } }`, {}, { token });
+      const bearer = await s.gql(TestMeDocument, {}, { token });
       expect([name, bearer.errors?.[0].extensions?.code]).toEqual([name, 'UNAUTHENTICATED']);
-      const cookie = await s.gql(`{ me { id } }`, {}, { cookie: `session=${token}` });
+      const cookie = await s.gql(TestMeDocument, {}, { cookie: `session=${token}` });
       expect([name, cookie.errors?.[0].extensions?.code]).toEqual([name, 'UNAUTHENTICATED']);
       const rest = await s.rest('GET', '/coparent/api/auth/me', { cookie: `session=${token}` });
       expect([name, rest.status]).toEqual([name, 401]);
@@ -206,7 +220,7 @@ describe('token attacks', () => {
   it('refuses a forged token on ws at connection time', async () => {
     for (const [name, token] of Object.entries(forged())) {
       const client = s.ws(token);
-      const sub = collect(client, `subscription { userChanged { kind } }`);
+      const sub = collect(client, TestUserChangedKindDocument);
       const err = await sub.done.then(
         () => undefined,
         (e: { code?: number }) => e,
@@ -220,16 +234,16 @@ describe('token attacks', () => {
     const u = await createUser(s);
     const client = s.ws(u.token);
     const closed = new Promise<number>((resolve) => client.on('closed', (e) => resolve((e as { code: number }).code)));
-    const sub = collect(client, `subscription { userChanged { kind userId } }`);
+    const sub = collect(client, TestUserChangedDocument);
     const ended = sub.done.catch((e: { code?: number }) => e.code);
     await sub.ready;
-    await s.gql(`mutation { logout }`, {}, { token: u.token });
+    await s.gql(TestLogoutDocument, {}, { token: u.token });
     expect(await closed).toBe(4401);
     expect(await ended).toBe(4401);
-    expect((await s.gql(`{ me { id } }`, {}, { token: u.token })).errors?.[0].extensions?.code).toBe('UNAUTHENTICATED');
+    expect((await s.gql(TestMeDocument, {}, { token: u.token })).errors?.[0].extensions?.code).toBe('UNAUTHENTICATED');
     expect((await s.rest('GET', '/coparent/api/auth/me', { cookie: `session=${u.token}` })).status).toBe(401);
     const again = s.ws(u.token);
-    const err = await collect(again, `subscription { userChanged { kind } }`).done.then(
+    const err = await collect(again, TestUserChangedKindDocument).done.then(
       () => undefined,
       (e: { code?: number }) => e,
     );

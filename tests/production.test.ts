@@ -1,5 +1,13 @@
 /** Production mode: introspection off, field suggestions hidden, no Sandbox, no readable outbox. */
+import { ProductionTestIntrospectionDocument, ProductionTestOutboxDocument, TestQueryTypeNameDocument, TestRequestPasswordResetDocument } from '../src/generated/graphql';
 import { createUser, startTestServer, TestServer } from './support/server';
+
+// This file's operations; codegen generates the typed `ProductionTest…Document`s used below from them
+// (operations several files send are in ./support/operations.ts).
+/* GraphQL */ `
+  query ProductionTestIntrospection { __schema { types { name } } }
+  query ProductionTestOutbox { mailOutbox { to } }
+`;
 
 describe('in production', () => {
   let s: TestServer;
@@ -9,20 +17,22 @@ describe('in production', () => {
   afterAll(() => s.close());
 
   it('refuses introspection', async () => {
-    const res = await s.gql(`{ __schema { types { name } } }`);
+    const res = await s.gql(ProductionTestIntrospectionDocument);
     expect(res.status).toBe(400);
     expect(res.errors?.[0].message).toMatch(/introspection/i);
   });
 
   it('hides field suggestions', async () => {
-    const res = await s.gql(`{ mee { id } }`);
+    // an unknown field: codegen would refuse the document, so it stays text
+    const res = await s.gql<unknown>(`{ mee { id } }`);
     expect(res.errors?.[0].message).toMatch(/Cannot query field "mee"/);
     expect(res.errors?.[0].message).not.toMatch(/Did you mean/);
   });
 
   it('ws reports and masks request errors exactly as HTTP does', async () => {
     // validation comes before authentication: no account needed (and the first account is the admin below)
-    const http = await s.gql(`subscription { userChanged { kindd } }`);
+    // an unknown field: codegen would refuse the document, so it stays text (on ws too)
+    const http = await s.gql<unknown>(`subscription { userChanged { kindd } }`);
     const client = s.ws();
     try {
       const errors = await new Promise<{ message: string; extensions?: Record<string, unknown> }[]>((resolve, reject) => {
@@ -41,9 +51,9 @@ describe('in production', () => {
     const page = await fetch(`${s.url}/graphql`, { headers: { accept: 'text/html' } });
     expect(await page.text()).not.toMatch(/new window\.EmbeddedSandbox/);
     const admin = await createUser(s);
-    await s.gql(`mutation R($e: String!) { requestPasswordReset(email: $e) }`, { e: admin.email });
-    const box = await s.gql(`{ mailOutbox { to } }`, {}, { token: admin.token });
-    expect(box.data.mailOutbox).toEqual([]);
+    await s.gql(TestRequestPasswordResetDocument, { e: admin.email });
+    const box = await s.gql(ProductionTestOutboxDocument, {}, { token: admin.token });
+    expect(box.data!.mailOutbox).toEqual([]);
   });
 });
 
@@ -53,8 +63,8 @@ describe('outside production', () => {
     try {
       const page = await fetch(`${s.url}/graphql`, { headers: { accept: 'text/html' } });
       expect(await page.text()).toMatch(/new window\.EmbeddedSandbox/);
-      expect((await s.gql(`{ __schema { queryType { name } } }`)).data.__schema.queryType.name).toBe('Query');
-      expect((await s.gql(`{ mee { id } }`)).errors?.[0].message).toMatch(/Did you mean "me"/);
+      expect((await s.gql(TestQueryTypeNameDocument)).data!.__schema.queryType.name).toBe('Query');
+      expect((await s.gql<unknown>(`{ mee { id } }`)).errors?.[0].message).toMatch(/Did you mean "me"/);
     } finally {
       await s.close();
     }

@@ -3,9 +3,15 @@
  * mutation on another instance sharing the database (PostgreSQL LISTEN/NOTIFY); each event is
  * authorized per subscriber; the in-process adapter serves a single instance.
  */
-import { collect, createUser, startTestServer, TestServer, TestUser, unique } from './support/server';
+import { PubSubTestSettingsDocument, PubSubTestUserChangedDocument, TestForcePasswordChangeDocument, TestRegisterUsernameDocument } from '../src/generated/graphql';
+import { collect, createUser, startTestServer, subscribe, TestServer, TestUser, unique } from './support/server';
 
-const SUB = `subscription { userChanged { kind userId user { id username } } }`;
+// This file's operations; codegen generates the typed `PubSubTest…Document`s used below from them
+// (operations several files send are in ./support/operations.ts).
+/* GraphQL */ `
+  subscription PubSubTestUserChanged { userChanged { kind userId user { id username } } }
+  mutation PubSubTestSettings { updateSettings(language: "de") { id } }
+`;
 
 describe('PostgreSQL LISTEN/NOTIFY across instances', () => {
   let a: TestServer;
@@ -22,12 +28,12 @@ describe('PostgreSQL LISTEN/NOTIFY across instances', () => {
 
   it('delivers a change made through instance B to a subscriber on instance A', async () => {
     const client = a.ws(admin.token);
-    const sub = collect(client, SUB);
+    const sub = collect(client, PubSubTestUserChangedDocument);
     await sub.ready;
     const username = unique('remote');
-    const reg = await b.gql(`mutation R($u: String!) { register(input: { username: $u, password: "longenough" }) { id } }`, { u: username });
+    const reg = await b.gql(TestRegisterUsernameDocument, { u: username });
     const [event] = await sub.done;
-    expect(event.data).toEqual({ userChanged: { kind: 'CREATED', userId: reg.data.register.id, user: { id: reg.data.register.id, username } } });
+    expect(event.data).toEqual({ userChanged: { kind: 'CREATED', userId: reg.data!.register.id, user: { id: reg.data!.register.id, username } } });
     await client.dispose();
   });
 
@@ -35,20 +41,20 @@ describe('PostgreSQL LISTEN/NOTIFY across instances', () => {
     const u = await createUser(b);
     const other = await createUser(b);
     const client = a.ws(u.token);
-    const sub = collect(client, SUB);
+    const sub = collect(client, PubSubTestUserChangedDocument);
     await sub.ready;
     // someone else's change first (must not arrive), then the user's own
-    await b.gql(`mutation { updateSettings(language: "de") { id } }`, {}, { token: other.token });
-    await b.gql(`mutation F($id: ID!) { forcePasswordChange(id: $id) { id } }`, { id: u.id }, { token: admin.token });
+    await b.gql(PubSubTestSettingsDocument, {}, { token: other.token });
+    await b.gql(TestForcePasswordChangeDocument, { id: u.id }, { token: admin.token });
     const [event] = await sub.done;
-    expect(event.data.userChanged.userId).toBe(u.id);
+    expect(event.data!.userChanged.userId).toBe(u.id);
     await client.dispose();
   });
 
   it('refuses the subscription to anonymous sockets', async () => {
     const client = a.ws();
     // graphql-ws answers a refused subscription with one result carrying the error, then completes.
-    const outcome = await collect(client, SUB).done.then(
+    const outcome = await collect(client, PubSubTestUserChangedDocument).done.then(
       (results) => results,
       (e: unknown) => e,
     );
@@ -60,10 +66,10 @@ describe('PostgreSQL LISTEN/NOTIFY across instances', () => {
   it('publishes nothing for a write that rolled back', async () => {
     const client = a.ws(admin.token);
     const received: unknown[] = [];
-    const dispose = client.subscribe({ query: SUB }, { next: (r) => received.push(r), error: () => undefined, complete: () => undefined });
+    const dispose = subscribe(client, PubSubTestUserChangedDocument, {}, { next: (r) => received.push(r), error: () => undefined, complete: () => undefined });
     await new Promise((r) => setTimeout(r, 200));
     // a duplicate username fails inside the transaction: no event
-    const dup = await b.gql(`mutation R($u: String!) { register(input: { username: $u, password: "longenough" }) { id } }`, { u: admin.username });
+    const dup = await b.gql(TestRegisterUsernameDocument, { u: admin.username });
     expect(dup.errors?.[0].extensions?.code).toBe('CONFLICT');
     await new Promise((r) => setTimeout(r, 500));
     expect(received).toEqual([]);
@@ -78,11 +84,11 @@ describe('in-process adapter', () => {
     try {
       const admin = await createUser(s);
       const client = s.ws(admin.token);
-      const sub = collect(client, SUB);
+      const sub = collect(client, PubSubTestUserChangedDocument);
       await sub.ready;
       const u = await createUser(s);
       const [event] = await sub.done;
-      expect(event.data.userChanged).toEqual(expect.objectContaining({ kind: 'CREATED', userId: u.id }));
+      expect(event.data!.userChanged).toEqual(expect.objectContaining({ kind: 'CREATED', userId: u.id }));
       await client.dispose();
     } finally {
       await s.close();

@@ -5,10 +5,27 @@
  * its listening connection is lost the cache is not used until it is back.
  */
 import { Client as PgClient } from 'pg';
+import {
+  SessionCacheTestChangePasswordDocument,
+  SessionCacheTestLoginDocument,
+  SessionCacheTestMeDocument,
+  SessionCacheTestSettingsDocument,
+  TestDeactivateDocument,
+  TestDeleteUserDocument,
+  TestLogoutDocument,
+  TestPromoteDocument,
+} from '../src/generated/graphql';
 import { cookieFrom, createTestDatabase, createUser, loginToken, startTestServer, TestServer, TestUser, unique } from './support/server';
 import { startCountingServer } from './support/sql-counter';
 
-const ME = '{ me { id role } }';
+// This file's operations; codegen generates the typed `SessionCacheTest…Document`s used below from them
+// (operations several files send are in ./support/operations.ts).
+/* GraphQL */ `
+  query SessionCacheTestMe { me { id role } }
+  mutation SessionCacheTestLogin($i: LoginInput!) { login(input: $i) { token } }
+  mutation SessionCacheTestChangePassword { changePassword(oldPassword: "correct horse battery", newPassword: "a new long password") }
+  mutation SessionCacheTestSettings { updateSettings(language: "de") { language } }
+`;
 
 async function sql(s: TestServer, text: string, values: unknown[] = []) {
   const client = new PgClient({ connectionString: s.databaseUrl });
@@ -56,24 +73,24 @@ async function changesSeenAtOnce(s: TestServer, admin: TestUser) {
   expect((await s.rest('POST', '/coparent/api/auth/logout', { cookie })).status).toBe(204);
   expect((await s.rest('GET', '/coparent/api/auth/me', { cookie })).status).toBe(401);
   const v = await createUser(s);
-  expect((await s.gql(ME, undefined, { token: v.token })).data.me.role).toBe('USER');
-  await s.gql('mutation R($id: ID!) { setUserRole(id: $id, role: ADMIN) { id } }', { id: v.id }, { token: admin.token });
-  expect((await s.gql(ME, undefined, { token: v.token })).data.me.role).toBe('ADMIN');
+  expect((await s.gql(SessionCacheTestMeDocument, undefined, { token: v.token })).data!.me.role).toBe('USER');
+  await s.gql(TestPromoteDocument, { id: v.id }, { token: admin.token });
+  expect((await s.gql(SessionCacheTestMeDocument, undefined, { token: v.token })).data!.me.role).toBe('ADMIN');
   return v;
 }
 
-const refused = async (s: TestServer, u: { token: string }) => (await s.gql(ME, undefined, { token: u.token })).errors?.[0]?.extensions?.code === 'UNAUTHENTICATED';
+const refused = async (s: TestServer, u: { token: string }) => (await s.gql(SessionCacheTestMeDocument, undefined, { token: u.token })).errors?.[0]?.extensions?.code === 'UNAUTHENTICATED';
 
 describe('a cached session', () => {
   it('answers its requests without a statement, over GraphQL and REST', async () => {
     const s = await startCountingServer({ SESSION_CACHE_SECONDS: '30' });
     try {
       const u = await createUser(s);
-      const first = await s.sql.during(() => s.gql(ME, undefined, { token: u.token }));
-      expect(first.result.data.me.id).toBe(u.id);
+      const first = await s.sql.during(() => s.gql(SessionCacheTestMeDocument, undefined, { token: u.token }));
+      expect(first.result.data!.me.id).toBe(u.id);
       expect(first.statements).toHaveLength(1); // the session check
-      const again = await s.sql.during(() => s.gql(ME, undefined, { token: u.token }));
-      expect(again.result.data.me.id).toBe(u.id);
+      const again = await s.sql.during(() => s.gql(SessionCacheTestMeDocument, undefined, { token: u.token }));
+      expect(again.result.data!.me.id).toBe(u.id);
       expect(again.statements).toEqual([]);
       const rest = await s.sql.during(() => s.rest('GET', '/coparent/api/auth/me', { cookie: `session=${u.token}` }));
       expect(rest.result.body).toEqual({ id: u.id, username: u.username, role: expect.any(String) });
@@ -91,15 +108,15 @@ describe('the prepared session check', () => {
     try {
       const u = await createUser(s);
       // every pooled connection prepares the statements
-      await Promise.all(Array.from({ length: 12 }, () => s.gql(ME, undefined, { token: u.token })));
+      await Promise.all(Array.from({ length: 12 }, () => s.gql(SessionCacheTestMeDocument, undefined, { token: u.token })));
       await sql(s, 'alter table users add column added_later int');
       for (let i = 0; i < 12; i++) {
-        const res = await s.gql(ME, undefined, { token: u.token });
+        const res = await s.gql(SessionCacheTestMeDocument, undefined, { token: u.token });
         expect(res.status).toBe(200);
-        expect(res.data.me.id).toBe(u.id);
+        expect(res.data!.me.id).toBe(u.id);
       }
-      const login = await s.gql('mutation L($i: LoginInput!) { login(input: $i) { token } }', { i: { login: u.username, password: u.password } });
-      expect(login.data.login.token).toEqual(expect.any(String));
+      const login = await s.gql(SessionCacheTestLoginDocument, { i: { login: u.username, password: u.password } });
+      expect(login.data!.login.token).toEqual(expect.any(String));
     } finally {
       await s.close();
     }
@@ -124,15 +141,15 @@ describe('changes reach the cache', () => {
   it('on the same instance, by the very next request: logout, role, deactivation, password change', async () => {
     for (let i = 0; i < 5; i++) {
       const v = await changesSeenAtOnce(a, admin);
-      await a.gql('mutation D($id: ID!) { setUserActive(id: $id, active: false) { id } }', { id: v.id }, { token: admin.token });
+      await a.gql(TestDeactivateDocument, { id: v.id }, { token: admin.token });
       expect(await refused(a, v)).toBe(true);
 
       const w = await createUser(a);
-      const other = await a.gql('mutation L($i: LoginInput!) { login(input: $i) { token } }', { i: { login: w.username, password: w.password } });
-      const otherToken = other.data.login.token as string;
+      const other = await a.gql(SessionCacheTestLoginDocument, { i: { login: w.username, password: w.password } });
+      const otherToken = other.data!.login.token as string;
       expect(await refused(a, { token: otherToken })).toBe(false);
-      const changed = await a.gql('mutation { changePassword(oldPassword: "correct horse battery", newPassword: "a new long password") }', undefined, { token: w.token });
-      expect(changed.data.changePassword).toBe(true);
+      const changed = await a.gql(SessionCacheTestChangePasswordDocument, undefined, { token: w.token });
+      expect(changed.data!.changePassword).toBe(true);
       expect(await refused(a, { token: otherToken })).toBe(true);
       expect(await refused(a, w)).toBe(false);
     }
@@ -154,15 +171,15 @@ describe('changes reach the cache', () => {
     const u = await createUser(a);
     expect(await refused(b, u)).toBe(false); // cached on b
     expect(b.app.auth.cacheState().sessions).toBeGreaterThan(0);
-    const logout = await a.gql('mutation { logout }', undefined, { token: u.token });
-    expect(logout.data.logout).toBe(true);
+    const logout = await a.gql(TestLogoutDocument, undefined, { token: u.token });
+    expect(logout.data!.logout).toBe(true);
     const ms = await within(2000, () => refused(b, u));
     expect(ms).toBeLessThan(2000);
 
     const v = await createUser(a);
-    expect((await b.gql(ME, undefined, { token: v.token })).data.me.role).toBe('USER');
-    await a.gql('mutation R($id: ID!) { setUserRole(id: $id, role: ADMIN) { id } }', { id: v.id }, { token: admin.token });
-    await within(2000, async () => (await b.gql(ME, undefined, { token: v.token })).data?.me.role === 'ADMIN');
+    expect((await b.gql(SessionCacheTestMeDocument, undefined, { token: v.token })).data!.me.role).toBe('USER');
+    await a.gql(TestPromoteDocument, { id: v.id }, { token: admin.token });
+    await within(2000, async () => (await b.gql(SessionCacheTestMeDocument, undefined, { token: v.token })).data?.me.role === 'ADMIN');
   });
 
   it("after an operator's SQL", async () => {
@@ -204,8 +221,8 @@ describe('changes reach the cache', () => {
       const v = await createUser(a);
       expect(await refused(a, v)).toBe(false); // cached
       // a write waits for its marker, which never comes: the cache goes dark before the answer leaves
-      const settled = await a.gql('mutation { updateSettings(language: "de") { language } }', undefined, { token: u.token });
-      expect(settled.data.updateSettings.language).toBe('de');
+      const settled = await a.gql(SessionCacheTestSettingsDocument, undefined, { token: u.token });
+      expect(settled.data!.updateSettings.language).toBe('de');
       expect(a.app.auth.cacheState()).toEqual({ listening: false, sessions: 0 });
       await sql(a, 'update sessions set revoked_at = now() where user_id = $1', [v.id]);
       expect(await refused(a, v)).toBe(true);
@@ -237,7 +254,7 @@ describe('changes reach the cache', () => {
     const u = await createUser(a);
     const cookie = cookieFrom((await a.rest('POST', '/coparent/api/auth/login', { body: { username: u.username, password: u.password } })).headers)!;
     expect((await a.rest('GET', '/coparent/api/auth/me', { cookie })).status).toBe(200);
-    const del = await a.gql('mutation D($id: ID!) { deleteUser(id: $id) }', { id: u.id }, { token: admin.token });
+    const del = await a.gql(TestDeleteUserDocument, { id: u.id }, { token: admin.token });
     expect(del.errors).toBeUndefined();
     expect((await a.rest('GET', '/coparent/api/auth/me', { cookie })).status).toBe(401);
   });

@@ -7,13 +7,11 @@
 import { Client as PgClient } from 'pg';
 import { createClient, Client as WsClient } from 'graphql-ws';
 import WebSocket from 'ws';
+import { TestLogoutDocument, TestMeDocument, TestRegisterUsernameDocument, TestUserChangedDocument } from '../src/generated/graphql';
 import { collect, createUser, startTestServer, TestServer, TestUser, unique } from './support/server';
 import { createHttpContext } from '../src/context/context';
 import { unitOfWork } from '../src/db/unit-of-work';
 import type { TopicName } from '../src/pubsub/topics';
-
-const SUB = `subscription { userChanged { kind userId } }`;
-const REGISTER = `mutation R($u: String!) { register(input: { username: $u, password: "longenough" }) { id } }`;
 
 async function adminSql(text: string, values: unknown[] = []) {
   const client = new PgClient({ connectionString: process.env.TEST_ADMIN_DATABASE_URL });
@@ -116,7 +114,7 @@ describe('the listening connection dies', () => {
       const u = await createUser(s);
       const client = s.ws(admin.token);
       clients.push(client);
-      const open = collect(client, SUB, {}, 100);
+      const open = collect(client, TestUserChangedDocument, {}, 100);
       await open.ready;
       expect(await readyz(s)).toEqual({ status: 200, body: { status: 'ready', database: 'ok', migrations: 'applied', listener: 'up' } });
       expect(s.app.auth.cacheState().listening).toBe(true);
@@ -133,13 +131,13 @@ describe('the listening connection dies', () => {
       // the open subscription ended with an error (graphql-ws `error`), so the client knows to subscribe again
       expect(await ending(open.done)).toMatch(/EVENTS_INTERRUPTED/);
       // one asked for while the listener is down fails at once rather than hear nothing
-      expect(await ending(collect(client, SUB).done)).toMatch(/EVENTS_INTERRUPTED/);
+      expect(await ending(collect(client, TestUserChangedDocument).done)).toMatch(/EVENTS_INTERRUPTED/);
       // the session cache is off: a revocation nobody hears of is still seen
       expect(s.app.auth.cacheState()).toEqual({ listening: false, sessions: 0 });
       await db.query('update sessions set revoked_at = now() where user_id = $1', [u.id]);
-      expect((await s.gql('{ me { id } }', undefined, { token: u.token })).errors?.[0].extensions?.code).toBe('UNAUTHENTICATED');
+      expect((await s.gql(TestMeDocument, undefined, { token: u.token })).errors?.[0].extensions?.code).toBe('UNAUTHENTICATED');
       // writes still work and answer success
-      expect((await s.gql(REGISTER, { u: unique('during') })).data?.register.id).toEqual(expect.any(String));
+      expect((await s.gql(TestRegisterUsernameDocument, { u: unique('during') })).data?.register.id).toEqual(expect.any(String));
 
       await refuseConnections(s, false);
       const back = await within(5000, async () => {
@@ -152,14 +150,14 @@ describe('the listening connection dies', () => {
       expect(log.some((l) => l.startsWith('[listener] listening again'))).toBe(true);
 
       // a new subscription receives events again
-      const again = collect(client, SUB);
+      const again = collect(client, TestUserChangedDocument);
       await again.ready;
-      const reg = await s.gql(REGISTER, { u: unique('after') });
+      const reg = await s.gql(TestRegisterUsernameDocument, { u: unique('after') });
       const [event] = await again.done;
-      expect(event.data.userChanged).toEqual({ kind: 'CREATED', userId: reg.data.register.id });
+      expect(event.data!.userChanged).toEqual({ kind: 'CREATED', userId: reg.data!.register.id });
       // and the session cache is used again
       const v = await createUser(s);
-      expect((await s.gql('{ me { id } }', undefined, { token: v.token })).data.me.id).toBe(v.id);
+      expect((await s.gql(TestMeDocument, undefined, { token: v.token })).data!.me.id).toBe(v.id);
       expect(s.app.auth.cacheState().sessions).toBeGreaterThan(0);
     }));
 
@@ -178,7 +176,7 @@ describe('the listening connection dies', () => {
     const u = await createUser(s);
     const { client, closed } = eagerWs(s, u.token);
     clients.push(client);
-    const sub = collect(client, SUB, {}, 100);
+    const sub = collect(client, TestUserChangedDocument, {}, 100);
     const ended = ending(sub.done);
     await sub.ready;
     return { u, client, closed, ended };
@@ -191,10 +189,10 @@ describe('the listening connection dies', () => {
       expect(await ended).toMatch(/EVENTS_INTERRUPTED/);
       await within(5000, async () => s.app.listener!.ready);
       // the socket stayed open; its client subscribes again, then logs out
-      const again = collect(client, SUB, {}, 100);
+      const again = collect(client, TestUserChangedDocument, {}, 100);
       again.done.catch(() => undefined);
       await new Promise((r) => setTimeout(r, 200)); // already connected: `ready` would wait for a new connection
-      expect((await s.gql('mutation { logout }', {}, { token: u.token })).data.logout).toBe(true);
+      expect((await s.gql(TestLogoutDocument, {}, { token: u.token })).data!.logout).toBe(true);
       expect(await closed).toBe(4401);
     }));
 
@@ -205,7 +203,7 @@ describe('the listening connection dies', () => {
       expect(await kill(s, 'interchange-listener')).toBe(1);
       await within(2000, async () => !s.app.listener!.ready);
       // the logout's event goes out while this instance cannot hear it
-      expect((await s.gql('mutation { logout }', {}, { token: u.token })).data.logout).toBe(true);
+      expect((await s.gql(TestLogoutDocument, {}, { token: u.token })).data!.logout).toBe(true);
       await refuseConnections(s, false);
       expect(await closed).toBe(4401);
     }));
@@ -221,19 +219,19 @@ describe('the publishing connection dies', () => {
   it('a write whose publish fails answers success, and its event is delivered by a retry', () =>
     supervised(s, async (log) => {
       const client = s.ws(admin.token);
-      const sub = collect(client, SUB, {}, 2, 15_000);
+      const sub = collect(client, TestUserChangedDocument, {}, 2, 15_000);
       await sub.ready;
       // the admin's registration opened the publish connection: kill it, and keep new ones out
       await refuseConnections(s, true);
       expect(await kill(s, 'interchange-publish')).toBe(1);
 
       // a GraphQL write and a REST one (a surface route executing a mutation) answer success
-      const reg = await s.gql(REGISTER, { u: unique('committed') });
+      const reg = await s.gql(TestRegisterUsernameDocument, { u: unique('committed') });
       expect(reg.status).toBe(200);
       expect(reg.errors).toBeUndefined();
       const rest = await s.rest('POST', '/coparent/api/admin/users', { token: admin.token, body: { username: unique('rest'), password: 'longenough12' } });
       expect(rest.status).toBeLessThan(300);
-      const ids = [reg.data.register.id as string, rest.body.id as string];
+      const ids = [reg.data!.register.id as string, rest.body.id as string];
       expect(log.filter((l) => l.startsWith('[pubsub] publishing identity.userChanged failed, retrying'))).toHaveLength(2);
       const { rows } = await db.query('select id from users where id = any($1::uuid[])', [ids]);
       expect(rows).toHaveLength(2);
@@ -243,7 +241,7 @@ describe('the publishing connection dies', () => {
       await refuseConnections(s, false);
       const events = await sub.done;
       // (each retries on its own schedule: in either order)
-      expect(events.map((e) => e.data.userChanged)).toEqual(expect.arrayContaining(ids.map((userId) => ({ kind: 'CREATED', userId }))));
+      expect(events.map((e) => e.data!.userChanged)).toEqual(expect.arrayContaining(ids.map((userId) => ({ kind: 'CREATED', userId }))));
       await within(3000, async () => log.some((l) => l.includes('succeeded after a retry')));
       await client.dispose();
     }));
