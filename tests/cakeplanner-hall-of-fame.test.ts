@@ -7,6 +7,7 @@ import { Client } from 'pg';
 import { unique } from './support/server';
 import { CountingServer, startCountingServer } from './support/sql-counter';
 import { api, cakeGroup, cakeUser, CakeUser, form, PNG } from './cakeplanner.helpers';
+import type { CakeTestHallOfFameQuery } from '../src/generated/graphql';
 
 const HALL = /* GraphQL */ `query CakeTestHallOfFame {
   cakeHallOfFame {
@@ -84,7 +85,7 @@ it('ranks 500 events with 5,000 ratings in a constant number of statements (REST
   const smallRest = await counted(() => api(s, 'GET', '/api/events/ranked', { token: viewer.token }));
   expect(smallRest.result.status).toBe(200);
   expect(smallRest.result.body).toHaveLength(20);
-  const smallGql = await counted(() => s.gql(HALL, {}, { token: viewer.token }));
+  const smallGql = await counted(() => s.gql<CakeTestHallOfFameQuery>(HALL, {}, { token: viewer.token }));
   expect(smallGql.result.errors).toBeUndefined();
 
   await seed(480, 10, 100);
@@ -98,9 +99,9 @@ it('ranks 500 events with 5,000 ratings in a constant number of statements (REST
   const bigRest = await counted(() => api(s, 'GET', '/api/events/ranked', { token: viewer.token }));
   expect(bigRest.result.status).toBe(200);
   expect(bigRest.result.body).toHaveLength(50);
-  const bigGql = await counted(() => s.gql(HALL, {}, { token: viewer.token }));
+  const bigGql = await counted(() => s.gql<CakeTestHallOfFameQuery>(HALL, {}, { token: viewer.token }));
   expect(bigGql.result.errors).toBeUndefined();
-  expect(bigGql.result.data.cakeHallOfFame).toHaveLength(50);
+  expect(bigGql.result.data!.cakeHallOfFame).toHaveLength(50);
 
   if (process.env.CAKE_TEST_VERBOSE) console.log({ rest: bigRest.statements, graphql: bigGql.statements });
   // the legacy route: the session lookup and one ranking statement, whatever the size
@@ -124,5 +125,5 @@ it('ranks 500 events with 5,000 ratings in a constant number of statements (REST
   }
   const averages = bigRest.result.body.map((e: { rating: { average: number } }) => e.rating.average);
   expect([...averages].sort((a, b) => b - a)).toEqual(averages);
-  expect(bigGql.result.data.cakeHallOfFame.map((e: { id: string }) => e.id)).toEqual(expected.map((e) => e.id));
+  expect(bigGql.result.data!.cakeHallOfFame.map((e: { id: string }) => e.id)).toEqual(expected.map((e) => e.id));
 });

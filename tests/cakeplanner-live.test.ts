@@ -7,6 +7,7 @@
 import { collect, TestServer } from './support/server';
 import { cakeplannerSurface } from '../src/rest/cakeplanner/routes';
 import { api, cakeGroup, cakeServerWithAdmin, cakeUser, CakeUser, createEvent, form, nextDate, openSse, PNG, SseStream } from './cakeplanner.helpers';
+import type { CakeTestChangedSubscription, CakeTestCreateEventMutation, CakeTestEventQuery, CakeTestLogoutMutation } from '../src/generated/graphql';
 
 const CREATE = /* GraphQL */ `mutation CakeTestCreateEvent($input: CreateCakeEventInput!) {
   createCakeEvent(input: $input) { id date groupId baker { id name } }
@@ -72,9 +73,9 @@ it('streams text/event-stream with ids, receiving events created through REST an
     rating: { average: 0, count: 0 },
   });
 
-  const viaGql = await s.gql(CREATE, { input: { date: nextDate(), description: 'GraphQL cake' } }, { token: alice.token });
+  const viaGql = await s.gql<CakeTestCreateEventMutation>(CREATE, { input: { date: nextDate(), description: 'GraphQL cake' } }, { token: alice.token });
   expect(viaGql.errors).toBeUndefined();
-  const f2 = await st.next((f) => f.data.id === viaGql.data.createCakeEvent.id);
+  const f2 = await st.next((f) => f.data.id === viaGql.data!.createCakeEvent.id);
   expect(f2.event).toBe('created');
   expect(f2.data.description).toBe('GraphQL cake');
   expect(Number(f2.id)).toBeGreaterThan(Number(f1.id));
@@ -122,7 +123,7 @@ it('resumes with Last-Event-ID: changes made while disconnected arrive in order,
 
   // made while bob has no stream open (one through REST, one through GraphQL, one rating)
   const missed1 = await createEvent(s, alice);
-  const missed2 = (await s.gql(CREATE, { input: { date: nextDate(), description: 'missed' } }, { token: alice.token })).data.createCakeEvent;
+  const missed2 = (await s.gql<CakeTestCreateEventMutation>(CREATE, { input: { date: nextDate(), description: 'missed' } }, { token: alice.token })).data!.createCakeEvent;
   await api(s, 'POST', `/api/events/${missed1.id}/rate`, { token: bob.token, body: { stars: 2 } });
   await createEvent(s, outsider); // not bob's group
 
@@ -166,24 +167,24 @@ it('parity: a REST write is seen by a GraphQL query and by a graphql-ws subscrip
   const ws = s.ws(bob.token);
   const outsiderWs = s.ws(outsider.token);
   try {
-    const sub = collect(ws, CHANGED, {}, 2);
-    const foreign = collect(outsiderWs, CHANGED, {}, 1, 1500);
+    const sub = collect<CakeTestChangedSubscription>(ws, CHANGED, {}, 2);
+    const foreign = collect<CakeTestChangedSubscription>(outsiderWs, CHANGED, {}, 1, 1500);
     await sub.ready;
     await foreign.ready;
     const e = await createEvent(s, alice, { description: 'Parity' });
     await api(s, 'POST', `/api/events/${e.id}/rate`, { token: bob.token, body: { stars: 5, comment: 'yum' } });
     const results = await sub.done;
-    expect(results.map((r) => r.data.cakeEventChanged.kind)).toEqual(['CREATED', 'RATED']);
-    expect(results[0].data.cakeEventChanged).toMatchObject({ eventId: e.id, groupId: group.id, description: 'Parity', baker: { id: alice.id } });
-    expect(results[1].data.cakeEventChanged.rating).toEqual({ average: 5, count: 1 });
+    expect(results.map((r) => r.data!.cakeEventChanged.kind)).toEqual(['CREATED', 'RATED']);
+    expect(results[0].data!.cakeEventChanged).toMatchObject({ eventId: e.id, groupId: group.id, description: 'Parity', baker: { id: alice.id } });
+    expect(results[1].data!.cakeEventChanged.rating).toEqual({ average: 5, count: 1 });
     await expect(foreign.done).rejects.toThrow(/timed out with 0\/1/);
 
-    const q = await s.gql(EVENT, { id: e.id }, { token: bob.token });
-    expect(q.data.cakeEvent).toMatchObject({ id: e.id, description: 'Parity', groupId: group.id, rating: { average: 5, count: 1, myRating: 5 } });
+    const q = await s.gql<CakeTestEventQuery>(EVENT, { id: e.id }, { token: bob.token });
+    expect(q.data!.cakeEvent).toMatchObject({ id: e.id, description: 'Parity', groupId: group.id, rating: { average: 5, count: 1, myRating: 5 } });
     const rest = await api(s, 'GET', `/api/events/${e.id}`, { token: bob.token });
-    expect(rest.body).toMatchObject({ id: q.data.cakeEvent.id, date: q.data.cakeEvent.date, description: 'Parity', baker: q.data.cakeEvent.baker, rating: q.data.cakeEvent.rating });
+    expect(rest.body).toMatchObject({ id: q.data!.cakeEvent.id, date: q.data!.cakeEvent.date, description: 'Parity', baker: q.data!.cakeEvent.baker, rating: q.data!.cakeEvent.rating });
     // GraphQL hides other groups' events the same way
-    expect((await s.gql(EVENT, { id: e.id }, { token: outsider.token })).errors?.[0].extensions?.code).toBe('NOT_FOUND');
+    expect((await s.gql<CakeTestEventQuery>(EVENT, { id: e.id }, { token: outsider.token })).errors?.[0].extensions?.code).toBe('NOT_FOUND');
   } finally {
     await ws.dispose();
     await outsiderWs.dispose();
@@ -199,8 +200,8 @@ it('follows membership changes and ends the stream when the session is revoked',
   const e = await createEvent(s, alice);
   expect((await st.next((f) => f.data.id === e.id)).event).toBe('created');
 
-  const out = await s.gql(`mutation CakeTestLogout { logout }`, {}, { token: newcomer.token });
-  expect(out.data.logout).toBe(true);
+  const out = await s.gql<CakeTestLogoutMutation>(/* GraphQL */ `mutation CakeTestLogout { logout }`, {}, { token: newcomer.token });
+  expect(out.data!.logout).toBe(true);
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise((_, reject) => (timer = setTimeout(() => reject(new Error('stream still open after logout')), 5000)));
   await Promise.race([st.ended, timeout]).finally(() => clearTimeout(timer));

@@ -8,6 +8,7 @@ import { codeAt, currentStep } from '../src/auth/totp';
 import { startTestServer, TestServer, unique } from './support/server';
 import { api, cakeGroup, cakeServerWithAdmin, cakeUser, CakeUser, createEvent } from './cakeplanner.helpers';
 import type { CakeContactsParityQuery } from '../src/generated/graphql';
+import type { CakeTestOutboxQuery } from '../src/generated/graphql';
 
 const CONTACTS = /* GraphQL */ `query CakeContactsParity { cakeContacts { id name email } cakeMyGroups { group { members { user { id name email } } } } }`;
 
@@ -38,10 +39,10 @@ describe('accounts waiting for activation (CAKE_AUTO_ACTIVATE unset)', () => {
     // a wrong password is still a 401, whatever the account's state
     expect((await api(s, 'POST', '/api/auth/login', { body: { email: 'new.baker@example.test', password: 'wrong password' } })).status).toBe(401);
 
-    const box = await s.gql(OUTBOX, { to: 'boss@example.test' }, { token: adminToken });
-    const mail = box.data.mailOutbox.find((m: { text: string }) => m.text.includes('new.baker@example.test'));
+    const box = await s.gql<CakeTestOutboxQuery>(OUTBOX, { to: 'boss@example.test' }, { token: adminToken });
+    const mail = box.data!.mailOutbox.find((m: { text: string }) => m.text.includes('new.baker@example.test'));
     expect(mail).toBeDefined();
-    expect(mail.text).toMatch(/waiting for activation/);
+    expect(mail!.text).toMatch(/waiting for activation/);
 
     const on = await api(s, 'PUT', `/api/admin/users/${reg.body.id}/status`, { token: adminToken, body: { isActive: true } });
     expect(on.status).toBe(200);
@@ -147,8 +148,8 @@ describe('cakeplanner accounts', () => {
     const res = await api(s, 'POST', '/api/auth/forgot-password', { body: { email: u.email } });
     expect(res.status).toBe(200);
     expect(res.body.message).toEqual(expect.any(String));
-    const box = await s.gql(OUTBOX, { to: u.email }, { token: admin.token });
-    const temp = /Temporary password[^:]*: (\S+)/.exec(box.data.mailOutbox[0].text)![1];
+    const box = await s.gql<CakeTestOutboxQuery>(OUTBOX, { to: u.email }, { token: admin.token });
+    const temp = /Temporary password[^:]*: (\S+)/.exec(box.data!.mailOutbox[0].text)![1];
 
     const first = await api(s, 'POST', '/api/auth/login', { body: { email: u.email, password: temp } });
     expect(first.status).toBe(200);

@@ -14,6 +14,7 @@ import type {
   CompassParityMatchesQuery,
   CompassParityPositionQuery,
   CompassParityUsersQuery,
+  CompassTestAnalyticsChangedSubscription,
 } from '../src/generated/graphql';
 
 // Canonical operations typed by codegen; aliases keep the names the assertions read.
@@ -451,18 +452,18 @@ describe('constant SQL statement counts', () => {
 });
 
 describe('the live analytics feed and parity', () => {
-  const SUB = `subscription { compassAnalyticsChanged { totals { users answers usersAnswered } meanPosition { x y } generatedAt } }`;
+  const SUB = /* GraphQL */ `subscription CompassTestAnalyticsChanged { compassAnalyticsChanged { totals { users answers usersAnswered } meanPosition { x y } generatedAt } }`;
 
   it('a REST write is seen by a GraphQL query and by the subscription', async () => {
     const u = await compassAccount(s);
     const ws = s.ws(admin.token);
     try {
-      const sub = collect(ws, SUB, {}, 1, 15000);
+      const sub = collect<CompassTestAnalyticsChangedSubscription>(ws, SUB, {}, 1, 15000);
       await sub.ready;
       const put = await api('PUT', `/api/users/${u.userId}/answers`, { token: u.token, body: [{ question_id: q[0], answer: 'strongly_agree' }] });
       expect(put.status).toBe(200);
       const [event] = await sub.done;
-      expect(event.data.compassAnalyticsChanged.totals.answers).toBeGreaterThan(0);
+      expect(event.data!.compassAnalyticsChanged.totals.answers).toBeGreaterThan(0);
       const gql = await s.gql<CompassParityPositionQuery>(PARITY_POSITION, { id: u.userId }, { token: u.token });
       expect(gql.data!.compassUserPosition).toEqual({ x: 10, y: 0, answered: 1, total: expect.any(Number) });
       expect(gql.data!.compassUserAnswers[0]).toEqual({ questionId: q[0], answer: 'strongly_agree' });
@@ -496,7 +497,7 @@ describe('the live analytics feed and parity', () => {
   it('is for admins only, and GraphQL applies the same rules as REST', async () => {
     const ws = s.ws(voter.token);
     try {
-      const [refused] = await collect(ws, SUB, {}, 1, 5000).done;
+      const [refused] = await collect<CompassTestAnalyticsChangedSubscription>(ws, SUB, {}, 1, 5000).done;
       expect((refused.errors as { extensions: { code: string } }[])[0].extensions.code).toBe('FORBIDDEN');
     } finally {
       await ws.dispose();

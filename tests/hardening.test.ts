@@ -13,10 +13,15 @@ import { WebSocket } from 'ws';
 import http from 'node:http';
 import { Readable } from 'node:stream';
 import { startTestServer, TestServer, unique, createUser } from './support/server';
+import { HardeningTestMeDocument, HardeningTestUrlDocument } from '../src/generated/graphql';
 import { cakeServerWithAdmin, api, cakeGroup } from './cakeplanner.helpers';
 import { compassAccount, compassApi } from './compass.helpers';
 
-const LOGIN = 'mutation HardeningLogin($i: LoginInput!) { login(input: $i) { requiresTwoFactor } }';
+/* GraphQL */ `
+  mutation HardeningTestUrl($id: ID!, $p: String) { updateUser(id: $id, input: { profileUrl: $p }) { id } }
+  query HardeningTestMe { me { id } }
+`;
+const LOGIN = /* GraphQL */ `mutation HardeningLogin($i: LoginInput!) { login(input: $i) { requiresTwoFactor } }`;
 
 describe('TRUST_PROXY: the client is the rightmost untrusted address', () => {
   let s: TestServer;
@@ -141,7 +146,8 @@ describe('stored URLs are http or https', () => {
         const rest = await api('PATCH', `/api/users/${a.userId}`, { token: a.token, body: { profile_url: bad } });
         expect(rest.status).toBe(422);
         expect(rest.body.errors).toEqual({ profile_url: 'Profile URL must be an http:// or https:// URL' });
-        const gql = await s.gql('mutation HardeningUrl($id: ID!, $p: String) { updateUser(id: $id, input: { profileUrl: $p }) { id } }', { id: (await s.gql('{ me { id } }', undefined, { token: a.token })).data.me.id, p: bad }, { token: a.token });
+        const me = await s.gql(HardeningTestMeDocument, {}, { token: a.token });
+        const gql = await s.gql(HardeningTestUrlDocument, { id: me.data!.me.id, p: bad }, { token: a.token });
         expect(gql.errors?.[0].extensions?.code).toBe('BAD_USER_INPUT');
       }
       const ok = await api('PATCH', `/api/users/${a.userId}`, { token: a.token, body: { profile_url: 'https://img.example/me.png' } });
