@@ -7,18 +7,11 @@
 import type { ApolloServerPlugin } from '@apollo/server';
 import { Client as PgClient } from 'pg';
 import { createUser, startTestServer, TestServer, TestUser, unique } from './support/server';
+import { form, JPEG, nextDate, PNG } from './cakeplanner.helpers';
 
-const seen = { requests: 0, executions: 0 };
-const counting: ApolloServerPlugin = {
-  async requestDidStart() {
-    seen.requests += 1;
-    return {
-      async executionDidStart() {
-        seen.executions += 1;
-      },
-    };
-  },
-};
+/** An Apollo plugin that counts the /graphql requests it sees (executions: the pipeline's own count). */
+let requestsSeen = 0;
+const counting: ApolloServerPlugin = { requestDidStart: async () => void (requestsSeen += 1) };
 
 let s: TestServer;
 let admin: TestUser;
@@ -141,6 +134,24 @@ describe('REST creates', () => {
     expect(await questionsWith(text)).toBe(2);
   });
 
+  it('multipart: the fingerprint covers the file bytes', async () => {
+    const group = (await createGroup(admin.token, unique('Team '))).body;
+    const assigned = await s.rest('POST', '/cakeplanner/api/admin/users/assign-group', { token: admin.token, body: { userId: admin.id, groupId: group.id } });
+    expect(assigned.status).toBe(200);
+    const k = key();
+    const event = JSON.stringify({ date: nextDate(), description: 'Lemon cake', groupId: group.id });
+    const send = (bytes: Buffer) =>
+      s.rest('POST', '/cakeplanner/api/events', { token: admin.token, rawBody: form({ event, image: { bytes, filename: 'cake.img', type: 'image/png' } }), headers: { 'idempotency-key': k } });
+    const first = await send(PNG);
+    expect(first.status).toBe(201);
+    const again = await send(PNG);
+    expect(again.headers.get('idempotent-replayed')).toBe('true');
+    expect(again.text).toBe(first.text);
+    expect((await send(JPEG)).status).toBe(409);
+    const events = await sql.query('select count(*)::int as n from cake_events where group_id = $1', [group.id]);
+    expect(events.rows[0].n).toBe(1);
+  });
+
   it('a refusal of the service is kept and replayed like a success', async () => {
     const k = key();
     const body = { userId: admin.id, groupId: '00000000-0000-4000-8000-000000000000' };
@@ -238,7 +249,7 @@ describe('GraphQL mutations', () => {
   it('a retry answers the same bytes, writes nothing, and Apollo plugins see both requests', async () => {
     const name = unique('Team ');
     const k = key();
-    const before = { ...seen };
+    const before = { requests: requestsSeen, executions: s.server.pipeline.stats().executed };
     const first = await post({ input: { name } }, k);
     const again = await post({ input: { name } }, k);
     expect(first.status).toBe(200);
@@ -247,8 +258,8 @@ describe('GraphQL mutations', () => {
     expect(again.text).toBe(first.text);
     expect(again.headers.get('idempotent-replayed')).toBe('true');
     expect(await groupsNamed(name)).toBe(1);
-    expect(seen.requests - before.requests).toBe(2);
-    expect(seen.executions - before.executions).toBe(1);
+    expect(requestsSeen - before.requests).toBe(2);
+    expect(s.server.pipeline.stats().executed - before.executions).toBe(1);
   });
 
   it('the same key with other variables is refused with 409', async () => {
