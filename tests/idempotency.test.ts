@@ -201,6 +201,12 @@ describe('REST creates', () => {
     expect(await rows()).toBe(kept); // the key was released, no token stored
   });
 
+  it('OpenAPI lists the header on POST operations', async () => {
+    const doc = (await s.rest('GET', '/compass/openapi.json')).body;
+    expect(doc.paths['/api/questions'].post.parameters).toContainEqual(expect.objectContaining({ name: 'Idempotency-Key', in: 'header' }));
+    expect(doc.paths['/api/questions'].get.parameters).toBeUndefined();
+  });
+
   it('a malformed key is refused before anything runs', async () => {
     const name = unique('Team ');
     const res = await createGroup(admin.token, name, 'x'.repeat(300));

@@ -506,7 +506,9 @@ export function openApiDocument(surface: SurfaceDefinition, access: Map<RestRout
     const rules = (access.get(route) ?? []).filter((r) => r.kind !== 'public');
     for (const routePath of [route.path, ...(route.aliases ?? [])]) {
       const path = routePath.replace(/:(\w+)/g, '{$1}');
-      const params = [...routePath.matchAll(/:(\w+)/g)].map((m) => ({ name: m[1], in: 'path', required: true, schema: { type: 'string' } }));
+      const params: object[] = [...routePath.matchAll(/:(\w+)/g)].map((m) => ({ name: m[1], in: 'path', required: true, schema: { type: 'string' } }));
+      // POST operations take an optional Idempotency-Key (src/server/idempotency.ts)
+      if (route.method === 'post' && route.kind !== 'plain') params.push({ name: 'Idempotency-Key', in: 'header', required: false, schema: { type: 'string', maxLength: 255 } });
       (paths[path] ??= {})[route.method] = {
         summary: route.summary,
         ...(routePath !== route.path ? { description: `Alias of ${route.method.toUpperCase()} ${route.path}` } : {}),
