@@ -25,8 +25,9 @@ export function ormOptions(clientUrl: string, overrides: Partial<Options> = {}):
       migrationsList,
       silent: true,
     },
-    // the login attempt counter (src/auth/auth-store.ts) owns this table (created by the identity migration); no entity maps it
-    schemaGenerator: { skipTables: ['rate_limits'] },
+    // tables owned by plain SQL, no entity maps them: the login attempt counter (src/auth/auth-store.ts,
+    // identity migration) and the Idempotency-Key records (src/db/idempotency.ts)
+    schemaGenerator: { skipTables: ['rate_limits', 'idempotency_keys'] },
     forceUtcTimezone: true,
     allowGlobalContext: false,
     debug: false,

@@ -13,6 +13,7 @@
  */
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { AppContext } from '../context/context';
+import { markCommitted } from './idempotency';
 
 const IN_TRANSACTION = Symbol('unitOfWork.inTransaction');
 
@@ -37,14 +38,20 @@ export function inUnitOfWork(ctx: AppContext): boolean {
 
 export async function unitOfWork<T>(ctx: AppContext, work: (tx: AppContext) => Promise<T>): Promise<T> {
   const mark = ctx.pendingAfterCommit();
+  const outermost = !inUnitOfWork(ctx);
   let result: T;
   try {
-    result = await ctx.em.transactional((em) => work(within(ctx, em as EntityManager)));
+    result = await ctx.em.transactional(async (em) => {
+      const out = await work(within(ctx, em as EntityManager));
+      // a request holding an Idempotency-Key records in this transaction that its write commits
+      if (outermost) await markCommitted(ctx, em as EntityManager);
+      return out;
+    });
   } catch (err) {
     ctx.dropAfterCommit(mark);
     throw err;
   }
-  if (inUnitOfWork(ctx)) return result; // the outer unit publishes after its own commit
+  if (!outermost) return result; // the outer unit publishes after its own commit
   await ctx.runAfterCommit();
   await ctx.settle();
   return result;

@@ -31,6 +31,7 @@ import { attachWs } from './ws';
 import { Pipeline } from './pipeline';
 import { trustFunction } from './client-ip';
 import { jsonBody } from './json-body';
+import { idempotencyPlugin } from './idempotency';
 import { mountSurface, MountedSurface } from '../rest/engine/engine';
 import { databaseReady } from '../rest/engine/health';
 import { surfaces } from '../rest/surfaces';
@@ -178,6 +179,8 @@ export async function startServer(config: AppConfig, opts: StartOptions = {}): P
       ApolloServerPluginDrainHttpServer({ httpServer }),
       wsDrain,
       legacyJsonStatus,
+      // Idempotency-Key on mutations: after legacyJsonStatus, so the status it stores is the one sent
+      idempotencyPlugin(),
       ApolloServerPluginUsageReportingDisabled(),
       config.isProduction ? ApolloServerPluginLandingPageProductionDefault({ footer: false }) : ApolloServerPluginLandingPageLocalDefault({ embed: true, footer: false }),
       ...(opts.plugins ?? []),

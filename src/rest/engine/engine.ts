@@ -11,6 +11,7 @@
 import express, { NextFunction, Request, Response, Router } from 'express';
 import busboy from 'busboy';
 import { Readable } from 'node:stream';
+import { createHash } from 'node:crypto';
 import { ExecutionResult, GraphQLError, OperationDefinitionNode } from 'graphql';
 import { Upload } from 'graphql-upload-minimal';
 import type { App, AppContext } from '../../context/context';
@@ -23,6 +24,7 @@ import { AccessRule, accessOfRootField, enforce } from '../../auth/access';
 import { isEventsInterrupted } from '../../pubsub/pubsub';
 import { isCrossSiteCookieWrite } from '../../server/origin';
 import { OpenCounter } from '../../server/caps';
+import { restIdempotency } from '../../server/idempotency';
 import {
   DownloadRoute,
   OperationRoute,
@@ -154,7 +156,7 @@ function readMultipart(
   req: Request,
   uploads: Record<string, string>,
   limits: { maxBytes: number; maxFiles: number },
-): Promise<{ fields: Record<string, string>; files: Record<string, unknown> }> {
+): Promise<{ fields: Record<string, string>; files: Record<string, unknown>; digests: Record<string, string> }> {
   return new Promise((resolve, reject) => {
     const maxFiles = Math.min(limits.maxFiles, Object.keys(uploads).length);
     let bb: busboy.Busboy;
@@ -166,6 +168,8 @@ function readMultipart(
     }
     const fields: Record<string, string> = {};
     const files: Record<string, unknown> = {};
+    /** SHA-256 of each kept file, by field (an Idempotency-Key's fingerprint) */
+    const digests: Record<string, string> = {};
     const pending: Promise<void>[] = [];
     let settled = false;
     const kib = Math.floor(limits.maxBytes / 1024);
@@ -223,6 +227,7 @@ function readMultipart(
                 createReadStream: () => Readable.from([bytes]),
               } as never);
               files[variable] = upload;
+              digests[name] = createHash('sha256').update(bytes).digest('hex');
             }
             done();
           });
@@ -237,7 +242,7 @@ function readMultipart(
       void Promise.all(pending).then(() => {
         if (settled) return;
         settled = true;
-        resolve({ fields, files });
+        resolve({ fields, files, digests });
       });
     });
     req.pipe(bb);
@@ -335,15 +340,22 @@ export function mountSurface(app: App, pipeline: Pipeline, surface: SurfaceDefin
         await readJsonBody(req, res);
         let fields: Record<string, string> = {};
         let files: Record<string, unknown> = {};
+        let digests: Record<string, string> = {};
         const op = route as OperationRoute;
         if (op.uploads && req.is('multipart/form-data')) {
           const maxBytes = Math.min(op.uploadMaxBytes ?? app.config.uploadMaxBytes, app.config.uploadMaxBytes);
-          ({ fields, files } = await readMultipart(req, op.uploads, { maxBytes, maxFiles: app.config.uploadMaxFiles }));
+          ({ fields, files, digests } = await readMultipart(req, op.uploads, { maxBytes, maxFiles: app.config.uploadMaxFiles }));
         }
         const received = Object.entries(op.uploads ?? {}).filter(([, variable]) => variable in files).map(([field]) => field);
         const r = routeRequest(app, req, fields, received, ctx);
         const variables = { ...(route.variables ? route.variables(r) : {}), ...files };
         if (route.kind === 'sse') return await streamSse(c, route, ctx, variables, r, res);
+        // Idempotency-Key on a create: a retry replays the first answer (src/server/idempotency.ts)
+        if (route.method === 'post') {
+          const idem = await restIdempotency(req, res, ctx, `${surface.id} POST ${req.path}`, { query: req.query, body: req.body ?? null, fields, files: digests });
+          if (idem === 'replayed') return;
+          if (idem !== 'proceed') return sendError(res, surface, idem.code, idem.message, idem.details);
+        }
         const result = await pipeline.execute(c.prepared!, ctx, variables);
         if (result.errors?.length) {
           const e = firstError(pipeline, result);
@@ -513,7 +525,9 @@ export function openApiDocument(surface: SurfaceDefinition, access: Map<RestRout
     const rules = (access.get(route) ?? []).filter((r) => r.kind !== 'public');
     for (const routePath of [route.path, ...(route.aliases ?? [])]) {
       const path = routePath.replace(/:(\w+)/g, '{$1}');
-      const params = [...routePath.matchAll(/:(\w+)/g)].map((m) => ({ name: m[1], in: 'path', required: true, schema: { type: 'string' } }));
+      const params: object[] = [...routePath.matchAll(/:(\w+)/g)].map((m) => ({ name: m[1], in: 'path', required: true, schema: { type: 'string' } }));
+      // POST operations take an optional Idempotency-Key (src/server/idempotency.ts)
+      if (route.method === 'post' && route.kind !== 'plain') params.push({ name: 'Idempotency-Key', in: 'header', required: false, schema: { type: 'string', maxLength: 255 } });
       (paths[path] ??= {})[route.method] = {
         summary: route.summary,
         ...(routePath !== route.path ? { description: `Alias of ${route.method.toUpperCase()} ${route.path}` } : {}),
