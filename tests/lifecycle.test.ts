@@ -50,7 +50,8 @@ describe('npm start without DATABASE_URL', () => {
     expect(readFileSync(join(dataDir, 'jwt-secret'), 'utf8')).toBe(secret);
     second.child.kill('SIGTERM');
     expect(await second.exited).toBe(0);
-  });
+    // a first build of a fresh clone (no incremental state) and two embedded-PostgreSQL starts
+  }, 180_000);
 
   it('fails the start with a clear message on a bad value', async () => {
     const bad = runMain({ DATA_DIR: dataDir, PORT: 'eighty' });
