@@ -29,6 +29,9 @@ export interface AppConfig {
   adminEmail?: string;
   adminPassword?: string;
   loginMaxPerMinute: number;
+  /** password-reset mails per address, and reset requests per client address, per 15 minutes */
+  resetMaxPerAddress: number;
+  resetMaxPerIp: number;
   smtpUrl?: string;
   mailFrom: string;
   pubsub: 'memory' | 'postgres';
@@ -176,6 +179,8 @@ export function loadConfig(env: Env = process.env): AppConfig {
     adminEmail,
     adminPassword,
     loginMaxPerMinute: intVar(env, 'LOGIN_MAX_PER_MINUTE', 5, 1, 100000),
+    resetMaxPerAddress: intVar(env, 'RESET_MAX_PER_ADDRESS', 3, 1, 1000),
+    resetMaxPerIp: intVar(env, 'RESET_MAX_PER_IP', 10, 1, 100000),
     smtpUrl: urlVar(env, 'SMTP_URL', ['smtp', 'smtps']),
     mailFrom: env.MAIL_FROM || 'Interchange <no-reply@interchange.local>',
     pubsub: oneOf(env, 'PUBSUB', ['memory', 'postgres'] as const, 'postgres')!,

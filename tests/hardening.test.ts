@@ -6,6 +6,8 @@
  * - URLs that users store and others follow are http or https only;
  * - a cookie-authenticated write from a foreign site is refused; the cookie is Secure behind HTTPS;
  * - caps on what one user holds open (ws sockets, operations per socket, SSE streams);
+ * - password resets: limited per address and per client address, a new token ends the older ones,
+ *   and repeated requests do not keep replacing the temporary password;
  * - uploads: access before the body, declared file fields only, each route's size limit enforced while
  *   the bytes stream in (the rest of an oversized body is never read).
  */
@@ -13,13 +15,24 @@ import { WebSocket } from 'ws';
 import http from 'node:http';
 import { Readable } from 'node:stream';
 import { startTestServer, TestServer, unique, createUser } from './support/server';
-import { HardeningTestMeDocument, HardeningTestUrlDocument } from '../src/generated/graphql';
+import {
+  HardeningTestLoginDocument,
+  HardeningTestMeDocument,
+  HardeningTestOutboxDocument,
+  HardeningTestResetDocument,
+  HardeningTestResetPasswordDocument,
+  HardeningTestUrlDocument,
+} from '../src/generated/graphql';
 import { cakeServerWithAdmin, api, cakeGroup } from './cakeplanner.helpers';
 import { compassAccount, compassApi } from './compass.helpers';
 
 /* GraphQL */ `
   mutation HardeningTestUrl($id: ID!, $p: String) { updateUser(id: $id, input: { profileUrl: $p }) { id } }
   query HardeningTestMe { me { id } }
+  mutation HardeningTestReset($e: String!) { requestPasswordReset(email: $e) }
+  query HardeningTestOutbox($to: String) { mailOutbox(to: $to) { text } }
+  mutation HardeningTestResetPassword($t: String!, $p: String!) { resetPassword(token: $t, newPassword: $p) }
+  mutation HardeningTestLogin($i: LoginInput!) { login(input: $i) { requiresTwoFactor user { mustChangePassword } } }
 `;
 const LOGIN = /* GraphQL */ `mutation HardeningLogin($i: LoginInput!) { login(input: $i) { requiresTwoFactor } }`;
 
@@ -356,5 +369,53 @@ describe('uploads are refused while they stream', () => {
     expect(big.status).toBe(400);
     expect(JSON.parse(big.body).message).toMatch(/^The request is larger than \d+ KiB$/);
     expect(big.sent).toBeLessThan(32 * 1024 * 1024);
+  });
+});
+
+describe('password resets', () => {
+  it('a new token ends the older ones; the temporary password is not replaced on every request; at most 3 mails per address', async () => {
+    const s = await startTestServer({ TRUST_PROXY: '1' });
+    try {
+      const admin = await createUser(s, { email: `${unique('boss')}@example.test` });
+      const user = await createUser(s, { email: `${unique('forgetful')}@example.test` });
+      // each request from its own client address: only the per-address limit is at work here
+      const reset = (i: number) => s.gql(HardeningTestResetDocument, { e: user.email }, { headers: { 'x-forwarded-for': `198.51.100.${i}` } });
+      const mails = async () => (await s.gql(HardeningTestOutboxDocument, { to: user.email }, { token: admin.token })).data!.mailOutbox.map((m) => m.text);
+      for (let i = 0; i < 5; i++) expect((await reset(i)).data!.requestPasswordReset).toBe(true);
+      const texts = (await mails()).reverse(); // the outbox lists the newest first
+      expect(texts).toHaveLength(3);
+      const tokens = texts.map((t) => /Reset token[^:]*: (\S+)/.exec(t)![1]);
+      const temps = texts.map((t) => /Temporary password[^:]*: (\S+)/.exec(t)?.[1]);
+      // one temporary password, mailed once; the later mails say it still works
+      expect(temps.filter(Boolean)).toHaveLength(1);
+      expect(texts.filter((t) => /sent earlier still works/.test(t))).toHaveLength(2);
+      const temp = temps.find(Boolean)!;
+      // only the newest token works
+      const newest = texts.length - 1;
+      const order = [...tokens.keys()].filter((i) => i !== newest);
+      for (const i of order) expect((await s.gql(HardeningTestResetPasswordDocument, { t: tokens[i], p: 'brand new password 1' })).errors?.[0].extensions?.code).toBe('BAD_USER_INPUT');
+      // the temporary password mailed first still logs in (once)
+      const login = await s.gql(HardeningTestLoginDocument, { i: { login: user.email, password: temp } });
+      expect(login.data!.login.user!.mustChangePassword).toBe(true);
+      expect((await s.gql(HardeningTestResetPasswordDocument, { t: tokens[newest], p: 'brand new password 2' })).data!.resetPassword).toBe(true);
+    } finally {
+      await s.close();
+    }
+  });
+
+  it('per client address: 429 with Retry-After beyond RESET_MAX_PER_IP, on GraphQL and REST alike', async () => {
+    const s = await startTestServer({ RESET_MAX_PER_IP: '3', LOGIN_MAX_PER_MINUTE: '1' });
+    try {
+      for (let i = 0; i < 3; i++) expect((await s.gql(HardeningTestResetDocument, { e: `${unique('x')}@example.test` })).status).toBe(200);
+      const refused = await s.gql(HardeningTestResetDocument, { e: `${unique('x')}@example.test` });
+      expect(refused.status).toBe(429);
+      expect(refused.errors?.[0].extensions?.code).toBe('RATE_LIMITED');
+      const rest = await s.rest('POST', '/cakeplanner/api/auth/forgot-password', { body: { email: 'someone@example.test' } });
+      expect(rest.status).toBe(429);
+      expect(Number(rest.headers.get('retry-after'))).toBeGreaterThan(0);
+      expect(rest.body).toEqual({ error: 'Too many password reset requests, try again later' });
+    } finally {
+      await s.close();
+    }
   });
 });
