@@ -15,6 +15,7 @@ import type { TopicName, Topics } from '../pubsub/topics';
 import type { FileStorage } from '../storage/storage';
 import type { Mailer } from '../modules/identity/mail.service';
 import type { AuthStore, UserRow } from '../auth/auth-store';
+import type { PreparedSql } from '../db/prepared-sql';
 import type { SessionWatch } from '../auth/session-watch';
 import type { SupervisedListener } from '../pubsub/listener';
 import { verifyToken } from '../auth/tokens';
@@ -27,6 +28,8 @@ export interface App {
   config: AppConfig;
   orm: MikroORM;
   pubsub: AppPubSub;
+  /** named prepared statements of the hot paths (src/db/prepared-sql.ts), one small pool */
+  sql: PreparedSql;
   storage: FileStorage;
   mailer: Mailer;
   /** session check and login statements (prepared, on their own small pool) */
