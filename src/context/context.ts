@@ -32,7 +32,7 @@ export interface App {
   sql: PreparedSql;
   storage: FileStorage;
   mailer: Mailer;
-  /** session check and login statements (prepared, on their own small pool) */
+  /** session check and login statements (prepared, on `sql`), and the session cache */
   auth: AuthStore;
   /** the one supervised listening connection (postgres pubsub, session cache); absent when neither needs one */
   listener?: SupervisedListener;
