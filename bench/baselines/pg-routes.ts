@@ -47,21 +47,35 @@ const COMPASS_MATCHES = {
           where u.number = $1 and u.deleted_at is null`,
 };
 
-/** src/modules/cake/cake-event.service.ts `hallOfFame`: the ranking and everything the list shows, one statement. */
+/**
+ * src/modules/cake/cake-event.service.ts `hallOfFame`: the ranking and everything the list shows (since
+ * issue 9 also the group's name and each event's gallery with the uploaders' names), one statement.
+ */
 const CAKE_RANKED = {
   name: 'bench_cake_ranked',
-  text: `select e.id, e.date::text as date, e.description, e.group_id, e.baker_id, u.name as baker_name, cover.id as cover_id,
-                coalesce(r.average, 0) as average, coalesce(r.count, 0) as count, r.mine
-           from cake_events e
-           join cake_memberships m on m.group_id = e.group_id and m.user_id = $1
-           left join users u on u.id = e.baker_id
-           left join cake_photos cover on cover.event_id = e.id and cover.user_id = e.baker_id
+  text: `with ranked as (
+           select e.id, e.date::text as date, e.description, e.group_id, e.baker_id, e.created_at, u.name as baker_name, cover.id as cover_id,
+                  coalesce(r.average, 0) as average, coalesce(r.count, 0) as count, r.mine
+             from cake_events e
+             join cake_memberships m on m.group_id = e.group_id and m.user_id = $1
+             left join users u on u.id = e.baker_id
+             left join cake_photos cover on cover.event_id = e.id and cover.user_id = e.baker_id
+             left join lateral (
+               select avg(stars) as average, count(*) as count, max(stars) filter (where user_id = $1) as mine
+                 from cake_ratings where event_id = e.id
+             ) r on true
+            order by coalesce(r.average, 0) desc, e.date desc, e.created_at desc, e.id
+            limit 50
+         )
+         select ranked.*, g.name as group_name, coalesce(gal.photos, '[]'::json) as gallery
+           from ranked
+           join cake_groups g on g.id = ranked.group_id
            left join lateral (
-             select avg(stars) as average, count(*) as count, max(stars) filter (where user_id = $1) as mine
-               from cake_ratings where event_id = e.id
-           ) r on true
-          order by coalesce(r.average, 0) desc, e.date desc, e.created_at desc, e.id
-          limit 50`,
+             select json_agg(json_build_object('id', p.id, 'user_id', p.user_id, 'user_name', pu.name) order by p.created_at, p.id) as photos
+               from cake_photos p left join users pu on pu.id = p.user_id
+              where p.event_id = ranked.id
+           ) gal on true
+          order by ranked.average desc, ranked.date desc, ranked.created_at desc, ranked.id`,
 };
 
 const MATCHES_PATH = /^\/compass\/api\/users\/(\d+)\/matches$/;
@@ -131,15 +145,26 @@ const server = serveBare(env.port, async ({ path, query, headers }): Promise<Bar
   if (path === '/cakeplanner/api/events/ranked') {
     if (!viewer) return { status: 401, body: { error: 'Authentication required' } };
     const { rows } = await pool.query({ ...CAKE_RANKED, values: [viewer.id] });
+    const today = new Date().toISOString().slice(0, 10);
     return {
       body: rows.map((r) => ({
         id: r.id,
         date: r.date,
         description: r.description,
         groupId: r.group_id,
-        baker: { id: r.baker_id, name: r.baker_name },
+        groupName: r.group_name,
+        baker: { id: r.baker_id, name: r.baker_name ?? 'Deleted User' },
+        bakerId: r.baker_id,
+        bakerName: r.baker_name ?? 'Deleted User',
         photoUrl: r.cover_id ? `/cakeplanner/api/photos/${r.cover_id}` : null,
         rating: { average: Math.round(Number(r.average) * 100) / 100, count: Number(r.count), myRating: r.mine === null ? null : Number(r.mine) },
+        isFuture: r.date >= today,
+        gallery: (r.gallery as { id: string; user_id: string; user_name: string | null }[]).map((p) => ({
+          id: p.id,
+          userName: p.user_name ?? 'Deleted User',
+          url: `/cakeplanner/api/photos/${p.id}`,
+          isMine: p.user_id === viewer.id,
+        })),
       })),
     };
   }

@@ -1,7 +1,7 @@
 /**
  * The statements on the hot paths of identity — the session check that every authenticated request
  * and ws connection runs, and a login's attempt counter, account lookup and new session — as named
- * prepared statements on a small pool of their own, without the ORM. PostgreSQL plans each statement
+ * prepared statements on the process's prepared-statement pool (src/db/prepared-sql.ts), without the ORM. PostgreSQL plans each statement
  * once per connection, and the requests skip MikroORM's query building, which at a login's request
  * rate runs in V8's baseline tier and cost more CPU than the statements themselves
  * (bench/README.md, "Findings").
@@ -26,8 +26,8 @@
  * SESSION_CACHE_SECONDS=0 turns the cache off: every request checks the database.
  */
 import { randomUUID } from 'node:crypto';
-import { Pool, QueryConfig } from 'pg';
 import type { MikroORM } from '@mikro-orm/postgresql';
+import { PreparedSql, Statement, statement } from '../db/prepared-sql';
 import { DomainError } from '../errors/domain-error';
 import { userColumns } from '../modules/identity/user-row';
 import type { SupervisedListener } from '../pubsub/listener';
@@ -59,10 +59,10 @@ const ATTEMPT = (columns: string) =>
   'left join users u on (lower(u.username) = $4 or lower(u.email) = $4) and u.deleted_at is null ' +
   'limit 1';
 
-const INSERT_SESSION: Pick<QueryConfig, 'name' | 'text'> = {
-  name: 'ix_session_insert',
-  text: 'insert into sessions (id, user_id, created_at, expires_at, ip, user_agent) values ($1, $2, now(), $3, $4, $5)',
-};
+const INSERT_SESSION = statement(
+  'ix_session_insert',
+  'insert into sessions (id, user_id, created_at, expires_at, ip, user_agent) values ($1, $2, now(), $3, $4, $5)',
+);
 
 const WINDOW_MS = 60_000;
 const CHANNEL = 'ix_auth';
@@ -75,7 +75,8 @@ interface Cached {
 }
 
 export interface AuthStoreOptions {
-  databaseUrl: string;
+  /** the process's prepared-statement pool (the auth store does not own it) */
+  sql: PreparedSql;
   orm: MikroORM;
   maxAttemptsPerMinute: number;
   /** 0: no session cache */
@@ -85,8 +86,7 @@ export interface AuthStoreOptions {
 }
 
 export class AuthStore {
-  private readonly pool: Pool;
-  private readonly databaseUrl: string;
+  private readonly sql: PreparedSql;
   private readonly maxAttemptsPerMinute: number;
   private readonly cacheMs: number;
   private readonly cache = new Map<string, Cached>();
@@ -96,23 +96,18 @@ export class AuthStore {
   private readonly listener: SupervisedListener | undefined;
   private readonly instance = randomUUID();
   private markers = 0;
-  private readonly viewerStatement: Pick<QueryConfig, 'name' | 'text'>;
-  private readonly attemptStatement: Pick<QueryConfig, 'name' | 'text'>;
+  private readonly viewerStatement: Statement;
+  private readonly attemptStatement: Statement;
 
   constructor(options: AuthStoreOptions) {
-    this.databaseUrl = options.databaseUrl;
+    this.sql = options.sql;
     this.maxAttemptsPerMinute = options.maxAttemptsPerMinute;
     this.cacheMs = options.sessionCacheSeconds * 1000;
     if (this.cacheMs > 0 && !options.listener) throw new Error('the session cache needs the supervised listener');
     this.listener = this.cacheMs > 0 ? options.listener : undefined;
     const columns = userColumns(options.orm, 'u');
-    this.viewerStatement = { name: 'ix_viewer', text: VIEWER(columns) };
-    this.attemptStatement = { name: 'ix_login_attempt', text: ATTEMPT(columns) };
-    const types = (options.orm.em.getConnection() as unknown as { getConnectionOptions(): { types?: unknown } }).getConnectionOptions().types;
-    this.pool = new Pool({ connectionString: options.databaseUrl, max: 6, idleTimeoutMillis: 0, types: types as never });
-    // Clients stay open while idle (no idle timers to set and clear around every statement). An idle
-    // client's error (the server restarted) must not crash the process; the next query reconnects.
-    this.pool.on('error', () => undefined);
+    this.viewerStatement = statement('ix_viewer', VIEWER(columns));
+    this.attemptStatement = statement('ix_login_attempt', ATTEMPT(columns));
   }
 
   /**
@@ -160,7 +155,7 @@ export class AuthStore {
     if (!listener?.ready) return;
     this.markers += 1;
     const marker = `m:${this.instance}.${this.markers}`;
-    await listener.roundTrip(CHANNEL, marker, () => this.pool.query('select pg_notify($1, $2)', [CHANNEL, marker]), 'session-cache marker');
+    await listener.roundTrip(CHANNEL, marker, () => this.sql.pool.query('select pg_notify($1, $2)', [CHANNEL, marker]), 'session-cache marker');
   }
 
   /**
@@ -177,8 +172,7 @@ export class AuthStore {
       }
     }
     const generation = this.generation;
-    const { rows } = await this.pool.query({ ...this.viewerStatement, values: [sessionId] });
-    const row = rows[0] as UserRow | undefined;
+    const [row] = await this.sql.rows<UserRow>(this.viewerStatement, [sessionId]);
     if (row && this.listening && generation === this.generation) {
       if (this.cache.size >= MAX_CACHED) this.cache.delete(this.cache.keys().next().value as string);
       // shared by the requests of this session until a change is noticed: nobody may alter it
@@ -200,11 +194,12 @@ export class AuthStore {
    */
   async loginAttempt(clientKey: string, login: string | undefined): Promise<UserRow | undefined> {
     const now = Date.now();
-    const { rows } = await this.pool.query({
-      ...this.attemptStatement,
-      values: [`login:${clientKey || 'unknown'}`, now, now + WINDOW_MS, login === undefined ? null : login.trim().toLowerCase()],
-    });
-    const row = rows[0] as Record<string, unknown>;
+    const [row] = await this.sql.rows(this.attemptStatement, [
+      `login:${clientKey || 'unknown'}`,
+      now,
+      now + WINDOW_MS,
+      login === undefined ? null : login.trim().toLowerCase(),
+    ]);
     const points = Number(row.attempt_points);
     if (points > this.maxAttemptsPerMinute) {
       const retryAfter = Math.max(1, Math.ceil((Number(row.attempt_expire) - now) / 1000));
@@ -217,7 +212,7 @@ export class AuthStore {
   }
 
   async insertSession(s: { id: string; userId: string; expiresAt: Date; ip: string | null; userAgent: string | null }): Promise<void> {
-    await this.pool.query({ ...INSERT_SESSION, values: [s.id, s.userId, s.expiresAt, s.ip, s.userAgent] });
+    await this.sql.rows(INSERT_SESSION, [s.id, s.userId, s.expiresAt, s.ip, s.userAgent]);
   }
 
   /**
@@ -226,16 +221,15 @@ export class AuthStore {
    */
   async liveSessions(sessionIds: string[]): Promise<Set<string>> {
     if (!sessionIds.length) return new Set();
-    const { rows } = await this.pool.query<{ id: string }>(
+    const { rows } = await this.sql.pool.query<{ id: string }>(
       'select s.id from sessions s join users u on u.id = s.user_id where s.id = any($1::uuid[]) and ' + LIVE,
       [sessionIds],
     );
     return new Set(rows.map((r) => r.id));
   }
 
-  /** Ends the pool (the listener is the server's to close). */
+  /** Empties the cache (the pool and the listener are the server's to close). */
   async close(): Promise<void> {
     this.goDark();
-    await this.pool.end().catch(() => undefined);
   }
 }

@@ -23,6 +23,7 @@ import { createPubSub } from '../pubsub/pubsub';
 import { PostgresFileStorage } from '../storage/storage';
 import { Mailer } from '../modules/identity/mail.service';
 import { AuthStore } from '../auth/auth-store';
+import { PreparedSql } from '../db/prepared-sql';
 import { SessionWatch } from '../auth/session-watch';
 import { SupervisedListener } from '../pubsub/listener';
 import { getSchema } from './schema';
@@ -62,8 +63,9 @@ export async function createApp(config: AppConfig, orm?: MikroORM): Promise<App>
   const listener =
     config.pubsub === 'postgres' || config.sessionCacheSeconds > 0 ? new SupervisedListener(config.databaseUrl, { applicationName: 'interchange-listener' }) : undefined;
   const pubsub = createPubSub(config.pubsub, config.databaseUrl, listener);
+  const sql = new PreparedSql(config.databaseUrl, theOrm);
   const auth = new AuthStore({
-    databaseUrl: config.databaseUrl,
+    sql,
     orm: theOrm,
     maxAttemptsPerMinute: config.loginMaxPerMinute,
     sessionCacheSeconds: config.sessionCacheSeconds,
@@ -76,6 +78,7 @@ export async function createApp(config: AppConfig, orm?: MikroORM): Promise<App>
     config,
     orm: theOrm,
     pubsub,
+    sql,
     storage: new PostgresFileStorage(),
     mailer: new Mailer(config),
     auth,
@@ -248,6 +251,7 @@ export async function startServer(config: AppConfig, opts: StartOptions = {}): P
       app.sessionWatch.close();
       await app.pubsub.close();
       await app.auth.close();
+      await app.sql.close();
       await app.listener?.close();
       app.mailer.close();
       if (!opts.orm) await app.orm.close(true);

@@ -62,9 +62,9 @@ export async function startCountingServer(env: Record<string, string | undefined
   await orm.getMigrator().up();
   // Without the session cache by default, so every request's count includes its session check.
   const server = await startServer(testConfig({ DATABASE_URL: url, SESSION_CACHE_SECONDS: '0', ...env }), { orm });
-  // The auth store's statements bypass the ORM (prepared, on its own pool): record them as they are
-  // sent, except the session cache's markers (its heartbeat is nobody's request).
-  const pool = (server.app.auth as unknown as { pool: { query: (config: string | { text: string }, values?: unknown[]) => Promise<unknown> } }).pool;
+  // The prepared statements (auth store, hot list reads) bypass the ORM (src/db/prepared-sql.ts): record
+  // them as they are sent, except the session cache's markers (its heartbeat is nobody's request).
+  const pool = server.app.sql.pool as unknown as { query: (config: string | { text: string }, values?: unknown[]) => Promise<unknown> };
   const query = pool.query.bind(pool);
   pool.query = (config, values) => {
     const text = typeof config === 'string' ? config : config.text;

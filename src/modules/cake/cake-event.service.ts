@@ -18,6 +18,7 @@ import { unitOfWork } from '../../db/unit-of-work';
 import { coverPhotoIds, DELETED_USER_NAME, groupsById, photosByEvent, ratingSummaries, userRefs, viewerRoles } from './cake.loaders';
 import { recordChange } from './cake-live.service';
 import { buildIcs } from './cake-ics';
+import { statement } from '../../db/prepared-sql';
 
 /** issue 4: JPEG, PNG or WebP by content, at most 10 MB. */
 export const PHOTO_POLICY: StoragePolicy = { purpose: 'cake-photo', maxBytes: 10 * 1024 * 1024, accept: IMAGE_TYPES };
@@ -88,6 +89,38 @@ interface RankedRow {
   gallery: { id: string; event_id: string; user_id: string; file_id: string; content_type: string; created_at: string; user_name: string }[];
 }
 
+/** The Hall of Fame's one statement (below), prepared (src/db/prepared-sql.ts): $1 the viewer, $2 the limit. */
+const RANKED = statement(
+  'cake_hall_of_fame',
+  `with ranked as (
+     select e.id, e.group_id, e.baker_id, e.date, e.description, e.created_at, e.updated_at,
+            u.name as baker_name, cover.id as cover_id,
+            coalesce(r.average, 0) as average, coalesce(r.count, 0) as count, r.mine
+       from cake_events e
+       join cake_memberships m on m.group_id = e.group_id and m.user_id = $1
+       left join users u on u.id = e.baker_id
+       left join cake_photos cover on cover.event_id = e.id and cover.user_id = e.baker_id
+       left join lateral (
+         select avg(stars) as average, count(*) as count, max(stars) filter (where user_id = $1) as mine
+           from cake_ratings where event_id = e.id
+       ) r on true
+      order by coalesce(r.average, 0) desc, e.date desc, e.created_at desc, e.id
+      limit $2
+   )
+   select ranked.*, g.name as group_name, g.description as group_description, g.created_at as group_created_at,
+          coalesce(gal.photos, '[]'::json) as gallery
+     from ranked
+     join cake_groups g on g.id = ranked.group_id
+     left join lateral (
+       select json_agg(json_build_object('id', p.id, 'event_id', p.event_id, 'user_id', p.user_id, 'file_id', p.file_id,
+                                         'content_type', p.content_type, 'created_at', p.created_at, 'user_name', pu.name)
+                       order by p.created_at, p.id) as photos
+         from cake_photos p left join users pu on pu.id = p.user_id
+        where p.event_id = ranked.id
+     ) gal on true
+    order by ranked.average desc, ranked.date desc, ranked.created_at desc, ranked.id`,
+);
+
 /**
  * Hall of Fame (issue 4): the viewer's groups' events by mean stars (unrated count as 0), then date,
  * newest first; ties beyond that by creation, newest first. One statement computes the ranking and
@@ -99,36 +132,7 @@ interface RankedRow {
 export async function hallOfFame(ctx: AppContext, limit = HALL_OF_FAME_SIZE): Promise<CakeEvent[]> {
   const viewer = requireViewer(ctx);
   if (!Number.isInteger(limit) || limit < 1 || limit > 100) throw badInput('limit must be from 1 to 100', { limit: 'must be from 1 to 100' });
-  const rows = await ctx.em.execute<RankedRow[]>(
-    `with ranked as (
-       select e.id, e.group_id, e.baker_id, e.date, e.description, e.created_at, e.updated_at,
-              u.name as baker_name, cover.id as cover_id,
-              coalesce(r.average, 0) as average, coalesce(r.count, 0) as count, r.mine
-         from cake_events e
-         join cake_memberships m on m.group_id = e.group_id and m.user_id = ?
-         left join users u on u.id = e.baker_id
-         left join cake_photos cover on cover.event_id = e.id and cover.user_id = e.baker_id
-         left join lateral (
-           select avg(stars) as average, count(*) as count, max(stars) filter (where user_id = ?) as mine
-             from cake_ratings where event_id = e.id
-         ) r on true
-        order by coalesce(r.average, 0) desc, e.date desc, e.created_at desc, e.id
-        limit ?
-     )
-     select ranked.*, g.name as group_name, g.description as group_description, g.created_at as group_created_at,
-            coalesce(gal.photos, '[]'::json) as gallery
-       from ranked
-       join cake_groups g on g.id = ranked.group_id
-       left join lateral (
-         select json_agg(json_build_object('id', p.id, 'event_id', p.event_id, 'user_id', p.user_id, 'file_id', p.file_id,
-                                           'content_type', p.content_type, 'created_at', p.created_at, 'user_name', pu.name)
-                         order by p.created_at, p.id) as photos
-           from cake_photos p left join users pu on pu.id = p.user_id
-          where p.event_id = ranked.id
-       ) gal on true
-      order by ranked.average desc, ranked.date desc, ranked.created_at desc, ranked.id`,
-    [viewer.id, viewer.id, limit],
-  );
+  const rows = await ctx.app.sql.read<RankedRow>(ctx.em, RANKED, [viewer.id, limit]);
   primeGroupsAndGalleries(ctx, rows);
   return rows.map((r) =>
     eventView({

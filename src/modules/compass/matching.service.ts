@@ -9,6 +9,7 @@ import { pgIntArray, requireSelfOrAdmin, validId } from './compass-common';
 import { CompassParty } from './party.entity';
 import { pointOf, positionOf, Sums, topMatches } from './scoring';
 import type { CompassMatch, CompassPosition } from './compass.inputs';
+import { statement } from '../../db/prepared-sql';
 
 /** Sums per party (every party, 0 without answers) and the number of questions, in one statement. */
 export const PARTY_SUMS = `
@@ -74,19 +75,27 @@ export async function partyPositions(ctx: AppContext, partyIds: readonly number[
 }
 
 /**
+ * The user's score sums and every party's sums, one statement; prepared (src/db/prepared-sql.ts): its
+ * planning cost more backend CPU than its execution.
+ */
+const MATCHES = statement(
+  'compass_matches',
+  `with p as (${PARTY_SUMS} group by p.id)
+   select coalesce(s.economic_sum, 0) as ues, coalesce(s.economic_count, 0) as uec,
+          coalesce(s.social_sum, 0) as uss, coalesce(s.social_count, 0) as usc, p.*
+     from users u left join compass_user_scores s on s.user_id = u.id left join p on true
+    where u.number = $1 and u.deleted_at is null`,
+);
+
+/**
  * Self or admin. The three parties nearest to the user (ties by name), with their match percentage.
  * 422 while the user has answered nothing. One statement: the user's score sums and every party's sums.
  */
 export async function partyMatches(ctx: AppContext, userNumber: number): Promise<CompassMatch[]> {
   requireSelfOrAdmin(ctx, userNumber);
-  const rows = await ctx.em.execute<(PartySumsRow & { ues: number; uec: number; uss: number; usc: number })[]>(
-    `with p as (${PARTY_SUMS} group by p.id)
-     select coalesce(s.economic_sum, 0) as ues, coalesce(s.economic_count, 0) as uec,
-            coalesce(s.social_sum, 0) as uss, coalesce(s.social_count, 0) as usc, p.*
-       from users u left join compass_user_scores s on s.user_id = u.id left join p on true
-      where u.number = ? and u.deleted_at is null`,
-    [validId(userNumber) ? userNumber : 0],
-  );
+  const rows = await ctx.app.sql.read<PartySumsRow & { ues: number; uec: number; uss: number; usc: number }>(ctx.em, MATCHES, [
+    validId(userNumber) ? userNumber : 0,
+  ]);
   if (!rows.length) throw notFound('User not found');
   const u = rows[0];
   if (u.uec + u.usc === 0) throw badInput('Validation failed', { answers: 'Answer at least one question to get matches' });

@@ -14,6 +14,9 @@ import { CoparentChangeKind, CoparentItemChange } from './coparent.inputs';
 import { monthOf, monthRange, parseDate } from './calendar-dates';
 import { checkNoNul, isUuid, requiredText } from './coparent-common';
 import { unitOfWork } from '../../db/unit-of-work';
+import { Statement, statement } from '../../db/prepared-sql';
+import { userColumns, userFromRow } from '../identity/user-row';
+import type { UserRow } from '../../auth/auth-store';
 
 const TYPE_MAX = 50;
 const TITLE_MAX = 200;
@@ -77,22 +80,30 @@ interface ItemRecord {
   updated_ms: number;
 }
 
+const ITEMS_BETWEEN = statement(
+  'coparent_items_between',
+  `select id, date, type, title, body, owner_id,
+          floor(extract(epoch from created_at) * 1000)::float8 as created_ms,
+          floor(extract(epoch from updated_at) * 1000)::float8 as updated_ms
+     from coparent_items
+    where date >= $1 and date <= $2
+    order by date, created_at, id`,
+);
+
+let ownersStatement: Statement | undefined;
+
+/** The owners' users rows: the entity's columns (a prepared statement may not read `*`). */
+function owners(ctx: AppContext): Statement {
+  return (ownersStatement ??= statement('coparent_item_owners', `select ${userColumns(ctx.app.orm, 'u')} from users u where u.id = any($1::uuid[])`));
+}
+
 async function listRows(ctx: AppContext, from: string, to: string): Promise<CoparentItemRow[]> {
-  const records = await ctx.em.getConnection().execute<ItemRecord[]>(
-    `select id, date, type, title, body, owner_id,
-            floor(extract(epoch from created_at) * 1000)::float8 as created_ms,
-            floor(extract(epoch from updated_at) * 1000)::float8 as updated_ms
-       from coparent_items
-      where date >= ? and date <= ?
-      order by date, created_at, id`,
-    [from, to],
-  );
+  // two named prepared statements (src/db/prepared-sql.ts): planned once per connection, not per request
+  const records = await ctx.app.sql.read<ItemRecord>(ctx.em, ITEMS_BETWEEN, [from, to]);
   const ownerIds = [...new Set(records.map((r) => r.owner_id))];
-  const ownerRows = ownerIds.length
-    ? await ctx.em.getConnection().execute<Record<string, unknown>[]>('select * from users where id in (?)', [ownerIds])
-    : [];
-  // em.map makes each row a managed User of this request's EntityManager (as the viewer lookup does).
-  const byId = new Map(ownerRows.map((row) => [row.id as string, ctx.em.map(User, row)]));
+  const ownerRows = ownerIds.length ? await ctx.app.sql.read<UserRow>(ctx.em, owners(ctx), [ownerIds]) : [];
+  // read-only Users built from the rows (user-row.ts, as the viewer's profile): no entity hydration
+  const byId = new Map(ownerRows.map((row) => [row.id, userFromRow(ctx.app.orm, row)]));
   // An owner deleted between the two statements took the item with them (cascade): leave it out.
   return records.filter((r) => byId.has(r.owner_id)).map((r) => ({
     id: r.id,
