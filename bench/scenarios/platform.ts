@@ -135,14 +135,25 @@ export const platform: Scenario = {
         const databaseUrl = await env.createDatabase('ix_bench_mem');
         const metrics: Metric[] = [];
         const child = await env.startInterchange({ name: 'ix-mem', databaseUrl, memory: true });
+        // Idle means settled: read every 2 s (after full GCs) until two readings are within 1 MB, at
+        // most 30 s. Right after start V8 still holds its start-up young generation (about 30 MB
+        // committed, empty), which it gives back after some seconds of idleness.
         await sleep(2000);
-        const idle = await child.memory();
+        const justStarted = await child.memory();
+        let idle = justStarted;
+        for (let waited = 2; waited < 30; waited += 2) {
+          await sleep(2000);
+          const next = await child.memory();
+          const settled = Math.abs(next.rss - idle.rss) < MiB;
+          idle = next;
+          if (settled) break;
+        }
         metrics.push({
-          name: 'idle RSS after start, compiled (`node dist/src/main.js`), after full GCs',
+          name: 'idle RSS, compiled (`node dist/src/main.js`), settled after start, after full GCs',
           value: mb(idle.rss),
           unit: 'MB',
           max: 100,
-          detail: `heap used ${mb(idle.heapUsed).toFixed(1)} MB, external ${mb(idle.external).toFixed(1)} MB; answered in ${child.startSeconds.toFixed(1)} s`,
+          detail: `2 s after start ${mb(justStarted.rss).toFixed(1)} MB; heap used ${mb(idle.heapUsed).toFixed(1)} MB, external ${mb(idle.external).toFixed(1)} MB; answered in ${child.startSeconds.toFixed(1)} s`,
         });
 
         // Warm the connection path with other users first, so the delta is per connection only.
