@@ -43,6 +43,8 @@ export interface AppConfig {
   limits: { maxDepth: number; maxAliases: number; maxCost: number; maxDirectives: number; maxTokens: number };
   cakeAutoActivate: boolean;
   publicUrl?: string;
+  /** time limits on every database connection (src/db/limits.ts); 0: none */
+  db: { statementTimeoutMs: number; lockTimeoutMs: number; poolWaitMs: number };
 }
 
 export class ConfigError extends Error {
@@ -192,5 +194,10 @@ export function loadConfig(env: Env = process.env): AppConfig {
     },
     cakeAutoActivate: boolVar(env, 'CAKE_AUTO_ACTIVATE', false),
     publicUrl: urlVar(env, 'PUBLIC_URL', ['http', 'https']),
+    db: {
+      statementTimeoutMs: intVar(env, 'DB_STATEMENT_TIMEOUT_MS', 10_000, 0, 3_600_000),
+      lockTimeoutMs: intVar(env, 'DB_LOCK_TIMEOUT_MS', 5_000, 0, 3_600_000),
+      poolWaitMs: intVar(env, 'DB_POOL_WAIT_MS', 5_000, 1, 600_000),
+    },
   });
 }

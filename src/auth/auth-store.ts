@@ -31,6 +31,7 @@ import type { MikroORM } from '@mikro-orm/postgresql';
 import { DomainError } from '../errors/domain-error';
 import { userColumns } from '../modules/identity/user-row';
 import type { SupervisedListener } from '../pubsub/listener';
+import { DbLimits, sessionLimits } from '../db/limits';
 
 export type UserRow = Record<string, unknown> & { id: string };
 
@@ -82,6 +83,8 @@ export interface AuthStoreOptions {
   sessionCacheSeconds: number;
   /** the instance's supervised listener; required with the cache on */
   listener?: SupervisedListener;
+  /** statement and lock timeouts, and the wait for a free connection (src/db/limits.ts) */
+  limits?: DbLimits;
 }
 
 export class AuthStore {
@@ -109,7 +112,8 @@ export class AuthStore {
     this.viewerStatement = { name: 'ix_viewer', text: VIEWER(columns) };
     this.attemptStatement = { name: 'ix_login_attempt', text: ATTEMPT(columns) };
     const types = (options.orm.em.getConnection() as unknown as { getConnectionOptions(): { types?: unknown } }).getConnectionOptions().types;
-    this.pool = new Pool({ connectionString: options.databaseUrl, max: 6, idleTimeoutMillis: 0, types: types as never });
+    const limits = options.limits ? { ...sessionLimits(options.limits), connectionTimeoutMillis: options.limits.poolWaitMs } : {};
+    this.pool = new Pool({ connectionString: options.databaseUrl, max: 6, idleTimeoutMillis: 0, types: types as never, ...limits });
     // Clients stay open while idle (no idle timers to set and clear around every statement). An idle
     // client's error (the server restarted) must not crash the process; the next query reconnects.
     this.pool.on('error', () => undefined);

@@ -17,6 +17,7 @@ import type { Mailer } from '../modules/identity/mail.service';
 import type { AuthStore, UserRow } from '../auth/auth-store';
 import type { SessionWatch } from '../auth/session-watch';
 import type { SupervisedListener } from '../pubsub/listener';
+import type { ReadinessProbe } from '../server/readiness';
 import { verifyToken } from '../auth/tokens';
 import { authWrites } from '../auth/auth-writes';
 import { Role, User } from '../modules/identity/user.entity';
@@ -35,6 +36,8 @@ export interface App {
   listener?: SupervisedListener;
   /** open streams (ws sockets, SSE responses) end here when their session is revoked */
   sessionWatch: SessionWatch;
+  /** the database check of /readyz and the health routes, on its own connection with a 2 s limit */
+  readiness: ReadinessProbe;
 }
 
 export interface Viewer {

@@ -26,6 +26,7 @@ import { AuthStore } from '../auth/auth-store';
 import { SessionWatch } from '../auth/session-watch';
 import { SupervisedListener } from '../pubsub/listener';
 import { getSchema } from './schema';
+import { ReadinessProbe } from './readiness';
 import { limitRules, parseOptions } from './limits';
 import { attachWs } from './ws';
 import { Pipeline } from './pipeline';
@@ -35,6 +36,7 @@ import { mountSurface, MountedSurface } from '../rest/engine/engine';
 import { databaseReady } from '../rest/engine/health';
 import { surfaces } from '../rest/surfaces';
 import { bootstrapAdmin } from '../modules/identity/identity.service';
+import { toDomainError } from '../errors/translate';
 
 export interface RunningServer {
   app: App;
@@ -56,17 +58,18 @@ export interface StartOptions {
 
 export async function createApp(config: AppConfig, orm?: MikroORM): Promise<App> {
   if (!config.databaseUrl) throw new Error('createApp needs config.databaseUrl (main.ts starts the embedded database first)');
-  const theOrm = orm ?? (await openOrm(config.databaseUrl));
+  const theOrm = orm ?? (await openOrm(config.databaseUrl, { limits: config.db }));
   // One supervised listening connection for every user of one (pubsub, session cache): users register first.
   const listener =
     config.pubsub === 'postgres' || config.sessionCacheSeconds > 0 ? new SupervisedListener(config.databaseUrl, { applicationName: 'interchange-listener' }) : undefined;
-  const pubsub = createPubSub(config.pubsub, config.databaseUrl, listener);
+  const pubsub = createPubSub(config.pubsub, config.databaseUrl, listener, config.db);
   const auth = new AuthStore({
     databaseUrl: config.databaseUrl,
     orm: theOrm,
     maxAttemptsPerMinute: config.loginMaxPerMinute,
     sessionCacheSeconds: config.sessionCacheSeconds,
     listener,
+    limits: config.db,
   });
   auth.start();
   const sessionWatch = new SessionWatch(pubsub, auth, listener);
@@ -80,6 +83,7 @@ export async function createApp(config: AppConfig, orm?: MikroORM): Promise<App>
     auth,
     listener,
     sessionWatch,
+    readiness: new ReadinessProbe(config.databaseUrl),
   };
 }
 
@@ -141,6 +145,7 @@ export async function startServer(config: AppConfig, opts: StartOptions = {}): P
     res.status(shuttingDown ? 503 : 200).json({ status: shuttingDown ? 'stopping' : 'ok' });
   });
   // Not ready while the listening connection is down either: this instance's subscribers would hear nothing.
+  // The database check has its own connection and answers within 2 s (readiness.ts).
   expressApp.get('/readyz', async (_req, res) => {
     const db = await databaseReady(app);
     const listening = app.listener?.ready ?? true;
@@ -194,7 +199,10 @@ export async function startServer(config: AppConfig, opts: StartOptions = {}): P
     },
     refuseBatches,
     multipartRequests(graphqlUploadExpress({ maxFileSize: config.uploadMaxBytes, maxFiles: config.uploadMaxFiles })),
-    expressMiddleware(apollo, { context: async ({ req, res }) => createHttpContext(app, req, res, 'http') }),
+    expressMiddleware(apollo, {
+      // a session check that ran into a time limit is a 503 (toDomainError), not "Context creation failed"
+      context: async ({ req, res }) => createHttpContext(app, req, res, 'http').catch((err: unknown) => Promise.reject(toDomainError(err) ?? err)),
+    }),
     // A malformed or oversized multipart request (graphql-upload) or anything else thrown before Apollo
     // answers: a GraphQL error in JSON, never Express's HTML page with a stack.
     (err: unknown, _req: Request, res: Response, next: (e?: unknown) => void) => {
@@ -246,6 +254,7 @@ export async function startServer(config: AppConfig, opts: StartOptions = {}): P
       await app.pubsub.close();
       await app.auth.close();
       await app.listener?.close();
+      app.readiness.close();
       app.mailer.close();
       if (!opts.orm) await app.orm.close(true);
     })());

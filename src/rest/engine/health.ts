@@ -1,16 +1,10 @@
 import type { App } from '../../context/context';
-import { migrationsApplied } from '../../db/orm';
+import type { DatabaseState } from '../../server/readiness';
 
-/** True when the database answers and every migration is applied (for /readyz and surface health routes). */
-export async function databaseReady(app: App): Promise<{ reachable: boolean; migrated: boolean }> {
-  try {
-    await app.orm.em.getConnection().execute('select 1');
-  } catch {
-    return { reachable: false, migrated: false };
-  }
-  try {
-    return { reachable: true, migrated: await migrationsApplied(app.orm) };
-  } catch {
-    return { reachable: true, migrated: false };
-  }
+/**
+ * True when the database answers and every migration is applied (for /readyz and surface health
+ * routes), on the readiness probe's own connection within its 2 s limit (src/server/readiness.ts).
+ */
+export function databaseReady(app: App): Promise<DatabaseState> {
+  return app.readiness.check();
 }
