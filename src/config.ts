@@ -45,6 +45,8 @@ export interface AppConfig {
   publicUrl?: string;
   /** time limits on every database connection (src/db/limits.ts); 0: none */
   db: { statementTimeoutMs: number; lockTimeoutMs: number; poolWaitMs: number };
+  /** after SIGTERM, how long /readyz answers 503 while requests are still served (src/server/drain.ts) */
+  shutdownDelayMs: number;
 }
 
 export class ConfigError extends Error {
@@ -199,5 +201,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
       lockTimeoutMs: intVar(env, 'DB_LOCK_TIMEOUT_MS', 5_000, 0, 3_600_000),
       poolWaitMs: intVar(env, 'DB_POOL_WAIT_MS', 5_000, 1, 600_000),
     },
+    // a balancer needs a few seconds to notice /readyz before the listener goes; nobody waits for one in development
+    shutdownDelayMs: intVar(env, 'SHUTDOWN_DELAY_MS', isProduction ? 5_000 : 0, 0, 600_000),
   });
 }

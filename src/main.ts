@@ -40,11 +40,15 @@ async function main(): Promise<void> {
   const stop = async (signal: string) => {
     if (stopping) return;
     stopping = true;
-    console.log(`${signal}: finishing in-flight requests and shutting down`);
+    console.log(
+      `${signal}: finishing in-flight requests and shutting down` +
+        (config.shutdownDelayMs > 0 ? ` (not ready, still serving for ${config.shutdownDelayMs} ms first: SHUTDOWN_DELAY_MS)` : ''),
+    );
+    // the pre-stop window, then at most 15 s for what is in flight
     const force = setTimeout(() => {
-      console.error('shutdown took longer than 15 s; exiting');
+      console.error('shutdown took longer than the pre-stop window and 15 s; exiting');
       process.exit(1);
-    }, 15_000);
+    }, config.shutdownDelayMs + 15_000);
     force.unref();
     try {
       await server.close();

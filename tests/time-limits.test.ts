@@ -9,8 +9,11 @@ import { Client as PgClient } from 'pg';
 import { createUser, startTestServer, TestServer, TestUser, unique } from './support/server';
 
 const LIMITS = { DB_STATEMENT_TIMEOUT_MS: '2000', DB_LOCK_TIMEOUT_MS: '500', DB_POOL_WAIT_MS: '500', SESSION_CACHE_SECONDS: '0' };
-/** the limits plus argon2 and the test machine's noise; the lock is held for much longer */
-const PROMPT_MS = 2_500;
+/**
+ * The limits plus argon2 and a loaded test machine's noise. The lock is released only after the
+ * requests answered, so an answer at all proves that nobody waited for the lock to go.
+ */
+const PROMPT_MS = 3_000;
 const REGISTER = `mutation R($u: String!) { register(input: { username: $u, password: "longenough" }) { id } }`;
 
 async function timed<T>(fn: () => Promise<T>): Promise<{ ms: number; result: T }> {
@@ -97,7 +100,7 @@ describe('a table locked longer than the time limits', () => {
       const answers = await Promise.all(writes);
       for (const a of answers) {
         expect([a.result.status, a.result.headers.get('retry-after')]).toEqual([503, '1']);
-        expect(a.ms).toBeLessThan(PROMPT_MS * 2);
+        expect(a.ms).toBeLessThan(PROMPT_MS * 3);
       }
     });
   });

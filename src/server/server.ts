@@ -8,7 +8,6 @@ import type { AddressInfo } from 'node:net';
 import express, { Request, RequestHandler, Response } from 'express';
 import { ApolloServer, ApolloServerPlugin } from '@apollo/server';
 import { expressMiddleware } from '@as-integrations/express5';
-import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
 import {
   ApolloServerPluginLandingPageLocalDefault,
   ApolloServerPluginLandingPageProductionDefault,
@@ -27,6 +26,8 @@ import { SessionWatch } from '../auth/session-watch';
 import { SupervisedListener } from '../pubsub/listener';
 import { getSchema } from './schema';
 import { ReadinessProbe } from './readiness';
+import { Drain } from './drain';
+import { RETRY_AFTER_SECONDS } from '../db/limits';
 import { limitRules, parseOptions } from './limits';
 import { attachWs } from './ws';
 import { Pipeline } from './pipeline';
@@ -128,6 +129,26 @@ function refuseBatches(req: Request, res: Response, next: () => void): void {
   next();
 }
 
+/**
+ * The answer to a request that arrives once the server stopped accepting work (drain.ts): 503 with
+ * Retry-After and Connection: close, in the envelope of the surface the path belongs to (a GraphQL
+ * error on /graphql), before anything of the request runs.
+ */
+function refusal(config: AppConfig): (req: http.IncomingMessage, res: http.ServerResponse) => void {
+  const message = 'The server is shutting down, try again';
+  return (req, res) => {
+    const path = req.url ?? '/';
+    const details = { retryAfter: RETRY_AFTER_SECONDS };
+    const surface = surfaces.find((x) => path.startsWith(`/${x.id}/`)) ?? (path.startsWith('/api/') ? surfaces.find((x) => x.id === config.compatRoot) : undefined);
+    let body: unknown = { error: message };
+    if (path === '/graphql' || path.startsWith('/graphql?')) body = { errors: [{ message, extensions: { code: 'UNAVAILABLE', details } }] };
+    else if (surface) body = surface.error('UNAVAILABLE', message, details, req as Request).body;
+    const text = JSON.stringify(body);
+    res.writeHead(503, { 'Content-Type': 'application/json; charset=utf-8', 'Content-Length': Buffer.byteLength(text), 'Retry-After': String(RETRY_AFTER_SECONDS), Connection: 'close' });
+    res.end(text);
+  };
+}
+
 export async function startServer(config: AppConfig, opts: StartOptions = {}): Promise<RunningServer> {
   const app = await createApp(config, opts.orm);
   const schema = await getSchema();
@@ -137,25 +158,27 @@ export async function startServer(config: AppConfig, opts: StartOptions = {}): P
   const expressApp = express();
   expressApp.disable('x-powered-by');
   expressApp.set('trust proxy', trustFunction(config.trustProxy));
-  const httpServer = http.createServer(expressApp);
+  const drain = new Drain(refusal(config));
+  const httpServer = http.createServer(drain.listener(expressApp));
   httpServer.keepAliveTimeout = 5_000;
 
-  let shuttingDown = false;
   expressApp.get('/healthz', (_req, res) => {
-    res.status(shuttingDown ? 503 : 200).json({ status: shuttingDown ? 'stopping' : 'ok' });
+    res.status(drain.draining ? 503 : 200).json({ status: drain.draining ? 'stopping' : 'ok' });
   });
-  // Not ready while the listening connection is down either: this instance's subscribers would hear nothing.
+  // Not ready while the listening connection is down either (this instance's subscribers would hear
+  // nothing), nor once shutdown began (a balancer stops sending before the server stops serving).
   // The database check has its own connection and answers within 2 s (readiness.ts).
   expressApp.get('/readyz', async (_req, res) => {
     const db = await databaseReady(app);
     const listening = app.listener?.ready ?? true;
-    const ready = db.reachable && db.migrated && listening && !shuttingDown;
+    const ready = db.reachable && db.migrated && listening && !drain.draining;
     res.status(ready ? 200 : 503).json({
       status: ready ? 'ready' : 'not ready',
       database: db.reachable ? 'ok' : 'unreachable',
       migrations: db.migrated ? 'applied' : 'pending',
       ...(app.listener ? { listener: listening ? 'up' : 'down' } : {}),
       ...(listening ? {} : { listenerDownSince: app.listener!.since.toISOString() }),
+      ...(drain.draining ? { draining: true } : {}),
     });
   });
 
@@ -164,6 +187,12 @@ export async function startServer(config: AppConfig, opts: StartOptions = {}): P
   const wsDrain: ApolloServerPlugin<AppContext> = {
     async serverWillStart() {
       return { drainServer: () => ws.close() };
+    },
+  };
+  // Stopping Apollo first drains HTTP (drain.ts: refuse new requests, finish those in flight) and ws.
+  const httpDrain: ApolloServerPlugin<AppContext> = {
+    async serverWillStart() {
+      return { drainServer: () => drain.close(httpServer) };
     },
   };
   const apollo = new ApolloServer<AppContext>({
@@ -180,7 +209,7 @@ export async function startServer(config: AppConfig, opts: StartOptions = {}): P
     stopOnTerminationSignals: false,
     formatError: pipeline.formatError,
     plugins: [
-      ApolloServerPluginDrainHttpServer({ httpServer }),
+      httpDrain,
       wsDrain,
       legacyJsonStatus,
       ApolloServerPluginUsageReportingDisabled(),
@@ -245,9 +274,11 @@ export async function startServer(config: AppConfig, opts: StartOptions = {}): P
   let closing: Promise<void> | undefined;
   const close = () =>
     (closing ??= (async () => {
-      shuttingDown = true;
+      // the pre-stop window: not ready, still serving (drain.ts)
+      drain.drain();
+      if (config.shutdownDelayMs > 0) await new Promise((resolve) => setTimeout(resolve, config.shutdownDelayMs));
       for (const m of mounted) m.closeStreams();
-      // Apollo's drain plugin stops accepting and waits for in-flight requests; wsDrain closes sockets with 1001.
+      // httpDrain refuses new requests before they run, closes idle sockets and waits for those in flight; wsDrain closes sockets with 1001.
       await apollo.stop();
       if (httpServer.listening) await new Promise<void>((resolve) => httpServer.close(() => resolve()));
       app.sessionWatch.close();
