@@ -47,6 +47,8 @@ export interface AppConfig {
   db: { statementTimeoutMs: number; lockTimeoutMs: number; poolWaitMs: number };
   /** after SIGTERM, how long /readyz answers 503 while requests are still served (src/server/drain.ts) */
   shutdownDelayMs: number;
+  /** where the embedded PostgreSQL's binaries are copied when its user cannot reach node_modules (src/db/embedded.ts) */
+  embeddedPgCacheDir: string;
 }
 
 export class ConfigError extends Error {
@@ -203,5 +205,6 @@ export function loadConfig(env: Env = process.env): AppConfig {
     },
     // a balancer needs a few seconds to notice /readyz before the listener goes; nobody waits for one in development
     shutdownDelayMs: intVar(env, 'SHUTDOWN_DELAY_MS', isProduction ? 5_000 : 0, 0, 600_000),
+    embeddedPgCacheDir: resolve(env.EMBEDDED_PG_CACHE_DIR || '/var/cache/interchange'),
   });
 }
