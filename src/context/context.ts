@@ -18,6 +18,7 @@ import type { AuthStore, UserRow } from '../auth/auth-store';
 import type { PreparedSql } from '../db/prepared-sql';
 import type { SessionWatch } from '../auth/session-watch';
 import type { SupervisedListener } from '../pubsub/listener';
+import type { ReadinessProbe } from '../server/readiness';
 import { verifyToken } from '../auth/tokens';
 import { authWrites } from '../auth/auth-writes';
 import { Role, User } from '../modules/identity/user.entity';
@@ -38,6 +39,8 @@ export interface App {
   listener?: SupervisedListener;
   /** open streams (ws sockets, SSE responses) end here when their session is revoked */
   sessionWatch: SessionWatch;
+  /** the database check of /readyz and the health routes, on its own connection with a 2 s limit */
+  readiness: ReadinessProbe;
 }
 
 export interface Viewer {

@@ -15,6 +15,7 @@
  */
 import { Pool } from 'pg';
 import type { EntityManager, MikroORM } from '@mikro-orm/postgresql';
+import { DbLimits, sessionLimits } from './limits';
 
 /**
  * A statement with `$1…$n` parameters. Its text must not contain a literal `?` (the transactional form
@@ -51,9 +52,11 @@ export class PreparedSql {
   /** the pool itself, for the few unnamed statements of its users (pg_notify, batch checks) */
   readonly pool: Pool;
 
-  constructor(databaseUrl: string, orm: MikroORM, options: { max?: number } = {}) {
+  constructor(databaseUrl: string, orm: MikroORM, options: { max?: number; limits?: DbLimits } = {}) {
     const types = (orm.em.getConnection() as unknown as { getConnectionOptions(): { types?: unknown } }).getConnectionOptions().types;
-    this.pool = new Pool({ connectionString: databaseUrl, max: options.max ?? 8, idleTimeoutMillis: 0, types: types as never });
+    // the platform's time limits on every connection, and on the wait for one (src/db/limits.ts)
+    const limits = options.limits ? { ...sessionLimits(options.limits), connectionTimeoutMillis: options.limits.poolWaitMs } : {};
+    this.pool = new Pool({ connectionString: databaseUrl, max: options.max ?? 8, idleTimeoutMillis: 0, types: types as never, ...limits });
     // Clients stay open while idle (no idle timers to set and clear around every statement). An idle
     // client's error (the server restarted) must not crash the process; the next query reconnects.
     this.pool.on('error', () => undefined);

@@ -12,6 +12,7 @@ export const ERROR_CODES = [
   'BAD_USER_INPUT',
   'CONFLICT',
   'RATE_LIMITED',
+  'UNAVAILABLE',
   'INTERNAL',
 ] as const;
 export type ErrorCode = (typeof ERROR_CODES)[number];
@@ -19,7 +20,7 @@ export type ErrorCode = (typeof ERROR_CODES)[number];
 export interface ErrorDetails {
   /** field → message, for validation errors */
   fields?: Record<string, string>;
-  /** seconds until a rate-limited caller may try again */
+  /** seconds until a rate-limited (or UNAVAILABLE) caller may try again */
   retryAfter?: number;
   [key: string]: unknown;
 }
@@ -38,6 +39,8 @@ export function httpStatusOf(code: ErrorCode): number {
       return 409;
     case 'RATE_LIMITED':
       return 429;
+    case 'UNAVAILABLE':
+      return 503;
     case 'INTERNAL':
       return 500;
   }
@@ -49,12 +52,12 @@ export class DomainError extends GraphQLError {
 
   constructor(code: ErrorCode, message: string, details?: ErrorDetails) {
     const extensions: Record<string, unknown> = { code, ...(details ? { details } : {}) };
-    if (code === 'RATE_LIMITED') {
-      // GraphQL answers 200 with errors, except a rate limit: 429 with Retry-After on every transport.
-      // Apollo Server reads (and strips) `http` to set the response status and headers.
+    if (code === 'RATE_LIMITED' || code === 'UNAVAILABLE') {
+      // GraphQL answers 200 with errors, except a rate limit (429) and a passed time limit (503), with
+      // Retry-After on every transport. Apollo Server reads (and strips) `http` to set the response status and headers.
       const headers = new Map<string, string>();
       if (details?.retryAfter !== undefined) headers.set('retry-after', String(details.retryAfter));
-      extensions.http = { status: 429, headers };
+      extensions.http = { status: httpStatusOf(code), headers };
     }
     super(message, { extensions });
     this.name = 'DomainError';
@@ -68,5 +71,7 @@ export const forbidden = (message = 'Forbidden') => new DomainError('FORBIDDEN',
 export const notFound = (message = 'Not found') => new DomainError('NOT_FOUND', message);
 export const badInput = (message: string, fields?: Record<string, string>) =>
   new DomainError('BAD_USER_INPUT', message, fields ? { fields } : undefined);
+/** A time limit passed (src/db/limits.ts): busy, not wrong; the client may retry after `Retry-After`. */
+export const unavailable = (retryAfter: number) => new DomainError('UNAVAILABLE', 'The service is busy, try again shortly', { retryAfter });
 export const conflict = (message: string, fields?: Record<string, string>) =>
   new DomainError('CONFLICT', message, fields ? { fields } : undefined);

@@ -5,11 +5,14 @@
 import { GraphQLError, GraphQLFormattedError } from 'graphql';
 import { DriverException, UniqueConstraintViolationException, ForeignKeyConstraintViolationException } from '@mikro-orm/core';
 import { ArgumentValidationError } from 'type-graphql';
-import { DomainError, ErrorCode, ERROR_CODES } from './domain-error';
+import { DomainError, ErrorCode, ERROR_CODES, unavailable } from './domain-error';
+import { isTimeLimitError, RETRY_AFTER_SECONDS } from '../db/limits';
 
 /** Maps a thrown value to a DomainError, or undefined when it is already a client-facing GraphQL error. */
 export function toDomainError(err: unknown): DomainError | undefined {
   if (err instanceof DomainError) return err;
+  // a statement or lock timeout, or no pooled connection in time: 503 with Retry-After, never INTERNAL
+  if (isTimeLimitError(err)) return unavailable(RETRY_AFTER_SECONDS);
   if (err instanceof UniqueConstraintViolationException) return new DomainError('CONFLICT', 'Already exists');
   if (err instanceof ForeignKeyConstraintViolationException) return new DomainError('BAD_USER_INPUT', 'Refers to something that does not exist');
   if (err instanceof ArgumentValidationError) {
@@ -29,6 +32,17 @@ export function toDomainError(err: unknown): DomainError | undefined {
     return new DomainError('INTERNAL', 'Internal server error');
   }
   return undefined;
+}
+
+/**
+ * An execution error whose cause sets the HTTP answer (a passed time limit: 503 and Retry-After) as a
+ * located error carrying that answer in `extensions.http`, which Apollo Server reads; any other error as it is.
+ */
+export function withHttpAnswer(e: GraphQLError): GraphQLError {
+  const cause = e.originalError;
+  if (!cause || cause instanceof GraphQLError || !isTimeLimitError(cause)) return e;
+  const domain = toDomainError(cause)!;
+  return new GraphQLError(domain.message, { nodes: e.nodes, source: e.source, positions: e.positions, path: e.path, originalError: domain, extensions: domain.extensions });
 }
 
 const KNOWN = new Set<string>(ERROR_CODES);

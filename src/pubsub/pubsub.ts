@@ -16,6 +16,7 @@ import { randomUUID } from 'node:crypto';
 import type { TopicName, Topics } from './topics';
 import type { SupervisedListener } from './listener';
 import { DomainError } from '../errors/domain-error';
+import { DbLimits, sessionLimits } from '../db/limits';
 
 export interface PubSub {
   publish<K extends TopicName>(topic: K, payload: Topics[K]): Promise<void>;
@@ -174,9 +175,16 @@ export class PostgresPubSub extends ListenerRegistry {
   constructor(
     url: string,
     private readonly listener: SupervisedListener,
+    limits?: DbLimits,
   ) {
     super();
-    this.publisher = new Pool({ connectionString: url, max: 1, application_name: 'interchange-publish', connectionTimeoutMillis: 5_000 });
+    this.publisher = new Pool({
+      connectionString: url,
+      max: 1,
+      application_name: 'interchange-publish',
+      connectionTimeoutMillis: limits?.poolWaitMs ?? 5_000,
+      ...(limits ? sessionLimits(limits) : {}),
+    });
     this.publisher.on('error', (err) => console.error('[pubsub] publish connection lost:', err.message, '(the next publish reconnects)'));
     listener.listen(CHANNEL, (payload) => {
       try {
@@ -210,10 +218,10 @@ export class PostgresPubSub extends ListenerRegistry {
 export type AppPubSub = MemoryPubSub | PostgresPubSub;
 
 /** The PostgreSQL adapter registers its channel on `listener` (started by the caller, after every user registered). */
-export function createPubSub(kind: 'memory' | 'postgres', databaseUrl: string, listener: SupervisedListener | undefined): AppPubSub {
+export function createPubSub(kind: 'memory' | 'postgres', databaseUrl: string, listener: SupervisedListener | undefined, limits?: DbLimits): AppPubSub {
   if (kind === 'memory') return new MemoryPubSub();
   if (!listener) throw new Error('the postgres pubsub needs the supervised listener');
-  return new PostgresPubSub(databaseUrl, listener);
+  return new PostgresPubSub(databaseUrl, listener, limits);
 }
 
 const RETRY_DELAYS_MS = [100, 500, 1000, 2000, 5000, 10000, 30000];

@@ -30,7 +30,7 @@ import {
 import type { GatewayInterface } from '@apollo/server-gateway-interface';
 import type { AppConfig } from '../config';
 import type { AppContext } from '../context/context';
-import { formatGraphQLError } from '../errors/translate';
+import { formatGraphQLError, withHttpAnswer } from '../errors/translate';
 import { compileOperation, CompiledOperation } from './compile';
 import { maskSuggestions, parseAndValidate } from './limits';
 
@@ -181,6 +181,7 @@ export class Pipeline {
     } catch (err) {
       result = { errors: [new GraphQLError('Internal server error', { originalError: err as Error })] };
     }
+    if (result.errors?.length) result = { ...result, errors: result.errors.map(withHttpAnswer) };
     await ctx.settle();
     done(result);
     return result;

@@ -8,7 +8,6 @@ import type { AddressInfo } from 'node:net';
 import express, { Request, RequestHandler, Response } from 'express';
 import { ApolloServer, ApolloServerPlugin } from '@apollo/server';
 import { expressMiddleware } from '@as-integrations/express5';
-import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
 import {
   ApolloServerPluginLandingPageLocalDefault,
   ApolloServerPluginLandingPageProductionDefault,
@@ -27,6 +26,9 @@ import { PreparedSql } from '../db/prepared-sql';
 import { SessionWatch } from '../auth/session-watch';
 import { SupervisedListener } from '../pubsub/listener';
 import { getSchema } from './schema';
+import { ReadinessProbe } from './readiness';
+import { Drain } from './drain';
+import { RETRY_AFTER_SECONDS } from '../db/limits';
 import { limitRules, parseOptions } from './limits';
 import { attachWs } from './ws';
 import { Pipeline } from './pipeline';
@@ -37,6 +39,7 @@ import { mountSurface, MountedSurface } from '../rest/engine/engine';
 import { databaseReady } from '../rest/engine/health';
 import { surfaces } from '../rest/surfaces';
 import { bootstrapAdmin } from '../modules/identity/identity.service';
+import { toDomainError } from '../errors/translate';
 
 export interface RunningServer {
   app: App;
@@ -58,12 +61,12 @@ export interface StartOptions {
 
 export async function createApp(config: AppConfig, orm?: MikroORM): Promise<App> {
   if (!config.databaseUrl) throw new Error('createApp needs config.databaseUrl (main.ts starts the embedded database first)');
-  const theOrm = orm ?? (await openOrm(config.databaseUrl));
+  const theOrm = orm ?? (await openOrm(config.databaseUrl, { limits: config.db }));
   // One supervised listening connection for every user of one (pubsub, session cache): users register first.
   const listener =
     config.pubsub === 'postgres' || config.sessionCacheSeconds > 0 ? new SupervisedListener(config.databaseUrl, { applicationName: 'interchange-listener' }) : undefined;
-  const pubsub = createPubSub(config.pubsub, config.databaseUrl, listener);
-  const sql = new PreparedSql(config.databaseUrl, theOrm);
+  const pubsub = createPubSub(config.pubsub, config.databaseUrl, listener, config.db);
+  const sql = new PreparedSql(config.databaseUrl, theOrm, { limits: config.db });
   const auth = new AuthStore({
     sql,
     orm: theOrm,
@@ -84,6 +87,7 @@ export async function createApp(config: AppConfig, orm?: MikroORM): Promise<App>
     auth,
     listener,
     sessionWatch,
+    readiness: new ReadinessProbe(config.databaseUrl),
   };
 }
 
@@ -128,6 +132,26 @@ function refuseBatches(req: Request, res: Response, next: () => void): void {
   next();
 }
 
+/**
+ * The answer to a request that arrives once the server stopped accepting work (drain.ts): 503 with
+ * Retry-After and Connection: close, in the envelope of the surface the path belongs to (a GraphQL
+ * error on /graphql), before anything of the request runs.
+ */
+function refusal(config: AppConfig): (req: http.IncomingMessage, res: http.ServerResponse) => void {
+  const message = 'The server is shutting down, try again';
+  return (req, res) => {
+    const path = req.url ?? '/';
+    const details = { retryAfter: RETRY_AFTER_SECONDS };
+    const surface = surfaces.find((x) => path.startsWith(`/${x.id}/`)) ?? (path.startsWith('/api/') ? surfaces.find((x) => x.id === config.compatRoot) : undefined);
+    let body: unknown = { error: message };
+    if (path === '/graphql' || path.startsWith('/graphql?')) body = { errors: [{ message, extensions: { code: 'UNAVAILABLE', details } }] };
+    else if (surface) body = surface.error('UNAVAILABLE', message, details, req as Request).body;
+    const text = JSON.stringify(body);
+    res.writeHead(503, { 'Content-Type': 'application/json; charset=utf-8', 'Content-Length': Buffer.byteLength(text), 'Retry-After': String(RETRY_AFTER_SECONDS), Connection: 'close' });
+    res.end(text);
+  };
+}
+
 export async function startServer(config: AppConfig, opts: StartOptions = {}): Promise<RunningServer> {
   const app = await createApp(config, opts.orm);
   const schema = await getSchema();
@@ -137,24 +161,27 @@ export async function startServer(config: AppConfig, opts: StartOptions = {}): P
   const expressApp = express();
   expressApp.disable('x-powered-by');
   expressApp.set('trust proxy', trustFunction(config.trustProxy));
-  const httpServer = http.createServer(expressApp);
+  const drain = new Drain(refusal(config));
+  const httpServer = http.createServer(drain.listener(expressApp));
   httpServer.keepAliveTimeout = 5_000;
 
-  let shuttingDown = false;
   expressApp.get('/healthz', (_req, res) => {
-    res.status(shuttingDown ? 503 : 200).json({ status: shuttingDown ? 'stopping' : 'ok' });
+    res.status(drain.draining ? 503 : 200).json({ status: drain.draining ? 'stopping' : 'ok' });
   });
-  // Not ready while the listening connection is down either: this instance's subscribers would hear nothing.
+  // Not ready while the listening connection is down either (this instance's subscribers would hear
+  // nothing), nor once shutdown began (a balancer stops sending before the server stops serving).
+  // The database check has its own connection and answers within 2 s (readiness.ts).
   expressApp.get('/readyz', async (_req, res) => {
     const db = await databaseReady(app);
     const listening = app.listener?.ready ?? true;
-    const ready = db.reachable && db.migrated && listening && !shuttingDown;
+    const ready = db.reachable && db.migrated && listening && !drain.draining;
     res.status(ready ? 200 : 503).json({
       status: ready ? 'ready' : 'not ready',
       database: db.reachable ? 'ok' : 'unreachable',
       migrations: db.migrated ? 'applied' : 'pending',
       ...(app.listener ? { listener: listening ? 'up' : 'down' } : {}),
       ...(listening ? {} : { listenerDownSince: app.listener!.since.toISOString() }),
+      ...(drain.draining ? { draining: true } : {}),
     });
   });
 
@@ -163,6 +190,12 @@ export async function startServer(config: AppConfig, opts: StartOptions = {}): P
   const wsDrain: ApolloServerPlugin<AppContext> = {
     async serverWillStart() {
       return { drainServer: () => ws.close() };
+    },
+  };
+  // Stopping Apollo first drains HTTP (drain.ts: refuse new requests, finish those in flight) and ws.
+  const httpDrain: ApolloServerPlugin<AppContext> = {
+    async serverWillStart() {
+      return { drainServer: () => drain.close(httpServer) };
     },
   };
   const apollo = new ApolloServer<AppContext>({
@@ -179,7 +212,7 @@ export async function startServer(config: AppConfig, opts: StartOptions = {}): P
     stopOnTerminationSignals: false,
     formatError: pipeline.formatError,
     plugins: [
-      ApolloServerPluginDrainHttpServer({ httpServer }),
+      httpDrain,
       wsDrain,
       legacyJsonStatus,
       // Idempotency-Key on mutations: after legacyJsonStatus, so the status it stores is the one sent
@@ -200,7 +233,10 @@ export async function startServer(config: AppConfig, opts: StartOptions = {}): P
     },
     refuseBatches,
     multipartRequests(graphqlUploadExpress({ maxFileSize: config.uploadMaxBytes, maxFiles: config.uploadMaxFiles })),
-    expressMiddleware(apollo, { context: async ({ req, res }) => createHttpContext(app, req, res, 'http') }),
+    expressMiddleware(apollo, {
+      // a session check that ran into a time limit is a 503 (toDomainError), not "Context creation failed"
+      context: async ({ req, res }) => createHttpContext(app, req, res, 'http').catch((err: unknown) => Promise.reject(toDomainError(err) ?? err)),
+    }),
     // A malformed or oversized multipart request (graphql-upload) or anything else thrown before Apollo
     // answers: a GraphQL error in JSON, never Express's HTML page with a stack.
     (err: unknown, _req: Request, res: Response, next: (e?: unknown) => void) => {
@@ -243,9 +279,11 @@ export async function startServer(config: AppConfig, opts: StartOptions = {}): P
   let closing: Promise<void> | undefined;
   const close = () =>
     (closing ??= (async () => {
-      shuttingDown = true;
+      // the pre-stop window: not ready, still serving (drain.ts)
+      drain.drain();
+      if (config.shutdownDelayMs > 0) await new Promise((resolve) => setTimeout(resolve, config.shutdownDelayMs));
       for (const m of mounted) m.closeStreams();
-      // Apollo's drain plugin stops accepting and waits for in-flight requests; wsDrain closes sockets with 1001.
+      // httpDrain refuses new requests before they run, closes idle sockets and waits for those in flight; wsDrain closes sockets with 1001.
       await apollo.stop();
       if (httpServer.listening) await new Promise<void>((resolve) => httpServer.close(() => resolve()));
       app.sessionWatch.close();
@@ -253,6 +291,7 @@ export async function startServer(config: AppConfig, opts: StartOptions = {}): P
       await app.auth.close();
       await app.sql.close();
       await app.listener?.close();
+      app.readiness.close();
       app.mailer.close();
       if (!opts.orm) await app.orm.close(true);
     })());

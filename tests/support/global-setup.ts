@@ -19,7 +19,8 @@ export default async function globalSetup(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'interchange-test-'));
   chmodSync(dir, 0o755);
   const port = await freePort();
-  const db = await startEmbeddedPostgres({ dataDir: dir, port, database: 'postgres' });
+  // as `npm start` does: as root, binaries the postgres user cannot reach run from the cache (src/db/embedded.ts)
+  const db = await startEmbeddedPostgres({ dataDir: dir, port, database: 'postgres', cacheDir: process.env.EMBEDDED_PG_CACHE_DIR || undefined });
   process.env.TEST_ADMIN_DATABASE_URL = db.url;
   (globalThis as Record<string, unknown>).__EMBEDDED_PG__ = { db, dir };
 }

@@ -1,16 +1,18 @@
+import type { MikroORM } from '@mikro-orm/postgresql';
 import type { App } from '../../context/context';
-import { migrationsApplied } from '../../db/orm';
+import type { DatabaseState } from '../../server/readiness';
 
-/** True when the database answers and every migration is applied (for /readyz and surface health routes). */
-export async function databaseReady(app: App): Promise<{ reachable: boolean; migrated: boolean }> {
-  try {
-    await app.orm.em.getConnection().execute('select 1');
-  } catch {
-    return { reachable: false, migrated: false };
-  }
-  try {
-    return { reachable: true, migrated: await migrationsApplied(app.orm) };
-  } catch {
-    return { reachable: true, migrated: false };
-  }
+/** False once the ORM's pool is gone (closed): the instance can no longer serve from the database. */
+function ormOpen(orm: MikroORM): boolean {
+  return (orm.em.getConnection().getKnex().client as { pool?: unknown }).pool !== undefined;
+}
+
+/**
+ * True when the database answers and every migration is applied (for /readyz and surface health
+ * routes), on the readiness probe's own connection within its 2 s limit (src/server/readiness.ts),
+ * and while the instance's own ORM is open.
+ */
+export async function databaseReady(app: App): Promise<DatabaseState> {
+  if (!ormOpen(app.orm)) return { reachable: false, migrated: false };
+  return app.readiness.check();
 }
