@@ -175,15 +175,19 @@ function readMultipart(
     const kib = Math.floor(limits.maxBytes / 1024);
     /**
      * Answers the refusal at once. What the client still sends is read and dropped (nothing more is
-     * kept) until it stops or a few seconds pass, then the connection closes: closing on unread data
-     * would reset it, and the client could lose the answer.
+     * kept); a body still arriving 5 s after the answer has its connection cut. (Not `Connection:
+     * close`: Node would close the socket on unread data right after the answer, and the reset could
+     * swallow the answer before the client read it.)
      */
     const refuse = (err: RestInputError) => {
       if (settled) return;
       settled = true;
       for (const f of Object.keys(files)) delete files[f];
-      req.res?.setHeader('Connection', 'close');
-      req.res?.once('finish', () => setTimeout(() => req.socket.destroy(), 5000).unref());
+      req.res?.once('finish', () =>
+        setTimeout(() => {
+          if (!req.readableEnded) req.socket.destroy();
+        }, 5000).unref(),
+      );
       reject(err);
     };
     // everything declared, with room for the multipart framing and the text fields
