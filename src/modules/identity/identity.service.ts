@@ -1,9 +1,9 @@
 /**
- * The shared identity: registration, login, sessions, passwords, two-factor, settings and user admin.
+ * The shared identity: registration, login, sessions, passwords and user admin (password resets,
+ * two-factor, self-service and avatars are services of their own beside it, re-exported here).
  * Every rule and every authorization check lives here, so REST, GraphQL and ws behave alike.
  */
-import { createHash, randomBytes, randomInt, randomUUID } from 'node:crypto';
-import QRCode from 'qrcode';
+import { randomUUID } from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { UniqueConstraintViolationException } from '@mikro-orm/core';
 import type { AppContext } from '../../context/context';
@@ -11,17 +11,14 @@ import { makeViewer, SESSION_COOKIE } from '../../context/context';
 import { userFromRow } from './user-row';
 import { badInput, conflict, DomainError, forbidden, notFound, unauthenticated } from '../../errors/domain-error';
 import { hashPassword, PASSWORD_MIN_LENGTH, verifyPassword } from '../../auth/password';
+import { matchStep } from '../../auth/totp';
 import { signToken } from '../../auth/tokens';
-import { generateSecret, matchStep, otpauthUrl } from '../../auth/totp';
 import { isAdmin, requireAdmin, requireViewer } from '../../auth/guards';
 import type { Viewer } from '../../context/context';
 import { Role, User } from './user.entity';
 import { Session } from './session.entity';
-import { PasswordReset } from './password-reset.entity';
 import { MailMessage } from './mail-message.entity';
-import { queueMail } from './mail.service';
 import { unitOfWork } from '../../db/unit-of-work';
-import { IMAGE_TYPES, StoragePolicy, storageField } from '../../storage/storage';
 import { Application, registrationOptions } from './enrollment';
 import { writeUserExtensions } from './user-extensions';
 import type {
@@ -33,11 +30,9 @@ import type {
 } from './identity.inputs';
 
 // No whitespace or control characters (PostgreSQL text cannot hold NUL: such input is refused, not a 500).
-const EMAIL = /^[^\s@\p{Cc}]+@[^\s@\p{Cc}]+\.[^\s@\p{Cc}]+$/u;
+export const EMAIL = /^[^\s@\p{Cc}]+@[^\s@\p{Cc}]+\.[^\s@\p{Cc}]+$/u;
 const USERNAME = /^[\p{L}\p{N}_.@+-]{1,100}$/u;
 const LANGUAGE = /^[a-z]{2,3}(-[A-Za-z]{2,4})?$/;
-const RESET_TOKEN_TTL_MS = 30 * 60 * 1000;
-const TEMP_PASSWORD_TTL_MS = 24 * 60 * 60 * 1000;
 
 export interface LoginResult {
   token: string | null;
@@ -98,7 +93,7 @@ export function isWebUrl(value: string): boolean {
   }
 }
 
-function checkLanguage(lang: string | null | undefined, field: string): string | undefined {
+export function checkLanguage(lang: string | null | undefined, field: string): string | undefined {
   if (lang === undefined || lang === null) return undefined;
   if (!LANGUAGE.test(lang)) throw badInput(`Invalid ${field}`, { [field]: 'must be a language code such as en or de' });
   return lang;
@@ -125,7 +120,7 @@ function uniqueToConflict(err: unknown): never {
   throw err;
 }
 
-async function findUser(em: EntityManager, id: string): Promise<User> {
+export async function findUser(em: EntityManager, id: string): Promise<User> {
   if (!/^[0-9a-f-]{36}$/i.test(id)) throw notFound('User not found');
   const user = await em.findOne(User, { id, deletedAt: null });
   if (!user) throw notFound('User not found');
@@ -187,17 +182,17 @@ async function activeAdminCount(em: EntityManager): Promise<number> {
  * Whether taking this user away would leave no active admin. Called inside the transaction that would
  * do it; the advisory lock serialises such transactions, so two admins cannot remove each other at once.
  */
-async function isLastActiveAdmin(em: EntityManager, user: User): Promise<boolean> {
+export async function isLastActiveAdmin(em: EntityManager, user: User): Promise<boolean> {
   if (user.role !== Role.ADMIN || !user.isActive) return false;
   await em.execute('select pg_advisory_xact_lock(7316002)');
   return (await activeAdminCount(em)) <= 1;
 }
 
-function publishUserChange(ctx: AppContext, kind: 'CREATED' | 'UPDATED' | 'DELETED', userId: string): void {
+export function publishUserChange(ctx: AppContext, kind: 'CREATED' | 'UPDATED' | 'DELETED', userId: string): void {
   ctx.publish('identity.userChanged', { kind, userId });
 }
 
-function revokeSessions(ctx: AppContext, em: EntityManager, userId: string, exceptSessionId?: string): Promise<number> {
+export function revokeSessions(ctx: AppContext, em: EntityManager, userId: string, exceptSessionId?: string): Promise<number> {
   const where: Record<string, unknown> = { user: userId, revokedAt: null };
   if (exceptSessionId) where.id = { $ne: exceptSessionId };
   ctx.publish('identity.sessionRevoked', { userId, sessionIds: null });
@@ -389,185 +384,15 @@ export async function changePassword(
   return true;
 }
 
-function sha256(s: string): string {
-  return createHash('sha256').update(s).digest('hex');
-}
+// Password resets (src/modules/identity/password-reset.service.ts) and two-factor
+// (two-factor.service.ts) are services of their own; identity's callers reach them here.
+export { requestPasswordReset, resetPassword } from './password-reset.service';
+export { activateTwoFactor, disableTwoFactor, setupTwoFactor } from './two-factor.service';
 
-function temporaryPassword(): string {
-  const alphabet = 'ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnpqrstuvwxyz23456789';
-  let out = '';
-  for (let i = 0; i < 14; i++) out += alphabet[randomInt(alphabet.length)];
-  return out;
-}
-
-/**
- * Always succeeds (no account enumeration). For an active account it mails a single-use reset token
- * valid 30 minutes and a temporary password valid 24 hours for one login that forces a change.
- */
-/** The window of the password-reset limits (RESET_MAX_PER_ADDRESS, RESET_MAX_PER_IP). */
-const RESET_WINDOW_MS = 15 * 60 * 1000;
-
-/**
- * Counts one attempt against a fixed window in `rate_limits` (the table the login limit uses, shared
- * by every instance); answers the count within the window and when it ends (ms).
- */
-async function countInWindow(ctx: AppContext, key: string, windowMs: number): Promise<{ points: number; expire: number }> {
-  const now = Date.now();
-  const rows = await ctx.em.execute<{ points: number; expire: string | number }[]>(
-    'insert into rate_limits as r (key, points, expire) values (?, 1, ?) on conflict (key) do update set ' +
-      'points = case when r.expire is null or r.expire <= ? then 1 else r.points + 1 end, ' +
-      'expire = case when r.expire is null or r.expire <= ? then ? else r.expire end returning points, expire',
-    [key, now + windowMs, now, now, now + windowMs],
-  );
-  return { points: Number(rows[0].points), expire: Number(rows[0].expire) };
-}
-
-/**
- * Issue 11: a reset mails a single-use token (a new one invalidates the older ones) and, when the
- * account has no valid temporary password yet, a temporary password; a request while one is still
- * valid mails only the token and says the temporary password already sent still works, so repeated
- * requests cannot keep replacing it. Limits, independent of the login limit: RESET_MAX_PER_IP requests
- * per client address per 15 minutes (then 429), RESET_MAX_PER_ADDRESS mails per address per 15 minutes
- * (beyond it nothing is sent, and the answer is the same: no enumeration).
- */
-export async function requestPasswordReset(ctx: AppContext, email: string): Promise<boolean> {
-  const perIp = await countInWindow(ctx, `reset:ip:${ctx.ip}`, RESET_WINDOW_MS);
-  if (perIp.points > ctx.app.config.resetMaxPerIp) {
-    const retryAfter = Math.max(1, Math.ceil((perIp.expire - Date.now()) / 1000));
-    throw new DomainError('RATE_LIMITED', 'Too many password reset requests, try again later', { retryAfter });
-  }
-  const normalized = typeof email === 'string' ? email.trim().toLowerCase() : '';
-  if (!EMAIL.test(normalized)) return true;
-  const user = await ctx.em.findOne(User, { email: normalized, deletedAt: null });
-  if (!user || !user.isActive) {
-    await hashPassword('equalize-timing-' + normalized);
-    return true;
-  }
-  const perAddress = await countInWindow(ctx, `reset:addr:${normalized}`, RESET_WINDOW_MS);
-  if (perAddress.points > ctx.app.config.resetMaxPerAddress) return true;
-  const token = randomBytes(32).toString('base64url');
-  const tempStillValid = user.tempPasswordHash !== null && user.tempPasswordExpiresAt !== null && user.tempPasswordExpiresAt !== undefined && user.tempPasswordExpiresAt > new Date();
-  const temp = tempStillValid ? null : temporaryPassword();
-  const tempHash = temp ? await hashPassword(temp) : null;
-  await unitOfWork(ctx, async ({ em }) => {
-    // one live token per account: a new one ends the older ones
-    await em.nativeUpdate(PasswordReset, { user: user.id, usedAt: null }, { usedAt: new Date() });
-    em.persist(em.create(PasswordReset, { user: user.id, tokenHash: sha256(token), expiresAt: new Date(Date.now() + RESET_TOKEN_TTL_MS) }));
-    if (tempHash) await em.nativeUpdate(User, { id: user.id }, { tempPasswordHash: tempHash, tempPasswordExpiresAt: new Date(Date.now() + TEMP_PASSWORD_TTL_MS) });
-    queueMail(ctx, em, {
-      to: normalized,
-      subject: 'Password reset',
-      text:
-        `A password reset was requested for your account.\n\n` +
-        `Reset token (valid 30 minutes, single use; it replaces any earlier token): ${token}\n` +
-        (temp
-          ? `Temporary password (valid 24 hours, one login, then you must choose a new password): ${temp}\n\n`
-          : `The temporary password sent earlier still works until ${user.tempPasswordExpiresAt!.toISOString()} (one login); no new one was made.\n\n`) +
-        `If you did not ask for this, ignore this message.`,
-    });
-    await em.flush();
-  });
-  return true;
-}
-
-export async function resetPassword(ctx: AppContext, token: string, newPassword: string): Promise<boolean> {
-  checkPassword(newPassword, 'newPassword');
-  const hash = await hashPassword(newPassword);
-  const tokenHash = sha256(typeof token === 'string' ? token : '');
-  await unitOfWork(ctx, async ({ em }) => {
-    // Claim the token atomically so it works exactly once.
-    const rows = await em.execute<{ user_id: string }[]>(
-      'update password_resets set used_at = now() where token_hash = ? and used_at is null and expires_at > now() returning user_id',
-      [tokenHash],
-    );
-    if (!rows.length) throw badInput('Invalid or expired reset token', { token: 'is invalid or expired' });
-    const userId = rows[0].user_id;
-    await em.nativeUpdate(User, { id: userId }, { passwordHash: hash, mustChangePassword: false, tempPasswordHash: null, tempPasswordExpiresAt: null });
-    await revokeSessions(ctx, em, userId);
-  });
-  return true;
-}
-
-// ---------------------------------------------------------------------------------------------
-// two-factor
-
-export async function setupTwoFactor(ctx: AppContext): Promise<{ secret: string; otpauthUrl: string; qrCode: string }> {
-  const user = requireViewer(ctx).user;
-  const secret = generateSecret();
-  const url = otpauthUrl(secret, user.email ?? user.username ?? user.id);
-  await ctx.em.nativeUpdate(User, { id: user.id }, { totpPendingSecret: secret });
-  user.totpPendingSecret = secret;
-  const qrCode = await QRCode.toDataURL(url, { type: 'image/png', margin: 1, width: 240 });
-  return { secret, otpauthUrl: url, qrCode };
-}
-
-export async function activateTwoFactor(ctx: AppContext, code: string): Promise<boolean> {
-  const user = requireViewer(ctx).user;
-  const pending = user.totpPendingSecret;
-  if (!pending) throw badInput('Two-factor setup has not been started', { code: 'call setupTwoFactor first' });
-  const step = matchStep(pending, typeof code === 'string' ? code.trim() : '');
-  if (step === undefined) throw badInput('Invalid two-factor code', { code: 'is invalid' });
-  await ctx.em.nativeUpdate(User, { id: user.id }, { totpSecret: pending, totpPendingSecret: null, twoFactorEnabled: true, totpLastStep: String(step) });
-  Object.assign(user, { totpSecret: pending, totpPendingSecret: null, twoFactorEnabled: true, totpLastStep: String(step) });
-  return true;
-}
-
-export async function disableTwoFactor(ctx: AppContext, password: string): Promise<boolean> {
-  const user = requireViewer(ctx).user;
-  if (!(await verifyPassword(user.passwordHash, password ?? ''))) {
-    throw new DomainError('UNAUTHENTICATED', 'Password is incorrect', { fields: { password: 'is incorrect' } });
-  }
-  await ctx.em.nativeUpdate(User, { id: user.id }, { totpSecret: null, totpPendingSecret: null, twoFactorEnabled: false, totpLastStep: null });
-  Object.assign(user, { totpSecret: null, totpPendingSecret: null, twoFactorEnabled: false });
-  return true;
-}
-
-// ---------------------------------------------------------------------------------------------
-// self-service
-
-export async function updateSettings(ctx: AppContext, language?: string | null, emailLanguage?: string | null): Promise<User> {
-  const user = requireViewer(ctx).user;
-  const lang = checkLanguage(language, 'language');
-  const mailLang = checkLanguage(emailLanguage, 'emailLanguage');
-  if (lang) user.language = lang;
-  if (mailLang) user.emailLanguage = mailLang;
-  await ctx.em.flush();
-  return user;
-}
-
-/** Anonymises the account: events and ratings elsewhere stay, login becomes impossible. */
-export async function deleteMyAccount(ctx: AppContext): Promise<boolean> {
-  const viewer = requireViewer(ctx);
-  const user = viewer.user;
-  await unitOfWork(ctx, async ({ em }) => {
-    if (await isLastActiveAdmin(em, user)) {
-      throw conflict('The last admin cannot delete their account');
-    }
-    await em.nativeUpdate(User, { id: user.id }, anonymised());
-    await revokeSessions(ctx, em, user.id);
-    publishUserChange(ctx, 'DELETED', user.id);
-  });
-  ctx.clearCookie(SESSION_COOKIE, { httpOnly: true, sameSite: 'lax', secure: ctx.secure, path: '/' });
-  return true;
-}
-
-function anonymised(): Partial<User> {
-  return {
-    name: 'Deleted User',
-    username: null,
-    email: null,
-    passwordHash: null,
-    tempPasswordHash: null,
-    tempPasswordExpiresAt: null,
-    totpSecret: null,
-    totpPendingSecret: null,
-    twoFactorEnabled: false,
-    profileUrl: null,
-    isActive: false,
-    role: Role.USER,
-    deletedAt: new Date(),
-  };
-}
+// Self-service (account.service.ts) and avatars (avatar.service.ts) are services of their own;
+// identity's callers reach them here.
+export { deleteMyAccount, updateSettings } from './account.service';
+export { AVATAR_POLICY, avatarFile, removeAvatar, setAvatar } from './avatar.service';
 
 // ---------------------------------------------------------------------------------------------
 // administration
@@ -734,53 +559,6 @@ export async function deleteUser(ctx: AppContext, key: UserKey): Promise<boolean
     publishUserChange(ctx, 'DELETED', id);
   });
   return true;
-}
-
-// ---------------------------------------------------------------------------------------------
-// avatars (profile pictures), kept in file storage
-
-export const AVATAR_POLICY = { purpose: 'avatar', maxBytes: 2 * 1024 * 1024, accept: IMAGE_TYPES };
-
-/**
- * Self or admin. The stored picture becomes the profile picture: the external `profileUrl` is cleared, and
- * the old picture's bytes are removed in the same transaction. Refusals of the file name the `file`
- * argument.
- */
-export async function setAvatar(ctx: AppContext, key: UserKey, bytes: Buffer, policy: StoragePolicy = AVATAR_POLICY): Promise<User> {
-  requireSelfOrAdmin(ctx, key);
-  return storageField('file', () =>
-    unitOfWork(ctx, async ({ em }) => {
-      const user = await findUserByKey(em, key);
-      const stored = await ctx.app.storage.put(em, bytes, policy);
-      const old = user.avatarFileId;
-      user.avatarFileId = stored.id;
-      user.profileUrl = null;
-      await em.flush();
-      if (old) await ctx.app.storage.remove(em, old);
-      publishUserChange(ctx, 'UPDATED', user.id);
-      return user;
-    }),
-  );
-}
-
-export async function removeAvatar(ctx: AppContext, userId: string): Promise<User> {
-  requireSelfOrAdmin(ctx, { id: userId });
-  return unitOfWork(ctx, async ({ em }) => {
-    const user = await findUser(em, userId);
-    const old = user.avatarFileId;
-    user.avatarFileId = null;
-    await em.flush();
-    if (old) await ctx.app.storage.remove(em, old);
-    publishUserChange(ctx, 'UPDATED', user.id);
-    return user;
-  });
-}
-
-/** The stored avatar of a user, for a download route; any signed-in user may see avatars. */
-export async function avatarFile(ctx: AppContext, userId: string): Promise<{ id: string } | null> {
-  requireViewer(ctx);
-  const user = await findUser(ctx.em, userId);
-  return user.avatarFileId ? { id: user.avatarFileId } : null;
 }
 
 export async function mailOutbox(ctx: AppContext, to?: string | null): Promise<MailMessage[]> {
