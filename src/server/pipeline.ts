@@ -87,6 +87,11 @@ function normalizeJitError(e: GraphQLError): GraphQLError {
   return error;
 }
 
+/** The prepared form of graphql-ws's ExecutionArgs (validated in onSubscribe through `prepare`). */
+function preparedOf(args: ExecutionArgs): Prepared {
+  return { document: args.document, operation: operationOf(args.document, args.operationName)!, operationName: args.operationName ?? undefined };
+}
+
 /** Documents (by source) kept parsed and validated for ws and REST; least recently used go first. */
 const MAX_DOCUMENTS = 500;
 
@@ -200,13 +205,11 @@ export class Pipeline {
 
   /** graphql-ws's executor: the ExecutionArgs its onSubscribe returned, run through the pipeline. */
   executeArgs(args: ExecutionArgs): Promise<ExecutionResult> {
-    const operation = operationOf(args.document, args.operationName)!;
-    return this.execute({ document: args.document, operation, operationName: args.operationName ?? undefined }, args.contextValue as AppContext, args.variableValues);
+    return this.execute(preparedOf(args), args.contextValue as AppContext, args.variableValues);
   }
 
   subscribeArgs(args: ExecutionArgs): Promise<AsyncGenerator<ExecutionResult> | ExecutionResult> {
-    const operation = operationOf(args.document, args.operationName)!;
-    return this.subscribe({ document: args.document, operation, operationName: args.operationName ?? undefined }, args.contextValue as AppContext, args.variableValues);
+    return this.subscribe(preparedOf(args), args.contextValue as AppContext, args.variableValues);
   }
 
   /** The graph's one error formatting, for every transport and mode (suggestions masked in production). */

@@ -464,7 +464,6 @@ export function mountSurface(app: App, pipeline: Pipeline, surface: SurfaceDefin
     // a revoked session ends the stream (the session watch ws uses too)
     const unwatch = ctx.viewer ? app.sessionWatch.watch(ctx.viewer, () => stop()) : () => undefined;
     const stop = () => {
-      release();
       clearInterval(keepalive);
       streams.delete(res);
       unwatch();
