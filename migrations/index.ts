@@ -6,6 +6,7 @@ import { Migration20261126042858_coparent } from './Migration20261126042858_copa
 import { Migration20261126042910_cake } from './Migration20261126042910_cake';
 import { Migration20261126060000_auth_notify } from './Migration20261126060000_auth_notify';
 import { Migration20261201000000_idempotency_keys } from './Migration20261201000000_idempotency_keys';
+import { Migration20261201100000_enrollment } from './Migration20261201100000_enrollment';
 
 export const migrationsList: MigrationObject[] = [{ name: 'Migration20261126041938_identity', class: Migration20261126041938_identity },
   { name: 'Migration20261126042816_compass', class: Migration20261126042816_compass },
@@ -13,4 +14,5 @@ export const migrationsList: MigrationObject[] = [{ name: 'Migration202611260419
   { name: 'Migration20261126042910_cake', class: Migration20261126042910_cake },
   { name: 'Migration20261126060000_auth_notify', class: Migration20261126060000_auth_notify },
   { name: 'Migration20261201000000_idempotency_keys', class: Migration20261201000000_idempotency_keys },
+  { name: 'Migration20261201100000_enrollment', class: Migration20261201100000_enrollment },
 ];

@@ -9,7 +9,7 @@
 import { getSchema } from '../src/server/schema';
 import { undeclaredRootFields } from '../src/auth/access';
 import { AccessTestRenameDocument, TestDemoteDocument, TestPromoteDocument, TestUserChangedDocument } from '../src/generated/graphql';
-import { createUser, serverWithAdmin, subscribe, TestServer, TestUser, unique } from './support/server';
+import { createUser, joinHousehold, serverWithAdmin, subscribe, TestServer, TestUser, unique } from './support/server';
 
 // This file's operations; codegen generates the typed `AccessTest…Document`s used below from them
 // (operations several files send are in ./support/operations.ts).
@@ -40,6 +40,10 @@ describe('declarations', () => {
     expect(anonymous.status).toBe(401);
     expect(anonymous.body).toEqual({ error: expect.any(String) });
     const user = await createUser(s);
+    // coparent is for the members of a household: anyone else is refused before the body is read
+    const outsider = await s.rest('POST', '/coparent/api/items', { rawBody: '{"title": ', headers: { 'content-type': 'application/json' }, token: user.token });
+    expect(outsider.status).toBe(403);
+    await joinHousehold(s, admin, user);
     const signedIn = await s.rest('POST', '/coparent/api/items', { rawBody: '{"title": ', headers: { 'content-type': 'application/json' }, token: user.token });
     expect(signedIn.status).toBe(400);
     // a declared admin route refuses a user before the body is looked at
@@ -55,8 +59,9 @@ describe('declarations', () => {
     expect(Object.keys(doc.components.securitySchemes).sort()).toEqual(['bearer', 'cookie']);
     expect(doc.paths['/api/auth/login'].post.security).toEqual([]);
     expect(doc.paths['/api/items'].get.security).toEqual([{ bearer: [] }, { cookie: [] }]);
-    expect(doc.paths['/api/items'].get['x-access']).toBe('signedIn');
-    expect(doc.paths['/api/schedule/blocks'].post['x-access']).toBe('role:ADMIN');
+    expect(doc.paths['/api/items'].get['x-access']).toBe('enrolled:COPARENT');
+    expect(doc.paths['/api/schedule/blocks'].post['x-access']).toBe('enrolled:COPARENT:ADMIN');
+    expect(doc.paths['/api/auth/me'].get['x-access']).toBe('signedIn');
   });
 });
 

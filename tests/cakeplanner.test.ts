@@ -68,8 +68,11 @@ describe('accounts waiting for activation (CAKE_AUTO_ACTIVATE unset)', () => {
 
     const off = await api(s, 'PUT', `/api/admin/users/${reg.body.id}/status`, { token: adminToken, body: { isActive: false } });
     expect(off.body.isActive).toBe(false);
-    // deactivation ends the sessions at once
-    expect((await api(s, 'GET', '/api/user/groups', { token: ok.body.token })).status).toBe(401);
+    // deactivation closes Cake Planner at once (the account itself stays for the other applications)
+    const closed = await api(s, 'GET', '/api/user/groups', { token: ok.body.token });
+    expect(closed.status).toBe(403);
+    expect(closed.body).toEqual({ error: 'Account is inactive' });
+    expect((await api(s, 'POST', '/api/auth/login', { body: { email: 'new.baker@example.test', password: 'baker password' } })).body).toEqual({ error: 'Account is inactive' });
     expect((await api(s, 'PUT', `/api/admin/users/${reg.body.id}/status`, { token: adminToken, body: { isActive: 'yes' } })).status).toBe(400);
   });
 });

@@ -27,7 +27,7 @@ const SET_PASSWORD = /* GraphQL */ `mutation CanonSetPassword($userId: ID, $user
 }`;
 const SESSION = /* GraphQL */ `query CanonCurrentSession { currentSession { id createdAt expiresAt } me { id } }`;
 const REGISTER = /* GraphQL */ `mutation CanonRegister($input: RegisterInput!, $application: Application) {
-  register(input: $input, application: $application) { id isActive role }
+  register(input: $input, application: $application) { id isActive cakeActive role }
 }`;
 const OUTBOX = /* GraphQL */ `query CanonOutbox($to: String) { mailOutbox(to: $to) { to subject } }`;
 const FORCE = /* GraphQL */ `mutation CanonForcePasswordChange($id: ID!, $mustChange: Boolean!) { forcePasswordChange(id: $id, mustChange: $mustChange) { id mustChangePassword } }`;
@@ -150,11 +150,14 @@ describe('register(application)', () => {
   it("applies cakeplanner's enrollment: the account waits for activation and active admins are mailed", async () => {
     const email = `${unique('cake')}@example.test`;
     const res = await s.gql<CanonRegisterMutation>(REGISTER, { input: { email, password: 'password1234' }, application: 'CAKEPLANNER' });
-    expect(res.data!.register).toEqual(expect.objectContaining({ isActive: false, role: 'USER' }));
+    // the shared account is active; Cake Planner waits for its admin's activation (the membership)
+    expect(res.data!.register).toEqual(expect.objectContaining({ isActive: true, cakeActive: false, role: 'USER' }));
     const mails = await s.gql<CanonOutboxQuery>(OUTBOX, { to: admin.email }, { token: admin.token });
     expect(mails.data!.mailOutbox.some((m) => m.subject === 'Cake Planner: new registration')).toBe(true);
     const plain = await s.gql<CanonRegisterMutation>(REGISTER, { input: { email: `${unique('plain')}@example.test`, password: 'password1234' } });
     expect(plain.data!.register.isActive).toBe(true);
+    // an account made elsewhere is not active for Cake Planner either, until activated there
+    expect(plain.data!.register.cakeActive).toBe(false);
   });
 });
 

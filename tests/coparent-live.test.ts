@@ -18,7 +18,7 @@ import {
   CoparentLiveScheduleChangedDocument,
   CoparentLiveTemplateDocument,
 } from '../src/generated/graphql';
-import { collect, cookieFrom, createUser, unique } from './support/server';
+import { collect, cookieFrom, createUser, joinHousehold, unique } from './support/server';
 import { CountingServer, startCountingServer } from './support/sql-counter';
 
 let s: CountingServer;
@@ -58,6 +58,8 @@ beforeAll(async () => {
   s = await startCountingServer({ COMPAT_ROOT: 'coparent' });
   const a = await createUser(s, { username: unique('admin') });
   const u = await createUser(s);
+  // coparent is private to a household: the first user (platform admin) is the default household's admin
+  await joinHousehold(s, a, u);
   admin = { id: a.id, token: a.token, cookie: await restLogin(a.username, a.password) };
   user = { id: u.id, token: u.token, cookie: await restLogin(u.username, u.password) };
 });
@@ -72,15 +74,15 @@ describe('statement count', () => {
     try {
       // factory data straight into the table: 1,000 items in 2026-05 across six owners, 3 in 2026-06
       await pg.query(
-        `insert into coparent_items (id, date, type, title, body, owner_id, created_at, updated_at)
-         select gen_random_uuid(), date '2026-05-01' + (g % 31), 'EVENT', 'Item ' || g, '', ($1::uuid[])[1 + g % 6],
+        `insert into coparent_items (id, household_id, date, type, title, body, owner_id, created_at, updated_at)
+         select gen_random_uuid(), (select id from coparent_households where is_default), date '2026-05-01' + (g % 31), 'EVENT', 'Item ' || g, '', ($1::uuid[])[1 + g % 6],
                 now() + g * interval '1 millisecond', now()
          from generate_series(0, 999) g`,
         [owners],
       );
       await pg.query(
-        `insert into coparent_items (id, date, type, title, body, owner_id)
-         select gen_random_uuid(), date '2026-06-10', 'NOTE', 'Small ' || g, '', ($1::uuid[])[g] from generate_series(1, 3) g`,
+        `insert into coparent_items (id, household_id, date, type, title, body, owner_id)
+         select gen_random_uuid(), (select id from coparent_households where is_default), date '2026-06-10', 'NOTE', 'Small ' || g, '', ($1::uuid[])[g] from generate_series(1, 3) g`,
         [owners.slice(2)],
       );
     } finally {

@@ -14,7 +14,7 @@
 import { WebSocket } from 'ws';
 import http from 'node:http';
 import { Readable } from 'node:stream';
-import { startTestServer, TestServer, unique, createUser } from './support/server';
+import { startTestServer, TestServer, TestUser, unique, createUser, enrollIn } from './support/server';
 import {
   HardeningTestLoginDocument,
   HardeningTestMeDocument,
@@ -230,8 +230,11 @@ describe('cross-site writes on the session cookie', () => {
 
 describe('caps on what one user holds open', () => {
   let s: TestServer;
+  /** the platform's first user: its admin */
+  let platformAdmin: TestUser;
   beforeAll(async () => {
     s = await startTestServer({ WS_MAX_CONNECTIONS_PER_USER: '2', WS_MAX_ANONYMOUS_PER_IP: '2', WS_MAX_SUBSCRIPTIONS_PER_SOCKET: '3', SSE_MAX_STREAMS_PER_USER: '2', CAKE_AUTO_ACTIVATE: 'true' });
+    platformAdmin = await createUser(s);
   });
   afterAll(() => s?.close());
 
@@ -284,6 +287,7 @@ describe('caps on what one user holds open', () => {
 
   it('SSE streams per user: 429 in the surface envelope beyond the cap', async () => {
     const admin = await createUser(s);
+    await enrollIn(s, platformAdmin, admin, 'CAKEPLANNER');
     const token = (await s.rest('POST', '/cakeplanner/api/auth/login', { body: { email: admin.email, password: admin.password } })).body.token as string;
     const open = async () => {
       const controller = new AbortController();

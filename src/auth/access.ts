@@ -17,7 +17,9 @@
 import { Extensions, UseMiddleware } from 'type-graphql';
 import type { MiddlewareFn } from 'type-graphql';
 import type { GraphQLField, GraphQLObjectType, GraphQLSchema } from 'graphql';
-import type { AppContext } from '../context/context';
+import type { AppContext, Viewer } from '../context/context';
+import { Application, enrollmentRule } from '../modules/identity/enrollment';
+import { MembershipRole, MembershipStatus } from '../modules/identity/app-membership.entity';
 import { forbidden, unauthenticated } from '../errors/domain-error';
 import { Role } from '../modules/identity/user.entity';
 
@@ -26,7 +28,8 @@ export type AccessRule =
   | { readonly kind: 'public' }
   | { readonly kind: 'signedIn' }
   | { readonly kind: 'role'; readonly role: Role }
-  | { readonly kind: 'policy'; readonly policy: PolicyName };
+  | { readonly kind: 'policy'; readonly policy: PolicyName }
+  | { readonly kind: 'enrolled'; readonly application: Application; readonly admin: boolean };
 
 /**
  * Named policies: checks of the viewer that need more than a role (group admin of any cake group…).
@@ -54,7 +57,26 @@ export const access = {
   signedIn: { kind: 'signedIn' } as AccessRule,
   /** the global ADMIN role */
   admin: { kind: 'role', role: Role.ADMIN } as AccessRule,
+  /** enrolled in the application, by its rule (enrollment.ts): ACTIVE membership, or none where it self-enrolls */
+  enrolled: (application: Application): AccessRule => ({ kind: 'enrolled', application, admin: false }),
+  /** enrolled in the application with its admin role (coparent: the household's admin) */
+  enrolledAdmin: (application: Application): AccessRule => ({ kind: 'enrolled', application, admin: true }),
 } as const;
+
+/** FORBIDDEN unless the viewer's membership satisfies the application's enrollment rule (the global ADMIN passes). */
+export function enforceEnrollment(viewer: Pick<Viewer, 'role' | 'membership'>, application: Application, admin = false): void {
+  if (viewer.role === Role.ADMIN) return;
+  const rule = enrollmentRule(application);
+  const membership = viewer.membership(application);
+  if (!membership) {
+    if (!rule.selfEnroll) throw forbidden(rule.messages.notEnrolled);
+    if (admin) throw forbidden(rule.messages.notAdmin);
+    return;
+  }
+  if (membership.status === MembershipStatus.PENDING) throw forbidden(rule.messages.pending);
+  if (membership.status === MembershipStatus.DISABLED) throw forbidden(rule.messages.disabled);
+  if (admin && membership.role !== MembershipRole.ADMIN) throw forbidden(rule.messages.notAdmin);
+}
 
 /** The declaration decorator: stores the rule in the field's extensions and guards the resolver. */
 export function Allow(rule: AccessRule): MethodDecorator {
@@ -91,6 +113,8 @@ export async function enforce(rule: AccessRule, ctx: AppContext): Promise<void> 
       return;
     case 'role':
       throw forbidden('Admin role required');
+    case 'enrolled':
+      return enforceEnrollment(viewer, rule.application, rule.admin);
     case 'policy': {
       const check = policies.get(rule.policy);
       if (!check) throw new Error(`access policy ${rule.policy} is not defined`);

@@ -31,8 +31,39 @@ import { PreparedSql, Statement, statement } from '../db/prepared-sql';
 import { DomainError } from '../errors/domain-error';
 import { userColumns } from '../modules/identity/user-row';
 import type { SupervisedListener } from '../pubsub/listener';
+import type { Application } from '../modules/identity/enrollment';
+import type { MembershipRole, MembershipStatus } from '../modules/identity/app-membership.entity';
 
-export type UserRow = Record<string, unknown> & { id: string };
+/** A viewer's enrollment as read with the session check: one per application the user is enrolled in. */
+export interface ViewerMembership {
+  readonly application: Application;
+  readonly status: MembershipStatus;
+  readonly role: MembershipRole;
+  /** coparent: the household */
+  readonly householdId: string | null;
+}
+
+/** Where a row read by the session check or a login keeps the user's memberships: a symbol, so `em.map` never sees it. */
+export const MEMBERSHIPS = Symbol('memberships');
+
+export type UserRow = Record<string, unknown> & { id: string; [MEMBERSHIPS]?: readonly ViewerMembership[] };
+
+/**
+ * The user's memberships (ARCHITECTURE.md "One identity, separate applications"), read with the user
+ * in the same statement: access rules need them on every request. A membership change notifies
+ * `ix_auth` like a user change (trigger), so a cached row never outlives one.
+ */
+const MEMBERSHIPS_COLUMN =
+  "(select coalesce(json_agg(json_build_array(m.application, m.status, m.role, m.household_id)), '[]'::json) " +
+  'from app_memberships m where m.user_id = u.id) as "ix_memberships"';
+
+/** Moves the statement's memberships column under the MEMBERSHIPS symbol. */
+function takeMemberships(row: UserRow): UserRow {
+  const raw = (row.ix_memberships ?? []) as [Application, MembershipStatus, MembershipRole, string | null][];
+  delete row.ix_memberships;
+  row[MEMBERSHIPS] = Object.freeze(raw.map(([application, status, role, householdId]) => Object.freeze({ application, status, role, householdId })));
+  return row;
+}
 
 /**
  * A live session's user: not revoked, not expired, the user active and not deleted. `now()` is the
@@ -105,7 +136,7 @@ export class AuthStore {
     this.cacheMs = options.sessionCacheSeconds * 1000;
     if (this.cacheMs > 0 && !options.listener) throw new Error('the session cache needs the supervised listener');
     this.listener = this.cacheMs > 0 ? options.listener : undefined;
-    const columns = userColumns(options.orm, 'u');
+    const columns = userColumns(options.orm, 'u') + ', ' + MEMBERSHIPS_COLUMN;
     this.viewerStatement = statement('ix_viewer', VIEWER(columns));
     this.attemptStatement = statement('ix_login_attempt', ATTEMPT(columns));
   }
@@ -172,7 +203,8 @@ export class AuthStore {
       }
     }
     const generation = this.generation;
-    const [row] = await this.sql.rows<UserRow>(this.viewerStatement, [sessionId]);
+    const [found] = await this.sql.rows<UserRow>(this.viewerStatement, [sessionId]);
+    const row = found && takeMemberships(found);
     if (row && this.listening && generation === this.generation) {
       if (this.cache.size >= MAX_CACHED) this.cache.delete(this.cache.keys().next().value as string);
       // shared by the requests of this session until a change is noticed: nobody may alter it
@@ -208,7 +240,7 @@ export class AuthStore {
     if (row.id === null || row.id === undefined) return undefined;
     delete row.attempt_points;
     delete row.attempt_expire;
-    return row as UserRow;
+    return takeMemberships(row as UserRow);
   }
 
   async insertSession(s: { id: string; userId: string; expiresAt: Date; ip: string | null; userAgent: string | null }): Promise<void> {

@@ -14,7 +14,9 @@ import { publishReliably } from '../pubsub/pubsub';
 import type { TopicName, Topics } from '../pubsub/topics';
 import type { FileStorage } from '../storage/storage';
 import type { Mailer } from '../modules/identity/mail.service';
-import type { AuthStore, UserRow } from '../auth/auth-store';
+import type { AuthStore, UserRow, ViewerMembership } from '../auth/auth-store';
+import { MEMBERSHIPS } from '../auth/auth-store';
+import type { Application } from '../modules/identity/enrollment';
 import type { PreparedSql } from '../db/prepared-sql';
 import type { SessionWatch } from '../auth/session-watch';
 import type { SupervisedListener } from '../pubsub/listener';
@@ -55,6 +57,8 @@ export interface Viewer {
   readonly profile: User;
   /** The user as a managed entity of the request's `em`, mapped on first use: for changing or relating to it. */
   readonly user: User;
+  /** The user's enrollment in an application (read with the session check), or undefined. */
+  membership(application: Application): ViewerMembership | undefined;
 }
 
 export type Transport = 'http' | 'ws' | 'rest';
@@ -125,6 +129,7 @@ export function makeViewer(app: App, em: () => EntityManager, row: UserRow, sess
     id: row.id,
     sessionId,
     role: row.role as Role,
+    membership: (application) => row[MEMBERSHIPS]?.find((m) => m.application === application),
     get profile() {
       return managed ?? (profile ??= userFromRow(app.orm, row));
     },

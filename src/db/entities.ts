@@ -3,6 +3,7 @@ import { User } from '../modules/identity/user.entity';
 import { Session } from '../modules/identity/session.entity';
 import { PasswordReset } from '../modules/identity/password-reset.entity';
 import { MailMessage } from '../modules/identity/mail-message.entity';
+import { AppMembership } from '../modules/identity/app-membership.entity';
 import { StoredFile } from '../storage/stored-file.entity';
 
 import { CompassParty } from '../modules/compass/party.entity';
@@ -13,6 +14,7 @@ import { CompassUserAnswer } from '../modules/compass/user-answer.entity';
 import { CompassProfile } from '../modules/compass/compass-profile.entity';
 import { CompassUserScore } from '../modules/compass/user-score.entity';
 
+import { Household } from '../modules/coparent/household.entity';
 import { CoparentItem } from '../modules/coparent/coparent-item.entity';
 import { CoparentScheduleBlock } from '../modules/coparent/schedule-block.entity';
 import { CoparentCycleTemplate } from '../modules/coparent/cycle-template.entity';
@@ -23,7 +25,7 @@ import { CakeRating } from '../modules/cake/cake-rating.entity';
 import { CakePhoto } from '../modules/cake/cake-photo.entity';
 import { CakeEventLogEntry } from '../modules/cake/cake-event-log.entity';
 
-export const entities = [User, Session, PasswordReset, MailMessage, StoredFile,
+export const entities = [User, Session, PasswordReset, MailMessage, AppMembership, StoredFile,
   CompassParty, CompassPartyAdmin, CompassQuestion, CompassPartyAnswer, CompassUserAnswer, CompassProfile, CompassUserScore,
-  CoparentItem, CoparentScheduleBlock, CoparentCycleTemplate,
+  Household, CoparentItem, CoparentScheduleBlock, CoparentCycleTemplate,
   CakeGroup, CakeMembership, CakeEvent, CakeRating, CakePhoto, CakeEventLogEntry];

@@ -6,13 +6,14 @@ export interface Topics {
   'identity.sessionRevoked': { userId: string; sessionIds: string[] | null };
   'identity.userChanged': { kind: 'CREATED' | 'UPDATED' | 'DELETED'; userId: string };
   /** coparent: an item was created, updated or deleted (date: its day, YYYY-MM-DD) */
-  'coparent.itemChanged': { kind: 'CREATED' | 'UPDATED' | 'DELETED'; itemId: string; date: string };
+  'coparent.itemChanged': { kind: 'CREATED' | 'UPDATED' | 'DELETED'; itemId: string; date: string; householdId: string };
   /** coparent: blocks or the cycle template changed; startDate..endDate is the affected range when known */
   'coparent.scheduleChanged': {
     kind: 'BLOCK_CREATED' | 'BLOCK_UPDATED' | 'BLOCK_DELETED' | 'TEMPLATE_SAVED' | 'TEMPLATE_APPLIED';
     blockId: string | null;
     startDate: string | null;
     endDate: string | null;
+    householdId: string;
   };
   /** compass: something the analytics count changed (answers, parties, questions, users); subscribers debounce */
   'compass.analyticsChanged': { reason: 'ANSWERS' | 'PARTIES' | 'QUESTIONS' | 'USERS' };

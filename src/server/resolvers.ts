@@ -1,7 +1,7 @@
 /** Every resolver class of the graph. */
 import type { NonEmptyArray } from 'type-graphql';
 import { IdentityResolver } from '../modules/identity/identity.resolver';
-import { CoparentResolver } from '../modules/coparent/coparent.resolver';
+import { CoparentResolver, CoparentUserFieldResolver } from '../modules/coparent/coparent.resolver';
 import { CompassPartyFieldResolver, CompassResolver, CompassUserFieldResolver } from '../modules/compass/compass.resolver';
 
 import {
@@ -14,6 +14,6 @@ import {
   CakeUserFieldsResolver,
 } from '../modules/cake/cake.resolver';
 // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
-export const resolvers: NonEmptyArray<Function> = [IdentityResolver, CoparentResolver,
+export const resolvers: NonEmptyArray<Function> = [IdentityResolver, CoparentResolver, CoparentUserFieldResolver,
   CompassResolver, CompassUserFieldResolver, CompassPartyFieldResolver,
   CakeResolver, CakeEventFieldsResolver, CakeRatingFieldsResolver, CakePhotoFieldsResolver, CakeMembershipFieldsResolver, CakeGroupFieldsResolver, CakeUserFieldsResolver];

@@ -20,4 +20,10 @@
   query TestQueryTypeName { __schema { queryType { name } } }
   subscription TestUserChanged { userChanged { kind userId } }
   subscription TestUserChangedKind { userChanged { kind } }
+  mutation TestAddHouseholdMember($userId: ID!, $role: MembershipRole, $householdId: ID) {
+    addHouseholdMember(userId: $userId, role: $role, householdId: $householdId) { id }
+  }
+  mutation TestSetEnrollment($userId: ID!, $application: Application!, $status: MembershipStatus!) {
+    setEnrollment(userId: $userId, application: $application, status: $status) { status }
+  }
 `;

@@ -13,7 +13,8 @@ import { print } from 'graphql';
 import WebSocket from 'ws';
 import { AppConfig, loadConfig } from '../../src/config';
 import { startServer, RunningServer, StartOptions } from '../../src/server/server';
-import { TestLoginDocument, TestRegisterDocument } from '../../src/generated/graphql';
+import { TestAddHouseholdMemberDocument, TestLoginDocument, TestRegisterDocument, TestSetEnrollmentDocument } from '../../src/generated/graphql';
+import type { Application, MembershipRole, MembershipStatus } from '../../src/generated/graphql';
 
 const JWT_SECRET = 'test-secret-0123456789-0123456789-0123456789';
 
@@ -280,6 +281,21 @@ export async function loginToken(s: TestServer, login: string, password: string)
   const res = await s.gql(TestLoginDocument, { input: { login, password } });
   if (res.errors || !res.data?.login?.token) throw new Error(`login failed: ${JSON.stringify(res.errors)}`);
   return res.data.login.token;
+}
+
+/**
+ * Puts an existing account in a coparent household (the default one unless named) through the platform
+ * admin's GraphQL operation: coparent is private to households (docs/compat/coparent.md).
+ */
+export async function joinHousehold(s: TestServer, admin: { token: string }, user: { id: string }, role: 'USER' | 'ADMIN' = 'USER', householdId?: string): Promise<void> {
+  const res = await s.gql(TestAddHouseholdMemberDocument, { userId: user.id, role: role as MembershipRole, householdId }, { token: admin.token });
+  if (res.errors) throw new Error(`addHouseholdMember failed: ${JSON.stringify(res.errors)}`);
+}
+
+/** Activates an existing account for an application (cakeplanner) through the platform admin's GraphQL operation. */
+export async function enrollIn(s: TestServer, admin: { token: string }, user: { id: string }, application: 'CAKEPLANNER' | 'COMPASS' | 'CONDUCT'): Promise<void> {
+  const res = await s.gql(TestSetEnrollmentDocument, { userId: user.id, application: application as Application, status: 'ACTIVE' as MembershipStatus }, { token: admin.token });
+  if (res.errors) throw new Error(`setEnrollment failed: ${JSON.stringify(res.errors)}`);
 }
 
 /** A fresh server whose first user is an admin, plus that admin. */

@@ -2,15 +2,12 @@
 import type { AppConfig } from '../../config';
 import { badInput } from '../../errors/domain-error';
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
 // Control characters other than tab and newline are dropped: they have no place in a cake description.
 // eslint-disable-next-line no-control-regex
 const CONTROL = /[\u0000-\u0008\u000B-\u001F\u007F]/g;
 
-export function isUuid(value: unknown): value is string {
-  return typeof value === 'string' && UUID.test(value);
-}
+export { isUuid } from '../../db/ids';
 
 /** A real calendar date as YYYY-MM-DD (2025-02-30 is refused). */
 export function checkDate(value: unknown, field: string): string {

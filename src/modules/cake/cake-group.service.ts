@@ -9,7 +9,9 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import { UniqueConstraintViolationException } from '@mikro-orm/core';
 import type { AppContext } from '../../context/context';
 import { isAdmin, requireAdmin, requireViewer } from '../../auth/guards';
-import { definePolicy } from '../../auth/access';
+import { definePolicy, enforceEnrollment } from '../../auth/access';
+import { enroll } from '../identity/membership.service';
+import { MembershipStatus } from '../identity/app-membership.entity';
 import { badInput, conflict, forbidden, notFound } from '../../errors/domain-error';
 import { Role, User } from '../identity/user.entity';
 import { Application, defineEnrollment } from '../identity/enrollment';
@@ -26,7 +28,7 @@ const GROUP_DESCRIPTION_MAX = 1000;
 // ---------------------------------------------------------------------------------------------
 // accounts
 
-async function mailAdminsAboutRegistration(ctx: AppContext, em: EntityManager, user: User): Promise<void> {
+async function mailAdminsAboutRegistration(ctx: AppContext, em: EntityManager, user: User, active: boolean): Promise<void> {
   const admins = await em.find(User, { role: Role.ADMIN, isActive: true, deletedAt: null, email: { $ne: null }, id: { $ne: user.id } });
   for (const admin of admins) {
     queueMail(ctx, em, {
@@ -34,7 +36,7 @@ async function mailAdminsAboutRegistration(ctx: AppContext, em: EntityManager, u
       subject: 'Cake Planner: new registration',
       text:
         `${user.name} <${user.email}> registered for Cake Planner.\n\n` +
-        (user.isActive
+        (active
           ? 'The account is active.\n'
           : 'The account is waiting for activation: an administrator can activate it in the user administration.\n'),
     });
@@ -42,15 +44,47 @@ async function mailAdminsAboutRegistration(ctx: AppContext, em: EntityManager, u
   await em.flush();
 }
 
+/** cakeplanner.md's word for every refusal of an account that may not use Cake Planner. */
+export const CAKE_INACTIVE = 'Account is inactive';
+
 /**
- * cakeplanner's enrollment (cakeplanner.md): registering through Cake Planner (`register(input,
- * application: CAKEPLANNER)`) creates an account that waits for an admin's activation unless
- * CAKE_AUTO_ACTIVATE=true (the first user ever is an active ADMIN), and every active admin gets a mail
- * about it in the same transaction. (The legacy surface also requires an email: its own validation.)
+ * cakeplanner's enrollment (cakeplanner.md; ARCHITECTURE.md "One identity, separate applications"):
+ * closed. Registering through Cake Planner (`register(input, application: CAKEPLANNER)`) enrolls the
+ * account as PENDING until an admin activates it there, unless CAKE_AUTO_ACTIVATE=true (the first user
+ * ever is an active ADMIN), and every active admin gets a mail about it in the same transaction. An
+ * account made anywhere else has no cakeplanner membership: inactive for Cake Planner until an admin
+ * activates it (PUT /api/admin/users/:id/status). (The legacy surface also requires an email.)
  */
 defineEnrollment(Application.CAKEPLANNER, {
-  registration: (ctx) => ({ active: ctx.app.config.cakeAutoActivate, onCreated: (em, user) => mailAdminsAboutRegistration(ctx, em, user) }),
+  selfEnroll: false,
+  registration: (ctx) => ({
+    onCreated: async (em, user) => {
+      const active = ctx.app.config.cakeAutoActivate || user.role === Role.ADMIN;
+      await enroll(em, user.id, Application.CAKEPLANNER, { status: active ? MembershipStatus.ACTIVE : MembershipStatus.PENDING });
+      await mailAdminsAboutRegistration(ctx, em, user, active);
+    },
+  }),
+  firstAdmin: (em, user) => enroll(em, user.id, Application.CAKEPLANNER, { status: MembershipStatus.ACTIVE }),
+  messages: { notEnrolled: CAKE_INACTIVE, pending: CAKE_INACTIVE, disabled: CAKE_INACTIVE, notAdmin: 'Admin role required' },
 });
+
+/** Whether the account may use Cake Planner now: active, and a platform admin or enrolled ACTIVE (for lists and logins). */
+export async function cakeActive(ctx: AppContext, user: User): Promise<boolean> {
+  if (!user.isActive) return false;
+  if (user.role === Role.ADMIN) return true;
+  if (ctx.viewer?.id === user.id) return ctx.viewer.membership(Application.CAKEPLANNER)?.status === MembershipStatus.ACTIVE;
+  const status = await ctx
+    .loader<string, MembershipStatus | null>('cake.enrollment', async (ids) => {
+      const rows = await ctx.em.execute<{ user_id: string; status: MembershipStatus }[]>(
+        `select user_id, status from app_memberships where application = 'CAKEPLANNER' and user_id in (?)`,
+        [ids as string[]],
+      );
+      const byUser = new Map(rows.map((r) => [r.user_id, r.status]));
+      return ids.map((id) => byUser.get(id) ?? null);
+    })
+    .load(user.id);
+  return status === MembershipStatus.ACTIVE;
+}
 
 /** Admins: every account; others: the members of their groups (themselves included). */
 export async function contacts(ctx: AppContext): Promise<User[]> {
@@ -72,7 +106,10 @@ async function administeredGroups(ctx: AppContext): Promise<string[]> {
 
 /** Declared on the admin views (cakeplanner.md "Admin API"): a global admin, or an admin of at least one group. */
 export const cakeGroupAdmin = definePolicy('cakeGroupAdmin', {
-  allows: async (ctx) => (await administeredGroups(ctx)).length > 0,
+  allows: async (ctx) => {
+    enforceEnrollment(ctx.viewer!, Application.CAKEPLANNER);
+    return (await administeredGroups(ctx)).length > 0;
+  },
   message: 'Admin or group admin role required',
 });
 

@@ -16,6 +16,8 @@ import { photoUrl } from './cake-common';
 import * as events from './cake-event.service';
 import * as groups from './cake-group.service';
 import * as live from './cake-live.service';
+import { Application } from '../identity/enrollment';
+
 import {
   coverPhotoIds,
   groupsById,
@@ -29,6 +31,9 @@ import {
   viewerRoles,
 } from './cake.loaders';
 
+/** Every cakeplanner operation: an account activated for Cake Planner (or a platform admin). */
+const cakeMember = access.enrolled(Application.CAKEPLANNER);
+
 /** What group members may know of each other (the account's state is for admins). */
 function contactOf(u: User): CakeUserContact {
   return { id: u.id, name: u.name, email: u.email ?? null };
@@ -38,7 +43,7 @@ function contactOf(u: User): CakeUserContact {
 export class CakeResolver {
   // --- accounts -------------------------------------------------------------------------------
 
-  @Allow(access.signedIn)
+  @Allow(cakeMember)
   @Query(() => [CakeUserContact], {
     description: 'The people the viewer can reach in Cake Planner, as contacts (id, name, email): the members of their groups and themselves; admins: every account',
   })
@@ -56,7 +61,7 @@ export class CakeResolver {
 
   // --- groups ---------------------------------------------------------------------------------
 
-  @Allow(access.signedIn)
+  @Allow(cakeMember)
   @Query(() => [CakeMembership], { description: "The viewer's groups and roles" })
   cakeMyGroups(@Ctx() ctx: AppContext): Promise<CakeMembership[]> {
     return groups.myMemberships(ctx);
@@ -109,25 +114,25 @@ export class CakeResolver {
 
   // --- events ---------------------------------------------------------------------------------
 
-  @Allow(access.signedIn)
+  @Allow(cakeMember)
   @Query(() => [CakeEvent], { description: "The viewer's groups' events from start to end (YYYY-MM-DD, inclusive)" })
   cakeEvents(@Ctx() ctx: AppContext, @Arg('start', () => String) start: string, @Arg('end', () => String) end: string): Promise<CakeEvent[]> {
     return events.listEvents(ctx, start, end);
   }
 
-  @Allow(access.signedIn)
+  @Allow(cakeMember)
   @Query(() => CakeEvent, { description: 'Members of its group and admins; NOT_FOUND for others' })
   cakeEvent(@Ctx() ctx: AppContext, @Arg('id', () => ID) id: string): Promise<CakeEvent> {
     return events.visibleEvent(ctx, id);
   }
 
-  @Allow(access.signedIn)
+  @Allow(cakeMember)
   @Query(() => [CakeEvent], { description: "Hall of Fame: the viewer's groups' events by mean stars (unrated = 0), then date, newest first" })
   cakeHallOfFame(@Ctx() ctx: AppContext, @Arg('limit', () => Int, { defaultValue: events.HALL_OF_FAME_SIZE }) limit: number): Promise<CakeEvent[]> {
     return events.hallOfFame(ctx, limit);
   }
 
-  @Allow(access.signedIn)
+  @Allow(cakeMember)
   @Mutation(() => CakeEvent, { description: 'The viewer is the baker; `image` becomes their (cover) photo' })
   createCakeEvent(
     @Ctx() ctx: AppContext,
@@ -137,13 +142,13 @@ export class CakeResolver {
     return events.createEvent(ctx, input, image);
   }
 
-  @Allow(access.signedIn)
+  @Allow(cakeMember)
   @Mutation(() => Boolean, { description: 'The baker, a group admin of its group, or an admin' })
   deleteCakeEvent(@Ctx() ctx: AppContext, @Arg('id', () => ID) id: string): Promise<boolean> {
     return events.deleteEvent(ctx, id);
   }
 
-  @Allow(access.signedIn)
+  @Allow(cakeMember)
   @Mutation(() => CakeEvent, { description: 'One rating per user and event (replaced on a second call); stars 1..5' })
   rateCakeEvent(
     @Ctx() ctx: AppContext,
@@ -154,7 +159,7 @@ export class CakeResolver {
     return events.rateEvent(ctx, eventId, stars, comment);
   }
 
-  @Allow(access.signedIn)
+  @Allow(cakeMember)
   @Mutation(() => CakePhoto, { description: "JPEG, PNG or WebP, at most 10 MB; replaces the viewer's photo of the event" })
   uploadCakePhoto(
     @Ctx() ctx: AppContext,
@@ -164,7 +169,7 @@ export class CakeResolver {
     return events.uploadPhoto(ctx, eventId, photo);
   }
 
-  @Allow(access.signedIn)
+  @Allow(cakeMember)
   @Query(() => CakePhoto, { description: 'A photo of an event the viewer may see' })
   cakePhoto(@Ctx() ctx: AppContext, @Arg('id', () => ID) id: string): Promise<CakePhoto> {
     return events.getPhoto(ctx, id);
@@ -172,14 +177,14 @@ export class CakeResolver {
 
   // --- live -----------------------------------------------------------------------------------
 
-  @Allow(access.signedIn)
+  @Allow(cakeMember)
   @Query(() => [CakeEventChange], { description: "Changes of the viewer's groups after a change id, oldest first (at most 1000): resume after a disconnect" })
   cakeEventChanges(@Ctx() ctx: AppContext, @Arg('after', () => ID) after: string): Promise<CakeEventChange[]> {
     return live.changesAfter(ctx, after);
   }
 
   /** Changes of the subscriber's groups' events; ends when the subscriber's session is revoked. */
-  @Allow(access.signedIn)
+  @Allow(cakeMember)
   @Subscription(() => CakeEventChange, {
     description: "Changes (created, deleted, rated, photo) of the subscriber's groups' events",
     subscribe: ({ context }) => live.subscribeChanges(context as AppContext),
@@ -332,6 +337,11 @@ export class CakeGroupFieldsResolver {
 
 @Resolver(() => User)
 export class CakeUserFieldsResolver {
+  @FieldResolver(() => Boolean, { description: 'cakeplanner: whether the account may use Cake Planner (active, and activated there or a platform admin)' })
+  cakeActive(@Root() user: User, @Ctx() ctx: AppContext): Promise<boolean> {
+    return groups.cakeActive(ctx, user);
+  }
+
   @FieldResolver(() => [CakeMembership], { description: 'cakeplanner: the cake groups of the user (admins see all; others the groups they share)' })
   async cakeMemberships(@Root() user: User, @Ctx() ctx: AppContext): Promise<CakeMembership[]> {
     if (!ctx.viewer) return [];

@@ -12,6 +12,25 @@ import { IMAGE_TYPES, StoragePolicy } from '../../storage/storage';
 import type { User } from '../identity/user.entity';
 import { findUserByKey, requireSelfOrAdmin as identitySelfOrAdmin } from '../identity/identity.service';
 import { CompassParty } from './party.entity';
+import { Application, defineEnrollment } from '../identity/enrollment';
+import { enroll } from '../identity/membership.service';
+
+/**
+ * compass's enrollment (ARCHITECTURE.md "One identity, separate applications"): open, as its documented
+ * registration is. An account may use compass without a membership (self-enrollment on first use); a
+ * registration through compass records an ACTIVE one; a platform admin may DISABLE it (setEnrollment),
+ * which closes compass to that account.
+ */
+defineEnrollment(Application.COMPASS, {
+  selfEnroll: true,
+  registration: () => ({ onCreated: (em, user) => enroll(em, user.id, Application.COMPASS, {}) }),
+  messages: {
+    notEnrolled: 'Access denied',
+    pending: 'Your compass account is not active',
+    disabled: 'Your compass account is disabled',
+    notAdmin: 'Admin role required',
+  },
+});
 
 /** Logos: PNG, JPEG or WebP by content, at most 2 MB (compass.md; profile pictures are identity's avatars). */
 export const LOGO_POLICY: StoragePolicy = { purpose: 'compass-logo', maxBytes: 2 * 1024 * 1024, accept: IMAGE_TYPES };

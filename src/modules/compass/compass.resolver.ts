@@ -9,6 +9,7 @@ import { Arg, Ctx, FieldResolver, Int, Mutation, Query, Resolver, Root, Subscrip
 import { GraphQLUpload, FileUpload } from 'graphql-upload-minimal';
 import type { AppContext } from '../../context/context';
 import { access, Allow, enforce } from '../../auth/access';
+import { Application } from '../identity/enrollment';
 import { StoredFileRef } from '../../storage/stored-file.types';
 import { User } from '../identity/user.entity';
 import { CompassParty } from './party.entity';
@@ -33,6 +34,9 @@ import * as matching from './matching.service';
 import { analytics } from './analytics.service';
 import { analyticsEvents } from './compass.events';
 
+/** compass operations for signed-in users: open enrollment (compass-common.ts), refused only to a disabled membership. */
+const compassUser = access.enrolled(Application.COMPASS);
+
 @Resolver()
 export class CompassResolver {
   // --- parties -----------------------------------------------------------------------------------
@@ -55,7 +59,7 @@ export class CompassResolver {
     return partyService.createParty(ctx, input);
   }
 
-  @Allow(access.signedIn)
+  @Allow(compassUser)
   @Mutation(() => CompassParty, { description: 'Super admins or the party\'s admin: the fields given' })
   updateParty(
     @Ctx() ctx: AppContext,
@@ -71,7 +75,7 @@ export class CompassResolver {
     return partyService.deleteParty(ctx, id);
   }
 
-  @Allow(access.signedIn)
+  @Allow(compassUser)
   @Mutation(() => CompassParty, { description: 'Super admins or the party\'s admin; PNG, JPEG or WebP, at most 2 MB' })
   setPartyLogo(
     @Ctx() ctx: AppContext,
@@ -81,7 +85,7 @@ export class CompassResolver {
     return partyService.setPartyLogo(ctx, partyId, logo);
   }
 
-  @Allow(access.signedIn)
+  @Allow(compassUser)
   @Mutation(() => CompassParty, { description: 'Super admins or the party\'s admin' })
   removePartyLogo(@Ctx() ctx: AppContext, @Arg('partyId', () => Int) partyId: number): Promise<CompassParty> {
     return partyService.removePartyLogo(ctx, partyId);
@@ -125,13 +129,13 @@ export class CompassResolver {
 
   // --- answers, positions, matches, analytics ----------------------------------------------------
 
-  @Allow(access.signedIn)
+  @Allow(compassUser)
   @Query(() => [CompassAnswer], { description: 'The user themselves or an admin; every question, "" when unanswered' })
   userAnswers(@Ctx() ctx: AppContext, @Arg('userNumber', () => Int) userNumber: number): Promise<CompassAnswer[]> {
     return answerService.userAnswers(ctx, userNumber);
   }
 
-  @Allow(access.signedIn)
+  @Allow(compassUser)
   @Mutation(() => [CompassAnswer], { description: 'The user themselves or an admin; the whole list at once, all or nothing' })
   setUserAnswers(
     @Ctx() ctx: AppContext,
@@ -147,7 +151,7 @@ export class CompassResolver {
     return answerService.partyAnswers(ctx, partyId);
   }
 
-  @Allow(access.signedIn)
+  @Allow(compassUser)
   @Mutation(() => [CompassAnswer], { description: 'The party\'s admin or a super admin; the whole list at once, all or nothing' })
   setPartyAnswers(
     @Ctx() ctx: AppContext,
@@ -157,13 +161,13 @@ export class CompassResolver {
     return answerService.setPartyAnswers(ctx, partyId, list);
   }
 
-  @Allow(access.signedIn)
+  @Allow(compassUser)
   @Query(() => CompassPosition, { description: 'The user themselves or an admin' })
   userPosition(@Ctx() ctx: AppContext, @Arg('userNumber', () => Int) userNumber: number): Promise<CompassPosition> {
     return matching.userPosition(ctx, userNumber);
   }
 
-  @Allow(access.signedIn)
+  @Allow(compassUser)
   @Query(() => [CompassMatch], { description: 'The user themselves or an admin: the three nearest parties (ties by name)' })
   partyMatches(@Ctx() ctx: AppContext, @Arg('userNumber', () => Int) userNumber: number): Promise<CompassMatch[]> {
     return matching.partyMatches(ctx, userNumber);

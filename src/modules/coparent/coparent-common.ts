@@ -1,11 +1,7 @@
 /** Helpers shared by the coparent services: text rules. */
 import { badInput } from '../../errors/domain-error';
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
-export function isUuid(value: unknown): value is string {
-  return typeof value === 'string' && UUID.test(value);
-}
+export { isUuid } from '../../db/ids';
 
 /** PostgreSQL text cannot hold NUL characters: refused as input (400) instead of failing the statement (500). */
 export function checkNoNul(value: string, field: string): void {

@@ -2,6 +2,7 @@ import { Entity, Index, ManyToOne, OptionalProps, PrimaryKey, Property } from '@
 import { Field, ID, ObjectType } from 'type-graphql';
 import { randomUUID } from 'node:crypto';
 import { User } from '../identity/user.entity';
+import { Household } from './household.entity';
 import { Timestamped } from '../../db/timestamped';
 
 /**
@@ -22,7 +23,7 @@ export class CoparentItemOwner {
  */
 @ObjectType({ description: 'A co-parenting calendar item', simpleResolvers: true })
 @Entity({ tableName: 'coparent_items' })
-@Index({ name: 'coparent_items_date_created_at_index', properties: ['date', 'createdAt'] })
+@Index({ name: 'coparent_items_household_date_index', properties: ['household', 'date', 'createdAt'] })
 export class CoparentItem extends Timestamped {
   [OptionalProps]?: 'body' | 'ownerId' | 'createdAt' | 'updatedAt';
 
@@ -45,6 +46,10 @@ export class CoparentItem extends Timestamped {
   @Field(() => String)
   @Property({ type: 'text', default: '' })
   body: string = '';
+
+  /** The family whose calendar holds the item; nobody outside it sees it (never exposed in the graph). */
+  @ManyToOne(() => Household, { deleteRule: 'cascade' })
+  household!: Household;
 
   /** Always loaded where an item leaves the service (lists load every owner in one query). */
   @Field(() => CoparentItemOwner)

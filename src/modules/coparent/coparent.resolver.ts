@@ -1,4 +1,4 @@
-import { Arg, Ctx, ID, Mutation, Query, Resolver, Root, Subscription } from 'type-graphql';
+import { Arg, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Root, Subscription } from 'type-graphql';
 import type { AppContext } from '../../context/context';
 import { access, Allow } from '../../auth/access';
 import { filterAsync } from '../../pubsub/filter';
@@ -20,36 +20,47 @@ import {
 } from './coparent.inputs';
 import * as items from './items.service';
 import * as schedule from './schedule.service';
+import * as households from './household.service';
+import { Household } from './household.entity';
+import { CreateHouseholdMemberInput, UpdateHouseholdMemberInput } from './household.inputs';
+import { User } from '../identity/user.entity';
+import { Application } from '../identity/enrollment';
+import { MembershipRole } from '../identity/app-membership.entity';
+
+/** Every coparent operation: a member of a household (or a global ADMIN). */
+const member = access.enrolled(Application.COPARENT);
+/** The household's admin (or a global ADMIN). */
+const householdAdmin = access.enrolledAdmin(Application.COPARENT);
 
 @Resolver()
 export class CoparentResolver {
   // --- items -----------------------------------------------------------------------------------
 
-  @Allow(access.signedIn)
+  @Allow(member)
   @Query(() => [CoparentItem], { description: 'Items dated in a month (YYYY-MM), by date then creation; the month is the page' })
   coparentItems(@Ctx() ctx: AppContext, @Arg('month', () => String) month: string): Promise<items.CoparentItemRow[]> {
     return items.listItemsOfMonth(ctx, month);
   }
 
-  @Allow(access.signedIn)
+  @Allow(member)
   @Query(() => [CoparentItem], { description: 'Items of one day (YYYY-MM-DD)' })
   coparentItemsOnDay(@Ctx() ctx: AppContext, @Arg('date', () => String) date: string): Promise<items.CoparentItemRow[]> {
     return items.listItemsOfDay(ctx, date);
   }
 
-  @Allow(access.signedIn)
+  @Allow(member)
   @Query(() => CoparentItem)
   coparentItem(@Ctx() ctx: AppContext, @Arg('id', () => ID) id: string): Promise<CoparentItem> {
     return items.getItem(ctx, id);
   }
 
-  @Allow(access.signedIn)
+  @Allow(member)
   @Mutation(() => CoparentItem, { description: 'ownerId: admins only (anyone may name themselves)' })
   createCoparentItem(@Ctx() ctx: AppContext, @Arg('input', () => CreateCoparentItemInput) input: CreateCoparentItemInput): Promise<CoparentItem> {
     return items.createItem(ctx, input);
   }
 
-  @Allow(access.signedIn)
+  @Allow(member)
   @Mutation(() => CoparentItem, { description: 'The owner or an admin' })
   updateCoparentItem(
     @Ctx() ctx: AppContext,
@@ -59,7 +70,7 @@ export class CoparentResolver {
     return items.updateItem(ctx, id, input);
   }
 
-  @Allow(access.signedIn)
+  @Allow(member)
   @Mutation(() => Boolean, { description: 'The owner or an admin' })
   deleteCoparentItem(@Ctx() ctx: AppContext, @Arg('id', () => ID) id: string): Promise<boolean> {
     return items.deleteItem(ctx, id);
@@ -67,7 +78,7 @@ export class CoparentResolver {
 
   // --- schedule --------------------------------------------------------------------------------
 
-  @Allow(access.signedIn)
+  @Allow(member)
   @Query(() => CoparentSchedule, { description: 'The days view of a month, or of start..end (inclusive, at most 731 days)' })
   coparentSchedule(
     @Ctx() ctx: AppContext,
@@ -78,7 +89,7 @@ export class CoparentResolver {
     return schedule.getSchedule(ctx, month, start, end);
   }
 
-  @Allow(access.admin)
+  @Allow(householdAdmin)
   @Query(() => [CoparentScheduleBlock], { description: 'Admins: blocks overlapping the optional inclusive range, by startDate' })
   coparentScheduleBlocks(
     @Ctx() ctx: AppContext,
@@ -88,7 +99,7 @@ export class CoparentResolver {
     return schedule.listBlocks(ctx, start, end);
   }
 
-  @Allow(access.admin)
+  @Allow(householdAdmin)
   @Mutation(() => CoparentScheduleBlock, { description: 'Admins only' })
   createCoparentScheduleBlock(
     @Ctx() ctx: AppContext,
@@ -97,7 +108,7 @@ export class CoparentResolver {
     return schedule.createBlock(ctx, input);
   }
 
-  @Allow(access.admin)
+  @Allow(householdAdmin)
   @Mutation(() => CoparentScheduleBlock, { description: 'Admins only' })
   updateCoparentScheduleBlock(
     @Ctx() ctx: AppContext,
@@ -107,19 +118,19 @@ export class CoparentResolver {
     return schedule.updateBlock(ctx, id, input);
   }
 
-  @Allow(access.admin)
+  @Allow(householdAdmin)
   @Mutation(() => Boolean, { description: 'Admins only' })
   deleteCoparentScheduleBlock(@Ctx() ctx: AppContext, @Arg('id', () => ID) id: string): Promise<boolean> {
     return schedule.deleteBlock(ctx, id);
   }
 
-  @Allow(access.admin)
+  @Allow(householdAdmin)
   @Query(() => CoparentCycleTemplate, { nullable: true, description: 'Admins only: the active cycle template' })
   coparentCycleTemplate(@Ctx() ctx: AppContext): Promise<CoparentCycleTemplate | null> {
     return schedule.getCycleTemplate(ctx);
   }
 
-  @Allow(access.admin)
+  @Allow(householdAdmin)
   @Mutation(() => CoparentCycleTemplate, { description: 'Admins only: saves (replaces) the active cycle template' })
   setCoparentCycleTemplate(
     @Ctx() ctx: AppContext,
@@ -128,7 +139,7 @@ export class CoparentResolver {
     return schedule.setCycleTemplate(ctx, input);
   }
 
-  @Allow(access.admin)
+  @Allow(householdAdmin)
   @Mutation(() => CoparentCycleApplyResult, { description: 'Admins only: lays the template out as blocks from anchorDate' })
   applyCoparentCycleTemplate(
     @Ctx() ctx: AppContext,
@@ -137,15 +148,72 @@ export class CoparentResolver {
     return schedule.applyCycleTemplate(ctx, input);
   }
 
+  // --- households --------------------------------------------------------------------------------
+
+  @Allow(access.admin)
+  @Query(() => [Household], { description: 'Platform admins: every household, oldest first' })
+  households(@Ctx() ctx: AppContext): Promise<Household[]> {
+    return households.listHouseholds(ctx);
+  }
+
+  @Allow(access.admin)
+  @Mutation(() => Household, { description: 'Platform admins: a new household; adminId (an existing account) becomes its admin' })
+  createHousehold(
+    @Ctx() ctx: AppContext,
+    @Arg('name', () => String) name: string,
+    @Arg('adminId', () => ID, { nullable: true }) adminId?: string | null,
+  ): Promise<Household> {
+    return households.createHousehold(ctx, name, adminId);
+  }
+
+  @Allow(access.admin)
+  @Mutation(() => User, { description: 'Platform admins: adds an existing account to a household (the default one when none is named)' })
+  addHouseholdMember(
+    @Ctx() ctx: AppContext,
+    @Arg('userId', () => ID) userId: string,
+    @Arg('role', () => MembershipRole, { nullable: true }) role?: MembershipRole | null,
+    @Arg('householdId', () => ID, { nullable: true }) householdId?: string | null,
+  ): Promise<User> {
+    return households.addHouseholdMember(ctx, userId, role, householdId);
+  }
+
+  @Allow(householdAdmin)
+  @Query(() => [User], { description: 'The members of the viewer\'s household, oldest first' })
+  householdMembers(@Ctx() ctx: AppContext): Promise<User[]> {
+    return households.listMembers(ctx);
+  }
+
+  @Allow(householdAdmin)
+  @Mutation(() => User, { description: 'A new account, member of the viewer\'s household' })
+  createHouseholdMember(@Ctx() ctx: AppContext, @Arg('input', () => CreateHouseholdMemberInput) input: CreateHouseholdMemberInput): Promise<User> {
+    return households.createMember(ctx, input);
+  }
+
+  @Allow(householdAdmin)
+  @Mutation(() => User, { description: 'A member\'s role in the household or password (their sessions end)' })
+  updateHouseholdMember(
+    @Ctx() ctx: AppContext,
+    @Arg('userId', () => ID) userId: string,
+    @Arg('input', () => UpdateHouseholdMemberInput) input: UpdateHouseholdMemberInput,
+  ): Promise<User> {
+    return households.updateMember(ctx, userId, input);
+  }
+
+  @Allow(householdAdmin)
+  @Mutation(() => Boolean, { description: 'Takes a member out of the household; the account stays (other applications)' })
+  removeHouseholdMember(@Ctx() ctx: AppContext, @Arg('userId', () => ID) userId: string): Promise<boolean> {
+    return households.removeMember(ctx, userId);
+  }
+
   // --- live changes ----------------------------------------------------------------------------
 
-  /** Signed-in users; events of items dated in the given month. */
-  @Allow(access.signedIn)
+  /** Members of a household; events of their household's items dated in the given month. */
+  @Allow(member)
   @Subscription(() => CoparentItemChange, {
     description: 'Item changes of one month (YYYY-MM), for a live calendar view',
-    subscribe: ({ args, context }) => {
+    subscribe: async ({ args, context }) => {
       const ctx = context as AppContext;
-      const month = items.subscribeItemChanges(ctx, args.month as string);
+      const month = await items.subscribeItemChanges(ctx, args.month as string);
       return filterAsync(ctx.app.pubsub.subscribe('coparent.itemChanged'), (e) => items.itemChangeVisible(ctx, month, e));
     },
   })
@@ -157,17 +225,26 @@ export class CoparentResolver {
     return items.itemChange(ctx, event);
   }
 
-  /** Signed-in users; TEMPLATE_SAVED only for admins. */
-  @Allow(access.signedIn)
+  /** Members of a household; its changes only; TEMPLATE_SAVED only for its admins. */
+  @Allow(member)
   @Subscription(() => CoparentScheduleChange, {
     description: 'Schedule changes (blocks, template applications; template saves for admins)',
-    subscribe: ({ context }) => {
+    subscribe: async ({ context }) => {
       const ctx = context as AppContext;
-      schedule.subscribeScheduleChanges(ctx);
+      await schedule.subscribeScheduleChanges(ctx);
       return filterAsync(ctx.app.pubsub.subscribe('coparent.scheduleChanged'), (e) => schedule.scheduleChangeVisible(ctx, e));
     },
   })
   scheduleChanged(@Root() event: Topics['coparent.scheduleChanged'], @Ctx() ctx: AppContext): Promise<CoparentScheduleChange> {
     return schedule.scheduleChange(ctx, event);
+  }
+}
+
+/** coparent's view of the shared user. */
+@Resolver(() => User)
+export class CoparentUserFieldResolver {
+  @FieldResolver(() => MembershipRole, { description: 'The role in coparent: ADMIN for a household admin or a platform admin, else USER (also in no household)' })
+  coparentRole(@Root() user: User, @Ctx() ctx: AppContext): Promise<MembershipRole> {
+    return households.coparentRole(ctx, user);
   }
 }

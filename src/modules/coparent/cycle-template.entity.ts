@@ -1,6 +1,7 @@
-import { Entity, OptionalProps, PrimaryKey, Property } from '@mikro-orm/core';
+import { Entity, OneToOne, OptionalProps, PrimaryKey, Property } from '@mikro-orm/core';
 import { Field, ID, Int, ObjectType } from 'type-graphql';
 import { randomUUID } from 'node:crypto';
+import { Household } from './household.entity';
 import { Timestamped } from '../../db/timestamped';
 
 @ObjectType({ description: 'One day of the custody cycle template' })
@@ -13,7 +14,7 @@ export class CoparentCycleTemplateDay {
 
 /**
  * The custody cycle template (coparent.md "templates/cycle"): 1 to 42 days, indices 0..n-1, laid out
- * from an anchor date to generate schedule blocks. There is one active template: saving replaces it.
+ * from an anchor date to generate schedule blocks. A household has one active template: saving replaces it.
  */
 @ObjectType({ description: 'The active custody cycle template' })
 @Entity({ tableName: 'coparent_cycle_templates' })
@@ -23,6 +24,10 @@ export class CoparentCycleTemplate extends Timestamped {
   @Field(() => ID)
   @PrimaryKey({ type: 'uuid' })
   id: string = randomUUID();
+
+  /** The family whose template it is: one per household (never exposed in the graph). */
+  @OneToOne(() => Household, { owner: true, deleteRule: 'cascade', unique: 'coparent_cycle_templates_household_unique' })
+  household!: Household;
 
   @Field(() => String)
   @Property({ type: 'string', length: 200 })

@@ -1,10 +1,15 @@
 /**
  * Co-parenting calendar items (coparent.md "items"). Every rule and authorization check lives here:
- * anyone signed in reads every item; only the owner or an admin changes or deletes one; only an admin
- * creates an item for someone else. Changes are published after commit on `coparent.itemChanged`.
+ * items belong to a household (household.service.ts) and nobody outside it reaches them; within it,
+ * every member reads every item; only the owner or the household's admin changes or deletes one; only
+ * the admin creates an item for another member. Changes are published after commit on
+ * `coparent.itemChanged`, with the household, and reach only its members.
  */
 import type { AppContext } from '../../context/context';
-import { isAdmin, requireViewer } from '../../auth/guards';
+import { requireViewer } from '../../auth/guards';
+import { householdOf, isHouseholdAdmin } from './household.service';
+import { AppMembership } from '../identity/app-membership.entity';
+import { Application } from '../identity/enrollment';
 import { badInput, forbidden, notFound } from '../../errors/domain-error';
 import type { Topics } from '../../pubsub/topics';
 import { User } from '../identity/user.entity';
@@ -34,9 +39,9 @@ function checkBody(value: unknown): string {
   return value;
 }
 
-async function findItem(ctx: AppContext, id: string): Promise<CoparentItem> {
-  if (!isUuid(id)) throw notFound('Item not found');
-  const item = await ctx.em.findOne(CoparentItem, { id }, { populate: ['owner'] });
+/** An item of the household, or NOT_FOUND (another household's item does not exist for this viewer). */
+async function findItem(ctx: AppContext, household: string, id: string): Promise<CoparentItem> {
+  const item = isUuid(id) ? await ctx.em.findOne(CoparentItem, { id, household }, { populate: ['owner'] }) : null;
   if (!item) throw notFound('Item not found');
   return item;
 }
@@ -44,11 +49,11 @@ async function findItem(ctx: AppContext, id: string): Promise<CoparentItem> {
 /** coparent.md: non-admins may only mutate items whose ownerId matches their user id. */
 function assertCanModify(ctx: AppContext, item: CoparentItem): void {
   const viewer = requireViewer(ctx);
-  if (item.owner.id !== viewer.id && !isAdmin(ctx)) throw forbidden('Only the owner or an admin can change this item');
+  if (item.owner.id !== viewer.id && !isHouseholdAdmin(ctx)) throw forbidden('Only the owner or an admin can change this item');
 }
 
-function publish(ctx: AppContext, kind: Topics['coparent.itemChanged']['kind'], item: CoparentItem): void {
-  const payload = { kind, itemId: item.id, date: item.date };
+function publish(ctx: AppContext, kind: Topics['coparent.itemChanged']['kind'], item: CoparentItem, householdId: string): void {
+  const payload = { kind, itemId: item.id, date: item.date, householdId };
   ctx.publish('coparent.itemChanged', payload);
 }
 
@@ -86,7 +91,7 @@ const ITEMS_BETWEEN = statement(
           floor(extract(epoch from created_at) * 1000)::float8 as created_ms,
           floor(extract(epoch from updated_at) * 1000)::float8 as updated_ms
      from coparent_items
-    where date >= $1 and date <= $2
+    where household_id = $3 and date >= $1 and date <= $2
     order by date, created_at, id`,
 );
 
@@ -98,8 +103,9 @@ function owners(ctx: AppContext): Statement {
 }
 
 async function listRows(ctx: AppContext, from: string, to: string): Promise<CoparentItemRow[]> {
+  const household = await householdOf(ctx);
   // two named prepared statements (src/db/prepared-sql.ts): planned once per connection, not per request
-  const records = await ctx.app.sql.read<ItemRecord>(ctx.em, ITEMS_BETWEEN, [from, to]);
+  const records = await ctx.app.sql.read<ItemRecord>(ctx.em, ITEMS_BETWEEN, [from, to, household]);
   const ownerIds = [...new Set(records.map((r) => r.owner_id))];
   const ownerRows = ownerIds.length ? await ctx.app.sql.read<UserRow>(ctx.em, owners(ctx), [ownerIds]) : [];
   // read-only Users built from the rows (user-row.ts, as the viewer's profile): no entity hydration
@@ -132,37 +138,42 @@ export async function listItemsOfDay(ctx: AppContext, date: string): Promise<Cop
 }
 
 export async function getItem(ctx: AppContext, id: string): Promise<CoparentItem> {
-  requireViewer(ctx);
-  return findItem(ctx, id);
+  return findItem(ctx, await householdOf(ctx), id);
 }
 
-/** coparent.md: admins may set owner_id explicitly; anyone else may only name themselves. */
+/** coparent.md: admins may set owner_id explicitly (a member of the household); anyone else may only name themselves. */
 export async function createItem(ctx: AppContext, input: CreateCoparentItemInput): Promise<CoparentItem> {
   const viewer = requireViewer(ctx);
+  const household = await householdOf(ctx);
   const date = parseDate(input.date);
   const type = checkType(input.type);
   const title = requiredText(input.title, 'title', TITLE_MAX);
   const body = checkBody(input.body);
   let ownerId = viewer.id;
   if (input.ownerId !== undefined && input.ownerId !== null && input.ownerId !== viewer.id) {
-    if (!isAdmin(ctx)) throw forbidden('Only admins can create items for another user');
+    if (!isHouseholdAdmin(ctx)) throw forbidden('Only admins can create items for another user');
     if (!isUuid(input.ownerId)) throw badInput('owner_id does not name a user', { owner_id: 'does not name a user' });
     ownerId = input.ownerId;
   }
   return unitOfWork(ctx, async ({ em }) => {
-    const owner = ownerId === viewer.id ? viewer.user : await em.findOne(User, { id: ownerId, deletedAt: null });
+    const owner =
+      ownerId === viewer.id
+        ? viewer.user
+        : (await em.count(AppMembership, { user: ownerId, application: Application.COPARENT, household }))
+          ? await em.findOne(User, { id: ownerId, deletedAt: null })
+          : null;
     if (!owner) throw badInput('owner_id does not name a user', { owner_id: 'does not name a user' });
-    const item = em.create(CoparentItem, { date, type, title, body, owner, ownerId: owner.id });
+    const item = em.create(CoparentItem, { date, type, title, body, owner, ownerId: owner.id, household });
     em.persist(item);
     await em.flush();
-    publish(ctx, 'CREATED', item);
+    publish(ctx, 'CREATED', item, household);
     return item;
   });
 }
 
 /** Any subset of title, body and type; nothing to change is BAD_USER_INPUT. */
 export async function updateItem(ctx: AppContext, id: string, input: UpdateCoparentItemInput): Promise<CoparentItem> {
-  requireViewer(ctx);
+  const household = await householdOf(ctx);
   if (input.title === undefined && input.body === undefined && input.type === undefined) {
     throw badInput('Nothing to update: give title, body or type');
   }
@@ -170,43 +181,49 @@ export async function updateItem(ctx: AppContext, id: string, input: UpdateCopar
   const type = input.type !== undefined ? checkType(input.type) : undefined;
   const body = input.body !== undefined ? checkBody(input.body) : undefined;
   return unitOfWork(ctx, async ({ em }) => {
-    const item = isUuid(id) ? await em.findOne(CoparentItem, { id }, { populate: ['owner'] }) : null;
+    const item = isUuid(id) ? await em.findOne(CoparentItem, { id, household }, { populate: ['owner'] }) : null;
     if (!item) throw notFound('Item not found');
     assertCanModify(ctx, item);
     if (title !== undefined) item.title = title;
     if (type !== undefined) item.type = type;
     if (body !== undefined) item.body = body;
     await em.flush();
-    publish(ctx, 'UPDATED', item);
+    publish(ctx, 'UPDATED', item, household);
     return item;
   });
 }
 
 export async function deleteItem(ctx: AppContext, id: string): Promise<boolean> {
-  requireViewer(ctx);
+  const household = await householdOf(ctx);
   return unitOfWork(ctx, async ({ em }) => {
-    const item = isUuid(id) ? await em.findOne(CoparentItem, { id }) : null;
+    const item = isUuid(id) ? await em.findOne(CoparentItem, { id, household }) : null;
     if (!item) throw notFound('Item not found');
     assertCanModify(ctx, item);
     em.remove(item);
     await em.flush();
-    publish(ctx, 'DELETED', item);
+    publish(ctx, 'DELETED', item, household);
     return true;
   });
 }
 
 // --- live changes ------------------------------------------------------------------------------
 
-/** Checked when a client subscribes: signed in, and a valid month. Returns the month to filter on. */
-export function subscribeItemChanges(ctx: AppContext, month: string): string {
-  requireViewer(ctx);
+/** Checked when a client subscribes: a member of a household, and a valid month. Returns the month to filter on. */
+export async function subscribeItemChanges(ctx: AppContext, month: string): Promise<string> {
+  await householdOf(ctx);
   monthRange(month);
   return month;
 }
 
-/** Per subscriber and per event: the subscriber is still signed in (revoked sessions close the socket) and the month matches. */
-export function itemChangeVisible(ctx: AppContext, month: string, event: Topics['coparent.itemChanged']): boolean {
-  return !!ctx.viewer && monthOf(event.date) === month;
+/**
+ * Per subscriber and per event: the month matches and the item belongs to the household the subscriber
+ * is a member of now (the viewer read again: a member taken out or moved stops receiving at once).
+ */
+export async function itemChangeVisible(ctx: AppContext, month: string, event: Topics['coparent.itemChanged']): Promise<boolean> {
+  if (monthOf(event.date) !== month) return false;
+  await ctx.refreshViewer();
+  if (!ctx.viewer) return false;
+  return (await householdOf(ctx).catch(() => null)) === event.householdId;
 }
 
 /** The event as subscribers see it: the item read fresh (its owner too), null once deleted. */

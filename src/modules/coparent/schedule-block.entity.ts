@@ -1,6 +1,7 @@
-import { Entity, Index, OptionalProps, PrimaryKey, Property } from '@mikro-orm/core';
+import { Entity, Index, ManyToOne, OptionalProps, PrimaryKey, Property } from '@mikro-orm/core';
 import { Field, ID, ObjectType } from 'type-graphql';
 import { randomUUID } from 'node:crypto';
+import { Household } from './household.entity';
 import { Timestamped } from '../../db/timestamped';
 
 /**
@@ -10,13 +11,17 @@ import { Timestamped } from '../../db/timestamped';
  */
 @ObjectType({ description: 'A custody schedule block: inclusive days with an owner label', simpleResolvers: true })
 @Entity({ tableName: 'coparent_schedule_blocks' })
-@Index({ name: 'coparent_schedule_blocks_range_index', properties: ['startDate', 'endDate'] })
+@Index({ name: 'coparent_schedule_blocks_range_index', properties: ['household', 'startDate', 'endDate'] })
 export class CoparentScheduleBlock extends Timestamped {
   [OptionalProps]?: 'label' | 'color' | 'createdAt' | 'updatedAt';
 
   @Field(() => ID)
   @PrimaryKey({ type: 'uuid' })
   id: string = randomUUID();
+
+  /** The family whose schedule it is (never exposed in the graph). */
+  @ManyToOne(() => Household, { deleteRule: 'cascade' })
+  household!: Household;
 
   @Field(() => String, { description: 'First day, YYYY-MM-DD' })
   @Property({ type: 'date' })

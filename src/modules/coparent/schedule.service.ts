@@ -1,15 +1,14 @@
 /**
  * The custody schedule (coparent.md "schedule"): blocks of days with an owner label, the days view of a
- * range, and the cycle template laid out from an anchor date. Reading the schedule needs a signed-in
- * user; blocks and the template are admin-only. Changes are published after commit on
- * `coparent.scheduleChanged`.
+ * range, and the cycle template laid out from an anchor date. Each household has its own (household.service.ts):
+ * its members read the schedule; blocks and the template are for its admin. Changes are published
+ * after commit on `coparent.scheduleChanged`, with the household, and reach only its members.
  */
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { AppContext } from '../../context/context';
-import { requireAdmin, requireViewer } from '../../auth/guards';
 import { badInput, notFound } from '../../errors/domain-error';
 import type { Topics } from '../../pubsub/topics';
-import { Role, User } from '../identity/user.entity';
+import { administeredHousehold, householdOf, isHouseholdAdmin } from './household.service';
 import { CoparentScheduleBlock } from './schedule-block.entity';
 import { CoparentCycleTemplate, CoparentCycleTemplateDay } from './cycle-template.entity';
 import {
@@ -36,7 +35,7 @@ const SCHEDULE_MAX_DAYS = 731;
 export const TEMPLATE_MAX_DAYS = 42;
 export const DEFAULT_CYCLES = 6;
 export const MAX_CYCLES = 100;
-/** Serializes template saves and applications (one active template, no interleaved layouts). */
+/** Serializes template saves and applications (one active template per household, no interleaved layouts). */
 const TEMPLATE_LOCK = 7316301;
 const BLOCK_ORDER = { startDate: 'asc', endDate: 'asc', createdAt: 'asc', id: 'asc' } as const;
 
@@ -50,8 +49,8 @@ function overlapping(range: DateRange) {
   return { startDate: { $lte: range.end }, endDate: { $gte: range.start } };
 }
 
-async function findBlock(em: EntityManager, id: string): Promise<CoparentScheduleBlock> {
-  const block = isUuid(id) ? await em.findOne(CoparentScheduleBlock, { id }) : null;
+async function findBlock(em: EntityManager, household: string, id: string): Promise<CoparentScheduleBlock> {
+  const block = isUuid(id) ? await em.findOne(CoparentScheduleBlock, { id, household }) : null;
   if (!block) throw notFound('Schedule block not found');
   return block;
 }
@@ -101,16 +100,16 @@ export function resolveDays(range: DateRange, blocks: CoparentScheduleBlock[]): 
 
 /** The days view and the blocks of a month or an inclusive range; anyone signed in. */
 export async function getSchedule(ctx: AppContext, month?: string | null, start?: string | null, end?: string | null): Promise<CoparentSchedule> {
-  requireViewer(ctx);
+  const household = await householdOf(ctx);
   const range = scheduleRange(month, start, end);
-  const blocks = await ctx.em.find(CoparentScheduleBlock, overlapping(range), { orderBy: BLOCK_ORDER });
+  const blocks = await ctx.em.find(CoparentScheduleBlock, { household, ...overlapping(range) }, { orderBy: BLOCK_ORDER });
   return { start: range.start, end: range.end, days: resolveDays(range, blocks), blocks };
 }
 
 /** Admin: blocks overlapping the optional inclusive range, by startDate. */
 export async function listBlocks(ctx: AppContext, start?: string | null, end?: string | null): Promise<CoparentScheduleBlock[]> {
-  requireAdmin(ctx);
-  const where: Record<string, unknown> = {};
+  const household = await administeredHousehold(ctx);
+  const where: Record<string, unknown> = { household };
   const s = start !== undefined && start !== null ? parseDate(start, 'start') : undefined;
   const e = end !== undefined && end !== null ? parseDate(end, 'end') : undefined;
   if (s !== undefined && e !== undefined && e < s) throw badInput('end must not be before start', { end: 'must not be before start' });
@@ -120,23 +119,23 @@ export async function listBlocks(ctx: AppContext, start?: string | null, end?: s
 }
 
 export async function createBlock(ctx: AppContext, input: CreateCoparentScheduleBlockInput): Promise<CoparentScheduleBlock> {
-  requireAdmin(ctx);
+  const household = await administeredHousehold(ctx);
   const range = dateRange(input.startDate, input.endDate, ['startDate', 'endDate']);
   const owner = requiredText(input.owner, 'owner', OWNER_MAX);
   const label = optionalText(input.label, 'label', LABEL_MAX);
   const color = optionalText(input.color, 'color', COLOR_MAX);
   return unitOfWork(ctx, async ({ em }) => {
-    const block = em.create(CoparentScheduleBlock, { startDate: range.start, endDate: range.end, owner, label, color });
+    const block = em.create(CoparentScheduleBlock, { startDate: range.start, endDate: range.end, owner, label, color, household });
     em.persist(block);
     await em.flush();
-    publish(ctx, { kind: 'BLOCK_CREATED', blockId: block.id, startDate: block.startDate, endDate: block.endDate });
+    publish(ctx, { kind: 'BLOCK_CREATED', blockId: block.id, startDate: block.startDate, endDate: block.endDate, householdId: household });
     return block;
   });
 }
 
 /** Any subset; label and color may be set to null; nothing to change is BAD_USER_INPUT. */
 export async function updateBlock(ctx: AppContext, id: string, input: UpdateCoparentScheduleBlockInput): Promise<CoparentScheduleBlock> {
-  requireAdmin(ctx);
+  const household = await administeredHousehold(ctx);
   const given = (['startDate', 'endDate', 'owner', 'label', 'color'] as const).filter((k) => input[k] !== undefined);
   if (given.length === 0) throw badInput('Nothing to update: give startDate, endDate, owner, label or color');
   const startDate = input.startDate !== undefined ? parseDate(input.startDate, 'startDate') : undefined;
@@ -145,7 +144,7 @@ export async function updateBlock(ctx: AppContext, id: string, input: UpdateCopa
   const label = input.label !== undefined ? optionalText(input.label, 'label', LABEL_MAX) : undefined;
   const color = input.color !== undefined ? optionalText(input.color, 'color', COLOR_MAX) : undefined;
   return unitOfWork(ctx, async ({ em }) => {
-    const block = await findBlock(em, id);
+    const block = await findBlock(em, household, id);
     const before = { start: block.startDate, end: block.endDate };
     const range = dateRange(startDate ?? block.startDate, endDate ?? block.endDate, ['startDate', 'endDate']);
     block.startDate = range.start;
@@ -161,33 +160,32 @@ export async function updateBlock(ctx: AppContext, id: string, input: UpdateCopa
       blockId: block.id,
       startDate: before.start < range.start ? before.start : range.start,
       endDate: before.end > range.end ? before.end : range.end,
+      householdId: household,
     });
     return block;
   });
 }
 
 export async function deleteBlock(ctx: AppContext, id: string): Promise<boolean> {
-  requireAdmin(ctx);
+  const household = await administeredHousehold(ctx);
   return unitOfWork(ctx, async ({ em }) => {
-    const block = await findBlock(em, id);
+    const block = await findBlock(em, household, id);
     em.remove(block);
     await em.flush();
-    publish(ctx, { kind: 'BLOCK_DELETED', blockId: block.id, startDate: block.startDate, endDate: block.endDate });
+    publish(ctx, { kind: 'BLOCK_DELETED', blockId: block.id, startDate: block.startDate, endDate: block.endDate, householdId: household });
     return true;
   });
 }
 
 // --- cycle template ----------------------------------------------------------------------------
 
-async function activeTemplate(em: EntityManager): Promise<CoparentCycleTemplate | null> {
-  const [latest] = await em.find(CoparentCycleTemplate, {}, { orderBy: { updatedAt: 'desc', id: 'desc' }, limit: 1 });
-  return latest ?? null;
+function activeTemplate(em: EntityManager, household: string): Promise<CoparentCycleTemplate | null> {
+  return em.findOne(CoparentCycleTemplate, { household });
 }
 
-/** Admin: the active template, or null before one is saved. */
+/** Admin: the household's active template, or null before one is saved. */
 export async function getCycleTemplate(ctx: AppContext): Promise<CoparentCycleTemplate | null> {
-  requireAdmin(ctx);
-  return activeTemplate(ctx.em);
+  return activeTemplate(ctx.em, await administeredHousehold(ctx));
 }
 
 /** coparent.md: 1 to 42 entries covering contiguous indices from 0 (in any order in the request). */
@@ -216,25 +214,24 @@ function checkTemplateDays(days: unknown): CoparentCycleTemplateDay[] {
   return out;
 }
 
-/** Admin: saves the active template (replacing the previous one). */
+/** Admin: saves the household's active template (replacing the previous one). */
 export async function setCycleTemplate(ctx: AppContext, input: CoparentCycleTemplateInput): Promise<CoparentCycleTemplate> {
-  requireAdmin(ctx);
+  const household = await administeredHousehold(ctx);
   const name = requiredText(input.name, 'name', NAME_MAX);
   const days = checkTemplateDays(input.days);
   return unitOfWork(ctx, async ({ em }) => {
     await em.execute('select pg_advisory_xact_lock(?)', [TEMPLATE_LOCK]);
-    let template = await activeTemplate(em);
+    let template = await activeTemplate(em, household);
     if (template) {
       template.name = name;
       template.days = days;
       template.updatedAt = new Date();
-      await em.nativeDelete(CoparentCycleTemplate, { id: { $ne: template.id } });
     } else {
-      template = em.create(CoparentCycleTemplate, { name, days });
+      template = em.create(CoparentCycleTemplate, { name, days, household });
       em.persist(template);
     }
     await em.flush();
-    publish(ctx, { kind: 'TEMPLATE_SAVED', blockId: null, startDate: null, endDate: null });
+    publish(ctx, { kind: 'TEMPLATE_SAVED', blockId: null, startDate: null, endDate: null, householdId: household });
     return template;
   });
 }
@@ -257,7 +254,7 @@ export function layOut(template: CoparentCycleTemplateDay[], anchor: string, cyc
  * replaceExisting, every block overlapping that range is deleted first (whole, not trimmed).
  */
 export async function applyCycleTemplate(ctx: AppContext, input: ApplyCoparentCycleTemplateInput): Promise<CoparentCycleApplyResult> {
-  requireAdmin(ctx);
+  const household = await administeredHousehold(ctx);
   const anchor = parseDate(input.anchorDate, 'anchorDate');
   const cycles = input.cycles ?? DEFAULT_CYCLES;
   if (!Number.isInteger(cycles) || cycles < 1 || cycles > MAX_CYCLES) {
@@ -266,34 +263,35 @@ export async function applyCycleTemplate(ctx: AppContext, input: ApplyCoparentCy
   const replace = input.replaceExisting ?? false;
   return unitOfWork(ctx, async ({ em }) => {
     await em.execute('select pg_advisory_xact_lock(?)', [TEMPLATE_LOCK]);
-    const template = await activeTemplate(em);
+    const template = await activeTemplate(em, household);
     if (!template) throw badInput('No cycle template has been saved yet');
     const planned = layOut(template.days, anchor, cycles);
     const range = { start: anchor, end: planned[planned.length - 1].endDate };
-    const blocksDeleted = replace ? await em.nativeDelete(CoparentScheduleBlock, overlapping(range)) : 0;
-    for (const p of planned) em.persist(em.create(CoparentScheduleBlock, p));
+    const blocksDeleted = replace ? await em.nativeDelete(CoparentScheduleBlock, { household, ...overlapping(range) }) : 0;
+    for (const p of planned) em.persist(em.create(CoparentScheduleBlock, { ...p, household }));
     await em.flush();
-    publish(ctx, { kind: 'TEMPLATE_APPLIED', blockId: null, startDate: range.start, endDate: range.end });
+    publish(ctx, { kind: 'TEMPLATE_APPLIED', blockId: null, startDate: range.start, endDate: range.end, householdId: household });
     return { blocksCreated: planned.length, blocksDeleted, startDate: range.start, endDate: range.end };
   });
 }
 
 // --- live changes ------------------------------------------------------------------------------
 
-/** Checked when a client subscribes: the schedule is for signed-in users. */
-export function subscribeScheduleChanges(ctx: AppContext): void {
-  requireViewer(ctx);
+/** Checked when a client subscribes: the schedule is for the members of a household. */
+export async function subscribeScheduleChanges(ctx: AppContext): Promise<void> {
+  await householdOf(ctx);
 }
 
 /**
- * Per subscriber and per event: block changes reach every signed-in subscriber; a saved template
- * (admin-only data) reaches those who are admins at the time of the event, read from the database.
+ * Per subscriber and per event, against the subscriber's current session and memberships (read again):
+ * changes of their own household only; a saved template (admin-only data) only while they are its admin
+ * (or a platform admin) at the time of the event.
  */
 export async function scheduleChangeVisible(ctx: AppContext, event: ScheduleEvent): Promise<boolean> {
+  await ctx.refreshViewer();
   if (!ctx.viewer) return false;
-  if (event.kind !== 'TEMPLATE_SAVED') return true;
-  const current = await ctx.em.fork().findOne(User, { id: ctx.viewer.id }, { fields: ['id', 'role'] });
-  return current?.role === Role.ADMIN;
+  if ((await householdOf(ctx).catch(() => null)) !== event.householdId) return false;
+  return event.kind !== 'TEMPLATE_SAVED' || isHouseholdAdmin(ctx);
 }
 
 export async function scheduleChange(ctx: AppContext, event: ScheduleEvent): Promise<CoparentScheduleChange> {

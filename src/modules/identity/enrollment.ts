@@ -1,10 +1,15 @@
 /**
- * Registration per application. `register(input, application)` creates the one shared account under the
- * enrollment rule of the application the user signs up through (ARCHITECTURE.md "One identity, separate
- * applications"): cakeplanner's accounts wait for an admin's activation (unless CAKE_AUTO_ACTIVATE) and
- * its admins are mailed; an application without a rule (or no application) registers an active
- * account. Each application module defines its rule beside its own services; identity only looks it up.
- * (The next issue adds per-application memberships; their enrollment step belongs in these rules.)
+ * Enrollment per application (ARCHITECTURE.md "One identity, separate applications"). One shared account;
+ * each application decides who may use it, by its rule defined here once, beside its own services
+ * (identity only looks it up):
+ * - how a registration through the application enrolls (`registration`: cakeplanner's wait for an
+ *   admin's activation unless CAKE_AUTO_ACTIVATE, and its admins are mailed);
+ * - whether an account without a membership may use it (`selfEnroll`: compass and conduct, whose
+ *   registration is open; cakeplanner and coparent are closed: a membership, ACTIVE, is required);
+ * - the FORBIDDEN messages of its refusals, in its users' words.
+ * The access rule `access.enrolled(application)` (src/auth/access.ts) applies it to every operation,
+ * route and subscription of the application, against the viewer's memberships (AppMembership, read
+ * with the session check). A global ADMIN passes every rule.
  */
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { registerEnumType } from 'type-graphql';
@@ -28,7 +33,21 @@ export interface RegisterOptions {
 
 export interface EnrollmentRule {
   /** how a registration through this application creates the account */
-  registration(ctx: AppContext): RegisterOptions;
+  registration?(ctx: AppContext): RegisterOptions;
+  /** enrolls the platform's first admin (bootstrapped or first registered), in its unit of work */
+  firstAdmin?(em: EntityManager, user: User): Promise<void>;
+  /** an account without a membership may use the application (open applications) */
+  selfEnroll: boolean;
+  messages: {
+    /** no membership (closed applications) */
+    notEnrolled: string;
+    /** the membership waits for an admin of the application */
+    pending: string;
+    /** an admin of the application turned the membership off */
+    disabled: string;
+    /** the operation needs the application's admin role */
+    notAdmin: string;
+  };
 }
 
 const rules = new Map<Application, EnrollmentRule>();
@@ -40,5 +59,16 @@ export function defineEnrollment(application: Application, rule: EnrollmentRule)
 }
 
 export function registrationOptions(ctx: AppContext, application: Application | null | undefined): RegisterOptions {
-  return (application && rules.get(application)?.registration(ctx)) || {};
+  return (application && rules.get(application)?.registration?.(ctx)) || {};
+}
+
+export function enrollmentRule(application: Application): EnrollmentRule {
+  const rule = rules.get(application);
+  if (!rule) throw new Error(`enrollment of ${application} is not defined`);
+  return rule;
+}
+
+/** Every application's step for the platform's first admin (coparent: admin of the default household). */
+export async function enrollFirstAdmin(em: EntityManager, user: User): Promise<void> {
+  for (const rule of rules.values()) await rule.firstAdmin?.(em, user);
 }

@@ -1,3 +1,4 @@
+import { Application } from './enrollment';
 import { Field, ID, InputType, Int, ObjectType } from 'type-graphql';
 import { Role, User } from './user.entity';
 
@@ -15,6 +16,8 @@ export class LoginInput {
   @Field(() => String, { description: 'username or email' }) login!: string;
   @Field(() => String) password!: string;
   @Field(() => String, { nullable: true, description: 'TOTP code when two-factor authentication is on' }) code?: string | null;
+  @Field(() => Application, { nullable: true, description: 'The application signing in: the account must be enrolled there (its rule, FORBIDDEN otherwise)' })
+  application?: Application | null;
 }
 
 @ObjectType()

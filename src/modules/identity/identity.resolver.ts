@@ -23,6 +23,8 @@ import {
 } from './identity.inputs';
 import * as identity from './identity.service';
 import { Application } from './enrollment';
+import { AppMembership, MembershipRole, MembershipStatus } from './app-membership.entity';
+import * as memberships from './membership.service';
 import type { Topics } from '../../pubsub/topics';
 
 @Resolver(() => User)
@@ -183,6 +185,25 @@ export class IdentityResolver {
   @Mutation(() => User)
   setUserActive(@Ctx() ctx: AppContext, @Arg('id', () => ID) id: string, @Arg('active', () => Boolean) active: boolean): Promise<User> {
     return identity.setUserActive(ctx, id, active);
+  }
+
+  @Allow(access.admin)
+  @Mutation(() => AppMembership, {
+    description: 'Platform admins: a user\'s status (and role) in an application — cakeplanner\'s activation; coparent\'s memberships belong to households (addHouseholdMember)',
+  })
+  setEnrollment(
+    @Ctx() ctx: AppContext,
+    @Arg('userId', () => ID) userId: string,
+    @Arg('application', () => Application) application: Application,
+    @Arg('status', () => MembershipStatus) status: MembershipStatus,
+    @Arg('role', () => MembershipRole, { nullable: true }) role?: MembershipRole | null,
+  ): Promise<AppMembership> {
+    return memberships.setEnrollment(ctx, userId, application, status, role);
+  }
+
+  @FieldResolver(() => [AppMembership], { description: 'The applications the user is enrolled in (the user themselves or a platform admin)' })
+  memberships(@Root() user: User, @Ctx() ctx: AppContext): Promise<AppMembership[]> {
+    return memberships.membershipsOf(ctx, user);
   }
 
   @Allow(access.admin)

@@ -19,7 +19,9 @@ import { Role, User } from './user.entity';
 import { Session } from './session.entity';
 import { MailMessage } from './mail-message.entity';
 import { unitOfWork } from '../../db/unit-of-work';
-import { Application, registrationOptions } from './enrollment';
+import { Application, enrollFirstAdmin, registrationOptions } from './enrollment';
+import { enforceEnrollment } from '../../auth/access';
+import { MEMBERSHIPS } from '../../auth/auth-store';
 import { writeUserExtensions } from './user-extensions';
 import type {
   CreateUserInput,
@@ -235,6 +237,7 @@ export async function register(ctx: AppContext, input: RegisterInput, applicatio
       });
       em.persist(user);
       await em.flush();
+      if (first) await enrollFirstAdmin(em, user);
       if (opts.onCreated) await opts.onCreated(em, user);
       publishUserChange(ctx, 'CREATED', user.id);
       return user;
@@ -270,6 +273,8 @@ export async function login(ctx: AppContext, input: LoginInput): Promise<LoginRe
   }
   if (!user || !row || !ok) throw unauthenticated('Invalid credentials');
   if (!user.isActive) throw forbidden('Account is inactive');
+  // signing in through an application: its enrollment rule (cakeplanner: activated there)
+  if (input.application) enforceEnrollment({ role: user.role, membership: (a) => row[MEMBERSHIPS]?.find((m) => m.application === a) }, input.application);
 
   if (user.twoFactorEnabled && user.totpSecret) {
     const code = normalizeOptional(input.code);
@@ -436,6 +441,16 @@ export async function currentSession(ctx: AppContext): Promise<{ id: string; cre
 
 export async function createUser(ctx: AppContext, input: CreateUserInput): Promise<User> {
   requireAdmin(ctx);
+  return createAccount(ctx, input);
+}
+
+/**
+ * Creates an account (the caller has checked who may): validation, uniqueness, the applications'
+ * attributes (user-extensions.ts) and `onCreated` (an application's enrollment: coparent's household)
+ * in one unit of work. The global role stays USER unless the input asks for another and the viewer
+ * is a global admin.
+ */
+export async function createAccount(ctx: AppContext, input: CreateUserInput, onCreated?: (tx: AppContext, user: User) => Promise<void>): Promise<User> {
   const username = checkUsername(normalizeOptional(input.username));
   const email = checkEmail(normalizeOptional(input.email)?.toLowerCase() ?? null);
   if (username === null && email === null) throw badInput('A username or an email is required', { username: 'username or email is required' });
@@ -450,13 +465,14 @@ export async function createUser(ctx: AppContext, input: CreateUserInput): Promi
         email,
         name: (normalizeOptional(input.name) ?? username ?? email ?? '').slice(0, 200),
         passwordHash,
-        role: input.role ?? Role.USER,
+        role: isAdmin(ctx) ? input.role ?? Role.USER : Role.USER,
         isActive: input.isActive ?? true,
         profileUrl: checkProfileUrl(normalizeOptional(input.profileUrl)),
       });
       em.persist(user);
       await em.flush();
       await writeUserExtensions(tx, user, input);
+      if (onCreated) await onCreated(tx, user);
       publishUserChange(ctx, 'CREATED', user.id);
       return user;
     });
@@ -582,6 +598,7 @@ export async function bootstrapAdmin(ctx: AppContext): Promise<User | undefined>
     const user = tx.create(User, { username: adminUsername, email: adminEmail?.toLowerCase() ?? null, name: adminUsername, passwordHash: hash, role: Role.ADMIN });
     tx.persist(user);
     await tx.flush();
+    await enrollFirstAdmin(tx, user);
     return user;
   });
 }

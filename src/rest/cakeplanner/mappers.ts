@@ -103,7 +103,7 @@ interface AccountData {
   emailLanguage: string;
   mustChangePassword: boolean;
   twoFactorEnabled: boolean;
-  isActive: boolean;
+  cakeActive: boolean;
   lastLoginAt?: string | null;
   cakeMemberships: MembershipData[];
 }
@@ -122,7 +122,7 @@ function account(u: AccountData) {
     has2FA: u.twoFactorEnabled,
     emailLanguage: u.emailLanguage,
     lastLoginAt: u.lastLoginAt ?? null,
-    isActive: u.isActive,
+    isActive: u.cakeActive,
   };
 }
 

@@ -8,6 +8,8 @@
  * `aliases` of the documented entries, their body forms are read beside the documented ones, and the
  * answers carry both shapes (mappers.ts). Contract choices: docs/compat/cakeplanner.md.
  */
+import { access } from '../../auth/access';
+import { Application } from '../../modules/identity/enrollment';
 import { httpStatusOf } from '../../errors/domain-error';
 import type { RouteRequest, SurfaceDefinition } from '../engine/types';
 import { RestInputError } from '../engine/types';
@@ -90,6 +92,12 @@ function eventInput(r: RouteRequest): Body {
 /** The size variants the original frontend derives from a photo URL. */
 const PHOTO_VARIANT = /__(480|800|1280)\.webp$/;
 
+/**
+ * The account routes of Cake Planner run shared identity operations: through this surface they are for
+ * accounts activated for Cake Planner (ARCHITECTURE.md "One identity, separate applications").
+ */
+const cakeMember = access.enrolled(Application.CAKEPLANNER);
+
 const MESSAGES = {
   registeredActive: 'Registration successful',
   registeredPending: 'Registration successful. An administrator must activate your account before you can log in.',
@@ -112,7 +120,7 @@ export const cakeplannerSurface: SurfaceDefinition = {
       summary: 'List all users (admin) or the members of the groups the caller administers (group admin)',
       operation: /* GraphQL */ `query CakeAdminUsers {
         cakeAccounts {
-          id name email role isActive mustChangePassword twoFactorEnabled language emailLanguage createdAt lastLoginAt
+          id name email role cakeActive mustChangePassword twoFactorEnabled language emailLanguage createdAt lastLoginAt
           cakeMemberships { groupId role group { name } }
         }
       }`,
@@ -121,12 +129,19 @@ export const cakeplannerSurface: SurfaceDefinition = {
     {
       method: 'put',
       path: '/api/admin/users/:id/status',
-      summary: 'Activate or deactivate a user account (admin only)',
-      operation: /* GraphQL */ `mutation CakeSetUserStatus($id: ID!, $active: Boolean!) {
-        setUserActive(id: $id, active: $active) { id isActive }
+      summary: 'Activate or deactivate a user account for Cake Planner (admin only); activating also re-opens a deactivated account',
+      // Cake Planner's activation is its membership (ARCHITECTURE.md "One identity, separate applications"):
+      // deactivating turns off Cake Planner only; activating enrolls ACTIVE and, for an account a
+      // deactivation of the whole account had closed (legacy data), opens it again.
+      operation: /* GraphQL */ `mutation CakeSetUserStatus($id: ID!, $status: MembershipStatus!, $active: Boolean!) {
+        setUserActive(id: $id, active: true) @include(if: $active) { id }
+        setEnrollment(userId: $id, application: CAKEPLANNER, status: $status) { status }
       }`,
-      variables: (r) => ({ id: r.params.id, active: requiredBoolean(jsonBody(r), 'isActive') }),
-      result: (data: CakeSetUserStatusMutation) => data.setUserActive,
+      variables: (r) => {
+        const active = requiredBoolean(jsonBody(r), 'isActive');
+        return { id: r.params.id, active, status: active ? 'ACTIVE' : 'DISABLED' };
+      },
+      result: (data: CakeSetUserStatusMutation, r) => ({ id: r.params.id, isActive: data.setEnrollment.status === 'ACTIVE' }),
     },
     {
       method: 'delete',
@@ -234,7 +249,7 @@ export const cakeplannerSurface: SurfaceDefinition = {
       aliases: ['/api/register'],
       summary: 'Register; the account waits for activation unless CAKE_AUTO_ACTIVATE=true',
       operation: /* GraphQL */ `mutation CakeRegister($input: RegisterInput!) {
-        register(input: $input, application: CAKEPLANNER) { id isActive }
+        register(input: $input, application: CAKEPLANNER) { id cakeActive }
       }`,
       variables: (r) => {
         const b = jsonBody(r);
@@ -249,7 +264,7 @@ export const cakeplannerSurface: SurfaceDefinition = {
       },
       status: 201,
       result: (data: CakeRegisterMutation) => ({
-        message: data.register.isActive ? MESSAGES.registeredActive : MESSAGES.registeredPending,
+        message: data.register.cakeActive ? MESSAGES.registeredActive : MESSAGES.registeredPending,
         id: data.register.id,
       }),
     },
@@ -259,10 +274,10 @@ export const cakeplannerSurface: SurfaceDefinition = {
       aliases: ['/api/login'],
       summary: 'Log in with email and password (and a TOTP code when 2FA is on)',
       operation: /* GraphQL */ `mutation CakeLogin($email: String!, $password: String!, $code: String) {
-        login(input: { login: $email, password: $password, code: $code }) {
+        login(input: { login: $email, password: $password, code: $code, application: CAKEPLANNER }) {
           token requiresTwoFactor
           user {
-            id name email role language emailLanguage mustChangePassword twoFactorEnabled isActive lastLoginAt
+            id name email role language emailLanguage mustChangePassword twoFactorEnabled cakeActive lastLoginAt
             cakeMemberships { groupId role group { name } }
           }
         }
@@ -278,6 +293,7 @@ export const cakeplannerSurface: SurfaceDefinition = {
     {
       method: 'post',
       path: '/api/auth/2fa/setup',
+      access: cakeMember,
       summary: 'Start 2FA setup: a new secret, its otpauth URL and QR code',
       operation: /* GraphQL */ `mutation CakeTwoFactorSetup { setupTwoFactor { secret otpauthUrl qrCode } }`,
       result: (data: CakeTwoFactorSetupMutation) => ({ secret: data.setupTwoFactor.secret, otpauth: data.setupTwoFactor.otpauthUrl, qrCode: data.setupTwoFactor.qrCode }),
@@ -285,6 +301,7 @@ export const cakeplannerSurface: SurfaceDefinition = {
     {
       method: 'post',
       path: '/api/auth/2fa/activate',
+      access: cakeMember,
       summary: 'Activate 2FA with a code of the pending secret',
       operation: /* GraphQL */ `mutation CakeTwoFactorActivate($code: String!) { activateTwoFactor(code: $code) }`,
       variables: (r) => {
@@ -324,6 +341,7 @@ export const cakeplannerSurface: SurfaceDefinition = {
     {
       method: 'post',
       path: '/api/user/change-password',
+      access: cakeMember,
       summary: 'Change the password; an old password, when sent, must match',
       operation: /* GraphQL */ `mutation CakeChangePassword($oldPassword: String, $newPassword: String!) {
         changePassword(oldPassword: $oldPassword, newPassword: $newPassword)
@@ -337,6 +355,7 @@ export const cakeplannerSurface: SurfaceDefinition = {
     {
       method: 'post',
       path: '/api/user/settings',
+      access: cakeMember,
       summary: 'Update language and mail language (`emailLanguage`, or the original client\'s `languageEmail`)',
       operation: /* GraphQL */ `mutation CakeSettings($language: String, $emailLanguage: String) {
         updateSettings(language: $language, emailLanguage: $emailLanguage) { language emailLanguage }
@@ -350,6 +369,7 @@ export const cakeplannerSurface: SurfaceDefinition = {
     {
       method: 'delete',
       path: '/api/user',
+      access: cakeMember,
       summary: 'Delete (anonymise) the own account; events and ratings stay',
       operation: /* GraphQL */ `mutation CakeDeleteMe { deleteMyAccount }`,
       status: 204,

@@ -122,7 +122,7 @@ export const compassSurface: SurfaceDefinition = {
       path: '/api/auth/register',
       summary: 'Register {username, password, email_address}',
       operation: /* GraphQL */ `mutation CompassRegister($input: RegisterInput!) {
-        register(input: $input) { number username email role profileUrl avatarFileId createdAt }
+        register(input: $input, application: COMPASS) { number username email role profileUrl avatarFileId createdAt }
       }`,
       variables: (r) => ({ input: registerInput(r) }),
       status: 201,

@@ -14,7 +14,7 @@ type Item = CoparentItemsQuery['coparentItems'][number];
 type Block = CoparentScheduleQuery['coparentSchedule']['blocks'][number];
 type Day = CoparentScheduleQuery['coparentSchedule']['days'][number];
 type Template = NonNullable<CoparentCycleTemplateQuery['coparentCycleTemplate']>;
-type UserRow = CoparentAdminUsersQuery['users']['items'][number];
+type UserRow = Pick<CoparentAdminUsersQuery['householdMembers'][number], 'id' | 'username' | 'coparentRole'> & { createdAt?: unknown };
 
 /** `2024-10-07` → `2024-10-07T00:00:00.000Z`. */
 export function isoMidnight(date: string): string {
@@ -64,6 +64,7 @@ export function legacyTemplate(t: Template) {
   };
 }
 
+/** A user as coparent shows it; `role` is the household role (coparentRole), USER for a user in no household. */
 export function legacyUser(u: UserRow) {
-  return { id: u.id, username: u.username, role: u.role, createdAt: u.createdAt };
+  return { id: u.id, username: u.username, role: u.coparentRole, ...(u.createdAt !== undefined ? { createdAt: u.createdAt } : {}) };
 }

@@ -17,6 +17,7 @@ import type {
   CoparentItemsOnDayQuery,
   CoparentItemsQuery,
   CoparentLoginMutation,
+  CoparentMeQuery,
   CoparentScheduleBlocksQuery,
   CoparentScheduleQuery,
   CoparentSetCycleTemplateMutation,
@@ -43,8 +44,8 @@ const UPDATE_ITEM = /* GraphQL */ `mutation CoparentUpdateItem($id: ID!, $input:
 }`;
 
 /** PATCH and PUT (both accepted) of a user run this one operation. */
-const UPDATE_USER = /* GraphQL */ `mutation CoparentAdminUpdateUser($id: ID!, $input: UpdateUserInput!) {
-  updateUser(id: $id, input: $input) { id username role createdAt }
+const UPDATE_USER = /* GraphQL */ `mutation CoparentAdminUpdateUser($id: ID!, $input: UpdateHouseholdMemberInput!) {
+  updateHouseholdMember(userId: $id, input: $input) { id username coparentRole createdAt }
 }`;
 
 const updateItemVariables = (r: RouteRequest) => {
@@ -72,7 +73,7 @@ export const coparentSurface: SurfaceDefinition = {
       path: '/api/auth/login',
       summary: 'Log in with username and password; sets the session cookie',
       operation: /* GraphQL */ `mutation CoparentLogin($login: String!, $password: String!) {
-        login(input: { login: $login, password: $password }) { user { id username role } }
+        login(input: { login: $login, password: $password }) { user { id username coparentRole } }
       }`,
       variables: ({ body }) => {
         const b = (body ?? {}) as Record<string, unknown>;
@@ -81,7 +82,7 @@ export const coparentSurface: SurfaceDefinition = {
         }
         return { login: b.username, password: b.password };
       },
-      result: (data: CoparentLoginMutation) => data.login.user,
+      result: (data: CoparentLoginMutation) => legacyUser(data.login.user!),
     },
     {
       method: 'post',
@@ -93,8 +94,9 @@ export const coparentSurface: SurfaceDefinition = {
     {
       method: 'get',
       path: '/api/auth/me',
-      summary: 'The current user (id, username, role)',
-      operation: /* GraphQL */ `query CoparentMe { me { id username role } }`,
+      summary: 'The current user (id, username, role: the household role, USER in none)',
+      operation: /* GraphQL */ `query CoparentMe { me { id username coparentRole } }`,
+      result: (data: CoparentMeQuery) => legacyUser(data.me),
     },
     {
       method: 'get',
@@ -286,22 +288,22 @@ export const coparentSurface: SurfaceDefinition = {
       },
     },
 
-    // --- admin: user management on the shared identity --------------------------------------------
+    // --- admin: the household's members (docs/compat/coparent.md "Households") ----------------------
     {
       method: 'get',
       path: '/api/admin/users',
-      summary: 'Users with id, username, role, createdAt (admin)',
+      summary: 'The members of the admin\'s household with id, username, role, createdAt (household admin)',
       operation: /* GraphQL */ `query CoparentAdminUsers {
-        users(limit: 500) { items { id username role createdAt } }
+        householdMembers { id username coparentRole createdAt }
       }`,
-      result: (data: CoparentAdminUsersQuery) => data.users.items.map(legacyUser),
+      result: (data: CoparentAdminUsersQuery) => data.householdMembers.map(legacyUser),
     },
     {
       method: 'post',
       path: '/api/admin/users',
-      summary: 'Create a user {username, password, role} (admin)',
-      operation: /* GraphQL */ `mutation CoparentAdminCreateUser($input: CreateUserInput!) {
-        createUser(input: $input) { id username role createdAt }
+      summary: 'Create a user {username, password, role} in the admin\'s household (household admin)',
+      operation: /* GraphQL */ `mutation CoparentAdminCreateUser($input: CreateHouseholdMemberInput!) {
+        createHouseholdMember(input: $input) { id username coparentRole createdAt }
       }`,
       variables: (r) => {
         const b = bodyOf(r);
@@ -313,7 +315,7 @@ export const coparentSurface: SurfaceDefinition = {
           },
         };
       },
-      result: (data: CoparentAdminCreateUserMutation) => legacyUser(data.createUser),
+      result: (data: CoparentAdminCreateUserMutation) => legacyUser(data.createHouseholdMember),
     },
     {
       method: 'patch',
@@ -321,7 +323,7 @@ export const coparentSurface: SurfaceDefinition = {
       summary: 'Change a user\'s password and/or role (admin)',
       operation: UPDATE_USER,
       variables: updateUserVariables,
-      result: (data: CoparentAdminUpdateUserMutation) => legacyUser(data.updateUser),
+      result: (data: CoparentAdminUpdateUserMutation) => legacyUser(data.updateHouseholdMember),
     },
     {
       method: 'put',
@@ -329,13 +331,13 @@ export const coparentSurface: SurfaceDefinition = {
       summary: 'Same as PATCH (accepted for older clients)',
       operation: UPDATE_USER,
       variables: updateUserVariables,
-      result: (data: CoparentAdminUpdateUserMutation) => legacyUser(data.updateUser),
+      result: (data: CoparentAdminUpdateUserMutation) => legacyUser(data.updateHouseholdMember),
     },
     {
       method: 'delete',
       path: '/api/admin/users/:id',
-      summary: 'Delete a user and their items (admin; never the last admin)',
-      operation: /* GraphQL */ `mutation CoparentAdminDeleteUser($id: ID!) { deleteUser(id: $id) }`,
+      summary: 'Take a user out of the household (household admin; never its last admin); the shared account stays',
+      operation: /* GraphQL */ `mutation CoparentAdminDeleteUser($id: ID!) { removeHouseholdMember(userId: $id) }`,
       variables: (r) => ({ id: r.params.id }),
       status: 204,
     },

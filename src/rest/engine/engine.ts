@@ -517,8 +517,20 @@ export function mountSurface(app: App, pipeline: Pipeline, surface: SurfaceDefin
 function describeAccess(rules: AccessRule[]): string {
   if (!rules.length) return 'public';
   // a role or policy implies a session: `signedIn & role:ADMIN` reads `role:ADMIN`
-  if (rules.some((r) => r.kind === 'role' || r.kind === 'policy')) rules = rules.filter((r) => r.kind !== 'signedIn');
-  return rules.map((r) => (r.kind === 'role' ? `role:${r.role}` : r.kind === 'policy' ? `policy:${r.policy}` : r.kind)).join(' & ');
+  if (rules.some((r) => r.kind !== 'signedIn')) rules = rules.filter((r) => r.kind !== 'signedIn');
+  const text = (r: AccessRule) => {
+    switch (r.kind) {
+      case 'role':
+        return `role:${r.role}`;
+      case 'policy':
+        return `policy:${r.policy}`;
+      case 'enrolled':
+        return `enrolled:${r.application}${r.admin ? ':ADMIN' : ''}`;
+      default:
+        return r.kind;
+    }
+  };
+  return [...new Set(rules.map(text))].join(' & ');
 }
 
 /** A minimal OpenAPI 3.1 document of a surface, generated from its table and the operations' access declarations. */
