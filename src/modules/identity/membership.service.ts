@@ -8,7 +8,7 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { AppContext } from '../../context/context';
 import { requireAdmin, requireViewer } from '../../auth/guards';
-import { badInput, forbidden, notFound } from '../../errors/domain-error';
+import { badInput, conflict, forbidden, notFound } from '../../errors/domain-error';
 import { unitOfWork } from '../../db/unit-of-work';
 import { Role, User } from './user.entity';
 import { Application } from './enrollment';
@@ -69,6 +69,8 @@ export async function setEnrollment(
   return unitOfWork(ctx, async ({ em }) => {
     const user = await em.findOne(User, { id: userId, deletedAt: null });
     if (!user) throw notFound('User not found');
+    // a platform admin passes every application's check: turning one off in an application would say what is not so
+    if (user.role === Role.ADMIN && status !== MembershipStatus.ACTIVE) throw conflict('A platform admin cannot be deactivated in one application');
     await enroll(em, user.id, application, { status, role: role ?? undefined });
     return em.findOneOrFail(AppMembership, { user: user.id, application }, { refresh: true });
   });
