@@ -32,12 +32,15 @@ import * as answerService from './answers.service';
 import * as matching from './matching.service';
 import { analytics } from './analytics.service';
 import { analyticsEvents } from './compass.events';
+import { ListSize } from '../../server/cost';
+import { MATCHES_MAX, PARTIES_MAX, QUESTIONS_MAX } from './list-sizes';
 
 @Resolver()
 export class CompassResolver {
   // --- parties -----------------------------------------------------------------------------------
 
   @Allow(access.public)
+  @ListSize({ max: PARTIES_MAX })
   @Query(() => [CompassParty], { description: 'Every party, by id' })
   parties(@Ctx() ctx: AppContext): Promise<CompassParty[]> {
     return partyService.listParties(ctx);
@@ -90,6 +93,7 @@ export class CompassResolver {
   // --- questions ---------------------------------------------------------------------------------
 
   @Allow(access.public)
+  @ListSize({ max: QUESTIONS_MAX })
   @Query(() => [CompassQuestion], { description: 'In position order' })
   questions(@Ctx() ctx: AppContext): Promise<CompassQuestion[]> {
     return questionService.listQuestions(ctx);
@@ -126,12 +130,14 @@ export class CompassResolver {
   // --- answers, positions, matches, analytics ----------------------------------------------------
 
   @Allow(access.signedIn)
+  @ListSize({ max: QUESTIONS_MAX })
   @Query(() => [CompassAnswer], { description: 'The user themselves or an admin; every question, "" when unanswered' })
   userAnswers(@Ctx() ctx: AppContext, @Arg('userNumber', () => Int) userNumber: number): Promise<CompassAnswer[]> {
     return answerService.userAnswers(ctx, userNumber);
   }
 
   @Allow(access.signedIn)
+  @ListSize({ max: QUESTIONS_MAX })
   @Mutation(() => [CompassAnswer], { description: 'The user themselves or an admin; the whole list at once, all or nothing' })
   setUserAnswers(
     @Ctx() ctx: AppContext,
@@ -142,12 +148,14 @@ export class CompassResolver {
   }
 
   @Allow(access.public)
+  @ListSize({ max: QUESTIONS_MAX })
   @Query(() => [CompassAnswer], { description: 'Every question, "" when unanswered' })
   partyAnswers(@Ctx() ctx: AppContext, @Arg('partyId', () => Int) partyId: number): Promise<CompassAnswer[]> {
     return answerService.partyAnswers(ctx, partyId);
   }
 
   @Allow(access.signedIn)
+  @ListSize({ max: QUESTIONS_MAX })
   @Mutation(() => [CompassAnswer], { description: 'The party\'s admin or a super admin; the whole list at once, all or nothing' })
   setPartyAnswers(
     @Ctx() ctx: AppContext,
@@ -164,6 +172,7 @@ export class CompassResolver {
   }
 
   @Allow(access.signedIn)
+  @ListSize({ max: MATCHES_MAX })
   @Query(() => [CompassMatch], { description: 'The user themselves or an admin: the three nearest parties (ties by name)' })
   partyMatches(@Ctx() ctx: AppContext, @Arg('userNumber', () => Int) userNumber: number): Promise<CompassMatch[]> {
     return matching.partyMatches(ctx, userNumber);

@@ -20,18 +20,22 @@ import {
 } from './coparent.inputs';
 import * as items from './items.service';
 import * as schedule from './schedule.service';
+import { ListSize } from '../../server/cost';
+import { BLOCKS_MAX, ITEMS_MAX } from './list-sizes';
 
 @Resolver()
 export class CoparentResolver {
   // --- items -----------------------------------------------------------------------------------
 
   @Allow(access.signedIn)
+  @ListSize({ max: ITEMS_MAX })
   @Query(() => [CoparentItem], { description: 'Items dated in a month (YYYY-MM), by date then creation; the month is the page' })
   coparentItems(@Ctx() ctx: AppContext, @Arg('month', () => String) month: string): Promise<items.CoparentItemRow[]> {
     return items.listItemsOfMonth(ctx, month);
   }
 
   @Allow(access.signedIn)
+  @ListSize({ max: ITEMS_MAX })
   @Query(() => [CoparentItem], { description: 'Items of one day (YYYY-MM-DD)' })
   coparentItemsOnDay(@Ctx() ctx: AppContext, @Arg('date', () => String) date: string): Promise<items.CoparentItemRow[]> {
     return items.listItemsOfDay(ctx, date);
@@ -79,6 +83,7 @@ export class CoparentResolver {
   }
 
   @Allow(access.admin)
+  @ListSize({ max: BLOCKS_MAX })
   @Query(() => [CoparentScheduleBlock], { description: 'Admins: blocks overlapping the optional inclusive range, by startDate' })
   coparentScheduleBlocks(
     @Ctx() ctx: AppContext,

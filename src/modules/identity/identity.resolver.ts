@@ -24,6 +24,8 @@ import {
 import * as identity from './identity.service';
 import { Application } from './enrollment';
 import type { Topics } from '../../pubsub/topics';
+import { ListSize } from '../../server/cost';
+import { MAIL_OUTBOX_MAX, USERS_PAGE_MAX } from './list-sizes';
 
 @Resolver(() => User)
 export class IdentityResolver {
@@ -140,6 +142,7 @@ export class IdentityResolver {
   // --- administration -------------------------------------------------------------------------
 
   @Allow(access.admin)
+  @ListSize({ max: USERS_PAGE_MAX, slicingArguments: ['limit'], sizedFields: ['items'] })
   @Query(() => UserPage)
   users(
     @Ctx() ctx: AppContext,
@@ -242,6 +245,7 @@ export class IdentityResolver {
   }
 
   @Allow(access.admin)
+  @ListSize({ max: MAIL_OUTBOX_MAX })
   @Query(() => [MailMessage], { description: 'Admins only; empty in production' })
   mailOutbox(@Ctx() ctx: AppContext, @Arg('to', () => String, { nullable: true }) to?: string | null): Promise<MailMessage[]> {
     return identity.mailOutbox(ctx, to);
