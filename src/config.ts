@@ -205,7 +205,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
     limits: {
       maxDepth: intVar(env, 'GRAPHQL_MAX_DEPTH', 7, 2, 100),
       maxAliases: intVar(env, 'GRAPHQL_MAX_ALIASES', 15, 1, 1000),
-      maxCost: intVar(env, 'GRAPHQL_MAX_COST', 5000, 10, 1000000),
+      maxCost: intVar(env, 'GRAPHQL_MAX_COST', 100000, 10, 10000000),
       maxDirectives: intVar(env, 'GRAPHQL_MAX_DIRECTIVES', 50, 1, 1000),
       maxTokens: intVar(env, 'GRAPHQL_MAX_TOKENS', 2000, 100, 1000000),
     },

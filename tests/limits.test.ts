@@ -1,5 +1,5 @@
 /**
- * Query limits (graphql-armor depth, aliases, cost, directives; parser token limit) on HTTP, ws and the
+ * Query limits (graphql-armor depth, aliases, directives; the graph's cost rule; parser token limit) on HTTP, ws and the
  * REST engine alike; limit and syntax errors are 400s, never 500s; batches and CSRF-unsafe requests refused.
  */
 import { getSchema } from '../src/server/schema';
@@ -11,7 +11,7 @@ import { createUser, startTestServer, TestServer, TestUser, collect, testConfig 
 let s: TestServer;
 let user: TestUser;
 beforeAll(async () => {
-  s = await startTestServer({ GRAPHQL_MAX_COST: '100' });
+  s = await startTestServer();
   user = await createUser(s);
 });
 afterAll(() => s.close());
@@ -53,9 +53,12 @@ describe('limits over HTTP', () => {
   it('refuses too many directives, too high a cost and too many tokens with 400', async () => {
     const directives = `{ me { id ${'@include(if: true) '.repeat(60)} } }`;
     expect((await s.gql<unknown>(directives, {}, { token: user.token })).status).toBe(400);
-    const costly = `{ users { items { ${'id username email name role '.repeat(20)} } } }`;
+    // two pages of 500 users with 100 fields each: 2 × 500 × 101, above the default 100000 (tests/cost.test.ts has the rule)
+    const page = `users(limit: 500) { items { ${'id username email name role '.repeat(20)} } }`;
+    const costly = `{ a: ${page} b: ${page} }`;
     const cost = await s.gql<unknown>(costly, {}, { token: user.token });
     expect(cost.status).toBe(400);
+    expect(cost.errors?.[0].message).toMatch(/^Query cost 101002 is above the maximum cost of 100000/);
     const tokens = `{ ${'__typename '.repeat(3000)} }`;
     const tok = await s.gql<unknown>(tokens, {}, { token: user.token });
     expect(tok.status).toBe(400);

@@ -5,8 +5,10 @@
  * in the envelope of its surface and as an UNAVAILABLE GraphQL error with HTTP 503; /readyz has its own
  * connection and answers within 2 s even with the pool exhausted. Before, everything waited for the lock.
  */
-import { Client as PgClient } from 'pg';
+import { Client as PgClient, PoolClient } from 'pg';
+import WebSocket from 'ws';
 import { createUser, startTestServer, TestServer, TestUser, unique } from './support/server';
+import { WS_CLOSE_TRY_AGAIN } from '../src/server/ws';
 
 const LIMITS = { DB_STATEMENT_TIMEOUT_MS: '2000', DB_LOCK_TIMEOUT_MS: '500', DB_POOL_WAIT_MS: '500', SESSION_CACHE_SECONDS: '0' };
 /**
@@ -84,6 +86,59 @@ describe('a table locked longer than the time limits', () => {
       const validate = await s.rest('GET', '/compass/api/auth/validate', { token: admin.token });
       expect([validate.status, validate.headers.get('retry-after'), validate.body.status_code]).toEqual([503, '1', 503]);
     });
+  });
+
+  /** Runs `body` while every connection of the session check's pool (src/db/prepared-sql.ts) is checked out by the test. */
+  async function whilePoolHeld<T>(body: () => Promise<T>): Promise<T> {
+    const pool = s.server.app.sql.pool;
+    const held: PoolClient[] = [];
+    try {
+      while (held.length < (pool.options.max ?? 8)) held.push(await pool.connect());
+      return await body();
+    } finally {
+      for (const c of held) c.release();
+    }
+  }
+
+  /** A raw graphql-ws socket: connection_init with the token, then what the server does (ack, or close with a code and reason). */
+  function wsOpen(token: string): { socket: WebSocket; outcome: Promise<string> } {
+    const socket = new WebSocket(`ws://127.0.0.1:${s.server.port}/graphql`, 'graphql-transport-ws');
+    const outcome = new Promise<string>((resolve) => {
+      socket.on('open', () => socket.send(JSON.stringify({ type: 'connection_init', payload: { token } })));
+      socket.on('message', (m) => {
+        if (JSON.parse(String(m)).type === 'connection_ack') resolve('ack');
+      });
+      socket.on('close', (code, reason) => resolve(`closed ${code} ${String(reason)}`));
+    });
+    return { socket, outcome };
+  }
+
+  it('graphql-ws: a connection_init whose session check finds no pooled connection in time closes with 1013 Try Again Later; a subscribe on an open socket gets UNAVAILABLE', async () => {
+    const { socket: open, outcome: opened } = wsOpen(admin.token);
+    expect(await opened).toBe('ack');
+    const frames: { type: string; id?: string; payload?: unknown }[] = [];
+    open.on('message', (m) => frames.push(JSON.parse(String(m))));
+    await whilePoolHeld(async () => {
+      // a new socket: not an auth failure (4403) nor an internal error (4500), but "try again"
+      const fresh = await timed(() => wsOpen(admin.token).outcome);
+      expect(fresh.result).toBe(`closed ${WS_CLOSE_TRY_AGAIN} Try again later: the service is busy`);
+      expect(fresh.ms).toBeLessThan(PROMPT_MS);
+      // the open socket: the operation is refused with UNAVAILABLE, the socket stays open
+      open.send(JSON.stringify({ id: '1', type: 'subscribe', payload: { query: '{ me { id } }' } }));
+      const deadline = Date.now() + PROMPT_MS;
+      while (!frames.some((f) => f.id === '1') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+      expect(frames.find((f) => f.id === '1')).toEqual({ id: '1', type: 'error', payload: [expect.objectContaining({ extensions: expect.objectContaining({ code: 'UNAVAILABLE' }) })] });
+      expect(open.readyState).toBe(WebSocket.OPEN);
+    });
+    // with the pool back, the same socket runs the operation and a new socket is acknowledged
+    open.send(JSON.stringify({ id: '2', type: 'subscribe', payload: { query: '{ me { id } }' } }));
+    const deadline = Date.now() + PROMPT_MS;
+    while (!frames.some((f) => f.id === '2' && f.type === 'next') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    expect(frames.find((f) => f.id === '2' && f.type === 'next')?.payload).toEqual({ data: { me: { id: admin.id } } });
+    open.close();
+    const again = wsOpen(admin.token);
+    expect(await again.outcome).toBe('ack');
+    again.socket.close();
   });
 
   it('many writes at once (more than the pool) all answer 503 promptly, and /readyz answers within 2 s meanwhile', async () => {

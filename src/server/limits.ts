@@ -1,15 +1,16 @@
 /**
  * The query limits of the graph, applied identically to HTTP (/graphql), ws and the REST engine:
- * graphql-armor's depth, alias, cost and directive rules as validation rules, and a token limit
+ * graphql-armor's depth, alias and directive rules and the graph's own cost rule (src/server/cost.ts:
+ * lists count their page size) as validation rules, and a token limit
  * enforced by the parser (graphql-js `maxTokens`), so that an over-long document is an ordinary
  * syntax error (400) — graphql-armor's own token plugin turns syntax errors into 500s (STACK.md).
  */
 import { DocumentNode, GraphQLError, ValidationContext, GraphQLSchema, NoSchemaIntrospectionCustomRule, parse, specifiedRules, validate, ValidationRule } from 'graphql';
 import { maxDepthRule } from '@escape.tech/graphql-armor-max-depth';
 import { maxAliasesRule } from '@escape.tech/graphql-armor-max-aliases';
-import { costLimitRule } from '@escape.tech/graphql-armor-cost-limit';
 import { maxDirectivesRule } from '@escape.tech/graphql-armor-max-directives';
 import type { AppConfig } from '../config';
+import { costRule } from './cost';
 
 /**
  * graphql-armor rules throw by default (a 500 in Apollo); report to the validation context instead, so a
@@ -46,7 +47,7 @@ function buildLimitRules(config: AppConfig): ValidationRule[] {
   const rules: ValidationRule[] = [
     maxDepthRule({ n: limits.maxDepth, ...report }) as unknown as ValidationRule,
     maxAliasesRule({ n: limits.maxAliases, ...report }) as unknown as ValidationRule,
-    costLimitRule({ maxCost: limits.maxCost, ...report }) as unknown as ValidationRule,
+    costRule(limits.maxCost),
     maxDirectivesRule({ n: limits.maxDirectives, ...report }) as unknown as ValidationRule,
   ];
   if (config.isProduction) rules.push(NoSchemaIntrospectionCustomRule);

@@ -8,6 +8,7 @@ import { GraphQLSchema, lexicographicSortSchema, printSchema } from 'graphql';
 import { buildSchema } from 'type-graphql';
 import { resolvers } from './resolvers';
 import { undeclaredRootFields } from '../auth/access';
+import { undeclaredListFields } from './cost';
 
 let built: Promise<GraphQLSchema> | undefined;
 
@@ -31,6 +32,9 @@ export function getSchema(): Promise<GraphQLSchema> {
     // operation that declares nothing does not start.
     const undeclared = undeclaredRootFields(schema);
     if (undeclared.length) throw new Error(`operations without an access declaration (@Allow): ${undeclared.join(', ')}`);
+    // Every list declares its maximum page size (src/server/cost.ts): the cost rule counts it.
+    const unsized = undeclaredListFields(schema);
+    if (unsized.length) throw new Error(`list fields without a size declaration (@ListSize): ${unsized.join(', ')}`);
     return schema;
   });
   return built;

@@ -5,11 +5,17 @@
  * and sockets of a revoked session closed as soon as the revocation is published (src/auth/session-watch.ts).
  * A subscription whose event stream was interrupted (the listener dropped, src/pubsub/pubsub.ts) ends
  * with a graphql-ws `error` message; the socket stays open for the client to subscribe again.
+ *
+ * A database time limit passed while the viewer is read (docs/platform.md "Time limits": the pool wait,
+ * a lock or statement timeout) is not the client's fault: at connection_init the socket closes with
+ * 1013 "Try Again Later" (graphql-ws clients retry it; never 4403, which reads as an auth failure, nor
+ * 4500); at subscribe the operation gets an `UNAVAILABLE` error and the socket stays open.
  */
 import type { IncomingMessage, Server } from 'node:http';
 import { WebSocketServer, WebSocket } from 'ws';
 import { useServer } from 'graphql-ws/use/ws';
 import { GraphQLError } from 'graphql';
+import { toDomainError } from '../errors/translate';
 import type { ExecutionArgs, ExecutionResult } from 'graphql';
 import type { App } from '../context/context';
 import { createWsContext, resolveViewer, tokenFromRequest } from '../context/context';
@@ -21,6 +27,15 @@ import { OpenCounter } from './caps';
 export const WS_CLOSE_REVOKED = 4401;
 /** closed at connection_init: the user (or the anonymous address) holds as many sockets as allowed */
 export const WS_CLOSE_TOO_MANY = 4429;
+/** closed at connection_init: the database did not answer within its time limits (RFC 6455's 1013 Try Again Later) */
+export const WS_CLOSE_TRY_AGAIN = 1013;
+
+/** The UNAVAILABLE error a passed database time limit becomes (src/errors/translate.ts), or undefined for anything else. */
+function unavailableError(err: unknown): GraphQLError | undefined {
+  const domain = toDomainError(err);
+  if (domain?.code !== 'UNAVAILABLE') return undefined;
+  return new GraphQLError(domain.message, { originalError: domain, extensions: domain.extensions });
+}
 
 type SocketExtra = {
   request: IncomingMessage;
@@ -77,7 +92,14 @@ export function attachWs(app: App, httpServer: Server, pipeline: Pipeline) {
         const socket = ctx.extra.socket as unknown as WebSocket;
         // anonymous: public subscriptions only
         if (!token) return admit(perAnonymousIp, meta(ctx.extra.request).ip, socket);
-        const viewer = await resolveViewer(app, () => app.orm.em.fork() as never, token);
+        let viewer;
+        try {
+          viewer = await resolveViewer(app, () => app.orm.em.fork() as never, token);
+        } catch (err) {
+          if (!unavailableError(err)) throw err; // graphql-ws closes with 4500
+          socket.close(WS_CLOSE_TRY_AGAIN, 'Try again later: the service is busy');
+          return false;
+        }
         if (!viewer) return false; // closes with 4403 Forbidden
         if (!admit(perUser, viewer.id, socket)) return false;
         watchSession(viewer, socket);
@@ -91,7 +113,14 @@ export function attachWs(app: App, httpServer: Server, pipeline: Pipeline) {
         }
         const checked = pipeline.prepare(payload.query, payload.operationName);
         if (checked.errors) return checked.errors.map((e) => Object.assign(e, pipeline.formatError(e.toJSON(), e)));
-        const contextValue = await createWsContext(app, ctx.extra.token, meta(ctx.extra.request));
+        let contextValue;
+        try {
+          contextValue = await createWsContext(app, ctx.extra.token, meta(ctx.extra.request));
+        } catch (err) {
+          const unavailable = unavailableError(err);
+          if (!unavailable) throw err;
+          return [Object.assign(unavailable, pipeline.formatError(unavailable.toJSON(), unavailable))];
+        }
         const args: ExecutionArgs = {
           schema: pipeline.schema,
           document: checked.prepared.document,

@@ -19,13 +19,14 @@ import { coverPhotoIds, DELETED_USER_NAME, groupsById, photosByEvent, ratingSumm
 import { recordChange } from './cake-live.service';
 import { buildIcs } from './cake-ics';
 import { statement } from '../../db/prepared-sql';
+import { CAKE_EVENTS_MAX, HALL_OF_FAME_MAX, HALL_OF_FAME_SIZE } from './list-sizes';
 
 /** issue 4: JPEG, PNG or WebP by content, at most 10 MB. */
 export const PHOTO_POLICY: StoragePolicy = { purpose: 'cake-photo', maxBytes: 10 * 1024 * 1024, accept: IMAGE_TYPES };
 export const DESCRIPTION_MAX = 1000;
 export const COMMENT_MAX = 1000;
-/** issue 4: the Hall of Fame is the top 50. */
-export const HALL_OF_FAME_SIZE = 50;
+/** issue 4: the Hall of Fame is the top 50 (list-sizes.ts). */
+export { HALL_OF_FAME_SIZE };
 
 // ---------------------------------------------------------------------------------------------
 // access
@@ -64,7 +65,7 @@ export async function listEvents(ctx: AppContext, start: string, end: string): P
   return ctx.em.find(
     CakeEvent,
     { group: { $in: groups }, date: { $gte: from, $lte: to } },
-    { orderBy: { date: 'asc', createdAt: 'asc', id: 'asc' } },
+    { orderBy: { date: 'asc', createdAt: 'asc', id: 'asc' }, limit: CAKE_EVENTS_MAX },
   );
 }
 
@@ -131,7 +132,9 @@ const RANKED = statement(
  */
 export async function hallOfFame(ctx: AppContext, limit = HALL_OF_FAME_SIZE): Promise<CakeEvent[]> {
   const viewer = requireViewer(ctx);
-  if (!Number.isInteger(limit) || limit < 1 || limit > 100) throw badInput('limit must be from 1 to 100', { limit: 'must be from 1 to 100' });
+  if (!Number.isInteger(limit) || limit < 1 || limit > HALL_OF_FAME_MAX) {
+    throw badInput(`limit must be from 1 to ${HALL_OF_FAME_MAX}`, { limit: `must be from 1 to ${HALL_OF_FAME_MAX}` });
+  }
   const rows = await ctx.app.sql.read<RankedRow>(ctx.em, RANKED, [viewer.id, limit]);
   primeGroupsAndGalleries(ctx, rows);
   return rows.map((r) =>

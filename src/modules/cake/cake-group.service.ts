@@ -21,6 +21,7 @@ import type { CakeSystemInfo, CreateCakeGroupInput } from './cake.inputs';
 import { checkText, isUuid } from './cake-common';
 import { unitOfWork } from '../../db/unit-of-work';
 import { forgetViewerRoles, viewerRoles } from './cake.loaders';
+import { CAKE_ACCOUNTS_MAX, CAKE_GROUP_MEMBERS_MAX, CAKE_GROUPS_MAX, CAKE_USER_GROUPS_MAX } from './list-sizes';
 
 const GROUP_NAME_MAX = 100;
 const GROUP_DESCRIPTION_MAX = 1000;
@@ -89,14 +90,14 @@ export async function cakeActive(ctx: AppContext, user: User): Promise<boolean> 
 /** Admins: every account; others: the members of their groups (themselves included). */
 export async function contacts(ctx: AppContext): Promise<User[]> {
   const viewer = requireViewer(ctx);
-  if (isAdmin(ctx)) return ctx.em.find(User, { deletedAt: null }, { orderBy: { name: 'asc', id: 'asc' } });
+  if (isAdmin(ctx)) return ctx.em.find(User, { deletedAt: null }, { orderBy: { name: 'asc', id: 'asc' }, limit: CAKE_ACCOUNTS_MAX });
   const groups = [...(await viewerRoles(ctx)).keys()];
   const ids = new Set([viewer.id]);
   if (groups.length) {
     const rows = await ctx.em.execute<{ user_id: string }[]>('select distinct user_id from cake_memberships where group_id in (?)', [groups]);
     for (const r of rows) ids.add(r.user_id);
   }
-  return ctx.em.find(User, { id: { $in: [...ids] }, deletedAt: null }, { orderBy: { name: 'asc', id: 'asc' } });
+  return ctx.em.find(User, { id: { $in: [...ids] }, deletedAt: null }, { orderBy: { name: 'asc', id: 'asc' }, limit: CAKE_ACCOUNTS_MAX });
 }
 
 /** The groups the viewer administers (group role admin). */
@@ -116,11 +117,11 @@ export const cakeGroupAdmin = definePolicy('cakeGroupAdmin', {
 /** cakeplanner.md: all users (admin) or the members of the groups the viewer administers (group admin). */
 export async function administeredAccounts(ctx: AppContext): Promise<User[]> {
   requireViewer(ctx);
-  if (isAdmin(ctx)) return ctx.em.find(User, { deletedAt: null }, { orderBy: { name: 'asc', id: 'asc' } });
+  if (isAdmin(ctx)) return ctx.em.find(User, { deletedAt: null }, { orderBy: { name: 'asc', id: 'asc' }, limit: CAKE_ACCOUNTS_MAX });
   const groups = await administeredGroups(ctx);
   if (!groups.length) throw forbidden('Admin or group admin role required');
   const rows = await ctx.em.execute<{ user_id: string }[]>('select distinct user_id from cake_memberships where group_id in (?)', [groups]);
-  return ctx.em.find(User, { id: { $in: rows.map((r) => r.user_id) }, deletedAt: null }, { orderBy: { name: 'asc', id: 'asc' } });
+  return ctx.em.find(User, { id: { $in: rows.map((r) => r.user_id) }, deletedAt: null }, { orderBy: { name: 'asc', id: 'asc' }, limit: CAKE_ACCOUNTS_MAX });
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -128,16 +129,16 @@ export async function administeredAccounts(ctx: AppContext): Promise<User[]> {
 
 export async function myMemberships(ctx: AppContext): Promise<CakeMembership[]> {
   const viewer = requireViewer(ctx);
-  return ctx.em.find(CakeMembership, { user: viewer.id }, { orderBy: { group: { name: 'asc' }, id: 'asc' } });
+  return ctx.em.find(CakeMembership, { user: viewer.id }, { orderBy: { group: { name: 'asc' }, id: 'asc' }, limit: CAKE_USER_GROUPS_MAX });
 }
 
 /** cakeplanner.md: all groups (admin) or the groups the viewer administers (group admin). */
 export async function listGroups(ctx: AppContext): Promise<CakeGroup[]> {
   requireViewer(ctx);
-  if (isAdmin(ctx)) return ctx.em.find(CakeGroup, {}, { orderBy: { name: 'asc', id: 'asc' } });
+  if (isAdmin(ctx)) return ctx.em.find(CakeGroup, {}, { orderBy: { name: 'asc', id: 'asc' }, limit: CAKE_GROUPS_MAX });
   const groups = await administeredGroups(ctx);
   if (!groups.length) throw forbidden('Admin or group admin role required');
-  return ctx.em.find(CakeGroup, { id: { $in: groups } }, { orderBy: { name: 'asc', id: 'asc' } });
+  return ctx.em.find(CakeGroup, { id: { $in: groups } }, { orderBy: { name: 'asc', id: 'asc' }, limit: CAKE_GROUPS_MAX });
 }
 
 export async function createGroup(ctx: AppContext, input: CreateCakeGroupInput): Promise<CakeGroup> {
@@ -182,12 +183,31 @@ async function existingUserAndGroup(em: EntityManager, userId: string, groupId: 
   if (!isUuid(groupId) || !(await em.count(CakeGroup, { id: groupId }))) throw notFound('Group not found');
 }
 
+/**
+ * A new membership must leave the group within CAKE_GROUP_MEMBERS_MAX members and the user within
+ * CAKE_USER_GROUPS_MAX groups (list-sizes.ts: the bounds of `CakeGroup.members` and
+ * `User.cakeMemberships`); the group's row is locked so two additions cannot both take its last place.
+ */
+async function assertRoomForMember(em: EntityManager, userId: string, groupId: string): Promise<void> {
+  await em.execute('select id from cake_groups where id = ? for update', [groupId]);
+  const [row] = await em.execute<{ member: boolean; members: string; groups: string }[]>(
+    `select exists (select 1 from cake_memberships where group_id = ? and user_id = ?) as member,
+            (select count(*) from cake_memberships m join users u on u.id = m.user_id where m.group_id = ? and u.deleted_at is null) as members,
+            (select count(*) from cake_memberships where user_id = ?) as groups`,
+    [groupId, userId, groupId, userId],
+  );
+  if (row.member) return;
+  if (Number(row.members) >= CAKE_GROUP_MEMBERS_MAX) throw conflict(`A group holds at most ${CAKE_GROUP_MEMBERS_MAX} members`);
+  if (Number(row.groups) >= CAKE_USER_GROUPS_MAX) throw conflict(`A user belongs to at most ${CAKE_USER_GROUPS_MAX} groups`);
+}
+
 /** Adds or updates a membership; `role` undefined keeps an existing role (assign-group). */
 async function upsertMembership(ctx: AppContext, userId: string, groupId: string, role?: CakeGroupRole): Promise<CakeMembership> {
   requireAdmin(ctx);
   if (role !== undefined && !Object.values(CakeGroupRole).includes(role)) throw badInput('role must be member or admin', { role: 'must be member or admin' });
   await unitOfWork(ctx, async ({ em }) => {
     await existingUserAndGroup(em, userId, groupId);
+    await assertRoomForMember(em, userId, groupId);
     await em.execute(
       `insert into cake_memberships (id, group_id, user_id, role, created_at) values (gen_random_uuid(), ?, ?, ?, now())
        on conflict (group_id, user_id) do ${role === undefined ? 'nothing' : 'update set role = excluded.role'}`,

@@ -13,13 +13,14 @@ import type { CakeChangeKind, CakeChangePayload, CakeEventSnapshot } from './cak
 import { CakeEventChange, CakeEventChangeKind } from './cake-change';
 import { photoUrl } from './cake-common';
 import { DELETED_USER_NAME, viewerRoles } from './cake.loaders';
+import { CAKE_CHANGES_MAX } from './list-sizes';
 
 /** Transaction-scoped advisory lock serialising log appends, so log ids follow commit order. */
 const LOG_LOCK = 7316402;
 /** Rows kept per group (the contract asks for at least the last 100). */
 const LOG_KEEP = 1000;
-/** Most rows one resume returns. */
-const RESUME_MAX = 1000;
+/** Most rows one resume returns (the list's declared size). */
+const RESUME_MAX = CAKE_CHANGES_MAX;
 
 /** The event as it is now inside `em`'s transaction: baker name, cover photo, rating summary. */
 async function snapshot(em: EntityManager, event: CakeEvent): Promise<CakeEventSnapshot> {

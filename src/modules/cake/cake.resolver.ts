@@ -30,6 +30,18 @@ import {
   usersById,
   viewerRoles,
 } from './cake.loaders';
+import { ListSize } from '../../server/cost';
+import {
+  CAKE_ACCOUNTS_MAX,
+  CAKE_CHANGES_MAX,
+  CAKE_EVENT_PHOTOS_MAX,
+  CAKE_EVENT_RATINGS_MAX,
+  CAKE_EVENTS_MAX,
+  CAKE_GROUP_MEMBERS_MAX,
+  CAKE_GROUPS_MAX,
+  CAKE_USER_GROUPS_MAX,
+  HALL_OF_FAME_MAX,
+} from './list-sizes';
 
 /** Every cakeplanner operation: an account activated for Cake Planner (or a platform admin). */
 const cakeMember = access.enrolled(Application.CAKEPLANNER);
@@ -44,6 +56,7 @@ export class CakeResolver {
   // --- accounts -------------------------------------------------------------------------------
 
   @Allow(cakeMember)
+  @ListSize({ max: CAKE_ACCOUNTS_MAX })
   @Query(() => [CakeUserContact], {
     description: 'The people the viewer can reach in Cake Planner, as contacts (id, name, email): the members of their groups and themselves; admins: every account',
   })
@@ -52,6 +65,7 @@ export class CakeResolver {
   }
 
   @Allow(groups.cakeGroupAdmin)
+  @ListSize({ max: CAKE_ACCOUNTS_MAX })
   @Query(() => [User], {
     description: 'The accounts the viewer administers in Cake Planner, with their state: admins every account; group admins the members of the groups they administer',
   })
@@ -62,12 +76,14 @@ export class CakeResolver {
   // --- groups ---------------------------------------------------------------------------------
 
   @Allow(cakeMember)
+  @ListSize({ max: CAKE_USER_GROUPS_MAX })
   @Query(() => [CakeMembership], { description: "The viewer's groups and roles" })
   cakeMyGroups(@Ctx() ctx: AppContext): Promise<CakeMembership[]> {
     return groups.myMemberships(ctx);
   }
 
   @Allow(groups.cakeGroupAdmin)
+  @ListSize({ max: CAKE_GROUPS_MAX })
   @Query(() => [CakeGroup], { description: 'Admins: every group; group admins: their groups; others: FORBIDDEN' })
   cakeGroups(@Ctx() ctx: AppContext): Promise<CakeGroup[]> {
     return groups.listGroups(ctx);
@@ -115,6 +131,7 @@ export class CakeResolver {
   // --- events ---------------------------------------------------------------------------------
 
   @Allow(cakeMember)
+  @ListSize({ max: CAKE_EVENTS_MAX })
   @Query(() => [CakeEvent], { description: "The viewer's groups' events from start to end (YYYY-MM-DD, inclusive)" })
   cakeEvents(@Ctx() ctx: AppContext, @Arg('start', () => String) start: string, @Arg('end', () => String) end: string): Promise<CakeEvent[]> {
     return events.listEvents(ctx, start, end);
@@ -127,6 +144,7 @@ export class CakeResolver {
   }
 
   @Allow(cakeMember)
+  @ListSize({ max: HALL_OF_FAME_MAX, slicingArguments: ['limit'] })
   @Query(() => [CakeEvent], { description: "Hall of Fame: the viewer's groups' events by mean stars (unrated = 0), then date, newest first" })
   cakeHallOfFame(@Ctx() ctx: AppContext, @Arg('limit', () => Int, { defaultValue: events.HALL_OF_FAME_SIZE }) limit: number): Promise<CakeEvent[]> {
     return events.hallOfFame(ctx, limit);
@@ -178,6 +196,7 @@ export class CakeResolver {
   // --- live -----------------------------------------------------------------------------------
 
   @Allow(cakeMember)
+  @ListSize({ max: CAKE_CHANGES_MAX })
   @Query(() => [CakeEventChange], { description: "Changes of the viewer's groups after a change id, oldest first (at most 1000): resume after a disconnect" })
   cakeEventChanges(@Ctx() ctx: AppContext, @Arg('after', () => ID) after: string): Promise<CakeEventChange[]> {
     return live.changesAfter(ctx, after);
@@ -236,14 +255,16 @@ export class CakeEventFieldsResolver {
     return event.preloaded?.rating ?? ratingSummaries(ctx).load(event.id);
   }
 
+  @ListSize({ max: CAKE_EVENT_RATINGS_MAX })
   @FieldResolver(() => [CakeRating])
-  ratings(@Root() event: CakeEvent, @Ctx() ctx: AppContext): Promise<CakeRating[]> {
-    return ratingsByEvent(ctx).load(event.id);
+  async ratings(@Root() event: CakeEvent, @Ctx() ctx: AppContext): Promise<CakeRating[]> {
+    return (await ratingsByEvent(ctx).load(event.id)).slice(0, CAKE_EVENT_RATINGS_MAX);
   }
 
+  @ListSize({ max: CAKE_EVENT_PHOTOS_MAX })
   @FieldResolver(() => [CakePhoto], { description: 'Every photo of the event, oldest first' })
-  gallery(@Root() event: CakeEvent, @Ctx() ctx: AppContext): Promise<CakePhoto[]> {
-    return photosByEvent(ctx).load(event.id);
+  async gallery(@Root() event: CakeEvent, @Ctx() ctx: AppContext): Promise<CakePhoto[]> {
+    return (await photosByEvent(ctx).load(event.id)).slice(0, CAKE_EVENT_PHOTOS_MAX);
   }
 
   @FieldResolver(() => Boolean, { description: 'The viewer is the baker' })
@@ -324,9 +345,10 @@ export class CakeMembershipFieldsResolver {
 
 @Resolver(() => CakeGroup)
 export class CakeGroupFieldsResolver {
+  @ListSize({ max: CAKE_GROUP_MEMBERS_MAX })
   @FieldResolver(() => [CakeMembership], { description: 'Members whose account still exists' })
-  members(@Root() group: CakeGroup, @Ctx() ctx: AppContext): Promise<CakeMembership[]> {
-    return membershipsByGroup(ctx).load(group.id);
+  async members(@Root() group: CakeGroup, @Ctx() ctx: AppContext): Promise<CakeMembership[]> {
+    return (await membershipsByGroup(ctx).load(group.id)).slice(0, CAKE_GROUP_MEMBERS_MAX);
   }
 
   @FieldResolver(() => Int)
@@ -342,12 +364,13 @@ export class CakeUserFieldsResolver {
     return groups.cakeActive(ctx, user);
   }
 
+  @ListSize({ max: CAKE_USER_GROUPS_MAX })
   @FieldResolver(() => [CakeMembership], { description: 'cakeplanner: the cake groups of the user (admins see all; others the groups they share)' })
   async cakeMemberships(@Root() user: User, @Ctx() ctx: AppContext): Promise<CakeMembership[]> {
     if (!ctx.viewer) return [];
     const list = await membershipsByUser(ctx).load(user.id);
-    if (isAdmin(ctx) || ctx.viewer.id === user.id) return list;
+    if (isAdmin(ctx) || ctx.viewer.id === user.id) return list.slice(0, CAKE_USER_GROUPS_MAX);
     const mine = await viewerRoles(ctx);
-    return list.filter((m) => mine.has(m.group.id));
+    return list.filter((m) => mine.has(m.group.id)).slice(0, CAKE_USER_GROUPS_MAX);
   }
 }

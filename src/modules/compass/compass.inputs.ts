@@ -5,6 +5,8 @@
 import { Field, Float, InputType, Int, ObjectType } from 'type-graphql';
 import { CompassParty } from './party.entity';
 import { CompassAxis, CompassQuestion } from './question.entity';
+import { ListSize } from '../../server/cost';
+import { PARTIES_MAX, QUESTIONS_MAX } from './list-sizes';
 
 // --- parties -------------------------------------------------------------------------------------
 
@@ -129,8 +131,12 @@ export class CompassTopMatchCount {
 export class CompassAnalytics {
   @Field(() => CompassAnalyticsTotals) totals!: CompassAnalyticsTotals;
   @Field(() => Float, { description: 'percent of users who answered every question (0..100)' }) completionRate!: number;
-  @Field(() => [CompassQuestionStats]) distribution!: CompassQuestionStats[];
-  @Field(() => [CompassTopMatchCount]) topMatches!: CompassTopMatchCount[];
+  @ListSize({ max: QUESTIONS_MAX })
+  @Field(() => [CompassQuestionStats])
+  distribution!: CompassQuestionStats[];
+  @ListSize({ max: PARTIES_MAX })
+  @Field(() => [CompassTopMatchCount])
+  topMatches!: CompassTopMatchCount[];
   @Field(() => CompassPoint, { description: 'mean position of users with at least one answer' }) meanPosition!: CompassPoint;
   @Field(() => Date) generatedAt!: Date;
 }

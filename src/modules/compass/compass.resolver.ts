@@ -33,6 +33,8 @@ import * as answerService from './answers.service';
 import * as matching from './matching.service';
 import { analytics } from './analytics.service';
 import { analyticsEvents } from './compass.events';
+import { ListSize } from '../../server/cost';
+import { MATCHES_MAX, PARTIES_MAX, QUESTIONS_MAX } from './list-sizes';
 
 /** compass operations for signed-in users: open enrollment (compass-common.ts), refused only to a disabled membership. */
 const compassUser = access.enrolled(Application.COMPASS);
@@ -42,6 +44,7 @@ export class CompassResolver {
   // --- parties -----------------------------------------------------------------------------------
 
   @Allow(access.public)
+  @ListSize({ max: PARTIES_MAX })
   @Query(() => [CompassParty], { description: 'Every party, by id' })
   parties(@Ctx() ctx: AppContext): Promise<CompassParty[]> {
     return partyService.listParties(ctx);
@@ -94,6 +97,7 @@ export class CompassResolver {
   // --- questions ---------------------------------------------------------------------------------
 
   @Allow(access.public)
+  @ListSize({ max: QUESTIONS_MAX })
   @Query(() => [CompassQuestion], { description: 'In position order' })
   questions(@Ctx() ctx: AppContext): Promise<CompassQuestion[]> {
     return questionService.listQuestions(ctx);
@@ -130,12 +134,14 @@ export class CompassResolver {
   // --- answers, positions, matches, analytics ----------------------------------------------------
 
   @Allow(compassUser)
+  @ListSize({ max: QUESTIONS_MAX })
   @Query(() => [CompassAnswer], { description: 'The user themselves or an admin; every question, "" when unanswered' })
   userAnswers(@Ctx() ctx: AppContext, @Arg('userNumber', () => Int) userNumber: number): Promise<CompassAnswer[]> {
     return answerService.userAnswers(ctx, userNumber);
   }
 
   @Allow(compassUser)
+  @ListSize({ max: QUESTIONS_MAX })
   @Mutation(() => [CompassAnswer], { description: 'The user themselves or an admin; the whole list at once, all or nothing' })
   setUserAnswers(
     @Ctx() ctx: AppContext,
@@ -146,12 +152,14 @@ export class CompassResolver {
   }
 
   @Allow(access.public)
+  @ListSize({ max: QUESTIONS_MAX })
   @Query(() => [CompassAnswer], { description: 'Every question, "" when unanswered' })
   partyAnswers(@Ctx() ctx: AppContext, @Arg('partyId', () => Int) partyId: number): Promise<CompassAnswer[]> {
     return answerService.partyAnswers(ctx, partyId);
   }
 
   @Allow(compassUser)
+  @ListSize({ max: QUESTIONS_MAX })
   @Mutation(() => [CompassAnswer], { description: 'The party\'s admin or a super admin; the whole list at once, all or nothing' })
   setPartyAnswers(
     @Ctx() ctx: AppContext,
@@ -168,6 +176,7 @@ export class CompassResolver {
   }
 
   @Allow(compassUser)
+  @ListSize({ max: MATCHES_MAX })
   @Query(() => [CompassMatch], { description: 'The user themselves or an admin: the three nearest parties (ties by name)' })
   partyMatches(@Ctx() ctx: AppContext, @Arg('userNumber', () => Int) userNumber: number): Promise<CompassMatch[]> {
     return matching.partyMatches(ctx, userNumber);

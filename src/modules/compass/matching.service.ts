@@ -10,6 +10,7 @@ import { CompassParty } from './party.entity';
 import { pointOf, positionOf, Sums, topMatches } from './scoring';
 import type { CompassMatch, CompassPosition } from './compass.inputs';
 import { statement } from '../../db/prepared-sql';
+import { MATCHES_MAX } from './list-sizes';
 
 /** Sums per party (every party, 0 without answers) and the number of questions, in one statement. */
 export const PARTY_SUMS = `
@@ -100,7 +101,7 @@ export async function partyMatches(ctx: AppContext, userNumber: number): Promise
   const u = rows[0];
   if (u.uec + u.usc === 0) throw badInput('Validation failed', { answers: 'Answer at least one question to get matches' });
   const parties = rows.filter((r) => r.id !== null).map((r) => ({ ...pointOf(r), id: r.id, name: r.name, row: r }));
-  return topMatches(pointOf({ es: u.ues, ec: u.uec, ss: u.uss, sc: u.usc }), parties).map((m) => ({
+  return topMatches(pointOf({ es: u.ues, ec: u.uec, ss: u.uss, sc: u.usc }), parties, MATCHES_MAX).map((m) => ({
     party: partyOf(m.party.row),
     x: m.x,
     y: m.y,

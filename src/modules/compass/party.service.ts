@@ -18,6 +18,7 @@ import { CompassPartyAdmin } from './party-admin.entity';
 import { readUploadField, storageField } from '../../storage/storage';
 import { analyticsChanged, canManageParty, LIMITS, LOGO_POLICY, partyById, Problems, requirePartyManager, trimmed } from './compass-common';
 import type { CompassPartyCreated, CreatePartyInput, UpdatePartyInput } from './compass.inputs';
+import { PARTIES_MAX } from './list-sizes';
 
 const CODE_ALPHABET = 'ABCDEFGHJKLMNPQRSTUVWXYZ23456789';
 const PASSWORD_ALPHABET = 'ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnpqrstuvwxyz23456789';
@@ -29,7 +30,7 @@ function randomString(alphabet: string, length: number): string {
 }
 
 export function listParties(ctx: AppContext): Promise<CompassParty[]> {
-  return ctx.em.find(CompassParty, {}, { orderBy: { id: 'asc' } });
+  return ctx.em.find(CompassParty, {}, { orderBy: { id: 'asc' }, limit: PARTIES_MAX });
 }
 
 export function getParty(ctx: AppContext, partyId: number): Promise<CompassParty> {
@@ -78,6 +79,8 @@ export async function createParty(ctx: AppContext, input: CreatePartyInput): Pro
   try {
     return await unitOfWork(ctx, async (tx) => {
       const em = tx.em;
+      // list-sizes.ts: the parties list (and every list of parties) holds at most PARTIES_MAX
+      if ((await em.count(CompassParty, {})) >= PARTIES_MAX) throw conflict(`The compass holds at most ${PARTIES_MAX} parties`);
       await assertPartyNameFree(em, name);
       let code = randomString(CODE_ALPHABET, 8);
       while ((await em.count(CompassParty, { code })) > 0) code = randomString(CODE_ALPHABET, 8);

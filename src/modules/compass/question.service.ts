@@ -5,15 +5,16 @@
  */
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { AppContext } from '../../context/context';
-import { notFound } from '../../errors/domain-error';
+import { conflict, notFound } from '../../errors/domain-error';
 import { requireAdmin } from '../../auth/guards';
 import { unitOfWork } from '../../db/unit-of-work';
 import { CompassAxis, CompassQuestion } from './question.entity';
 import { analyticsChanged, LIMITS, Problems, SCORES_LOCK, trimmed, validId } from './compass-common';
 import type { CreateQuestionInput, UpdateQuestionInput } from './compass.inputs';
+import { QUESTIONS_MAX } from './list-sizes';
 
 export function listQuestions(ctx: AppContext): Promise<CompassQuestion[]> {
-  return ctx.em.find(CompassQuestion, {}, { orderBy: { position: 'asc', id: 'asc' } });
+  return ctx.em.find(CompassQuestion, {}, { orderBy: { position: 'asc', id: 'asc' }, limit: QUESTIONS_MAX });
 }
 
 async function questionById(em: EntityManager, questionId: number): Promise<CompassQuestion> {
@@ -76,6 +77,8 @@ export async function createQuestion(ctx: AppContext, input: CreateQuestionInput
   requireAdmin(ctx);
   checkQuestionFields(input, true);
   return unitOfWork(ctx, async (tx) => {
+    // list-sizes.ts: every list of questions (and of answers: one a question) holds at most QUESTIONS_MAX
+    if ((await tx.em.count(CompassQuestion, {})) >= QUESTIONS_MAX) throw conflict(`The compass holds at most ${QUESTIONS_MAX} questions`);
     let pos = input.position ?? null;
     if (pos === null) {
       const rows = await tx.em.execute<{ next: number }[]>('select coalesce(max(position), 0) + 1 as next from compass_questions');

@@ -1,6 +1,8 @@
 import { Field, ID, InputType, Int, ObjectType, registerEnumType } from 'type-graphql';
 import { CoparentItem } from './coparent-item.entity';
 import { CoparentScheduleBlock } from './schedule-block.entity';
+import { ListSize } from '../../server/cost';
+import { BLOCKS_MAX, SCHEDULE_MAX_DAYS } from './list-sizes';
 
 // --- items ---------------------------------------------------------------------------------------
 
@@ -50,9 +52,12 @@ export class CoparentScheduleDay {
 export class CoparentSchedule {
   @Field(() => String, { description: 'First day of the range, YYYY-MM-DD' }) start!: string;
   @Field(() => String, { description: 'Last day of the range (inclusive), YYYY-MM-DD' }) end!: string;
+  @ListSize({ max: SCHEDULE_MAX_DAYS })
   @Field(() => [CoparentScheduleDay], { description: 'Only the days a block covers; overlaps go to the most recently updated block' })
   days!: CoparentScheduleDay[];
-  @Field(() => [CoparentScheduleBlock], { description: 'Blocks overlapping the range, by startDate' }) blocks!: CoparentScheduleBlock[];
+  @ListSize({ max: BLOCKS_MAX })
+  @Field(() => [CoparentScheduleBlock], { description: 'Blocks overlapping the range, by startDate' })
+  blocks!: CoparentScheduleBlock[];
 }
 
 @InputType()

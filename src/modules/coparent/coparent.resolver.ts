@@ -20,6 +20,8 @@ import {
 } from './coparent.inputs';
 import * as items from './items.service';
 import * as schedule from './schedule.service';
+import { ListSize } from '../../server/cost';
+import { BLOCKS_MAX, HOUSEHOLD_MEMBERS_MAX, HOUSEHOLDS_MAX, ITEMS_MAX } from './list-sizes';
 import * as households from './household.service';
 import { Household } from './household.entity';
 import { CreateHouseholdMemberInput, UpdateHouseholdMemberInput } from './household.inputs';
@@ -37,12 +39,14 @@ export class CoparentResolver {
   // --- items -----------------------------------------------------------------------------------
 
   @Allow(member)
+  @ListSize({ max: ITEMS_MAX })
   @Query(() => [CoparentItem], { description: 'Items dated in a month (YYYY-MM), by date then creation; the month is the page' })
   coparentItems(@Ctx() ctx: AppContext, @Arg('month', () => String) month: string): Promise<items.CoparentItemRow[]> {
     return items.listItemsOfMonth(ctx, month);
   }
 
   @Allow(member)
+  @ListSize({ max: ITEMS_MAX })
   @Query(() => [CoparentItem], { description: 'Items of one day (YYYY-MM-DD)' })
   coparentItemsOnDay(@Ctx() ctx: AppContext, @Arg('date', () => String) date: string): Promise<items.CoparentItemRow[]> {
     return items.listItemsOfDay(ctx, date);
@@ -90,6 +94,7 @@ export class CoparentResolver {
   }
 
   @Allow(householdAdmin)
+  @ListSize({ max: BLOCKS_MAX })
   @Query(() => [CoparentScheduleBlock], { description: 'Admins: blocks overlapping the optional inclusive range, by startDate' })
   coparentScheduleBlocks(
     @Ctx() ctx: AppContext,
@@ -151,6 +156,7 @@ export class CoparentResolver {
   // --- households --------------------------------------------------------------------------------
 
   @Allow(access.admin)
+  @ListSize({ max: HOUSEHOLDS_MAX })
   @Query(() => [Household], { description: 'Platform admins: every household, oldest first' })
   households(@Ctx() ctx: AppContext): Promise<Household[]> {
     return households.listHouseholds(ctx);
@@ -178,6 +184,7 @@ export class CoparentResolver {
   }
 
   @Allow(householdAdmin)
+  @ListSize({ max: HOUSEHOLD_MEMBERS_MAX })
   @Query(() => [User], { description: 'The members of the viewer\'s household, oldest first' })
   householdMembers(@Ctx() ctx: AppContext): Promise<User[]> {
     return households.listMembers(ctx);

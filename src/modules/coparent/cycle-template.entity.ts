@@ -3,6 +3,8 @@ import { Field, ID, Int, ObjectType } from 'type-graphql';
 import { randomUUID } from 'node:crypto';
 import { Household } from './household.entity';
 import { Timestamped } from '../../db/timestamped';
+import { ListSize } from '../../server/cost';
+import { TEMPLATE_MAX_DAYS } from './list-sizes';
 
 @ObjectType({ description: 'One day of the custody cycle template' })
 export class CoparentCycleTemplateDay {
@@ -33,6 +35,7 @@ export class CoparentCycleTemplate extends Timestamped {
   @Property({ type: 'string', length: 200 })
   name!: string;
 
+  @ListSize({ max: TEMPLATE_MAX_DAYS })
   @Field(() => [CoparentCycleTemplateDay], { description: 'Sorted by dayIndex, contiguous from 0' })
   @Property({ type: 'json' })
   days!: CoparentCycleTemplateDay[];

@@ -26,6 +26,7 @@ import { checkPassword, createAccount, publishUserChange, revokeSessions } from 
 import { Household } from './household.entity';
 import { CoparentItem } from './coparent-item.entity';
 import { requiredText } from './coparent-common';
+import { HOUSEHOLD_MEMBERS_MAX, HOUSEHOLDS_MAX } from './list-sizes';
 import type { CreateHouseholdMemberInput, UpdateHouseholdMemberInput } from './household.inputs';
 
 const NAME_MAX = 200;
@@ -122,7 +123,7 @@ export async function coparentRole(ctx: AppContext, user: User): Promise<Members
 
 export async function listHouseholds(ctx: AppContext): Promise<Household[]> {
   requireAdmin(ctx);
-  return ctx.em.find(Household, {}, { orderBy: { createdAt: 'asc', id: 'asc' } });
+  return ctx.em.find(Household, {}, { orderBy: { createdAt: 'asc', id: 'asc' }, limit: HOUSEHOLDS_MAX });
 }
 
 /** Global ADMIN: a new household; `adminId` (an existing account) becomes its admin, leaving any household it was in. */
@@ -163,7 +164,7 @@ export async function listMembers(ctx: AppContext): Promise<User[]> {
   const household = await administeredHousehold(ctx);
   const rows = await ctx.em.execute<{ user_id: string }[]>(`select user_id from app_memberships where application = 'COPARENT' and household_id = ?`, [household]);
   if (!rows.length) return [];
-  return ctx.em.find(User, { id: { $in: rows.map((r) => r.user_id) }, deletedAt: null }, { orderBy: { createdAt: 'asc', number: 'asc' } });
+  return ctx.em.find(User, { id: { $in: rows.map((r) => r.user_id) }, deletedAt: null }, { orderBy: { createdAt: 'asc', number: 'asc' }, limit: HOUSEHOLD_MEMBERS_MAX });
 }
 
 /** A new account in the viewer's household (coparent.md "POST /admin/users"). */

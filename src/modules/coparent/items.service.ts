@@ -22,6 +22,7 @@ import { unitOfWork } from '../../db/unit-of-work';
 import { Statement, statement } from '../../db/prepared-sql';
 import { userColumns, userFromRow } from '../identity/user-row';
 import type { UserRow } from '../../auth/auth-store';
+import { ITEMS_MAX } from './list-sizes';
 
 const TYPE_MAX = 50;
 const TITLE_MAX = 200;
@@ -92,7 +93,8 @@ const ITEMS_BETWEEN = statement(
           floor(extract(epoch from updated_at) * 1000)::float8 as updated_ms
      from coparent_items
     where household_id = $3 and date >= $1 and date <= $2
-    order by date, created_at, id`,
+    order by date, created_at, id
+    limit ${ITEMS_MAX}`,
 );
 
 let ownersStatement: Statement | undefined;
@@ -124,7 +126,7 @@ async function listRows(ctx: AppContext, from: string, to: string): Promise<Copa
   }));
 }
 
-/** Items dated in a `YYYY-MM` month, by date then creation. */
+/** Items dated in a `YYYY-MM` month, by date then creation; at most ITEMS_MAX (list-sizes.ts). */
 export async function listItemsOfMonth(ctx: AppContext, month: string): Promise<CoparentItemRow[]> {
   requireViewer(ctx);
   const { start, end } = monthRange(month);

@@ -25,14 +25,14 @@ import {
 import { addDays, dateRange, DateRange, daysBetween, eachDay, monthRange, parseDate } from './calendar-dates';
 import { isUuid, optionalText, requiredText } from './coparent-common';
 import { unitOfWork } from '../../db/unit-of-work';
+import { BLOCKS_MAX, SCHEDULE_MAX_DAYS, TEMPLATE_MAX_DAYS } from './list-sizes';
 
 const OWNER_MAX = 100;
 const LABEL_MAX = 100;
 const COLOR_MAX = 50;
 const NAME_MAX = 200;
 /** The longest range the days view answers (two years): bounds the work of one request. */
-const SCHEDULE_MAX_DAYS = 731;
-export const TEMPLATE_MAX_DAYS = 42;
+export { TEMPLATE_MAX_DAYS };
 export const DEFAULT_CYCLES = 6;
 export const MAX_CYCLES = 100;
 /** Serializes template saves and applications (one active template per household, no interleaved layouts). */
@@ -103,7 +103,8 @@ export async function getSchedule(ctx: AppContext, month?: string | null, start?
   const household = await householdOf(ctx);
   const range = scheduleRange(month, start, end);
   const blocks = await ctx.em.find(CoparentScheduleBlock, { household, ...overlapping(range) }, { orderBy: BLOCK_ORDER });
-  return { start: range.start, end: range.end, days: resolveDays(range, blocks), blocks };
+  // every block decides its days; the list answers the first BLOCKS_MAX (list-sizes.ts)
+  return { start: range.start, end: range.end, days: resolveDays(range, blocks), blocks: blocks.slice(0, BLOCKS_MAX) };
 }
 
 /** Admin: blocks overlapping the optional inclusive range, by startDate. */
@@ -115,7 +116,7 @@ export async function listBlocks(ctx: AppContext, start?: string | null, end?: s
   if (s !== undefined && e !== undefined && e < s) throw badInput('end must not be before start', { end: 'must not be before start' });
   if (e !== undefined) where.startDate = { $lte: e };
   if (s !== undefined) where.endDate = { $gte: s };
-  return ctx.em.find(CoparentScheduleBlock, where, { orderBy: BLOCK_ORDER });
+  return ctx.em.find(CoparentScheduleBlock, where, { orderBy: BLOCK_ORDER, limit: BLOCKS_MAX });
 }
 
 export async function createBlock(ctx: AppContext, input: CreateCoparentScheduleBlockInput): Promise<CoparentScheduleBlock> {

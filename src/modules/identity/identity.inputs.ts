@@ -1,6 +1,8 @@
 import { Application } from './enrollment';
 import { Field, ID, InputType, Int, ObjectType } from 'type-graphql';
 import { Role, User } from './user.entity';
+import { ListSize } from '../../server/cost';
+import { USERS_PAGE_MAX } from './list-sizes';
 
 @InputType()
 export class RegisterInput {
@@ -45,7 +47,9 @@ export class UserFilter {
 
 @ObjectType()
 export class UserPage {
-  @Field(() => [User]) items!: User[];
+  @ListSize({ max: USERS_PAGE_MAX })
+  @Field(() => [User])
+  items!: User[];
   @Field(() => Int) total!: number;
   @Field(() => Int) limit!: number;
   @Field(() => Int) offset!: number;

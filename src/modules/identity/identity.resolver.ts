@@ -26,6 +26,8 @@ import { Application } from './enrollment';
 import { AppMembership, MembershipRole, MembershipStatus } from './app-membership.entity';
 import * as memberships from './membership.service';
 import type { Topics } from '../../pubsub/topics';
+import { ListSize } from '../../server/cost';
+import { MAIL_OUTBOX_MAX, USERS_PAGE_MAX } from './list-sizes';
 
 @Resolver(() => User)
 export class IdentityResolver {
@@ -142,6 +144,7 @@ export class IdentityResolver {
   // --- administration -------------------------------------------------------------------------
 
   @Allow(access.admin)
+  @ListSize({ max: USERS_PAGE_MAX, slicingArguments: ['limit'], sizedFields: ['items'] })
   @Query(() => UserPage)
   users(
     @Ctx() ctx: AppContext,
@@ -201,6 +204,7 @@ export class IdentityResolver {
     return memberships.setEnrollment(ctx, userId, application, status, role);
   }
 
+  @ListSize({ max: Object.keys(Application).length })
   @FieldResolver(() => [AppMembership], { description: 'The applications the user is enrolled in (the user themselves or a platform admin)' })
   memberships(@Root() user: User, @Ctx() ctx: AppContext): Promise<AppMembership[]> {
     return memberships.membershipsOf(ctx, user);
@@ -263,6 +267,7 @@ export class IdentityResolver {
   }
 
   @Allow(access.admin)
+  @ListSize({ max: MAIL_OUTBOX_MAX })
   @Query(() => [MailMessage], { description: 'Admins only; empty in production' })
   mailOutbox(@Ctx() ctx: AppContext, @Arg('to', () => String, { nullable: true }) to?: string | null): Promise<MailMessage[]> {
     return identity.mailOutbox(ctx, to);

@@ -30,6 +30,7 @@ import type {
   UpdateUserInput,
   UserFilter,
 } from './identity.inputs';
+import { MAIL_OUTBOX_MAX, USERS_PAGE_MAX } from './list-sizes';
 
 // No whitespace or control characters (PostgreSQL text cannot hold NUL: such input is refused, not a 500).
 export const EMAIL = /^[^\s@\p{Cc}]+@[^\s@\p{Cc}]+\.[^\s@\p{Cc}]+$/u;
@@ -409,7 +410,9 @@ export async function listUsers(
   offset = 0,
 ): Promise<{ items: User[]; total: number; limit: number; offset: number }> {
   requireAdmin(ctx);
-  if (!Number.isInteger(limit) || limit < 1 || limit > 500) throw badInput('limit must be from 1 to 500', { limit: 'must be from 1 to 500' });
+  if (!Number.isInteger(limit) || limit < 1 || limit > USERS_PAGE_MAX) {
+    throw badInput(`limit must be from 1 to ${USERS_PAGE_MAX}`, { limit: `must be from 1 to ${USERS_PAGE_MAX}` });
+  }
   if (!Number.isInteger(offset) || offset < 0) throw badInput('offset must be 0 or more', { offset: 'must be 0 or more' });
   const where: Record<string, unknown> = { deletedAt: null };
   if (filter?.role) where.role = filter.role;
@@ -581,7 +584,7 @@ export async function mailOutbox(ctx: AppContext, to?: string | null): Promise<M
   requireAdmin(ctx);
   if (ctx.app.config.isProduction) return [];
   const where = to ? { to: to.trim().toLowerCase() } : {};
-  return ctx.em.find(MailMessage, where, { orderBy: { createdAt: 'desc' }, limit: 200 });
+  return ctx.em.find(MailMessage, where, { orderBy: { createdAt: 'desc' }, limit: MAIL_OUTBOX_MAX });
 }
 
 /** Bootstrap (ARCHITECTURE.md): with ADMIN_PASSWORD set and no admin yet, create one at start. */
