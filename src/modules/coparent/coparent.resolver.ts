@@ -207,7 +207,7 @@ export class CoparentResolver {
   }
 
   @Allow(householdAdmin)
-  @Mutation(() => Boolean, { description: 'Takes a member out of the household; the account stays (other applications)' })
+  @Mutation(() => Boolean, { description: 'Takes a member out of the household with their items (never its last admin); the account is deleted when coparent was all it had' })
   removeHouseholdMember(@Ctx() ctx: AppContext, @Arg('userId', () => ID) userId: string): Promise<boolean> {
     return households.removeMember(ctx, userId);
   }

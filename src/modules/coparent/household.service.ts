@@ -30,6 +30,8 @@ import { HOUSEHOLD_MEMBERS_MAX, HOUSEHOLDS_MAX } from './list-sizes';
 import type { CreateHouseholdMemberInput, UpdateHouseholdMemberInput } from './household.inputs';
 
 const NAME_MAX = 200;
+/** Serializes the changes that could leave a household without an admin (keepAnAdmin). */
+const ADMINS_LOCK = 7316401;
 
 export const HOUSEHOLD_MESSAGES = {
   notEnrolled: 'You are not a member of a household',
@@ -98,13 +100,29 @@ export function isHouseholdAdmin(ctx: AppContext): boolean {
   return m?.status === MembershipStatus.ACTIVE && m.role === MembershipRole.ADMIN;
 }
 
+/** Coparent roles a request changed (user id → the role now, null: no longer a member), by request. */
+const written = new WeakMap<AppContext, Map<string, MembershipRole | null>>();
+
+/**
+ * Records a membership change of this request, so its answer shows the role as it is now: the viewer's
+ * own role otherwise comes from the session check made before the change (an admin demoting themselves
+ * would read ADMIN in the answer), and another user's may be in the request's loader already.
+ */
+function noteRole(ctx: AppContext, userId: string, role: MembershipRole | null): void {
+  let roles = written.get(ctx);
+  if (!roles) written.set(ctx, (roles = new Map()));
+  roles.set(userId, role);
+}
+
 /**
  * A user's role in coparent as its legacy routes show it: ADMIN for a global admin or a household
  * admin, USER otherwise (also for a user in no household). The viewer's own is read from the session
- * check; other users' through one query per request.
+ * check; other users' through one query per request; a role this request changed as it is now.
  */
 export async function coparentRole(ctx: AppContext, user: User): Promise<MembershipRole> {
   if (user.role === Role.ADMIN) return MembershipRole.ADMIN;
+  const changed = written.get(ctx);
+  if (changed?.has(user.id)) return changed.get(user.id) ?? MembershipRole.USER;
   if (ctx.viewer?.id === user.id) return ctx.viewer.membership(Application.COPARENT)?.role ?? MembershipRole.USER;
   const role = await ctx
     .loader<string, MembershipRole | null>('coparent.role', async (ids) => {
@@ -136,7 +154,9 @@ export async function createHousehold(ctx: AppContext, name: string, adminId?: s
     await em.flush();
     if (adminId !== undefined && adminId !== null) {
       const admin = await findAccount(em, adminId);
+      await leaveHousehold(em, admin.id, household.id);
       await enroll(em, admin.id, Application.COPARENT, { status: MembershipStatus.ACTIVE, role: MembershipRole.ADMIN, householdId: household.id });
+      noteRole(ctx, admin.id, MembershipRole.ADMIN);
       publishUserChange(ctx, 'UPDATED', admin.id);
     }
     return household;
@@ -152,6 +172,7 @@ export async function addHouseholdMember(ctx: AppContext, userId: string, role?:
     const user = await findAccount(em, userId);
     await leaveHousehold(em, user.id, target);
     await enroll(em, user.id, Application.COPARENT, { status: MembershipStatus.ACTIVE, role: role ?? MembershipRole.USER, householdId: target });
+    noteRole(ctx, user.id, role ?? MembershipRole.USER);
     publishUserChange(ctx, 'UPDATED', user.id);
     return user;
   });
@@ -183,11 +204,16 @@ async function findMember(em: EntityManager, household: string, userId: string):
   return user;
 }
 
-/** Refuses to leave the household without an admin (409). */
+/**
+ * When `leaving` (about to be removed, demoted or moved) is an admin of the household, another must
+ * remain (409). A member who is not its admin may always go: a household without an admin (made
+ * without one) does not lock its members in.
+ */
 async function keepAnAdmin(em: EntityManager, household: string, leaving: string): Promise<void> {
-  await em.execute('select pg_advisory_xact_lock(7316401)');
-  const others = await em.count(AppMembership, { application: Application.COPARENT, household, role: MembershipRole.ADMIN, status: MembershipStatus.ACTIVE, user: { $ne: leaving } });
-  if (others === 0) throw conflict('The household needs at least one admin');
+  await em.execute('select pg_advisory_xact_lock(?)', [ADMINS_LOCK]);
+  const admins = { application: Application.COPARENT, household, role: MembershipRole.ADMIN, status: MembershipStatus.ACTIVE };
+  if (!(await em.count(AppMembership, { ...admins, user: leaving }))) return;
+  if ((await em.count(AppMembership, { ...admins, user: { $ne: leaving } })) === 0) throw conflict('The household needs at least one admin');
 }
 
 /** At least one of password and role; a new password ends the member's sessions. */
@@ -203,6 +229,7 @@ export async function updateMember(ctx: AppContext, userId: string, input: Updat
     if (input.role !== undefined && input.role !== null) {
       if (input.role !== MembershipRole.ADMIN) await keepAnAdmin(em, household, user.id);
       await enroll(em, user.id, Application.COPARENT, { role: input.role });
+      noteRole(ctx, user.id, input.role);
     }
     if (hash) {
       user.passwordHash = hash;
@@ -225,10 +252,13 @@ export async function removeMember(ctx: AppContext, userId: string): Promise<boo
   const household = await administeredHousehold(ctx);
   return unitOfWork(ctx, async ({ em }) => {
     const user = await findMember(em, household, userId);
+    // the last admin first (409, as the legacy API answered its last admin deleting themselves); a
+    // platform admin leaves through the platform's own operations
     await keepAnAdmin(em, household, user.id);
     if (user.role === Role.ADMIN) throw forbidden('A platform admin is managed by platform admins');
     await em.nativeDelete(CoparentItem, { owner: user.id, household });
     await unenroll(em, user.id, Application.COPARENT);
+    noteRole(ctx, user.id, null);
     if ((await em.count(AppMembership, { user: user.id })) === 0) {
       // the account was coparent's alone: deleted as the legacy API did (sessions and rows cascade)
       ctx.publish('identity.sessionRevoked', { userId: user.id, sessionIds: null });
@@ -250,8 +280,8 @@ async function findAccount(em: EntityManager, userId: string): Promise<User> {
   return user;
 }
 
-/** Moving to another household: the last admin of the old one may not leave it without one. */
+/** Moving to another household (addHouseholdMember, createHousehold's admin): the last admin of the old one may not leave it without one. */
 async function leaveHousehold(em: EntityManager, userId: string, next: string): Promise<void> {
   const current = await em.findOne(AppMembership, { user: userId, application: Application.COPARENT });
-  if (current?.household && current.household.id !== next && current.role === MembershipRole.ADMIN) await keepAnAdmin(em, current.household.id, userId);
+  if (current?.household && current.household.id !== next) await keepAnAdmin(em, current.household.id, userId);
 }

@@ -336,7 +336,7 @@ export const coparentSurface: SurfaceDefinition = {
     {
       method: 'delete',
       path: '/api/admin/users/:id',
-      summary: 'Take a user out of the household (household admin; never its last admin); the shared account stays',
+      summary: 'Take a user out of the household with their items (household admin; never its last admin); a coparent-only account is deleted',
       operation: /* GraphQL */ `mutation CoparentAdminDeleteUser($id: ID!) { removeHouseholdMember(userId: $id) }`,
       variables: (r) => ({ id: r.params.id }),
       status: 204,
