@@ -485,6 +485,22 @@ describe('household admin routes', () => {
     expect(codeOf(await s.gql(HouseholdsTestItemsDocument, { month: '2030-08' }, { token: fay.token }))).toBe('FORBIDDEN');
   });
 
+  it("does not let a household admin set the password of an account another application uses (403); a platform admin can", async () => {
+    const gus = await makeMember(bAdmin);
+    await enrollIn(s, root, gus, 'CAKEPLANNER');
+    const refused = await req('PATCH', `/api/admin/users/${gus.id}`, bAdmin, { password: 'taken-over-now' });
+    expectError(refused, 403);
+    // nothing half-written: the old password still works, the new one does not
+    expect((await s.rest('POST', `${P}/api/auth/login`, { body: { username: gus.username, password: 'taken-over-now' } })).status).toBe(401);
+    expect((await s.rest('POST', `${P}/api/auth/login`, { body: { username: gus.username, password: gus.password } })).status).toBe(200);
+    // the household role is still the family admin's to change
+    expect((await req('PATCH', `/api/admin/users/${gus.id}`, bAdmin, { role: 'ADMIN' })).body.role).toBe('ADMIN');
+    // the platform admin sets it through the platform's operation (they act in their own household on coparent's routes)
+    const set = await s.gql('mutation PlatformSets($id: ID!) { updateUser(id: $id, input: { password: "set-by-the-platform" }) { id } }', { id: gus.id }, { token: root.token });
+    expect(set.errors).toBeUndefined();
+    expect((await s.rest('POST', `${P}/api/auth/login`, { body: { username: gus.username, password: 'set-by-the-platform' } })).status).toBe(200);
+  });
+
   it('never removes or demotes the last admin of a household (409)', async () => {
     const fresh = await graphqlAccount();
     const made = await s.gql(HouseholdsTestCreateDocument, { name: 'One-admin family', adminId: fresh.id }, { token: root.token });

@@ -231,6 +231,10 @@ export async function updateMember(ctx: AppContext, userId: string, input: Updat
       await enroll(em, user.id, Application.COPARENT, { role: input.role });
       noteRole(ctx, user.id, input.role);
     }
+    if (hash && ctx.viewer!.role !== Role.ADMIN && (await em.count(AppMembership, { user: user.id, application: { $ne: Application.COPARENT } })) > 0) {
+      // the password is the shared account's: a family's admin may not take over an account other applications use
+      throw forbidden('This account is used by other applications: a platform admin sets its password');
+    }
     if (hash) {
       user.passwordHash = hash;
       user.mustChangePassword = false;
