@@ -4,6 +4,7 @@
  * nothing else in the code reads process.env.
  */
 import { trustFunction, TrustProxy } from './server/client-ip';
+import { sameSite } from './server/site';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -36,7 +37,18 @@ export interface AppConfig {
   mailFrom: string;
   pubsub: 'memory' | 'postgres';
   compatRoot?: SurfaceId;
+  /**
+   * Browser origins (serialized: `https://app.example`, no path) that may use this server with its
+   * cookie besides its own: CORS with credentials (src/server/cors.ts), the cookie-write check and the
+   * ws Origin check (src/server/origin.ts). `*`: any (development).
+   */
   allowedOrigins: string[];
+  /**
+   * SameSite of the session cookie: `none` (always with Secure) when an allowed origin is cross-site to
+   * PUBLIC_URL and PUBLIC_URL is https, so that origin's requests carry the cookie; else `lax`.
+   * COOKIE_SAMESITE overrides the derivation.
+   */
+  cookieSameSite: 'lax' | 'none';
   /** trusted proxies (src/server/client-ip.ts): none, a hop count, or addresses and subnets */
   trustProxy: TrustProxy;
   /** queries and mutations run compiled by graphql-jit from their second execution (src/server/pipeline.ts) */
@@ -127,6 +139,44 @@ function urlVar(env: Env, name: string, protocols: string[]): string | undefined
   return raw;
 }
 
+/**
+ * ALLOWED_ORIGINS: comma-separated origins (`scheme://host[:port]`, a trailing slash tolerated), kept in
+ * the form a browser sends in `Origin`; or `*`.
+ */
+function allowedOriginsVar(env: Env): string[] {
+  const entries = (env.ALLOWED_ORIGINS ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+  return entries.map((o) => {
+    if (o === '*') return o;
+    let url: URL | undefined;
+    try {
+      url = new URL(o);
+    } catch {
+      url = undefined;
+    }
+    if (!url || !['http:', 'https:'].includes(url.protocol) || url.pathname !== '/' || url.search || url.hash || url.username || url.password) {
+      throw new ConfigError(`ALLOWED_ORIGINS must be a comma-separated list of origins such as https://app.example.com (or *), got "${o}"`);
+    }
+    return url.origin;
+  });
+}
+
+/**
+ * The session cookie's SameSite (COOKIE_SAMESITE: auto, lax or none). auto: `none` when PUBLIC_URL is
+ * https and some listed origin is cross-site to it (src/server/site.ts), else `lax`. `*` does not count
+ * as a cross-site origin: it is for development, where the frontend is usually same-site (localhost).
+ * `none` needs an https PUBLIC_URL: browsers drop a SameSite=None cookie that is not Secure.
+ */
+function cookieSameSiteVar(env: Env, origins: string[], publicUrl: string | undefined): 'lax' | 'none' {
+  const https = publicUrl?.startsWith('https:') === true;
+  const mode = oneOf(env, 'COOKIE_SAMESITE', ['auto', 'lax', 'none'] as const, 'auto')!;
+  if (mode === 'none' && !https) throw new ConfigError('COOKIE_SAMESITE=none needs an https PUBLIC_URL (a SameSite=None cookie must be Secure)');
+  if (mode !== 'auto') return mode;
+  return https && origins.some((o) => o !== '*' && !sameSite(o, publicUrl!)) ? 'none' : 'lax';
+}
+
 /** The secret is required in production; elsewhere one is generated once and kept in DATA_DIR. */
 function jwtSecret(env: Env, isProduction: boolean, dataDir: string): string {
   const raw = env.JWT_SECRET;
@@ -156,18 +206,8 @@ export function loadConfig(env: Env = process.env): AppConfig {
   if (adminEmail !== undefined && !/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(adminEmail)) {
     throw new ConfigError(`ADMIN_EMAIL must be an email address, got "${adminEmail}"`);
   }
-  const origins = (env.ALLOWED_ORIGINS ?? '')
-    .split(',')
-    .map((s) => s.trim())
-    .filter(Boolean);
-  for (const o of origins) {
-    if (o === '*') continue;
-    try {
-      new URL(o);
-    } catch {
-      throw new ConfigError(`ALLOWED_ORIGINS must be a comma-separated list of origins (or *), got "${o}"`);
-    }
-  }
+  const origins = allowedOriginsVar(env);
+  const publicUrl = urlVar(env, 'PUBLIC_URL', ['http', 'https']);
   return Object.freeze({
     nodeEnv,
     isProduction,
@@ -192,6 +232,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
     pubsub: oneOf(env, 'PUBSUB', ['memory', 'postgres'] as const, 'postgres')!,
     compatRoot: oneOf(env, 'COMPAT_ROOT', SURFACES, undefined),
     allowedOrigins: origins,
+    cookieSameSite: cookieSameSiteVar(env, origins, publicUrl),
     trustProxy: trustProxyVar(env),
     graphqlJit: boolVar(env, 'GRAPHQL_JIT', true),
     caps: {
@@ -210,7 +251,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
       maxTokens: intVar(env, 'GRAPHQL_MAX_TOKENS', 2000, 100, 1000000),
     },
     cakeAutoActivate: boolVar(env, 'CAKE_AUTO_ACTIVATE', false),
-    publicUrl: urlVar(env, 'PUBLIC_URL', ['http', 'https']),
+    publicUrl,
     db: {
       statementTimeoutMs: intVar(env, 'DB_STATEMENT_TIMEOUT_MS', 10_000, 0, 3_600_000),
       lockTimeoutMs: intVar(env, 'DB_LOCK_TIMEOUT_MS', 5_000, 0, 3_600_000),

@@ -105,6 +105,16 @@ export interface AppContext {
 
 export const SESSION_COOKIE = 'session';
 
+/**
+ * The session cookie's attributes, the same wherever it is set or cleared (a clear must match them):
+ * HttpOnly, path /, SameSite from the configuration (config.ts `cookieSameSite`: Lax, or None for a
+ * cross-site frontend in ALLOWED_ORIGINS), Secure behind HTTPS — and always with SameSite=None.
+ */
+export function sessionCookieOptions(ctx: Pick<AppContext, 'app' | 'secure'>): CookieOptions {
+  const sameSite = ctx.app.config.cookieSameSite;
+  return { httpOnly: true, sameSite, secure: ctx.secure || sameSite === 'none', path: '/' };
+}
+
 export function tokenFromRequest(req: Pick<Request, 'headers'>): string | undefined {
   const auth = req.headers.authorization;
   if (typeof auth === 'string' && auth.startsWith('Bearer ')) {

@@ -1,15 +1,20 @@
 /**
  * Which browser origins may act on this server with its cookie: the server's own origin (the request's
  * Host, or PUBLIC_URL's origin) and those listed in ALLOWED_ORIGINS (`*`: any). Read by the ws upgrade
- * (Origin check) and by the REST surfaces' cross-site check of cookie-authenticated writes.
+ * (Origin check), by the REST surfaces' cross-site check of cookie-authenticated writes, and — the
+ * listed ones — by CORS (cors.ts): one list, so a frontend CORS lets in is never refused as a forgery.
  */
 import type { IncomingMessage } from 'node:http';
 import type { AppConfig } from '../config';
 
+/** An origin listed in ALLOWED_ORIGINS, or any under `*`. */
+export function listedOrigin(origin: string, config: Pick<AppConfig, 'allowedOrigins'>): boolean {
+  return config.allowedOrigins.includes(origin) || config.allowedOrigins.includes('*');
+}
+
 export function originAllowed(origin: string | undefined, host: string | undefined, config: Pick<AppConfig, 'allowedOrigins' | 'publicUrl'>): boolean {
   if (!origin) return true; // not a browser
-  const allowed = config.allowedOrigins;
-  if (allowed.includes('*') || allowed.includes(origin)) return true;
+  if (listedOrigin(origin, config)) return true;
   try {
     const o = new URL(origin);
     if (config.publicUrl && new URL(config.publicUrl).origin === o.origin) return true;

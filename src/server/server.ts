@@ -15,7 +15,7 @@ import {
 import { ApolloServerPluginUsageReportingDisabled } from '@apollo/server/plugin/disabled';
 import { graphqlUploadExpress } from 'graphql-upload-minimal';
 import type { MikroORM } from '@mikro-orm/postgresql';
-import type { AppConfig, SurfaceId } from '../config';
+import type { AppConfig } from '../config';
 import { App, AppContext, createHttpContext } from '../context/context';
 import { openOrm } from '../db/orm';
 import { createPubSub } from '../pubsub/pubsub';
@@ -33,6 +33,7 @@ import { limitRules, parseOptions } from './limits';
 import { attachWs } from './ws';
 import { Pipeline } from './pipeline';
 import { trustFunction } from './client-ip';
+import { corsHandler } from './cors';
 import { jsonBody } from './json-body';
 import { idempotencyPlugin } from './idempotency';
 import { mountSurface, MountedSurface } from '../rest/engine/engine';
@@ -135,11 +136,17 @@ function refuseBatches(req: Request, res: Response, next: () => void): void {
 /**
  * The answer to a request that arrives once the server stopped accepting work (drain.ts): 503 with
  * Retry-After and Connection: close, in the envelope of the surface the path belongs to (a GraphQL
- * error on /graphql), before anything of the request runs.
+ * error on /graphql), before anything of the request runs. With CORS headers for a listed origin, so
+ * its frontend can read the 503 and Retry-After (a preflight is still answered).
  */
 function refusal(config: AppConfig): (req: http.IncomingMessage, res: http.ServerResponse) => void {
   const message = 'The server is shutting down, try again';
+  const cors = corsHandler(config);
   return (req, res) => {
+    res.setHeader('Connection', 'close');
+    cors(req, res, () => refuse(req, res));
+  };
+  function refuse(req: http.IncomingMessage, res: http.ServerResponse): void {
     const path = req.url ?? '/';
     const details = { retryAfter: RETRY_AFTER_SECONDS };
     const surface = surfaces.find((x) => path.startsWith(`/${x.id}/`)) ?? (path.startsWith('/api/') ? surfaces.find((x) => x.id === config.compatRoot) : undefined);
@@ -149,7 +156,7 @@ function refusal(config: AppConfig): (req: http.IncomingMessage, res: http.Serve
     const text = JSON.stringify(body);
     res.writeHead(503, { 'Content-Type': 'application/json; charset=utf-8', 'Content-Length': Buffer.byteLength(text), 'Retry-After': String(RETRY_AFTER_SECONDS), Connection: 'close' });
     res.end(text);
-  };
+  }
 }
 
 export async function startServer(config: AppConfig, opts: StartOptions = {}): Promise<RunningServer> {
@@ -164,6 +171,9 @@ export async function startServer(config: AppConfig, opts: StartOptions = {}): P
   const drain = new Drain(refusal(config));
   const httpServer = http.createServer(drain.listener(expressApp));
   httpServer.keepAliveTimeout = 5_000;
+
+  // First of all: CORS for ALLOWED_ORIGINS, preflights answered before any check or body (cors.ts)
+  expressApp.use(corsHandler(config));
 
   expressApp.get('/healthz', (_req, res) => {
     res.status(drain.draining ? 503 : 200).json({ status: drain.draining ? 'stopping' : 'ok' });
@@ -255,8 +265,11 @@ export async function startServer(config: AppConfig, opts: StartOptions = {}): P
     const m = mountSurface(app, pipeline, surface);
     mounted.push(m);
     expressApp.use(`/${surface.id}`, m.router);
-    if (config.compatRoot === (surface.id as SurfaceId)) expressApp.use('/', m.router);
   }
+  // The root mount after every prefixed one: a surface router answers 404 for whatever it does not know,
+  // so mounted at / before them it would hide the surfaces after it in the list.
+  const rootSurface = surfaces.findIndex((x) => x.id === config.compatRoot);
+  if (rootSurface >= 0) expressApp.use('/', mounted[rootSurface].router);
   expressApp.use((_req, res) => {
     res.status(404).json({ error: 'Not found' });
   });

@@ -1,6 +1,6 @@
 /** Self-service: a user's own settings, and deleting (anonymising) their own account. */
 import type { AppContext } from '../../context/context';
-import { SESSION_COOKIE } from '../../context/context';
+import { SESSION_COOKIE, sessionCookieOptions } from '../../context/context';
 import { conflict } from '../../errors/domain-error';
 import { requireViewer } from '../../auth/guards';
 import { unitOfWork } from '../../db/unit-of-work';
@@ -29,7 +29,7 @@ export async function deleteMyAccount(ctx: AppContext): Promise<boolean> {
     await revokeSessions(ctx, em, user.id);
     publishUserChange(ctx, 'DELETED', user.id);
   });
-  ctx.clearCookie(SESSION_COOKIE, { httpOnly: true, sameSite: 'lax', secure: ctx.secure, path: '/' });
+  ctx.clearCookie(SESSION_COOKIE, sessionCookieOptions(ctx));
   return true;
 }
 

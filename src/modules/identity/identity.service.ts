@@ -7,7 +7,7 @@ import { randomUUID } from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { UniqueConstraintViolationException } from '@mikro-orm/core';
 import type { AppContext } from '../../context/context';
-import { makeViewer, SESSION_COOKIE } from '../../context/context';
+import { makeViewer, SESSION_COOKIE, sessionCookieOptions } from '../../context/context';
 import { userFromRow } from './user-row';
 import { badInput, conflict, DomainError, forbidden, notFound, unauthenticated } from '../../errors/domain-error';
 import { hashPassword, PASSWORD_MIN_LENGTH, verifyPassword } from '../../auth/password';
@@ -314,13 +314,7 @@ export async function login(ctx: AppContext, input: LoginInput): Promise<LoginRe
     userAgent: ctx.userAgent?.slice(0, 512) ?? null,
   });
   const token = signToken(ctx.app.config, user.id, sessionId, expiresAt);
-  ctx.setCookie(SESSION_COOKIE, token, {
-    httpOnly: true,
-    sameSite: 'lax',
-    secure: ctx.secure,
-    path: '/',
-    expires: expiresAt,
-  });
+  ctx.setCookie(SESSION_COOKIE, token, { ...sessionCookieOptions(ctx), expires: expiresAt });
   ctx.viewer = makeViewer(ctx.app, () => ctx.em, row, sessionId, user);
   return { token, user: ctx.viewer.profile, requiresTwoFactor: false, expiresAt };
 }
@@ -331,7 +325,7 @@ export async function logout(ctx: AppContext): Promise<boolean> {
     await tx.em.nativeUpdate(Session, { id: viewer.sessionId }, { revokedAt: new Date() });
     tx.publish('identity.sessionRevoked', { userId: viewer.id, sessionIds: [viewer.sessionId] });
   });
-  ctx.clearCookie(SESSION_COOKIE, { httpOnly: true, sameSite: 'lax', secure: ctx.secure, path: '/' });
+  ctx.clearCookie(SESSION_COOKIE, sessionCookieOptions(ctx));
   return true;
 }
 
