@@ -495,6 +495,7 @@ describe('OpenAPI', () => {
     const res = await fetch(`${s.url}/compass/openapi.json`);
     const doc = (await res.json()) as { paths: Record<string, Record<string, { 'x-access'?: string }>> };
     expect(doc.paths['/api/users/{id}'].put['x-access']).toBe('role:ADMIN');
-    expect(doc.paths['/api/users/{id}'].patch['x-access']).toBe('signedIn');
+    // compass's account routes are for accounts compass has not disabled (open enrollment)
+    expect(doc.paths['/api/users/{id}'].patch['x-access']).toBe('enrolled:COMPASS');
   });
 });

@@ -2,8 +2,13 @@
  * The one unit of work every module writes through (STYLE.md 12; Vendure's TransactionalConnection and
  * after-commit EventBus are the model):
  *
- *   transaction → after commit: the typed events it queued (ctx.publish) and other after-commit work
- *   (ctx.afterCommit: SMTP) → settle (the session cache has dropped what the change made stale).
+ *   transaction → settle (the session cache has dropped what the change made stale) → after commit: the
+ *   typed events it queued (ctx.publish) and other after-commit work (ctx.afterCommit: SMTP).
+ *
+ * Settling first means an event is checked against the change that caused it: a subscriber whose access
+ * the change took away (a demoted admin, a disabled membership) is re-read without it when the event is
+ * resolved (access.ts), even through the in-process pubsub, where the event would otherwise outrun the
+ * cache's notice.
  *
  * `work` receives a context whose `em` is the transaction's. A unit of work started inside another
  * (an identity service called from a compass one) joins it as a savepoint: its events wait for the
@@ -52,7 +57,10 @@ export async function unitOfWork<T>(ctx: AppContext, work: (tx: AppContext) => P
     throw err;
   }
   if (!outermost) return result; // the outer unit publishes after its own commit
-  await ctx.runAfterCommit();
-  await ctx.settle();
+  try {
+    await ctx.settle();
+  } finally {
+    await ctx.runAfterCommit();
+  }
   return result;
 }

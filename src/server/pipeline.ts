@@ -22,6 +22,7 @@ import {
   OperationDefinitionNode,
   OperationTypeNode,
   execute as executeJs,
+  locatedError,
   printSchema,
   subscribe as subscribeJs,
   visit,
@@ -31,6 +32,7 @@ import type { GatewayInterface } from '@apollo/server-gateway-interface';
 import type { AppConfig } from '../config';
 import type { AppContext } from '../context/context';
 import { formatGraphQLError, withHttpAnswer } from '../errors/translate';
+import { accessOfRootField, enforce } from '../auth/access';
 import { compileOperation, CompiledOperation } from './compile';
 import { maskSuggestions, parseAndValidate } from './limits';
 
@@ -195,12 +197,36 @@ export class Pipeline {
   /** Starts a subscription (graphql-js): an async iterator of results, or a result with the errors. */
   async subscribe(prepared: Prepared, ctx: AppContext, variables: Record<string, unknown> | null | undefined): Promise<AsyncGenerator<ExecutionResult> | ExecutionResult> {
     const done = this.willExecute(prepared, ctx);
+    const refused = await this.refusedSubscription(prepared, ctx);
+    if (refused) {
+      done(refused);
+      return refused;
+    }
     const result = (await subscribeJs({ schema: this.schema, document: prepared.document, operationName: prepared.operationName, contextValue: ctx, variableValues: variables })) as
       | AsyncGenerator<ExecutionResult>
       | ExecutionResult;
     if (!(Symbol.asyncIterator in result)) done(result);
     else done({});
     return result;
+  }
+
+  /**
+   * A subscription's declared access (ARCHITECTURE.md "Access is declared once"), checked when it starts,
+   * on graphql-ws as on SSE: its `subscribe` function need not repeat it (the resolver guard re-checks
+   * it for every event, access.ts). Refused as graphql-js refuses a throwing `subscribe`.
+   */
+  private async refusedSubscription(prepared: Prepared, ctx: AppContext): Promise<ExecutionResult | undefined> {
+    for (const sel of prepared.operation.selectionSet.selections) {
+      if (sel.kind !== 'Field') continue;
+      const rule = accessOfRootField(this.schema, 'subscription', sel.name.value);
+      if (!rule) continue;
+      try {
+        await enforce(rule, ctx);
+      } catch (err) {
+        return { errors: [locatedError(err, [sel], [(sel.alias ?? sel.name).value])] };
+      }
+    }
+    return undefined;
   }
 
   /** graphql-ws's executor: the ExecutionArgs its onSubscribe returned, run through the pipeline. */

@@ -10,6 +10,7 @@ import type { RestRoute, SurfaceDefinition } from '../engine/types';
 import { RestInputError } from '../engine/types';
 import { databaseReady } from '../engine/health';
 import { access } from '../../auth/access';
+import { Application } from '../../modules/identity/enrollment';
 import type {
   CompassAnalyticsQuery,
   CompassCreatePartyMutation,
@@ -79,6 +80,13 @@ function route<R extends RestRoute>(message: string, r: R, wording?: RouteWordin
   return r;
 }
 
+/**
+ * The account routes of compass run shared identity operations: through this surface they are for
+ * accounts compass has not turned off (open enrollment, ARCHITECTURE.md "One identity, separate
+ * applications"), like compass's own operations.
+ */
+const compassUser = access.enrolled(Application.COMPASS);
+
 /** Routes whose operation is declared for admins only: their 403 reads "Admin role required". */
 const ADMINS: RouteWording = { adminOnly: true };
 
@@ -99,7 +107,7 @@ export const compassSurface: SurfaceDefinition = {
         path: '/api/auth/login',
         summary: 'Log in with {username, password} or {email_address, password}; returns a Bearer token',
         operation: /* GraphQL */ `mutation CompassLogin($login: String!, $password: String!, $code: String) {
-          login(input: { login: $login, password: $password, code: $code }) { token user { number username role } }
+          login(input: { login: $login, password: $password, code: $code, application: COMPASS }) { token user { number username role } }
         }`,
         variables: (r) => {
           const b = (r.body && typeof r.body === 'object' ? r.body : {}) as Record<string, unknown>;
@@ -141,6 +149,7 @@ export const compassSurface: SurfaceDefinition = {
     route('Token is valid', {
       method: 'get',
       path: '/api/auth/validate',
+      access: compassUser,
       summary: 'The token\'s user, role and expiry',
       operation: /* GraphQL */ `query CompassTokenInfo { me { number role } currentSession { expiresAt } }`,
       result: (data: CompassTokenInfoQuery) => ({
@@ -176,6 +185,7 @@ export const compassSurface: SurfaceDefinition = {
     route('User retrieved successfully', {
       method: 'get',
       path: '/api/users/:id',
+      access: compassUser,
       summary: 'One user (the user themselves or an admin)',
       operation: /* GraphQL */ `query CompassUser($userNumber: Int!) {
         user(number: $userNumber) { number role username email profileUrl avatarFileId patientNumber createdAt }
@@ -215,6 +225,7 @@ export const compassSurface: SurfaceDefinition = {
     route('User updated successfully', {
       method: 'patch',
       path: '/api/users/:id',
+      access: compassUser,
       summary: 'The user themselves or an admin: change some of the fields (only admins change role)',
       operation: /* GraphQL */ `mutation CompassUpdateUser($userNumber: Int!, $input: UpdateUserInput!) {
         updateUser(number: $userNumber, input: $input) { number }
@@ -225,6 +236,7 @@ export const compassSurface: SurfaceDefinition = {
     route('Password updated successfully', {
       method: 'put',
       path: '/api/users/:id/password',
+      access: compassUser,
       summary: 'The user themselves (with old_password) or an admin',
       operation: /* GraphQL */ `mutation CompassChangePassword($userNumber: Int!, $oldPassword: String, $newPassword: String!) {
         changePassword(userNumber: $userNumber, oldPassword: $oldPassword, newPassword: $newPassword)
@@ -261,6 +273,7 @@ export const compassSurface: SurfaceDefinition = {
       {
         method: 'post',
         path: '/api/users/:id/picture',
+        access: compassUser,
         summary: 'The user themselves or an admin: multipart field `picture` (PNG, JPEG or WebP, at most 2 MB)',
         operation: /* GraphQL */ `mutation CompassSetUserPicture($userNumber: Int!, $picture: Upload!) {
           uploadAvatar(userNumber: $userNumber, file: $picture) { number role username email profileUrl avatarFileId patientNumber createdAt }
@@ -276,6 +289,7 @@ export const compassSurface: SurfaceDefinition = {
       kind: 'download',
       method: 'get',
       path: '/api/users/:id/picture',
+      access: compassUser,
       summary: 'The stored profile picture (the user themselves or an admin)',
       operation: /* GraphQL */ `query CompassUserPicture($userNumber: Int!) { user(number: $userNumber) { avatarFileId } }`,
       variables: (r) => ({ userNumber: idParam(r.params.id) }),
