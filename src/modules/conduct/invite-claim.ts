@@ -58,7 +58,7 @@ export async function claimInvite(tx: AppContext, code: string, userId: string, 
     const role = parseEventRole(invite.role);
     if (!role) throw badInput(INVITE_MESSAGES.invalid, { code: 'grants no known role' });
     if ((await em.count(ConductEventRole, { event: event.id, user: userId })) > 0) throw conflict(INVITE_MESSAGES.alreadyEventMember);
-    await em.insert(ConductEventRole, Object.assign(new ConductEventRole(), { event: em.getReference(ConductEvent, event.id), user: userId, role }));
+    await em.execute('insert into conduct_event_roles (id, event_id, user_id, role) values (gen_random_uuid(), ?, ?, ?)', [event.id, userId, role]);
     forgetEventRoles(tx, userId);
     claimed = { invite, scope: 'event', event, role };
   } else {
@@ -66,7 +66,7 @@ export async function claimInvite(tx: AppContext, code: string, userId: string, 
     const role = parseOrgRole(invite.role);
     if (!role) throw badInput(INVITE_MESSAGES.invalid, { code: 'grants no known role' });
     if ((await em.count(ConductOrgMembership, { organization: organization.id, user: userId })) > 0) throw conflict(INVITE_MESSAGES.alreadyOrgMember);
-    await em.insert(ConductOrgMembership, Object.assign(new ConductOrgMembership(), { organization: em.getReference(ConductOrganization, organization.id), user: userId, role }));
+    await em.execute('insert into conduct_org_memberships (id, organization_id, user_id, role) values (gen_random_uuid(), ?, ?, ?)', [organization.id, userId, role]);
     forgetOrgRoles(tx, userId);
     claimed = { invite, scope: 'organization', organization, role };
   }
