@@ -41,9 +41,10 @@ export interface LegacyErrorDetails extends ErrorDetails {
  * never say more than "Internal server error".
  */
 export function conductError(code: ErrorCode, message: string, details?: ErrorDetails, req?: Request): SurfaceError {
-  const text = code === 'INTERNAL' ? 'Internal server error' : (wordingOf(req)[code] ?? message);
-  const body: Record<string, unknown> = {};
   const legacy = (details as LegacyErrorDetails | undefined)?.legacy;
+  // a refusal the route built itself (with `legacy` fields) keeps its own words
+  const text = code === 'INTERNAL' ? 'Internal server error' : ((legacy ? undefined : wordingOf(req)[code]) ?? message);
+  const body: Record<string, unknown> = {};
   if (legacy) Object.assign(body, legacy);
   body.error = text;
   if (code !== 'INTERNAL' && details?.fields && Object.keys(details.fields).length) body.details = details.fields;

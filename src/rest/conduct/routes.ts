@@ -147,7 +147,7 @@ export const conductSurface: SurfaceDefinition = {
         },
         result: (data: ConductLoginMutation) => {
           // an account that turned two-factor on elsewhere (cakeplanner) signs in with `code` too
-          if (data.login.requiresTwoFactor || !data.login.user) throw new RestInputError(MESSAGES.twoFactor, 'UNAUTHENTICATED');
+          if (data.login.requiresTwoFactor || !data.login.user) throw new RestInputError(MESSAGES.twoFactor, 'UNAUTHENTICATED', { legacy: { requiresTwoFactor: true } });
           return { message: MESSAGES.loggedIn, user: authUser(data.login.user) };
         },
       },
