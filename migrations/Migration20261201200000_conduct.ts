@@ -35,6 +35,7 @@ export class Migration20261201200000_conduct extends Migration {
     this.addSql(`alter table "conduct_invites" add constraint "conduct_invites_code_unique" unique ("code");`);
     this.addSql(`create index "conduct_invites_event_id_index" on "conduct_invites" ("event_id");`);
     this.addSql(`create index "conduct_invites_organization_id_index" on "conduct_invites" ("organization_id");`);
+    this.addSql(`alter table "conduct_invites" add constraint conduct_invites_one_scope check((event_id is null) <> (organization_id is null));`);
     this.addSql(`create table "conduct_event_roles" ("id" uuid not null, "event_id" uuid not null, "user_id" uuid not null, "role" text check ("role" in ('Reporter', 'Responder', 'Admin')) not null, "created_at" timestamptz not null default now(), constraint "conduct_event_roles_pkey" primary key ("id"));`);
     this.addSql(`create index "conduct_event_roles_user_id_index" on "conduct_event_roles" ("user_id");`);
     this.addSql(`alter table "conduct_event_roles" add constraint "conduct_event_roles_event_user_role_unique" unique ("event_id", "user_id", "role");`);

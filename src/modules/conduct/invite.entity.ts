@@ -1,4 +1,4 @@
-import { Entity, Index, ManyToOne, OptionalProps, PrimaryKey, Property } from '@mikro-orm/core';
+import { Check, Entity, Index, ManyToOne, OptionalProps, PrimaryKey, Property } from '@mikro-orm/core';
 import { Field, ID, Int, ObjectType } from 'type-graphql';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { Timestamped } from '../../db/timestamped';
@@ -13,7 +13,7 @@ export function newInviteCode(): string {
 
 /**
  * An invite link (conduct-core.md "Invites", "Invite links"): its scope is an event (exactly one of
- * `event` and `organization` is set; the services keep that rule) and its `role` is then an event role
+ * `event` and `organization` is set: a check constraint) and its `role` is then an event role
  * name (`Reporter`, `Responder`, `Admin`: ConductEventRoleName's values), or an organization and an org
  * role (`org_admin`, `org_viewer`: ConductOrgRole's values). A use grants the role and counts one use;
  * a disabled, expired (`expiresAt` passed) or used-up (`useCount >= maxUses`) link grants nothing.
@@ -21,6 +21,7 @@ export function newInviteCode(): string {
  */
 @ObjectType({ description: 'An invite link to a conduct event or organization' })
 @Entity({ tableName: 'conduct_invites' })
+@Check({ name: 'conduct_invites_one_scope', expression: '(event_id is null) <> (organization_id is null)' })
 export class ConductInvite extends Timestamped {
   [OptionalProps]?:
     | 'code'
