@@ -9,7 +9,8 @@
  * the answers. Contract choices: docs/compat/conduct.md.
  *
  * Route groups are built in parallel: each adds its entries in its own section below (its document's
- * order), with its operations in src/modules/conduct/.
+ * order), with its operations in src/modules/conduct/. `paths()` gives a documented path its `/api`-less
+ * alias; `route(entry, {CODE: 'words'})` declares upstream's wording of an error code for one route.
  */
 import type { RestRoute, RouteRequest, SurfaceDefinition } from '../engine/types';
 import { RestInputError } from '../engine/types';
@@ -32,9 +33,15 @@ function route<R extends RestRoute>(r: R, wording?: RouteWording): R {
   return r;
 }
 
-/** `/api/auth/<rest>` and its alias `/auth/<rest>` (conduct-core.md: the frontend's reset pages use it). */
-function authPaths(rest: string): { path: string; aliases: string[] } {
-  return { path: `/api/auth${rest}`, aliases: [`/auth${rest}`] };
+/**
+ * A documented `/api/...` path with the alias conduct-core.md "General rules" gives it: the same path
+ * without `/api` for `/api/auth/*` (the frontend's reset pages), `/api/events/*`, `/api/users/*` and
+ * `/api/invites/*` (upstream's mounts); other paths have none. Spread it into a route entry:
+ * `{ method: 'get', ...paths('/api/events/slug/:slug'), … }`.
+ */
+export function paths(path: string, ...more: string[]): { path: string; aliases: string[] } {
+  const alias = /^\/api\/(auth|events|users|invites)(\/|$)/.test(path) ? [path.slice(4)] : [];
+  return { path, aliases: [...alias, ...more] };
 }
 
 /** Upstream's messages (the frontend shows them; "Email already registered." it matches). */
@@ -99,7 +106,7 @@ export const conductSurface: SurfaceDefinition = {
     route(
       {
         method: 'post',
-        ...authPaths('/register'),
+        ...paths('/api/auth/register'),
         summary: 'Register {email, password, name}; the first account becomes SuperAdmin (madeSuperAdmin)',
         operation: /* GraphQL */ `mutation ConductRegister($input: RegisterInput!) {
           register(input: $input, application: CONDUCT) { id email name role }
@@ -116,7 +123,7 @@ export const conductSurface: SurfaceDefinition = {
     route(
       {
         method: 'post',
-        ...authPaths('/register/invite/:inviteCode'),
+        ...paths('/api/auth/register/invite/:inviteCode'),
         summary: "Register {email, password, name?} with an invite code: the account gets the invite's role (201)",
         operation: /* GraphQL */ `mutation ConductRegisterWithInvite($input: RegisterInput!) {
           register(input: $input, application: CONDUCT) { id email name }
@@ -132,7 +139,7 @@ export const conductSurface: SurfaceDefinition = {
     route(
       {
         method: 'post',
-        ...authPaths('/login'),
+        ...paths('/api/auth/login'),
         summary: 'Log in with {email, password}: sets the session cookie; {message, user}',
         operation: /* GraphQL */ `mutation ConductLogin($email: String!, $password: String!, $code: String) {
           login(input: { login: $email, password: $password, code: $code, application: CONDUCT }) {
@@ -155,15 +162,14 @@ export const conductSurface: SurfaceDefinition = {
     ),
     {
       method: 'post',
-      ...authPaths('/logout'),
+      ...paths('/api/auth/logout'),
       summary: 'Log out: the session is revoked server-side and the cookie cleared',
       operation: /* GraphQL */ `mutation ConductLogout { logout }`,
       result: () => ({ message: MESSAGES.loggedOut }),
     },
     {
       method: 'get',
-      path: '/api/auth/session',
-      aliases: ['/api/session', '/session', '/auth/session'],
+      ...paths('/api/auth/session', '/api/session', '/session'),
       summary: 'The session: {authenticated: true, user: {id, email, name, avatarUrl, roles}} or {authenticated: false} (public)',
       operation: /* GraphQL */ `query ConductSession {
         conductSession { authenticated superAdmin eventRoles user { id email name avatarFileId } }
@@ -175,7 +181,7 @@ export const conductSurface: SurfaceDefinition = {
     },
     {
       method: 'get',
-      ...authPaths('/check-email'),
+      ...paths('/api/auth/check-email'),
       summary: 'Whether an email can register: {available} (public)',
       operation: /* GraphQL */ `query ConductCheckEmail($email: String!) { emailAvailable(email: $email) }`,
       variables: (r) => {
@@ -187,7 +193,7 @@ export const conductSurface: SurfaceDefinition = {
     },
     {
       method: 'post',
-      ...authPaths('/forgot-password'),
+      ...paths('/api/auth/forgot-password'),
       summary: 'Mail a password reset link (valid 30 minutes, single use); the same answer for unknown addresses',
       operation: /* GraphQL */ `mutation ConductForgotPassword($email: String!) { requestPasswordReset(email: $email, application: CONDUCT) }`,
       variables: (r) => {
@@ -199,7 +205,7 @@ export const conductSurface: SurfaceDefinition = {
     },
     {
       method: 'post',
-      ...authPaths('/reset-password'),
+      ...paths('/api/auth/reset-password'),
       summary: 'Set a new password with a reset token: {token, newPassword} or {token, password}',
       operation: /* GraphQL */ `mutation ConductResetPassword($token: String!, $newPassword: String!) {
         resetPassword(token: $token, newPassword: $newPassword)
@@ -219,7 +225,7 @@ export const conductSurface: SurfaceDefinition = {
     },
     {
       method: 'get',
-      ...authPaths('/validate-reset-token'),
+      ...paths('/api/auth/validate-reset-token'),
       summary: 'Check a reset token: {valid: true, email, expiresAt}, or 400 {valid: false, error}',
       operation: /* GraphQL */ `query ConductValidateResetToken($token: String!) {
         passwordResetToken(token: $token) { valid email expiresAt reason }
