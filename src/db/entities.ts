@@ -25,7 +25,18 @@ import { CakeRating } from '../modules/cake/cake-rating.entity';
 import { CakePhoto } from '../modules/cake/cake-photo.entity';
 import { CakeEventLogEntry } from '../modules/cake/cake-event-log.entity';
 
+import { ConductOrganization, ConductOrgMembership } from '../modules/conduct/organization.entity';
+import { ConductEvent } from '../modules/conduct/event.entity';
+import { ConductEventRole } from '../modules/conduct/event-role.entity';
+import { ConductInvite } from '../modules/conduct/invite.entity';
+import { ConductSetting } from '../modules/conduct/setting.entity';
+import { ConductNotificationSettings } from '../modules/conduct/notification-settings.entity';
+import { ConductAuditLog } from '../modules/conduct/audit-log.entity';
+import { ConductReport } from '../modules/conduct/report.entity';
+
 export const entities = [User, Session, PasswordReset, MailMessage, AppMembership, StoredFile,
   CompassParty, CompassPartyAdmin, CompassQuestion, CompassPartyAnswer, CompassUserAnswer, CompassProfile, CompassUserScore,
   Household, CoparentItem, CoparentScheduleBlock, CoparentCycleTemplate,
-  CakeGroup, CakeMembership, CakeEvent, CakeRating, CakePhoto, CakeEventLogEntry];
+  CakeGroup, CakeMembership, CakeEvent, CakeRating, CakePhoto, CakeEventLogEntry,
+  ConductOrganization, ConductOrgMembership, ConductEvent, ConductEventRole, ConductInvite, ConductSetting,
+  ConductNotificationSettings, ConductAuditLog, ConductReport];

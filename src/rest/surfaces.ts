@@ -3,5 +3,6 @@ import type { SurfaceDefinition } from './engine/types';
 import { coparentSurface } from './coparent/routes';
 import { compassSurface } from './compass/routes';
 import { cakeplannerSurface } from './cakeplanner/routes';
+import { conductSurface } from './conduct/routes';
 
-export const surfaces: SurfaceDefinition[] = [coparentSurface, compassSurface, cakeplannerSurface];
+export const surfaces: SurfaceDefinition[] = [coparentSurface, compassSurface, cakeplannerSurface, conductSurface];

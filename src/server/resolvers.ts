@@ -3,6 +3,7 @@ import type { NonEmptyArray } from 'type-graphql';
 import { IdentityResolver } from '../modules/identity/identity.resolver';
 import { CoparentResolver, CoparentUserFieldResolver } from '../modules/coparent/coparent.resolver';
 import { CompassPartyFieldResolver, CompassResolver, CompassUserFieldResolver } from '../modules/compass/compass.resolver';
+import { ConductResolver } from '../modules/conduct/conduct.resolver';
 
 import {
   CakeEventFieldsResolver,
@@ -16,4 +17,5 @@ import {
 // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
 export const resolvers: NonEmptyArray<Function> = [IdentityResolver, CoparentResolver, CoparentUserFieldResolver,
   CompassResolver, CompassUserFieldResolver, CompassPartyFieldResolver,
-  CakeResolver, CakeEventFieldsResolver, CakeRatingFieldsResolver, CakePhotoFieldsResolver, CakeMembershipFieldsResolver, CakeGroupFieldsResolver, CakeUserFieldsResolver];
+  CakeResolver, CakeEventFieldsResolver, CakeRatingFieldsResolver, CakePhotoFieldsResolver, CakeMembershipFieldsResolver, CakeGroupFieldsResolver, CakeUserFieldsResolver,
+  ConductResolver];

@@ -38,6 +38,21 @@ export interface EnrollmentRule {
   firstAdmin?(em: EntityManager, user: User): Promise<void>;
   /** an account without a membership may use the application (open applications) */
   selfEnroll: boolean;
+  /**
+   * A stricter password rule of the application, applied by `register(input, application)` before the
+   * platform's own (conduct: upper, lower, digit and special): the refusal's message, or null when the
+   * password passes. The application's surface applies the same rule to its own password routes.
+   */
+  passwordProblem?(password: string): string | null;
+  /**
+   * How a password reset requested through the application (`requestPasswordReset(email, application)`)
+   * is mailed: conduct mails a link to its reset page and no temporary password. Without it, the
+   * platform's mail (the token and a temporary password).
+   */
+  passwordReset?: {
+    temporaryPassword: boolean;
+    mail(ctx: AppContext, reset: { token: string; expiresAt: Date; name: string }): { subject: string; text: string };
+  };
   messages: {
     /** no membership (closed applications) */
     notEnrolled: string;
@@ -60,6 +75,11 @@ export function defineEnrollment(application: Application, rule: EnrollmentRule)
 
 export function registrationOptions(ctx: AppContext, application: Application | null | undefined): RegisterOptions {
   return (application && rules.get(application)?.registration?.(ctx)) || {};
+}
+
+/** The application's password refusal (its `passwordProblem`), or null. */
+export function applicationPasswordProblem(application: Application | null | undefined, password: string): string | null {
+  return (application && rules.get(application)?.passwordProblem?.(password)) || null;
 }
 
 export function enrollmentRule(application: Application): EnrollmentRule {

@@ -1,5 +1,5 @@
 import { Application } from './enrollment';
-import { Field, ID, InputType, Int, ObjectType } from 'type-graphql';
+import { Field, ID, InputType, Int, ObjectType, registerEnumType } from 'type-graphql';
 import { Role, User } from './user.entity';
 import { ListSize } from '../../server/cost';
 import { USERS_PAGE_MAX } from './list-sizes';
@@ -96,4 +96,22 @@ export class CurrentSession {
   @Field(() => ID) id!: string;
   @Field(() => Date, { description: 'when the user logged in' }) createdAt!: Date;
   @Field(() => Date, { description: 'when the token and its session expire' }) expiresAt!: Date;
+}
+
+export enum PasswordResetRefusal {
+  /** no such token (or its account is gone or inactive) */
+  UNKNOWN = 'UNKNOWN',
+  /** already used, or replaced by a newer token */
+  USED = 'USED',
+  EXPIRED = 'EXPIRED',
+}
+registerEnumType(PasswordResetRefusal, { name: 'PasswordResetRefusal', description: 'Why a password reset token cannot be used' });
+
+/** A password reset token as a reset page checks it before asking for the new password. */
+@ObjectType()
+export class PasswordResetToken {
+  @Field(() => Boolean) valid!: boolean;
+  @Field(() => String, { nullable: true, description: "the account's address while the token is valid" }) email!: string | null;
+  @Field(() => Date, { nullable: true }) expiresAt!: Date | null;
+  @Field(() => PasswordResetRefusal, { nullable: true, description: 'why it is not valid' }) reason!: PasswordResetRefusal | null;
 }

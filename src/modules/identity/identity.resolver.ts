@@ -13,6 +13,7 @@ import {
   CreateUserInput,
   CurrentSession,
   LoginInput,
+  PasswordResetToken,
   RegisterInput,
   TwoFactorSetup,
   UpdateUserInput,
@@ -92,9 +93,36 @@ export class IdentityResolver {
   }
 
   @Allow(access.public)
-  @Mutation(() => Boolean, { description: 'Always succeeds' })
-  requestPasswordReset(@Ctx() ctx: AppContext, @Arg('email', () => String) email: string): Promise<boolean> {
-    return identity.requestPasswordReset(ctx, email);
+  @Mutation(() => Boolean, {
+    description:
+      'Always succeeds (no enumeration): an active account with that address is mailed a single-use token valid 30 minutes. ' +
+      '`application` mails it the way that application does (CONDUCT: a link to its reset page, no temporary password); ' +
+      'without it the mail also carries a temporary password for one login',
+  })
+  requestPasswordReset(
+    @Ctx() ctx: AppContext,
+    @Arg('email', () => String) email: string,
+    @Arg('application', () => Application, { nullable: true, description: 'the application whose reset page the user came from' }) application?: Application | null,
+  ): Promise<boolean> {
+    return identity.requestPasswordReset(ctx, email, application);
+  }
+
+  @Allow(access.public)
+  @Query(() => PasswordResetToken, { description: 'Checks a password reset token without using it' })
+  passwordResetToken(@Ctx() ctx: AppContext, @Arg('token', () => String) token: string): Promise<PasswordResetToken> {
+    return identity.passwordResetStatus(ctx, token) as Promise<PasswordResetToken>;
+  }
+
+  @Allow(access.public)
+  @Query(() => Boolean, { description: 'Whether an address can still register (no account has it, in any case)' })
+  emailAvailable(@Ctx() ctx: AppContext, @Arg('email', () => String) email: string): Promise<boolean> {
+    return identity.emailAvailable(ctx, email);
+  }
+
+  @Allow(access.public)
+  @Query(() => Boolean, { description: 'Whether no account exists yet (the first registration becomes ADMIN)' })
+  firstUserNeeded(@Ctx() ctx: AppContext): Promise<boolean> {
+    return identity.firstUserNeeded(ctx);
   }
 
   @Allow(access.public)

@@ -19,7 +19,7 @@ import { Role, User } from './user.entity';
 import { Session } from './session.entity';
 import { MailMessage } from './mail-message.entity';
 import { unitOfWork } from '../../db/unit-of-work';
-import { Application, enrollFirstAdmin, registrationOptions } from './enrollment';
+import { Application, applicationPasswordProblem, enrollFirstAdmin, registrationOptions } from './enrollment';
 import { enforceEnrollment } from '../../auth/access';
 import { MEMBERSHIPS } from '../../auth/auth-store';
 import { writeUserExtensions } from './user-extensions';
@@ -217,11 +217,14 @@ export async function register(ctx: AppContext, input: RegisterInput, applicatio
     throw badInput('A username or an email is required', { username: 'username or email is required' });
   }
   const password = checkPassword(input.password);
+  const problem = applicationPasswordProblem(application, password);
+  if (problem) throw badInput(problem, { password: problem });
   const language = checkLanguage(normalizeOptional(input.language), 'language');
   const name = (normalizeOptional(input.name) ?? username ?? email ?? '').slice(0, 200);
   const passwordHash = await hashPassword(password);
   try {
-    const user = await unitOfWork(ctx, async ({ em }) => {
+    const user = await unitOfWork(ctx, async (tx) => {
+      const { em } = tx;
       // One registration at a time decides who is first.
       await em.execute('select pg_advisory_xact_lock(7316001)');
       await assertUnique(em, username, email);
@@ -240,6 +243,8 @@ export async function register(ctx: AppContext, input: RegisterInput, applicatio
       await em.flush();
       if (first) await enrollFirstAdmin(em, user);
       if (opts.onCreated) await opts.onCreated(em, user);
+      // the applications' steps at sign-up (conduct's invite code), in the same transaction
+      await writeUserExtensions(tx, user, input, 'register');
       publishUserChange(ctx, 'CREATED', user.id);
       return user;
     });
@@ -247,6 +252,23 @@ export async function register(ctx: AppContext, input: RegisterInput, applicatio
   } catch (err) {
     return uniqueToConflict(err);
   }
+}
+
+/**
+ * Whether an address can register (no account has it, any case): a sign-up form's check. A malformed
+ * address is BAD_USER_INPUT.
+ */
+export async function emailAvailable(ctx: AppContext, email: string): Promise<boolean> {
+  const normalized = checkEmail(normalizeOptional(email)?.toLowerCase() ?? null);
+  if (normalized === null) throw badInput('An email is required', { email: 'is required' });
+  const rows = await ctx.em.execute<{ id: string }[]>('select id from users where lower(email) = lower(?) limit 1', [normalized]);
+  return rows.length === 0;
+}
+
+/** Whether no account exists yet: the next registration becomes the platform's ADMIN (conduct.md "firstUserNeeded"). */
+export async function firstUserNeeded(ctx: AppContext): Promise<boolean> {
+  const rows = await ctx.em.execute<{ any: boolean }[]>('select exists (select 1 from users) as any');
+  return !rows[0]?.any;
 }
 
 /** The account a login names (username or email, case-insensitively), through the lower() indexes. */
@@ -386,7 +408,7 @@ export async function changePassword(
 
 // Password resets (src/modules/identity/password-reset.service.ts) and two-factor
 // (two-factor.service.ts) are services of their own; identity's callers reach them here.
-export { requestPasswordReset, resetPassword } from './password-reset.service';
+export { passwordResetStatus, requestPasswordReset, resetPassword } from './password-reset.service';
 export { activateTwoFactor, disableTwoFactor, setupTwoFactor } from './two-factor.service';
 
 // Self-service (account.service.ts) and avatars (avatar.service.ts) are services of their own;
@@ -468,7 +490,7 @@ export async function createAccount(ctx: AppContext, input: CreateUserInput, onC
       });
       em.persist(user);
       await em.flush();
-      await writeUserExtensions(tx, user, input);
+      await writeUserExtensions(tx, user, input, 'create');
       if (onCreated) await onCreated(tx, user);
       publishUserChange(ctx, 'CREATED', user.id);
       return user;
@@ -519,7 +541,7 @@ export async function updateUser(ctx: AppContext, key: UserKey, input: UpdateUse
       if (droppedPicture) user.avatarFileId = null;
       await em.flush();
       if (droppedPicture) await ctx.app.storage.remove(em, droppedPicture);
-      await writeUserExtensions(tx, user, input);
+      await writeUserExtensions(tx, user, input, 'update');
       publishUserChange(ctx, 'UPDATED', user.id);
       return user;
     });

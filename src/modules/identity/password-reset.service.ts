@@ -13,6 +13,7 @@ import { User } from './user.entity';
 import { PasswordReset } from './password-reset.entity';
 import { queueMail } from './mail.service';
 import { checkPassword, EMAIL, revokeSessions } from './identity.service';
+import { Application, enrollmentRule } from './enrollment';
 
 const RESET_TOKEN_TTL_MS = 30 * 60 * 1000;
 const TEMP_PASSWORD_TTL_MS = 24 * 60 * 60 * 1000;
@@ -58,7 +59,9 @@ async function countInWindow(ctx: AppContext, key: string, windowMs: number): Pr
  * per client address per 15 minutes (then 429), RESET_MAX_PER_ADDRESS mails per address per 15 minutes
  * (beyond it nothing is sent, and the answer is the same: no enumeration).
  */
-export async function requestPasswordReset(ctx: AppContext, email: string): Promise<boolean> {
+export async function requestPasswordReset(ctx: AppContext, email: string, application?: Application | null): Promise<boolean> {
+  // the application's own mail (conduct: a link to its reset page, no temporary password)
+  const custom = application ? enrollmentRule(application).passwordReset : undefined;
   const perIp = await countInWindow(ctx, `reset:ip:${ctx.ip}`, RESET_WINDOW_MS);
   if (perIp.points > ctx.app.config.resetMaxPerIp) {
     const retryAfter = Math.max(1, Math.ceil((perIp.expire - Date.now()) / 1000));
@@ -75,13 +78,19 @@ export async function requestPasswordReset(ctx: AppContext, email: string): Prom
   if (perAddress.points > ctx.app.config.resetMaxPerAddress) return true;
   const token = randomBytes(32).toString('base64url');
   const tempStillValid = user.tempPasswordHash !== null && user.tempPasswordExpiresAt !== null && user.tempPasswordExpiresAt !== undefined && user.tempPasswordExpiresAt > new Date();
-  const temp = tempStillValid ? null : temporaryPassword();
+  const temp = tempStillValid || custom?.temporaryPassword === false ? null : temporaryPassword();
   const tempHash = temp ? await hashPassword(temp) : null;
+  const expiresAt = new Date(Date.now() + RESET_TOKEN_TTL_MS);
   await unitOfWork(ctx, async ({ em }) => {
     // one live token per account: a new one ends the older ones
     await em.nativeUpdate(PasswordReset, { user: user.id, usedAt: null }, { usedAt: new Date() });
-    em.persist(em.create(PasswordReset, { user: user.id, tokenHash: sha256(token), expiresAt: new Date(Date.now() + RESET_TOKEN_TTL_MS) }));
+    em.persist(em.create(PasswordReset, { user: user.id, tokenHash: sha256(token), expiresAt }));
     if (tempHash) await em.nativeUpdate(User, { id: user.id }, { tempPasswordHash: tempHash, tempPasswordExpiresAt: new Date(Date.now() + TEMP_PASSWORD_TTL_MS) });
+    if (custom) {
+      queueMail(ctx, em, { to: normalized, ...custom.mail(ctx, { token, expiresAt, name: user.name }) });
+      await em.flush();
+      return;
+    }
     queueMail(ctx, em, {
       to: normalized,
       subject: 'Password reset',
@@ -96,6 +105,35 @@ export async function requestPasswordReset(ctx: AppContext, email: string): Prom
     await em.flush();
   });
   return true;
+}
+
+/** What a reset token is now: valid (with its account's address and expiry) or why not. */
+export interface PasswordResetStatus {
+  valid: boolean;
+  email: string | null;
+  expiresAt: Date | null;
+  /** why it is not valid: UNKNOWN, USED (or replaced by a newer one) or EXPIRED */
+  reason: 'UNKNOWN' | 'USED' | 'EXPIRED' | null;
+}
+
+/**
+ * Reads a reset token without using it (a reset page checks its link before asking for a password). An
+ * account that is gone or inactive makes it unknown.
+ */
+export async function passwordResetStatus(ctx: AppContext, token: string): Promise<PasswordResetStatus> {
+  const none = (reason: PasswordResetStatus['reason']): PasswordResetStatus => ({ valid: false, email: null, expiresAt: null, reason });
+  if (typeof token !== 'string' || token === '' || token.length > 200) return none('UNKNOWN');
+  const rows = await ctx.em.execute<{ email: string | null; expires_at: Date; used_at: Date | null }[]>(
+    'select u.email, r.expires_at, r.used_at from password_resets r join users u on u.id = r.user_id ' +
+      'where r.token_hash = ? and u.deleted_at is null and u.is_active',
+    [sha256(token)],
+  );
+  const row = rows[0];
+  if (!row) return none('UNKNOWN');
+  if (row.used_at) return none('USED');
+  const expiresAt = new Date(row.expires_at);
+  if (expiresAt.getTime() <= Date.now()) return none('EXPIRED');
+  return { valid: true, email: row.email, expiresAt, reason: null };
 }
 
 export async function resetPassword(ctx: AppContext, token: string, newPassword: string): Promise<boolean> {

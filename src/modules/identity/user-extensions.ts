@@ -11,7 +11,11 @@ import { Field } from 'type-graphql';
 import type { ClassType } from 'type-graphql';
 import type { AppContext } from '../../context/context';
 import type { User } from './user.entity';
-import { CreateUserInput, UpdateUserInput } from './identity.inputs';
+import { CreateUserInput, RegisterInput, UpdateUserInput } from './identity.inputs';
+
+/** The identity inputs an extension may add its field to. */
+export type UserInputKind = 'create' | 'update' | 'register';
+const INPUTS: Record<UserInputKind, ClassType<object>> = { create: CreateUserInput, update: UpdateUserInput, register: RegisterInput };
 
 export interface UserInputExtension<T extends object> {
   /** the input field, named for the application (`compassProfile`) */
@@ -19,24 +23,30 @@ export interface UserInputExtension<T extends object> {
   /** its input type, owned by the application module */
   type: () => ClassType<T>;
   description: string;
+  /**
+   * the inputs that carry the field (default create and update). `register`: a step of the
+   * application's at sign-up, in the registration's unit of work (conduct's invite code)
+   */
+  on?: UserInputKind[];
   /** writes the value (null clears) in the unit of work `tx`, after `user` is flushed */
   write(tx: AppContext, user: User, value: T | null): Promise<void>;
 }
 
 const extensions: UserInputExtension<object>[] = [];
 
-/** Adds the field to both user inputs (at module load, before the schema is built) and registers its writer. */
+/** Adds the field to its inputs (at module load, before the schema is built) and registers its writer. */
 export function extendUserInputs<T extends object>(ext: UserInputExtension<T>): void {
   if (extensions.some((e) => e.field === ext.field)) throw new Error(`user input extension ${ext.field} is defined twice`);
-  for (const input of [CreateUserInput, UpdateUserInput]) {
-    Field(ext.type, { nullable: true, description: ext.description })(input.prototype, ext.field);
+  for (const kind of ext.on ?? ['create', 'update']) {
+    Field(ext.type, { nullable: true, description: ext.description })(INPUTS[kind].prototype, ext.field);
   }
   extensions.push(ext as unknown as UserInputExtension<object>);
 }
 
-/** Runs the writers of the extensions an input carries (absent ones are left alone). */
-export async function writeUserExtensions(tx: AppContext, user: User, input: object): Promise<void> {
+/** Runs the writers of the extensions an input of that kind carries (absent ones are left alone). */
+export async function writeUserExtensions(tx: AppContext, user: User, input: object, kind: UserInputKind): Promise<void> {
   for (const ext of extensions) {
+    if (!(ext.on ?? ['create', 'update']).includes(kind)) continue;
     const value = (input as Record<string, unknown>)[ext.field];
     if (value !== undefined) await ext.write(tx, user, value as object | null);
   }
