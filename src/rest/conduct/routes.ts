@@ -8,11 +8,13 @@
  * operation of the graph (docs/graph.md "conduct"); request.ts reads the legacy bodies, legacy.ts shapes
  * the answers. Contract choices: docs/compat/conduct.md.
  *
- * Route groups are built in parallel: each adds its entries in its own section below (its document's
- * order), with its operations in src/modules/conduct/. `paths()` gives a documented path its `/api`-less
- * alias; `route(entry, {CODE: 'words'})` declares upstream's wording of an error code for one route.
+ * The base and auth routes are below; every other route group has a file of its own (`*.routes.ts`, in
+ * its document's order, its operations in src/modules/conduct/), composed at the end of the table.
+ * kit.ts: `paths()` gives a documented path its `/api`-less alias; `route(entry, {CODE: 'words'})`
+ * declares upstream's wording of an error code for one route. Within a group, a literal path segment
+ * comes before a parameter at the same place (`/api/admin/events/stats` before `/:eventId`).
  */
-import type { RestRoute, RouteRequest, SurfaceDefinition } from '../engine/types';
+import type { RouteRequest, SurfaceDefinition } from '../engine/types';
 import { RestInputError } from '../engine/types';
 import { databaseReady } from '../engine/health';
 import type {
@@ -24,25 +26,16 @@ import type {
   ConductSessionQuery,
   ConductValidateResetTokenQuery,
 } from '../../generated/graphql';
-import { authUser, avatarUrl, conductError, declareWording, RouteWording, roleNames } from './legacy';
+import { authUser, avatarUrl, conductError, roleNames } from './legacy';
+import { paths, route } from './kit';
+import { organizationRoutes } from './organizations.routes';
+import { adminRoutes } from './admin.routes';
+import { eventRoutes } from './events.routes';
+import { eventUserRoutes } from './event-users.routes';
+import { userRoutes } from './users.routes';
+import { reportRoutes } from './reports.routes';
+import { notificationRoutes } from './notifications.routes';
 import { body, checkEmail, checkStrongPassword, queryString, refuse, requireFields, text } from './request';
-
-/** Declares a route's error wording (legacy.ts) for its path and aliases; returns the route. */
-function route<R extends RestRoute>(r: R, wording?: RouteWording): R {
-  if (wording) declareWording(r.method, [r.path, ...(r.aliases ?? [])], wording);
-  return r;
-}
-
-/**
- * A documented `/api/...` path with the alias conduct-core.md "General rules" gives it: the same path
- * without `/api` for `/api/auth/*` (the frontend's reset pages), `/api/events/*`, `/api/users/*` and
- * `/api/invites/*` (upstream's mounts); other paths have none. Spread it into a route entry:
- * `{ method: 'get', ...paths('/api/events/slug/:slug'), … }`.
- */
-export function paths(path: string, ...more: string[]): { path: string; aliases: string[] } {
-  const alias = /^\/api\/(auth|events|users|invites)(\/|$)/.test(path) ? [path.slice(4)] : [];
-  return { path, aliases: [...alias, ...more] };
-}
 
 /** Upstream's messages (the frontend shows them; "Email already registered." it matches). */
 const MESSAGES = {
@@ -241,5 +234,13 @@ export const conductSurface: SurfaceDefinition = {
         throw new RestInputError(error, 'BAD_USER_INPUT', { legacy: { valid: false } });
       },
     },
+    // --- the other route groups, each in its own file --------------------------------------------
+    ...organizationRoutes,
+    ...adminRoutes,
+    ...eventRoutes,
+    ...eventUserRoutes,
+    ...userRoutes,
+    ...reportRoutes,
+    ...notificationRoutes,
   ],
 };
