@@ -35,7 +35,9 @@ export interface AppConfig {
   resetMaxPerIp: number;
   smtpUrl?: string;
   mailFrom: string;
-  pubsub: 'memory' | 'postgres';
+  pubsub: 'memory' | 'postgres' | 'redis';
+  /** the Redis adapter's server (PUBSUB=redis) */
+  redisUrl: string;
   compatRoot?: SurfaceId;
   /**
    * Browser origins (serialized: `https://app.example`, no path) that may use this server with its
@@ -229,7 +231,8 @@ export function loadConfig(env: Env = process.env): AppConfig {
     resetMaxPerIp: intVar(env, 'RESET_MAX_PER_IP', 10, 1, 100000),
     smtpUrl: urlVar(env, 'SMTP_URL', ['smtp', 'smtps']),
     mailFrom: env.MAIL_FROM || 'Interchange <no-reply@interchange.local>',
-    pubsub: oneOf(env, 'PUBSUB', ['memory', 'postgres'] as const, 'postgres')!,
+    pubsub: oneOf(env, 'PUBSUB', ['memory', 'postgres', 'redis'] as const, 'postgres')!,
+    redisUrl: urlVar(env, 'REDIS_URL', ['redis', 'rediss']) ?? 'redis://127.0.0.1:6379',
     compatRoot: oneOf(env, 'COMPAT_ROOT', SURFACES, undefined),
     allowedOrigins: origins,
     cookieSameSite: cookieSameSiteVar(env, origins, publicUrl),

@@ -5,12 +5,13 @@
  *
  * It follows `identity.sessionRevoked`. An event naming sessions revokes those at once; an event for
  * "every session of the user" (sessionIds null) is checked against the database first, because a
- * password change revokes the user's other sessions only. When the supervised listener comes back
- * after a drop, every watched session is checked (a revocation published during the gap was never
+ * password change revokes the user's other sessions only. When the supervised listener (or the Redis
+ * subscription, with PUBSUB=redis) comes back after a drop, every watched session is checked (a revocation published during the gap was never
  * heard). A check that fails revokes: closing a stream is safe, its client reconnects and is asked
  * for a live session again.
  */
-import type { AppPubSub } from '../pubsub/pubsub';
+import type { AppPubSub } from '../pubsub/adapters';
+import { RedisPubSub } from '../pubsub/redis';
 import type { SupervisedListener } from '../pubsub/listener';
 import type { AuthStore } from './auth-store';
 
@@ -36,7 +37,10 @@ export class SessionWatch {
         else for (const w of watchers) if (sessionIds.includes(w.sessionId)) this.revoke(w);
       }),
     );
-    if (listener) this.off.push(listener.onUp(() => void this.check([...this.byUser.values()].flatMap((set) => [...set]))));
+    const checkAll = () => void this.check([...this.byUser.values()].flatMap((set) => [...set]));
+    if (listener) this.off.push(listener.onUp(checkAll));
+    // with Redis, revocations travel there: a gap in its subscription is checked the same way
+    if (pubsub instanceof RedisPubSub) this.off.push(pubsub.onUp(checkAll));
   }
 
   /** Calls `revoked` (once) when the session is revoked; returns the unwatch function. */

@@ -9,7 +9,7 @@ import type { EntityManager, MikroORM } from '@mikro-orm/postgresql';
 import { wrap } from '@mikro-orm/core';
 import { parse as parseCookies } from 'cookie';
 import type { AppConfig } from '../config';
-import type { AppPubSub } from '../pubsub/pubsub';
+import type { AppPubSub } from '../pubsub/adapters';
 import { publishReliably } from '../pubsub/pubsub';
 import type { TopicName, Topics } from '../pubsub/topics';
 import type { FileStorage } from '../storage/storage';

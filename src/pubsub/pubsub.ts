@@ -1,8 +1,9 @@
 /**
  * Typed publish/subscribe between services and subscribers (graphql-ws, SSE routes, socket closing).
  * Services publish only after their unit of work commits (ctx.publish, src/db/unit-of-work.ts).
- * Adapters: in-process (one instance) and PostgreSQL LISTEN/NOTIFY (any number of instances on one
- * database; the default), which listens through the instance's supervised listener (listener.ts).
+ * Adapters: in-process (one instance), PostgreSQL LISTEN/NOTIFY (any number of instances on one
+ * database; the default), which listens through the instance's supervised listener (listener.ts), and
+ * Redis (redis.ts; `PUBSUB=redis`).
  *
  * Outages: NOTIFY keeps nothing for a listener that is not connected, so events sent while the
  * listening connection is down are lost to this instance. Rather than resume as if nothing had been
@@ -102,7 +103,7 @@ export function isEventsInterrupted(err: unknown): boolean {
   return err instanceof DomainError && err.details?.reason === 'EVENTS_INTERRUPTED';
 }
 
-abstract class ListenerRegistry implements PubSub {
+export abstract class ListenerRegistry implements PubSub {
   private listeners = new Map<string, Set<Listener>>();
   private readonly channels = new Set<Channel<unknown>>();
 
@@ -213,15 +214,6 @@ export class PostgresPubSub extends ListenerRegistry {
     this.interrupt(eventsInterrupted);
     await this.publisher.end().catch(() => undefined);
   }
-}
-
-export type AppPubSub = MemoryPubSub | PostgresPubSub;
-
-/** The PostgreSQL adapter registers its channel on `listener` (started by the caller, after every user registered). */
-export function createPubSub(kind: 'memory' | 'postgres', databaseUrl: string, listener: SupervisedListener | undefined, limits?: DbLimits): AppPubSub {
-  if (kind === 'memory') return new MemoryPubSub();
-  if (!listener) throw new Error('the postgres pubsub needs the supervised listener');
-  return new PostgresPubSub(databaseUrl, listener, limits);
 }
 
 const RETRY_DELAYS_MS = [100, 500, 1000, 2000, 5000, 10000, 30000];

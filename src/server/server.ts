@@ -18,7 +18,8 @@ import type { MikroORM } from '@mikro-orm/postgresql';
 import type { AppConfig } from '../config';
 import { App, AppContext, createHttpContext } from '../context/context';
 import { openOrm } from '../db/orm';
-import { createPubSub } from '../pubsub/pubsub';
+import { createPubSub } from '../pubsub/adapters';
+import { RedisPubSub } from '../pubsub/redis';
 import { PostgresFileStorage } from '../storage/storage';
 import { Mailer } from '../modules/identity/mail.service';
 import { AuthStore } from '../auth/auth-store';
@@ -66,7 +67,7 @@ export async function createApp(config: AppConfig, orm?: MikroORM): Promise<App>
   // One supervised listening connection for every user of one (pubsub, session cache): users register first.
   const listener =
     config.pubsub === 'postgres' || config.sessionCacheSeconds > 0 ? new SupervisedListener(config.databaseUrl, { applicationName: 'interchange-listener' }) : undefined;
-  const pubsub = createPubSub(config.pubsub, config.databaseUrl, listener, config.db);
+  const pubsub = createPubSub(config.pubsub, config.databaseUrl, listener, config.db, config.redisUrl);
   const sql = new PreparedSql(config.databaseUrl, theOrm, { limits: config.db });
   const auth = new AuthStore({
     sql,
@@ -78,6 +79,16 @@ export async function createApp(config: AppConfig, orm?: MikroORM): Promise<App>
   auth.start();
   const sessionWatch = new SessionWatch(pubsub, auth, listener);
   await listener?.start();
+  if (pubsub instanceof RedisPubSub) {
+    try {
+      await pubsub.start();
+    } catch (err) {
+      await listener?.close();
+      await auth.close();
+      await sql.close();
+      throw err;
+    }
+  }
   return {
     config,
     orm: theOrm,
@@ -184,13 +195,15 @@ export async function startServer(config: AppConfig, opts: StartOptions = {}): P
   expressApp.get('/readyz', async (_req, res) => {
     const db = await databaseReady(app);
     const listening = app.listener?.ready ?? true;
-    const ready = db.reachable && db.migrated && listening && !drain.draining;
+    const pubsubUp = app.pubsub instanceof RedisPubSub ? app.pubsub.ready : true;
+    const ready = db.reachable && db.migrated && listening && pubsubUp && !drain.draining;
     res.status(ready ? 200 : 503).json({
       status: ready ? 'ready' : 'not ready',
       database: db.reachable ? 'ok' : 'unreachable',
       migrations: db.migrated ? 'applied' : 'pending',
       ...(app.listener ? { listener: listening ? 'up' : 'down' } : {}),
       ...(listening ? {} : { listenerDownSince: app.listener!.since.toISOString() }),
+      ...(app.pubsub instanceof RedisPubSub ? { pubsub: pubsubUp ? 'up' : 'down', ...(pubsubUp ? {} : { pubsubDownSince: app.pubsub.since.toISOString() }) } : {}),
       ...(drain.draining ? { draining: true } : {}),
     });
   });
