@@ -66,6 +66,12 @@ const surface: SurfaceDefinition = {
       operation: /* GraphQL */ `subscription EngineStream { userChanged { kind userId } }`,
       event: (e: { kind: string; userId: string }) => ({ event: e.kind.toLowerCase(), id: e.userId, data: e }),
       keepaliveMs: 200,
+      // the durable log of this toy stream: the accounts (a list query), framed as kind "User" (a real route's query
+      // answers the items after the id, as cakeplanner's does)
+      resume: {
+        operation: /* GraphQL */ `query EngineStreamResume { cakeAccounts { kind: __typename userId: id } }`,
+        variables: () => ({}),
+      },
     },
   ],
 };
@@ -245,7 +251,7 @@ describe('server-sent events', () => {
     expect(text).toMatch(new RegExp(`id: ${created[0]}\\nevent: created\\ndata: \\{"kind":"CREATED","userId":"${created[0]}"\\}`));
   });
 
-  it('resumes after Last-Event-ID with the events the viewer missed', async () => {
+  it("resumes after Last-Event-ID from the route's durable log (its resume query), on any instance", async () => {
     let ids: string[] = [];
     await readSse(`${base}/stream`, auth(admin.token), (t) => ids.length === 2 && t.includes(`id: ${ids[1]}`), async () => {
       if (ids.length) return;
@@ -255,8 +261,9 @@ describe('server-sent events', () => {
       ids = [a.id, b.id];
     });
     const resumed = await readSse(`${base}/stream`, { ...auth(admin.token), 'last-event-id': ids[0] }, (t) => t.includes(`id: ${ids[1]}`));
-    expect(resumed.text).toContain(`id: ${ids[1]}`);
-    expect(resumed.text).not.toContain(`id: ${ids[0]}`);
+    // framed from the resume query's items (kind "User"), not from anything this process remembered
+    expect(resumed.text).toContain(`id: ${ids[1]}\nevent: user\n`);
+    expect(resumed.text).not.toContain('event: created');
   });
 
   it('answers a refused subscription with the surface error, not a stream', async () => {
@@ -295,6 +302,7 @@ describe('aliases and several frames per event', () => {
           { data: { type: 'PLAIN', userId: e.userId, base: r.base } },
         ],
         keepaliveMs: 60_000,
+        resume: { operation: /* GraphQL */ `query EngineAliasResume { cakeAccounts { kind: __typename userId: id } }`, variables: () => undefined },
       },
     ],
   };

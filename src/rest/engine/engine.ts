@@ -253,23 +253,6 @@ function readMultipart(
   });
 }
 
-/** Per-route, per-viewer ring of recent SSE frames for Last-Event-ID resume. */
-class ReplayLog {
-  private rings = new Map<string, { id: string; text: string }[]>();
-  constructor(private readonly size: number) {}
-  add(key: string, id: string, text: string): void {
-    let ring = this.rings.get(key);
-    if (!ring) this.rings.set(key, (ring = []));
-    ring.push({ id, text });
-    if (ring.length > this.size) ring.shift();
-  }
-  after(key: string, lastId: string): string[] {
-    const ring = this.rings.get(key) ?? [];
-    const idx = ring.findIndex((f) => f.id === lastId);
-    return idx < 0 ? [] : ring.slice(idx + 1).map((f) => f.text);
-  }
-}
-
 function sseFrame(frame: SseFrame): string {
   let out = '';
   if (frame.id !== undefined) out += `id: ${frame.id}\n`;
@@ -414,7 +397,7 @@ export function mountSurface(app: App, pipeline: Pipeline, surface: SurfaceDefin
   /** The frames after the client's Last-Event-ID from the route's resume query (none when it fails). */
   async function resumeFrames(
     c: Compiled,
-    route: SseRoute & { resume: NonNullable<SseRoute['resume']> },
+    route: SseRoute,
     ctx: AppContext,
     lastId: string,
     r: RouteRequest,
@@ -427,7 +410,6 @@ export function mountSurface(app: App, pipeline: Pipeline, surface: SurfaceDefin
     return items.map((item) => sseFrames(route, item, r));
   }
 
-  const replays = new Map<RestRoute, ReplayLog>();
   async function streamSse(c: Compiled, route: SseRoute, ctx: AppContext, variables: Record<string, unknown>, r: RouteRequest, res: Response): Promise<void> {
     const { req } = r;
     // SSE_MAX_STREAMS_PER_USER, across the surfaces of this instance (anonymous callers: per address)
@@ -440,9 +422,6 @@ export function mountSurface(app: App, pipeline: Pipeline, surface: SurfaceDefin
       return sendError(res, surface, e.code, e.message, e.details);
     }
     const iterator = result as AsyncGenerator<ExecutionResult>;
-    let log = replays.get(route);
-    if (!log) replays.set(route, (log = new ReplayLog(route.replay ?? 100)));
-    const key = ctx.viewer?.id ?? 'anonymous';
     res.status(200);
     res.setHeader('Content-Type', 'text/event-stream; charset=utf-8');
     res.setHeader('Cache-Control', 'no-cache, no-transform');
@@ -453,12 +432,13 @@ export function mountSurface(app: App, pipeline: Pipeline, surface: SurfaceDefin
     const lastId = req.headers['last-event-id'];
     // ids sent by a durable resume: the live stream may deliver them again (they raced the resume query)
     const replayed = new Set<string>();
-    if (typeof lastId === 'string' && lastId && c.resume) {
-      for (const frame of await resumeFrames(c, route as SseRoute & { resume: NonNullable<SseRoute['resume']> }, ctx, lastId, r)) {
+    // Last-Event-ID resume comes from the route's durable log (any instance answers it alike)
+    if (typeof lastId === 'string' && lastId) {
+      for (const frame of await resumeFrames(c, route, ctx, lastId, r)) {
         if (frame.id !== undefined) replayed.add(frame.id);
         res.write(frame.text);
       }
-    } else if (typeof lastId === 'string' && lastId) for (const text of log.after(key, lastId)) res.write(text);
+    }
     streams.add(res);
     const keepalive = setInterval(() => res.write(': keepalive\n\n'), route.keepaliveMs ?? 25_000);
     // a revoked session ends the stream (the session watch ws uses too)
@@ -475,7 +455,6 @@ export function mountSurface(app: App, pipeline: Pipeline, surface: SurfaceDefin
         if (next.errors?.length || !next.data) continue;
         const { id, text } = sseFrames(route, next.data[c.rootField!], r);
         if (id !== undefined && replayed.has(id)) continue;
-        if (id !== undefined && !c.resume) log.add(key, id, text);
         res.write(text);
       }
     } catch (err) {

@@ -109,14 +109,13 @@ export interface SseRoute<Data = any> extends RouteBase {
    */
   event: (data: Data, r: RouteRequest) => SseFrame | SseFrame[];
   keepaliveMs?: number;
-  /** how many past events are kept for Last-Event-ID resume */
-  replay?: number;
   /**
-   * Durable Last-Event-ID resume, replacing the in-memory replay: a query run once the subscription is
-   * listening, whose root field is the list of items after the client's last id (oldest first), each
-   * framed by `event`. Live frames whose id was just replayed are skipped, so nothing is lost or doubled.
+   * Last-Event-ID resume from a durable log (required: a stream resumes on whichever instance the client
+   * reconnects to): a query run once the subscription is listening, whose root field is the list of items
+   * after the client's last id (oldest first), each framed by `event`. Live frames whose id was just
+   * replayed are skipped, so nothing is lost or doubled.
    */
-  resume?: {
+  resume: {
     operation: string;
     /** the query's variables for a Last-Event-ID; undefined skips the resume (an id of another format) */
     variables: (lastEventId: string, r: RouteRequest) => Record<string, unknown> | undefined;
