@@ -4,6 +4,7 @@ import { IdentityResolver } from '../modules/identity/identity.resolver';
 import { CoparentResolver, CoparentUserFieldResolver } from '../modules/coparent/coparent.resolver';
 import { CompassPartyFieldResolver, CompassResolver, CompassUserFieldResolver } from '../modules/compass/compass.resolver';
 import { ConductResolver } from '../modules/conduct/conduct.resolver';
+import { ConductUsersResolver } from '../modules/conduct/users.resolver';
 
 import {
   CakeEventFieldsResolver,
@@ -18,4 +19,4 @@ import {
 export const resolvers: NonEmptyArray<Function> = [IdentityResolver, CoparentResolver, CoparentUserFieldResolver,
   CompassResolver, CompassUserFieldResolver, CompassPartyFieldResolver,
   CakeResolver, CakeEventFieldsResolver, CakeRatingFieldsResolver, CakePhotoFieldsResolver, CakeMembershipFieldsResolver, CakeGroupFieldsResolver, CakeUserFieldsResolver,
-  ConductResolver];
+  ConductResolver, ConductUsersResolver];

@@ -48,7 +48,10 @@ export function conductError(code: ErrorCode, message: string, details?: ErrorDe
   if (legacy) Object.assign(body, legacy);
   body.error = text;
   if (code !== 'INTERNAL' && details?.fields && Object.keys(details.fields).length) body.details = details.fields;
-  return { status: httpStatusOf(code), body };
+  // a refused credential inside a request of a signed-in user (a wrong current password) is bad input in
+  // conduct (conduct-core.md "PATCH /me/password": 400), not a missing session
+  const status = code === 'UNAUTHENTICATED' && details?.fields && Object.keys(details.fields).length ? 400 : httpStatusOf(code);
+  return { status, body };
 }
 
 // --- objects -------------------------------------------------------------------------------------
