@@ -21,5 +21,7 @@ export interface Topics {
   'cake.changed': CakeChangePayload;
   /** cake: a user's membership or role in a group changed (subscriptions refresh their group filter) */
   'cake.membershipChanged': { userId: string; groupId: string };
+  /** conduct: a user's roles in an event changed */
+  'conduct.eventMembershipChanged': { eventId: string; userId: string; kind: 'ROLE_GRANTED' | 'ROLE_REVOKED' | 'USER_REMOVED' | 'USER_UPDATED' };
 }
 export type TopicName = keyof Topics;

@@ -5,6 +5,7 @@ import { CoparentResolver, CoparentUserFieldResolver } from '../modules/coparent
 import { CompassPartyFieldResolver, CompassResolver, CompassUserFieldResolver } from '../modules/compass/compass.resolver';
 import { ConductResolver } from '../modules/conduct/conduct.resolver';
 import { ConductUsersResolver } from '../modules/conduct/users.resolver';
+import { ConductEventUsersResolver } from '../modules/conduct/event-users.resolver';
 
 import {
   CakeEventFieldsResolver,
@@ -19,4 +20,4 @@ import {
 export const resolvers: NonEmptyArray<Function> = [IdentityResolver, CoparentResolver, CoparentUserFieldResolver,
   CompassResolver, CompassUserFieldResolver, CompassPartyFieldResolver,
   CakeResolver, CakeEventFieldsResolver, CakeRatingFieldsResolver, CakePhotoFieldsResolver, CakeMembershipFieldsResolver, CakeGroupFieldsResolver, CakeUserFieldsResolver,
-  ConductResolver, ConductUsersResolver];
+  ConductResolver, ConductUsersResolver, ConductEventUsersResolver];
