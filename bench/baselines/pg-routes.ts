@@ -78,6 +78,46 @@ const CAKE_RANKED = {
           order by ranked.average desc, ranked.date desc, ranked.created_at desc, ranked.id`,
 };
 
+/** src/modules/conduct/conduct-access.ts: the event by slug. */
+const CONDUCT_EVENT = { name: 'bench_conduct_event', text: 'select id from conduct_events where slug = $1' };
+
+/** the viewer's roles in the event, unless conduct is DISABLED for them (the enrollment our server reads with the session) */
+const CONDUCT_ROLES = {
+  name: 'bench_conduct_roles',
+  text: `select role from conduct_event_roles
+          where event_id = $1 and user_id = $2
+            and not exists (select 1 from app_memberships m where m.user_id = $2 and m.application = 'CONDUCT' and m.status = 'DISABLED')`,
+};
+
+/** src/modules/conduct/event-users.service.ts `eventUsers` (sort by name): the page with the users' columns, then the total. */
+const CONDUCT_MEMBERS_WHERE = 'r.event_id = $1 and u.deleted_at is null and ($2::text is null or u.name ilike $2 or u.email ilike $2)';
+const CONDUCT_MEMBERS = {
+  name: 'bench_conduct_members',
+  text: `select u.id, u.email, u.name, u.avatar_file_id, min(r.created_at) as join_date, array_agg(r.role) as roles,
+                (select max(s.created_at) from sessions s where s.user_id = u.id) as last_activity
+           from conduct_event_roles r join users u on u.id = r.user_id
+          where ${CONDUCT_MEMBERS_WHERE}
+          group by u.id
+          order by lower(u.name) asc, u.id
+          limit $3 offset $4`,
+};
+const CONDUCT_MEMBERS_TOTAL = {
+  name: 'bench_conduct_members_total',
+  text: `select count(*)::int as total from (select u.id from conduct_event_roles r join users u on u.id = r.user_id where ${CONDUCT_MEMBERS_WHERE} group by u.id) m`,
+};
+const CONDUCT_RANK: Record<string, number> = { Admin: 3, Responder: 2, Reporter: 1 };
+const CONDUCT_USERS_PATH = /^\/conduct\/api\/events\/slug\/([^/]+)\/users$/;
+
+/** conduct's role-name array: highest first, an Admin as "Event Admin" and "Admin". */
+function conductRoleNames(roles: string[]): string[] {
+  const out: string[] = [];
+  for (const r of [...new Set(roles)].sort((a, b) => CONDUCT_RANK[b] - CONDUCT_RANK[a])) {
+    if (r === 'Admin') out.push('Event Admin');
+    out.push(r);
+  }
+  return out;
+}
+
 const MATCHES_PATH = /^\/compass\/api\/users\/(\d+)\/matches$/;
 
 const server = serveBare(env.port, async ({ path, query, headers }): Promise<BareResponse> => {
@@ -166,6 +206,38 @@ const server = serveBare(env.port, async ({ path, query, headers }): Promise<Bar
           isMine: p.user_id === viewer.id,
         })),
       })),
+    };
+  }
+
+  const conductUsers = CONDUCT_USERS_PATH.exec(path);
+  if (conductUsers) {
+    if (!viewer) return { status: 401, body: { error: 'Not authenticated' } };
+    const { rows: events } = await pool.query({ ...CONDUCT_EVENT, values: [decodeURIComponent(conductUsers[1])] });
+    if (!events.length) return { status: 404, body: { error: 'Event not found.' } };
+    const eventId = events[0].id as string;
+    const { rows: mine } = await pool.query({ ...CONDUCT_ROLES, values: [eventId, viewer.id] });
+    if (!mine.length && viewer.role !== 'ADMIN') return { status: 403, body: { error: 'Forbidden: insufficient role' } };
+    const page = Number(query.get('page') ?? '1');
+    const limit = Number(query.get('limit') ?? '20');
+    const term = query.get('search')?.trim();
+    const search = term ? `%${term.replace(/[\\%_]/g, (c) => `\\${c}`)}%` : null;
+    const [{ rows }, { rows: count }] = await Promise.all([
+      pool.query({ ...CONDUCT_MEMBERS, values: [eventId, search, limit, (page - 1) * limit] }),
+      pool.query({ ...CONDUCT_MEMBERS_TOTAL, values: [eventId, search] }),
+    ]);
+    return {
+      body: {
+        users: rows.map((r) => ({
+          id: r.id,
+          email: r.email ?? null,
+          name: r.name,
+          roles: conductRoleNames(r.roles as string[]),
+          avatarUrl: r.avatar_file_id ? `/users/${r.id}/avatar` : null,
+          joinDate: (r.join_date as Date).toISOString(),
+          lastActivity: r.last_activity ? (r.last_activity as Date).toISOString() : null,
+        })),
+        total: count[0].total,
+      },
     };
   }
 

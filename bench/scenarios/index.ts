@@ -7,5 +7,6 @@ import { platform } from './platform';
 import { coparent } from './coparent';
 import { compass } from './compass';
 import { cakeplanner } from './cakeplanner';
+import { conduct } from './conduct';
 
-export const scenarios: Scenario[] = [platform, coparent, compass, cakeplanner];
+export const scenarios: Scenario[] = [platform, coparent, compass, cakeplanner, conduct];
