@@ -312,7 +312,8 @@ export async function startProcess(o: ProcessOptions): Promise<ServerProcess> {
   if (!existsSync(o.script)) throw new Error(`${o.script} does not exist: run the bench through \`npm run bench\`, which builds first`);
   const port = await freePort();
   const appName = `ix-bench-${o.name}`;
-  const execArgv = [...(o.execArgv ?? []), ...(o.memory ? ['--expose-gc', '-r', join(BENCH_BUILD, 'baselines', 'memory-probe.js')] : [])];
+  const profile = process.env.BENCH_CPU_PROF ? [`--cpu-prof`, `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : [];
+  const execArgv = [...profile, ...(o.execArgv ?? []), ...(o.memory ? ['--expose-gc', '-r', join(BENCH_BUILD, 'baselines', 'memory-probe.js')] : [])];
   const started = performance.now();
   const child: ChildProcess = spawn(process.execPath, [...execArgv, o.script], {
     cwd: REPO_ROOT,

@@ -78,32 +78,28 @@ const CAKE_RANKED = {
           order by ranked.average desc, ranked.date desc, ranked.created_at desc, ranked.id`,
 };
 
-/** src/modules/conduct/conduct-access.ts: the event by slug. */
-const CONDUCT_EVENT = { name: 'bench_conduct_event', text: 'select id from conduct_events where slug = $1' };
-
-/** the viewer's roles in the event, unless conduct is DISABLED for them (the enrollment our server reads with the session) */
-const CONDUCT_ROLES = {
-  name: 'bench_conduct_roles',
-  text: `select role from conduct_event_roles
-          where event_id = $1 and user_id = $2
-            and not exists (select 1 from app_memberships m where m.user_id = $2 and m.application = 'CONDUCT' and m.status = 'DISABLED')`,
+/**
+ * src/modules/conduct/conduct-access.ts `eventIdWithRole`: the event by slug with the viewer's roles
+ * there, unless conduct is DISABLED for the viewer (our server reads that with the session, cached).
+ */
+const CONDUCT_EVENT_ROLES = {
+  name: 'bench_conduct_event_roles',
+  text: `select e.id, coalesce(array_agg(r.role) filter (where r.role is not null), '{}') as roles,
+                exists (select 1 from app_memberships m where m.user_id = $2 and m.application = 'CONDUCT' and m.status = 'DISABLED') as disabled
+           from conduct_events e left join conduct_event_roles r on r.event_id = e.id and r.user_id = $2
+          where e.slug = $1 group by e.id`,
 };
 
-/** src/modules/conduct/event-users.service.ts `eventUsers` (sort by name): the page with the users' columns, then the total. */
-const CONDUCT_MEMBERS_WHERE = 'r.event_id = $1 and u.deleted_at is null and ($2::text is null or u.name ilike $2 or u.email ilike $2)';
+/** src/modules/conduct/event-users.service.ts `eventUsers` (sort by name): the page with the users' columns and the matching total. */
 const CONDUCT_MEMBERS = {
   name: 'bench_conduct_members',
   text: `select u.id, u.email, u.name, u.avatar_file_id, min(r.created_at) as join_date, array_agg(r.role) as roles,
-                (select max(s.created_at) from sessions s where s.user_id = u.id) as last_activity
+                (select max(s.created_at) from sessions s where s.user_id = u.id) as last_activity, count(*) over ()::int as total
            from conduct_event_roles r join users u on u.id = r.user_id
-          where ${CONDUCT_MEMBERS_WHERE}
+          where r.event_id = $1 and u.deleted_at is null and ($2::text is null or u.name ilike $2 or u.email ilike $2)
           group by u.id
           order by lower(u.name) asc, u.id
           limit $3 offset $4`,
-};
-const CONDUCT_MEMBERS_TOTAL = {
-  name: 'bench_conduct_members_total',
-  text: `select count(*)::int as total from (select u.id from conduct_event_roles r join users u on u.id = r.user_id where ${CONDUCT_MEMBERS_WHERE} group by u.id) m`,
 };
 const CONDUCT_RANK: Record<string, number> = { Admin: 3, Responder: 2, Reporter: 1 };
 const CONDUCT_USERS_PATH = /^\/conduct\/api\/events\/slug\/([^/]+)\/users$/;
@@ -212,19 +208,15 @@ const server = serveBare(env.port, async ({ path, query, headers }): Promise<Bar
   const conductUsers = CONDUCT_USERS_PATH.exec(path);
   if (conductUsers) {
     if (!viewer) return { status: 401, body: { error: 'Not authenticated' } };
-    const { rows: events } = await pool.query({ ...CONDUCT_EVENT, values: [decodeURIComponent(conductUsers[1])] });
+    const { rows: events } = await pool.query({ ...CONDUCT_EVENT_ROLES, values: [decodeURIComponent(conductUsers[1]), viewer.id] });
     if (!events.length) return { status: 404, body: { error: 'Event not found.' } };
-    const eventId = events[0].id as string;
-    const { rows: mine } = await pool.query({ ...CONDUCT_ROLES, values: [eventId, viewer.id] });
-    if (!mine.length && viewer.role !== 'ADMIN') return { status: 403, body: { error: 'Forbidden: insufficient role' } };
+    if (events[0].disabled) return { status: 403, body: { error: 'Your account is disabled for this application' } };
+    if (!(events[0].roles as string[]).length && viewer.role !== 'ADMIN') return { status: 403, body: { error: 'Forbidden: insufficient role' } };
     const page = Number(query.get('page') ?? '1');
     const limit = Number(query.get('limit') ?? '20');
     const term = query.get('search')?.trim();
     const search = term ? `%${term.replace(/[\\%_]/g, (c) => `\\${c}`)}%` : null;
-    const [{ rows }, { rows: count }] = await Promise.all([
-      pool.query({ ...CONDUCT_MEMBERS, values: [eventId, search, limit, (page - 1) * limit] }),
-      pool.query({ ...CONDUCT_MEMBERS_TOTAL, values: [eventId, search] }),
-    ]);
+    const { rows } = await pool.query({ ...CONDUCT_MEMBERS, values: [events[0].id, search, limit, (page - 1) * limit] });
     return {
       body: {
         users: rows.map((r) => ({
@@ -236,7 +228,7 @@ const server = serveBare(env.port, async ({ path, query, headers }): Promise<Bar
           joinDate: (r.join_date as Date).toISOString(),
           lastActivity: r.last_activity ? (r.last_activity as Date).toISOString() : null,
         })),
-        total: count[0].total,
+        total: rows.length ? rows[0].total : 0,
       },
     };
   }

@@ -24,6 +24,7 @@ import { forbidden, notFound } from '../../errors/domain-error';
 import { inUnitOfWork } from '../../db/unit-of-work';
 import { isUuid } from '../../db/ids';
 import { Role } from '../identity/user.entity';
+import { statement } from '../../db/prepared-sql';
 import { Application, defineEnrollment } from '../identity/enrollment';
 import { enroll } from '../identity/membership.service';
 import { ConductEvent } from './event.entity';
@@ -157,21 +158,23 @@ async function findByRef<T extends ConductEvent | ConductOrganization>(
 export async function eventRoles(ctx: AppContext, eventId: string, userId?: string): Promise<ConductEventRoleName[]> {
   const uid = userId ?? ctx.viewer?.id;
   if (!uid || !isUuid(eventId)) return [];
-  return ctx
-    .loader<string, ConductEventRoleName[]>(`conduct.eventRoles:${uid}`, async (eventIds) => {
-      const rows = await ctx.em.execute<{ event_id: string; role: ConductEventRoleName }[]>(
-        'select event_id, role from conduct_event_roles where user_id = ? and event_id in (?)',
-        [uid, eventIds as string[]],
-      );
-      return eventIds.map((id) => sortEventRoles(rows.filter((r) => r.event_id === id).map((r) => r.role)));
-    })
-    .load(eventId);
+  return eventRolesLoader(ctx, uid).load(eventId);
+}
+
+function eventRolesLoader(ctx: AppContext, uid: string) {
+  return ctx.loader<string, ConductEventRoleName[]>(`conduct.eventRoles:${uid}`, async (eventIds) => {
+    const rows = await ctx.em.execute<{ event_id: string; role: ConductEventRoleName }[]>(
+      'select event_id, role from conduct_event_roles where user_id = ? and event_id in (?)',
+      [uid, eventIds as string[]],
+    );
+    return eventIds.map((id) => sortEventRoles(rows.filter((r) => r.event_id === id).map((r) => r.role)));
+  });
 }
 
 /** Drops the cached event roles of a user (the viewer's by default) after the request changed them. */
 export function forgetEventRoles(ctx: AppContext, userId?: string): void {
   const uid = userId ?? ctx.viewer?.id;
-  if (uid) ctx.loader(`conduct.eventRoles:${uid}`, async () => []).clearAll();
+  if (uid) eventRolesLoader(ctx, uid).clearAll();
 }
 
 /** What the viewer may do in one event, as `requireEventRole` found it. */
@@ -219,6 +222,28 @@ export async function eventWithRole(ctx: AppContext, ref: ConductRef, atLeast: E
   return { event, access: await requireEventRole(ctx, event, atLeast) };
 }
 
+/** The event by slug or id with the viewer's roles there, one prepared statement (the hot list reads). */
+const EVENT_ROLES_BY = (where: string) =>
+  `select e.id, coalesce(array_agg(r.role) filter (where r.role is not null), '{}') as roles
+     from conduct_events e left join conduct_event_roles r on r.event_id = e.id and r.user_id = $2
+    where ${where} group by e.id`;
+const EVENT_ROLES_BY_SLUG = statement('conduct_event_roles_by_slug', EVENT_ROLES_BY('e.slug = $1'));
+const EVENT_ROLES_BY_ID = statement('conduct_event_roles_by_id', EVENT_ROLES_BY('e.id = $1::uuid'));
+
+/**
+ * `eventWithRole` for reads that need only the event's id: the event and the viewer's roles there in one
+ * prepared statement (src/db/prepared-sql.ts), the same rules (404 before 403, `requireEventRole`).
+ */
+export async function eventIdWithRole(ctx: AppContext, ref: ConductRef, atLeast: EventRoleLevel): Promise<{ eventId: string; access: EventAccess }> {
+  const viewer = requireViewer(ctx);
+  const by = ref.id !== undefined && ref.id !== null ? (isUuid(ref.id) ? EVENT_ROLES_BY_ID : null) : typeof ref.slug === 'string' && ref.slug !== '' && ref.slug.length <= 100 ? EVENT_ROLES_BY_SLUG : null;
+  const [row] = by ? await ctx.app.sql.read<{ id: string; roles: ConductEventRoleName[] | string }>(ctx.em, by, [ref.id ?? ref.slug, viewer.id]) : [];
+  if (!row) throw notFound(MESSAGES.eventNotFound);
+  const roles = Array.isArray(row.roles) ? row.roles : (row.roles.replace(/^{|}$/g, '').split(',').filter(Boolean) as ConductEventRoleName[]);
+  eventRolesLoader(ctx, viewer.id).clear(row.id).prime(row.id, sortEventRoles(roles));
+  return { eventId: row.id, access: await requireEventRole(ctx, row.id, atLeast) };
+}
+
 // ---------------------------------------------------------------------------------------------
 // organization roles
 
@@ -226,22 +251,24 @@ export async function eventWithRole(ctx: AppContext, ref: ConductRef, atLeast: E
 export async function orgRole(ctx: AppContext, organizationId: string, userId?: string): Promise<ConductOrgRole | null> {
   const uid = userId ?? ctx.viewer?.id;
   if (!uid || !isUuid(organizationId)) return null;
-  return ctx
-    .loader<string, ConductOrgRole | null>(`conduct.orgRole:${uid}`, async (orgIds) => {
-      const rows = await ctx.em.execute<{ organization_id: string; role: ConductOrgRole }[]>(
-        'select organization_id, role from conduct_org_memberships where user_id = ? and organization_id in (?)',
-        [uid, orgIds as string[]],
-      );
-      const byOrg = new Map(rows.map((r) => [r.organization_id, r.role]));
-      return orgIds.map((id) => byOrg.get(id) ?? null);
-    })
-    .load(organizationId);
+  return orgRoleLoader(ctx, uid).load(organizationId);
+}
+
+function orgRoleLoader(ctx: AppContext, uid: string) {
+  return ctx.loader<string, ConductOrgRole | null>(`conduct.orgRole:${uid}`, async (orgIds) => {
+    const rows = await ctx.em.execute<{ organization_id: string; role: ConductOrgRole }[]>(
+      'select organization_id, role from conduct_org_memberships where user_id = ? and organization_id in (?)',
+      [uid, orgIds as string[]],
+    );
+    const byOrg = new Map(rows.map((r) => [r.organization_id, r.role]));
+    return orgIds.map((id) => byOrg.get(id) ?? null);
+  });
 }
 
 /** Drops the cached organization roles of a user (the viewer's by default). */
 export function forgetOrgRoles(ctx: AppContext, userId?: string): void {
   const uid = userId ?? ctx.viewer?.id;
-  if (uid) ctx.loader(`conduct.orgRole:${uid}`, async () => []).clearAll();
+  if (uid) orgRoleLoader(ctx, uid).clearAll();
 }
 
 export interface OrgAccess {

@@ -16,7 +16,10 @@ import { UniqueConstraintViolationException } from '@mikro-orm/core';
 import { ConductEvent } from './event.entity';
 import { ConductEventRole, ConductEventRoleName } from './event-role.entity';
 import { ConductInvite } from './invite.entity';
-import { audit, eventWithRole, forgetEventRoles, sortEventRoles } from './conduct-access';
+import { audit, eventIdWithRole, eventWithRole, forgetEventRoles, sortEventRoles } from './conduct-access';
+import { Statement, statement } from '../../db/prepared-sql';
+import { userColumns, userFromRow } from '../identity/user-row';
+import type { UserRow } from '../../auth/auth-store';
 import { claimInvite, INVITE_MESSAGES } from './invite-claim';
 import type { ConductRef } from './conduct-access';
 
@@ -43,12 +46,8 @@ export interface EventUserView {
   lastActivity: Date | null;
 }
 
-interface MemberRow {
-  id: string;
-  join_date: string | Date;
-  last_activity: string | Date | null;
-  roles: ConductEventRoleName[] | string;
-}
+/** A row of the member page: the user's columns (user-row.ts) and the membership's. */
+type MemberRow = UserRow & { ix_join_date: string | Date; ix_last_activity: string | Date | null; ix_roles: ConductEventRoleName[] | string; ix_total: number };
 
 const ORDER: Record<EventUserSort, string> = {
   name: 'lower(u.name)',
@@ -60,49 +59,62 @@ function pgArray(v: ConductEventRoleName[] | string): ConductEventRoleName[] {
   return Array.isArray(v) ? v : (v.replace(/^{|}$/g, '').split(',').filter(Boolean) as ConductEventRoleName[]);
 }
 
+/** $1 event, $2 the search pattern or null, $3 the role or null. */
+const MEMBERS_WHERE = 'r.event_id = $1 and u.deleted_at is null and ($2::text is null or u.name ilike $2 or u.email ilike $2)';
+const MEMBERS_HAVING = '($3::text is null or bool_or(r.role = $3))';
+const MEMBERS_TOTAL = statement(
+  'conduct_event_members_total',
+  `select count(*)::int as total from (select u.id from conduct_event_roles r join users u on u.id = r.user_id where ${MEMBERS_WHERE} group by u.id having ${MEMBERS_HAVING}) m`,
+);
+const memberPages = new Map<string, Statement>();
+
+/**
+ * The page statement of one sort and direction (prepared: src/db/prepared-sql.ts): the members' user
+ * columns, join date, roles, last activity and the matching total (a window count), $4 limit, $5 offset.
+ */
+function memberPage(ctx: AppContext, sort: EventUserSort, direction: 'asc' | 'desc'): Statement {
+  const key = `${sort}_${direction}`;
+  let s = memberPages.get(key);
+  if (!s) {
+    s = statement(
+      `conduct_event_members_${key}`,
+      `select ${userColumns(ctx.app.orm, 'u')}, min(r.created_at) as ix_join_date, array_agg(r.role) as ix_roles,
+              (select max(s.created_at) from sessions s where s.user_id = u.id) as ix_last_activity, count(*) over ()::int as ix_total
+         from conduct_event_roles r join users u on u.id = r.user_id
+        where ${MEMBERS_WHERE}
+        group by u.id
+       having ${MEMBERS_HAVING}
+        order by ${ORDER[sort]} ${direction}, u.id
+        limit $4 offset $5`,
+    );
+    memberPages.set(key, s);
+  }
+  return s;
+}
+
 /**
  * The event's members (by id: its Admins; by slug: anyone with a role there), a page and the matching
- * total: three statements whatever the page size (the page with roles and last activity, the users, the
- * count).
+ * total: two prepared statements whatever the page size (the event with the viewer's roles; the page
+ * with the users, their roles, last activity and the total), a third only for a page past the end.
  */
 export async function eventUsers(ctx: AppContext, ref: ConductRef, q: EventUserQuery): Promise<{ users: EventUserView[]; total: number }> {
-  const { event } = await eventWithRole(ctx, ref, ref.id ? 'Admin' : 'Reporter');
+  const { eventId } = await eventIdWithRole(ctx, ref, ref.id ? 'Admin' : 'Reporter');
   const page = q.page ?? 1;
   const limit = q.limit ?? 20;
   if (!Number.isInteger(page) || page < 1) throw badInput('page must be a whole number from 1', { page: 'must be from 1' });
   if (!Number.isInteger(limit) || limit < 1 || limit > EVENT_USERS_MAX) throw badInput(`limit must be from 1 to ${EVENT_USERS_MAX}`, { limit: `must be from 1 to ${EVENT_USERS_MAX}` });
   const search = q.search?.trim() ? `%${q.search.trim().replace(/[\\%_]/g, (c) => `\\${c}`)}%` : null;
-  const where = 'r.event_id = ? and u.deleted_at is null and (?::text is null or u.name ilike ? or u.email ilike ?)';
-  const having = '(?::text is null or bool_or(r.role = ?))';
-  const params = [event.id, search, search, search, q.role ?? null, q.role ?? null];
-  const direction = q.order === 'desc' ? 'desc' : 'asc';
-  const rows = await ctx.em.execute<MemberRow[]>(
-    `select u.id, min(r.created_at) as join_date, array_agg(r.role) as roles,
-            (select max(s.created_at) from sessions s where s.user_id = u.id) as last_activity
-       from conduct_event_roles r join users u on u.id = r.user_id
-      where ${where}
-      group by u.id
-     having ${having}
-      order by ${ORDER[q.sort ?? 'name']} ${direction}, u.id
-      limit ? offset ?`,
-    [...params, limit, (page - 1) * limit],
-  );
-  const [{ total }] = await ctx.em.execute<{ total: number }[]>(
-    `select count(*)::int as total from (select u.id from conduct_event_roles r join users u on u.id = r.user_id where ${where} group by u.id having ${having}) m`,
-    params,
-  );
-  const users = rows.length ? await ctx.em.find(User, { id: { $in: rows.map((r) => r.id) } }) : [];
-  const byId = new Map(users.map((u) => [u.id, u]));
+  const params = [eventId, search, q.role ?? null];
+  const rows = await ctx.app.sql.read<MemberRow>(ctx.em, memberPage(ctx, q.sort ?? 'name', q.order === 'desc' ? 'desc' : 'asc'), [...params, limit, (page - 1) * limit]);
+  const total = rows.length ? rows[0].ix_total : (await ctx.app.sql.read<{ total: number }>(ctx.em, MEMBERS_TOTAL, params))[0].total;
   return {
     total,
-    users: rows
-      .filter((r) => byId.has(r.id))
-      .map((r) => ({
-        user: byId.get(r.id)!,
-        roles: sortEventRoles(pgArray(r.roles)),
-        joinDate: new Date(r.join_date),
-        lastActivity: r.last_activity ? new Date(r.last_activity) : null,
-      })),
+    users: rows.map((r) => ({
+      user: userFromRow(ctx.app.orm, r),
+      roles: sortEventRoles(pgArray(r.ix_roles)),
+      joinDate: new Date(r.ix_join_date),
+      lastActivity: r.ix_last_activity ? new Date(r.ix_last_activity) : null,
+    })),
   };
 }
 
