@@ -40,7 +40,7 @@ import { idempotencyPlugin } from './idempotency';
 import { mountSurface, MountedSurface } from '../rest/engine/engine';
 import { databaseReady } from '../rest/engine/health';
 import { surfaces } from '../rest/surfaces';
-import { bootstrapAdmin } from '../modules/identity/identity.service';
+import { bootstrapAdmin } from '../modules/identity/user-admin.service';
 import { toDomainError } from '../errors/translate';
 
 export interface RunningServer {

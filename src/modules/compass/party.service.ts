@@ -12,7 +12,7 @@ import { conflict } from '../../errors/domain-error';
 import { requireAdmin } from '../../auth/guards';
 import { unitOfWork } from '../../db/unit-of-work';
 import { Role, User } from '../identity/user.entity';
-import * as identity from '../identity/identity.service';
+import * as userAdmin from '../identity/user-admin.service';
 import { CompassParty } from './party.entity';
 import { CompassPartyAdmin } from './party-admin.entity';
 import { readUploadField, storageField } from '../../storage/storage';
@@ -88,7 +88,7 @@ export async function createParty(ctx: AppContext, input: CreatePartyInput): Pro
       em.persist(party);
       await em.flush();
       const username = `party_${code.toLowerCase()}`;
-      const admin = await identity.createUser(tx, { username, name: `${name} admin`.slice(0, 200), password, role: Role.USER });
+      const admin = await userAdmin.createUser(tx, { username, name: `${name} admin`.slice(0, 200), password, role: Role.USER });
       em.persist(em.create(CompassPartyAdmin, { party, user: em.getReference(User, admin.id) }));
       await em.flush();
       await em.execute('insert into compass_party_answers (party_id, question_id, score) select ?, id, null from compass_questions', [party.id]);
@@ -137,7 +137,7 @@ export async function deleteParty(ctx: AppContext, partyId: number): Promise<boo
     );
     await tx.em.nativeDelete(CompassParty, { id: party.id });
     if (party.logoFileId) await ctx.app.storage.remove(tx.em, party.logoFileId);
-    for (const a of admins) await identity.deleteUser(tx, { id: a.user_id });
+    for (const a of admins) await userAdmin.deleteUser(tx, { id: a.user_id });
     analyticsChanged(tx, 'PARTIES');
   });
   return true;

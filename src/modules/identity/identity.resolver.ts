@@ -23,6 +23,7 @@ import {
   UserPage,
 } from './identity.inputs';
 import * as identity from './identity.service';
+import * as userAdmin from './user-admin.service';
 import { Application } from './enrollment';
 import { AppMembership, MembershipRole, MembershipStatus } from './app-membership.entity';
 import * as memberships from './membership.service';
@@ -180,7 +181,7 @@ export class IdentityResolver {
     @Arg('limit', () => Int, { defaultValue: 50 }) limit?: number,
     @Arg('offset', () => Int, { defaultValue: 0 }) offset?: number,
   ): Promise<UserPage> {
-    return identity.listUsers(ctx, filter, limit, offset);
+    return userAdmin.listUsers(ctx, filter, limit, offset);
   }
 
   @Allow(access.signedIn)
@@ -196,7 +197,7 @@ export class IdentityResolver {
   @Allow(access.admin)
   @Mutation(() => User)
   createUser(@Ctx() ctx: AppContext, @Arg('input', () => CreateUserInput) input: CreateUserInput): Promise<User> {
-    return identity.createUser(ctx, input);
+    return userAdmin.createUser(ctx, input);
   }
 
   @Allow(access.signedIn)
@@ -215,7 +216,7 @@ export class IdentityResolver {
   @Allow(access.admin)
   @Mutation(() => User)
   setUserActive(@Ctx() ctx: AppContext, @Arg('id', () => ID) id: string, @Arg('active', () => Boolean) active: boolean): Promise<User> {
-    return identity.setUserActive(ctx, id, active);
+    return userAdmin.setUserActive(ctx, id, active);
   }
 
   @Allow(access.admin)
@@ -241,7 +242,7 @@ export class IdentityResolver {
   @Allow(access.admin)
   @Mutation(() => User)
   setUserRole(@Ctx() ctx: AppContext, @Arg('id', () => ID) id: string, @Arg('role', () => Role) role: Role): Promise<User> {
-    return identity.setUserRole(ctx, id, role);
+    return userAdmin.setUserRole(ctx, id, role);
   }
 
   @Allow(access.admin)
@@ -251,7 +252,7 @@ export class IdentityResolver {
     @Arg('id', () => ID) id: string,
     @Arg('mustChange', () => Boolean, { defaultValue: true }) mustChange: boolean,
   ): Promise<User> {
-    return identity.forcePasswordChange(ctx, id, mustChange);
+    return userAdmin.forcePasswordChange(ctx, id, mustChange);
   }
 
   @Allow(access.admin)
@@ -261,7 +262,7 @@ export class IdentityResolver {
     @Arg('id', () => ID, { nullable: true }) id?: string | null,
     @Arg('number', () => Int, { nullable: true }) number?: number | null,
   ): Promise<boolean> {
-    return identity.deleteUser(ctx, identity.userKey(id, number));
+    return userAdmin.deleteUser(ctx, identity.userKey(id, number));
   }
 
   @Allow(access.signedIn)
@@ -298,7 +299,7 @@ export class IdentityResolver {
   @ListSize({ max: MAIL_OUTBOX_MAX })
   @Query(() => [MailMessage], { description: 'Admins only; empty in production' })
   mailOutbox(@Ctx() ctx: AppContext, @Arg('to', () => String, { nullable: true }) to?: string | null): Promise<MailMessage[]> {
-    return identity.mailOutbox(ctx, to);
+    return userAdmin.mailOutbox(ctx, to);
   }
 
   /** Admins see every user's changes; a user sees their own. */

@@ -1,6 +1,7 @@
 /**
- * The shared identity: registration, login, sessions, passwords and user admin (password resets,
- * two-factor, self-service and avatars are services of their own beside it, re-exported here).
+ * The shared identity: registration, login, sessions, passwords and the rules on accounts (password
+ * resets, two-factor, self-service and avatars are services of their own beside it, re-exported here;
+ * a global admin's operations on accounts are user-admin.service.ts).
  * Every rule and every authorization check lives here, so REST, GraphQL and ws behave alike.
  */
 import { randomUUID } from 'node:crypto';
@@ -13,11 +14,10 @@ import { badInput, conflict, DomainError, forbidden, notFound, unauthenticated }
 import { hashPassword, PASSWORD_MIN_LENGTH, verifyPassword } from '../../auth/password';
 import { matchStep } from '../../auth/totp';
 import { signToken } from '../../auth/tokens';
-import { isAdmin, requireAdmin, requireViewer } from '../../auth/guards';
+import { isAdmin, requireViewer } from '../../auth/guards';
 import type { Viewer } from '../../context/context';
 import { Role, User } from './user.entity';
 import { Session } from './session.entity';
-import { MailMessage } from './mail-message.entity';
 import { unitOfWork } from '../../db/unit-of-work';
 import { Application, applicationPasswordProblem, enrollFirstAdmin, registrationOptions } from './enrollment';
 import { enforceEnrollment } from '../../auth/access';
@@ -28,9 +28,7 @@ import type {
   LoginInput,
   RegisterInput,
   UpdateUserInput,
-  UserFilter,
 } from './identity.inputs';
-import { MAIL_OUTBOX_MAX, USERS_PAGE_MAX } from './list-sizes';
 
 // No whitespace or control characters (PostgreSQL text cannot hold NUL: such input is refused, not a 500).
 export const EMAIL = /^[^\s@\p{Cc}]+@[^\s@\p{Cc}]+\.[^\s@\p{Cc}]+$/u;
@@ -47,7 +45,7 @@ export interface LoginResult {
 // ---------------------------------------------------------------------------------------------
 // validation helpers
 
-function normalizeOptional(v: string | null | undefined): string | null {
+export function normalizeOptional(v: string | null | undefined): string | null {
   if (v === undefined || v === null) return null;
   const t = v.trim();
   return t === '' ? null : t;
@@ -102,7 +100,7 @@ export function checkLanguage(lang: string | null | undefined, field: string): s
   return lang;
 }
 
-async function assertUnique(em: EntityManager, username: string | null, email: string | null, exceptId?: string): Promise<void> {
+export async function assertUnique(em: EntityManager, username: string | null, email: string | null, exceptId?: string): Promise<void> {
   if (username !== null) {
     const rows = await em.execute<{ id: string }[]>('select id from users where lower(username) = lower(?) limit 1', [username]);
     if (rows.length && rows[0].id !== exceptId) throw conflict('Username already exists', { username: 'is already taken' });
@@ -171,7 +169,7 @@ export function requireSelfOrAdmin(ctx: AppContext, key: UserKey): Viewer {
   return viewer;
 }
 
-async function adminCount(em: EntityManager): Promise<number> {
+export async function adminCount(em: EntityManager): Promise<number> {
   return em.count(User, { role: Role.ADMIN, deletedAt: null });
 }
 
@@ -272,7 +270,7 @@ export async function firstUserNeeded(ctx: AppContext): Promise<boolean> {
 }
 
 /** The account a login names (username or email, case-insensitively), through the lower() indexes. */
-function escapeLike(s: string): string {
+export function escapeLike(s: string): string {
   return s.replace(/[\\%_]/g, (c) => '\\' + c);
 }
 
@@ -419,31 +417,6 @@ export { AVATAR_POLICY, avatarFile, removeAvatar, setAvatar } from './avatar.ser
 // ---------------------------------------------------------------------------------------------
 // administration
 
-export async function listUsers(
-  ctx: AppContext,
-  filter: UserFilter | null | undefined,
-  limit = 50,
-  offset = 0,
-): Promise<{ items: User[]; total: number; limit: number; offset: number }> {
-  requireAdmin(ctx);
-  if (!Number.isInteger(limit) || limit < 1 || limit > USERS_PAGE_MAX) {
-    throw badInput(`limit must be from 1 to ${USERS_PAGE_MAX}`, { limit: `must be from 1 to ${USERS_PAGE_MAX}` });
-  }
-  if (!Number.isInteger(offset) || offset < 0) throw badInput('offset must be 0 or more', { offset: 'must be 0 or more' });
-  const where: Record<string, unknown> = { deletedAt: null };
-  if (filter?.role) where.role = filter.role;
-  if (filter?.active !== undefined && filter?.active !== null) where.isActive = filter.active;
-  const search = normalizeOptional(filter?.search);
-  if (search) {
-    const like = `%${escapeLike(search)}%`;
-    where.$or = [{ username: { $ilike: like } }, { email: { $ilike: like } }, { name: { $ilike: like } }];
-  }
-  const username = normalizeOptional(filter?.username);
-  if (username) where.username = { $ilike: `%${escapeLike(username)}%` };
-  const [items, total] = await ctx.em.findAndCount(User, where as never, { limit, offset, orderBy: { createdAt: 'asc', number: 'asc' } });
-  return { items, total, limit, offset };
-}
-
 /** The user themselves or an admin. */
 export async function getUser(ctx: AppContext, key: UserKey): Promise<User> {
   requireSelfOrAdmin(ctx, key);
@@ -456,11 +429,6 @@ export async function currentSession(ctx: AppContext): Promise<{ id: string; cre
   const session = await ctx.em.findOne(Session, { id: viewer.sessionId });
   if (!session) throw unauthenticated();
   return { id: session.id, createdAt: session.createdAt, expiresAt: session.expiresAt };
-}
-
-export async function createUser(ctx: AppContext, input: CreateUserInput): Promise<User> {
-  requireAdmin(ctx);
-  return createAccount(ctx, input);
 }
 
 /**
@@ -548,76 +516,4 @@ export async function updateUser(ctx: AppContext, key: UserKey, input: UpdateUse
   } catch (err) {
     return uniqueToConflict(err);
   }
-}
-
-export async function setUserActive(ctx: AppContext, id: string, active: boolean): Promise<User> {
-  requireAdmin(ctx);
-  return unitOfWork(ctx, async ({ em }) => {
-    const user = await findUser(em, id);
-    if (!active && (await isLastActiveAdmin(em, user))) throw conflict('The last admin cannot be deactivated');
-    user.isActive = active;
-    if (!active) await revokeSessions(ctx, em, user.id);
-    await em.flush();
-    publishUserChange(ctx, 'UPDATED', user.id);
-    return user;
-  });
-}
-
-export async function setUserRole(ctx: AppContext, id: string, role: Role): Promise<User> {
-  requireAdmin(ctx);
-  return updateUser(ctx, { id }, { role });
-}
-
-/** `mustChange` false clears the flag (cakeplanner.md "force-password-change" takes both). */
-export async function forcePasswordChange(ctx: AppContext, id: string, mustChange = true): Promise<User> {
-  requireAdmin(ctx);
-  return unitOfWork(ctx, async ({ em }) => {
-    const user = await findUser(em, id);
-    user.mustChangePassword = mustChange;
-    await em.flush();
-    publishUserChange(ctx, 'UPDATED', user.id);
-    return user;
-  });
-}
-
-/** Hard delete; memberships and owned rows cascade. An admin cannot delete the last admin. */
-export async function deleteUser(ctx: AppContext, key: UserKey): Promise<boolean> {
-  requireAdmin(ctx);
-  await unitOfWork(ctx, async ({ em }) => {
-    const user = await findUserByKey(em, key);
-    const id = user.id;
-    if (await isLastActiveAdmin(em, user)) throw conflict('The last admin cannot be deleted');
-    const fileId = user.avatarFileId;
-    ctx.publish('identity.sessionRevoked', { userId: id, sessionIds: null });
-    await em.nativeDelete(User, { id });
-    if (fileId) await ctx.app.storage.remove(em, fileId);
-    publishUserChange(ctx, 'DELETED', id);
-  });
-  return true;
-}
-
-export async function mailOutbox(ctx: AppContext, to?: string | null): Promise<MailMessage[]> {
-  requireAdmin(ctx);
-  if (ctx.app.config.isProduction) return [];
-  const where = to ? { to: to.trim().toLowerCase() } : {};
-  return ctx.em.find(MailMessage, where, { orderBy: { createdAt: 'desc' }, limit: MAIL_OUTBOX_MAX });
-}
-
-/** Bootstrap (ARCHITECTURE.md): with ADMIN_PASSWORD set and no admin yet, create one at start. */
-export async function bootstrapAdmin(ctx: AppContext): Promise<User | undefined> {
-  const { adminPassword, adminUsername, adminEmail } = ctx.app.config;
-  if (!adminPassword) return undefined;
-  const em = ctx.em;
-  if ((await adminCount(em)) > 0) return undefined;
-  const hash = await hashPassword(adminPassword);
-  return unitOfWork(ctx, async ({ em: tx }) => {
-    await tx.execute('select pg_advisory_xact_lock(7316001)');
-    if ((await adminCount(tx)) > 0) return undefined;
-    await assertUnique(tx, adminUsername, adminEmail?.toLowerCase() ?? null);
-    const user = tx.create(User, { username: adminUsername, email: adminEmail?.toLowerCase() ?? null, name: adminUsername, passwordHash: hash, role: Role.ADMIN });
-    tx.persist(user);
-    await tx.flush();
-    await enrollFirstAdmin(tx, user);
-    return user;
-  });
 }
