@@ -265,11 +265,16 @@ export class ConductOrganizationsResolver {
 /** An organization's members and counts (its members and the SuperAdmin) and its logo (public). */
 @Resolver(() => ConductOrganization)
 export class ConductOrganizationFieldResolver {
-  @ListSize({ max: orgs.ORG_MEMBERS_MAX })
-  @FieldResolver(() => [ConductOrgMembership], { description: 'its members (the first 1000 by join date); members and the SuperAdmin only' })
-  async memberships(@Root() org: ConductOrganization, @Ctx() ctx: AppContext): Promise<ConductOrgMembership[]> {
+  @ListSize({ max: orgs.ORG_MEMBERS_MAX, slicingArguments: ['limit'] })
+  @FieldResolver(() => [ConductOrgMembership], { description: 'its members (the first `limit` by join date); members and the SuperAdmin only' })
+  async memberships(
+    @Root() org: ConductOrganization,
+    @Ctx() ctx: AppContext,
+    @Arg('limit', () => Int, { defaultValue: orgs.ORG_MEMBERS_MAX, description: 'at most 1000 (the default)' }) limit: number,
+  ): Promise<ConductOrgMembership[]> {
     await orgs.requireOrgReader(ctx, org.id);
-    return orgs.memberships(ctx, org.id);
+    if (!Number.isInteger(limit) || limit < 1 || limit > orgs.ORG_MEMBERS_MAX) throw badInput(`limit must be from 1 to ${orgs.ORG_MEMBERS_MAX}`, { limit: `must be from 1 to ${orgs.ORG_MEMBERS_MAX}` });
+    return (await orgs.memberships(ctx, org.id)).slice(0, limit);
   }
 
   @FieldResolver(() => Int, { description: 'how many events it has; members and the SuperAdmin only' })
