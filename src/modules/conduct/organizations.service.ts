@@ -9,7 +9,7 @@ import type { FileUpload } from 'graphql-upload-minimal';
 import { UniqueConstraintViolationException } from '@mikro-orm/core';
 import type { AppContext } from '../../context/context';
 import { requireViewer } from '../../auth/guards';
-import { badInput, conflict, DomainError, notFound } from '../../errors/domain-error';
+import { badInput, conflict, notFound } from '../../errors/domain-error';
 import { isUuid } from '../../db/ids';
 import { unitOfWork } from '../../db/unit-of-work';
 import { IMAGE_TYPES, readUploadField, StoragePolicy, storageField } from '../../storage/storage';
@@ -31,7 +31,7 @@ import {
   requireSuperAdmin,
 } from './conduct-access';
 import type { ConductRef } from './conduct-access';
-import { claimInvite } from './invite-claim';
+import { claimInvite, INVITE_MESSAGES } from './invite-claim';
 import { checkInvite } from './event-users.service';
 
 /** The largest page of the SuperAdmin's organization list. */
@@ -199,9 +199,18 @@ export async function updateOrganization(ctx: AppContext, id: string, input: Org
         row.slug = slug;
         changed.push('slug');
       }
-      if (name !== undefined && name !== row.name) (row.name = name), changed.push('name');
-      if (description !== undefined && description !== (row.description ?? null)) (row.description = description), changed.push('description');
-      if (website !== undefined && website !== (row.website ?? null)) (row.website = website), changed.push('website');
+      if (name !== undefined && name !== row.name) {
+        row.name = name;
+        changed.push('name');
+      }
+      if (description !== undefined && description !== (row.description ?? null)) {
+        row.description = description;
+        changed.push('description');
+      }
+      if (website !== undefined && website !== (row.website ?? null)) {
+        row.website = website;
+        changed.push('website');
+      }
       await tx.em.flush();
       await audit(tx, { action: 'organization.updated', targetType: 'Organization', targetId: row.id, organizationId: row.id, details: { changed } });
       return row;
@@ -518,7 +527,7 @@ export async function useOrgInvite(ctx: AppContext, code: string): Promise<Condu
   const viewer = requireViewer(ctx);
   return unitOfWork(ctx, async (tx) => {
     const claimed = await claimInvite(tx, code, viewer.id, 'organization');
-    if (claimed.scope !== 'organization') throw new DomainError('BAD_USER_INPUT', 'Invalid or disabled invite link.');
+    if (claimed.scope !== 'organization') throw badInput(INVITE_MESSAGES.invalid);
     forgetOrgRoles(ctx, viewer.id);
     return tx.em.findOneOrFail(ConductOrgMembership, { organization: claimed.organization.id, user: viewer.id }, { populate: ['organization'] });
   });
