@@ -6,6 +6,7 @@ import { CompassPartyFieldResolver, CompassResolver, CompassUserFieldResolver } 
 import { ConductResolver } from '../modules/conduct/conduct.resolver';
 import { ConductUsersResolver } from '../modules/conduct/users.resolver';
 import { ConductEventUsersResolver } from '../modules/conduct/event-users.resolver';
+import { ConductOrganizationFieldResolver, ConductOrganizationsResolver, ConductOrgMembershipFieldResolver } from '../modules/conduct/organizations.resolver';
 
 import {
   CakeEventFieldsResolver,
@@ -20,4 +21,5 @@ import {
 export const resolvers: NonEmptyArray<Function> = [IdentityResolver, CoparentResolver, CoparentUserFieldResolver,
   CompassResolver, CompassUserFieldResolver, CompassPartyFieldResolver,
   CakeResolver, CakeEventFieldsResolver, CakeRatingFieldsResolver, CakePhotoFieldsResolver, CakeMembershipFieldsResolver, CakeGroupFieldsResolver, CakeUserFieldsResolver,
-  ConductResolver, ConductUsersResolver, ConductEventUsersResolver];
+  ConductResolver, ConductUsersResolver, ConductEventUsersResolver,
+  ConductOrganizationsResolver, ConductOrganizationFieldResolver, ConductOrgMembershipFieldResolver];

@@ -237,7 +237,8 @@ export interface EventInviteInput {
   disabled?: boolean | null;
 }
 
-function checkInvite(input: EventInviteInput): void {
+/** The invite fields every invite link shares (event and organization links): maxUses ≥ 1, a valid expiry, a note of at most 1000 characters. */
+export function checkInvite(input: Pick<EventInviteInput, 'maxUses' | 'expiresAt' | 'note'>): void {
   if (input.maxUses !== undefined && input.maxUses !== null && (!Number.isInteger(input.maxUses) || input.maxUses < 1)) {
     throw badInput('maxUses must be a whole number from 1', { maxUses: 'must be from 1' });
   }

@@ -65,8 +65,11 @@ function positive(r: RouteRequest, key: string): number | undefined {
   return Number(v);
 }
 
-/** The invite body of create and update: maxUses (a number or a numeric string), expiresAt (ISO or local), note, disabled, role. */
-function inviteInput(r: RouteRequest, withRole: boolean): Record<string, unknown> {
+/**
+ * The invite body of create and update: maxUses (a number or a numeric string), expiresAt (ISO or local), note, disabled, role
+ * (an event role; `withRole` false leaves it to the caller: organization invites read their own).
+ */
+export function inviteInput(r: RouteRequest, withRole: boolean): Record<string, unknown> {
   const b = body(r);
   const input: Record<string, unknown> = {};
   if (b.maxUses !== undefined && b.maxUses !== null && b.maxUses !== '') {
