@@ -6,6 +6,8 @@ import { CompassPartyFieldResolver, CompassResolver, CompassUserFieldResolver } 
 import { ConductResolver } from '../modules/conduct/conduct.resolver';
 import { ConductUsersResolver } from '../modules/conduct/users.resolver';
 import { ConductEventUsersResolver } from '../modules/conduct/event-users.resolver';
+import { ConductEventFieldsResolver, ConductEventsResolver } from '../modules/conduct/events.resolver';
+import { ConductAdminResolver } from '../modules/conduct/admin.resolver';
 
 import {
   CakeEventFieldsResolver,
@@ -20,4 +22,5 @@ import {
 export const resolvers: NonEmptyArray<Function> = [IdentityResolver, CoparentResolver, CoparentUserFieldResolver,
   CompassResolver, CompassUserFieldResolver, CompassPartyFieldResolver,
   CakeResolver, CakeEventFieldsResolver, CakeRatingFieldsResolver, CakePhotoFieldsResolver, CakeMembershipFieldsResolver, CakeGroupFieldsResolver, CakeUserFieldsResolver,
-  ConductResolver, ConductUsersResolver, ConductEventUsersResolver];
+  ConductResolver, ConductUsersResolver, ConductEventUsersResolver,
+  ConductEventsResolver, ConductEventFieldsResolver, ConductAdminResolver];
