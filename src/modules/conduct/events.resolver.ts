@@ -25,6 +25,7 @@ export class UpdateConductEventInput {
   @Field(() => String, { nullable: true }) website?: string | null;
   @Field(() => String, { nullable: true }) contactEmail?: string | null;
   @Field(() => String, { nullable: true, description: 'markdown' }) codeOfConduct?: string | null;
+  @Field(() => Boolean, { nullable: true, description: 'true: the stored logo goes (logos are uploaded with uploadConductEventLogo)' }) removeLogo?: boolean | null;
 }
 
 @ObjectType({ description: "The viewer's roles in one event" })
@@ -115,7 +116,8 @@ export class ConductEventsResolver {
   @Mutation(() => ConductEvent, { description: 'Admins: the event logo (PNG or JPEG by content, at most 5 MB) replaces the old one' })
   async uploadConductEventLogo(
     @Ctx() ctx: AppContext,
-    @Arg('file', () => GraphQLUpload) file: Promise<FileUpload>,
+    @Arg('file', () => GraphQLUpload, { nullable: true, description: 'required (nullable so that 404 and 403 come before the 400 of a missing file)' })
+    file: Promise<FileUpload> | null,
     @Arg('eventId', () => ID, { nullable: true }) eventId?: string | null,
     @Arg('slug', () => String, { nullable: true }) slug?: string | null,
   ): Promise<ConductEvent> {

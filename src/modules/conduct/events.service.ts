@@ -92,6 +92,8 @@ export interface UpdateEventInput {
   website?: string | null;
   contactEmail?: string | null;
   codeOfConduct?: string | null;
+  /** true: the stored logo goes (a logo itself is uploaded: setEventLogo) */
+  removeLogo?: boolean | null;
 }
 
 const TEXT_LIMITS: Partial<Record<keyof UpdateEventInput, number>> = {
@@ -147,6 +149,8 @@ export async function updateEvent(ctx: AppContext, slug: string, input: UpdateEv
     if (input.website !== undefined) set('website', input.website?.trim() || null);
     if (input.contactEmail !== undefined) set('contactEmail', input.contactEmail?.trim().toLowerCase() || null);
     if (input.codeOfConduct !== undefined) set('codeOfConduct', input.codeOfConduct);
+    const oldLogo = input.removeLogo ? row.logoFileId : null;
+    if (oldLogo) set('logoFileId', null);
     set('setupRequired', false);
     try {
       await tx.em.flush();
@@ -154,6 +158,7 @@ export async function updateEvent(ctx: AppContext, slug: string, input: UpdateEv
       if (err instanceof UniqueConstraintViolationException) throw conflict(EVENT_MESSAGES.slugTaken, { newSlug: 'is taken' });
       throw err;
     }
+    if (oldLogo) await ctx.app.storage.remove(tx.em, oldLogo);
     await audit(tx, { action: 'event.updated', targetType: 'Event', targetId: row.id, eventId: row.id, details: { fields: changed, ...(changed.includes('slug') ? { oldSlug: slug } : {}) } });
     return row;
   });
