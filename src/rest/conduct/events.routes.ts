@@ -232,9 +232,12 @@ export const eventRoutes: RestRoute[] = [
     },
     result: (data: ConductEventUserReportsQuery) => ({
       total: data.conductEventUserReports.total,
+      // enum values as upstream stores them (`investigating`, `harassment`, `high`)
       reports: data.conductEventUserReports.reports.map((x) => ({
         ...x.report,
-        severity: x.report.severity ?? null,
+        type: x.report.type.toLowerCase(),
+        state: x.report.state.toLowerCase(),
+        severity: x.report.severity?.toLowerCase() ?? null,
         location: x.report.location ?? null,
         incidentAt: x.report.incidentAt ?? null,
         reporter: person(x.reporter),
