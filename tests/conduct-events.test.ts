@@ -217,6 +217,8 @@ describe('PATCH /api/events/slug/:slug', () => {
         isActive: false,
       }),
     );
+    const zoneless = await api(s, 'PATCH', `/api/events/slug/${ev.slug}`, { cookie: admin.cookie, body: { startDate: '2025-03-01T09:30' } });
+    expect(zoneless.body.event.startDate).toBe('2025-03-01T09:30:00.000Z');
     const cleared = await api(s, 'PATCH', `/events/slug/${ev.slug}`, { cookie: admin.cookie, body: { website: '', startDate: '', description: null } });
     expect(cleared.status).toBe(200);
     expect(cleared.body.event).toEqual(expect.objectContaining({ website: null, startDate: null, description: null, endDate: '2025-03-03T18:00:00.000Z' }));
@@ -239,7 +241,7 @@ describe('PATCH /api/events/slug/:slug', () => {
     expect(gqlWrite.data).toEqual({ updateConductEvent: { website: 'https://gql.example' } });
     expect((await api(s, 'GET', `/api/events/slug/${newSlug}`)).body.event.website).toBe('https://gql.example');
     const audits = await sql<{ n: number }>(s, "select count(*)::int as n from conduct_audit_logs where action = 'event.updated' and event_id = $1", [ev.id]);
-    expect(audits[0].n).toBe(5);
+    expect(audits[0].n).toBe(6);
   });
 });
 
@@ -265,6 +267,7 @@ describe('event logos', () => {
     expect((await api(s, 'GET', `/api/events/${ev.id}/logo`)).status).toBe(404);
     expect((await api(s, 'POST', `/api/events/slug/${ev.slug}/logo`, { rawBody: png() })).status).toBe(401);
     expect((await api(s, 'POST', `/api/events/slug/${ev.slug}/logo`, { cookie: reporter.cookie, rawBody: png() })).status).toBe(403);
+    expect((await api(s, 'POST', `/api/events/slug/${ev.slug}/logo`, { cookie: reporter.cookie, rawBody: form({ note: 'no file' }) })).status).toBe(403);
     expect((await api(s, 'POST', `/api/events/slug/${ev.slug}/logo`, { cookie: otherAdmin.cookie, rawBody: png() })).status).toBe(403);
     expect((await api(s, 'POST', '/api/events/slug/no-such-event/logo', { cookie: admin.cookie, rawBody: png() })).status).toBe(404);
     const noFile = await api(s, 'POST', `/api/events/slug/${ev.slug}/logo`, { cookie: admin.cookie, rawBody: form({ note: 'no file' }) });

@@ -6,6 +6,7 @@
  */
 import type { AppContext } from '../../context/context';
 import { requireViewer } from '../../auth/guards';
+import { enforce } from '../../auth/access';
 import { badInput, conflict, notFound } from '../../errors/domain-error';
 import { isUuid } from '../../db/ids';
 import { unitOfWork } from '../../db/unit-of-work';
@@ -16,7 +17,7 @@ import { EMAIL } from '../identity/identity.service';
 import { ConductEvent } from './event.entity';
 import { ConductEventRoleName } from './event-role.entity';
 import { ConductReport } from './report.entity';
-import { audit, eventRoles, eventWithRole, findEvent, isSlug, isSuperAdmin } from './conduct-access';
+import { audit, conductMember, eventRoles, eventWithRole, findEvent, isSlug, isSuperAdmin } from './conduct-access';
 import type { ConductRef } from './conduct-access';
 import { showPublicEventList } from './settings.service';
 
@@ -66,7 +67,11 @@ export async function publicEvents(ctx: AppContext): Promise<ConductEvent[]> {
 
 /** An event by slug (public) or by id (its Admins and the SuperAdmin: conduct-core.md "GET /:eventId"). */
 export async function eventByRef(ctx: AppContext, ref: ConductRef): Promise<ConductEvent> {
-  if (ref.id !== undefined && ref.id !== null) return (await eventWithRole(ctx, ref, 'Admin')).event;
+  if (ref.id !== undefined && ref.id !== null) {
+    // the operation is public for slugs; by id it is a conduct member's (a DISABLED membership: 403)
+    await enforce(conductMember, ctx);
+    return (await eventWithRole(ctx, ref, 'Admin')).event;
+  }
   return findEvent(ctx, ref);
 }
 

@@ -86,8 +86,11 @@ function dateField(value: unknown, key: string): string | null {
     if (d.getUTCFullYear() !== Number(ymd[1]) || d.getUTCMonth() !== Number(ymd[2]) - 1 || d.getUTCDate() !== Number(ymd[3])) bad();
     return d.toISOString();
   }
-  if (!ISO.test(v) || Number.isNaN(Date.parse(v))) bad();
-  return new Date(v).toISOString();
+  if (!ISO.test(v)) bad();
+  // a date-time without a zone is read as UTC (not the server's local zone)
+  const d = new Date(/(Z|[+-]\d{2}:?\d{2})$/.test(v) ? v : `${v}Z`);
+  if (Number.isNaN(d.getTime())) bad();
+  return d.toISOString();
 }
 
 /** An optional text field: "" or null clears; a string is kept; anything else 400. */
