@@ -7,6 +7,8 @@ import { ConductResolver } from '../modules/conduct/conduct.resolver';
 import { ConductUsersResolver } from '../modules/conduct/users.resolver';
 import { ConductEventUsersResolver } from '../modules/conduct/event-users.resolver';
 import { ConductOrganizationFieldResolver, ConductOrganizationsResolver, ConductOrgMembershipFieldResolver } from '../modules/conduct/organizations.resolver';
+import { ConductEventFieldsResolver, ConductEventsResolver } from '../modules/conduct/events.resolver';
+import { ConductAdminResolver } from '../modules/conduct/admin.resolver';
 
 import {
   CakeEventFieldsResolver,
@@ -22,4 +24,5 @@ export const resolvers: NonEmptyArray<Function> = [IdentityResolver, CoparentRes
   CompassResolver, CompassUserFieldResolver, CompassPartyFieldResolver,
   CakeResolver, CakeEventFieldsResolver, CakeRatingFieldsResolver, CakePhotoFieldsResolver, CakeMembershipFieldsResolver, CakeGroupFieldsResolver, CakeUserFieldsResolver,
   ConductResolver, ConductUsersResolver, ConductEventUsersResolver,
-  ConductOrganizationsResolver, ConductOrganizationFieldResolver, ConductOrgMembershipFieldResolver];
+  ConductOrganizationsResolver, ConductOrganizationFieldResolver, ConductOrgMembershipFieldResolver,
+  ConductEventsResolver, ConductEventFieldsResolver, ConductAdminResolver];
