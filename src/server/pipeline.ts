@@ -25,8 +25,10 @@ import {
   locatedError,
   printSchema,
   subscribe as subscribeJs,
+  createSourceEventStream,
   visit,
   BREAK,
+  FieldNode,
 } from 'graphql';
 import type { GatewayInterface } from '@apollo/server-gateway-interface';
 import type { AppConfig } from '../config';
@@ -35,6 +37,7 @@ import { formatGraphQLError, withHttpAnswer } from '../errors/translate';
 import { accessOfRootField, enforce } from '../auth/access';
 import { compileOperation, CompiledOperation } from './compile';
 import { maskSuggestions, parseAndValidate } from './limits';
+import { canonicalJson, FanOut, SharePlanner } from './fanout';
 
 /** What the pipeline tells its hooks about one operation (request ids, logs, metrics attach here). */
 export interface OperationInfo {
@@ -104,11 +107,18 @@ export class Pipeline {
   private readonly documents = new Map<string, DocumentNode>();
   private compiledRuns = 0;
   private runs = 0;
+  /** subscription events executed once per group of subscribers (fanout.ts) */
+  readonly fanout = new FanOut();
+  private readonly sharePlanner: SharePlanner;
+  private readonly documentIds = new WeakMap<DocumentNode, number>();
+  private nextDocumentId = 1;
 
   constructor(
     readonly schema: GraphQLSchema,
     private readonly config: AppConfig,
-  ) {}
+  ) {
+    this.sharePlanner = new SharePlanner(schema);
+  }
 
   /**
    * Parses and validates a document with the graph's limits (cached per source). Errors carry the
@@ -202,12 +212,79 @@ export class Pipeline {
       done(refused);
       return refused;
     }
-    const result = (await subscribeJs({ schema: this.schema, document: prepared.document, operationName: prepared.operationName, contextValue: ctx, variableValues: variables })) as
-      | AsyncGenerator<ExecutionResult>
-      | ExecutionResult;
+    const result = this.sharePlanner.shareable(prepared.document, prepared.operation)
+      ? await this.subscribeShared(prepared, ctx, variables)
+      : ((await subscribeJs({ schema: this.schema, document: prepared.document, operationName: prepared.operationName, contextValue: ctx, variableValues: variables })) as
+          | AsyncGenerator<ExecutionResult>
+          | ExecutionResult);
     if (!(Symbol.asyncIterator in result)) done(result);
     else done({});
     return result;
+  }
+
+  /**
+   * A subscription whose events are executed once per group (fanout.ts): the subscriber's own event
+   * stream and filter, the root field's access re-checked for the subscriber at every event, then the
+   * group's one execution of the event.
+   */
+  private async subscribeShared(
+    prepared: Prepared,
+    ctx: AppContext,
+    variables: Record<string, unknown> | null | undefined,
+  ): Promise<AsyncGenerator<ExecutionResult> | ExecutionResult> {
+    const args = { schema: this.schema, document: prepared.document, operationName: prepared.operationName, contextValue: ctx, variableValues: variables };
+    const source = await createSourceEventStream(args);
+    if (!(Symbol.asyncIterator in source)) return source as ExecutionResult;
+    const node = prepared.operation.selectionSet.selections[0] as FieldNode;
+    const rule = accessOfRootField(this.schema, 'subscription', node.name.value);
+    let docId = this.documentIds.get(prepared.document);
+    if (docId === undefined) this.documentIds.set(prepared.document, (docId = this.nextDocumentId++));
+    const group = this.fanout.join(`${docId}:${prepared.operationName ?? ''}:${canonicalJson(variables ?? {})}`);
+    const events = source as AsyncGenerator<unknown>;
+    const close = async (): Promise<IteratorResult<ExecutionResult>> => {
+      group.leave();
+      await events.return?.(undefined);
+      return { value: undefined, done: true };
+    };
+    const nextResult = async (): Promise<IteratorResult<ExecutionResult>> => {
+      let event: IteratorResult<unknown>;
+      try {
+        event = await events.next();
+      } catch (err) {
+        group.leave();
+        throw err;
+      }
+      if (event.done) return close();
+      const payload = event.value;
+      try {
+        await ctx.refreshViewer();
+        if (rule) await enforce(rule, ctx);
+      } catch (err) {
+        return { value: { data: null, errors: [withHttpAnswer(locatedError(err, [node], [(node.alias ?? node.name).value]))] }, done: false };
+      }
+      const value = await group.result(payload, async () => {
+        const r = (await executeJs({ ...args, rootValue: payload })) as ExecutionResult;
+        return r.errors?.length ? { ...r, errors: r.errors.map(withHttpAnswer) } : r;
+      });
+      return { value, done: false };
+    };
+    // an iterator rather than an async generator: `return()` must reach the event stream at once, even
+    // while a `next()` waits for an event (a generator would only see it at its next yield)
+    const iterator: AsyncGenerator<ExecutionResult> = {
+      next: nextResult,
+      return: close,
+      throw: async (err: unknown) => {
+        await close();
+        throw err;
+      },
+      [Symbol.asyncIterator]() {
+        return iterator;
+      },
+      [Symbol.asyncDispose]: async () => {
+        await close();
+      },
+    } as AsyncGenerator<ExecutionResult>;
+    return iterator;
   }
 
   /**

@@ -42,6 +42,7 @@ import {
   CAKE_USER_GROUPS_MAX,
   HALL_OF_FAME_MAX,
 } from './list-sizes';
+import { LiveShared } from '../../server/fanout';
 
 /** Every cakeplanner operation: an account activated for Cake Planner (or a platform admin). */
 const cakeMember = access.enrolled(Application.CAKEPLANNER);
@@ -204,6 +205,7 @@ export class CakeResolver {
 
   /** Changes of the subscriber's groups' events; ends when the subscriber's session is revoked. */
   @Allow(cakeMember)
+  @LiveShared()
   @Subscription(() => CakeEventChange, {
     description: "Changes (created, deleted, rated, photo) of the subscriber's groups' events",
     subscribe: ({ context }) => live.subscribeChanges(context as AppContext),

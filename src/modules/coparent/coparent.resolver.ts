@@ -28,6 +28,7 @@ import { CreateHouseholdMemberInput, UpdateHouseholdMemberInput } from './househ
 import { User } from '../identity/user.entity';
 import { Application } from '../identity/enrollment';
 import { MembershipRole } from '../identity/app-membership.entity';
+import { LiveShared } from '../../server/fanout';
 
 /** Every coparent operation: a member of a household (or a global ADMIN). */
 const member = access.enrolled(Application.COPARENT);
@@ -216,6 +217,7 @@ export class CoparentResolver {
 
   /** Members of a household; events of their household's items dated in the given month. */
   @Allow(member)
+  @LiveShared()
   @Subscription(() => CoparentItemChange, {
     description: 'Item changes of one month (YYYY-MM), for a live calendar view',
     subscribe: async ({ args, context }) => {
@@ -234,6 +236,7 @@ export class CoparentResolver {
 
   /** Members of a household; its changes only; TEMPLATE_SAVED only for its admins. */
   @Allow(member)
+  @LiveShared()
   @Subscription(() => CoparentScheduleChange, {
     description: 'Schedule changes (blocks, template applications; template saves for admins)',
     subscribe: async ({ context }) => {
@@ -250,6 +253,7 @@ export class CoparentResolver {
 /** coparent's view of the shared user. */
 @Resolver(() => User)
 export class CoparentUserFieldResolver {
+  @LiveShared()
   @FieldResolver(() => MembershipRole, { description: 'The role in coparent: ADMIN for a household admin or a platform admin, else USER (also in no household)' })
   coparentRole(@Root() user: User, @Ctx() ctx: AppContext): Promise<MembershipRole> {
     return households.coparentRole(ctx, user);

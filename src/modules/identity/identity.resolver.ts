@@ -30,9 +30,11 @@ import * as memberships from './membership.service';
 import type { Topics } from '../../pubsub/topics';
 import { ListSize } from '../../server/cost';
 import { MAIL_OUTBOX_MAX, USERS_PAGE_MAX } from './list-sizes';
+import { LiveShared } from '../../server/fanout';
 
 @Resolver(() => User)
 export class IdentityResolver {
+  @LiveShared()
   @FieldResolver(() => Date, { nullable: true, description: 'When the user last logged in (the start of their newest session)' })
   lastLoginAt(@Root() user: User, @Ctx() ctx: AppContext): Promise<Date | null> {
     return identity.lastLoginAt(ctx, user.id);
@@ -304,6 +306,7 @@ export class IdentityResolver {
 
   /** Admins see every user's changes; a user sees their own. */
   @Allow(access.signedIn)
+  @LiveShared()
   @Subscription(() => UserChange, {
     subscribe: ({ context }) => {
       const ctx = context as AppContext;
