@@ -150,6 +150,36 @@ describe('roles', () => {
       await ws.dispose();
     }
   });
+
+  it('stops telling a demoted Responder about others\' changes at once (their own still reach them)', async () => {
+    const other = await conductUser(s);
+    const ws = s.ws(undefined, { headers: { cookie: responder.cookie } });
+    try {
+      const got = collect<{ conductEventMembershipChanged: { kind: string; userId: string } }>(
+        ws,
+        'subscription($e: ID!) { conductEventMembershipChanged(eventId: $e) { kind userId } }',
+        { e: event.id },
+        3,
+      );
+      await got.ready;
+      const roles = (method: string, userId: string, roleName: string) =>
+        api(s, method, `/api/events/${event.id}/roles`, { cookie: admin.cookie, body: { userId, roleName } }).then((r) => expect(r.status).toBe(200));
+      // a change the Responder may see (it also fills any cache of their roles), then their demotion
+      await roles('POST', other.id, 'Reporter');
+      await roles('DELETE', responder.id, 'Responder');
+      // someone else's change after the demotion is not for them; their own next one is
+      await roles('DELETE', other.id, 'Reporter');
+      await roles('POST', responder.id, 'Responder');
+      const seen = await got.done;
+      expect(seen.map((r) => r.data!.conductEventMembershipChanged)).toEqual([
+        { kind: 'ROLE_GRANTED', userId: other.id },
+        { kind: 'ROLE_REVOKED', userId: responder.id },
+        { kind: 'ROLE_GRANTED', userId: responder.id },
+      ]);
+    } finally {
+      await ws.dispose();
+    }
+  });
 });
 
 describe('invites', () => {

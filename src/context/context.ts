@@ -226,6 +226,9 @@ function baseContext(app: App, transport: Transport, token: string | undefined, 
       return app.auth.sync();
     },
     refreshViewer: async () => {
+      // a long-lived context (a subscription) asks again at every event: what its loaders cached for an
+      // earlier event (roles, memberships) is as stale as the viewer it re-reads
+      loaders.clear();
       ctx.viewer = await resolveViewer(app, () => ctx.em, token);
     },
   } satisfies Omit<AppContext, 'em' | 'viewer'>);
