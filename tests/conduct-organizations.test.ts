@@ -6,7 +6,7 @@
  */
 import { api, conductServer, conductUser, ConductUser, grantOrgRole, seedEvent, seedInvite, seedOrganization, sql } from './conduct.helpers';
 import { form, JPEG, PNG, TEXT } from './cakeplanner.helpers';
-import type { TestServer } from './support/server';
+import { collect, TestServer } from './support/server';
 
 let s: TestServer;
 let superAdmin: ConductUser;
@@ -418,5 +418,53 @@ describe('deleting an organization', () => {
     expect(await sql(s, 'select 1 from conduct_org_memberships where organization_id = $1', [doomed.id])).toEqual([]);
     expect(await sql(s, 'select 1 from stored_files where id = $1', [logoFile])).toEqual([]);
     expect(await sql(s, "select count(*)::int as n from conduct_audit_logs where action = 'organization.deleted' and target_id = $1", [doomed.id])).toEqual([{ n: 1 }]);
+  });
+});
+
+describe('live membership', () => {
+  it('tells the organization\'s members of membership changes; someone removed hears only their own from then on', async () => {
+    const live = await seedOrganization(s, { name: 'Live Org' });
+    await grantOrgRole(s, orgAdmin.id, live.id, 'org_admin');
+    await grantOrgRole(s, viewer.id, live.id, 'org_viewer');
+    const first = await conductUser(s);
+    const second = await conductUser(s);
+    const ws = s.ws(undefined, { headers: { cookie: viewer.cookie } });
+    try {
+      const got = collect<{ conductOrgMembershipChanged: { kind: string; userId: string; organizationId: string } }>(
+        ws,
+        'subscription($o: ID!) { conductOrgMembershipChanged(organizationId: $o) { kind userId organizationId } }',
+        { o: live.id },
+        3,
+      );
+      await got.ready;
+      const members = (method: string, path: string, body?: unknown) =>
+        api(s, method, `/api/organizations/${live.id}/members${path}`, { cookie: orgAdmin.cookie, body }).then((r) => expect(r.status).toBeLessThan(300));
+      await members('POST', '', { userId: first.id, role: 'org_viewer' }); // seen: a member's view
+      await members('DELETE', `/${viewer.id}`); // seen: their own
+      await members('POST', '', { userId: second.id, role: 'org_viewer' }); // not seen: no longer a member
+      await members('POST', '', { userId: viewer.id, role: 'org_admin' }); // seen: their own
+      const seen = (await got.done).map((r) => r.data!.conductOrgMembershipChanged);
+      expect(seen).toEqual([
+        { kind: 'MEMBER_ADDED', userId: first.id, organizationId: live.id },
+        { kind: 'MEMBER_REMOVED', userId: viewer.id, organizationId: live.id },
+        { kind: 'MEMBER_ADDED', userId: viewer.id, organizationId: live.id },
+      ]);
+    } finally {
+      await ws.dispose();
+    }
+  });
+
+  it('refuses an anonymous subscriber and answers 404 for an unknown organization', async () => {
+    const anon = s.ws();
+    const authed = s.ws(undefined, { headers: { cookie: viewer.cookie } });
+    try {
+      const doc = 'subscription($o: ID!) { conductOrgMembershipChanged(organizationId: $o) { kind } }';
+      const code = (rs: { errors?: readonly { extensions?: { code?: unknown } }[] }[]) => rs[0]?.errors?.[0]?.extensions?.code;
+      expect(code(await collect(anon, doc, { o: org.id }, 1, 3000).done.catch((e) => [e]))).toBe('UNAUTHENTICATED');
+      expect(code(await collect(authed, doc, { o: UNKNOWN }, 1, 3000).done.catch((e) => [e]))).toBe('NOT_FOUND');
+    } finally {
+      await anon.dispose();
+      await authed.dispose();
+    }
   });
 });

@@ -23,5 +23,7 @@ export interface Topics {
   'cake.membershipChanged': { userId: string; groupId: string };
   /** conduct: a user's roles in an event changed */
   'conduct.eventMembershipChanged': { eventId: string; userId: string; kind: 'ROLE_GRANTED' | 'ROLE_REVOKED' | 'USER_REMOVED' | 'USER_UPDATED' };
+  /** conduct: a user joined an organization, changed role in it or left it */
+  'conduct.orgMembershipChanged': { organizationId: string; userId: string; kind: 'MEMBER_ADDED' | 'MEMBER_UPDATED' | 'MEMBER_REMOVED' };
 }
 export type TopicName = keyof Topics;

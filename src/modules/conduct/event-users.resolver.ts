@@ -12,6 +12,7 @@ import { ConductEventRole, ConductEventRoleName } from './event-role.entity';
 import { ConductInvite } from './invite.entity';
 import { conductMember, eventWithRole, requireEventRole } from './conduct-access';
 import * as people from './event-users.service';
+import { LiveShared } from '../../server/fanout';
 
 @ObjectType({ description: 'A member of a conduct event: the user, their roles there (highest first), when they joined' })
 export class ConductEventUser {
@@ -171,6 +172,7 @@ export class ConductEventUsersResolver {
 
   /** The event's Admins and Responders (and SuperAdmin) see every change; anyone else only their own. */
   @Allow(conductMember)
+  @LiveShared()
   @Subscription(() => ConductEventMembershipChange, {
     description: 'Changes of roles in an event (its staff: all; others: their own)',
     subscribe: async ({ args, context }) => {

@@ -1,5 +1,5 @@
 /** conduct's organization operations (conduct-core.md "Organizations"); the rules are organizations.service.ts's. */
-import { Arg, Ctx, Field, FieldResolver, ID, InputType, Int, Mutation, ObjectType, Query, Resolver, Root } from 'type-graphql';
+import { Arg, Ctx, Field, FieldResolver, ID, InputType, Int, Mutation, ObjectType, Query, Resolver, Root, Subscription } from 'type-graphql';
 import { GraphQLUpload } from 'graphql-upload-minimal';
 import type { FileUpload } from 'graphql-upload-minimal';
 import { wrap } from '@mikro-orm/core';
@@ -12,8 +12,18 @@ import { User } from '../identity/user.entity';
 import { ConductEvent } from './event.entity';
 import { ConductInvite } from './invite.entity';
 import { ConductOrganization, ConductOrgMembership } from './organization.entity';
-import { conductMember } from './conduct-access';
+import { conductMember, findOrganization, requireOrgRole } from './conduct-access';
+import { filterAsync } from '../../pubsub/filter';
+import type { Topics } from '../../pubsub/topics';
+import { LiveShared } from '../../server/fanout';
 import * as orgs from './organizations.service';
+
+@ObjectType({ description: 'A change of membership in an organization' })
+export class ConductOrgMembershipChange {
+  @Field(() => String, { description: 'MEMBER_ADDED, MEMBER_UPDATED or MEMBER_REMOVED' }) kind!: string;
+  @Field(() => ID) organizationId!: string;
+  @Field(() => ID) userId!: string;
+}
 
 @ObjectType({ description: 'A page of organizations and how many match' })
 export class ConductOrganizationPage {
@@ -259,6 +269,33 @@ export class ConductOrganizationsResolver {
   @Mutation(() => ConductOrgMembership, { description: 'Uses an organization invite: the viewer becomes a member with its role' })
   useConductOrgInvite(@Ctx() ctx: AppContext, @Arg('code', () => String) code: string): Promise<ConductOrgMembership> {
     return orgs.useOrgInvite(ctx, code);
+  }
+
+  /** The organization's members (and the SuperAdmin) see every change; anyone else only their own (being added). */
+  @Allow(conductMember)
+  @LiveShared()
+  @Subscription(() => ConductOrgMembershipChange, {
+    description: 'Membership changes of an organization (its members: all; others: their own)',
+    subscribe: async ({ args, context }) => {
+      const ctx = context as AppContext;
+      const organization = await findOrganization(ctx, { id: args.organizationId as string });
+      return filterAsync(ctx.app.pubsub.subscribe('conduct.orgMembershipChanged'), async (e) => {
+        if (e.organizationId !== organization.id) return false;
+        await ctx.refreshViewer();
+        if (!ctx.viewer) return false;
+        if (e.userId === ctx.viewer.id) return true;
+        return requireOrgRole(ctx, organization.id, 'org_viewer').then(
+          () => true,
+          () => false,
+        );
+      });
+    },
+  })
+  conductOrgMembershipChanged(
+    @Root() e: Topics['conduct.orgMembershipChanged'],
+    @Arg('organizationId', () => ID) _organizationId: string,
+  ): ConductOrgMembershipChange {
+    return e;
   }
 }
 

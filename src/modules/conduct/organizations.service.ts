@@ -177,6 +177,7 @@ export async function createOrganization(ctx: AppContext, input: OrganizationInp
       tx.em.persist(tx.em.create(ConductOrgMembership, { organization: org, user: tx.em.getReference(User, viewer.id), role: ConductOrgRole.ORG_ADMIN }));
       await tx.em.flush();
       forgetOrgRoles(ctx, viewer.id);
+      tx.publish('conduct.orgMembershipChanged', { organizationId: org.id, userId: viewer.id, kind: 'MEMBER_ADDED' });
       await audit(tx, { action: 'organization.created', targetType: 'Organization', targetId: org.id, organizationId: org.id, details: { slug } });
       return org;
     }),
@@ -259,6 +260,7 @@ export async function addMember(ctx: AppContext, organizationId: string, userId:
       throw err;
     }
     forgetOrgRoles(ctx, user.id);
+    tx.publish('conduct.orgMembershipChanged', { organizationId: org.id, userId: user.id, kind: 'MEMBER_ADDED' });
     await audit(tx, { action: 'org_member.added', targetType: 'User', targetId: user.id, organizationId: org.id, details: { role: orgRole } });
     return membership;
   });
@@ -276,6 +278,7 @@ export async function updateMember(ctx: AppContext, organizationId: string, user
     membership.role = orgRole;
     await tx.em.flush();
     forgetOrgRoles(ctx, userId);
+    tx.publish('conduct.orgMembershipChanged', { organizationId: org.id, userId, kind: 'MEMBER_UPDATED' });
     await audit(tx, { action: 'org_member.updated', targetType: 'User', targetId: userId, organizationId: org.id, details: { from, role: orgRole } });
     return membership;
   });
@@ -289,6 +292,7 @@ export async function removeMember(ctx: AppContext, organizationId: string, user
     if (!membership) throw notFound(ORG_MESSAGES.notMember);
     await tx.em.nativeDelete(ConductOrgMembership, { id: membership.id });
     forgetOrgRoles(ctx, userId);
+    tx.publish('conduct.orgMembershipChanged', { organizationId: org.id, userId, kind: 'MEMBER_REMOVED' });
     await audit(tx, { action: 'org_member.removed', targetType: 'User', targetId: userId, organizationId: org.id, details: { role: membership.role } });
     return true;
   });
@@ -529,6 +533,7 @@ export async function useOrgInvite(ctx: AppContext, code: string): Promise<Condu
     const claimed = await claimInvite(tx, code, viewer.id, 'organization');
     if (claimed.scope !== 'organization') throw badInput(INVITE_MESSAGES.invalid);
     forgetOrgRoles(ctx, viewer.id);
+    tx.publish('conduct.orgMembershipChanged', { organizationId: claimed.organization.id, userId: viewer.id, kind: 'MEMBER_ADDED' });
     return tx.em.findOneOrFail(ConductOrgMembership, { organization: claimed.organization.id, user: viewer.id }, { populate: ['organization'] });
   });
 }
