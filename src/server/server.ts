@@ -33,6 +33,7 @@ import { RETRY_AFTER_SECONDS } from '../db/limits';
 import { limitRules, parseOptions } from './limits';
 import { attachWs } from './ws';
 import { Pipeline } from './pipeline';
+import { dashboardRouter } from './dashboard';
 import { trustFunction } from './client-ip';
 import { corsHandler } from './cors';
 import { jsonBody } from './json-body';
@@ -272,6 +273,8 @@ export async function startServer(config: AppConfig, opts: StartOptions = {}): P
       });
     },
   );
+
+  expressApp.use('/dashboard', dashboardRouter());
 
   const mounted: MountedSurface[] = [];
   for (const surface of surfaces) {

@@ -4,7 +4,7 @@
  * here (cakeplanner.md, issue 4); identity itself stays in identity.service.
  */
 import { readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { UniqueConstraintViolationException } from '@mikro-orm/core';
 import type { AppContext } from '../../context/context';
@@ -22,6 +22,7 @@ import { checkText, isUuid } from './cake-common';
 import { unitOfWork } from '../../db/unit-of-work';
 import { forgetViewerRoles, viewerRoles } from './cake.loaders';
 import { CAKE_ACCOUNTS_MAX, CAKE_GROUP_MEMBERS_MAX, CAKE_GROUPS_MAX, CAKE_USER_GROUPS_MAX } from './list-sizes';
+import { projectRoot } from '../../project-root';
 
 const GROUP_NAME_MAX = 100;
 const GROUP_DESCRIPTION_MAX = 1000;
@@ -288,23 +289,14 @@ interface PackageInfo {
 
 let pkg: PackageInfo | undefined;
 
-/**
- * The project's package.json, found by walking up from this file: src/modules/cake under ts-node and
- * ts-jest, dist/src/modules/cake when compiled (issue 9: a path fixed relative to the source broke the
- * compiled server), else from the working directory.
- */
+/** The project's package.json (project-root.ts), or placeholders when it cannot be found. */
 function packageInfo(): PackageInfo {
   if (pkg) return pkg;
-  for (const start of [__dirname, process.cwd()]) {
-    for (let dir = start; ; dir = dirname(dir)) {
-      try {
-        const found = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as PackageInfo;
-        if (found.name === 'interchange') return (pkg = found);
-      } catch {
-        /* none here, or not JSON: keep walking */
-      }
-      if (dirname(dir) === dir) break;
-    }
+  const root = projectRoot();
+  try {
+    if (root) return (pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as PackageInfo);
+  } catch {
+    /* unreadable: the placeholders below */
   }
   return (pkg = { name: 'interchange', version: '0.0.0' });
 }
