@@ -13,6 +13,10 @@ import type { Browser, Page } from 'playwright-core';
 import { chromium } from 'playwright-core';
 import { cookieFrom, createUser, startTestServer, TestServer, TestUser } from './support/server';
 
+// what the functions run in the page use (the tests' TypeScript has no DOM library)
+declare const document: { querySelector(selector: string): { textContent: string | null } | null };
+declare const sessionStorage: { getItem(key: string): string | null };
+
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const haveBrowser = existsSync(CHROMIUM);
 if (!haveBrowser) {
@@ -98,7 +102,7 @@ browserIt('signs in, shows the panels, follows a REST write within a second, and
     const wrote = Date.now();
     const created = await s.rest('POST', '/coparent/api/items', { cookie, body: { date: today(), type: 'NOTE', title: 'Pick up the bike', body: '' } });
     expect(created.status).toBe(200);
-    await page.waitForFunction(`document.querySelector('#panel-coparent')?.textContent?.includes('Pick up the bike')`, undefined, { timeout: 1000 });
+    await page.waitForFunction(() => document.querySelector('#panel-coparent')?.textContent?.includes('Pick up the bike'), undefined, { timeout: 1000 });
     const followedIn = Date.now() - wrote;
     expect(followedIn).toBeLessThan(1000);
 
@@ -107,7 +111,7 @@ browserIt('signs in, shows the panels, follows a REST write within a second, and
     expect(problems).toEqual([]);
 
     // the session revoked elsewhere: the page signs out
-    const token = await page.evaluate<string | null>(`sessionStorage.getItem('interchange.dashboard.token')`);
+    const token = await page.evaluate(() => sessionStorage.getItem('interchange.dashboard.token'));
     expect(token).toBeTruthy();
     const out = await s.gql('mutation DashboardTestLogout { logout }', {}, { token: token! });
     expect(out.errors).toBeUndefined();
@@ -127,7 +131,7 @@ browserIt('shows a user without access to an application that panel as not avail
     await page.fill('input[name=login]', plain.username);
     await page.fill('input[name=password]', 'not the password');
     await page.click('#sign-in button[type=submit]');
-    await page.waitForFunction(`(document.querySelector('#sign-in-error')?.textContent ?? '').length > 0`, undefined, { timeout: 5000 });
+    await page.waitForFunction(() => (document.querySelector('#sign-in-error')?.textContent ?? '').length > 0, undefined, { timeout: 5000 });
     await signIn(page, plain);
     // coparent is household-scoped and compass analytics are for admins: neither shows their data
     await expect(page.textContent('#panel-coparent')).resolves.toContain('Not available for this account.');
