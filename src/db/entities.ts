@@ -33,10 +33,15 @@ import { ConductSetting } from '../modules/conduct/setting.entity';
 import { ConductNotificationSettings } from '../modules/conduct/notification-settings.entity';
 import { ConductAuditLog } from '../modules/conduct/audit-log.entity';
 import { ConductReport } from '../modules/conduct/report.entity';
+import { ConductComment } from '../modules/conduct/comment.entity';
+import { ConductReportStateChange } from '../modules/conduct/report-state-change.entity';
+import { ConductEvidence } from '../modules/conduct/evidence.entity';
+import { ConductNotification } from '../modules/conduct/notification.entity';
 
 export const entities = [User, Session, PasswordReset, MailMessage, AppMembership, StoredFile,
   CompassParty, CompassPartyAdmin, CompassQuestion, CompassPartyAnswer, CompassUserAnswer, CompassProfile, CompassUserScore,
   Household, CoparentItem, CoparentScheduleBlock, CoparentCycleTemplate,
   CakeGroup, CakeMembership, CakeEvent, CakeRating, CakePhoto, CakeEventLogEntry,
   ConductOrganization, ConductOrgMembership, ConductEvent, ConductEventRole, ConductInvite, ConductSetting,
-  ConductNotificationSettings, ConductAuditLog, ConductReport];
+  ConductNotificationSettings, ConductAuditLog, ConductReport,
+  ConductComment, ConductReportStateChange, ConductEvidence, ConductNotification];

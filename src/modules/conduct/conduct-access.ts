@@ -21,7 +21,9 @@ import type { AppContext, Viewer } from '../../context/context';
 import { access } from '../../auth/access';
 import { requireViewer } from '../../auth/guards';
 import { forbidden, notFound } from '../../errors/domain-error';
-import { inUnitOfWork } from '../../db/unit-of-work';
+import { inUnitOfWork, unitOfWork } from '../../db/unit-of-work';
+import type { StoragePolicy } from '../../storage/storage';
+import { storageField } from '../../storage/storage';
 import { isUuid } from '../../db/ids';
 import { Role } from '../identity/user.entity';
 import { statement } from '../../db/prepared-sql';
@@ -340,4 +342,34 @@ export async function audit(tx: AppContext, entry: AuditEntry): Promise<ConductA
   });
   await tx.em.insert(ConductAuditLog, log);
   return log;
+}
+
+// ---------------------------------------------------------------------------------------------
+// logos
+
+/**
+ * Replaces the stored logo of an event or organization (already checked: the caller's role, the bytes'
+ * type): stores the new file, points the row at it, removes the old one and audits the change, in one
+ * unit of work; a refused file (storage.ts) keeps the old logo and answers 400/413 on the `logo` field.
+ */
+export function replaceLogo<T extends ConductEvent | ConductOrganization>(
+  ctx: AppContext,
+  entity: new () => T,
+  id: string,
+  bytes: Buffer,
+  policy: StoragePolicy,
+  entry: (row: T, stored: { contentType: string; size: number }) => AuditEntry,
+): Promise<T> {
+  return storageField('logo', () =>
+    unitOfWork(ctx, async (tx) => {
+      const row = await tx.em.findOneOrFail(entity, { id } as never);
+      const stored = await ctx.app.storage.put(tx.em, bytes, policy);
+      const old = row.logoFileId;
+      row.logoFileId = stored.id;
+      await tx.em.flush();
+      if (old) await ctx.app.storage.remove(tx.em, old);
+      await audit(tx, entry(row, stored));
+      return row;
+    }),
+  );
 }

@@ -10,14 +10,23 @@ import { enforce } from '../../auth/access';
 import { badInput, conflict, notFound } from '../../errors/domain-error';
 import { isUuid } from '../../db/ids';
 import { unitOfWork } from '../../db/unit-of-work';
-import { IMAGE_TYPES, StoragePolicy, storageField } from '../../storage/storage';
+import { IMAGE_TYPES, StoragePolicy } from '../../storage/storage';
 import { UniqueConstraintViolationException } from '@mikro-orm/core';
 import { User } from '../identity/user.entity';
 import { EMAIL } from '../identity/identity.service';
 import { ConductEvent } from './event.entity';
 import { ConductEventRoleName } from './event-role.entity';
 import { ConductReport } from './report.entity';
-import { audit, conductMember, eventRoles, eventWithRole, findEvent, isSlug, isSuperAdmin } from './conduct-access';
+import {
+  audit,
+  conductMember,
+  eventRoles,
+  eventWithRole,
+  findEvent,
+  isSlug,
+  isSuperAdmin,
+  replaceLogo,
+} from './conduct-access';
 import type { ConductRef } from './conduct-access';
 import { showPublicEventList } from './settings.service';
 
@@ -174,18 +183,13 @@ export async function updateEvent(ctx: AppContext, slug: string, input: UpdateEv
 /** Admins and the SuperAdmin: the event's logo (PNG/JPEG ≤ 5 MB by content) replaces the old one; a refused file keeps it. */
 export async function setEventLogo(ctx: AppContext, ref: ConductRef, bytes: Buffer): Promise<ConductEvent> {
   const { event } = await eventWithRole(ctx, ref, 'Admin');
-  return storageField('logo', () =>
-    unitOfWork(ctx, async (tx) => {
-      const row = await tx.em.findOneOrFail(ConductEvent, { id: event.id });
-      const stored = await ctx.app.storage.put(tx.em, bytes, EVENT_LOGO_POLICY);
-      const old = row.logoFileId;
-      row.logoFileId = stored.id;
-      await tx.em.flush();
-      if (old) await ctx.app.storage.remove(tx.em, old);
-      await audit(tx, { action: 'event.logo_updated', targetType: 'Event', targetId: row.id, eventId: row.id, details: { contentType: stored.contentType, size: stored.size } });
-      return row;
-    }),
-  );
+  return replaceLogo(ctx, ConductEvent, event.id, bytes, EVENT_LOGO_POLICY, (row, stored) => ({
+    action: 'event.logo_updated',
+    targetType: 'Event',
+    targetId: row.id,
+    eventId: row.id,
+    details: { contentType: stored.contentType, size: stored.size },
+  }));
 }
 
 /** Public: the event's stored logo, or null (404 an unknown event). */

@@ -12,7 +12,7 @@ import { requireViewer } from '../../auth/guards';
 import { badInput, conflict, notFound } from '../../errors/domain-error';
 import { isUuid } from '../../db/ids';
 import { unitOfWork } from '../../db/unit-of-work';
-import { IMAGE_TYPES, readUploadField, StoragePolicy, storageField } from '../../storage/storage';
+import { IMAGE_TYPES, readUploadField, StoragePolicy } from '../../storage/storage';
 import { User } from '../identity/user.entity';
 import { EMAIL } from '../identity/identity.service';
 import { ConductEvent } from './event.entity';
@@ -27,6 +27,7 @@ import {
   isSlug,
   organizationWithRole,
   parseOrgRole,
+  replaceLogo,
   requireOrgRole,
   requireSuperAdmin,
 } from './conduct-access';
@@ -441,18 +442,13 @@ export async function setLogo(ctx: AppContext, ref: ConductRef, upload: Promise<
   const { organization: org } = await organizationWithRole(ctx, ref, 'org_admin');
   if (!upload) throw badInput(ORG_MESSAGES.noLogo, { logo: 'is required' });
   const bytes = await readUploadField(upload, ORG_LOGO_POLICY, 'logo');
-  return storageField('logo', () =>
-    unitOfWork(ctx, async (tx) => {
-      const row = await tx.em.findOneOrFail(ConductOrganization, { id: org.id });
-      const stored = await ctx.app.storage.put(tx.em, bytes, ORG_LOGO_POLICY);
-      const old = row.logoFileId;
-      row.logoFileId = stored.id;
-      await tx.em.flush();
-      if (old) await ctx.app.storage.remove(tx.em, old);
-      await audit(tx, { action: 'organization.logo_set', targetType: 'Organization', targetId: row.id, organizationId: row.id, details: { contentType: stored.contentType, size: stored.size } });
-      return row;
-    }),
-  );
+  return replaceLogo(ctx, ConductOrganization, org.id, bytes, ORG_LOGO_POLICY, (row, stored) => ({
+    action: 'organization.logo_set',
+    targetType: 'Organization',
+    targetId: row.id,
+    organizationId: row.id,
+    details: { contentType: stored.contentType, size: stored.size },
+  }));
 }
 
 /** Public: the stored logo of an organization by id or slug (null: none); 404 unknown. */

@@ -30,6 +30,7 @@ import { ORG_LOGO_POLICY } from '../../modules/conduct/organizations.service';
 import { paths, route } from './kit';
 import { inviteInput } from './event-users.routes';
 import { body, queryString, refuse, requireFields } from './request';
+import { EventData, legacyEvent } from './events.routes';
 
 const MESSAGES = {
   created: 'Organization created successfully',
@@ -88,43 +89,10 @@ function fullOrg(o: FullOrgData) {
   };
 }
 
-interface EventData {
-  id: string;
-  name: string;
-  slug: string;
-  description?: string | null;
-  startDate?: string | null;
-  endDate?: string | null;
-  website?: string | null;
-  contactEmail?: string | null;
-  codeOfConduct?: string | null;
-  isActive: boolean;
-  setupRequired: boolean;
-  createdAt: string;
-  updatedAt: string;
-}
-
-
-/** conduct-core.md "Event object", with the organization it belongs to and its timestamps. */
+/** conduct-core.md "Event object" (events.routes.ts) with the organization it belongs to. */
 function event(e: EventData, organizationId: string) {
-  return {
-    id: e.id,
-    name: e.name,
-    slug: e.slug,
-    description: e.description ?? null,
-    startDate: e.startDate ?? null,
-    endDate: e.endDate ?? null,
-    website: e.website ?? null,
-    contactEmail: e.contactEmail ?? null,
-    codeOfConduct: e.codeOfConduct ?? null,
-    isActive: e.isActive,
-    setupRequired: e.setupRequired,
-    organizationId,
-    createdAt: e.createdAt,
-    updatedAt: e.updatedAt,
-  };
+  return { ...legacyEvent(e), organizationId };
 }
-
 
 interface InviteData {
   id: string;
