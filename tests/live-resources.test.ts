@@ -264,6 +264,20 @@ describe('cakeMembershipChanged', () => {
     await hearsNothing(outsiderSub, 0);
   });
 
+  it('tells the group when a member\'s account is deleted (admin route) or deleted by its owner', async () => {
+    const alice = await cakeUser(s);
+    const doomed = await cakeUser(s);
+    const leaver = await cakeUser(s);
+    const group = await cakeGroup(s, admin, [{ user: alice }, { user: doomed }, { user: leaver }]);
+    const aliceSub = await watch<LiveMembershipChangedSubscription>(alice.token, MEMBERSHIP_CHANGED);
+    expect((await api(s, 'DELETE', `/api/admin/users/${doomed.id}`, { token: admin.token })).status).toBe(204);
+    const gone = await aliceSub.next((r) => r.data?.cakeMembershipChanged.userId === doomed.id);
+    expect(gone.data!.cakeMembershipChanged).toEqual({ kind: 'REMOVED', groupId: group.id, userId: doomed.id, role: null, membership: null });
+    expect((await api(s, 'DELETE', '/api/user', { token: leaver.token })).status).toBe(204);
+    const left = await aliceSub.next((r) => r.data?.cakeMembershipChanged.userId === leaver.id);
+    expect(left.data!.cakeMembershipChanged).toEqual({ kind: 'REMOVED', groupId: group.id, userId: leaver.id, role: null, membership: null });
+  });
+
   it('keeps the existing consumer working: the event feed follows a new member into the group', async () => {
     const baker = await cakeUser(s);
     const joiner = await cakeUser(s);
@@ -416,7 +430,14 @@ describe('compassMyAnswersChanged', () => {
     expect(mine.answers).toContainEqual({ questionId, answer: 'strongly_agree' });
     expect(mine.position.answered).toBe(1);
     expect(mine.position.x).toBeGreaterThan(0);
-    expect(mine.matches.map((m) => m.party.id)).toContain(partyId);
+    // the same matches the query answers A
+    const query = await gql<{ partyMatches: { party: { id: number; name: string }; matchPercentage: number }[] }>(
+      `query LiveMatches($n: Int!) { partyMatches(userNumber: $n) { party { id name } matchPercentage } }`,
+      { n: a.userId },
+      a.token,
+    );
+    expect(mine.matches).toEqual(query.partyMatches);
+    expect(mine.matches.length).toBeGreaterThan(0);
 
     // an admin sets B's answers: B hears it, not the admin who wrote them, not A
     const [aMark, adminMark] = [aSub.mark(), adminSub.mark()];
@@ -434,6 +455,8 @@ describe('compassMyAnswersChanged', () => {
     const aParties = await aSub.next((r) => r.data?.compassMyAnswersChanged.kind === 'PARTIES');
     const bParties = await bSub.next((r) => r.data?.compassMyAnswersChanged.kind === 'PARTIES');
     expect(aParties.data!.compassMyAnswersChanged.userNumber).toBe(a.userId);
+    const matchesNow = await gql<{ partyMatches: unknown[] }>(`query LiveMatchesNow($n: Int!) { partyMatches(userNumber: $n) { party { id name } matchPercentage } }`, { n: a.userId }, a.token);
+    expect(aParties.data!.compassMyAnswersChanged.matches).toEqual(matchesNow.partyMatches);
     expect(bParties.data!.compassMyAnswersChanged.userNumber).toBe(b.userId);
     expect(aParties.data!.compassMyAnswersChanged.answers).toContainEqual({ questionId, answer: 'strongly_agree' });
     expect(bParties.data!.compassMyAnswersChanged.answers).toContainEqual({ questionId, answer: 'disagree' });

@@ -16,6 +16,7 @@ import { badInput, conflict, forbidden, notFound } from '../../errors/domain-err
 import { Role, User } from '../identity/user.entity';
 import { Application, defineEnrollment } from '../identity/enrollment';
 import { queueMail } from '../identity/mail.service';
+import { onUserDeleted } from '../identity/user-extensions';
 import { CakeGroup, CakeGroupRole, CakeMembership } from './cake-group.entity';
 import type { CakeSystemInfo, CreateCakeGroupInput, UpdateCakeGroupInput } from './cake.inputs';
 import { checkText, isUuid } from './cake-common';
@@ -299,6 +300,15 @@ export async function removeFromGroup(ctx: AppContext, userId: string, groupId?:
   forgetViewerRoles(ctx);
   return true;
 }
+
+/**
+ * A deleted or anonymised account leaves its groups (its memberships cascade or are hidden with it): the
+ * groups' live views hear it as a removal, published with the deletion after commit.
+ */
+onUserDeleted(async (tx, userId) => {
+  const rows = await tx.em.execute<{ group_id: string }[]>('select group_id from cake_memberships where user_id = ?', [userId]);
+  for (const r of rows) tx.publish('cake.membershipChanged', { userId, groupId: r.group_id, kind: 'REMOVED', role: null });
+});
 
 // ---------------------------------------------------------------------------------------------
 // system
