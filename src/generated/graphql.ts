@@ -419,6 +419,11 @@ export type UpdateUserInput = {
   username?: string | null | undefined;
 };
 
+export type UserChangeKind =
+  | 'CREATED'
+  | 'DELETED'
+  | 'UPDATED';
+
 export type UserFilter = {
   active?: boolean | null | undefined;
   role?: Role | null | undefined;
@@ -2437,7 +2442,7 @@ export type ProductionTestOutboxQuery = { mailOutbox: Array<{ to: string }> };
 export type PubSubTestUserChangedSubscriptionVariables = Exact<{ [key: string]: never; }>;
 
 
-export type PubSubTestUserChangedSubscription = { userChanged: { kind: string, userId: string, user: { id: string, username: string | null } | null } };
+export type PubSubTestUserChangedSubscription = { userChanged: { kind: UserChangeKind, userId: string, user: { id: string, username: string | null } | null } };
 
 export type PubSubTestSettingsMutationVariables = Exact<{ [key: string]: never; }>;
 
@@ -2481,7 +2486,7 @@ export type EngineAvatarFileQuery = { avatar: { id: string } | null };
 export type EngineStreamSubscriptionVariables = Exact<{ [key: string]: never; }>;
 
 
-export type EngineStreamSubscription = { userChanged: { kind: string, userId: string } };
+export type EngineStreamSubscription = { userChanged: { kind: UserChangeKind, userId: string } };
 
 export type EngineStreamResumeQueryVariables = Exact<{ [key: string]: never; }>;
 
@@ -2496,7 +2501,7 @@ export type EngineAliasMeQuery = { me: { id: string } };
 export type EngineAliasStreamSubscriptionVariables = Exact<{ [key: string]: never; }>;
 
 
-export type EngineAliasStreamSubscription = { userChanged: { kind: string, userId: string } };
+export type EngineAliasStreamSubscription = { userChanged: { kind: UserChangeKind, userId: string } };
 
 export type EngineAliasResumeQueryVariables = Exact<{ [key: string]: never; }>;
 
@@ -2618,12 +2623,12 @@ export type TestQueryTypeNameQuery = { __schema: { queryType: { name: string | n
 export type TestUserChangedSubscriptionVariables = Exact<{ [key: string]: never; }>;
 
 
-export type TestUserChangedSubscription = { userChanged: { kind: string, userId: string } };
+export type TestUserChangedSubscription = { userChanged: { kind: UserChangeKind, userId: string } };
 
 export type TestUserChangedKindSubscriptionVariables = Exact<{ [key: string]: never; }>;
 
 
-export type TestUserChangedKindSubscription = { userChanged: { kind: string } };
+export type TestUserChangedKindSubscription = { userChanged: { kind: UserChangeKind } };
 
 export type TestAddHouseholdMemberMutationVariables = Exact<{
   userId: string | number;
