@@ -173,12 +173,12 @@ const ACTIVITY = statement(
        where c.visibility = 'public' or v.staff
        order by c.created_at desc limit $2)
      union all
-     (select 'report_assigned', v.id, v.event_id, v.title, a.created_at, a.actor_id = $1, u.name, null, null, null, (a.details->>'assigneeId') = $1::text
+     (select 'report_assigned', v.id, v.event_id, v.title, a.created_at, a.actor_id = $1, u.name, null, null, null, (a.details->>'assigneeId')::uuid = $1
         from conduct_audit_logs a join vis v on a.target_type = 'Report' and a.target_id = v.id::text
         left join users u on u.id = (a.details->>'assigneeId')::uuid
        where v.staff and a.action = any($3::text[]) and a.details->>'assigneeId' is not null
        order by a.created_at desc limit $2))
-   select i.type, i.report_id, i.title, i.at, coalesce(i.by_me, false) as by_me, i.who, i.from_state, i.to_state, i.visibility,
+   select i.type, i.report_id, i.title, (extract(epoch from i.at) * 1000)::float8 as at_ms, coalesce(i.by_me, false) as by_me, i.who, i.from_state, i.to_state, i.visibility,
           i.to_me, e.slug as event_slug, e.name as event_name
      from items i join conduct_events e on e.id = i.event_id
     order by i.at desc, i.report_id desc limit $2`,
@@ -199,7 +199,8 @@ interface ActivityRow {
   type: string;
   report_id: string;
   title: string;
-  at: Date;
+  /** milliseconds since the epoch (the prepared pool leaves timestamps as text) */
+  at_ms: number;
   by_me: boolean;
   who: string | null;
   from_state: string | null;
@@ -234,7 +235,7 @@ export async function activity(ctx: AppContext, limit?: number | null): Promise<
   return rows.map((r) => ({
     type: r.type,
     message: message(r),
-    timestamp: r.at,
+    timestamp: new Date(Number(r.at_ms)),
     eventSlug: r.event_slug,
     reportId: r.report_id,
   }));
