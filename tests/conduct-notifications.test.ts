@@ -5,6 +5,11 @@
  * unchanged), the same through GraphQL, and `conductNotificationAdded` over ws (only one's own).
  */
 import { randomBytes } from 'node:crypto';
+import type { AppContext } from '../src/context/context';
+import { createHttpContext } from '../src/context/context';
+import { unitOfWork } from '../src/db/unit-of-work';
+import { ConductReport } from '../src/modules/conduct/report.entity';
+import { reportChanged, ReportChange } from '../src/modules/conduct/report-hooks';
 import { api, conductServer, conductUser, ConductUser, grantEventRole, seedEvent, sql } from './conduct.helpers';
 import { collect, TestServer } from './support/server';
 
@@ -218,5 +223,196 @@ describe('the list, counts, read, read-all and delete', () => {
     expect(tooMany.errors?.[0].extensions?.code).toBe('BAD_USER_INPUT');
     const anon = await s.gql<unknown>('query { myConductNotifications { total } }');
     expect(anon.errors?.[0].extensions?.code).toBe('UNAUTHENTICATED');
+  });
+});
+
+
+// ------------------------------------------------------------------------------------------------
+// who is told: the hook the report services call in their unit of work (reportChanged), driven here as
+// a service does, in a context built as the server builds a request's for the actor's session cookie
+
+function contextOf(user: ConductUser): Promise<AppContext> {
+  return createHttpContext(s.app, { headers: { cookie: user.cookie }, socket: {} } as never, undefined, 'http');
+}
+
+type ChangeOf = (report: ConductReport) => ReportChange;
+
+/** Runs a report change as `actor` in a unit of work (as the report services do); `fail` rolls it back. */
+async function change(actor: ConductUser, reportId: string, of: ChangeOf, fail = false): Promise<void> {
+  const ctx = await contextOf(actor);
+  await unitOfWork(ctx, async (tx) => {
+    const report = await tx.em.findOneOrFail(ConductReport, { id: reportId });
+    await reportChanged(tx, of(report));
+    if (fail) throw new Error('refused after the hook');
+  });
+}
+
+const submitted: ChangeOf = (report) => ({ kind: 'submitted', report });
+const stateChanged: ChangeOf = (report) => ({ kind: 'stateChanged', report, from: 'submitted', to: 'investigating' });
+const assigned = (assigneeId: string): ChangeOf => (report) => ({ kind: 'assigned', report, assigneeId });
+const comment = (visibility: 'public' | 'internal'): ChangeOf => (report) => ({ kind: 'commentAdded', report, commentId: MISSING, visibility });
+
+/** Who holds notifications of `reportId` (by user id), with type and priority. */
+async function told(reportId: string): Promise<Record<string, string[]>> {
+  const rows = await sql<{ user_id: string; type: string; priority: string }>(
+    s,
+    'select user_id, type, priority from conduct_notifications where report_id = $1 order by created_at, type',
+    [reportId],
+  );
+  const out: Record<string, string[]> = {};
+  for (const r of rows) (out[r.user_id] ??= []).push(`${r.type}/${r.priority}`);
+  return out;
+}
+
+describe('who is told of a report change', () => {
+  let responder2: ConductUser;
+  let adminReporter: ConductUser;
+  let otherStaff: ConductUser;
+  let quiet: ConductUser;
+  let leaver: ConductUser;
+  let ev: { id: string; slug: string };
+
+  beforeAll(async () => {
+    ev = await seedEvent(s, { name: 'Told Conf' });
+    await grantEventRole(s, admin.id, ev.id, 'Admin');
+    await grantEventRole(s, responder.id, ev.id, 'Responder');
+    await grantEventRole(s, reporter.id, ev.id, 'Reporter');
+    responder2 = await conductUser(s, { name: 'Rudi Responder' });
+    adminReporter = await conductUser(s, { name: 'Ava Admin-and-Reporter' });
+    otherStaff = await conductUser(s, { name: 'Oskar Other-event' });
+    quiet = await conductUser(s, { name: 'Quentin Quiet' });
+    leaver = await conductUser(s, { name: 'Lea Leaver' });
+    const otherEvent = await seedEvent(s, { name: 'Other Conf' });
+    await grantEventRole(s, responder2.id, ev.id, 'Responder');
+    await grantEventRole(s, adminReporter.id, ev.id, 'Admin');
+    await grantEventRole(s, adminReporter.id, ev.id, 'Reporter');
+    await grantEventRole(s, quiet.id, ev.id, 'Responder');
+    await grantEventRole(s, otherStaff.id, otherEvent.id, 'Admin');
+    // the outsider and the SuperAdmin hold no role here; quiet turned the in-app notices off
+    for (const flag of ['reportSubmittedInApp', 'reportStatusChangedInApp', 'reportAssignedInApp', 'reportCommentAddedInApp']) {
+      const res = await api(s, 'PATCH', '/api/user/notification-settings', { cookie: quiet.cookie, body: { [flag]: false } });
+      expect(res.status).toBe(200);
+    }
+  });
+
+  const staffIds = () => [admin.id, responder.id, responder2.id, adminReporter.id];
+
+  it('a submission: the event\'s Admins and Responders (high priority), once each; not the reporter, outsiders, other events, the SuperAdmin or who turned it off', async () => {
+    const id = await seedReport(ev.id, reporter.id);
+    await change(reporter, id, submitted);
+    const got = await told(id);
+    expect(Object.keys(got).sort()).toEqual(staffIds().sort());
+    for (const u of staffIds()) expect(got[u]).toEqual(['report_submitted/high']);
+    const [row] = await sql<{ title: string; message: string; action_url: string; event_id: string; is_read: boolean }>(
+      s,
+      'select title, message, action_url, event_id, is_read from conduct_notifications where report_id = $1 and user_id = $2',
+      [id, admin.id],
+    );
+    expect(row).toEqual({ title: 'New Report Submitted', message: expect.stringContaining('Told Conf'), action_url: `/events/${ev.slug}/reports/${id}`, event_id: ev.id, is_read: false });
+  });
+
+  it('never tells the actor: a Responder submitting is not told of their own report', async () => {
+    const id = await seedReport(ev.id, responder.id);
+    await change(responder, id, submitted);
+    expect(Object.keys(await told(id)).sort()).toEqual([admin.id, responder2.id, adminReporter.id].sort());
+  });
+
+  it('a state change: staff and the reporter, not the actor; the reporter who left the event is not told', async () => {
+    const id = await seedReport(ev.id, reporter.id);
+    await change(responder, id, stateChanged);
+    const got = await told(id);
+    expect(Object.keys(got).sort()).toEqual([admin.id, responder2.id, adminReporter.id, reporter.id].sort());
+    expect(got[reporter.id]).toEqual(['report_status_changed/normal']);
+    await grantEventRole(s, leaver.id, ev.id, 'Reporter');
+    const gone = await seedReport(ev.id, leaver.id);
+    await sql(s, 'delete from conduct_event_roles where user_id = $1', [leaver.id]);
+    await change(admin, gone, stateChanged);
+    expect(Object.keys(await told(gone))).not.toContain(leaver.id);
+  });
+
+  it('an assignment: the new assignee only, also when they assigned themselves', async () => {
+    const id = await seedReport(ev.id, reporter.id);
+    await change(responder, id, assigned(responder.id));
+    expect(await told(id)).toEqual({ [responder.id]: ['report_assigned/normal'] });
+    const other = await seedReport(ev.id, reporter.id);
+    await change(admin, other, assigned(responder2.id));
+    expect(await told(other)).toEqual({ [responder2.id]: ['report_assigned/normal'] });
+    // someone without a role in the event is never told, whoever names them
+    const third = await seedReport(ev.id, reporter.id);
+    await change(admin, third, assigned(outsider.id));
+    expect(await told(third)).toEqual({});
+  });
+
+  it('a public comment: staff and the reporter; an internal one: staff only', async () => {
+    const id = await seedReport(ev.id, reporter.id);
+    await change(responder, id, comment('public'));
+    expect(Object.keys(await told(id)).sort()).toEqual([admin.id, responder2.id, adminReporter.id, reporter.id].sort());
+    const internal = await seedReport(ev.id, reporter.id);
+    await change(responder, internal, comment('internal'));
+    expect(Object.keys(await told(internal)).sort()).toEqual([admin.id, responder2.id, adminReporter.id].sort());
+    // the reporter commenting publicly on their own report: staff only
+    const own = await seedReport(ev.id, reporter.id);
+    await change(reporter, own, comment('public'));
+    expect(Object.keys(await told(own)).sort()).toEqual(staffIds().sort());
+  });
+
+  it('rolls back with the change: nothing is created, nothing is announced', async () => {
+    const id = await seedReport(ev.id, reporter.id);
+    const ws = s.ws(undefined, { headers: { cookie: admin.cookie } });
+    try {
+      const got = collect<{ conductNotificationAdded: { reportId: string } }>(ws, 'subscription { conductNotificationAdded { reportId } }', {}, 1, 5000);
+      await got.ready;
+      await expect(change(reporter, id, submitted, true)).rejects.toThrow('refused after the hook');
+      expect(await told(id)).toEqual({});
+      // the next committed one is the first the subscriber hears
+      const next = await seedReport(ev.id, reporter.id);
+      await change(reporter, next, submitted);
+      expect((await got.done).map((r) => r.data!.conductNotificationAdded.reportId)).toEqual([next]);
+    } finally {
+      await ws.dispose();
+    }
+  });
+});
+
+describe('conductNotificationAdded over ws', () => {
+  it('brings each subscriber their own notification only; the actor, outsiders and other users hear nothing', async () => {
+    const sockets = [admin, responder, reporter, outsider].map((u) => ({ u, ws: s.ws(undefined, { headers: { cookie: u.cookie } }) }));
+    try {
+      const subs = sockets.map(({ u, ws }) => ({
+        u,
+        got: collect<{ conductNotificationAdded: { id: string; userId: string; type: string; reportId: string; event: { slug: string }; report: { title: string } } }>(
+          ws,
+          'subscription { conductNotificationAdded { id userId type reportId event { slug } report { title } } }',
+          {},
+          1,
+          4000,
+        ),
+      }));
+      await Promise.all(subs.map((x) => x.got.ready));
+      const id = await seedReport(event.id, reporter.id, 'Announced report title');
+      await change(reporter, id, submitted);
+      // a public comment by the Responder: the reporter hears this one (their first), the admin a second
+      await change(responder, id, comment('public'));
+      const [adminSub, responderSub, reporterSub, outsiderSub] = subs;
+      const first = (await adminSub.got.done)[0].data!.conductNotificationAdded;
+      const [mine] = await sql<{ id: string }>(s, `select id from conduct_notifications where report_id = $1 and user_id = $2 and type = 'report_submitted'`, [id, admin.id]);
+      expect(first).toEqual({ id: mine.id, userId: admin.id, type: 'report_submitted', reportId: id, event: { slug: event.slug }, report: { title: 'Announced report title' } });
+      expect((await responderSub.got.done)[0].data!.conductNotificationAdded).toMatchObject({ userId: responder.id, type: 'report_submitted' });
+      expect((await reporterSub.got.done)[0].data!.conductNotificationAdded).toMatchObject({ userId: reporter.id, type: 'report_comment_added' });
+      await expect(outsiderSub.got.done).rejects.toThrow(/timed out with 0\/1/);
+    } finally {
+      await Promise.all(sockets.map(({ ws }) => ws.dispose()));
+    }
+  });
+
+  it('needs a session', async () => {
+    const ws = s.ws();
+    try {
+      const got = collect(ws, 'subscription { conductNotificationAdded { id } }', {}, 1, 3000);
+      const results = await got.done.catch((e: unknown) => e);
+      expect(JSON.stringify(results)).toContain('UNAUTHENTICATED');
+    } finally {
+      await ws.dispose();
+    }
   });
 });
