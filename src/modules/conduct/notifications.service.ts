@@ -129,6 +129,8 @@ const INSERT_NOTIFICATIONS = `
 
 /** The report hook: the change's notifications, in its unit of work; published after its commit. */
 export async function notifyReportChange(tx: AppContext, change: ReportChange): Promise<void> {
+  // the rows reference the report: a service that has not flushed its new report yet is flushed first
+  await tx.em.flush();
   const report = change.report;
   const eventId = idOf(report.event as ConductEvent | string)!;
   const event = await tx.em.findOneOrFail(ConductEvent, { id: eventId });
