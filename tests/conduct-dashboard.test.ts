@@ -154,6 +154,14 @@ describe('event stats and card stats', () => {
     const own = await card(reporter);
     expect(own).toMatchObject({ totalReports: 1, urgentReports: 1, assignedToMe: 0, needsResponse: 1 });
     expect(own.recentReports.map((x: { id: string }) => x.id)).toEqual([r.mine]);
+    const g = await s.gql<{ conductEventCardStats: { totalReports: number; recentReports: { id: string }[] }; conductEventStats: unknown }>(
+      'query($slug: String!) { conductEventCardStats(slug: $slug) { totalReports recentReports { id } } }',
+      { slug: event.slug },
+      { cookie: reporter.cookie },
+    );
+    expect(g.data).toEqual({ conductEventCardStats: { totalReports: 1, recentReports: [{ id: r.mine }] } });
+    const denied = await s.gql<unknown>('query($slug: String!) { conductEventStats(slug: $slug) { totalReports } }', { slug: event.slug }, { cookie: reporter.cookie });
+    expect(denied.errors?.[0].extensions?.code).toBe('FORBIDDEN');
     expect((await api(s, 'GET', `/api/events/slug/${event.slug}/cardstats`, { cookie: outsider.cookie })).status).toBe(403);
     expect((await api(s, 'GET', `/api/events/slug/nope/cardstats`, { cookie: outsider.cookie })).status).toBe(404);
   });
