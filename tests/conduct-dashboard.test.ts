@@ -77,8 +77,9 @@ beforeAll(async () => {
   await sql(
     s,
     `insert into conduct_audit_logs (id, actor_id, action, target_type, target_id, event_id, details, created_at)
-     values (gen_random_uuid(), $1, 'report.assigned', 'Report', $2, $3, $4, $5)`,
-    [admin.id, r.mine, event.id, JSON.stringify({ assigneeId: responder.id }), minutesAgo(35)],
+     values (gen_random_uuid(), $1, 'report.assigned', 'Report', $2, $3, $4, $5), (gen_random_uuid(), $1, 'report.updated', 'Report', $2, $3, $6, $7)`,
+    [admin.id, r.mine, event.id, JSON.stringify({ fields: ['assignedResponderId'], assignedResponderId: responder.id }), minutesAgo(35),
+     JSON.stringify({ fields: ['severity'] }), minutesAgo(34)],
   );
   await sql(s, `insert into conduct_notifications (id, user_id, type, title, message) values (gen_random_uuid(), $1, 'report_assigned', 't', 'm'), (gen_random_uuid(), $1, 'report_submitted', 't', 'm')`, [responder.id]);
   await seedInvite(s, { eventId: event.id }, {});
@@ -254,7 +255,7 @@ describe('the audit log through GraphQL', () => {
   it('shows an event Admin their event\'s entries only; everyone else is refused', async () => {
     const mine = await s.gql<Log>(LOG, { e: event.id }, { cookie: admin.cookie });
     expect(mine.errors).toBeUndefined();
-    expect(mine.data!.conductAuditLog.entries.map((e) => e.action)).toEqual(['report.assigned']);
+    expect(mine.data!.conductAuditLog.entries.map((e) => e.action)).toEqual(['report.updated', 'report.assigned']);
     const refusals: [ConductUser, Record<string, string>, string][] = [
       [admin, { e: other.id }, 'FORBIDDEN'],
       [admin, {}, 'FORBIDDEN'],

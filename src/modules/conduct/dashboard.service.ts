@@ -153,7 +153,9 @@ export async function eventCardStats(ctx: AppContext, slug: string): Promise<Eve
 /**
  * What happened to the reports the viewer sees, newest first: submissions, state changes, comments
  * (internal ones only in events where the viewer is staff) and assignments (staff only: a Reporter does
- * not see assignments, conduct-reports.md `canViewAssignments`). Each branch takes its newest `$2`, then
+ * not see assignments, conduct-reports.md `canViewAssignments`; an assignment is a `report.*` audit entry of
+ * the report naming a new assignee in `details.assignedResponderId`, as the report service writes it, or
+ * `details.assigneeId`; null is an unassignment, not listed). Each branch takes its newest `$2`, then
  * the union is cut to `$2`. Never a comment's body or a state change's notes.
  */
 const ACTIVITY = statement(
@@ -173,10 +175,14 @@ const ACTIVITY = statement(
        where c.visibility = 'public' or v.staff
        order by c.created_at desc limit $2)
      union all
-     (select 'report_assigned', v.id, v.event_id, v.title, a.created_at, a.actor_id = $1, u.name, null, null, null, (a.details->>'assigneeId')::uuid = $1
-        from conduct_audit_logs a join vis v on a.target_type = 'Report' and a.target_id = v.id::text
-        left join users u on u.id = (a.details->>'assigneeId')::uuid
-       where v.staff and a.action = any($3::text[]) and a.details->>'assigneeId' is not null
+     (select 'report_assigned', v.id, v.event_id, v.title, a.created_at, a.actor_id = $1, u.name, null, null, null, a.assignee = $1
+        from (select created_at, actor_id, target_id, (coalesce(details->>'assignedResponderId', details->>'assigneeId'))::uuid as assignee
+                from conduct_audit_logs
+               where target_type = 'Report' and action like 'report.%'
+                 and coalesce(details->>'assignedResponderId', details->>'assigneeId') is not null) a
+        join vis v on a.target_id = v.id::text
+        left join users u on u.id = a.assignee
+       where v.staff
        order by a.created_at desc limit $2))
    select i.type, i.report_id, i.title, (extract(epoch from i.at) * 1000)::float8 as at_ms, coalesce(i.by_me, false) as by_me, i.who, i.from_state, i.to_state, i.visibility,
           i.to_me, e.slug as event_slug, e.name as event_name
@@ -184,8 +190,6 @@ const ACTIVITY = statement(
     order by i.at desc, i.report_id desc limit $2`,
 );
 
-/** The audit actions that record an assignment (with `details.assigneeId`), as the report services write them. */
-export const ASSIGNMENT_ACTIONS = ['report.assigned'];
 
 export interface ActivityItem {
   type: string;
@@ -231,7 +235,7 @@ export async function activity(ctx: AppContext, limit?: number | null): Promise<
   const viewer = requireViewer(ctx);
   const n = limit ?? 10;
   if (!Number.isInteger(n) || n < 1 || n > ACTIVITY_MAX) throw badInput(`limit must be from 1 to ${ACTIVITY_MAX}`, { limit: `must be from 1 to ${ACTIVITY_MAX}` });
-  const rows = await ctx.app.sql.read<ActivityRow>(ctx.em, ACTIVITY, [viewer.id, n, ASSIGNMENT_ACTIONS]);
+  const rows = await ctx.app.sql.read<ActivityRow>(ctx.em, ACTIVITY, [viewer.id, n]);
   return rows.map((r) => ({
     type: r.type,
     message: message(r),
