@@ -36,5 +36,10 @@ export interface Topics {
     kind: 'CREATED' | 'UPDATED' | 'STATE_CHANGED' | 'ASSIGNED';
     internal: boolean;
   };
+  /**
+   * conduct: notifications were created (one event per at most 60 recipients, so a report told to 200
+   * staff is 4 events, each under NOTIFY's cap); `n` pairs a recipient's user id with their notification id
+   */
+  'conduct.notificationAdded': { n: [userId: string, notificationId: string][] };
 }
 export type TopicName = keyof Topics;

@@ -15,6 +15,8 @@ import {
   ConductReportPageFieldsResolver,
   ConductReportsResolver,
 } from '../modules/conduct/reports.resolver';
+import { ConductNotificationFieldsResolver, ConductNotificationsResolver } from '../modules/conduct/notifications.resolver';
+import { ConductDashboardResolver } from '../modules/conduct/dashboard.resolver';
 
 import {
   CakeEventFieldsResolver,
@@ -32,4 +34,5 @@ export const resolvers: NonEmptyArray<Function> = [IdentityResolver, CoparentRes
   ConductResolver, ConductUsersResolver, ConductEventUsersResolver,
   ConductOrganizationsResolver, ConductOrganizationFieldResolver, ConductOrgMembershipFieldResolver,
   ConductEventsResolver, ConductEventFieldsResolver, ConductAdminResolver,
-  ConductReportsResolver, ConductReportFieldsResolver, ConductReportPageFieldsResolver, ConductReportHistoryFieldsResolver];
+  ConductReportsResolver, ConductReportFieldsResolver, ConductReportPageFieldsResolver, ConductReportHistoryFieldsResolver,
+  ConductNotificationsResolver, ConductNotificationFieldsResolver, ConductDashboardResolver];
