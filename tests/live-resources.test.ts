@@ -201,6 +201,29 @@ describe('cakeGroupChanged', () => {
     await hearsNothing(secondSub, secondMark);
   });
 
+  it('executes a group event once for all of its subscribers (fan-out), membership events too', async () => {
+    const m1 = await cakeUser(s);
+    const m2 = await cakeUser(s);
+    const group = await cakeGroup(s, admin, [{ user: m1 }, { user: m2 }]);
+    const groupSubs = [await watch<LiveGroupChangedSubscription>(m1.token, GROUP_CHANGED), await watch<LiveGroupChangedSubscription>(m2.token, GROUP_CHANGED)];
+    const memberSubs = [await watch<LiveMembershipChangedSubscription>(m1.token, MEMBERSHIP_CHANGED), await watch<LiveMembershipChangedSubscription>(m2.token, MEMBERSHIP_CHANGED)];
+
+    let before = s.server.pipeline.fanout.stats();
+    await gql(`mutation LiveRenameShared($id: ID!) { updateCakeGroup(id: $id, input: { description: "shared" }) { id } }`, { id: group.id }, admin.token);
+    for (const w of groupSubs) expect((await w.next((r) => r.data?.cakeGroupChanged.groupId === group.id)).data!.cakeGroupChanged.group!.description).toBe('shared');
+    let after = s.server.pipeline.fanout.stats();
+    expect(after.executed - before.executed).toBe(1);
+    expect(after.shared - before.shared).toBeGreaterThanOrEqual(1);
+
+    const joiner = await cakeUser(s);
+    before = s.server.pipeline.fanout.stats();
+    expect((await api(s, 'POST', '/api/admin/users/assign-group', { token: admin.token, body: { userId: joiner.id, groupId: group.id } })).status).toBe(200);
+    for (const w of memberSubs) expect((await w.next((r) => r.data?.cakeMembershipChanged.userId === joiner.id)).data!.cakeMembershipChanged.kind).toBe('ADDED');
+    after = s.server.pipeline.fanout.stats();
+    expect(after.executed - before.executed).toBe(1);
+    expect(after.shared - before.shared).toBeGreaterThanOrEqual(1);
+  });
+
   it('refuses an anonymous subscriber and an account not active for Cake Planner', async () => {
     expect(await refusal(await watch(undefined, GROUP_CHANGED))).toBe('UNAUTHENTICATED');
     expect(await refusal(await watch(undefined, MEMBERSHIP_CHANGED))).toBe('UNAUTHENTICATED');
