@@ -18,8 +18,8 @@
  *   users), opened by two child processes; 10 events created through `POST /cakeplanner/api/events`:
  *   the slowest stream's delivery per event (target ≤ 50 ms) and the median.
  *
- * Sizes can be lowered for a quick try with BENCH_FANOUT_SUBSCRIBERS / BENCH_FANOUT_STREAMS (the report
- * then says so in its metric names).
+ * Sizes can be changed for a quick try or a profile with BENCH_FANOUT_SUBSCRIBERS / BENCH_FANOUT_STREAMS /
+ * BENCH_FANOUT_EVENTS (the report then says so in its metric names).
  */
 import { ChildProcess, fork } from 'node:child_process';
 import { join } from 'node:path';
@@ -29,8 +29,8 @@ import type { Arrivals, ClientCommand, ClientReply, OpenCommand } from '../ws-cl
 
 const SUBSCRIBERS = Number(process.env.BENCH_FANOUT_SUBSCRIBERS ?? 10_000);
 const STREAMS = Number(process.env.BENCH_FANOUT_STREAMS ?? 1_000);
-const EVENTS = 10;
-const SSE_EVENTS = 10;
+const EVENTS = Number(process.env.BENCH_FANOUT_EVENTS ?? 10);
+const SSE_EVENTS = Number(process.env.BENCH_FANOUT_EVENTS ?? 10);
 const WARMUP_EVENTS = 2;
 const WS_PROCESSES = 4;
 const SSE_PROCESSES = 2;
