@@ -18,6 +18,8 @@
  *   (PUBSUB=postgres, as in production), a round trip this baseline does not pay;
  * - each subscriber's filter: the same month, the subscriber's household (known since subscribe; ours
  *   re-reads the viewer and re-checks the declared access at every event, which this one does not).
+ *
+ * `POST /broadcast` is the floor beside both: one pre-encoded frame written to every socket.
  */
 import http from 'node:http';
 import {
@@ -163,6 +165,7 @@ async function main(): Promise<void> {
       res.end(JSON.stringify(body));
     };
     if (req.url === '/healthz') return answer(200, 'ok');
+    if (req.method === 'POST' && req.url === '/broadcast') return broadcast(req).then((n) => answer(200, { sockets: n }), (err: unknown) => answer(500, { error: String(err) }));
     if (req.method !== 'POST' || req.url !== '/items') return answer(404, { error: 'Not found' });
     (async () => {
       const viewer = await auth.viewer(req.headers);
@@ -184,6 +187,17 @@ async function main(): Promise<void> {
   });
 
   const wss = new WebSocketServer({ server, path: '/graphql' });
+  /**
+   * The floor of any fan-out, for the report: one graphql-ws `next` frame (subscription id "1", as every
+   * bench client uses) encoded once and written to every open socket — no execution, no filter, no
+   * per-subscriber encoding: what the socket writes alone cost.
+   */
+  const broadcast = async (req: http.IncomingMessage): Promise<number> => {
+    const b = await readJson(req);
+    const frame = JSON.stringify({ id: '1', type: 'next', payload: { data: { floor: String(b.title) } } });
+    for (const client of wss.clients) client.send(frame);
+    return wss.clients.size;
+  };
   const cleanup = useServer<Record<string, unknown> | undefined, { viewer?: ViewerRow }>(
     {
       schema,

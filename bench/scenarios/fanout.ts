@@ -293,13 +293,20 @@ export const fanout: Scenario = {
     const itemBody = (marker: string) => ({ date: `${MONTH}-14`, type: 'EVENT', title: marker, body: 'Bring the blue bag' });
 
     /** graphql-ws: open every subscriber's socket, run the events, close. */
-    const wsRun = async (server: ServerProcess, label: string, write: (marker: string) => Promise<void>): Promise<EventsResult> => {
+    const wsRun = async (
+      server: ServerProcess,
+      label: string,
+      write: (marker: string) => Promise<void>,
+      then?: { label: string; write: (marker: string) => Promise<void> },
+    ): Promise<EventsResult[]> => {
       const clients = Clients.start(WS_PROCESSES);
       try {
         const opened = performance.now();
         await clients.open({ mode: 'ws', url: `${server.url.replace('http:', 'ws:')}/graphql`, query: ITEM_CHANGED, variables: { month: MONTH }, batch: OPEN_BATCH }, subscribers.map((u) => u.token));
         env.log(`${label}: ${fmt(subscribers.length)} sockets subscribed in ${fmt((performance.now() - opened) / 1000, 1)} s`);
-        return await runEvents({ clients, cpu, server, count: EVENTS, write, label, log: env.log });
+        const results = [await runEvents({ clients, cpu, server, count: EVENTS, write, label, log: env.log })];
+        if (then) results.push(await runEvents({ clients, cpu, server, count: EVENTS, write: then.write, label: then.label, log: env.log }));
+        return results;
       } finally {
         await clients.close();
       }
@@ -325,9 +332,12 @@ export const fanout: Scenario = {
         await sseClients.close();
       }
 
-      const ours = await wsRun(ix, 'ours', (marker) => post(`${ix.url}/coparent/api/items`, writer.token, itemBody(marker)));
+      const [ours] = await wsRun(ix, 'ours', (marker) => post(`${ix.url}/coparent/api/items`, writer.token, itemBody(marker)));
       await sleep(2000);
-      const theirs = await wsRun(stock, 'stock', (marker) => post(`${stock.url}/items`, writer.token, itemBody(marker)));
+      const [theirs, floor] = await wsRun(stock, 'stock', (marker) => post(`${stock.url}/items`, writer.token, itemBody(marker)), {
+        label: 'floor',
+        write: (marker) => post(`${stock.url}/broadcast`, writer.token, { title: marker }),
+      });
 
       // Same work: both answered the same document with the same shape, the item and its owner read.
       const a = itemOfFrame(ours.firstFrame, 'our server');
@@ -339,6 +349,7 @@ export const fanout: Scenario = {
       const o = summarize(ours, subscribers.length);
       const t = summarize(theirs, subscribers.length);
       const s = summarize(sse, viewers.length);
+      const fl = summarize(floor, subscribers.length);
       const n = fmt(subscribers.length);
       const cpuDetail = (x: Summary) => `node ${fmt(x.nodeUs, 1)} µs${x.totalUs !== undefined ? ` + pg ${fmt(x.totalUs - x.nodeUs, 1)} µs` : ' (pg not measured)'}`;
       const oursUs = o.totalUs ?? o.nodeUs;
@@ -365,6 +376,12 @@ export const fanout: Scenario = {
           detail: `node + pg ${fmt(stockUs, 1)} ÷ ${fmt(oursUs, 1)} µs; node only ${fmt(t.nodeUs, 1)} ÷ ${fmt(o.nodeUs, 1)} µs = ${fmt(t.nodeUs / o.nodeUs, 2)}`,
         },
         { name: `graphql-ws, stock: slowest of ${n} subscribers over ${EVENTS} events (informational)`, value: Number.isFinite(t.slowest) ? t.slowest : EVENT_TIMEOUT_MS, unit: 'ms', detail: deliveryDetail(t) },
+        {
+          name: 'graphql-ws floor: one pre-encoded frame written to every socket, CPU per subscriber per event (informational)',
+          value: fl.nodeUs,
+          unit: 'µs',
+          detail: `the stock server's \`POST /broadcast\` (no execution, no filter, one JSON encoding per event) to the same ${n} sockets: what the socket writes alone cost on this machine (loopback: the kernel's TCP work of both ends is charged to the writer); slowest ${fmt(fl.slowest)} ms, median ${fmt(fl.median, 1)} ms`,
+        },
         { name: `SSE: slowest of ${fmt(viewers.length)} streams over ${SSE_EVENTS} events`, value: Number.isFinite(s.slowest) ? s.slowest : EVENT_TIMEOUT_MS, unit: 'ms', max: 50, detail: deliveryDetail(s) },
         { name: `SSE: server CPU per stream per event (node + pg; informational)`, value: s.totalUs ?? s.nodeUs, unit: 'µs', detail: cpuDetail(s) },
       ];
@@ -377,6 +394,7 @@ export const fanout: Scenario = {
       notes: [
         `graphql-ws: ${fmt(subscribers.length)} distinct users of one coparent household (seeded in SQL, a session and token each), one socket each, all subscribed to \`coparentItemChanged(month: "${MONTH}")\` with the same document (\`kind itemId date item { id date type title body ownerId owner { id username } createdAt updatedAt }\`); sockets opened by ${WS_PROCESSES} client processes (bench/ws-clients.ts, the \`ws\` package speaking graphql-transport-ws), ${OPEN_BATCH} at a time each. Events: items created one at a time through \`POST /coparent/api/items\` by the household's admin (ours: REST → mutation → commit → NOTIFY → fan-out), ${WARMUP_EVENTS} unmeasured warm-up events first, 300 ms apart.`,
         `Stock baseline (bench/baselines/stock-graphql-ws.ts): graphql-ws \`useServer\` with graphql-js, the same subscription shape, executed per subscriber and event (the item and its owner read per subscriber, one SQL statement each), authentication as the bare baselines (cached sessions), household read at subscribe; events from its own \`POST /items\` (one INSERT, then an in-process pubsub: no NOTIFY round trip, no per-event access re-check — both favour the baseline). Both servers' first frames are checked to have the same shape and owner before the numbers are kept.`,
+        `Floor: with the stock server's sockets still open, ${EVENTS} more events through its \`POST /broadcast\`, which encodes one graphql-ws \`next\` frame and writes it to every socket (no execution, no filter): the cost of the socket writes alone, which no fan-out avoids.`,
         `CPU: /proc of the server process and of its PostgreSQL backends (by application_name), from just before the write to the last frame's arrival, summed over the measured events ÷ (subscribers × events); the write's own handling is inside the window.`,
         `SSE: ${fmt(viewers.length)} streams of \`GET /cakeplanner/api/events/stream\`, one per member of one cake group (distinct users, cakeplanner enrolled), opened by ${SSE_PROCESSES} client processes without connection pooling; events created one at a time through \`POST /cakeplanner/api/events\` by another member. Run before the graphql-ws part, on the same server.`,
         `Delivery times are from sending the write in the bench process to the frame's arrival in a client process (epoch clock, performance.timeOrigin + now), so they include the write's own request and the clients' reading on the same two cores.`,
