@@ -1,6 +1,7 @@
 /**
  * `npm run bench [-- --only platform --variants a,b --skip-metrics --rounds 5 --seconds 2 --warmup 2 --connections 20 --out file.md --annotate notes.md]`
  * `npm run bench -- --only fanout --merge [--annotate notes.md]` (the scenario's rows replace theirs in latest.md)
+ * `node dist-bench/bench/run.js --rerender bench/results/partial.json --merge --annotate notes.md` (merge that run again, with a reading)
  * `node dist-bench/bench/run.js --rerender bench/results/latest.json --annotate notes.md [--out file.md]`
  *
  * `npm run bench` builds our server (`npm run build`) and the bench (`tsc -p bench/tsconfig.json`
@@ -93,12 +94,14 @@ const log = (line: string) => console.log(`[bench] ${line}`);
 
 async function main(): Promise<void> {
   const { options, only, variants, skipMetrics, out, annotate, rerender, merge } = parseArgs(process.argv.slice(2));
-  if (merge && (!only || variants || skipMetrics || rerender)) throw new Error('--merge takes --only NAME[,NAME] and measures the whole of those scenarios (no --variants, --skip-metrics or --rerender)');
+  if (merge && !rerender && (!only || variants || skipMetrics)) throw new Error('--merge takes --only NAME[,NAME] and measures the whole of those scenarios (no --variants or --skip-metrics), or --rerender bench/results/partial.json');
   const annotation = annotate ? readFileSync(annotate, 'utf8') : undefined;
   if (rerender) {
     const { info, results } = JSON.parse(readFileSync(rerender, 'utf8')) as { info: RunInfo; results: ScenarioResult[] };
     const target = out ?? join(REPO_ROOT, 'bench', 'results', 'latest.md');
-    writeFileSync(target, renderMarkdown(info, results, annotation) + '\n');
+    // a partial run's JSON merged again (e.g. with its --annotate written after the run)
+    if (merge) writeFileSync(target, mergeMarkdown(readFileSync(target, 'utf8'), info, results.filter((r) => !r.error), annotation));
+    else writeFileSync(target, renderMarkdown(info, results, annotation) + '\n');
     log(`rendered ${rerender} to ${target}`);
     return;
   }

@@ -37,7 +37,14 @@ const SSE_PROCESSES = 2;
 /** connections each client process opens at a time (the server's session check has a pool of 10) */
 const OPEN_BATCH = 25;
 const MONTH = '2032-03';
-const EVENT_TIMEOUT_MS = 60_000;
+const EVENT_TIMEOUT_MS = 30_000;
+/**
+ * SESSION_CACHE_SECONDS of the server measured here. Unset: the shared server (BENCH_SERVER_ENV, 30 s).
+ * With the default, every subscriber's per-event viewer refresh misses the cache once its entry is older
+ * than 30 s: 10,000 session reads in the same instant, and past the pool wait (5 s) the subscriptions end
+ * with UNAVAILABLE (README "The fan-out scenario"). Set, a second instance on the same database with it.
+ */
+const SESSION_CACHE = process.env.BENCH_FANOUT_SESSION_CACHE;
 
 /** The subscription both graphql-ws servers serve; every field of it is shared on ours (docs/platform.md). */
 const ITEM_CHANGED = `subscription FanOutBench($month: String!) {
@@ -258,9 +265,10 @@ function itemOfFrame(frame: string | undefined, who: string): { shape: string[];
 
 export const fanout: Scenario = {
   name: 'fanout',
-  title: `fan-out: ${fmt(SUBSCRIBERS)} graphql-ws subscribers of one shared subscription (ours and stock graphql-ws), ${fmt(STREAMS)} SSE streams`,
+  title: `fan-out: ${fmt(SUBSCRIBERS)} graphql-ws subscribers of one shared subscription (ours and stock graphql-ws), ${fmt(STREAMS)} SSE streams${SESSION_CACHE ? `; our server with SESSION_CACHE_SECONDS=${SESSION_CACHE}` : ''}`,
   async setup(env) {
-    const ix = await env.interchange();
+    const shared = await env.interchange();
+    const ix = SESSION_CACHE ? await env.startInterchange({ name: 'ix-fanout', databaseUrl: shared.databaseUrl, env: { SESSION_CACHE_SECONDS: SESSION_CACHE } }) : shared;
     const db = ix.databaseUrl;
     const cpu = new CpuProbe(env.adminDatabaseUrl);
     await cpu.start();
@@ -397,6 +405,7 @@ export const fanout: Scenario = {
         `Floor: with the stock server's sockets still open, ${EVENTS} more events through its \`POST /broadcast\`, which encodes one graphql-ws \`next\` frame and writes it to every socket (no execution, no filter): the cost of the socket writes alone, which no fan-out avoids.`,
         `CPU: /proc of the server process and of its PostgreSQL backends (by application_name), from just before the write to the last frame's arrival, summed over the measured events ÷ (subscribers × events); the write's own handling is inside the window.`,
         `SSE: ${fmt(viewers.length)} streams of \`GET /cakeplanner/api/events/stream\`, one per member of one cake group (distinct users, cakeplanner enrolled), opened by ${SSE_PROCESSES} client processes without connection pooling; events created one at a time through \`POST /cakeplanner/api/events\` by another member. Run before the graphql-ws part, on the same server.`,
+        `Our server: ${SESSION_CACHE ? `an instance of its own on the same database with SESSION_CACHE_SECONDS=${SESSION_CACHE} (BENCH_FANOUT_SESSION_CACHE), so that no session-cache entry expires during the run; with the default 30 s the per-event viewer refresh of every subscriber misses the cache at once and most subscriptions end with UNAVAILABLE (see bench/README.md)` : `the shared instance, SESSION_CACHE_SECONDS=${ix.sessionCacheSeconds}`}; the stock server caches verified sessions for ${ix.sessionCacheSeconds} s and reads them only at connection_init.`,
         `Delivery times are from sending the write in the bench process to the frame's arrival in a client process (epoch clock, performance.timeOrigin + now), so they include the write's own request and the clients' reading on the same two cores.`,
       ],
     };
