@@ -38,6 +38,8 @@ const SSE_PROCESSES = 2;
 const OPEN_BATCH = 25;
 const MONTH = '2032-03';
 const EVENT_TIMEOUT_MS = 30_000;
+/** how long the idle CPU rate is read with every socket open (two keepalive rounds of 12 s) */
+const IDLE_MS = 24_000;
 /**
  * SESSION_CACHE_SECONDS of the server measured here. Unset: the shared server (BENCH_SERVER_ENV, 30 s).
  * With the default, every subscriber's per-event viewer refresh misses the cache once its entry is older
@@ -139,10 +141,14 @@ interface EventRun {
   frame?: string;
   /** the write's own response time, ms */
   writeMs: number;
+  /** from sending the write to the CPU's second reading, ms */
+  windowMs: number;
 }
 
 interface EventsResult {
   events: EventRun[];
+  /** the server's CPU (node) per second with every connection open and no event (keepalive pings), ms/s */
+  idleMsPerSecond?: number;
   /** the first warm-up event's first frame */
   firstFrame?: string;
 }
@@ -172,6 +178,7 @@ async function runEvents(o: {
     const writeMs = now() - sent;
     const all = await arrivals;
     const used = await o.cpu.since(o.server, before);
+    const windowMs = now() - sent;
     const latencies = all.flatMap((a) => a.times.map((t) => t - sent));
     const run: EventRun = {
       latencies,
@@ -182,6 +189,7 @@ async function runEvents(o: {
       samples: all.flatMap((a) => a.samples).slice(0, 3),
       frame: all.find((a) => a.frame)?.frame,
       writeMs,
+      windowMs,
     };
     if (k === 0) firstFrame = run.frame;
     const slowest = latencies.reduce((m, x) => Math.max(m, x), 0);
@@ -209,6 +217,8 @@ interface Summary {
   /** µs per connection per event: node, and node + pg (undefined when pg is not readable) */
   nodeUs: number;
   totalUs?: number;
+  /** node µs per connection per event net of the idle rate over the event windows (undefined: no idle reading) */
+  netNodeUs?: number;
   /** the writes' own response times, median and slowest, ms */
   writeMedian: number;
   writeMax: number;
@@ -234,6 +244,7 @@ function summarize(r: EventsResult, connections: number): Summary {
     perEventSlowest: perEvent,
     nodeUs: (nodeMs * 1000) / deliveries,
     totalUs: pgKnown ? ((nodeMs + pgMs) * 1000) / deliveries : undefined,
+    netNodeUs: r.idleMsPerSecond === undefined ? undefined : ((nodeMs - (r.idleMsPerSecond * r.events.reduce((x, e) => x + e.windowMs, 0)) / 1000) * 1000) / deliveries,
     writeMedian: writes[Math.floor(writes.length / 2)] ?? NaN,
     writeMax: writes[writes.length - 1] ?? NaN,
   };
@@ -312,8 +323,15 @@ export const fanout: Scenario = {
         const opened = performance.now();
         await clients.open({ mode: 'ws', url: `${server.url.replace('http:', 'ws:')}/graphql`, query: ITEM_CHANGED, variables: { month: MONTH }, batch: OPEN_BATCH }, subscribers.map((u) => u.token));
         env.log(`${label}: ${fmt(subscribers.length)} sockets subscribed in ${fmt((performance.now() - opened) / 1000, 1)} s`);
-        const results = [await runEvents({ clients, cpu, server, count: EVENTS, write, label, log: env.log })];
-        if (then) results.push(await runEvents({ clients, cpu, server, count: EVENTS, write: then.write, label: then.label, log: env.log }));
+        // the idle rate: every socket open, no event (graphql-ws pings each socket every 12 s)
+        const before = await cpu.snapshot(server);
+        const t0 = now();
+        await sleep(IDLE_MS);
+        const idle = await cpu.since(server, before);
+        const idleMsPerSecond = (idle.nodeMs * 1000) / (now() - t0);
+        env.log(`${label}: idle with ${fmt(subscribers.length)} sockets open: ${fmt(idleMsPerSecond, 1)} ms CPU per second`);
+        const results = [{ ...(await runEvents({ clients, cpu, server, count: EVENTS, write, label, log: env.log })), idleMsPerSecond }];
+        if (then) results.push({ ...(await runEvents({ clients, cpu, server, count: EVENTS, write: then.write, label: then.label, log: env.log })), idleMsPerSecond });
         return results;
       } finally {
         await clients.close();
@@ -359,7 +377,9 @@ export const fanout: Scenario = {
       const s = summarize(sse, viewers.length);
       const fl = summarize(floor, subscribers.length);
       const n = fmt(subscribers.length);
-      const cpuDetail = (x: Summary) => `node ${fmt(x.nodeUs, 1)} µs${x.totalUs !== undefined ? ` + pg ${fmt(x.totalUs - x.nodeUs, 1)} µs` : ' (pg not measured)'}`;
+      const cpuDetail = (x: Summary) =>
+        `node ${fmt(x.nodeUs, 1)} µs${x.totalUs !== undefined ? ` + pg ${fmt(x.totalUs - x.nodeUs, 1)} µs` : ' (pg not measured)'}` +
+        `${x.netNodeUs !== undefined ? `; node net of the idle keepalive rate over the event windows: ${fmt(x.netNodeUs, 1)} µs` : ''}`;
       const oursUs = o.totalUs ?? o.nodeUs;
       const stockUs = t.totalUs ?? t.nodeUs;
       return [
