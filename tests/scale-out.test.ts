@@ -8,10 +8,12 @@
  * without a Redis). Also: instances started at the same moment on a fresh database all start (the
  * migrations take turns).
  */
+import { createHash } from 'node:crypto';
 import { Client as PgClient } from 'pg';
 import { createTestDatabase, startTestServer, TestServer } from './support/server';
 import { REDIS_URL, redisAnswers } from './support/redis';
 import { CheckResult, Cluster, deliveryCheck, Fixture, logoutCheck, seed, sseResumeCheck } from '../scripts/scale-out/checks';
+import { requestJson } from '../scripts/scale-out/clients';
 
 const redis = redisAnswers(REDIS_URL);
 if (!redis) console.warn(`[scale-out.test] no Redis answers at ${REDIS_URL}: the PUBSUB=redis scale-out tests were SKIPPED (set REDIS_URL to run them)`);
@@ -113,6 +115,22 @@ for (const [adapter, available] of adapters) {
       const r = await logoutCheck(cluster, fx, { socketsPerInstance: 1 });
       passed(r);
       expect(r.numbers).toMatchObject({ 'sockets per instance': 'ix1 1 · ix2 1 · ix3 1', 'closed with 4401': '3/3', 'token refused afterwards on': 'ix1, ix2, ix3' });
+    });
+
+    it('keeps automatic persisted queries per instance: another instance asks for the text once (PersistedQueryNotFound), then serves the hash', async () => {
+      const query = `query ScaleOutApq${adapter} { me { id } }`;
+      const persistedQuery = { version: 1, sha256Hash: createHash('sha256').update(query).digest('hex') };
+      const [a, b] = cluster.instances;
+      const full = await requestJson(`${a.base}/graphql`, 'POST', { query, extensions: { persistedQuery } }, fx.writer.token);
+      expect(full.body).toEqual({ data: { me: { id: fx.writer.id } } });
+      expect((await requestJson(`${a.base}/graphql`, 'POST', { extensions: { persistedQuery } }, fx.writer.token)).body).toEqual(full.body);
+      // ix2 never saw it: the message Apollo Client's persisted-query link retries on, no data, no 500
+      const unknown = await requestJson(`${b.base}/graphql`, 'POST', { extensions: { persistedQuery } }, fx.writer.token);
+      expect(unknown.status).toBeLessThan(500);
+      expect(unknown.body.data).toBeUndefined();
+      expect(unknown.body.errors.map((e: { message: string }) => e.message)).toEqual(['PersistedQueryNotFound']);
+      expect((await requestJson(`${b.base}/graphql`, 'POST', { query, extensions: { persistedQuery } }, fx.writer.token)).body).toEqual(full.body);
+      expect((await requestJson(`${b.base}/graphql`, 'POST', { extensions: { persistedQuery } }, fx.writer.token)).body).toEqual(full.body);
     });
   });
 }

@@ -123,9 +123,21 @@ export async function seed(base: string, opts: { members: number; promote?: (use
 let itemSeq = 0;
 /** A coparent item through the REST surface as its client sends it; resolves with the status (network errors reject). */
 function writeItem(base: string, token: string, month: string, title: string): Promise<number> {
+  return postItem(base, token, month, title).then((r) => r.status);
+}
+
+/** The same, with the instance that answered (behind HAProxy: absent when HAProxy answered itself). */
+function postItem(base: string, token: string, month: string, title: string): Promise<{ status: number; servedBy?: string }> {
   itemSeq += 1;
   const date = `${month}-${String((itemSeq % 28) + 1).padStart(2, '0')}`;
-  return requestJson(`${base}/coparent/api/items`, 'POST', { date, type: 'EVENT', title }, token).then((r) => r.status);
+  return requestJson(`${base}/coparent/api/items`, 'POST', { date, type: 'EVENT', title }, token);
+}
+
+/** An ended subscription's reason, readable (a close event, a GraphQL error list, an Error). */
+function reason(e: unknown): string {
+  if (e instanceof Error) return e.message;
+  if (typeof e === 'object' && e !== null && 'code' in e) return `socket closed ${(e as { code: number }).code} ${(e as { reason?: string }).reason ?? ''}`.trim();
+  return JSON.stringify(e)?.slice(0, 200) ?? String(e);
 }
 
 /** Per-instance counts, as `ix1 4 · ix2 4 · ix3 4`. */
@@ -283,7 +295,7 @@ export async function deliveryCheck(cluster: Cluster, fx: Fixture, o: DeliveryOp
     if (missing) problems.push(`${missing} deliveries missing (of ${acked.length * subs.clients.length})`);
     if (subs.duplicates) problems.push(`${subs.duplicates} duplicate deliveries`);
     const endedEarly = subs.ended.filter((e) => e !== undefined).length;
-    if (endedEarly) problems.push(`${endedEarly} subscriptions ended: ${String(subs.ended.find((e) => e !== undefined))}`);
+    if (endedEarly) problems.push(`${endedEarly} subscriptions ended: ${reason(subs.ended.find((e) => e !== undefined))}`);
     if (o.targetP99Ms !== undefined && !(p99 <= o.targetP99Ms)) problems.push(`p99 ${ms(p99)} above the target of ${o.targetP99Ms} ms`);
     const perInstanceText = [...perInstance.entries()].sort().map(([n, v]) => `${n} p99 ${ms(percentile(v, 99))}`).join(' · ');
     const perWriterText = [...perWriter.entries()].sort().map(([n, v]) => `from ${n} p99 ${ms(percentile(v, 99))}`).join(' · ');
@@ -460,6 +472,8 @@ export async function killCheck(cluster: Cluster, fx: Fixture, o: KillOptions): 
     const outcome = new Map<string, string>(); // title → "2xx" | status | error
     const writes: Promise<void>[] = [];
     const answerMs: number[] = [];
+    /** when each write that was not acknowledged was sent, relative to the kill (ms) */
+    const failedAt: number[] = [];
     let killedAt = 0;
     let killing: Promise<void> | undefined;
     const t0 = performance.now();
@@ -474,12 +488,16 @@ export async function killCheck(cluster: Cluster, fx: Fixture, o: KillOptions): 
       const title = `${prefix}-${i}`;
       const start = performance.now();
       writes.push(
-        writeItem(balancer, fx.writer.token, o.month, title).then(
-          (status) => {
+        postItem(balancer, fx.writer.token, o.month, title).then(
+          ({ status, servedBy }) => {
             answerMs.push(performance.now() - start);
-            outcome.set(title, status >= 200 && status < 300 ? '2xx' : `HTTP ${status}`);
+            outcome.set(title, status >= 200 && status < 300 ? '2xx' : `HTTP ${status} from ${servedBy ?? 'HAProxy'}`);
+            if (status < 200 || status >= 300) failedAt.push(start - killedAt);
           },
-          (err: Error) => void outcome.set(title, `error ${err.message}`),
+          (err: Error) => {
+            outcome.set(title, `error ${err.message}`);
+            failedAt.push(start - killedAt);
+          },
         ),
       );
     }
@@ -530,6 +548,7 @@ export async function killCheck(cluster: Cluster, fx: Fixture, o: KillOptions): 
         'acknowledged but not in the database': lost.length,
         'not acknowledged': `${unanswered.length} (${[...failureKinds].map(([k, n]) => `${n} ${k}`).join(', ') || 'none'})`,
         'not acknowledged but committed': committedUnanswered,
+        'not acknowledged, sent between (ms from the kill)': failedAt.length ? `${Math.min(...failedAt).toFixed(0)} and ${Math.max(...failedAt).toFixed(0)}` : '—',
         'write answer p99': ms(percentile(answerMs, 99)),
         'write answer max': ms(Math.max(...answerMs)),
         "victim's ws clients reconnected": `${victims.length - stuck}/${victims.length} (now ${movedTo.text})`,

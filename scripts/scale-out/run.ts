@@ -17,7 +17,7 @@ import { ChildProcess, execFileSync, spawn, spawnSync } from 'node:child_process
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { cpus, hostname, tmpdir, totalmem } from 'node:os';
+import { cpus, hostname, loadavg, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import Redis from 'ioredis';
 import { Client as PgClient } from 'pg';
@@ -111,7 +111,7 @@ async function openDatabase(): Promise<Database> {
     const c = new PgClient({ connectionString: url });
     await c.connect();
     try {
-      return (await c.query<{ v: string }>('show server_version')).rows[0].v;
+      return (await c.query<{ v: string }>(`select current_setting('server_version') as v`)).rows[0].v;
     } finally {
       await c.end();
     }
@@ -201,7 +201,7 @@ function tail(p: Proc, lines = 15): string {
     .join('\n');
 }
 
-async function waitReady(base: string, p: Proc, timeoutMs = 60_000): Promise<void> {
+async function waitReady(base: string, p: Proc, timeoutMs = 180_000): Promise<void> {
   const until = Date.now() + timeoutMs;
   while (Date.now() < until) {
     if (p.child.exitCode !== null) throw new Error(`${p.name} exited with ${p.child.exitCode} before it was ready:\n${tail(p, 30)}`);
@@ -391,6 +391,7 @@ async function main(): Promise<void> {
   const machine = [
     `machine: ${hostname()}, ${cpus()[0]?.model ?? 'unknown CPU'} × ${cpus().length}, ${(totalmem() / 2 ** 30).toFixed(1)} GiB; everything on this host (loopback): instances, HAProxy, PostgreSQL, Redis and the clients`,
     `node ${process.version}; ${db.description}; ${haproxy}; Redis ${redis ?? `not reachable at ${redisUrl}`}`,
+    `load average at the start: ${loadavg().map((l) => l.toFixed(2)).join(', ')} (other work on the machine shares its ${cpus().length} cores)`,
   ];
   console.log(machine.join('\n'));
   const runs: AdapterRun[] = [];
