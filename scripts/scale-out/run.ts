@@ -8,6 +8,7 @@
  *
  *   npm run scale-out                                   # both adapters, the issue's numbers
  *   npm run scale-out -- --adapters postgres --seconds 3 --out /tmp/so.md
+ *   npm run scale-out -- --annotate notes.md            # appends your reading of the run to the report
  *
  * DATABASE_URL: the database the instances share (kept); without it a throwaway database is created on
  * postgres://postgres@127.0.0.1:5432 and dropped afterwards. REDIS_URL: default redis://127.0.0.1:6379.
@@ -15,14 +16,14 @@
  */
 import { ChildProcess, execFileSync, spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { cpus, hostname, loadavg, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import Redis from 'ioredis';
 import { Client as PgClient } from 'pg';
 import { requestJson, sleep } from './clients';
-import { CheckResult, Cluster, deliveryCheck, Fixture, Instance, killCheck, logoutCheck, seed, sseResumeCheck } from './checks';
+import { CheckResult, Cluster, deliveryCheck, Fixture, Instance, killCheck, logoutCheck, seed, settle, sseResumeCheck } from './checks';
 
 const ROOT = join(__dirname, '..', '..');
 const HAPROXY_CFG = join(__dirname, 'haproxy.cfg');
@@ -36,10 +37,12 @@ interface Options {
   killRate: number;
   killSeconds: number;
   out: string | undefined;
+  /** a markdown file of the operator's reading of the run, appended to the report */
+  annotate: string | undefined;
 }
 
 function parseArgs(argv: string[]): Options {
-  const o: Options = { adapters: ['postgres', 'redis'], rate: 200, seconds: 10, subscribers: 30, killRate: 100, killSeconds: 6, out: join(ROOT, 'bench', 'results', 'scale-out.md') };
+  const o: Options = { adapters: ['postgres', 'redis'], rate: 200, seconds: 10, subscribers: 30, killRate: 100, killSeconds: 6, out: join(ROOT, 'bench', 'results', 'scale-out.md'), annotate: undefined };
   for (let i = 0; i < argv.length; i++) {
     const [flag, value] = [argv[i], argv[i + 1]];
     const num = () => {
@@ -57,7 +60,10 @@ function parseArgs(argv: string[]): Options {
     else if (flag === '--subscribers') o.subscribers = num();
     else if (flag === '--kill-rate') o.killRate = num();
     else if (flag === '--kill-seconds') o.killSeconds = num();
-    else if (flag === '--out') {
+    else if (flag === '--annotate') {
+      o.annotate = value;
+      i++;
+    } else if (flag === '--out') {
       o.out = value === '-' ? undefined : value;
       i++;
     } else throw new Error(`unknown option ${flag} (see the header of scripts/scale-out/run.ts)`);
@@ -201,6 +207,17 @@ function tail(p: Proc, lines = 15): string {
     .join('\n');
 }
 
+/** CPU seconds (user + system) a process has used so far, from /proc (Linux). */
+function cpuSeconds(pid: number | undefined): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100; // utime, stime in clock ticks (USER_HZ 100)
+  } catch {
+    return NaN;
+  }
+}
+
 async function waitReady(base: string, p: Proc, timeoutMs = 180_000): Promise<void> {
   const until = Date.now() + timeoutMs;
   while (Date.now() < until) {
@@ -296,6 +313,9 @@ async function runAdapter(adapter: 'postgres' | 'redis', db: Database, redisUrl:
     });
     const month = (k: number) => `${2040 + k}-${adapter === 'postgres' ? '01' : '05'}`;
     const run = async (label: string, check: () => Promise<CheckResult>) => {
+      // the previous check's backlog (a saturated run) drains first, so each check measures itself
+      const waited = await settle(cluster);
+      if (waited > 2000) console.log(`(waited ${(waited / 1000).toFixed(1)} s for the instances to answer quickly again)`);
       process.stdout.write(`${label} … `);
       try {
         const r = await check();
@@ -307,7 +327,17 @@ async function runAdapter(adapter: 'postgres' | 'redis', db: Database, redisUrl:
         console.log(`FAIL\n  ${r.summary}`);
       }
     };
-    await run('a) delivery', () => deliveryCheck(cluster, fx, { subscribers: o.subscribers, rate: o.rate, seconds: o.seconds, month: month(1), targetP99Ms: 50 }));
+    await run('a) delivery', async () => {
+      // the instances' CPU while the check runs: what 200 writes/s cost them, beside the latencies
+      const before = procs.map((p) => cpuSeconds(p.child.pid));
+      const started = performance.now();
+      const r = await deliveryCheck(cluster, fx, { subscribers: o.subscribers, rate: o.rate, seconds: o.seconds, month: month(1), targetP99Ms: 50 });
+      const wall = (performance.now() - started) / 1000;
+      const used = procs.map((p, k) => cpuSeconds(p.child.pid) - before[k]);
+      const writes = Number(r.numbers.writes) || 1;
+      r.numbers["instances' CPU during the check"] = `${used.map((u, k) => `${procs[k].name} ${u.toFixed(1)} s`).join(' · ')} over ${wall.toFixed(1)} s (${(used.reduce((a, b) => a + b, 0) / wall).toFixed(2)} cores; ${((used.reduce((a, b) => a + b, 0) * 1000) / writes).toFixed(1)} ms per write, all three together)`;
+      return r;
+    });
     await run('b) SSE resume', () => sseResumeCheck(cluster, fx, { before: 5, during: 20 }));
     await run('d) logout', () => logoutCheck(cluster, fx, { socketsPerInstance: 3 }));
     const victim = procs[2];
@@ -334,7 +364,7 @@ async function runAdapter(adapter: 'postgres' | 'redis', db: Database, redisUrl:
         },
       }),
     );
-    for (const r of results) if (!r.pass) for (const p of procs) if (p !== victim) console.log(tail(p, 8));
+    if (results.some((r) => !r.pass)) for (const p of procs) if (p !== victim) console.log(tail(p, 8));
     return { adapter, results };
   } catch (err) {
     console.log(`PUBSUB=${adapter} could not run: ${(err as Error).message}`);
@@ -377,6 +407,7 @@ function report(runs: AdapterRun[], machine: string[], o: Options): string {
       if (r.problems.length) lines.push(`Problems: ${r.problems.join('; ')}`, '');
     }
   }
+  if (o.annotate) lines.push('## Reading of this run', '', readFileSync(o.annotate, 'utf8').trim(), '');
   return lines.join('\n');
 }
 
