@@ -532,10 +532,12 @@ export async function killCheck(cluster: Cluster, fx: Fixture, o: KillOptions): 
     await killing;
 
     // the victim's clients: back on another instance
-    const stop = performance.now() + 20_000;
+    const stop = performance.now() + 30_000;
     const back = (c: LiveClient) => c.servedBy.length >= 2 && c.instance !== o.victim && c.connectedAt[c.connectedAt.length - 1] > killedAt;
     while (performance.now() < stop && !victims.every(back)) await sleep(50);
     const reconnectMs = victims.filter(back).map((c) => c.connectedAt[c.connectedAt.length - 1] - killedAt);
+    // when each of the victim's clients saw its socket close (before it could reconnect)
+    const closedMs = victims.flatMap((c) => c.closes.filter((x) => x.at >= killedAt).slice(0, 1).map((x) => x.at - killedAt));
     // resubscribed: new writes reach every client, the victim's included
     let probesOk = false;
     let probeProblem = '';
@@ -557,7 +559,7 @@ export async function killCheck(cluster: Cluster, fx: Fixture, o: KillOptions): 
     if (lost.length) problems.push(`${lost.length} acknowledged writes are not in the database: ${lost.slice(0, 3).join(', ')}`);
     if (!victims.length) problems.push(`no subscriber was on ${o.victim} (${where.text})`);
     const stuck = victims.filter((c) => !back(c)).length;
-    if (stuck) problems.push(`${stuck} of ${victims.length} clients of ${o.victim} did not reconnect elsewhere`);
+    if (stuck) problems.push(`${stuck} of ${victims.length} clients of ${o.victim} did not reconnect elsewhere within 30 s (${closedMs.length} had seen their socket close)`);
     if (!probesOk) problems.push(`after the kill, not every client received new events: ${probeProblem}`);
     const movedTo = spread(victims.map((c) => c.instance), cluster.instances);
     return result(
@@ -578,6 +580,7 @@ export async function killCheck(cluster: Cluster, fx: Fixture, o: KillOptions): 
         'not acknowledged, sent between (ms from the kill)': failedAt.length ? `${Math.min(...failedAt).toFixed(0)} and ${Math.max(...failedAt).toFixed(0)}` : '—',
         'write answer p99': ms(percentile(answerMs, 99)),
         'write answer max': ms(Math.max(...answerMs)),
+        "victim's sockets seen closed (kill → close)": `${closedMs.length}/${victims.length}, max ${ms(Math.max(0, ...closedMs))}`,
         "victim's ws clients reconnected": `${victims.length - stuck}/${victims.length} (now ${movedTo.text})`,
         'reconnect (kill → connected) p50': ms(percentile(reconnectMs, 50)),
         'reconnect (kill → connected) max': ms(Math.max(0, ...reconnectMs)),
