@@ -1,4 +1,5 @@
 import { MikroORM } from '@mikro-orm/postgresql';
+import { LOCKS } from './locks';
 import { ormOptions } from '../../mikro-orm.config';
 import { DbLimits, sessionLimits } from './limits';
 
@@ -16,7 +17,7 @@ import { DbLimits, sessionLimits } from './limits';
  * (scripts/scale-out, tests/scale-out.test.ts).
  */
 /** Advisory lock held while an instance applies the migrations (ids 7316xxx are the project's advisory locks). */
-export const MIGRATIONS_LOCK = 7316000;
+export const MIGRATIONS_LOCK = LOCKS.migrations;
 
 export async function openOrm(databaseUrl: string, opts: { migrate?: boolean; limits?: DbLimits } = {}): Promise<MikroORM> {
   const base = ormOptions(databaseUrl);

@@ -4,6 +4,7 @@
  * filtered to the subscriber's groups, and the resume query behind SSE Last-Event-ID; the live views
  * of groups and memberships (`cake.groupChanged`, `cake.membershipChanged`).
  */
+import { LOCKS } from '../../db/locks';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { AppContext } from '../../context/context';
 import { isAdmin, requireViewer } from '../../auth/guards';
@@ -20,7 +21,7 @@ import { CakeGroup, CakeMembership } from './cake-group.entity';
 import { CakeGroupChange, CakeGroupChangeKind, CakeMembershipChange, CakeMembershipChangeKind } from './cake-group-change';
 
 /** Transaction-scoped advisory lock serialising log appends, so log ids follow commit order. */
-const LOG_LOCK = 7316402;
+const LOG_LOCK = LOCKS.cakeLog;
 /** Rows kept per group (the contract asks for at least the last 100). */
 const LOG_KEEP = 1000;
 /** Most rows one resume returns (the list's declared size). */

@@ -4,6 +4,7 @@
  * outbox, and the bootstrap admin at start. Every operation checks `requireAdmin` first; the rules on
  * accounts themselves (validation, uniqueness, the last admin) are identity.service.ts's.
  */
+import { LOCKS } from '../../db/locks';
 import type { AppContext } from '../../context/context';
 import { badInput, conflict } from '../../errors/domain-error';
 import { hashPassword } from '../../auth/password';
@@ -123,7 +124,7 @@ export async function bootstrapAdmin(ctx: AppContext): Promise<User | undefined>
   if ((await adminCount(em)) > 0) return undefined;
   const hash = await hashPassword(adminPassword);
   return unitOfWork(ctx, async ({ em: tx }) => {
-    await tx.execute('select pg_advisory_xact_lock(7316001)');
+    await tx.execute('select pg_advisory_xact_lock(?)', [LOCKS.firstUser]);
     if ((await adminCount(tx)) > 0) return undefined;
     await assertUnique(tx, adminUsername, adminEmail?.toLowerCase() ?? null);
     const user = tx.create(User, { username: adminUsername, email: adminEmail?.toLowerCase() ?? null, name: adminUsername, passwordHash: hash, role: Role.ADMIN });
