@@ -6,6 +6,9 @@
 import { randomBytes } from 'node:crypto';
 import { Client as PgClient } from 'pg';
 import { cookieFrom, RequestAuth, RestResult, startTestServer, TestServer, unique } from './support/server';
+import { ConductReport, ConductReportType } from '../src/modules/conduct/report.entity';
+import { ConductEvent } from '../src/modules/conduct/event.entity';
+import { User } from '../src/modules/identity/user.entity';
 
 /** A request to the conduct surface: `path` is the legacy path (`/api/auth/login`), sent under `/conduct`. */
 export function api<T = any>(
@@ -103,4 +106,26 @@ export async function seedInvite(
     [code, scope.eventId ?? null, scope.organizationId ?? null, over.role ?? 'Reporter', over.maxUses ?? null, over.useCount ?? 0, over.expiresAt ?? null, over.disabled ?? false],
   );
   return { id: rows[0].id, code };
+}
+
+/**
+ * Inserts a report through the ORM (a factory for tests that need a report before they reach the route
+ * they check): `submitted`, type harassment, by `reporterId` (none: no reporter) in `eventId`.
+ */
+export async function insertReport(
+  s: TestServer,
+  eventId: string,
+  over: { reporterId?: string | null; title?: string; description?: string; assigneeId?: string | null } = {},
+): Promise<string> {
+  const em = s.app.orm.em.fork();
+  const report = em.create(ConductReport, {
+    event: em.getReference(ConductEvent, eventId),
+    reporter: over.reporterId ? em.getReference(User, over.reporterId) : null,
+    assignedResponder: over.assigneeId ? em.getReference(User, over.assigneeId) : null,
+    title: over.title ?? `Report ${randomBytes(3).toString('hex')} at the venue`,
+    description: over.description ?? 'Something happened at the venue',
+    type: ConductReportType.HARASSMENT,
+  });
+  await em.flush();
+  return report.id;
 }

@@ -25,5 +25,7 @@ export interface Topics {
   'conduct.eventMembershipChanged': { eventId: string; userId: string; kind: 'ROLE_GRANTED' | 'ROLE_REVOKED' | 'USER_REMOVED' | 'USER_UPDATED' };
   /** conduct: a user joined an organization, changed role in it or left it */
   'conduct.orgMembershipChanged': { organizationId: string; userId: string; kind: 'MEMBER_ADDED' | 'MEMBER_UPDATED' | 'MEMBER_REMOVED' };
+  /** conduct: a comment was added to a report (an internal one is delivered to the event's staff only) */
+  'conduct.commentAdded': { eventId: string; reportId: string; commentId: string; visibility: 'public' | 'internal' };
 }
 export type TopicName = keyof Topics;

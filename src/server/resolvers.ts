@@ -9,6 +9,8 @@ import { ConductEventUsersResolver } from '../modules/conduct/event-users.resolv
 import { ConductOrganizationFieldResolver, ConductOrganizationsResolver, ConductOrgMembershipFieldResolver } from '../modules/conduct/organizations.resolver';
 import { ConductEventFieldsResolver, ConductEventsResolver } from '../modules/conduct/events.resolver';
 import { ConductAdminResolver } from '../modules/conduct/admin.resolver';
+import { ConductEvidenceFieldsResolver, ConductEvidenceResolver, ConductReportEvidenceResolver } from '../modules/conduct/evidence.resolver';
+import { ConductCommentFieldsResolver, ConductCommentsResolver } from '../modules/conduct/comments.resolver';
 
 import {
   CakeEventFieldsResolver,
@@ -25,4 +27,6 @@ export const resolvers: NonEmptyArray<Function> = [IdentityResolver, CoparentRes
   CakeResolver, CakeEventFieldsResolver, CakeRatingFieldsResolver, CakePhotoFieldsResolver, CakeMembershipFieldsResolver, CakeGroupFieldsResolver, CakeUserFieldsResolver,
   ConductResolver, ConductUsersResolver, ConductEventUsersResolver,
   ConductOrganizationsResolver, ConductOrganizationFieldResolver, ConductOrgMembershipFieldResolver,
-  ConductEventsResolver, ConductEventFieldsResolver, ConductAdminResolver];
+  ConductEventsResolver, ConductEventFieldsResolver, ConductAdminResolver,
+  ConductEvidenceResolver, ConductEvidenceFieldsResolver, ConductReportEvidenceResolver,
+  ConductCommentsResolver, ConductCommentFieldsResolver];
