@@ -344,7 +344,9 @@ describe('GraphQL', () => {
       );
       fd.append('map', JSON.stringify(Object.fromEntries(parts.map((_, i) => [String(i), [`variables.f.${i}`]]))));
       parts.forEach((p, i) => fd.append(String(i), new Blob([new Uint8Array(p.bytes)]), p.filename));
-      return fetch(`${s.url}/graphql`, { method: 'POST', headers: { cookie: reporter.cookie, 'apollo-require-preflight': 'true' }, body: fd }).then((r) => r.json());
+      return fetch(`${s.url}/graphql`, { method: 'POST', headers: { cookie: reporter.cookie, 'apollo-require-preflight': 'true' }, body: fd }).then(
+        (r) => r.json() as Promise<{ data?: unknown; errors?: { extensions: { code: string } }[] }>,
+      );
     };
     const ok = await send([{ bytes: PNG, filename: 'g.png' }, { bytes: TEXT, filename: 'g.txt' }]);
     expect(ok).toEqual({
@@ -356,7 +358,7 @@ describe('GraphQL', () => {
       },
     });
     const bad = await send([{ bytes: PNG, filename: 'h.png' }, { bytes: TEXT, filename: 'h.pdf' }]);
-    expect(bad.errors[0].extensions.code).toBe('BAD_USER_INPUT');
+    expect(bad.errors?.[0].extensions.code).toBe('BAD_USER_INPUT');
     // ConductReport.evidenceFiles, through a query that answers reports (a member's reports, staff)
     const q = await s.gql(
       `query R($slug: String!, $u: ID!) { conductEventUserReports(slug: $slug, userId: $u) { reports { report { id evidenceFiles { filename mimetype } } } } }`,
