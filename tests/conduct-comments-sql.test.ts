@@ -3,7 +3,7 @@
  * their length (authors and uploaders load with their rows or through one batch), on REST and GraphQL,
  * counted by the server's own logger (tests/support/sql-counter.ts).
  */
-import { api, conductUser, ConductUser, grantEventRole, insertReport, seedEvent, sql } from './conduct.helpers';
+import { api, conductUser, ConductUser, grantEventRole, seedReport, seedEvent, sql } from './conduct.helpers';
 import { PNG } from './cakeplanner.helpers';
 import { startCountingServer, CountingServer } from './support/sql-counter';
 
@@ -19,8 +19,8 @@ beforeAll(async () => {
   viewer = await conductUser(s, { name: 'Vera Viewer' });
   event = await seedEvent(s, { name: 'Counted Conf' });
   await grantEventRole(s, viewer.id, event.id, 'Admin');
-  report = await insertReport(s, event.id, { reporterId: viewer.id });
-  small = await insertReport(s, event.id, { reporterId: viewer.id });
+  report = await seedReport(s, event.id, { reporterId: viewer.id });
+  small = await seedReport(s, event.id, { reporterId: viewer.id });
   // 60 comments by 30 different authors, every third internal
   const authors = await sql<{ id: string }>(
     s,

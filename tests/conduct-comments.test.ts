@@ -4,7 +4,7 @@
  * (wildcards taken literally), sorting, edit by the author, delete by the author or an event Admin, and the
  * leak test: an internal comment's text never reaches a Reporter by list, search, count or the live feed.
  */
-import { api, conductServer, conductUser, ConductUser, grantEventRole, insertReport, seedEvent, sql } from './conduct.helpers';
+import { api, conductServer, conductUser, ConductUser, grantEventRole, reportBody, seedEvent, seedReport, sql } from './conduct.helpers';
 import { collect, type TestServer } from './support/server';
 
 let s: TestServer;
@@ -19,7 +19,6 @@ let otherAdmin: ConductUser;
 let event: { id: string; slug: string };
 let other: { id: string; slug: string };
 let own: string;
-let theirs: string;
 let elsewhere: string;
 
 const MISSING = '00000000-0000-0000-0000-000000000000';
@@ -53,9 +52,10 @@ beforeAll(async () => {
   await grantEventRole(s, reporter.id, event.id, 'Reporter');
   await grantEventRole(s, reporter2.id, event.id, 'Reporter');
   await grantEventRole(s, otherAdmin.id, other.id, 'Admin');
-  own = await insertReport(s, event.id, { reporterId: reporter.id });
-  theirs = await insertReport(s, event.id, { reporterId: reporter2.id });
-  elsewhere = await insertReport(s, other.id, { reporterId: otherAdmin.id });
+  // the reports their reporters filed (the create route)
+  const file = async (who: ConductUser) => (await api(s, 'POST', `/api/events/slug/${event.slug}/reports`, { cookie: who.cookie, body: reportBody() })).body.report.id as string;
+  own = await file(reporter);
+  elsewhere = await seedReport(s, other.id, { reporterId: otherAdmin.id });
 });
 afterAll(() => s?.close());
 
@@ -119,7 +119,7 @@ describe('adding', () => {
 describe('listing', () => {
   let report: string;
   beforeAll(async () => {
-    report = await insertReport(s, event.id, { reporterId: reporter.id });
+    report = await seedReport(s, event.id, { reporterId: reporter.id });
     // 12 public comments (alternating authors), 3 internal ones, then two with wildcards in them
     for (let i = 1; i <= 12; i++) await comment(report, i % 2 ? reporter : responder, `Public comment number ${String(i).padStart(2, '0')}`);
     for (let i = 1; i <= 3; i++) await comment(report, responder, `${SECRET} ${i}: staff think it is the sponsor`, 'internal');
@@ -204,7 +204,7 @@ describe('listing', () => {
 describe('editing and deleting', () => {
   let report: string;
   beforeAll(async () => {
-    report = await insertReport(s, event.id, { reporterId: reporter.id });
+    report = await seedReport(s, event.id, { reporterId: reporter.id });
   });
   const path = (id: string) => `${comments(report)}/${id}`;
   const patch = (id: string, who: ConductUser | null, body: unknown) => api(s, 'PATCH', path(id), { cookie: who?.cookie, body });
@@ -259,11 +259,31 @@ describe('editing and deleting', () => {
   });
 });
 
+describe('notifications and the activity feed', () => {
+  it('tell the reporter of public comments only, and never quote an internal one', async () => {
+    const report = (await api(s, 'POST', `/api/events/slug/${event.slug}/reports`, { cookie: reporter.cookie, body: reportBody({ title: 'Report for the notification check' }) })).body.report.id;
+    await comment(report, responder, `${SECRET} notified`, 'internal');
+    await comment(report, responder, 'a public answer');
+    const mine = await api(s, 'GET', '/api/users/me/notifications?limit=100', { cookie: reporter.cookie });
+    expect(mine.status).toBe(200);
+    const onReport = mine.body.notifications.filter((n: { reportId: string; type: string }) => n.reportId === report && n.type === 'report_comment_added');
+    expect(onReport).toHaveLength(1);
+    expect(mine.text).not.toContain('ZEBRA');
+    const staff = await api(s, 'GET', '/api/users/me/notifications?limit=100', { cookie: admin.cookie });
+    expect(staff.body.notifications.filter((n: { reportId: string; type: string }) => n.reportId === report && n.type === 'report_comment_added')).toHaveLength(2);
+    for (const path of ['/api/users/me/activity?limit=50', '/api/users/me/quickstats']) {
+      const res = await api(s, 'GET', path, { cookie: reporter.cookie });
+      expect([path, res.status]).toEqual([path, 200]);
+      expect(res.text).not.toContain('ZEBRA');
+    }
+  });
+});
+
 describe('the live feed (conductCommentAdded)', () => {
   const DOC = 'subscription C($r: ID!) { conductCommentAdded(reportId: $r) { body visibility authorId reportId author { name } } }';
 
   it('tells staff every new comment and the reporter only the public ones', async () => {
-    const report = await insertReport(s, event.id, { reporterId: reporter.id });
+    const report = await seedReport(s, event.id, { reporterId: reporter.id });
     const reporterWs = s.ws(undefined, { headers: { cookie: reporter.cookie } });
     const staffWs = s.ws(undefined, { headers: { cookie: responder.cookie } });
     try {
@@ -308,7 +328,7 @@ describe('the live feed (conductCommentAdded)', () => {
 
 describe('GraphQL', () => {
   it('adds, lists, edits and deletes with the same rules', async () => {
-    const report = await insertReport(s, event.id, { reporterId: reporter.id });
+    const report = await seedReport(s, event.id, { reporterId: reporter.id });
     const add = await s.gql(
       'mutation A($r: ID!, $slug: String, $i: CreateConductCommentInput!) { createConductComment(reportId: $r, slug: $slug, input: $i) { id body visibility author { id } } }',
       { r: report, slug: event.slug, i: { body: 'via graph', visibility: 'INTERNAL' } },

@@ -5,7 +5,7 @@
  * byte with their headers, deletion by staff, and the role matrix of every route (the slug, event id and
  * standalone `/api/reports/:id` and `/api/evidence/:id` routes), then the same operations through GraphQL.
  */
-import { api, conductServer, conductUser, ConductUser, grantEventRole, insertReport, seedEvent, sql } from './conduct.helpers';
+import { api, conductServer, conductUser, ConductUser, grantEventRole, reportBody, seedEvent, seedReport, sql } from './conduct.helpers';
 import { JPEG, PNG } from './cakeplanner.helpers';
 import type { TestServer } from './support/server';
 import { contentDisposition } from '../src/rest/engine/engine';
@@ -75,9 +75,52 @@ beforeAll(async () => {
   await grantEventRole(s, reporter.id, event.id, 'Reporter');
   await grantEventRole(s, reporter2.id, event.id, 'Reporter');
   await grantEventRole(s, otherAdmin.id, other.id, 'Admin');
-  own = await insertReport(s, event.id, { reporterId: reporter.id });
-  theirs = await insertReport(s, event.id, { reporterId: reporter2.id });
-  elsewhere = await insertReport(s, other.id, { reporterId: otherAdmin.id });
+  // reports as their reporters file them (the create route), one seeded in the other event
+  const file = async (who: ConductUser) => {
+    const res = await api(s, 'POST', `/api/events/slug/${event.slug}/reports`, { cookie: who.cookie, body: reportBody() });
+    expect(res.status).toBe(201);
+    return res.body.report.id as string;
+  };
+  own = await file(reporter);
+  theirs = await file(reporter2);
+  elsewhere = await seedReport(s, other.id, { reporterId: otherAdmin.id });
+});
+
+describe('a report created with evidence (multipart create)', () => {
+  const createForm = (...parts: Part[]) => {
+    const fd = files(...parts);
+    for (const [k, v] of Object.entries(reportBody({ urgency: 'high', contactPreference: 'in-person' }))) fd.append(k, String(v));
+    return fd;
+  };
+  const reportCount = async () => (await sql<{ n: number }>(s, 'select count(*)::int as n from conduct_reports'))[0].n;
+
+  it('stores the files sent under `evidence` and `evidence[]` with the report, in one go', async () => {
+    const res = await upload(
+      `/api/events/slug/${event.slug}/reports`,
+      reporter,
+      createForm({ bytes: PNG, filename: 'scene.png' }, { field: 'evidence[]', bytes: TEXT, filename: 'timeline.txt' }),
+    );
+    expect(res.status).toBe(201);
+    expect(res.body.report).toMatchObject({ reporterId: reporter.id, state: 'submitted', severity: 'high', contactPreference: 'in_person' });
+    const got = await api(s, 'GET', `/api/events/slug/${event.slug}/reports/${res.body.report.id}`, { cookie: reporter.cookie });
+    expect(got.body.report.evidenceFiles.map((f: { filename: string; mimetype: string }) => [f.filename, f.mimetype])).toEqual([
+      ['scene.png', 'image/png'],
+      ['timeline.txt', 'text/plain'],
+    ]);
+    const byId = await upload(`/api/events/${event.id}/reports`, reporter, createForm({ bytes: PDF, filename: 'statement.pdf' }));
+    expect(byId.status).toBe(201);
+    const listed = await api(s, 'GET', standalone(byId.body.report.id), { cookie: reporter.cookie });
+    expect(listed.body.files).toEqual([expect.objectContaining({ filename: 'statement.pdf', mimetype: 'application/pdf', uploader: { id: reporter.id, name: reporter.name, email: reporter.email } })]);
+  });
+
+  it('creates nothing when one file is bad (400) or too big (413)', async () => {
+    const before = { reports: await reportCount(), ...(await counts()) };
+    const bad = await upload(`/api/events/slug/${event.slug}/reports`, reporter, createForm({ bytes: PNG, filename: 'ok.png' }, { bytes: TEXT, filename: 'fake.png' }));
+    expect(bad.status).toBe(400);
+    const big = await upload(`/api/events/slug/${event.slug}/reports`, reporter, createForm({ bytes: Buffer.alloc(10 * MB + 1, 0x62), filename: 'big.txt' }));
+    expect(big.status).toBe(413);
+    expect({ reports: await reportCount(), ...(await counts()) }).toEqual(before);
+  });
 });
 afterAll(() => s?.close());
 
@@ -332,7 +375,7 @@ describe('the role matrix', () => {
 
 describe('GraphQL', () => {
   it('uploads several files in one multipart request, lists them on the report, refuses a disguised one', async () => {
-    const report = await insertReport(s, event.id, { reporterId: reporter.id });
+    const report = await seedReport(s, event.id, { reporterId: reporter.id });
     const send = (parts: Part[]) => {
       const fd = new FormData();
       fd.append(

@@ -6,9 +6,6 @@
 import { randomBytes } from 'node:crypto';
 import { Client as PgClient } from 'pg';
 import { cookieFrom, RequestAuth, RestResult, startTestServer, TestServer, unique } from './support/server';
-import { ConductReport, ConductReportType } from '../src/modules/conduct/report.entity';
-import { ConductEvent } from '../src/modules/conduct/event.entity';
-import { User } from '../src/modules/identity/user.entity';
 
 /** A request to the conduct surface: `path` is the legacy path (`/api/auth/login`), sent under `/conduct`. */
 export function api<T = any>(
@@ -108,24 +105,42 @@ export async function seedInvite(
   return { id: rows[0].id, code };
 }
 
-/**
- * Inserts a report through the ORM (a factory for tests that need a report before they reach the route
- * they check): `submitted`, type harassment, by `reporterId` (none: no reporter) in `eventId`.
- */
-export async function insertReport(
+/** A report body as the frontend's form sends it (JSON). */
+export function reportBody(over: Record<string, unknown> = {}): Record<string, unknown> {
+  return { title: 'Harassment at the venue', type: 'harassment', description: 'Someone was repeatedly rude at the booth.', ...over };
+}
+
+/** Seeds a report straight into the database; returns its id. */
+export async function seedReport(
   s: TestServer,
   eventId: string,
-  over: { reporterId?: string | null; title?: string; description?: string; assigneeId?: string | null } = {},
+  over: {
+    reporterId?: string | null;
+    assigneeId?: string | null;
+    state?: string;
+    severity?: string | null;
+    title?: string;
+    description?: string;
+    createdAt?: Date;
+    updatedAt?: Date;
+  } = {},
 ): Promise<string> {
-  const em = s.app.orm.em.fork();
-  const report = em.create(ConductReport, {
-    event: em.getReference(ConductEvent, eventId),
-    reporter: over.reporterId ? em.getReference(User, over.reporterId) : null,
-    assignedResponder: over.assigneeId ? em.getReference(User, over.assigneeId) : null,
-    title: over.title ?? `Report ${randomBytes(3).toString('hex')} at the venue`,
-    description: over.description ?? 'Something happened at the venue',
-    type: ConductReportType.HARASSMENT,
-  });
-  await em.flush();
-  return report.id;
+  const created = over.createdAt ?? new Date();
+  const rows = await sql<{ id: string }>(
+    s,
+    `insert into conduct_reports (id, event_id, reporter_id, assigned_responder_id, title, description, type, state, severity, created_at, updated_at)
+     values (gen_random_uuid(), $1, $2, $3, $4, $5, 'harassment', $6, $7, $8, $9) returning id`,
+    [
+      eventId,
+      over.reporterId ?? null,
+      over.assigneeId ?? null,
+      over.title ?? `Report ${randomBytes(3).toString('hex')} title`,
+      over.description ?? 'Something happened at the venue',
+      over.state ?? 'submitted',
+      over.severity ?? null,
+      created,
+      over.updatedAt ?? created,
+    ],
+  );
+  return rows[0].id;
 }

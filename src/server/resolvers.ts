@@ -9,7 +9,15 @@ import { ConductEventUsersResolver } from '../modules/conduct/event-users.resolv
 import { ConductOrganizationFieldResolver, ConductOrganizationsResolver, ConductOrgMembershipFieldResolver } from '../modules/conduct/organizations.resolver';
 import { ConductEventFieldsResolver, ConductEventsResolver } from '../modules/conduct/events.resolver';
 import { ConductAdminResolver } from '../modules/conduct/admin.resolver';
-import { ConductEvidenceFieldsResolver, ConductEvidenceResolver, ConductReportEvidenceResolver } from '../modules/conduct/evidence.resolver';
+import {
+  ConductReportFieldsResolver,
+  ConductReportHistoryFieldsResolver,
+  ConductReportPageFieldsResolver,
+  ConductReportsResolver,
+} from '../modules/conduct/reports.resolver';
+import { ConductNotificationFieldsResolver, ConductNotificationsResolver } from '../modules/conduct/notifications.resolver';
+import { ConductDashboardResolver } from '../modules/conduct/dashboard.resolver';
+import { ConductEvidenceFieldsResolver, ConductEvidenceResolver } from '../modules/conduct/evidence.resolver';
 import { ConductCommentFieldsResolver, ConductCommentsResolver } from '../modules/conduct/comments.resolver';
 
 import {
@@ -28,5 +36,7 @@ export const resolvers: NonEmptyArray<Function> = [IdentityResolver, CoparentRes
   ConductResolver, ConductUsersResolver, ConductEventUsersResolver,
   ConductOrganizationsResolver, ConductOrganizationFieldResolver, ConductOrgMembershipFieldResolver,
   ConductEventsResolver, ConductEventFieldsResolver, ConductAdminResolver,
-  ConductEvidenceResolver, ConductEvidenceFieldsResolver, ConductReportEvidenceResolver,
+  ConductReportsResolver, ConductReportFieldsResolver, ConductReportPageFieldsResolver, ConductReportHistoryFieldsResolver,
+  ConductNotificationsResolver, ConductNotificationFieldsResolver, ConductDashboardResolver,
+  ConductEvidenceResolver, ConductEvidenceFieldsResolver,
   ConductCommentsResolver, ConductCommentFieldsResolver];

@@ -12,7 +12,7 @@ import { User } from '../identity/user.entity';
 import { ConductComment, ConductCommentVisibility } from './comment.entity';
 import { conductMember, ConductRef } from './conduct-access';
 import { reportById } from './report-access';
-import { userById } from './evidence.resolver';
+import { reportPerson } from './report-lists.service';
 import * as comments from './comments.service';
 
 @InputType({ description: 'A new comment on a report' })
@@ -163,6 +163,6 @@ export class ConductCommentFieldsResolver {
   author(@Root() c: ConductComment, @Ctx() ctx: AppContext): User | null | Promise<User | null> {
     if (!c.author) return null;
     if (wrap(c.author).isInitialized()) return c.author;
-    return userById(ctx, c.author.id);
+    return reportPerson(ctx, c.author.id);
   }
 }

@@ -1,4 +1,4 @@
-/** conduct's evidence operations (conduct-reports.md "Evidence"): upload, list, one file (downloads), delete; `ConductReport.evidenceFiles`. */
+/** conduct's evidence operations (conduct-reports.md "Evidence"): upload, list, one file (downloads), delete (`ConductReport.evidenceFiles` is reports.resolver.ts's). */
 import { Arg, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Root } from 'type-graphql';
 import { GraphQLUpload } from 'graphql-upload-minimal';
 import type { FileUpload } from 'graphql-upload-minimal';
@@ -10,9 +10,9 @@ import { badInput } from '../../errors/domain-error';
 import { StoredFileRef } from '../../storage/stored-file.types';
 import { User } from '../identity/user.entity';
 import { ConductEvidence } from './evidence.entity';
-import { ConductReport } from './report.entity';
 import { conductMember, ConductRef } from './conduct-access';
 import * as evidence from './evidence.service';
+import { reportPerson } from './report-lists.service';
 
 /** The event an operation names, if any: at most one of eventId and slug. */
 export function optionalEventRef(eventId?: string | null, slug?: string | null): ConductRef | null {
@@ -21,16 +21,6 @@ export function optionalEventRef(eventId?: string | null, slug?: string | null):
 }
 
 const idOf = (ref: { id: string } | string | null | undefined): string | null => (ref ? (typeof ref === 'string' ? ref : ref.id) : null);
-
-/** A user as a per-request batch (uploaders, comment authors not loaded with their rows). */
-export function userById(ctx: AppContext, id: string): Promise<User | null> {
-  return ctx
-    .loader<string, User | null>('conduct.userById', async (ids) => {
-      const users = await ctx.em.find(User, { id: { $in: ids as string[] } });
-      return ids.map((uid) => users.find((u) => u.id === uid) ?? null);
-    })
-    .load(id);
-}
 
 @Resolver()
 export class ConductEvidenceResolver {
@@ -102,21 +92,11 @@ export class ConductEvidenceFieldsResolver {
   uploader(@Root() e: ConductEvidence, @Ctx() ctx: AppContext): User | null | Promise<User | null> {
     if (!e.uploader) return null;
     if (wrap(e.uploader).isInitialized()) return e.uploader;
-    return userById(ctx, e.uploader.id);
+    return reportPerson(ctx, e.uploader.id);
   }
 
   @FieldResolver(() => StoredFileRef, { description: 'the stored bytes (download routes stream them)' })
   file(@Root() e: ConductEvidence): StoredFileRef {
     return { id: idOf(e.file)! };
-  }
-}
-
-@Resolver(() => ConductReport)
-export class ConductReportEvidenceResolver {
-  /** Whoever may read the report reads its evidence (every path to a report checks the reporter or staff rule). */
-  @ListSize({ max: evidence.EVIDENCE_PER_REPORT_MAX })
-  @FieldResolver(() => [ConductEvidence], { description: 'its evidence files, oldest first (metadata; bytes are downloaded)' })
-  evidenceFiles(@Root() report: ConductReport, @Ctx() ctx: AppContext): Promise<ConductEvidence[]> {
-    return evidence.evidenceOf(ctx, report.id);
   }
 }

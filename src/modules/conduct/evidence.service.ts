@@ -22,16 +22,18 @@ import { ConductEvidence } from './evidence.entity';
 import { ConductReport } from './report.entity';
 import { audit, ConductRef } from './conduct-access';
 import { reportById, reportInEvent, ReportNeed, ReportWithAccess } from './report-access';
+import { REPORT_EVIDENCE_MAX } from './reports.inputs';
+import { reportEvidence } from './report-lists.service';
 
 /** conduct-reports.md "Evidence": PNG, JPEG, PDF, plain text. */
 export const EVIDENCE_TYPES = ['image/png', 'image/jpeg', 'application/pdf', 'text/plain'] as const;
 /** conduct-reports.md "Evidence": at most 10 MB a file. */
 export const EVIDENCE_MAX_BYTES = 10 * 1024 * 1024;
 /**
- * The most evidence files one report holds (the contract is silent; a bound for the lists, which answer
- * them all): a request that would pass it is refused (409) and stores nothing.
+ * The most evidence files one report holds (the contract is silent): the bound of the report's
+ * `evidenceFiles` list; a request that would pass it is refused (409) and stores nothing.
  */
-export const EVIDENCE_PER_REPORT_MAX = 100;
+export const EVIDENCE_PER_REPORT_MAX = REPORT_EVIDENCE_MAX;
 
 export const EVIDENCE_MESSAGES = {
   none: 'No evidence files uploaded.',
@@ -216,24 +218,10 @@ export async function uploadEvidence(
   return unitOfWork(ctx, (tx) => attachEvidence(tx, report, files));
 }
 
-/** The evidence of reports, oldest first, with their uploaders; per-request loader (one statement a batch). */
-export function evidenceOf(ctx: AppContext, reportId: string): Promise<ConductEvidence[]> {
-  return ctx
-    .loader<string, ConductEvidence[]>('conduct.evidenceByReport', async (ids) => {
-      const rows = await ctx.em.find(
-        ConductEvidence,
-        { report: { $in: ids as string[] } },
-        { populate: ['uploader'], orderBy: { createdAt: 'asc', id: 'asc' } },
-      );
-      return ids.map((id) => rows.filter((e) => idOf(e.report) === id));
-    })
-    .load(reportId);
-}
-
 /** The evidence list of a report (its reporter or the event's staff). */
 export async function listEvidence(ctx: AppContext, scope: ReportScope): Promise<ConductEvidence[]> {
   const { report } = await reportIn(ctx, scope, 'ownOrStaff');
-  return evidenceOf(ctx, report.id);
+  return reportEvidence(ctx, report.id);
 }
 
 /**
