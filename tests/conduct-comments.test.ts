@@ -307,6 +307,27 @@ describe('the live feed (conductCommentAdded)', () => {
     }
   });
 
+  it('checks the subscriber\'s roles at every event: a Responder demoted to Reporter hears nothing more of another\'s report', async () => {
+    const report = await seedReport(s, event.id, { reporterId: reporter.id });
+    const demoted = await conductUser(s, { name: 'Dora Demoted' });
+    await grantEventRole(s, demoted.id, event.id, 'Responder');
+    const ws = s.ws(undefined, { headers: { cookie: demoted.cookie } });
+    try {
+      const got = collect<{ conductCommentAdded: { body: string } | null }>(ws, DOC, { r: report }, 2, 15000);
+      await got.ready;
+      await comment(report, admin, 'internal before', 'internal');
+      await got.received(1);
+      await sql(s, `update conduct_event_roles set role = 'Reporter' where user_id = $1 and event_id = $2`, [demoted.id, event.id]);
+      await comment(report, admin, `${SECRET} after demotion`, 'internal');
+      await comment(report, admin, 'public after demotion');
+      await sql(s, `update conduct_event_roles set role = 'Responder' where user_id = $1 and event_id = $2`, [demoted.id, event.id]);
+      await comment(report, admin, 'marker once restored');
+      expect((await got.done).map((r) => r.data?.conductCommentAdded?.body)).toEqual(['internal before', 'marker once restored']);
+    } finally {
+      await ws.dispose();
+    }
+  });
+
   it('refuses subscribers who may not read the report (403, 404, 401)', async () => {
     // a refused subscription answers one result with errors (or the errors themselves)
     const code = (rs: unknown) => {
