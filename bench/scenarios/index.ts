@@ -9,5 +9,6 @@ import { compass } from './compass';
 import { cakeplanner } from './cakeplanner';
 import { conduct } from './conduct';
 import { conductNotify } from './conduct-notify';
+import { fanout } from './fanout';
 
-export const scenarios: Scenario[] = [platform, coparent, compass, cakeplanner, conduct, conductNotify];
+export const scenarios: Scenario[] = [platform, coparent, compass, cakeplanner, conduct, conductNotify, fanout];
