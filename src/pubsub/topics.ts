@@ -45,6 +45,8 @@ export interface Topics {
    * staff is 4 events, each under NOTIFY's cap); `n` pairs a recipient's user id with their notification id
    */
   'conduct.notificationAdded': { n: [userId: string, notificationId: string][] };
+  /** conduct: a comment was added to a report (an internal one is delivered to the event's staff only) */
+  'conduct.commentAdded': { eventId: string; reportId: string; commentId: string; visibility: 'public' | 'internal' };
   // --- issue 14 "every resource live": cakeplanner groups, compass (keep these lines together) ---
   /** cake: a group was created, renamed or deleted */
   'cake.groupChanged': { kind: 'CREATED' | 'UPDATED' | 'DELETED'; groupId: string };

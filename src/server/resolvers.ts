@@ -17,6 +17,8 @@ import {
 } from '../modules/conduct/reports.resolver';
 import { ConductNotificationFieldsResolver, ConductNotificationsResolver } from '../modules/conduct/notifications.resolver';
 import { ConductDashboardResolver } from '../modules/conduct/dashboard.resolver';
+import { ConductEvidenceFieldsResolver, ConductEvidenceResolver } from '../modules/conduct/evidence.resolver';
+import { ConductCommentFieldsResolver, ConductCommentsResolver } from '../modules/conduct/comments.resolver';
 
 import {
   CakeEventFieldsResolver,
@@ -35,4 +37,6 @@ export const resolvers: NonEmptyArray<Function> = [IdentityResolver, CoparentRes
   ConductOrganizationsResolver, ConductOrganizationFieldResolver, ConductOrgMembershipFieldResolver,
   ConductEventsResolver, ConductEventFieldsResolver, ConductAdminResolver,
   ConductReportsResolver, ConductReportFieldsResolver, ConductReportPageFieldsResolver, ConductReportHistoryFieldsResolver,
-  ConductNotificationsResolver, ConductNotificationFieldsResolver, ConductDashboardResolver];
+  ConductNotificationsResolver, ConductNotificationFieldsResolver, ConductDashboardResolver,
+  ConductEvidenceResolver, ConductEvidenceFieldsResolver,
+  ConductCommentsResolver, ConductCommentFieldsResolver];
