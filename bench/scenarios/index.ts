@@ -8,6 +8,7 @@ import { coparent } from './coparent';
 import { compass } from './compass';
 import { cakeplanner } from './cakeplanner';
 import { conduct } from './conduct';
+import { conductReports } from './conduct-reports';
 import { conductNotify } from './conduct-notify';
 
-export const scenarios: Scenario[] = [platform, coparent, compass, cakeplanner, conduct, conductNotify];
+export const scenarios: Scenario[] = [platform, coparent, compass, cakeplanner, conduct, conductReports, conductNotify];
