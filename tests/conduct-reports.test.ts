@@ -389,6 +389,14 @@ describe('GraphQL', () => {
       { cookie: responder.cookie },
     );
     expect(page.data!.conductReports).toEqual({ total: 1, canViewAssignments: true, reports: [{ id }] });
+    // the report's fields also work on reports other modules answer (a member profile's reports)
+    const profile = await s.gql<{ conductEventUserReports: { reports: { report: { id: string; eventId: string; reporterId: string; reporter: { name: string } } }[] } }>(
+      `query { conductEventUserReports(slug: "${event.slug}", userId: "${reporter.id}", type: "submitted", limit: 100) { reports { report { id eventId reporterId reporter { name } } } } }`,
+      {},
+      { cookie: admin.cookie },
+    );
+    expect(profile.errors).toBeUndefined();
+    expect(profile.data!.conductEventUserReports.reports.find((x) => x.report.id === id)!.report).toEqual({ id, eventId: event.id, reporterId: reporter.id, reporter: { name: 'Rob Reporter' } });
     const anonymous = await s.gql(`query { conductReports(slug: "${event.slug}") { total } }`);
     expect(anonymous.errors?.[0].extensions?.code).toBe('UNAUTHENTICATED');
   });

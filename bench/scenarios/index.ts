@@ -10,5 +10,6 @@ import { cakeplanner } from './cakeplanner';
 import { conduct } from './conduct';
 import { conductReports } from './conduct-reports';
 import { conductNotify } from './conduct-notify';
+import { fanout } from './fanout';
 
-export const scenarios: Scenario[] = [platform, coparent, compass, cakeplanner, conduct, conductReports, conductNotify];
+export const scenarios: Scenario[] = [platform, coparent, compass, cakeplanner, conduct, conductReports, conductNotify, fanout];

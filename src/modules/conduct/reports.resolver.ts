@@ -161,55 +161,58 @@ export class ConductReportsResolver {
   }
 }
 
+/** The ids a report names, whether the root is a view (this module's answers) or an entity (other modules' answers). */
+const refs = (r: ReportView | ConductReport): ReportView => (r instanceof ConductReport ? lists.viewOf(r) : r);
+
 @Resolver(() => ConductReport)
 export class ConductReportFieldsResolver {
   @LiveShared()
   @FieldResolver(() => ID)
-  eventId(@Root() r: ReportView): string {
-    return r.eventId;
+  eventId(@Root() r: ReportView | ConductReport): string {
+    return refs(r).eventId;
   }
 
   @LiveShared()
   @FieldResolver(() => ID, { nullable: true })
-  reporterId(@Root() r: ReportView): string | null {
-    return r.reporterId;
+  reporterId(@Root() r: ReportView | ConductReport): string | null {
+    return refs(r).reporterId;
   }
 
   @LiveShared()
   @FieldResolver(() => ID, { nullable: true })
-  assignedResponderId(@Root() r: ReportView): string | null {
-    return r.assignedResponderId;
+  assignedResponderId(@Root() r: ReportView | ConductReport): string | null {
+    return refs(r).assignedResponderId;
   }
 
   @LiveShared()
   @FieldResolver(() => User, { nullable: true })
-  reporter(@Root() r: ReportView, @Ctx() ctx: AppContext): Promise<User | null> {
-    return lists.reportPerson(ctx, r.reporterId);
+  reporter(@Root() r: ReportView | ConductReport, @Ctx() ctx: AppContext): Promise<User | null> {
+    return lists.reportPerson(ctx, refs(r).reporterId);
   }
 
   @LiveShared()
   @FieldResolver(() => User, { nullable: true })
-  assignedResponder(@Root() r: ReportView, @Ctx() ctx: AppContext): Promise<User | null> {
-    return lists.reportPerson(ctx, r.assignedResponderId);
+  assignedResponder(@Root() r: ReportView | ConductReport, @Ctx() ctx: AppContext): Promise<User | null> {
+    return lists.reportPerson(ctx, refs(r).assignedResponderId);
   }
 
   @LiveShared()
   @FieldResolver(() => ConductEvent, { nullable: true })
-  event(@Root() r: ReportView, @Ctx() ctx: AppContext): Promise<ConductEvent | null> {
-    return lists.reportEvent(ctx, r.eventId);
+  event(@Root() r: ReportView | ConductReport, @Ctx() ctx: AppContext): Promise<ConductEvent | null> {
+    return lists.reportEvent(ctx, refs(r).eventId);
   }
 
   @LiveShared()
   @ListSize({ max: REPORT_EVIDENCE_MAX })
   @FieldResolver(() => [ConductEvidence], { description: "the report's evidence files (metadata), oldest first" })
-  evidenceFiles(@Root() r: ReportView, @Ctx() ctx: AppContext): Promise<ConductEvidence[]> {
+  evidenceFiles(@Root() r: ReportView | ConductReport, @Ctx() ctx: AppContext): Promise<ConductEvidence[]> {
     return lists.reportEvidence(ctx, r.id);
   }
 
   @ListSize({ max: 3 })
   @FieldResolver(() => [ConductEventRoleName], { description: "the viewer's roles in the report's event, highest first" })
-  viewerRoles(@Root() r: ReportView, @Ctx() ctx: AppContext): Promise<ConductEventRoleName[]> {
-    return eventRoles(ctx, r.eventId);
+  viewerRoles(@Root() r: ReportView | ConductReport, @Ctx() ctx: AppContext): Promise<ConductEventRoleName[]> {
+    return eventRoles(ctx, refs(r).eventId);
   }
 }
 

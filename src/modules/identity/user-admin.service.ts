@@ -8,6 +8,7 @@ import type { AppContext } from '../../context/context';
 import { badInput, conflict } from '../../errors/domain-error';
 import { hashPassword } from '../../auth/password';
 import { requireAdmin } from '../../auth/guards';
+import { runUserDeletionSteps } from './user-extensions';
 import { unitOfWork } from '../../db/unit-of-work';
 import { Role, User } from './user.entity';
 import { MailMessage } from './mail-message.entity';
@@ -92,12 +93,14 @@ export async function forcePasswordChange(ctx: AppContext, id: string, mustChang
 /** Hard delete; memberships and owned rows cascade. An admin cannot delete the last admin. */
 export async function deleteUser(ctx: AppContext, key: UserKey): Promise<boolean> {
   requireAdmin(ctx);
-  await unitOfWork(ctx, async ({ em }) => {
+  await unitOfWork(ctx, async (tx) => {
+    const { em } = tx;
     const user = await findUserByKey(em, key);
     const id = user.id;
     if (await isLastActiveAdmin(em, user)) throw conflict('The last admin cannot be deleted');
     const fileId = user.avatarFileId;
     ctx.publish('identity.sessionRevoked', { userId: id, sessionIds: null });
+    await runUserDeletionSteps(tx, id);
     await em.nativeDelete(User, { id });
     if (fileId) await ctx.app.storage.remove(em, fileId);
     publishUserChange(ctx, 'DELETED', id);

@@ -111,7 +111,7 @@ function listFilter(r: RouteRequest, cross: boolean): Record<string, unknown> {
   if (assigned !== undefined) filter.assigned = legacyEnum(assigned, ['me', 'unassigned', 'others'], 'assigned', 'assigned must be me, unassigned or others.');
   const sort = queryString(r, 'sort');
   if (sort !== undefined) {
-    if (!SORTS[sort] || (!cross && sort === 'status')) refuse('Invalid sort field.', { sort: `must be one of ${Object.keys(SORTS).join(', ')}` });
+    if (!SORTS[sort]) refuse('Invalid sort field.', { sort: `must be one of ${Object.keys(SORTS).join(', ')}` });
     filter.sort = SORTS[sort];
   }
   const order = queryString(r, 'order');
