@@ -113,6 +113,36 @@ function conductRoleNames(roles: string[]): string[] {
   return out;
 }
 
+/**
+ * src/modules/conduct/report-lists.service.ts `eventReports` (sort createdAt desc, the default): an
+ * event's page of reports with the matching total (a window count). $2 only this reporter (a Reporter's
+ * own; null for staff), $3 search pattern over title and description, $4 state, $5 severity, $6 the
+ * `assigned` mode with $7 the viewer, $8 the `userId` filter, $9 report ids.
+ */
+const CONDUCT_REPORTS = {
+  name: 'bench_conduct_reports',
+  text: `select r.id, r.event_id, r.reporter_id, r.assigned_responder_id, r.title, r.description, r.type, r.state, r.severity,
+                r.resolution, r.location, r.contact_preference, r.incident_at, r.parties, r.created_at, r.updated_at,
+                count(*) over ()::int as total
+           from conduct_reports r
+          where r.event_id = $1::uuid
+            and ($2::uuid is null or r.reporter_id = $2::uuid)
+            and ($3::text is null or r.title ilike $3 or r.description ilike $3)
+            and ($4::text is null or r.state = $4)
+            and ($5::text is null or r.severity = $5)
+            and ($6::text is null or ($6 = 'me' and r.assigned_responder_id = $7::uuid) or ($6 = 'unassigned' and r.assigned_responder_id is null)
+                 or ($6 = 'others' and r.assigned_responder_id <> $7::uuid))
+            and ($8::uuid is null or r.reporter_id = $8::uuid)
+            and ($9::uuid[] is null or r.id = any($9::uuid[]))
+          order by r.created_at desc, r.id desc
+          limit $10 offset $11`,
+};
+/** The people a page names (reporters, assignees), one statement per page, the columns the list shows. */
+const CONDUCT_PEOPLE = { name: 'bench_conduct_people', text: 'select u.id, u.name, u.email from users u where u.id = any($1::uuid[])' };
+const CONDUCT_REPORTS_PATH = /^\/conduct\/api\/events\/slug\/([^/]+)\/reports$/;
+const CONDUCT_STATES = ['submitted', 'acknowledged', 'investigating', 'resolved', 'closed'];
+const iso = (v: Date | null) => (v === null ? null : v.toISOString());
+
 const MATCHES_PATH = /^\/compass\/api\/users\/(\d+)\/matches$/;
 
 const server = serveBare(env.port, async ({ path, query, headers }): Promise<BareResponse> => {
@@ -239,6 +269,66 @@ const server = serveBare(env.port, async ({ path, query, headers }): Promise<Bar
           lastActivity: r.last_activity ? (r.last_activity as Date).toISOString() : null,
         })),
         total: rows.length ? rows[0].total : 0,
+      },
+    };
+  }
+
+  const conductReports = CONDUCT_REPORTS_PATH.exec(path);
+  if (conductReports) {
+    if (!viewer) return { status: 401, body: { error: 'Not authenticated' } };
+    const { rows: events } = await pool.query({ ...CONDUCT_EVENT_ROLES, values: [decodeURIComponent(conductReports[1]), viewer.id] });
+    if (!events.length) return { status: 404, body: { error: 'Event not found.' } };
+    if (events[0].disabled) return { status: 403, body: { error: 'Your account is disabled for this application' } };
+    const roles = events[0].roles as string[];
+    if (!roles.length && viewer.role !== 'ADMIN') return { status: 403, body: { error: 'Forbidden: insufficient role' } };
+    const staff = viewer.role === 'ADMIN' || roles.includes('Responder') || roles.includes('Admin');
+    const page = Number(query.get('page') ?? '1');
+    const limit = Number(query.get('limit') ?? '20');
+    if (!Number.isInteger(page) || page < 1 || !Number.isInteger(limit) || limit < 1 || limit > 100) return { status: 400, body: { error: 'Invalid paging.' } };
+    const status = query.get('status')?.trim().toLowerCase();
+    if (status !== undefined && !CONDUCT_STATES.includes(status)) return { status: 400, body: { error: 'Invalid state.' } };
+    const term = query.get('search')?.trim();
+    const search = term ? `%${term.replace(/[\\%_]/g, (c) => `\\${c}`)}%` : null;
+    const { rows } = await pool.query({
+      ...CONDUCT_REPORTS,
+      values: [events[0].id, staff ? null : viewer.id, search, status ?? null, null, null, viewer.id, null, null, limit, (page - 1) * limit],
+    });
+    const ids = new Set<string>();
+    for (const r of rows) {
+      if (r.reporter_id) ids.add(r.reporter_id);
+      if (r.assigned_responder_id) ids.add(r.assigned_responder_id);
+    }
+    const people = new Map<string, { id: string; name: string; email: string | null }>();
+    if (ids.size) for (const p of (await pool.query({ ...CONDUCT_PEOPLE, values: [[...ids]] })).rows) people.set(p.id, { id: p.id, name: p.name, email: p.email ?? null });
+    const person = (id: string | null) => (id ? (people.get(id) ?? null) : null);
+    const total = rows.length ? (rows[0].total as number) : 0;
+    return {
+      body: {
+        reports: rows.map((r) => ({
+          id: r.id,
+          eventId: r.event_id,
+          reporterId: r.reporter_id,
+          title: r.title,
+          description: r.description,
+          type: r.type,
+          state: r.state,
+          severity: r.severity,
+          resolution: r.resolution,
+          location: r.location,
+          contactPreference: r.contact_preference,
+          incidentAt: iso(r.incident_at),
+          parties: r.parties,
+          assignedResponderId: r.assigned_responder_id,
+          createdAt: iso(r.created_at),
+          updatedAt: iso(r.updated_at),
+          reporter: person(r.reporter_id),
+          assignedResponder: person(r.assigned_responder_id),
+        })),
+        total,
+        page,
+        limit,
+        totalPages: Math.ceil(total / limit),
+        canViewAssignments: staff,
       },
     };
   }

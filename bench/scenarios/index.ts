@@ -8,7 +8,8 @@ import { coparent } from './coparent';
 import { compass } from './compass';
 import { cakeplanner } from './cakeplanner';
 import { conduct } from './conduct';
+import { conductReports } from './conduct-reports';
 import { conductNotify } from './conduct-notify';
 import { fanout } from './fanout';
 
-export const scenarios: Scenario[] = [platform, coparent, compass, cakeplanner, conduct, conductNotify, fanout];
+export const scenarios: Scenario[] = [platform, coparent, compass, cakeplanner, conduct, conductReports, conductNotify, fanout];

@@ -70,10 +70,11 @@ export class PreparedSql {
 
   /**
    * A request's read: the named statement on the pool, or, when `em` is inside a transaction, the same
-   * statement through the transaction (so it sees the transaction's uncommitted writes).
+   * statement through the transaction (so it sees the transaction's uncommitted writes). No `em` (a
+   * request that has not forked one, context.ts `existingEm`): on the pool.
    */
-  read<T = Record<string, unknown>>(em: EntityManager, s: Statement, values: unknown[]): Promise<T[]> {
-    if (em.isInTransaction()) return em.execute<T[]>(s.knex.text, s.knex.order.map((i) => knexValue(values[i])));
+  read<T = Record<string, unknown>>(em: EntityManager | undefined, s: Statement, values: unknown[]): Promise<T[]> {
+    if (em?.isInTransaction()) return em.execute<T[]>(s.knex.text, s.knex.order.map((i) => knexValue(values[i])));
     return this.rows<T>(s, values);
   }
 

@@ -17,7 +17,7 @@
  * other ids the input names (404). Every state-changing conduct operation writes an `audit()` entry in its
  * own unit of work.
  */
-import type { AppContext, Viewer } from '../../context/context';
+import { existingEm, type AppContext, type Viewer } from '../../context/context';
 import { access } from '../../auth/access';
 import { requireViewer } from '../../auth/guards';
 import { forbidden, notFound } from '../../errors/domain-error';
@@ -239,7 +239,7 @@ const EVENT_ROLES_BY_ID = statement('conduct_event_roles_by_id', EVENT_ROLES_BY(
 export async function eventIdWithRole(ctx: AppContext, ref: ConductRef, atLeast: EventRoleLevel): Promise<{ eventId: string; access: EventAccess }> {
   const viewer = requireViewer(ctx);
   const by = ref.id !== undefined && ref.id !== null ? (isUuid(ref.id) ? EVENT_ROLES_BY_ID : null) : typeof ref.slug === 'string' && ref.slug !== '' && ref.slug.length <= 100 ? EVENT_ROLES_BY_SLUG : null;
-  const [row] = by ? await ctx.app.sql.read<{ id: string; roles: ConductEventRoleName[] | string }>(ctx.em, by, [ref.id ?? ref.slug, viewer.id]) : [];
+  const [row] = by ? await ctx.app.sql.read<{ id: string; roles: ConductEventRoleName[] | string }>(existingEm(ctx), by, [ref.id ?? ref.slug, viewer.id]) : [];
   if (!row) throw notFound(MESSAGES.eventNotFound);
   const roles = Array.isArray(row.roles) ? row.roles : (row.roles.replace(/^{|}$/g, '').split(',').filter(Boolean) as ConductEventRoleName[]);
   eventRolesLoader(ctx, viewer.id).clear(row.id).prime(row.id, sortEventRoles(roles));

@@ -9,7 +9,7 @@
  * Reports are answered as `ReportView`s (plain rows with the ids of what they name), whichever way
  * they were read, so the field resolvers have one shape to deal with.
  */
-import type { AppContext } from '../../context/context';
+import { existingEm, type AppContext } from '../../context/context';
 import { requireViewer } from '../../auth/guards';
 import { badInput } from '../../errors/domain-error';
 import { isUuid } from '../../db/ids';
@@ -120,7 +120,7 @@ const REPORT_BY_ID = statement('conduct_report_by_id', `select ${COLUMNS} from c
 /** One report's view by id, or null (no access check: the caller did it, or filters by event and viewer). */
 export async function reportView(ctx: AppContext, reportId: string): Promise<ReportView | null> {
   if (!isUuid(reportId)) return null;
-  const [row] = await ctx.app.sql.read<ReportRow>(ctx.em, REPORT_BY_ID, [reportId]);
+  const [row] = await ctx.app.sql.read<ReportRow>(existingEm(ctx), REPORT_BY_ID, [reportId]);
   return row ? viewOfRow(row) : null;
 }
 
@@ -232,12 +232,12 @@ export async function eventReports(ctx: AppContext, ref: ConductRef, q: EventRep
     q.userId ?? null,
     ids,
   ];
-  const rows = await ctx.app.sql.read<ReportRow & { ix_total: number }>(ctx.em, eventPage(q.sort ?? ConductReportSort.CREATED_AT, q.order ?? ConductSortOrder.DESC), [
+  const rows = await ctx.app.sql.read<ReportRow & { ix_total: number }>(existingEm(ctx), eventPage(q.sort ?? ConductReportSort.CREATED_AT, q.order ?? ConductSortOrder.DESC), [
     ...params,
     limit,
     offset,
   ]);
-  const total = rows.length ? rows[0].ix_total : offset === 0 ? 0 : (await ctx.app.sql.read<{ total: number }>(ctx.em, EVENT_TOTAL, params))[0].total;
+  const total = rows.length ? rows[0].ix_total : offset === 0 ? 0 : (await ctx.app.sql.read<{ total: number }>(existingEm(ctx), EVENT_TOTAL, params))[0].total;
   return {
     reports: rows.map(viewOfRow),
     total,
@@ -262,7 +262,7 @@ const STATS = statement(
 
 /** Per-state counts of the reports the viewer may see in the event (the list's filters do not apply: upstream's `stats`). */
 export async function eventReportStats(ctx: AppContext, scope: NonNullable<ReportPage['scope']>) {
-  const [row] = await ctx.app.sql.read<Record<string, number>>(ctx.em, STATS, [scope.eventId, scope.access.staff ? null : scope.access.viewer.id]);
+  const [row] = await ctx.app.sql.read<Record<string, number>>(existingEm(ctx), STATS, [scope.eventId, scope.access.staff ? null : scope.access.viewer.id]);
   return row as { submitted: number; acknowledged: number; investigating: number; resolved: number; closed: number; total: number };
 }
 
@@ -318,13 +318,13 @@ export async function myReports(ctx: AppContext, q: MyReportQuery): Promise<Repo
   const eventId = event && isUuid(event) ? event : null;
   const eventSlug = event && !eventId ? (isSlug(event) ? event : '\u0000') : null;
   const params = [viewer.id, pattern(q.search), q.state ?? null, q.severity ?? null, q.assigned ?? null, eventId, eventSlug];
-  const rows = await ctx.app.sql.read<ReportRow & { ix_total: number }>(ctx.em, myPage(q.sort ?? ConductReportSort.CREATED_AT, q.order ?? ConductSortOrder.DESC), [
+  const rows = await ctx.app.sql.read<ReportRow & { ix_total: number }>(existingEm(ctx), myPage(q.sort ?? ConductReportSort.CREATED_AT, q.order ?? ConductSortOrder.DESC), [
     ...params,
     limit,
     offset,
   ]);
-  const total = rows.length ? rows[0].ix_total : offset === 0 ? 0 : (await ctx.app.sql.read<{ total: number }>(ctx.em, MINE_TOTAL, params))[0].total;
-  const [{ staff }] = await ctx.app.sql.read<{ staff: boolean }>(ctx.em, MINE_STAFF, [viewer.id]);
+  const total = rows.length ? rows[0].ix_total : offset === 0 ? 0 : (await ctx.app.sql.read<{ total: number }>(existingEm(ctx), MINE_TOTAL, params))[0].total;
+  const [{ staff }] = await ctx.app.sql.read<{ staff: boolean }>(existingEm(ctx), MINE_STAFF, [viewer.id]);
   return { reports: rows.map(viewOfRow), total, page, limit, totalPages: Math.ceil(total / limit), canViewAssignments: staff };
 }
 
@@ -338,7 +338,7 @@ export function reportPerson(ctx: AppContext, userId: string | null): Promise<Us
   if (!userId) return Promise.resolve(null);
   return ctx
     .loader<string, User | null>('conduct.reportPerson', async (ids) => {
-      const rows = await ctx.app.sql.read<UserRow>(ctx.em, USERS_BY_ID(ctx), [ids as string[]]);
+      const rows = await ctx.app.sql.read<UserRow>(existingEm(ctx), USERS_BY_ID(ctx), [ids as string[]]);
       const byId = new Map(rows.map((r) => [r.id as string, userFromRow(ctx.app.orm, r)]));
       return ids.map((id) => byId.get(id) ?? null);
     })
