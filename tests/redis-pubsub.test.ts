@@ -9,6 +9,7 @@ import Redis from 'ioredis';
 import { collect, createUser, joinHousehold, startTestServer, TestServer, TestUser, testConfig } from './support/server';
 import { redisChannel } from '../src/pubsub/adapters';
 import { createApp } from '../src/server/server';
+import { LogCapture } from './support/log-capture';
 
 const REDIS_URL = process.env.REDIS_URL || 'redis://127.0.0.1:6379';
 
@@ -30,10 +31,12 @@ describeRedis('PUBSUB=redis: two instances on one database', () => {
   let b: TestServer;
   let admin: TestUser;
   let member: TestUser;
+  /** both instances' structured logs */
+  const capture = new LogCapture();
 
   beforeAll(async () => {
-    a = await startTestServer({ PUBSUB: 'redis', REDIS_URL });
-    b = await startTestServer({ PUBSUB: 'redis', REDIS_URL }, a.databaseUrl);
+    a = await startTestServer({ PUBSUB: 'redis', REDIS_URL, LOG_LEVEL: 'info' }, undefined, { logDestination: capture });
+    b = await startTestServer({ PUBSUB: 'redis', REDIS_URL, LOG_LEVEL: 'info' }, a.databaseUrl, { logDestination: capture });
     admin = await createUser(a);
     member = await createUser(a);
     await joinHousehold(a, admin, member);
@@ -81,8 +84,7 @@ describeRedis('PUBSUB=redis: two instances on one database', () => {
   });
 
   it('ends open subscriptions with EVENTS_INTERRUPTED when the subscription drops, logs it, and serves again once back', async () => {
-    const logs: string[] = [];
-    const spy = jest.spyOn(console, 'error').mockImplementation((...args: unknown[]) => void logs.push(args.join(' ')));
+    const recording = capture.record();
     const ws = b.ws(member.token);
     try {
       const first = collect(ws, ITEM_CHANGED, { month: '2031-03' }, 1, 20_000);
@@ -105,7 +107,8 @@ describeRedis('PUBSUB=redis: two instances on one database', () => {
         (error: unknown) => ({ error }),
       );
       expect(JSON.stringify(outcome)).toMatch(/EVENTS_INTERRUPTED|interrupted/);
-      expect(logs.some((l) => l.includes('[pubsub] redis subscription lost'))).toBe(true);
+      const logs = recording.lines;
+      expect(logs.some((l) => l.component === 'pubsub' && l.backend === 'redis' && l.listener === 'down' && l.level === 'error' && l.msg.startsWith('redis subscription lost'))).toBe(true);
 
       // back: ready again, and a new subscription hears writes of the other instance
       let ready = false;
@@ -124,7 +127,7 @@ describeRedis('PUBSUB=redis: two instances on one database', () => {
         await ws2.dispose();
       }
     } finally {
-      spy.mockRestore();
+      recording.stop();
       await ws.dispose();
     }
   });

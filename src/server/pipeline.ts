@@ -38,6 +38,7 @@ import { accessOfRootField, enforce } from '../auth/access';
 import { compileOperation, CompiledOperation } from './compile';
 import { maskSuggestions, parseAndValidate } from './limits';
 import { canonicalJson, FanOut, SharePlanner } from './fanout';
+import { Logger, silentLogger } from '../observe/log';
 
 /** What the pipeline tells its hooks about one operation (request ids, logs, metrics attach here). */
 export interface OperationInfo {
@@ -116,6 +117,8 @@ export class Pipeline {
   constructor(
     readonly schema: GraphQLSchema,
     private readonly config: AppConfig,
+    /** where INTERNAL errors are logged, with their cause (the client sees a fixed message) */
+    private readonly log: Logger = silentLogger,
   ) {
     this.sharePlanner = new SharePlanner(schema);
   }
@@ -317,7 +320,7 @@ export class Pipeline {
 
   /** The graph's one error formatting, for every transport and mode (suggestions masked in production). */
   formatError = (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
-    const f = formatGraphQLError(formatted, error);
+    const f = formatGraphQLError(formatted, error, this.log);
     return { ...f, message: maskSuggestions(f.message, this.config.isProduction) };
   };
 
