@@ -17,7 +17,7 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { ApolloServerPlugin } from '@apollo/server';
-import type { ExecutionResult, GraphQLFormattedError } from 'graphql';
+import { DocumentNode, ExecutionResult, GraphQLFormattedError, OperationDefinitionNode, parse } from 'graphql';
 import pinoHttp from 'pino-http';
 import type { Logger } from './log';
 import type { Metrics } from './metrics';
@@ -181,6 +181,29 @@ export function operationHook(metrics: Metrics | undefined): PipelineHook {
   };
 }
 
+/** The operation a document names (by `operationName`, else its only one). */
+function operationIn(document: DocumentNode | undefined, operationName: string | null | undefined): OperationDefinitionNode | undefined {
+  const ops = (document?.definitions ?? []).filter((d): d is OperationDefinitionNode => d.kind === 'OperationDefinition');
+  return operationName ? ops.find((o) => o.name?.value === operationName) : ops.length === 1 ? ops[0] : undefined;
+}
+
+/**
+ * The name and type of the operation of a document that was refused (validation, limits), for its log
+ * line and its `rejected` count: parsed again with the same token limit, only on that path; nothing
+ * when it does not even parse.
+ */
+export function refusedOperation(source: string | undefined, operationName: string | null | undefined, maxTokens: number): { name?: string; type?: string } {
+  if (typeof source !== 'string') return { name: operationName ?? undefined };
+  let document: DocumentNode | undefined;
+  try {
+    document = parse(source, { noLocation: true, maxTokens });
+  } catch {
+    return { name: operationName ?? undefined };
+  }
+  const op = operationIn(document, operationName);
+  return { name: op?.name?.value ?? operationName ?? undefined, type: op?.operation };
+}
+
 /**
  * /graphql requests through Apollo's lifecycle: the operation's name and type into the request's
  * record (also for documents refused before execution), the answer's error codes, and a `rejected`
@@ -204,10 +227,19 @@ export function graphqlRequestPlugin(metrics: Metrics | undefined): ApolloServer
         async executionDidStart() {
           executed = true;
         },
-        async willSendResponse({ response }) {
+        async willSendResponse({ response, document }) {
           const errors = response.body.kind === 'single' ? response.body.singleResult.errors : undefined;
           if (record && errors?.length) record.errors = codesOf(errors);
-          if (!executed) metrics?.countOperation({ transport: 'graphql', type: type ?? '(unknown)', operation: request.operationName ?? undefined, outcome: 'rejected' });
+          if (executed) return;
+          // refused before execution: name it from the parsed document when there is one
+          const op = type ? undefined : operationIn(document, request.operationName);
+          const name = op?.name?.value ?? request.operationName ?? undefined;
+          type ??= op?.operation;
+          if (record && op) {
+            record.operationName = name ?? '(anonymous)';
+            record.operationType = type;
+          }
+          metrics?.countOperation({ transport: 'graphql', type: type ?? '(unknown)', operation: name, outcome: 'rejected' });
         },
       };
     },

@@ -28,7 +28,7 @@ import type { Pipeline } from './pipeline';
 import { clientIp, trustFunction } from './client-ip';
 import { originAllowed } from './origin';
 import { OpenCounter } from './caps';
-import { elapsedMs, RequestRecord, requestIdFrom } from '../observe/requests';
+import { elapsedMs, refusedOperation, RequestRecord, requestIdFrom } from '../observe/requests';
 import type { Logger } from '../observe/log';
 
 export const WS_CLOSE_REVOKED = 4401;
@@ -202,7 +202,12 @@ export function attachWs(app: App, httpServer: Server, pipeline: Pipeline) {
           return [new GraphQLError(`Too many subscriptions on this connection (at most ${caps.subscriptionsPerSocket})`, { extensions: { code: 'RATE_LIMITED' } })];
         }
         const checked = pipeline.prepare(payload.query, payload.operationName);
-        if (checked.errors) return checked.errors.map((e) => Object.assign(e, pipeline.formatError(e.toJSON(), e)));
+        if (checked.errors) {
+          const refused = refusedOperation(payload.query, payload.operationName, app.config.limits.maxTokens);
+          record.operationName = refused.name;
+          record.operationType = refused.type;
+          return checked.errors.map((e) => Object.assign(e, pipeline.formatError(e.toJSON(), e)));
+        }
         record.operationName = checked.prepared.operationName ?? checked.prepared.operation.name?.value;
         record.operationType = checked.prepared.operation.operation;
         let contextValue;
