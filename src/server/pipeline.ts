@@ -337,7 +337,10 @@ export class Pipeline {
 
   private willExecute(prepared: Prepared, ctx: AppContext): (result: ExecutionResult) => void {
     if (!this.hooks.length) return () => undefined;
-    const info: OperationInfo = { transport: ctx.transport, operationName: prepared.operationName ?? prepared.operation.name?.value, operation: prepared.operation.operation };
+    // Apollo hands its executor a document whose operation it could not pick (several, no name): graphql-js
+    // answers that request error, and the hooks see an operation without a type
+    const op = prepared.operation as OperationDefinitionNode | undefined;
+    const info: OperationInfo = { transport: ctx.transport, operationName: prepared.operationName ?? op?.name?.value, operation: op?.operation };
     const after = this.hooks.map((h) => h.willExecute?.(info, ctx)).filter((f): f is (r: ExecutionResult) => void => typeof f === 'function');
     return (result) => {
       for (const f of after) f(result);
