@@ -11,7 +11,6 @@
  * unique-violation message carries the whole INSERT, hash included: STACK.md).
  */
 import pino, { DestinationStream, Logger, LoggerOptions } from 'pino';
-import pretty from 'pino-pretty';
 
 export type { Logger } from 'pino';
 
@@ -91,8 +90,9 @@ export interface LoggerSetup {
 export function createLogger(setup: LoggerSetup): Logger {
   if (setup.destination) return pino(options(setup.level), setup.destination);
   const readable = setup.pretty ?? process.stdout.isTTY === true;
+  // loaded only for a terminal: a server under a supervisor never needs it
   const stream = readable
-    ? pretty({ colorize: true, sync: true, translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname' })
+    ? (require('pino-pretty') as typeof import('pino-pretty'))({ colorize: true, sync: true, translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname' })
     : pino.destination({ dest: 1, sync: true });
   return pino(options(setup.level), stream);
 }
