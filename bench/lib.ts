@@ -413,7 +413,7 @@ export async function startInterchange(name: string, databaseUrl: string, env: R
 }
 
 /** The baseline servers of bench/baselines/, each a compiled script of its own. */
-export type BaselineScript = 'pg-routes' | 'stock-apollo' | 'mercurius-me';
+export type BaselineScript = 'pg-routes' | 'stock-apollo' | 'mercurius-me' | 'stock-graphql-ws';
 
 export interface BaselineOptions {
   /** names the process and its database connections */

@@ -215,3 +215,104 @@ export function renderMarkdown(info: RunInfo, scenarios: ScenarioResult[], annot
   }
   return out.join('\n');
 }
+
+const MERGED_HEADING = '## Merged partial runs';
+
+/** The markdown split at its `## ` headings: [preamble, ...sections], each section starting with its heading line. */
+function sections(markdown: string): string[][] {
+  const out: string[][] = [[]];
+  for (const line of markdown.split('\n')) {
+    if (line.startsWith('## ')) out.push([line]);
+    else out[out.length - 1].push(line);
+  }
+  return out;
+}
+
+/**
+ * `--merge`: the rows of a partial run's scenarios replace those scenarios' rows in an existing report
+ * (bench/results/latest.md), and nothing else of it changes: in every table section the partial run has
+ * rows for, rows whose first cell is one of `names` are dropped and the partial run's appended (a section
+ * the report lacks is added before the notes); the scenarios' `### name:` notes are replaced; and a
+ * "Merged partial runs" section says, per merged scenario, when and on what commit its rows were measured
+ * (the header above it describes the last full run), with `annotation` (the engineer's reading) under it.
+ */
+export function mergeMarkdown(existing: string, info: RunInfo, scenarios: ScenarioResult[], annotation?: string): string {
+  const names = scenarios.map((s) => s.name);
+  const ownRow = (line: string) => names.some((n) => line.startsWith(`| ${n} |`));
+  const ownNote = (line: string) => names.some((n) => line.startsWith(`### ${n}:`));
+  const target = sections(existing.replace(/\n+$/, ''));
+  const fresh = sections(renderMarkdown(info, scenarios));
+  const find = (heading: string) => target.findIndex((s) => s[0] === heading);
+  const insertBefore = (section: string[], before: string[]) => {
+    const at = target.findIndex((s) => before.includes(s[0]));
+    target.splice(at < 0 ? target.length : at, 0, section);
+  };
+
+  for (const section of fresh.slice(1)) {
+    const heading = section[0];
+    if (heading === '## Notes') {
+      const notes: string[] = [];
+      let keep = false;
+      for (const line of section.slice(1)) {
+        if (line.startsWith('### ')) keep = ownNote(line);
+        if (keep) notes.push(line);
+      }
+      if (!notes.length) continue;
+      let i = find('## Notes');
+      if (i < 0) {
+        target.push(['## Notes', '']);
+        i = target.length - 1;
+      }
+      const kept: string[] = [];
+      let drop = false;
+      for (const line of target[i]) {
+        if (line.startsWith('### ')) drop = ownNote(line);
+        if (!drop) kept.push(line);
+      }
+      while (kept.length && kept[kept.length - 1] === '') kept.pop();
+      target[i] = [...kept, '', ...notes];
+      continue;
+    }
+    const rows = section.filter(ownRow);
+    if (!rows.length) continue;
+    const i = find(heading);
+    if (i < 0) {
+      // a table the report lacks (e.g. no fixed-rate run before): the partial run's, which has only its own rows
+      insertBefore(section, ['## Notes']);
+      continue;
+    }
+    const kept = target[i].filter((l) => !ownRow(l));
+    let last = -1;
+    kept.forEach((l, j) => {
+      if (l.startsWith('|')) last = j;
+    });
+    kept.splice(last + 1, 0, ...rows);
+    target[i] = kept;
+  }
+
+  // when and how the merged rows were measured
+  const o = info.options;
+  const block = (s: ScenarioResult) => [
+    `### ${s.name}`,
+    '',
+    `- Measured ${info.date} on commit ${info.commit} (\`--only ${names.join(',')} --merge\`), ${info.cpu}, ${info.cores} cores; Node ${info.node}; ${info.database}; ` +
+      `load average ${info.loadavgStart.map((x) => x.toFixed(2)).join(' ')} at the start, ${info.loadavgEnd.map((x) => x.toFixed(2)).join(' ')} at the end; run time ${f(info.durationSeconds)} s; ` +
+      `rounds ${o.rounds} × ${o.seconds} s, warm-up ${o.warmupSeconds} s, ${o.connections} connections.`,
+    ...(annotation?.trim() ? ['', annotation.trim()] : []),
+    '',
+  ];
+  let m = find(MERGED_HEADING);
+  if (m < 0) {
+    insertBefore([MERGED_HEADING, '', 'The rows of these scenarios come from a later partial run merged into this file (`npm run bench -- --only NAME --merge`), not from the full run described at the top.', ''], ['## Targets']);
+    m = find(MERGED_HEADING);
+  }
+  const kept: string[] = [];
+  let drop = false;
+  for (const line of target[m]) {
+    if (line.startsWith('### ')) drop = names.some((n) => line === `### ${n}`);
+    if (!drop) kept.push(line);
+  }
+  while (kept.length && kept[kept.length - 1] === '') kept.pop();
+  target[m] = [...kept, '', ...scenarios.flatMap(block)];
+  return target.map((s) => s.join('\n').replace(/\n+$/, '')).join('\n\n') + '\n';
+}

@@ -1,5 +1,7 @@
 /**
  * `npm run bench [-- --only platform --variants a,b --skip-metrics --rounds 5 --seconds 2 --warmup 2 --connections 20 --out file.md --annotate notes.md]`
+ * `npm run bench -- --only fanout --merge [--annotate notes.md]` (the scenario's rows replace theirs in latest.md)
+ * `node dist-bench/bench/run.js --rerender bench/results/partial.json --merge --annotate notes.md` (merge that run again, with a reading)
  * `node dist-bench/bench/run.js --rerender bench/results/latest.json --annotate notes.md [--out file.md]`
  *
  * `npm run bench` builds our server (`npm run build`) and the bench (`tsc -p bench/tsconfig.json`
@@ -25,7 +27,7 @@ import {
 } from './lib';
 import { CpuProbe } from './cpu';
 import { LoadGenerator, measureInterleaved, RoundContext } from './runner';
-import { evaluateMetric, evaluateRatio, renderMarkdown, RunInfo, ScenarioResult } from './report';
+import { evaluateMetric, evaluateRatio, mergeMarkdown, renderMarkdown, RunInfo, ScenarioResult } from './report';
 import { scenarios } from './scenarios';
 
 interface Args {
@@ -39,6 +41,8 @@ interface Args {
   annotate?: string;
   /** no measuring: render the report again from a run's raw JSON (e.g. to add --annotate) */
   rerender?: string;
+  /** a partial run's scenarios replace their rows in latest.md (or --out), the rest of it kept (report.ts mergeMarkdown) */
+  merge: boolean;
 }
 
 function parseArgs(argv: string[]): Args {
@@ -48,10 +52,10 @@ function parseArgs(argv: string[]): Args {
     if (!a.startsWith('--')) throw new Error(`unexpected argument ${a}`);
     const eq = a.indexOf('=');
     if (eq > 0) args.set(a.slice(2, eq), a.slice(eq + 1));
-    else if (a === '--skip-metrics') args.set('skip-metrics', 'true');
+    else if (a === '--skip-metrics' || a === '--merge') args.set(a.slice(2), 'true');
     else args.set(a.slice(2), argv[++i] ?? '');
   }
-  const known = ['only', 'variants', 'skip-metrics', 'rounds', 'seconds', 'warmup', 'connections', 'out', 'annotate', 'rerender'];
+  const known = ['only', 'variants', 'skip-metrics', 'rounds', 'seconds', 'warmup', 'connections', 'out', 'annotate', 'rerender', 'merge'];
   for (const k of args.keys()) if (!known.includes(k)) throw new Error(`unknown option --${k} (known: ${known.map((x) => `--${x}`).join(' ')})`);
   const int = (name: string, def: number, min: number) => {
     const raw = args.get(name);
@@ -68,6 +72,7 @@ function parseArgs(argv: string[]): Args {
     out: args.get('out'),
     annotate: args.get('annotate'),
     rerender: args.get('rerender'),
+    merge: args.has('merge'),
   };
 }
 
@@ -88,12 +93,15 @@ function gitCommit(): string {
 const log = (line: string) => console.log(`[bench] ${line}`);
 
 async function main(): Promise<void> {
-  const { options, only, variants, skipMetrics, out, annotate, rerender } = parseArgs(process.argv.slice(2));
+  const { options, only, variants, skipMetrics, out, annotate, rerender, merge } = parseArgs(process.argv.slice(2));
+  if (merge && !rerender && (!only || variants || skipMetrics)) throw new Error('--merge takes --only NAME[,NAME] and measures the whole of those scenarios (no --variants or --skip-metrics), or --rerender bench/results/partial.json');
   const annotation = annotate ? readFileSync(annotate, 'utf8') : undefined;
   if (rerender) {
     const { info, results } = JSON.parse(readFileSync(rerender, 'utf8')) as { info: RunInfo; results: ScenarioResult[] };
     const target = out ?? join(REPO_ROOT, 'bench', 'results', 'latest.md');
-    writeFileSync(target, renderMarkdown(info, results, annotation) + '\n');
+    // a partial run's JSON merged again (e.g. with its --annotate written after the run)
+    if (merge) writeFileSync(target, mergeMarkdown(readFileSync(target, 'utf8'), info, results.filter((r) => !r.error), annotation));
+    else writeFileSync(target, renderMarkdown(info, results, annotation) + '\n');
     log(`rendered ${rerender} to ${target}`);
     return;
   }
@@ -210,16 +218,28 @@ async function main(): Promise<void> {
     durationSeconds: (performance.now() - started) / 1000,
     options,
   };
-  const markdown = renderMarkdown(info, results, annotation);
+  const markdown = merge ? undefined : renderMarkdown(info, results, annotation);
   const dir = join(REPO_ROOT, 'bench', 'results');
   mkdirSync(dir, { recursive: true });
   const full = !partial;
-  const mdPath = out ?? (full ? join(dir, 'latest.md') : undefined);
-  if (mdPath) writeFileSync(mdPath, markdown + '\n');
-  writeFileSync(join(dir, full ? 'latest.json' : 'partial.json'), JSON.stringify({ info, results }, null, 2) + '\n');
-  console.log('\n' + markdown);
-  if (mdPath) log(`written to ${mdPath}`);
-  else log('a partial run: bench/results/latest.md left as it was; pass --out FILE to keep this report');
+  if (merge) {
+    // only scenarios that ran to the end replace rows: a failed one leaves the report as it was
+    const mdPath = out ?? join(dir, 'latest.md');
+    const done = results.filter((r) => !r.error);
+    writeFileSync(join(dir, 'partial.json'), JSON.stringify({ info, results }, null, 2) + '\n');
+    console.log('\n' + renderMarkdown(info, results, annotation));
+    if (done.length) {
+      writeFileSync(mdPath, mergeMarkdown(readFileSync(mdPath, 'utf8'), info, done, annotation));
+      log(`merged ${done.map((r) => r.name).join(', ')} into ${mdPath}`);
+    } else log(`nothing merged: ${mdPath} left as it was`);
+  } else {
+    const mdPath = out ?? (full ? join(dir, 'latest.md') : undefined);
+    if (mdPath) writeFileSync(mdPath, markdown + '\n');
+    writeFileSync(join(dir, full ? 'latest.json' : 'partial.json'), JSON.stringify({ info, results }, null, 2) + '\n');
+    console.log('\n' + markdown);
+    if (mdPath) log(`written to ${mdPath}`);
+    else log('a partial run: bench/results/latest.md left as it was; pass --out FILE to keep this report, or --merge to replace its rows in latest.md');
+  }
   // Missed targets are results, not errors; a scenario that could not run or a variant with failed responses is.
   process.exit(results.some((r) => r.error || r.ratios.some((x) => x.verdict === 'FAILED') || r.fixedRate.some((v) => !v.ok)) ? 1 : 0);
 }

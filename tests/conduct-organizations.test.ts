@@ -70,7 +70,19 @@ describe('organization management', () => {
     expect(all.status).toBe(200);
     expect(all.body.pagination).toEqual({ page: 1, limit: 20, total: all.body.organizations.length, totalPages: 1 });
     const seeded = all.body.organizations.find((o: { id: string }) => o.id === org.id);
-    expect(seeded).toEqual({ ...ORG_SHAPE, id: org.id, name: 'Seeded Org', slug: org.slug, _count: { events: 0, memberships: 2 } });
+    // list items carry their (first 50) memberships and logoUrl too: the frontend's cards read them (conduct-frontend-calls.test.ts)
+    expect(seeded).toEqual({
+      ...ORG_SHAPE,
+      id: org.id,
+      name: 'Seeded Org',
+      slug: org.slug,
+      logoUrl: null,
+      memberships: [
+        { id: expect.any(String), role: 'org_admin', createdAt: expect.any(String), user: { id: orgAdmin.id, name: 'Olivia OrgAdmin', email: orgAdmin.email } },
+        { id: expect.any(String), role: 'org_viewer', createdAt: expect.any(String), user: { id: viewer.id, name: 'Victor Viewer', email: viewer.email } },
+      ],
+      _count: { events: 0, memberships: 2 },
+    });
     const page = await api(s, 'GET', '/api/organizations?search=paging&limit=2&page=2', { cookie: superAdmin.cookie });
     expect(page.body.pagination).toEqual({ page: 2, limit: 2, total: 3, totalPages: 2 });
     expect(page.body.organizations).toHaveLength(1);
@@ -98,6 +110,7 @@ describe('organization management', () => {
       id: org.id,
       name: 'Seeded Org',
       slug: org.slug,
+      logoUrl: null,
       memberships: expect.arrayContaining([
         { id: expect.any(String), role: 'org_admin', createdAt: expect.any(String), user: { id: orgAdmin.id, name: 'Olivia OrgAdmin', email: orgAdmin.email } },
         { id: expect.any(String), role: 'org_viewer', createdAt: expect.any(String), user: { id: viewer.id, name: 'Victor Viewer', email: viewer.email } },

@@ -104,3 +104,43 @@ export async function seedInvite(
   );
   return { id: rows[0].id, code };
 }
+
+/** A report body as the frontend's form sends it (JSON). */
+export function reportBody(over: Record<string, unknown> = {}): Record<string, unknown> {
+  return { title: 'Harassment at the venue', type: 'harassment', description: 'Someone was repeatedly rude at the booth.', ...over };
+}
+
+/** Seeds a report straight into the database; returns its id. */
+export async function seedReport(
+  s: TestServer,
+  eventId: string,
+  over: {
+    reporterId?: string | null;
+    assigneeId?: string | null;
+    state?: string;
+    severity?: string | null;
+    title?: string;
+    description?: string;
+    createdAt?: Date;
+    updatedAt?: Date;
+  } = {},
+): Promise<string> {
+  const created = over.createdAt ?? new Date();
+  const rows = await sql<{ id: string }>(
+    s,
+    `insert into conduct_reports (id, event_id, reporter_id, assigned_responder_id, title, description, type, state, severity, created_at, updated_at)
+     values (gen_random_uuid(), $1, $2, $3, $4, $5, 'harassment', $6, $7, $8, $9) returning id`,
+    [
+      eventId,
+      over.reporterId ?? null,
+      over.assigneeId ?? null,
+      over.title ?? `Report ${randomBytes(3).toString('hex')} title`,
+      over.description ?? 'Something happened at the venue',
+      over.state ?? 'submitted',
+      over.severity ?? null,
+      created,
+      over.updatedAt ?? created,
+    ],
+  );
+  return rows[0].id;
+}

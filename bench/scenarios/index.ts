@@ -8,5 +8,7 @@ import { coparent } from './coparent';
 import { compass } from './compass';
 import { cakeplanner } from './cakeplanner';
 import { conduct } from './conduct';
+import { conductNotify } from './conduct-notify';
+import { fanout } from './fanout';
 
-export const scenarios: Scenario[] = [platform, coparent, compass, cakeplanner, conduct];
+export const scenarios: Scenario[] = [platform, coparent, compass, cakeplanner, conduct, conductNotify, fanout];

@@ -194,26 +194,74 @@ const panels = {
   conduct: {
     async load() {
       const d = await gql('query DashboardConductEvents { conductMyEvents { event { id name slug } roles } }');
-      this.events = d.conductMyEvents.map((m) => m.event);
-      return d.conductMyEvents.length
-        ? el('ul', {}, d.conductMyEvents.map((m) => el('li', {}, el('span', {}, m.event.name), el('small', {}, m.roles.join(', ')))))
-        : none('You hold no role in any event.');
+      const mine = d.conductMyEvents.slice(0, 6);
+      this.events = mine.map((m) => m.event);
+      if (!mine.length) return none('You hold no role in any event.');
+      const q = `query DashboardConductReports($e: ID!) {
+        conductReports(eventId: $e, limit: 5) { total stats { ${STATES.join(' ')} total } reports { id title state createdAt } }
+      }`;
+      const pages = await Promise.all(mine.map((m) => gql(q, { e: m.event.id }).then((r) => r.conductReports)));
+      return el(
+        'div',
+        {},
+        mine.map((m, i) => el('section', { class: 'event', 'data-event': m.event.slug }, el('h3', {}, m.event.name, ' ', el('small', {}, m.roles.join(', '))), renderReportStates(pages[i]))),
+      );
     },
     live(socket, reload) {
-      const q = 'subscription DashboardConductLive($e: ID!) { conductEventMembershipChanged(eventId: $e) { kind } }';
-      return (this.events ?? []).map((e) => socket.subscribe(q, { e: e.id }, { onNext: reload, onReconnect: reload, onError: () => undefined }));
+      const members = 'subscription DashboardConductMembers($e: ID!) { conductEventMembershipChanged(eventId: $e) { kind } }';
+      const reports = 'subscription DashboardConductReportsLive($e: ID!) { conductReportChanged(eventId: $e) { kind reportId } }';
+      return (this.events ?? []).flatMap((e) => [
+        socket.subscribe(members, { e: e.id }, { onNext: reload, onReconnect: reload, onError: () => undefined }),
+        socket.subscribe(reports, { e: e.id }, { onNext: reload, onReconnect: reload, onError: () => undefined }),
+      ]);
     },
   },
 
   notifications: {
     async load() {
-      return none('Notifications arrive with conduct reports.');
+      const d = await gql(
+        'query DashboardNotifications { myConductNotifications(limit: 8) { unreadCount notifications { id title message isRead createdAt event { name } } } }',
+      );
+      const page = d.myConductNotifications;
+      return el(
+        'div',
+        {},
+        el('p', {}, `${page.unreadCount} unread`),
+        page.notifications.length
+          ? el('ul', {}, page.notifications.map((n) => el('li', { 'data-notification': n.id, class: n.isRead ? 'read' : 'unread' }, el('span', {}, n.title), el('small', {}, `${n.event?.name ?? ''} · ${n.message}`))))
+          : none('No notifications.'),
+      );
     },
-    live() {
-      return [];
+    live(socket, reload) {
+      return [socket.subscribe('subscription DashboardNotificationsLive { conductNotificationAdded { id } }', {}, { onNext: reload, onReconnect: reload, onError: () => undefined })];
     },
   },
 };
+
+const STATES = ['submitted', 'acknowledged', 'investigating', 'resolved', 'closed'];
+const STATE_COLORS = ['#b3261e', '#ef6c00', '#f9a825', '#2e7d32', '#757575'];
+
+/** An event's reports by state as one stacked bar with its legend, then the newest reports. */
+function renderReportStates(page) {
+  const width = 320;
+  const svg = svgEl('svg', { width, height: 18, role: 'img', 'aria-label': 'reports by state' });
+  const total = page.stats.total || 1;
+  let x = 0;
+  STATES.forEach((st, k) => {
+    const w = (width * page.stats[st]) / total;
+    if (w > 0) svg.append(svgEl('rect', { x, y: 2, width: w, height: 14, fill: STATE_COLORS[k], 'data-state': st }));
+    x += w;
+  });
+  const legend = el('p', { class: 'legend' }, STATES.map((st) => el('span', { 'data-state': st }, el('i', { class: `swatch s-${st}` }), `${st} ${page.stats[st]}`)));
+  return el(
+    'div',
+    {},
+    el('p', { class: 'count' }, `${page.stats.total} reports`),
+    page.stats.total ? svg : none('No reports yet.'),
+    legend,
+    page.reports.length ? el('ul', {}, page.reports.map((r) => el('li', { 'data-report': r.id }, el('span', {}, r.title), el('small', {}, r.state.toLowerCase())))) : '',
+  );
+}
 
 const ANALYTICS = 'generatedAt totals { users usersAnswered } distribution { question { id text } stronglyAgree agree neutral disagree stronglyDisagree } topMatches { party { name } users }';
 

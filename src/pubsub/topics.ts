@@ -25,5 +25,21 @@ export interface Topics {
   'conduct.eventMembershipChanged': { eventId: string; userId: string; kind: 'ROLE_GRANTED' | 'ROLE_REVOKED' | 'USER_REMOVED' | 'USER_UPDATED' };
   /** conduct: a user joined an organization, changed role in it or left it */
   'conduct.orgMembershipChanged': { organizationId: string; userId: string; kind: 'MEMBER_ADDED' | 'MEMBER_UPDATED' | 'MEMBER_REMOVED' };
+  /**
+   * conduct: a report was created or changed (reporterId: who may follow it besides the event's staff;
+   * internal: a change only staff may hear of, never told to the reporter)
+   */
+  'conduct.reportChanged': {
+    eventId: string;
+    reportId: string;
+    reporterId: string | null;
+    kind: 'CREATED' | 'UPDATED' | 'STATE_CHANGED' | 'ASSIGNED';
+    internal: boolean;
+  };
+  /**
+   * conduct: notifications were created (one event per at most 60 recipients, so a report told to 200
+   * staff is 4 events, each under NOTIFY's cap); `n` pairs a recipient's user id with their notification id
+   */
+  'conduct.notificationAdded': { n: [userId: string, notificationId: string][] };
 }
 export type TopicName = keyof Topics;

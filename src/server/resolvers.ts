@@ -9,6 +9,14 @@ import { ConductEventUsersResolver } from '../modules/conduct/event-users.resolv
 import { ConductOrganizationFieldResolver, ConductOrganizationsResolver, ConductOrgMembershipFieldResolver } from '../modules/conduct/organizations.resolver';
 import { ConductEventFieldsResolver, ConductEventsResolver } from '../modules/conduct/events.resolver';
 import { ConductAdminResolver } from '../modules/conduct/admin.resolver';
+import {
+  ConductReportFieldsResolver,
+  ConductReportHistoryFieldsResolver,
+  ConductReportPageFieldsResolver,
+  ConductReportsResolver,
+} from '../modules/conduct/reports.resolver';
+import { ConductNotificationFieldsResolver, ConductNotificationsResolver } from '../modules/conduct/notifications.resolver';
+import { ConductDashboardResolver } from '../modules/conduct/dashboard.resolver';
 
 import {
   CakeEventFieldsResolver,
@@ -25,4 +33,6 @@ export const resolvers: NonEmptyArray<Function> = [IdentityResolver, CoparentRes
   CakeResolver, CakeEventFieldsResolver, CakeRatingFieldsResolver, CakePhotoFieldsResolver, CakeMembershipFieldsResolver, CakeGroupFieldsResolver, CakeUserFieldsResolver,
   ConductResolver, ConductUsersResolver, ConductEventUsersResolver,
   ConductOrganizationsResolver, ConductOrganizationFieldResolver, ConductOrgMembershipFieldResolver,
-  ConductEventsResolver, ConductEventFieldsResolver, ConductAdminResolver];
+  ConductEventsResolver, ConductEventFieldsResolver, ConductAdminResolver,
+  ConductReportsResolver, ConductReportFieldsResolver, ConductReportPageFieldsResolver, ConductReportHistoryFieldsResolver,
+  ConductNotificationsResolver, ConductNotificationFieldsResolver, ConductDashboardResolver];

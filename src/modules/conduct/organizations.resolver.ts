@@ -311,7 +311,7 @@ export class ConductOrganizationFieldResolver {
   ): Promise<ConductOrgMembership[]> {
     await orgs.requireOrgReader(ctx, org.id);
     if (!Number.isInteger(limit) || limit < 1 || limit > orgs.ORG_MEMBERS_MAX) throw badInput(`limit must be from 1 to ${orgs.ORG_MEMBERS_MAX}`, { limit: `must be from 1 to ${orgs.ORG_MEMBERS_MAX}` });
-    return (await orgs.memberships(ctx, org.id)).slice(0, limit);
+    return orgs.memberships(ctx, org.id, limit);
   }
 
   @FieldResolver(() => Int, { description: 'how many events it has; members and the SuperAdmin only' })

@@ -299,16 +299,28 @@ export async function removeMember(ctx: AppContext, organizationId: string, user
   });
 }
 
-/** The members of an organization (the first ORG_MEMBERS_MAX by join date) with their users; one statement. */
-export async function memberships(ctx: AppContext, organizationId: string): Promise<ConductOrgMembership[]> {
+/**
+ * The first `limit` members of an organization by join date (at most ORG_MEMBERS_MAX) with their users:
+ * one loader per limit for every organization a request asks about, two statements whatever their number
+ * (the ids of each organization's first `limit` in SQL, then those memberships with their users), so a
+ * list page of organizations each carrying a few members never reads their whole memberships.
+ */
+export async function memberships(ctx: AppContext, organizationId: string, limit = ORG_MEMBERS_MAX): Promise<ConductOrgMembership[]> {
+  const n = Math.min(Math.max(1, Math.trunc(limit)), ORG_MEMBERS_MAX);
   return ctx
-    .loader<string, ConductOrgMembership[]>('conduct.orgMemberships', async (ids) => {
-      const rows = await ctx.em.find(
-        ConductOrgMembership,
-        { organization: { $in: ids as string[] }, user: { deletedAt: null } },
-        { populate: ['user'], orderBy: { createdAt: 'asc', id: 'asc' } },
+    .loader<string, ConductOrgMembership[]>(`conduct.orgMemberships.${n}`, async (ids) => {
+      const firsts = await ctx.em.execute<{ id: string }[]>(
+        `select id from (
+           select m.id, row_number() over (partition by m.organization_id order by m.created_at, m.id) as n
+             from conduct_org_memberships m join users u on u.id = m.user_id
+            where m.organization_id in (?) and u.deleted_at is null) ranked
+          where n <= ?`,
+        [ids as string[], n],
       );
-      return ids.map((id) => rows.filter((m) => m.organization.id === id).slice(0, ORG_MEMBERS_MAX));
+      const rows = firsts.length
+        ? await ctx.em.find(ConductOrgMembership, { id: { $in: firsts.map((r) => r.id) } }, { populate: ['user'], orderBy: { createdAt: 'asc', id: 'asc' } })
+        : [];
+      return ids.map((id) => rows.filter((m) => m.organization.id === id));
     })
     .load(organizationId);
 }

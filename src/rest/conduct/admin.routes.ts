@@ -21,7 +21,7 @@ import type {
 } from '../../generated/graphql';
 import { access } from '../../auth/access';
 import { MESSAGES as ACCESS_MESSAGES } from '../../modules/conduct/conduct-access';
-import { paths, route } from './kit';
+import { frontendUrl, paths, route } from './kit';
 import { body, eventRoleInput, refuse, text } from './request';
 
 const MESSAGES = {
@@ -109,13 +109,6 @@ function adminInvite(i: InviteData) {
     createdAt: i.createdAt,
     updatedAt: i.updatedAt,
   };
-}
-
-/** The frontend's invite page for a code: `<PUBLIC_URL>/invite/<code>` (the frontend shares the API's origin), or the path alone. */
-function inviteUrl(r: RouteRequest, code: string): string {
-  const mount = r.req.baseUrl ?? '';
-  const origin = mount && r.base.endsWith(mount) ? r.base.slice(0, r.base.length - mount.length) : r.base;
-  return `${origin}/invite/${code}`;
 }
 
 /** A positive whole number or a numeric string (`maxUses`); null or "" → null (unlimited); else 400. */
@@ -306,7 +299,7 @@ export const adminRoutes: RestRoute[] = [
     result: (data: ConductAdminCreateInviteMutation, r) => ({
       message: MESSAGES.inviteCreated,
       invite: adminInvite(data.createConductAdminInvite),
-      inviteUrl: inviteUrl(r, data.createConductAdminInvite.code),
+      inviteUrl: frontendUrl(r, `/invite/${data.createConductAdminInvite.code}`),
     }),
   }),
   superAdmin({

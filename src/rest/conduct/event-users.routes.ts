@@ -14,7 +14,7 @@ import type {
   ConductRedeemInviteMutation,
   ConductUpdateEventInviteMutation,
 } from '../../generated/graphql';
-import { paths, route } from './kit';
+import { frontendUrl, paths, route } from './kit';
 import { avatarUrl, roleName, roleNames } from './legacy';
 import { body, checkEmail, eventRoleInput, queryString, refuse, requireFields, text } from './request';
 
@@ -51,10 +51,14 @@ interface InviteData {
   note?: string | null;
 }
 
-/** `{id, code, role, maxUses, useCount, expiresAt, disabled, note, url}`; url: the frontend's invite page (a path). */
-function invite(i: InviteData, _r: RouteRequest) {
-  const base = '';
-  return { id: i.id, code: i.code, role: i.role, maxUses: i.maxUses ?? null, useCount: i.useCount, expiresAt: i.expiresAt ?? null, disabled: i.disabled, note: i.note ?? null, url: `${base}/invite/${i.code}` };
+/** `{id, code, role, maxUses, useCount, expiresAt, disabled, note, url}`; url: the frontend's invite page (kit.ts `frontendUrl`). */
+function invite(i: InviteData, r: RouteRequest) {
+  return { id: i.id, code: i.code, role: i.role, maxUses: i.maxUses ?? null, useCount: i.useCount, expiresAt: i.expiresAt ?? null, disabled: i.disabled, note: i.note ?? null, url: frontendUrl(r, `/invite/${i.code}`) };
+}
+
+/** `role=SuperAdmin` in an event's user list (any case): the platform role, which nobody holds in an event. */
+function superAdminFilter(r: RouteRequest): boolean {
+  return queryString(r, 'role')?.trim().toLowerCase() === 'superadmin';
 }
 
 /** A positive whole number from a query parameter (absent: undefined), else 400. */
@@ -116,6 +120,9 @@ export const eventUserRoutes: RestRoute[] = [
     }`,
     variables: (r) => {
       const role = queryString(r, 'role');
+      // SuperAdmin (offered by the team page's role menu) is no event role: the list is empty, not a refusal;
+      // the operation still runs (one row) for its access checks
+      if (superAdminFilter(r)) return { slug: r.params.slug, page: 1, limit: 1 };
       const sort = queryString(r, 'sort');
       const order = queryString(r, 'order')?.toLowerCase();
       if (sort !== undefined && !['name', 'email', 'role'].includes(sort)) refuse('sort must be name, email or role.', { sort: 'must be name, email or role' });
@@ -132,7 +139,8 @@ export const eventUserRoutes: RestRoute[] = [
         role: role ? eventRoleInput(role) : null,
       };
     },
-    result: (data: ConductEventUsersQuery) => ({ users: data.conductEventUsers.users.map(member), total: data.conductEventUsers.total }),
+    result: (data: ConductEventUsersQuery, r) =>
+      superAdminFilter(r) ? { users: [], total: 0 } : { users: data.conductEventUsers.users.map(member), total: data.conductEventUsers.total },
   },
   {
     method: 'patch',

@@ -241,6 +241,8 @@ export const eventRoutes: RestRoute[] = [
         type: x.report.type.toLowerCase(),
         state: x.report.state.toLowerCase(),
         severity: x.report.severity?.toLowerCase() ?? null,
+        // the member page shows `report.urgency` (upstream's input name for severity; its list never sent it)
+        urgency: x.report.severity?.toLowerCase() ?? null,
         location: x.report.location ?? null,
         incidentAt: x.report.incidentAt ?? null,
         reporter: person(x.reporter),

@@ -2,7 +2,7 @@
  * What every conduct route group uses to write its entries (routes.ts composes the groups): a
  * documented path with its `/api`-less alias, and a route's own error wording.
  */
-import type { RestRoute } from '../engine/types';
+import type { RestRoute, RouteRequest } from '../engine/types';
 import { declareWording, RouteWording } from './legacy';
 
 /** Declares a route's error wording (legacy.ts) for its path and aliases; returns the route. */
@@ -20,4 +20,23 @@ export function route<R extends RestRoute>(r: R, wording?: RouteWording): R {
 export function paths(path: string, ...more: string[]): { path: string; aliases: string[] } {
   const alias = /^\/api\/(auth|events|users|invites)(\/|$)/.test(path) ? [path.slice(4)] : [];
   return { path, aliases: [...alias, ...more] };
+}
+
+/**
+ * A page of the frontend (`/invite/<code>`, `/org-invite/<code>`): absolute from PUBLIC_URL when it is
+ * set (the deployment's address, which the reset mails use too), else the path alone. Invite managers
+ * copy this to the clipboard, so it must be a whole link where one is known.
+ */
+export function frontendUrl(r: RouteRequest, path: string): string {
+  const mount = r.req.baseUrl ?? '';
+  const origin = mount && r.base.endsWith(mount) ? r.base.slice(0, r.base.length - mount.length) : r.base;
+  return `${origin}${path}`;
+}
+
+/**
+ * A file route of this surface as a URL the frontend can put in `<img src>`: through the mount and
+ * PUBLIC_URL the request came by (the engine's `base`), like the other surfaces' file URLs.
+ */
+export function surfaceUrl(r: RouteRequest, path: string): string {
+  return `${r.base}${path}`;
 }

@@ -27,7 +27,7 @@ import type {
 } from '../../generated/graphql';
 import { MESSAGES as ACCESS_MESSAGES } from '../../modules/conduct/conduct-access';
 import { ORG_LOGO_POLICY } from '../../modules/conduct/organizations.service';
-import { paths, route } from './kit';
+import { frontendUrl, paths, route, surfaceUrl } from './kit';
 import { inviteInput } from './event-users.routes';
 import { body, queryString, refuse, requireFields } from './request';
 import { EventData, legacyEvent } from './events.routes';
@@ -77,17 +77,30 @@ function orgRole(role: string): string {
 interface FullOrgData extends OrgData {
   eventCount: number;
   memberCount: number;
+  logo?: { id: string } | null;
   memberships: { id: string; role: string; createdAt: string; user: { id: string; name: string; email?: string | null } }[];
 }
 
-/** A single-organization read: the object plus `memberships` and `_count` (frontend). */
-function fullOrg(o: FullOrgData) {
+/**
+ * The reads the frontend's organization pages and the SuperAdmin's list use: the object plus
+ * `memberships` and `_count` (frontend), and upstream's `logoUrl` (an `<img src>`: the stored logo's
+ * route, null without one).
+ */
+function fullOrg(o: FullOrgData, r: RouteRequest) {
   return {
     ...org(o),
+    logoUrl: o.logo ? surfaceUrl(r, `/api/organizations/${o.id}/logo`) : null,
     memberships: o.memberships.map((m) => ({ id: m.id, role: orgRole(m.role), createdAt: m.createdAt, user: { id: m.user.id, name: m.user.name, email: m.user.email ?? null } })),
     _count: { events: o.eventCount, memberships: o.memberCount },
   };
 }
+
+/**
+ * How many members each item of the SuperAdmin's list carries (the frontend's cards read
+ * `memberships` to name the org admins; single reads list them all, up to 1000). The list's document
+ * spells it as a literal, so that its cost is known when the route table is checked at start.
+ */
+export const ORG_LIST_MEMBERS = 50;
 
 /** conduct-core.md "Event object" (events.routes.ts) with the organization it belongs to. */
 function event(e: EventData, organizationId: string) {
@@ -106,8 +119,8 @@ interface InviteData {
   createdAt: string;
 }
 
-/** `{id, code, role, maxUses, useCount, expiresAt, disabled, note, url}`; url: the frontend's page `/org-invite/<code>`. */
-function invite(i: InviteData) {
+/** `{id, code, role, maxUses, useCount, expiresAt, disabled, note, url}`; url: the frontend's page `/org-invite/<code>` (kit.ts `frontendUrl`). */
+function invite(i: InviteData, r: RouteRequest) {
   return {
     id: i.id,
     code: i.code,
@@ -118,7 +131,7 @@ function invite(i: InviteData) {
     disabled: i.disabled,
     note: i.note ?? null,
     createdAt: i.createdAt,
-    url: `/org-invite/${i.code}`,
+    url: frontendUrl(r, `/org-invite/${i.code}`),
   };
 }
 
@@ -190,15 +203,18 @@ export const organizationRoutes: RestRoute[] = [
     {
       method: 'get',
       ...paths('/api/organizations'),
-      summary: 'SuperAdmin: every organization ?search&page&limit → {organizations (with _count), pagination: {page, limit, total, totalPages}}',
+      summary: `SuperAdmin: every organization ?search&page&limit → {organizations (with _count, logoUrl and their first ${ORG_LIST_MEMBERS} memberships), pagination: {page, limit, total, totalPages}}`,
       operation: /* GraphQL */ `query ConductOrganizations($search: String, $page: Int, $limit: Int) {
         conductOrganizations(search: $search, page: $page, limit: $limit) {
-          total page limit totalPages organizations { id name slug description website createdAt updatedAt eventCount memberCount }
+          total page limit totalPages organizations {
+            id name slug description website createdAt updatedAt eventCount memberCount logo { id }
+            memberships(limit: 50) { id role createdAt user { id name email } }
+          }
         }
       }`,
       variables: (r) => ({ search: queryString(r, 'search') ?? null, page: positive(r, 'page'), limit: positive(r, 'limit') }),
-      result: ({ conductOrganizations: p }: ConductOrganizationsQuery) => ({
-        organizations: p.organizations.map((o) => ({ ...org(o), _count: { events: o.eventCount, memberships: o.memberCount } })),
+      result: ({ conductOrganizations: p }: ConductOrganizationsQuery, r) => ({
+        organizations: p.organizations.map((o) => fullOrg(o, r)),
         pagination: { page: p.page, limit: p.limit, total: p.total, totalPages: p.totalPages },
       }),
     },
@@ -219,9 +235,9 @@ export const organizationRoutes: RestRoute[] = [
     method: 'get',
     ...paths('/api/organizations/slug/:orgSlug'),
     summary: 'Members: one organization by slug, with memberships and _count → {organization}',
-    operation: /* GraphQL */ `query ConductOrganizationBySlug($slug: String!) { conductOrganization(slug: $slug) { id name slug description website createdAt updatedAt eventCount memberCount memberships { id role createdAt user { id name email } } } }`,
+    operation: /* GraphQL */ `query ConductOrganizationBySlug($slug: String!) { conductOrganization(slug: $slug) { id name slug description website createdAt updatedAt eventCount memberCount logo { id } memberships { id role createdAt user { id name email } } } }`,
     variables: (r) => ({ slug: r.params.orgSlug }),
-    result: (data: ConductOrganizationBySlugQuery) => ({ organization: fullOrg(data.conductOrganization) }),
+    result: (data: ConductOrganizationBySlugQuery, r) => ({ organization: fullOrg(data.conductOrganization, r) }),
   },
   // --- Organization Logo Management (by slug) ----------------------------------------------------
   {
@@ -255,9 +271,9 @@ export const organizationRoutes: RestRoute[] = [
       conductOrgInvite(code: $code) { invite { id code role maxUses useCount expiresAt disabled note createdAt } organization { id name slug description } }
     }`,
     variables: (r) => ({ code: r.params.code }),
-    result: ({ conductOrgInvite: v }: ConductOrgInviteQuery) => ({
+    result: ({ conductOrgInvite: v }: ConductOrgInviteQuery, r) => ({
       organization: { id: v.organization.id, name: v.organization.name, slug: v.organization.slug, description: v.organization.description ?? null },
-      invite: invite(v.invite),
+      invite: invite(v.invite, r),
     }),
   },
   {
@@ -275,9 +291,9 @@ export const organizationRoutes: RestRoute[] = [
     method: 'get',
     ...paths('/api/organizations/:organizationId'),
     summary: 'Members: one organization by id, with memberships and _count → {organization}',
-    operation: /* GraphQL */ `query ConductOrganization($id: ID!) { conductOrganization(id: $id) { id name slug description website createdAt updatedAt eventCount memberCount memberships { id role createdAt user { id name email } } } }`,
+    operation: /* GraphQL */ `query ConductOrganization($id: ID!) { conductOrganization(id: $id) { id name slug description website createdAt updatedAt eventCount memberCount logo { id } memberships { id role createdAt user { id name email } } } }`,
     variables: (r) => ({ id: r.params.organizationId }),
-    result: (data: ConductOrganizationQuery) => ({ organization: fullOrg(data.conductOrganization) }),
+    result: (data: ConductOrganizationQuery, r) => ({ organization: fullOrg(data.conductOrganization, r) }),
   },
   {
     method: 'put',
@@ -422,7 +438,7 @@ export const organizationRoutes: RestRoute[] = [
     }`,
     variables: (r) => ({ organizationId: r.params.organizationId, input: orgInviteInput(r, true) }),
     status: 201,
-    result: (data: ConductCreateOrgInviteMutation) => ({ message: MESSAGES.inviteCreated, invite: invite(data.createConductOrgInvite) }),
+    result: (data: ConductCreateOrgInviteMutation, r) => ({ message: MESSAGES.inviteCreated, invite: invite(data.createConductOrgInvite, r) }),
   },
   {
     method: 'get',
@@ -430,7 +446,7 @@ export const organizationRoutes: RestRoute[] = [
     summary: "org_admin: the organization's invite links → {invites}",
     operation: /* GraphQL */ `query ConductOrgInvites($organizationId: ID!) { conductOrgInvites(organizationId: $organizationId) { id code role maxUses useCount expiresAt disabled note createdAt } }`,
     variables: (r) => ({ organizationId: r.params.organizationId }),
-    result: (data: ConductOrgInvitesQuery) => ({ invites: data.conductOrgInvites.map(invite) }),
+    result: (data: ConductOrgInvitesQuery, r) => ({ invites: data.conductOrgInvites.map((i) => invite(i, r)) }),
   },
   {
     method: 'patch',
@@ -444,6 +460,6 @@ export const organizationRoutes: RestRoute[] = [
       delete input.role;
       return { organizationId: r.params.organizationId, inviteId: r.params.inviteId, input };
     },
-    result: (data: ConductUpdateOrgInviteMutation) => ({ message: MESSAGES.inviteUpdated, invite: invite(data.updateConductOrgInvite) }),
+    result: (data: ConductUpdateOrgInviteMutation, r) => ({ message: MESSAGES.inviteUpdated, invite: invite(data.updateConductOrgInvite, r) }),
   },
 ];
