@@ -158,6 +158,27 @@ describe('request ids and request lines', () => {
     }
   });
 
+  it('SSE: the stream is counted while open and logged as transport sse when it ends, with its route and subscription', async () => {
+    const abort = new AbortController();
+    const res = await fetch(`${s.url}/cakeplanner/api/events/stream`, { headers: { authorization: `Bearer ${adminToken}`, 'X-Request-Id': 'obs-sse-1' }, signal: abort.signal });
+    expect(res.status).toBe(200);
+    expect(res.headers.get('x-request-id')).toBe('obs-sse-1');
+    const open = await scrape();
+    expect(sample(open.text, 'interchange_sse_streams')).toBe(1);
+    abort.abort();
+    await res.body?.cancel().catch(() => undefined);
+    const line = await requestLine('obs-sse-1');
+    expect(line).toEqual(
+      expect.objectContaining({ transport: 'sse', route: '/cakeplanner/api/events/stream', operationName: 'CakeEventStream', operationType: 'subscription', status: 200, userId: adminId }),
+    );
+    await new Promise((r) => setTimeout(r, 100));
+    expect(sample((await scrape()).text, 'interchange_sse_streams')).toBe(0);
+    // streams last: they are not timed with the requests; their subscription counts as an operation
+    const text = (await scrape()).text;
+    expect(text).not.toMatch(/interchange_http_request_duration_seconds\w*\{[^}]*transport="sse"/);
+    expect(sample(text, 'interchange_graphql_operations_total{transport="sse",type="subscription",operation="CakeEventStream",outcome="ok"}')).toBe(1);
+  });
+
   it('a failed login is a warning with the address and the account it named, never what was typed', async () => {
     const wrong = 'not-the-Pa55word-either';
     const res = await s.gql(TestLoginDocument, { input: { login: 'root', password: wrong } }, { headers: { 'X-Request-Id': 'obs-login-fail' } });
