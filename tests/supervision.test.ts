@@ -69,6 +69,8 @@ function eagerWs(s: TestServer, token: string): { client: WsClient; closed: Prom
     connectionParams: { token },
     retryAttempts: 0,
     lazy: false,
+    // the close is what the test waits for (`closed`); graphql-ws would also print it with console.error
+    onNonLazyError: () => undefined,
     on: { closed: (e) => closedWith((e as { code: number }).code) },
   });
   return { client, closed };
