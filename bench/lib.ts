@@ -522,12 +522,70 @@ export interface SeededUser {
   cookie: string;
 }
 
+/** An application of the platform (the `app_memberships.application` values). */
+export type BenchApplication = 'CAKEPLANNER' | 'COMPASS' | 'CONDUCT' | 'COPARENT';
+
+/**
+ * What a user needs to use an application since enrollment (migrations/…_enrollment.ts,
+ * src/modules/identity/enrollment.ts): cakeplanner and coparent are closed — an ACTIVE membership is
+ * required (cakeplanner refuses with 403 "Account is inactive") — and a coparent member belongs to a
+ * household, whose items only it sees. compass and conduct self-enroll and need nothing.
+ */
+export interface Enrollment {
+  application: BenchApplication;
+  /** COPARENT: the household (`createHousehold`); without it, the default household */
+  householdId?: string;
+  /** these users get the membership's ADMIN role (coparent: the household's admin) */
+  admins?: readonly string[];
+}
+
+/** A coparent household, straight in SQL; its id. */
+export async function createHousehold(databaseUrl: string, name = uniqueName('Bench family ')): Promise<string> {
+  const [{ id }] = await sql<{ id: string }>(databaseUrl, 'insert into coparent_households (id, name) values (gen_random_uuid(), $1) returning id', [name]);
+  return id;
+}
+
+/**
+ * Enrolls users ACTIVE in an application, in one statement. A user already enrolled there (the
+ * platform's first admin is enrolled at registration) is made ACTIVE in the given household, keeping
+ * its role unless `admins` names it.
+ */
+export async function enrollUsers(databaseUrl: string, userIds: readonly string[], enrollment: Enrollment): Promise<void> {
+  const coparent = enrollment.application === 'COPARENT';
+  await sql(
+    databaseUrl,
+    `insert into app_memberships (id, user_id, application, status, role, household_id)
+     select gen_random_uuid(), u, $1, 'ACTIVE', case when u = any($3::uuid[]) then 'ADMIN' else 'USER' end,
+            case when $4 then coalesce($2::uuid, (select id from coparent_households where is_default)) end
+       from unnest($5::uuid[]) u
+     on conflict (user_id, application) do update
+       set status = 'ACTIVE', household_id = excluded.household_id,
+           role = case when excluded.user_id = any($3::uuid[]) then 'ADMIN' else app_memberships.role end, updated_at = now()`,
+    [enrollment.application, enrollment.householdId ?? null, enrollment.admins ?? [], coparent, userIds],
+  );
+}
+
+export interface SeedOptions {
+  /** the usernames' prefix (a unique name by default) */
+  prefix?: string;
+  /** the applications every seeded user is enrolled in (`enrollUsers`) */
+  enroll?: readonly Enrollment[];
+}
+
 /**
  * `count` users, each with a live session of its own and a token for it, straight in SQL (registering
  * through GraphQL costs an argon2 hash each; these users never log in with a password). The session
- * rows are as a login writes them; the tokens are signed with the bench's JWT settings.
+ * rows are as a login writes them; the tokens are signed with the bench's JWT settings. `enroll`
+ * enrolls them (`enrollUsers`): a scenario of cakeplanner or coparent must, or its requests are refused.
  */
-export async function seedUsers(databaseUrl: string, count: number, prefix = uniqueName('u')): Promise<SeededUser[]> {
+export async function seedUsers(databaseUrl: string, count: number, options: SeedOptions = {}): Promise<SeededUser[]> {
+  const prefix = options.prefix ?? uniqueName('u');
+  const users = await insertUsers(databaseUrl, count, prefix);
+  for (const enrollment of options.enroll ?? []) await enrollUsers(databaseUrl, users.map((u) => u.id), enrollment);
+  return users;
+}
+
+async function insertUsers(databaseUrl: string, count: number, prefix: string): Promise<SeededUser[]> {
   const client = new PgClient({ connectionString: databaseUrl });
   await client.connect();
   try {

@@ -4,21 +4,12 @@
  * Runs against REDIS_URL, else the machine's Redis on 127.0.0.1:6379; without a Redis there the tests
  * are skipped and the output says so.
  */
-import { spawnSync } from 'node:child_process';
 import Redis from 'ioredis';
 import { collect, createUser, joinHousehold, startTestServer, TestServer, TestUser, testConfig } from './support/server';
+import { REDIS_URL, redisAnswers } from './support/redis';
 import { redisChannel } from '../src/pubsub/adapters';
 import { createApp } from '../src/server/server';
 import { LogCapture } from './support/log-capture';
-
-const REDIS_URL = process.env.REDIS_URL || 'redis://127.0.0.1:6379';
-
-/** Whether Redis answers PING, asked synchronously (jest decides describe or describe.skip at load). */
-function redisAnswers(url: string): boolean {
-  const script = `const R=require('ioredis');const r=new R(process.argv[1],{lazyConnect:true,connectTimeout:1000,maxRetriesPerRequest:0,retryStrategy:()=>null});r.connect().then(()=>r.ping()).then(p=>{console.log(p);process.exit(0)},()=>process.exit(1))`;
-  const res = spawnSync(process.execPath, ['-e', script, url], { timeout: 5000, encoding: 'utf8', cwd: __dirname });
-  return res.status === 0 && res.stdout.trim() === 'PONG';
-}
 
 const available = redisAnswers(REDIS_URL);
 if (!available) console.warn(`[redis-pubsub.test] no Redis answers at ${REDIS_URL}: the Redis tests were SKIPPED (set REDIS_URL to run them)`);

@@ -50,6 +50,15 @@ const surface: SurfaceDefinition = {
       variables: ({ params }) => ({ id: params.id }),
     },
     {
+      method: 'post',
+      path: '/users/:id/tiny-avatar',
+      summary: 'upload an avatar of at most the test PNG\'s size',
+      operation: /* GraphQL */ `mutation EngineTinyAvatar($id: ID!, $file: Upload!) { uploadAvatar(userId: $id, file: $file) { id hasAvatar } }`,
+      uploads: { picture: 'file' },
+      uploadMaxBytes: PNG.length,
+      variables: ({ params }) => ({ id: params.id }),
+    },
+    {
       method: 'get',
       path: '/users/:id/avatar',
       summary: 'download an avatar',
@@ -176,6 +185,22 @@ describe('uploads and downloads', () => {
     expect(anon.status).toBe(401);
   });
 
+  it('takes a file of exactly the route\'s limit, refuses one byte more (marked too large) and a second file under a single-file field', async () => {
+    const u = await createUser(s);
+    const send = (...parts: Buffer[]) => {
+      const form = new FormData();
+      for (const p of parts) form.append('picture', new Blob([new Uint8Array(p)]), 'a.png');
+      return fetch(`${base}/users/${u.id}/tiny-avatar`, { method: 'POST', headers: auth(u.token), body: form });
+    };
+    expect((await send(PNG)).status).toBe(200);
+    const over = await send(Buffer.concat([PNG, Buffer.from([0])]));
+    expect(over.status).toBe(400);
+    expect(await over.json()).toEqual({ problem: expect.stringMatching(/larger than/), code: 'BAD_USER_INPUT', fields: { picture: expect.any(String) } });
+    const two = await send(PNG, PNG);
+    expect(two.status).toBe(400);
+    expect(((await two.json()) as { problem: string }).problem).toMatch(/Too many files/);
+  });
+
   it('replacing an avatar removes the old bytes', async () => {
     const u = await createUser(s);
     const send = async () => {
@@ -277,7 +302,7 @@ describe('OpenAPI', () => {
   it('describes every route of the table', async () => {
     const doc = (await (await fetch(`${base}/openapi.json`)).json()) as { openapi: string; paths: Record<string, object> };
     expect(doc.openapi).toBe('3.1.0');
-    expect(Object.keys(doc.paths).sort()).toEqual(['/me', '/stream', '/users', '/users/{id}/avatar']);
+    expect(Object.keys(doc.paths).sort()).toEqual(['/me', '/stream', '/users', '/users/{id}/avatar', '/users/{id}/tiny-avatar']);
     expect(Object.keys(doc.paths['/users/{id}/avatar']).sort()).toEqual(['get', 'post']);
   });
 });

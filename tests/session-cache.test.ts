@@ -17,6 +17,7 @@ import {
 } from '../src/generated/graphql';
 import { cookieFrom, createTestDatabase, createUser, loginToken, startTestServer, TestServer, TestUser, unique } from './support/server';
 import { startCountingServer } from './support/sql-counter';
+import { resolveViewer } from '../src/context/context';
 
 // This file's operations; codegen generates the typed `SessionCacheTest…Document`s used below from them
 // (operations several files send are in ./support/operations.ts).
@@ -96,6 +97,25 @@ describe('a cached session', () => {
       expect(rest.result.body).toEqual({ id: u.id, username: u.username, role: expect.any(String) });
       expect(rest.statements).toEqual([]);
       expect(s.app.auth.cacheState()).toEqual({ listening: true, sessions: 1 });
+    } finally {
+      await s.close();
+    }
+  });
+});
+
+describe('a burst of session checks', () => {
+  it('shares one statement, as a fan-out re-checking many subscribers does (cache off)', async () => {
+    const s = await startCountingServer({ SESSION_CACHE_SECONDS: '0' });
+    try {
+      const users = await Promise.all(Array.from({ length: 12 }, () => createUser(s)));
+      const { result, statements } = await s.sql.during(() => Promise.all(users.map((u) => resolveViewer(s.app, () => s.app.orm.em.fork() as never, u.token))));
+      expect(result.map((v) => v?.id)).toEqual(users.map((u) => u.id));
+      expect(statements.filter((t) => /from sessions s join users u/.test(t))).toHaveLength(1);
+      // a logged-out session in the same burst is refused, the others still answered
+      expect((await s.rest('POST', '/coparent/api/auth/logout', { cookie: `session=${users[0].token}` })).status).toBe(204);
+      const again = await Promise.all(users.map((u) => resolveViewer(s.app, () => s.app.orm.em.fork() as never, u.token)));
+      expect(again[0]).toBeUndefined();
+      expect(again.slice(1).map((v) => v?.id)).toEqual(users.slice(1).map((u) => u.id));
     } finally {
       await s.close();
     }

@@ -50,20 +50,44 @@ export function openPool(env: BaselineEnv, max = 10): Pool {
 /**
  * The session check of src/auth/auth-store.ts (a live session: not revoked, not expired, the user
  * active and not deleted), reading only the columns the baselines use — ours reads the whole user row
- * to build the viewer's profile; a lean baseline need not.
+ * to build the viewer's profile; a lean baseline need not — and, as ours does since enrollment, the
+ * user's application memberships in the same statement (the access rules of every route need them).
  */
 const VIEWER: Pick<QueryConfig, 'name' | 'text'> = {
   name: 'bench_viewer',
   text:
-    'select u.id, u.username, u.role, u.number from sessions s join users u on u.id = s.user_id ' +
+    'select u.id, u.username, u.role, u.number, ' +
+    "(select coalesce(json_agg(json_build_array(m.application, m.status, m.role, m.household_id)), '[]'::json) from app_memberships m where m.user_id = u.id) as memberships " +
+    'from sessions s join users u on u.id = s.user_id ' +
     'where s.id = $1 and s.revoked_at is null and s.expires_at > now() and u.is_active and u.deleted_at is null',
 };
+
+/** [application, status, role, household_id] of one app_memberships row */
+export type MembershipTuple = [string, string, string, string | null];
 
 export interface ViewerRow {
   id: string;
   username: string | null;
   role: string;
   number: number;
+  memberships: MembershipTuple[];
+}
+
+/**
+ * src/auth/access.ts `enforceEnrollment`: null when the viewer may use the application (a global ADMIN;
+ * an ACTIVE membership; no membership where the application self-enrolls), else which refusal applies.
+ */
+export function enrollmentProblem(viewer: ViewerRow, application: string, selfEnroll: boolean): 'notEnrolled' | 'pending' | 'disabled' | null {
+  if (viewer.role === 'ADMIN') return null;
+  const m = viewer.memberships.find((x) => x[0] === application);
+  if (!m) return selfEnroll ? null : 'notEnrolled';
+  return m[1] === 'PENDING' ? 'pending' : m[1] === 'DISABLED' ? 'disabled' : null;
+}
+
+/** The viewer's ACTIVE coparent household (src/modules/coparent/household.service.ts `householdOf`), or null. */
+export function householdOf(viewer: ViewerRow): string | null {
+  const m = viewer.memberships.find((x) => x[0] === 'COPARENT');
+  return m && m[1] === 'ACTIVE' ? m[3] : null;
 }
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;

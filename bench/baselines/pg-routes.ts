@@ -8,7 +8,7 @@
  * reference, and a change to our SQL should show up as a change in the ratio (or, if the results
  * differ, as a failed byte comparison), not silently move the baseline with it.
  */
-import { Authenticator, BareResponse, baselineEnv, onStop, openPool, serveBare } from './bare';
+import { Authenticator, BareResponse, baselineEnv, enrollmentProblem, householdOf, onStop, openPool, serveBare } from './bare';
 
 const env = baselineEnv();
 const pool = openPool(env);
@@ -18,12 +18,12 @@ const round2 = (n: number) => Math.round(n * 100) / 100;
 const axis = (sum: number, count: number) => (count > 0 ? (sum / count) * 5 : 0);
 const MAX_DISTANCE = 20 * Math.SQRT2;
 
-/** src/modules/coparent: a month's items with their owners. */
+/** src/modules/coparent: a month's items of the viewer's household with their owners. */
 const COPARENT_ITEMS = {
   name: 'bench_coparent_items',
   text: `select i.id, i.date::text as date, i.type, i.title, i.body, i.owner_id, u.username, i.created_at, i.updated_at
            from coparent_items i join users u on u.id = i.owner_id
-          where i.date >= $1::date and i.date < ($1::date + interval '1 month')
+          where i.household_id = $2 and i.date >= $1::date and i.date < ($1::date + interval '1 month')
           order by i.date, i.created_at, i.id`,
 };
 
@@ -80,12 +80,11 @@ const CAKE_RANKED = {
 
 /**
  * src/modules/conduct/conduct-access.ts `eventIdWithRole`: the event by slug with the viewer's roles
- * there, unless conduct is DISABLED for the viewer (our server reads that with the session, cached).
+ * there (whether conduct is DISABLED for the viewer comes with the session check, as ours).
  */
 const CONDUCT_EVENT_ROLES = {
   name: 'bench_conduct_event_roles',
-  text: `select e.id, coalesce(array_agg(r.role) filter (where r.role is not null), '{}') as roles,
-                exists (select 1 from app_memberships m where m.user_id = $2 and m.application = 'CONDUCT' and m.status = 'DISABLED') as disabled
+  text: `select e.id, coalesce(array_agg(r.role) filter (where r.role is not null), '{}') as roles
            from conduct_events e left join conduct_event_roles r on r.event_id = e.id and r.user_id = $2
           where e.slug = $1 group by e.id`,
 };
@@ -126,9 +125,13 @@ const server = serveBare(env.port, async ({ path, query, headers }): Promise<Bar
 
   if (path === '/coparent/api/items') {
     if (!viewer) return { status: 401, body: { error: 'Authentication required' } };
+    // coparent is closed: an ACTIVE membership in a household (a global ADMIN without one reads the
+    // default household: not a case the bench loads)
+    const household = householdOf(viewer);
+    if (!household) return { status: 403, body: { error: 'You are not a member of a household' } };
     const month = query.get('month') ?? '';
     if (!/^(\d{4})-(0[1-9]|1[0-2])$/.test(month)) return { status: 400, body: { error: 'month must be a month in YYYY-MM format' } };
-    const { rows } = await pool.query({ ...COPARENT_ITEMS, values: [`${month}-01`] });
+    const { rows } = await pool.query({ ...COPARENT_ITEMS, values: [`${month}-01`, household] });
     return {
       body: rows.map((r) => ({
         id: r.id,
@@ -147,6 +150,9 @@ const server = serveBare(env.port, async ({ path, query, headers }): Promise<Bar
   const matches = MATCHES_PATH.exec(path);
   if (matches) {
     if (!viewer) return { status: 401, body: { status: 'error', message: 'Invalid or expired token' } };
+    // compass self-enrolls: only a PENDING or DISABLED membership is refused
+    const problem = enrollmentProblem(viewer, 'COMPASS', true);
+    if (problem) return { status: 403, body: { status: 'error', message: problem === 'pending' ? 'Your compass account is not active' : 'Your compass account is disabled' } };
     const number = Number(matches[1]);
     if (viewer.number !== number && viewer.role !== 'ADMIN') return { status: 403, body: { status: 'error', message: 'Access denied' } };
     const { rows } = await pool.query({ ...COMPASS_MATCHES, values: [number] });
@@ -180,6 +186,8 @@ const server = serveBare(env.port, async ({ path, query, headers }): Promise<Bar
 
   if (path === '/cakeplanner/api/events/ranked') {
     if (!viewer) return { status: 401, body: { error: 'Authentication required' } };
+    // cakeplanner is closed: an ACTIVE membership (src/modules/cake/cake-group.service.ts)
+    if (enrollmentProblem(viewer, 'CAKEPLANNER', false)) return { status: 403, body: { error: 'Account is inactive' } };
     const { rows } = await pool.query({ ...CAKE_RANKED, values: [viewer.id] });
     const today = new Date().toISOString().slice(0, 10);
     return {
@@ -208,9 +216,11 @@ const server = serveBare(env.port, async ({ path, query, headers }): Promise<Bar
   const conductUsers = CONDUCT_USERS_PATH.exec(path);
   if (conductUsers) {
     if (!viewer) return { status: 401, body: { error: 'Not authenticated' } };
+    // conduct self-enrolls: a PENDING or DISABLED membership is refused before anything is read (access.enrolled)
+    const problem = enrollmentProblem(viewer, 'CONDUCT', true);
+    if (problem) return { status: 403, body: { error: problem === 'pending' ? 'Your account is not active for this application' : 'Your account is disabled for this application' } };
     const { rows: events } = await pool.query({ ...CONDUCT_EVENT_ROLES, values: [decodeURIComponent(conductUsers[1]), viewer.id] });
     if (!events.length) return { status: 404, body: { error: 'Event not found.' } };
-    if (events[0].disabled) return { status: 403, body: { error: 'Your account is disabled for this application' } };
     if (!(events[0].roles as string[]).length && viewer.role !== 'ADMIN') return { status: 403, body: { error: 'Forbidden: insufficient role' } };
     const page = Number(query.get('page') ?? '1');
     const limit = Number(query.get('limit') ?? '20');

@@ -34,7 +34,7 @@ import {
 import { WebSocketServer } from 'ws';
 import { useServer } from 'graphql-ws/use/ws';
 import type { Pool } from 'pg';
-import { Authenticator, baselineEnv, onStop, openPool, ViewerRow } from './bare';
+import { Authenticator, baselineEnv, householdOf, onStop, openPool, ViewerRow } from './bare';
 
 interface ItemEvent {
   kind: 'CREATED' | 'UPDATED' | 'DELETED';
@@ -90,8 +90,6 @@ function listen(keep: (e: ItemEvent) => boolean): AsyncIterableIterator<ItemEven
 const ITEM_SQL =
   `select i.id, to_char(i.date, 'YYYY-MM-DD') as date, i.type, i.title, i.body, i.owner_id, i.created_at, i.updated_at, u.username ` +
   'from coparent_items i join users u on u.id = i.owner_id where i.id = $1';
-const HOUSEHOLD_SQL = `select household_id from app_memberships where user_id = $1 and application = 'COPARENT' and status = 'ACTIVE'`;
-
 function buildSchema(): GraphQLSchema {
   const DateTimeISO = new GraphQLScalarType({ name: 'DateTimeISO', serialize: (v) => (v instanceof Date ? v.toISOString() : String(v)) });
   const Kind = new GraphQLEnumType({ name: 'CoparentChangeKind', values: { CREATED: {}, DELETED: {}, UPDATED: {} } });
@@ -135,8 +133,8 @@ function buildSchema(): GraphQLSchema {
           type: new GraphQLNonNull(Change),
           args: { month: { type: new GraphQLNonNull(GraphQLString) } },
           subscribe: async (_root, args: { month: string }, ctx: Context) => {
-            const { rows } = await ctx.pool.query<{ household_id: string }>(HOUSEHOLD_SQL, [ctx.viewer.id]);
-            const household = rows[0]?.household_id;
+            // the household from the memberships read with the session check, as ours (householdOf)
+            const household = householdOf(ctx.viewer);
             if (!household) throw new Error('Not a member of a household');
             return listen((e) => e.householdId === household && e.date.startsWith(`${args.month}-`));
           },

@@ -7,7 +7,7 @@
  * all receive a new event within 1 s of the POST that creates it.
  */
 import http from 'node:http';
-import { Metric, Scenario, ScenarioPlan, registerUser, seedUsers, sql, uniqueName } from '../lib';
+import { Enrollment, Metric, Scenario, ScenarioPlan, enrollUsers, registerUser, seedUsers, sql, uniqueName } from '../lib';
 
 const EVENTS = 500;
 const RATERS = 10;
@@ -67,6 +67,9 @@ export const cakeplanner: Scenario = {
     const viewer = await registerUser(ix.url);
     const poster = await registerUser(ix.url);
     const db = ix.databaseUrl;
+    // cakeplanner is closed: every user who calls it is enrolled ACTIVE (else 403 "Account is inactive")
+    const cake: Enrollment = { application: 'CAKEPLANNER' };
+    await enrollUsers(db, [viewer.id, poster.id], cake);
 
     // A group of the viewer, the poster and ten raters who bake in turn; 500 events with 10 ratings each.
     const [{ id: groupId }] = await sql<{ id: string }>(db, `insert into cake_groups (id, name) values (gen_random_uuid(), $1) returning id`, [uniqueName('Bench bakers ')]);
@@ -95,7 +98,7 @@ export const cakeplanner: Scenario = {
     await sql(db, 'analyze cake_events, cake_ratings, cake_memberships, cake_photos');
 
     // Viewers: 1,000 members of the group, each with a token of its own (requests rotate over them).
-    const members = await seedUsers(db, MEMBERS);
+    const members = await seedUsers(db, MEMBERS, { enroll: [cake] });
     await sql(db, `insert into cake_memberships (id, group_id, user_id, role) select gen_random_uuid(), $1, unnest($2::uuid[]), 'member'`, [groupId, members.map((m) => m.id)]);
     const bearers = members.map((m) => ({ authorization: `Bearer ${m.token}` }));
 

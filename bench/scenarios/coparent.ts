@@ -5,7 +5,7 @@
  * owners in one prepared statement — and returns the same JSON, measured in the same interleaved
  * rounds, requests rotating over 1,000 users' cookies. Target: ≥ 0.8. Also at a fixed rate.
  */
-import { Scenario, ScenarioPlan, registerUser, seedUsers, sql } from '../lib';
+import { Enrollment, Scenario, ScenarioPlan, createHousehold, enrollUsers, registerUser, seedUsers, sql } from '../lib';
 
 const MONTH = '2031-05';
 const ITEMS = 200;
@@ -19,19 +19,22 @@ export const coparent: Scenario = {
     const viewer = await registerUser(ix.url);
     const owners = [viewer.id];
     for (let i = 0; i < 4; i++) owners.push((await registerUser(ix.url)).id);
+    // One household owns the items; the owners and every reader are its members (coparent is closed).
+    const family: Enrollment = { application: 'COPARENT', householdId: await createHousehold(ix.databaseUrl) };
+    await enrollUsers(ix.databaseUrl, owners, family);
     await sql(
       ix.databaseUrl,
-      `insert into coparent_items (id, date, type, title, body, owner_id, created_at, updated_at)
-       select gen_random_uuid(), date '${MONTH}-01' + (g % 31), 'EVENT', 'Bench item ' || g, 'Bring the blue bag', ($1::uuid[])[1 + g % 5],
+      `insert into coparent_items (id, date, type, title, body, owner_id, household_id, created_at, updated_at)
+       select gen_random_uuid(), date '${MONTH}-01' + (g % 31), 'EVENT', 'Bench item ' || g, 'Bring the blue bag', ($1::uuid[])[1 + g % 5], $2,
               now() + g * interval '1 millisecond', now()
        from generate_series(0, ${ITEMS - 1}) g`,
-      [owners],
+      [owners, family.householdId],
     );
 
     // The bare equivalent (bench/baselines/pg-routes.ts): same authentication with the same caching,
     // the month's items joined to their owners as a prepared statement, the same JSON.
     const bare = await env.startBaseline({ name: 'pg-coparent', script: 'pg-routes', databaseUrl: ix.databaseUrl, cacheSeconds: ix.sessionCacheSeconds });
-    const users = await seedUsers(ix.databaseUrl, USERS);
+    const users = await seedUsers(ix.databaseUrl, USERS, { enroll: [family] });
     const cookies = users.map((u) => ({ cookie: u.cookie }));
 
     // Same work, same answer: the two bodies must be byte for byte equal before anything is measured.

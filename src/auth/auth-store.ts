@@ -73,6 +73,10 @@ function takeMemberships(row: UserRow): UserRow {
  */
 const LIVE = 's.revoked_at is null and s.expires_at > now() and u.is_active and u.deleted_at is null';
 const VIEWER = (columns: string) => 'select ' + columns + ' from sessions s join users u on u.id = s.user_id where s.id = $1 and ' + LIVE;
+/** `VIEWER` for many sessions at once, each row naming its session. */
+const VIEWERS = (columns: string) =>
+  'select s.id as ix_session_id, ' + columns + ' from sessions s join users u on u.id = s.user_id where s.id = any($1::uuid[]) and ' + LIVE;
+const VIEWERS_PER_STATEMENT = 1_000;
 
 /**
  * One login attempt: counts it against the client's fixed one-minute window (the `rate_limits` table,
@@ -128,6 +132,9 @@ export class AuthStore {
   private readonly instance = randomUUID();
   private markers = 0;
   private readonly viewerStatement: Statement;
+  private readonly viewersStatement: Statement;
+  /** the session lookups waiting for the next tick (`lookup`) */
+  private burst: { ids: Set<string>; rows: Promise<Map<string, UserRow>> } | undefined;
   private readonly attemptStatement: Statement;
 
   constructor(options: AuthStoreOptions) {
@@ -138,6 +145,7 @@ export class AuthStore {
     this.listener = this.cacheMs > 0 ? options.listener : undefined;
     const columns = userColumns(options.orm, 'u') + ', ' + MEMBERSHIPS_COLUMN;
     this.viewerStatement = statement('ix_viewer', VIEWER(columns));
+    this.viewersStatement = statement('ix_viewers', VIEWERS(columns));
     this.attemptStatement = statement('ix_login_attempt', ATTEMPT(columns));
   }
 
@@ -203,14 +211,57 @@ export class AuthStore {
       }
     }
     const generation = this.generation;
-    const [found] = await this.sql.rows<UserRow>(this.viewerStatement, [sessionId]);
-    const row = found && takeMemberships(found);
+    const row = await this.lookup(sessionId);
     if (row && this.listening && generation === this.generation) {
       if (this.cache.size >= MAX_CACHED) this.cache.delete(this.cache.keys().next().value as string);
-      // shared by the requests of this session until a change is noticed: nobody may alter it
-      this.cache.set(sessionId, { row: Object.freeze(row), until: Math.min(now + this.cacheMs, notAfter) });
+      this.cache.set(sessionId, { row, until: Math.min(now + this.cacheMs, notAfter) });
     }
     return row;
+  }
+
+  /**
+   * The database's answer for one session, joined with the other lookups of the same burst: a fan-out
+   * re-checks thousands of subscribers' sessions at one event, and one statement per session would
+   * queue them all for the pool (10,000 subscribers: most waited past the pool's limit and lost their
+   * subscription). Lookups made before the next tick share one statement per 1,000 sessions (the same
+   * session asked twice is asked once); a lone lookup uses the one-session statement. The rows are
+   * frozen: callers of one burst share them, like cached rows.
+   */
+  private lookup(sessionId: string): Promise<UserRow | undefined> {
+    let burst = this.burst;
+    if (!burst) {
+      const ids = new Set<string>();
+      const rows = new Promise<Map<string, UserRow>>((resolve, reject) => {
+        // DataLoader's schedule: after the promise jobs already queued, so the lookups of one burst join
+        void Promise.resolve().then(() =>
+          process.nextTick(() => {
+            this.burst = undefined;
+            this.fetchViewers([...ids]).then(resolve, reject);
+          }),
+        );
+      });
+      burst = this.burst = { ids, rows };
+    }
+    burst.ids.add(sessionId);
+    return burst.rows.then((found) => found.get(sessionId));
+  }
+
+  private async fetchViewers(ids: string[]): Promise<Map<string, UserRow>> {
+    const found = new Map<string, UserRow>();
+    if (ids.length === 1) {
+      const [row] = await this.sql.rows<UserRow>(this.viewerStatement, ids);
+      if (row) found.set(ids[0], Object.freeze(takeMemberships(row)));
+      return found;
+    }
+    for (let i = 0; i < ids.length; i += VIEWERS_PER_STATEMENT) {
+      const rows = await this.sql.rows<UserRow & { ix_session_id?: string }>(this.viewersStatement, [ids.slice(i, i + VIEWERS_PER_STATEMENT)]);
+      for (const row of rows) {
+        const sid = row.ix_session_id as string;
+        delete row.ix_session_id;
+        found.set(sid, Object.freeze(takeMemberships(row)));
+      }
+    }
+    return found;
   }
 
   /** Sessions cached now, and whether the cache is in use (tests, diagnostics). */

@@ -22,6 +22,8 @@ export interface ErrorDetails {
   fields?: Record<string, string>;
   /** seconds until a rate-limited (or UNAVAILABLE) caller may try again */
   retryAfter?: number;
+  /** an upload (or a request body) over its size limit: surfaces whose contract says so answer 413 */
+  tooLarge?: boolean;
   [key: string]: unknown;
 }
 

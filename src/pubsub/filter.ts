@@ -1,3 +1,4 @@
+import { Channel } from './pubsub';
 /** Filters an async iterator without losing its `return()` (unsubscribe) when the consumer stops. */
 export function filterAsync<T>(source: AsyncIterableIterator<T>, keep: (value: T) => boolean | Promise<boolean>): AsyncIterableIterator<T> {
   const it: AsyncIterableIterator<T> = {
@@ -19,4 +20,50 @@ export function filterAsync<T>(source: AsyncIterableIterator<T>, keep: (value: T
     },
   };
   return it;
+}
+
+/** Maps each value of an async iterator, keeping its `return()` (unsubscribe). */
+export function mapAsync<S, T>(source: AsyncIterableIterator<S>, fn: (value: S) => T): AsyncIterableIterator<T> {
+  const it: AsyncIterableIterator<T> = {
+    async next() {
+      const r = await source.next();
+      return r.done ? r : { value: fn(r.value), done: false };
+    },
+    async return() {
+      await source.return?.();
+      return { value: undefined as never, done: true };
+    },
+    async throw(err?: unknown) {
+      await source.return?.();
+      throw err;
+    },
+    [Symbol.asyncIterator]() {
+      return it;
+    },
+  };
+  return it;
+}
+
+/**
+ * Merges async iterators into one, in arrival order. Ending it ends every source; a source that fails
+ * (an interrupted event connection: EVENTS_INTERRUPTED) fails the merged stream and ends the others.
+ */
+export function mergeAsync<T>(sources: AsyncIterableIterator<T>[]): AsyncIterableIterator<T> {
+  const channel = new Channel<T>(() => {
+    for (const s of sources) void s.return?.();
+  });
+  for (const source of sources) {
+    void (async () => {
+      try {
+        for (;;) {
+          const r = await source.next();
+          if (r.done) return;
+          channel.push(r.value);
+        }
+      } catch (err) {
+        channel.fail(err);
+      }
+    })();
+  }
+  return channel;
 }

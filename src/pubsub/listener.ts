@@ -20,6 +20,8 @@ import { errorMessage as message, Logger, silentLogger } from '../observe/log';
 
 const HEARTBEAT_CHANNEL = 'ix_listener';
 const HEARTBEAT_MS = 5_000;
+/** How late a marker's timer may fire before the loop counts as too busy to judge (the deadline re-arms). */
+const MARKER_LATE_MS = 250;
 /** How long a marker may take to come back before the connection counts as deaf. */
 const MARKER_TIMEOUT_MS = 2_000;
 const RETRY_FIRST_MS = 100;
@@ -154,12 +156,26 @@ export class SupervisedListener {
     const key = `${channel}\u0000${payload}`;
     const heard = await new Promise<boolean>((resolve) => {
       let timer: NodeJS.Timeout | undefined;
+      let settled = false;
       const done = (ok: boolean) => {
+        if (settled) return;
+        settled = true;
         clearTimeout(timer);
         this.markers.delete(key);
         resolve(ok);
       };
-      timer = setTimeout(() => done(false), MARKER_TIMEOUT_MS);
+      // The deadline is judged on this event loop: when the loop was too busy to run the timer on time
+      // (a fan-out to 10,000 subscribers keeps it busy for seconds), the marker may be sitting unread in
+      // the socket, so a late timer re-arms instead of declaring the connection deaf; an on-time timer
+      // gives the poll phase one more turn (setImmediate) to read what already arrived.
+      const arm = () => {
+        const armedAt = Date.now();
+        timer = setTimeout(() => {
+          if (Date.now() - armedAt > MARKER_TIMEOUT_MS + MARKER_LATE_MS) arm();
+          else setImmediate(() => done(false));
+        }, MARKER_TIMEOUT_MS);
+      };
+      arm();
       this.markers.set(key, done);
       send().catch(() => done(false));
     });

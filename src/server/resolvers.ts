@@ -2,7 +2,7 @@
 import type { NonEmptyArray } from 'type-graphql';
 import { IdentityResolver } from '../modules/identity/identity.resolver';
 import { CoparentResolver, CoparentUserFieldResolver } from '../modules/coparent/coparent.resolver';
-import { CompassPartyFieldResolver, CompassResolver, CompassUserFieldResolver } from '../modules/compass/compass.resolver';
+import { CompassMyAnswersChangeFieldResolver, CompassPartyFieldResolver, CompassResolver, CompassUserFieldResolver } from '../modules/compass/compass.resolver';
 import { ConductResolver } from '../modules/conduct/conduct.resolver';
 import { ConductUsersResolver } from '../modules/conduct/users.resolver';
 import { ConductEventUsersResolver } from '../modules/conduct/event-users.resolver';
@@ -17,6 +17,8 @@ import {
 } from '../modules/conduct/reports.resolver';
 import { ConductNotificationFieldsResolver, ConductNotificationsResolver } from '../modules/conduct/notifications.resolver';
 import { ConductDashboardResolver } from '../modules/conduct/dashboard.resolver';
+import { ConductEvidenceFieldsResolver, ConductEvidenceResolver } from '../modules/conduct/evidence.resolver';
+import { ConductCommentFieldsResolver, ConductCommentsResolver } from '../modules/conduct/comments.resolver';
 
 import {
   CakeEventFieldsResolver,
@@ -29,10 +31,12 @@ import {
 } from '../modules/cake/cake.resolver';
 // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
 export const resolvers: NonEmptyArray<Function> = [IdentityResolver, CoparentResolver, CoparentUserFieldResolver,
-  CompassResolver, CompassUserFieldResolver, CompassPartyFieldResolver,
+  CompassResolver, CompassUserFieldResolver, CompassPartyFieldResolver, CompassMyAnswersChangeFieldResolver,
   CakeResolver, CakeEventFieldsResolver, CakeRatingFieldsResolver, CakePhotoFieldsResolver, CakeMembershipFieldsResolver, CakeGroupFieldsResolver, CakeUserFieldsResolver,
   ConductResolver, ConductUsersResolver, ConductEventUsersResolver,
   ConductOrganizationsResolver, ConductOrganizationFieldResolver, ConductOrgMembershipFieldResolver,
   ConductEventsResolver, ConductEventFieldsResolver, ConductAdminResolver,
   ConductReportsResolver, ConductReportFieldsResolver, ConductReportPageFieldsResolver, ConductReportHistoryFieldsResolver,
-  ConductNotificationsResolver, ConductNotificationFieldsResolver, ConductDashboardResolver];
+  ConductNotificationsResolver, ConductNotificationFieldsResolver, ConductDashboardResolver,
+  ConductEvidenceResolver, ConductEvidenceFieldsResolver,
+  ConductCommentsResolver, ConductCommentFieldsResolver];

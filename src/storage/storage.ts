@@ -14,6 +14,11 @@ export interface StoragePolicy {
   maxBytes: number;
   /** MIME types accepted, as sniffed */
   accept: readonly string[];
+  /**
+   * the type of the bytes, when the policy knows more than file-type's magic numbers (conduct's evidence
+   * recognises plain text, which has none); default `sniffContentType`
+   */
+  detect?: (bytes: Buffer) => Promise<string | undefined>;
 }
 
 export interface StoredFileInfo {
@@ -42,7 +47,7 @@ export class PostgresFileStorage implements FileStorage {
     if (bytes.length > policy.maxBytes) {
       throw badInput(`The file is larger than ${Math.floor(policy.maxBytes / 1024)} KiB`);
     }
-    const type = await sniffContentType(bytes);
+    const type = await (policy.detect ?? sniffContentType)(bytes);
     if (!type || !policy.accept.includes(type)) {
       throw badInput(`The file must be one of ${policy.accept.join(', ')}`);
     }

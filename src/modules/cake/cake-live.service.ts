@@ -1,11 +1,14 @@
 /**
  * The live side of the cake module: the durable change log (cake_event_log) written in the same
  * transaction as the change, the `cake.changed` topic published after commit, the subscription
- * filtered to the subscriber's groups, and the resume query behind SSE Last-Event-ID.
+ * filtered to the subscriber's groups, and the resume query behind SSE Last-Event-ID; the live views
+ * of groups and memberships (`cake.groupChanged`, `cake.membershipChanged`).
  */
+import { LOCKS } from '../../db/locks';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { AppContext } from '../../context/context';
-import { requireViewer } from '../../auth/guards';
+import { isAdmin, requireViewer } from '../../auth/guards';
+import type { Topics } from '../../pubsub/topics';
 import { filterAsync } from '../../pubsub/filter';
 import { badInput } from '../../errors/domain-error';
 import type { CakeEvent } from './cake-event.entity';
@@ -14,9 +17,11 @@ import { CakeEventChange, CakeEventChangeKind } from './cake-change';
 import { photoUrl } from './cake-common';
 import { DELETED_USER_NAME, viewerRoles } from './cake.loaders';
 import { CAKE_CHANGES_MAX } from './list-sizes';
+import { CakeGroup, CakeMembership } from './cake-group.entity';
+import { CakeGroupChange, CakeGroupChangeKind, CakeMembershipChange, CakeMembershipChangeKind } from './cake-group-change';
 
 /** Transaction-scoped advisory lock serialising log appends, so log ids follow commit order. */
-const LOG_LOCK = 7316402;
+const LOG_LOCK = LOCKS.cakeLog;
 /** Rows kept per group (the contract asks for at least the last 100). */
 const LOG_KEEP = 1000;
 /** Most rows one resume returns (the list's declared size). */
@@ -101,29 +106,109 @@ export async function changesAfter(ctx: AppContext, after: string): Promise<Cake
 }
 
 /**
- * The subscriber's stream of `cake.changed`, kept to the groups they belong to. The group set is read
- * once and re-read when a membership of theirs changes (no SQL per event, so fan-out stays cheap). A
+ * The subscriber's cake groups, read once and again whenever a membership of theirs changes: the
+ * `cake.membershipChanged` events arrive in commit order before any later event, so a member who left a
+ * group stops hearing it at the next event, and a filter costs no SQL per event (fan-out stays cheap).
+ */
+function watchGroups(ctx: AppContext, userId: string): { has(groupId: string): Promise<boolean>; stop(): void } {
+  const conn = ctx.app.orm.em.getConnection();
+  const load = () => {
+    const p = conn
+      .execute<{ group_id: string }[]>('select group_id from cake_memberships where user_id = ?', [userId])
+      .then((rows) => new Set(rows.map((r) => r.group_id)));
+    p.catch(() => undefined); // read by the next event's filter, which fails the stream with it
+    return p;
+  };
+  let groups = load();
+  const stop = ctx.app.pubsub.on('cake.membershipChanged', (e) => {
+    if (e.userId === userId) groups = load();
+  });
+  return { has: async (groupId) => (await groups).has(groupId), stop };
+}
+
+/** `stream` with `cleanup` run once when the consumer ends it (unsubscribe, error). */
+function withCleanup<T>(stream: AsyncIterableIterator<T>, cleanup: () => void): AsyncIterableIterator<T> {
+  const close = stream.return!.bind(stream);
+  let cleaned = false;
+  stream.return = () => {
+    if (!cleaned) {
+      cleaned = true;
+      cleanup();
+    }
+    return close();
+  };
+  stream.throw = (err?: unknown) => stream.return!().then(() => Promise.reject(err));
+  return stream;
+}
+
+/**
+ * The subscriber's stream of `cake.changed`, kept to the groups they belong to (`watchGroups`). A
  * revoked session ends the transport's stream (ws socket, SSE response) through the one session watch
  * (src/auth/session-watch.ts); the access guard re-checks the session on every event besides.
  */
 export function subscribeChanges(ctx: AppContext): AsyncIterableIterator<CakeChangePayload> {
   const viewer = requireViewer(ctx);
-  const { pubsub } = ctx.app;
-  const conn = ctx.app.orm.em.getConnection();
-  const loadGroups = async () => {
-    const rows = await conn.execute<{ group_id: string }[]>('select group_id from cake_memberships where user_id = ?', [viewer.id]);
-    return new Set(rows.map((r) => r.group_id));
-  };
-  let groups = loadGroups();
-  const stream = filterAsync(pubsub.subscribe('cake.changed'), async (c) => (await groups).has(c.groupId));
-  const offMembership = pubsub.on('cake.membershipChanged', (e) => {
-    if (e.userId === viewer.id) groups = loadGroups();
-  });
-  const close = stream.return!.bind(stream);
-  stream.return = () => {
-    offMembership();
-    return close();
-  };
-  stream.throw = (err?: unknown) => stream.return!().then(() => Promise.reject(err));
-  return stream;
+  const groups = watchGroups(ctx, viewer.id);
+  return withCleanup(
+    filterAsync(ctx.app.pubsub.subscribe('cake.changed'), (c) => groups.has(c.groupId)),
+    groups.stop,
+  );
+}
+
+/**
+ * `cakeGroupChanged`: a group's members hear its changes, platform admins every group's (a created
+ * group has no members yet: admins only). Checked per event against the subscriber as they are now
+ * (`refreshViewer`: a demoted admin stops hearing other groups at once; `watchGroups`: a removed member).
+ */
+export function subscribeGroupChanges(ctx: AppContext): AsyncIterableIterator<Topics['cake.groupChanged']> {
+  const viewer = requireViewer(ctx);
+  const groups = watchGroups(ctx, viewer.id);
+  return withCleanup(
+    filterAsync(ctx.app.pubsub.subscribe('cake.groupChanged'), async (e) => {
+      await ctx.refreshViewer();
+      if (!ctx.viewer) return false;
+      return isAdmin(ctx) || groups.has(e.groupId);
+    }),
+    groups.stop,
+  );
+}
+
+/**
+ * `cakeMembershipChanged`: a group's members hear who joins, changes role and leaves it; the user
+ * concerned hears their own changes (being removed included); platform admins hear every group's.
+ * Checked per event as `subscribeGroupChanges` is.
+ */
+export function subscribeMembershipChanges(ctx: AppContext): AsyncIterableIterator<Topics['cake.membershipChanged']> {
+  const viewer = requireViewer(ctx);
+  const groups = watchGroups(ctx, viewer.id);
+  return withCleanup(
+    filterAsync(ctx.app.pubsub.subscribe('cake.membershipChanged'), async (e) => {
+      await ctx.refreshViewer();
+      if (!ctx.viewer) return false;
+      return isAdmin(ctx) || e.userId === ctx.viewer.id || groups.has(e.groupId);
+    }),
+    groups.stop,
+  );
+}
+
+/**
+ * The subscriber's long-lived EntityManager forgets what it read for earlier events, so the group and
+ * its members are read as they are now (a managed entity would keep a description cleared since).
+ */
+function freshReads(ctx: AppContext): void {
+  ctx.em.clear();
+}
+
+/** The GraphQL shape of a group event: the group read now (null once deleted). */
+export async function toGroupChange(ctx: AppContext, e: Topics['cake.groupChanged']): Promise<CakeGroupChange> {
+  freshReads(ctx);
+  const group = e.kind === 'DELETED' ? null : await ctx.em.findOne(CakeGroup, { id: e.groupId });
+  return { kind: e.kind as CakeGroupChangeKind, groupId: e.groupId, group };
+}
+
+/** The GraphQL shape of a membership event: the membership read now (null once removed). */
+export async function toMembershipChange(ctx: AppContext, e: Topics['cake.membershipChanged']): Promise<CakeMembershipChange> {
+  freshReads(ctx);
+  const membership = e.kind === 'REMOVED' ? null : await ctx.em.findOne(CakeMembership, { group: e.groupId, user: e.userId });
+  return { kind: e.kind as CakeMembershipChangeKind, groupId: e.groupId, userId: e.userId, role: e.role, membership };
 }

@@ -38,6 +38,12 @@ export class CreateCakeGroupInput {
   @Field(() => String, { nullable: true }) description?: string | null;
 }
 
+@InputType({ description: 'The fields given change; name cannot be cleared, a null description clears it' })
+export class UpdateCakeGroupInput {
+  @Field(() => String, { nullable: true }) name?: string | null;
+  @Field(() => String, { nullable: true }) description?: string | null;
+}
+
 @ObjectType()
 export class CakeSystemInfo {
   @Field(() => String) name!: string;

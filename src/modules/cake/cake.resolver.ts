@@ -9,7 +9,9 @@ import { CakeGroup, CakeGroupRole, CakeMembership } from './cake-group.entity';
 import { CakeEvent } from './cake-event.entity';
 import { CakeRating } from './cake-rating.entity';
 import { CakePhoto } from './cake-photo.entity';
-import { CakeRatingSummary, CakeSystemInfo, CakeUserContact, CakeUserRef, CreateCakeEventInput, CreateCakeGroupInput } from './cake.inputs';
+import { CakeRatingSummary, CakeSystemInfo, CakeUserContact, CakeUserRef, CreateCakeEventInput, CreateCakeGroupInput, UpdateCakeGroupInput } from './cake.inputs';
+import { CakeGroupChange, CakeMembershipChange } from './cake-group-change';
+import type { Topics } from '../../pubsub/topics';
 import { CakeEventChange } from './cake-change';
 import type { CakeChangePayload } from './cake-change';
 import { photoUrl } from './cake-common';
@@ -94,6 +96,16 @@ export class CakeResolver {
   @Mutation(() => CakeGroup)
   createCakeGroup(@Ctx() ctx: AppContext, @Arg('input', () => CreateCakeGroupInput) input: CreateCakeGroupInput): Promise<CakeGroup> {
     return groups.createGroup(ctx, input);
+  }
+
+  @Allow(access.admin)
+  @Mutation(() => CakeGroup, { description: 'The fields given change (name cannot be cleared; a null description clears it)' })
+  updateCakeGroup(
+    @Ctx() ctx: AppContext,
+    @Arg('id', () => ID) id: string,
+    @Arg('input', () => UpdateCakeGroupInput) input: UpdateCakeGroupInput,
+  ): Promise<CakeGroup> {
+    return groups.updateGroup(ctx, id, input);
   }
 
   @Allow(access.admin)
@@ -214,6 +226,28 @@ export class CakeResolver {
     return live.toEventChange(ctx, payload);
   }
 
+  /** A group's members hear its changes; platform admins every group's. */
+  @Allow(cakeMember)
+  @LiveShared()
+  @Subscription(() => CakeGroupChange, {
+    description: "Groups created, renamed or deleted: the subscriber's groups; admins: every group",
+    subscribe: ({ context }) => live.subscribeGroupChanges(context as AppContext),
+  })
+  cakeGroupChanged(@Root() e: Topics['cake.groupChanged'], @Ctx() ctx: AppContext): Promise<CakeGroupChange> {
+    return live.toGroupChange(ctx, e);
+  }
+
+  /** A group's members hear its membership changes, a user their own, platform admins every group's. */
+  @Allow(cakeMember)
+  @LiveShared()
+  @Subscription(() => CakeMembershipChange, {
+    description: "Members joining, changing role and leaving the subscriber's groups (and the subscriber's own memberships); admins: every group",
+    subscribe: ({ context }) => live.subscribeMembershipChanges(context as AppContext),
+  })
+  cakeMembershipChanged(@Root() e: Topics['cake.membershipChanged'], @Ctx() ctx: AppContext): Promise<CakeMembershipChange> {
+    return live.toMembershipChange(ctx, e);
+  }
+
   // --- system ---------------------------------------------------------------------------------
 
   @Allow(access.public)
@@ -321,24 +355,29 @@ export class CakePhotoFieldsResolver {
   }
 }
 
+/** Memberships and groups read the same for every viewer allowed to see them: shared by live fan-out. */
 @Resolver(() => CakeMembership)
 export class CakeMembershipFieldsResolver {
+  @LiveShared()
   @FieldResolver(() => ID)
   groupId(@Root() m: CakeMembership): string {
     return m.group.id;
   }
 
+  @LiveShared()
   @FieldResolver(() => CakeGroup)
   async group(@Root() m: CakeMembership, @Ctx() ctx: AppContext): Promise<CakeGroup> {
     return (await groupsById(ctx).load(m.group.id))!;
   }
 
+  @LiveShared()
   @FieldResolver(() => ID)
   userId(@Root() m: CakeMembership): string {
     return m.user.id;
   }
 
   /** Any member sees the other members: id, name and email only (as GET /api/users shows them). */
+  @LiveShared()
   @FieldResolver(() => CakeUserContact)
   async user(@Root() m: CakeMembership, @Ctx() ctx: AppContext): Promise<CakeUserContact> {
     return contactOf((await usersById(ctx).load(m.user.id))!);
@@ -347,12 +386,14 @@ export class CakeMembershipFieldsResolver {
 
 @Resolver(() => CakeGroup)
 export class CakeGroupFieldsResolver {
+  @LiveShared()
   @ListSize({ max: CAKE_GROUP_MEMBERS_MAX })
   @FieldResolver(() => [CakeMembership], { description: 'Members whose account still exists' })
   async members(@Root() group: CakeGroup, @Ctx() ctx: AppContext): Promise<CakeMembership[]> {
     return (await membershipsByGroup(ctx).load(group.id)).slice(0, CAKE_GROUP_MEMBERS_MAX);
   }
 
+  @LiveShared()
   @FieldResolver(() => Int)
   async memberCount(@Root() group: CakeGroup, @Ctx() ctx: AppContext): Promise<number> {
     return (await membershipsByGroup(ctx).load(group.id)).length;

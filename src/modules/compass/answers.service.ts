@@ -52,6 +52,12 @@ export async function partyAnswers(ctx: AppContext, partyId: number): Promise<Co
   return toAnswers(await partyAnswersOf(ctx.em, party.id));
 }
 
+/** The party's answers as they are now, or null once the party is gone (a live event read after commit). */
+export async function currentPartyAnswers(ctx: AppContext, partyId: number): Promise<CompassAnswer[] | null> {
+  const [party] = await ctx.em.execute<{ id: number }[]>('select id from compass_parties where id = ?', [partyId]);
+  return party ? toAnswers(await partyAnswersOf(ctx.em, party.id)) : null;
+}
+
 type QuestionMap = Map<number, { axis: string; direction: number }>;
 
 /**
@@ -115,6 +121,7 @@ export async function setUserAnswers(ctx: AppContext, userNumber: number, answer
       );
     }
     analyticsChanged(tx, 'ANSWERS');
+    tx.publish('compass.userAnswersChanged', { userId: user.id });
   });
   return toAnswers(await userAnswersOf(ctx.em, user.id));
 }
@@ -134,6 +141,7 @@ export async function setPartyAnswers(ctx: AppContext, partyId: number, answers:
       [party.id, pgIntArray(ids), pgIntArray(ids.map((id) => scores.get(id)!))],
     );
     analyticsChanged(tx, 'ANSWERS');
+    tx.publish('compass.partyAnswerChanged', { kind: 'UPDATED', partyId: party.id });
   });
   return toAnswers(await partyAnswersOf(ctx.em, party.id));
 }

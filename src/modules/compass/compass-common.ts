@@ -4,6 +4,7 @@
  * field at once, and the analytics event. "Super admin" is the global ADMIN role; a party admin is an
  * account linked to a party in compass_party_admins.
  */
+import { LOCKS } from '../../db/locks';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { AppContext } from '../../context/context';
 import { badInput, forbidden, notFound } from '../../errors/domain-error';
@@ -45,7 +46,7 @@ export const LIMITS = {
 } as const;
 
 /** Answer writers share this lock; question changes that move every score take it exclusively. */
-export const SCORES_LOCK = 7316501;
+export const SCORES_LOCK = LOCKS.compassScores;
 
 const MAX_INT = 2147483647;
 

@@ -34,6 +34,16 @@ import * as matching from './matching.service';
 import { analytics } from './analytics.service';
 import { analyticsEvents } from './compass.events';
 import { ListSize } from '../../server/cost';
+import { LiveShared } from '../../server/fanout';
+import type { Topics } from '../../pubsub/topics';
+import * as live from './compass-live.service';
+import {
+  CompassMyAnswersChange,
+  CompassMyAnswersChangeKind,
+  CompassPartyAnswerChange,
+  CompassPartyChange,
+  CompassQuestionChange,
+} from './compass-change';
 import { MATCHES_MAX, PARTIES_MAX, QUESTIONS_MAX } from './list-sizes';
 
 /** compass operations for signed-in users: open enrollment (compass-common.ts), refused only to a disabled membership. */
@@ -196,6 +206,73 @@ export class CompassResolver {
   compassAnalyticsChanged(@Ctx() ctx: AppContext): Promise<CompassAnalytics> {
     return analytics({ ...ctx, em: ctx.em.fork() });
   }
+
+  // --- live resources (issue 14): public data for anyone enrolled; the subscriber's own state ----
+
+  @Allow(compassUser)
+  @LiveShared()
+  @Subscription(() => CompassPartyChange, {
+    description: 'Parties created, changed (fields, logo) or deleted',
+    subscribe: ({ context }) => live.subscribePartyChanges(context as AppContext),
+  })
+  compassPartyChanged(@Root() e: Topics['compass.partyChanged'], @Ctx() ctx: AppContext): Promise<CompassPartyChange> {
+    return live.toPartyChange(ctx, e);
+  }
+
+  @Allow(compassUser)
+  @LiveShared()
+  @Subscription(() => CompassQuestionChange, {
+    description: 'Questions created, changed or deleted',
+    subscribe: ({ context }) => live.subscribeQuestionChanges(context as AppContext),
+  })
+  compassQuestionChanged(@Root() e: Topics['compass.questionChanged'], @Ctx() ctx: AppContext): Promise<CompassQuestionChange> {
+    return live.toQuestionChange(ctx, e);
+  }
+
+  @Allow(compassUser)
+  @LiveShared()
+  @Subscription(() => CompassPartyAnswerChange, {
+    description: "Parties' answer lists (every party's, or one party's with partyId)",
+    subscribe: ({ args, context }) => live.subscribePartyAnswerChanges(context as AppContext, args.partyId as number | null | undefined),
+  })
+  compassPartyAnswerChanged(
+    @Root() e: Topics['compass.partyAnswerChanged'],
+    @Ctx() ctx: AppContext,
+    @Arg('partyId', () => Int, { nullable: true }) _partyId?: number | null,
+  ): Promise<CompassPartyAnswerChange> {
+    return live.toPartyAnswerChange(ctx, e);
+  }
+
+  /** Only the subscriber themselves: their answers, position and matches, read for them at each event. */
+  @Allow(compassUser)
+  @Subscription(() => CompassMyAnswersChange, {
+    description: "The subscriber's own answers, compass position or party matches may have changed",
+    subscribe: ({ context }) => live.subscribeMyAnswersChanges(context as AppContext),
+  })
+  compassMyAnswersChanged(@Root() e: { kind: CompassMyAnswersChangeKind }, @Ctx() ctx: AppContext): CompassMyAnswersChange {
+    return live.toMyAnswersChange(ctx, e);
+  }
+}
+
+/** The subscriber's own state, read when selected (never shared: it is theirs). */
+@Resolver(() => CompassMyAnswersChange)
+export class CompassMyAnswersChangeFieldResolver {
+  @ListSize({ max: QUESTIONS_MAX })
+  @FieldResolver(() => [CompassAnswer], { description: 'every question with the subscriber\'s answer ("" when unanswered)' })
+  answers(@Root() change: CompassMyAnswersChange, @Ctx() ctx: AppContext): Promise<CompassAnswer[]> {
+    return live.myAnswers(ctx, change);
+  }
+
+  @FieldResolver(() => CompassPosition)
+  position(@Root() change: CompassMyAnswersChange, @Ctx() ctx: AppContext): Promise<CompassPosition> {
+    return live.myPosition(ctx, change);
+  }
+
+  @ListSize({ max: MATCHES_MAX })
+  @FieldResolver(() => [CompassMatch], { description: 'the three nearest parties; empty while nothing is answered' })
+  matches(@Root() change: CompassMyAnswersChange, @Ctx() ctx: AppContext): Promise<CompassMatch[]> {
+    return live.myMatches(ctx, change);
+  }
 }
 
 /** Compass's fields of the shared user. */
@@ -214,6 +291,7 @@ export class CompassUserFieldResolver {
 
 @Resolver(() => CompassParty)
 export class CompassPartyFieldResolver {
+  @LiveShared()
   @FieldResolver(() => StoredFileRef, { nullable: true, description: 'the stored logo (public); its id changes when it is replaced' })
   logo(@Root() party: CompassParty): StoredFileRef | null {
     return partyService.partyLogo(party);
@@ -224,6 +302,7 @@ export class CompassPartyFieldResolver {
     return partyService.partyCode(ctx, party);
   }
 
+  @LiveShared()
   @FieldResolver(() => CompassPosition)
   position(@Root() party: CompassParty, @Ctx() ctx: AppContext): Promise<CompassPosition> {
     return ctx.loader<number, CompassPosition>('compass.partyPosition', (ids) => matching.partyPositions(ctx, ids)).load(party.id);

@@ -94,12 +94,19 @@ const MATCHES = statement(
  */
 export async function partyMatches(ctx: AppContext, userNumber: number): Promise<CompassMatch[]> {
   requireSelfOrAdmin(ctx, userNumber);
+  const matches = await nearestParties(ctx, userNumber);
+  if (!matches) throw badInput('Validation failed', { answers: 'Answer at least one question to get matches' });
+  return matches;
+}
+
+/** The three nearest parties, or null while the user has answered nothing (no access check: callers make it). */
+export async function nearestParties(ctx: AppContext, userNumber: number): Promise<CompassMatch[] | null> {
   const rows = await ctx.app.sql.read<PartySumsRow & { ues: number; uec: number; uss: number; usc: number }>(ctx.em, MATCHES, [
     validId(userNumber) ? userNumber : 0,
   ]);
   if (!rows.length) throw notFound('User not found');
   const u = rows[0];
-  if (u.uec + u.usc === 0) throw badInput('Validation failed', { answers: 'Answer at least one question to get matches' });
+  if (u.uec + u.usc === 0) return null;
   const parties = rows.filter((r) => r.id !== null).map((r) => ({ ...pointOf(r), id: r.id, name: r.name, row: r }));
   return topMatches(pointOf({ es: u.ues, ec: u.uec, ss: u.uss, sc: u.usc }), parties, MATCHES_MAX).map((m) => ({
     party: partyOf(m.party.row),

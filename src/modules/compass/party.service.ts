@@ -93,6 +93,8 @@ export async function createParty(ctx: AppContext, input: CreatePartyInput): Pro
       await em.flush();
       await em.execute('insert into compass_party_answers (party_id, question_id, score) select ?, id, null from compass_questions', [party.id]);
       analyticsChanged(tx, 'PARTIES');
+      tx.publish('compass.partyChanged', { kind: 'CREATED', partyId: party.id });
+      tx.publish('compass.partyAnswerChanged', { kind: 'CREATED', partyId: party.id });
       return { party, code, admin: { username, password } };
     });
   } catch (err) {
@@ -114,6 +116,7 @@ export async function updateParty(ctx: AppContext, partyId: number, input: Updat
       if (input.description !== undefined) row.description = trimmed(input.description);
       await tx.em.flush();
       analyticsChanged(tx, 'PARTIES');
+      tx.publish('compass.partyChanged', { kind: 'UPDATED', partyId: party.id });
       return row;
     });
   } catch (err) {
@@ -139,6 +142,8 @@ export async function deleteParty(ctx: AppContext, partyId: number): Promise<boo
     if (party.logoFileId) await ctx.app.storage.remove(tx.em, party.logoFileId);
     for (const a of admins) await userAdmin.deleteUser(tx, { id: a.user_id });
     analyticsChanged(tx, 'PARTIES');
+    tx.publish('compass.partyChanged', { kind: 'DELETED', partyId: party.id });
+    tx.publish('compass.partyAnswerChanged', { kind: 'DELETED', partyId: party.id });
   });
   return true;
 }
@@ -151,6 +156,7 @@ async function replaceLogo(ctx: AppContext, partyId: number, bytes: Buffer | nul
     row.logoFileId = bytes ? (await ctx.app.storage.put(tx.em, bytes, LOGO_POLICY)).id : null;
     await tx.em.flush();
     if (old) await ctx.app.storage.remove(tx.em, old);
+    tx.publish('compass.partyChanged', { kind: 'UPDATED', partyId });
     return row;
   });
 }

@@ -89,6 +89,8 @@ export async function createQuestion(ctx: AppContext, input: CreateQuestionInput
     await tx.em.flush();
     await tx.em.execute('insert into compass_party_answers (party_id, question_id, score) select id, ?, null from compass_parties', [q.id]);
     analyticsChanged(tx, 'QUESTIONS');
+    // every party's answer list gains an unanswered entry: told by this event, not once per party (docs/graph.md)
+    tx.publish('compass.questionChanged', { kind: 'CREATED', questionId: q.id });
     return q;
   });
 }
@@ -110,6 +112,7 @@ export async function updateQuestion(ctx: AppContext, questionId: number, input:
     await tx.em.flush();
     if (`${q.axis}/${q.direction}` !== before) await recomputeAllScores(tx.em);
     analyticsChanged(tx, 'QUESTIONS');
+    tx.publish('compass.questionChanged', { kind: 'UPDATED', questionId: q.id });
     return q;
   });
 }
@@ -123,6 +126,7 @@ export async function deleteQuestion(ctx: AppContext, questionId: number): Promi
     await tx.em.nativeDelete(CompassQuestion, { id: questionId });
     await recomputeAllScores(tx.em);
     analyticsChanged(tx, 'QUESTIONS');
+    tx.publish('compass.questionChanged', { kind: 'DELETED', questionId });
   });
   return true;
 }

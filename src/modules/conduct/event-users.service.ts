@@ -5,6 +5,7 @@
  * check is here (conduct-access.ts helpers, 404 before 403); every change is audited in its unit of work
  * and published after commit on `conduct.eventMembershipChanged`.
  */
+import { lockKey } from '../../db/locks';
 import type { AppContext } from '../../context/context';
 import { requireViewer } from '../../auth/guards';
 import { badInput, conflict, notFound } from '../../errors/domain-error';
@@ -138,7 +139,7 @@ function publishMembership(ctx: AppContext, eventId: string, userId: string, kin
 
 /** Refuses to leave an event without an Admin (400, under a per-event lock). */
 async function keepAnAdmin(tx: AppContext, eventId: string, leaving: string): Promise<void> {
-  await tx.em.execute('select pg_advisory_xact_lock(hashtext(?))', [`conduct-event-admins:${eventId}`]);
+  await tx.em.execute('select pg_advisory_xact_lock(hashtext(?))', [lockKey.conductEventAdmins(eventId)]);
   const others = await tx.em.count(ConductEventRole, { event: eventId, role: ConductEventRoleName.ADMIN, user: { $ne: leaving } });
   if (others === 0) throw badInput('Cannot remove the only Admin of this event.');
 }

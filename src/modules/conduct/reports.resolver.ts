@@ -1,5 +1,7 @@
 /** conduct's operations on reports (conduct-reports.md "Reports", "Cross-event reports"): lists, one report, create, state, changes, history, live changes. */
 import { Arg, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root, Subscription } from 'type-graphql';
+import { GraphQLUpload } from 'graphql-upload-minimal';
+import type { FileUpload } from 'graphql-upload-minimal';
 import type { AppContext } from '../../context/context';
 import { Allow } from '../../auth/access';
 import { ListSize } from '../../server/cost';
@@ -100,8 +102,10 @@ export class ConductReportsResolver {
     @Arg('input', () => CreateConductReportInput) input: CreateConductReportInput,
     @Arg('eventId', () => ID, { nullable: true }) eventId?: string | null,
     @Arg('slug', () => String, { nullable: true }) slug?: string | null,
+    @Arg('evidence', () => [GraphQLUpload], { nullable: true, description: 'evidence files stored with the report (as uploadConductEvidence takes them); one bad file creates nothing' })
+    evidence?: Promise<FileUpload>[] | null,
   ): Promise<ReportView> {
-    return reports.createReport(ctx, ref(eventId, slug), input);
+    return reports.createReport(ctx, ref(eventId, slug), input, evidence);
   }
 
   @Allow(conductMember)

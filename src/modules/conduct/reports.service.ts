@@ -24,6 +24,8 @@ import { reportChanged } from './report-hooks';
 import { ReportView, viewOf } from './report-lists.service';
 import { STATE_HISTORY_MAX } from './reports.inputs';
 import type { Topics } from '../../pubsub/topics';
+import type { FileUpload } from 'graphql-upload-minimal';
+import { attachEvidence, readEvidence } from './evidence.service';
 
 export const REPORT_MESSAGES = {
   title: 'Report title must be between 10 and 70 characters.',
@@ -114,7 +116,17 @@ export interface CreateReportInput {
  * Any role in the event (an inactive event too, as upstream): a new report, `submitted`, unassigned,
  * reported by the viewer. Its event's staff are told (report hooks) in the same transaction.
  */
-export async function createReport(ctx: AppContext, ref: ConductRef, input: CreateReportInput): Promise<ReportView> {
+/**
+ * A new report by any role holder of the event; its evidence files, when given, are read and checked
+ * after the report's fields and stored in the same unit of work (evidence.service.ts `attachEvidence`),
+ * so one bad file creates nothing.
+ */
+export async function createReport(
+  ctx: AppContext,
+  ref: ConductRef,
+  input: CreateReportInput,
+  evidence?: readonly (Promise<FileUpload> | FileUpload)[] | null,
+): Promise<ReportView> {
   const { event } = await eventWithRole(ctx, ref, 'Reporter');
   const viewer = requireViewer(ctx);
   const fields = {
@@ -127,6 +139,7 @@ export async function createReport(ctx: AppContext, ref: ConductRef, input: Crea
     incidentAt: checkIncidentAt(input.incidentAt ?? null),
     parties: optionalText(input.parties ?? null, 'parties', PARTIES_MAX, REPORT_MESSAGES.parties),
   };
+  const files = evidence?.length ? await readEvidence(ctx, evidence) : [];
   return unitOfWork(ctx, async (tx) => {
     const report = tx.em.create(ConductReport, {
       ...fields,
@@ -135,6 +148,7 @@ export async function createReport(ctx: AppContext, ref: ConductRef, input: Crea
     });
     tx.em.persist(report);
     await tx.em.flush();
+    await attachEvidence(tx, report, files);
     await audit(tx, { action: 'report.created', targetType: 'Report', targetId: report.id, eventId: event.id, details: { type: report.type } });
     await reportChanged(tx, { kind: 'submitted', report });
     publishChange(tx, report, 'CREATED');

@@ -4,6 +4,7 @@
  * the avatar's bytes are identity's operations (docs/graph.md "Users"); conduct adds its rules on its
  * routes (the strong password) and here.
  */
+import { lockKey } from '../../db/locks';
 import type { AppContext } from '../../context/context';
 import { requireViewer } from '../../auth/guards';
 import { badInput, notFound } from '../../errors/domain-error';
@@ -46,7 +47,7 @@ export async function leaveEvent(ctx: AppContext, eventId: string): Promise<bool
     const mine = await tx.em.find(ConductEventRole, { event: event.id, user: viewer.id });
     if (!mine.length) throw notFound('You are not a member of this event.');
     if (mine.some((r) => r.role === ConductEventRoleName.ADMIN)) {
-      await tx.em.execute('select pg_advisory_xact_lock(hashtext(?))', [`conduct-event-admins:${event.id}`]);
+      await tx.em.execute('select pg_advisory_xact_lock(hashtext(?))', [lockKey.conductEventAdmins(event.id)]);
       const admins = await tx.em.count(ConductEventRole, { event: event.id, role: ConductEventRoleName.ADMIN });
       if (admins <= 1) throw badInput('You cannot leave this event: you are its only admin. Make someone else an admin first.');
     }

@@ -11,6 +11,7 @@
  *   coparent was all it had). They cannot add an account that exists already, nor touch a global admin;
  * - a global ADMIN lists and creates households and adds any existing account to one.
  */
+import { LOCKS } from '../../db/locks';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { AppContext, App } from '../../context/context';
 import { requireAdmin, requireViewer } from '../../auth/guards';
@@ -31,7 +32,7 @@ import type { CreateHouseholdMemberInput, UpdateHouseholdMemberInput } from './h
 
 const NAME_MAX = 200;
 /** Serializes the changes that could leave a household without an admin (keepAnAdmin). */
-const ADMINS_LOCK = 7316401;
+const ADMINS_LOCK = LOCKS.householdAdmins;
 
 export const HOUSEHOLD_MESSAGES = {
   notEnrolled: 'You are not a member of a household',

@@ -4,6 +4,7 @@
  * its members read the schedule; blocks and the template are for its admin. Changes are published
  * after commit on `coparent.scheduleChanged`, with the household, and reach only its members.
  */
+import { LOCKS } from '../../db/locks';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { AppContext } from '../../context/context';
 import { badInput, notFound } from '../../errors/domain-error';
@@ -36,7 +37,7 @@ export { TEMPLATE_MAX_DAYS };
 export const DEFAULT_CYCLES = 6;
 export const MAX_CYCLES = 100;
 /** Serializes template saves and applications (one active template per household, no interleaved layouts). */
-const TEMPLATE_LOCK = 7316301;
+const TEMPLATE_LOCK = LOCKS.coparentTemplate;
 const BLOCK_ORDER = { startDate: 'asc', endDate: 'asc', createdAt: 'asc', id: 'asc' } as const;
 
 type ScheduleEvent = Topics['coparent.scheduleChanged'];

@@ -3,6 +3,7 @@ import type { AppContext } from '../../context/context';
 import { SESSION_COOKIE, sessionCookieOptions } from '../../context/context';
 import { conflict } from '../../errors/domain-error';
 import { requireViewer } from '../../auth/guards';
+import { runUserDeletionSteps } from './user-extensions';
 import { unitOfWork } from '../../db/unit-of-work';
 import { Role, User } from './user.entity';
 import { checkLanguage, isLastActiveAdmin, publishUserChange, revokeSessions } from './identity.service';
@@ -21,10 +22,12 @@ export async function updateSettings(ctx: AppContext, language?: string | null, 
 export async function deleteMyAccount(ctx: AppContext): Promise<boolean> {
   const viewer = requireViewer(ctx);
   const user = viewer.user;
-  await unitOfWork(ctx, async ({ em }) => {
+  await unitOfWork(ctx, async (tx) => {
+    const { em } = tx;
     if (await isLastActiveAdmin(em, user)) {
       throw conflict('The last admin cannot delete their account');
     }
+    await runUserDeletionSteps(tx, user.id);
     await em.nativeUpdate(User, { id: user.id }, anonymised());
     await revokeSessions(ctx, em, user.id);
     publishUserChange(ctx, 'DELETED', user.id);

@@ -82,10 +82,11 @@ export enum UserChangeKind {
   UPDATED = 'UPDATED',
   DELETED = 'DELETED',
 }
+registerEnumType(UserChangeKind, { name: 'UserChangeKind' });
 
 @ObjectType()
 export class UserChange {
-  @Field(() => String) kind!: UserChangeKind;
+  @Field(() => UserChangeKind) kind!: UserChangeKind;
   @Field(() => String) userId!: string;
   @Field(() => User, { nullable: true, description: 'null when deleted' }) user!: User | null;
 }

@@ -4,6 +4,7 @@
  * a global admin's operations on accounts are user-admin.service.ts).
  * Every rule and every authorization check lives here, so REST, GraphQL and ws behave alike.
  */
+import { LOCKS } from '../../db/locks';
 import { randomUUID } from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { UniqueConstraintViolationException } from '@mikro-orm/core';
@@ -185,7 +186,7 @@ async function activeAdminCount(em: EntityManager): Promise<number> {
  */
 export async function isLastActiveAdmin(em: EntityManager, user: User): Promise<boolean> {
   if (user.role !== Role.ADMIN || !user.isActive) return false;
-  await em.execute('select pg_advisory_xact_lock(7316002)');
+  await em.execute('select pg_advisory_xact_lock(?)', [LOCKS.lastAdmin]);
   return (await activeAdminCount(em)) <= 1;
 }
 
@@ -224,7 +225,7 @@ export async function register(ctx: AppContext, input: RegisterInput, applicatio
     const user = await unitOfWork(ctx, async (tx) => {
       const { em } = tx;
       // One registration at a time decides who is first.
-      await em.execute('select pg_advisory_xact_lock(7316001)');
+      await em.execute('select pg_advisory_xact_lock(?)', [LOCKS.firstUser]);
       await assertUnique(em, username, email);
       const first = (await em.count(User, {})) === 0;
       const user = em.create(User, {

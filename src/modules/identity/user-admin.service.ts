@@ -4,10 +4,12 @@
  * outbox, and the bootstrap admin at start. Every operation checks `requireAdmin` first; the rules on
  * accounts themselves (validation, uniqueness, the last admin) are identity.service.ts's.
  */
+import { LOCKS } from '../../db/locks';
 import type { AppContext } from '../../context/context';
 import { badInput, conflict } from '../../errors/domain-error';
 import { hashPassword } from '../../auth/password';
 import { requireAdmin } from '../../auth/guards';
+import { runUserDeletionSteps } from './user-extensions';
 import { unitOfWork } from '../../db/unit-of-work';
 import { Role, User } from './user.entity';
 import { MailMessage } from './mail-message.entity';
@@ -92,12 +94,14 @@ export async function forcePasswordChange(ctx: AppContext, id: string, mustChang
 /** Hard delete; memberships and owned rows cascade. An admin cannot delete the last admin. */
 export async function deleteUser(ctx: AppContext, key: UserKey): Promise<boolean> {
   requireAdmin(ctx);
-  await unitOfWork(ctx, async ({ em }) => {
+  await unitOfWork(ctx, async (tx) => {
+    const { em } = tx;
     const user = await findUserByKey(em, key);
     const id = user.id;
     if (await isLastActiveAdmin(em, user)) throw conflict('The last admin cannot be deleted');
     const fileId = user.avatarFileId;
     ctx.publish('identity.sessionRevoked', { userId: id, sessionIds: null });
+    await runUserDeletionSteps(tx, id);
     await em.nativeDelete(User, { id });
     if (fileId) await ctx.app.storage.remove(em, fileId);
     publishUserChange(ctx, 'DELETED', id);
@@ -120,7 +124,7 @@ export async function bootstrapAdmin(ctx: AppContext): Promise<User | undefined>
   if ((await adminCount(em)) > 0) return undefined;
   const hash = await hashPassword(adminPassword);
   return unitOfWork(ctx, async ({ em: tx }) => {
-    await tx.execute('select pg_advisory_xact_lock(7316001)');
+    await tx.execute('select pg_advisory_xact_lock(?)', [LOCKS.firstUser]);
     if ((await adminCount(tx)) > 0) return undefined;
     await assertUnique(tx, adminUsername, adminEmail?.toLowerCase() ?? null);
     const user = tx.create(User, { username: adminUsername, email: adminEmail?.toLowerCase() ?? null, name: adminUsername, passwordHash: hash, role: Role.ADMIN });

@@ -51,3 +51,20 @@ export async function writeUserExtensions(tx: AppContext, user: User, input: obj
     if (value !== undefined) await ext.write(tx, user, value as object | null);
   }
 }
+
+/** A step an application takes when an account is deleted or anonymised (see `onUserDeleted`). */
+export type UserDeletionStep = (tx: AppContext, userId: string) => Promise<void>;
+const deletionSteps: UserDeletionStep[] = [];
+
+/**
+ * Registers an application's step for an account's deletion (identity's `deleteUser`) and anonymisation
+ * (`deleteMyAccount`): it runs in their unit of work before the row is deleted or anonymised, so it can
+ * still read what the account belonged to (cake tells its groups' live views the member left).
+ */
+export function onUserDeleted(step: UserDeletionStep): void {
+  deletionSteps.push(step);
+}
+
+export async function runUserDeletionSteps(tx: AppContext, userId: string): Promise<void> {
+  for (const step of deletionSteps) await step(tx, userId);
+}

@@ -50,7 +50,9 @@ export function conductError(code: ErrorCode, message: string, details?: ErrorDe
   if (code !== 'INTERNAL' && details?.fields && Object.keys(details.fields).length) body.details = details.fields;
   // a refused credential inside a request of a signed-in user (a wrong current password) is bad input in
   // conduct (conduct-core.md "PATCH /me/password": 400), not a missing session
-  const status = code === 'UNAUTHENTICATED' && details?.fields && Object.keys(details.fields).length ? 400 : httpStatusOf(code);
+  // an upload over its size limit is 413 (conduct-core.md and conduct-reports.md: "413 or 400"; upstream 500)
+  const status =
+    code === 'UNAUTHENTICATED' && details?.fields && Object.keys(details.fields).length ? 400 : code === 'BAD_USER_INPUT' && details?.tooLarge ? 413 : httpStatusOf(code);
   return { status, body };
 }
 

@@ -17,6 +17,7 @@ import type {
   ConductUpdateReportTitleMutation,
 } from '../../generated/graphql';
 import { paths, route } from './kit';
+import { EVIDENCE_UPLOADS } from './evidence.routes';
 import { body, queryString, refuse } from './request';
 
 // --- reports: reading legacy input ----------------------------------------------------------------
@@ -67,7 +68,7 @@ function incidentAt(value: unknown): string | null {
   return d.toISOString();
 }
 
-/** The create body: JSON, or the text fields of a multipart form (files: the evidence routes' job). */
+/** The create body: JSON, or the text fields of a multipart form (its files are evidence: EVIDENCE_UPLOADS). */
 function createInput(r: RouteRequest): Record<string, unknown> {
   const b: Record<string, unknown> = r.req.is('multipart/form-data') ? r.fields : body(r);
   const missing = ['title', 'type', 'description'].filter((k) => typeof b[k] !== 'string' || !(b[k] as string).trim());
@@ -210,11 +211,11 @@ export const reportRouteGroup: RestRoute[] = [
     method: 'post',
     ...paths('/api/events/slug/:slug/reports'),
     summary: 'Any role in the event: a new report {title (10–70), type, description, location?, contactPreference?, urgency?, incidentAt?, parties?}, JSON or multipart → 201 {report}',
-    operation: /* GraphQL */ `mutation ConductCreateReport($slug: String!, $input: CreateConductReportInput!) {
-      createConductReport(slug: $slug, input: $input) { id eventId reporterId assignedResponderId title description type state severity resolution location contactPreference incidentAt parties createdAt updatedAt }
+    operation: /* GraphQL */ `mutation ConductCreateReport($slug: String!, $input: CreateConductReportInput!, $files: [Upload!]) {
+      createConductReport(slug: $slug, input: $input, evidence: $files) { id eventId reporterId assignedResponderId title description type state severity resolution location contactPreference incidentAt parties createdAt updatedAt }
     }`,
-    // multipart text fields are read; files in `evidence`/`evidence[]` are accepted for the evidence routes to store
-    uploads: { evidence: 'evidence', 'evidence[]': 'evidence' },
+    // multipart: the text fields, and evidence files in `evidence`/`evidence[]`, stored with the report (one bad file creates nothing)
+    ...EVIDENCE_UPLOADS,
     variables: (r) => ({ slug: r.params.slug, input: createInput(r) }),
     status: 201,
     result: (data: ConductCreateReportMutation) => ({ report: legacyReport(data.createConductReport) }),
@@ -223,10 +224,10 @@ export const reportRouteGroup: RestRoute[] = [
     method: 'post',
     ...paths('/api/events/:eventId/reports'),
     summary: 'Any role in the event: a new report (as by slug) → 201 {report}',
-    operation: /* GraphQL */ `mutation ConductCreateReportById($eventId: ID!, $input: CreateConductReportInput!) {
-      createConductReport(eventId: $eventId, input: $input) { id eventId reporterId assignedResponderId title description type state severity resolution location contactPreference incidentAt parties createdAt updatedAt }
+    operation: /* GraphQL */ `mutation ConductCreateReportById($eventId: ID!, $input: CreateConductReportInput!, $files: [Upload!]) {
+      createConductReport(eventId: $eventId, input: $input, evidence: $files) { id eventId reporterId assignedResponderId title description type state severity resolution location contactPreference incidentAt parties createdAt updatedAt }
     }`,
-    uploads: { evidence: 'evidence', 'evidence[]': 'evidence' },
+    ...EVIDENCE_UPLOADS,
     variables: (r) => ({ eventId: r.params.eventId, input: createInput(r) }),
     status: 201,
     result: (data: ConductCreateReportByIdMutation) => ({ report: legacyReport(data.createConductReport) }),

@@ -34,6 +34,8 @@ import { eventRoutes } from './events.routes';
 import { eventUserRoutes } from './event-users.routes';
 import { userRoutes } from './users.routes';
 import { reportRoutes } from './reports.routes';
+import { evidenceRoutes } from './evidence.routes';
+import { commentRoutes } from './comments.routes';
 import { notificationRoutes } from './notifications.routes';
 import { body, checkEmail, checkStrongPassword, queryString, refuse, requireFields, text } from './request';
 
@@ -241,6 +243,8 @@ export const conductSurface: SurfaceDefinition = {
     ...eventUserRoutes,
     ...userRoutes,
     ...reportRoutes,
+    ...evidenceRoutes,
+    ...commentRoutes,
     ...notificationRoutes,
   ],
 };

@@ -147,30 +147,41 @@ function routeRequest(app: App, req: Request, fields: Record<string, string> = {
 const MAX_FIELDS = 50;
 const FIELD_BYTES = 1024 * 1024;
 
+/** The file fields a route takes: single files (one `Upload` each) and lists (`[Upload!]`), by field name. */
+interface UploadFields {
+  single: Record<string, string>;
+  lists: Record<string, string>;
+}
+
 /**
  * Reads a multipart request into Upload variables and fields, refusing as soon as it breaks a limit —
- * while the bytes stream in, never after buffering them: a file over the route's size limit, more
- * files or fields than allowed, or a body larger than the route's files and fields together. A refusal
- * is answered at once; the rest of the body is dropped unkept and the connection closes. Only the route's
- * declared file fields are kept (each at most `maxBytes`); any other file part is drained unread.
+ * while the bytes stream in, never after buffering them: a file over the route's size limit (marked
+ * `tooLarge`), more files or fields than allowed, or a body larger than the route's files and fields
+ * together. A refusal is answered at once; the rest of the body is dropped unkept and the connection
+ * closes. Only the route's declared file fields are kept (each file at most `maxBytes`); any other file
+ * part is drained unread. A single-file field takes one file (a second is one file too many); a list
+ * field takes any number of files up to `maxFiles`, kept in the order sent. File names are read as
+ * UTF-8 (what browsers send; busboy's default is latin1) with their path parts stripped.
  */
 function readMultipart(
   req: Request,
-  uploads: Record<string, string>,
+  uploads: UploadFields,
   limits: { maxBytes: number; maxFiles: number },
 ): Promise<{ fields: Record<string, string>; files: Record<string, unknown>; digests: Record<string, string> }> {
   return new Promise((resolve, reject) => {
-    const maxFiles = Math.min(limits.maxFiles, Object.keys(uploads).length);
+    const hasLists = Object.keys(uploads.lists).length > 0;
+    const maxFiles = hasLists ? limits.maxFiles : Math.min(limits.maxFiles, Object.keys(uploads.single).length);
     let bb: busboy.Busboy;
     try {
-      bb = busboy({ headers: req.headers, limits: { fileSize: limits.maxBytes, files: maxFiles, fields: MAX_FIELDS, fieldSize: FIELD_BYTES, parts: maxFiles + MAX_FIELDS } });
+      // busboy reports its limit once a file *reaches* it: one byte more, so a file of exactly maxBytes passes
+      bb = busboy({ headers: req.headers, defParamCharset: 'utf8', limits: { fileSize: limits.maxBytes + 1, files: maxFiles, fields: MAX_FIELDS, fieldSize: FIELD_BYTES, parts: maxFiles + MAX_FIELDS } });
     } catch {
       reject(new RestInputError('Malformed multipart request'));
       return;
     }
     const fields: Record<string, string> = {};
     const files: Record<string, unknown> = {};
-    /** SHA-256 of each kept file, by field (an Idempotency-Key's fingerprint) */
+    /** SHA-256 of each kept file, by field (an Idempotency-Key's fingerprint); a list's files as `field#n` */
     const digests: Record<string, string> = {};
     const pending: Promise<void>[] = [];
     let settled = false;
@@ -197,19 +208,23 @@ function readMultipart(
     let received = 0;
     req.on('data', (chunk: Buffer) => {
       received += chunk.length;
-      if (received > maxBody && !settled) refuse(new RestInputError(`The request is larger than ${Math.floor(maxBody / 1024)} KiB`));
+      if (received > maxBody && !settled) refuse(new RestInputError(`The request is larger than ${Math.floor(maxBody / 1024)} KiB`, 'BAD_USER_INPUT', { tooLarge: true }));
     });
     bb.on('field', (name, value, info) => {
       if (info.valueTruncated) return refuse(new RestInputError(`The field "${name}" is too long`));
       fields[name] = value;
     });
+    /** the files of each list variable, by arrival (a slot is kept while its bytes stream in) */
+    const lists: Record<string, unknown[]> = {};
     bb.on('file', (name, stream, info) => {
-      const variable = uploads[name];
-      if (!variable) {
+      const single = uploads.single[name];
+      const list = single ? undefined : uploads.lists[name];
+      if (!single && !list) {
         // not a file of this route: never kept (its bytes still count against the body's limit)
         stream.resume();
         return;
       }
+      const slot = list ? (lists[list] ??= []).push(undefined) - 1 : 0;
       const chunks: Buffer[] = [];
       pending.push(
         new Promise<void>((done) => {
@@ -219,7 +234,7 @@ function readMultipart(
           stream.on('limit', () => {
             chunks.length = 0;
             const message = `The file is larger than ${kib} KiB`;
-            refuse(new RestInputError(message, 'BAD_USER_INPUT', { fields: { [name]: message } }));
+            refuse(new RestInputError(message, 'BAD_USER_INPUT', { fields: { [name]: message }, tooLarge: true }));
           });
           stream.on('end', () => {
             if (!settled) {
@@ -232,15 +247,21 @@ function readMultipart(
                 fieldName: name,
                 createReadStream: () => Readable.from([bytes]),
               } as never);
-              files[variable] = upload;
-              digests[name] = createHash('sha256').update(bytes).digest('hex');
+              const digest = createHash('sha256').update(bytes).digest('hex');
+              if (list) {
+                lists[list][slot] = upload;
+                digests[`${list}#${slot}`] = digest;
+              } else {
+                files[single!] = upload;
+                digests[name] = digest;
+              }
             }
             done();
           });
         }),
       );
     });
-    bb.on('filesLimit', () => refuse(new RestInputError('Too many files')));
+    bb.on('filesLimit', () => refuse(new RestInputError(`Too many files (at most ${maxFiles})`)));
     bb.on('fieldsLimit', () => refuse(new RestInputError('Too many fields')));
     bb.on('partsLimit', () => refuse(new RestInputError('Too many parts')));
     bb.on('error', () => refuse(new RestInputError('Malformed multipart request')));
@@ -248,6 +269,7 @@ function readMultipart(
       void Promise.all(pending).then(() => {
         if (settled) return;
         settled = true;
+        for (const [variable, list] of Object.entries(lists)) files[variable] = list;
         resolve({ fields, files, digests });
       });
     });
@@ -269,6 +291,26 @@ function sseFrames(route: SseRoute, item: unknown, r: RouteRequest): { id?: stri
   const out = route.event(item as never, r);
   const frames = Array.isArray(out) ? out : [out];
   return { id: frames.find((f) => f.id !== undefined)?.id, text: frames.map(sseFrame).join('') };
+}
+
+/**
+ * A Content-Disposition header naming a file (RFC 6266): `filename="…"` is the name as a quoted string
+ * (`"` and `\\` escaped, control characters dropped, anything outside printable ASCII as `_`, so no
+ * client's name can break the header or inject another), and `filename*=UTF-8''…` carries the exact
+ * name when it is not plain ASCII.
+ */
+export function contentDisposition(kind: 'attachment' | 'inline', filename: string): string {
+  // eslint-disable-next-line no-control-regex
+  const name = filename.replace(/[\u0000-\u001f\u007f]/g, '') || 'download';
+  const ascii = name.replace(/[^\x20-\x7e]/g, '_').replace(/["\\]/g, '\\$&');
+  const header = `${kind}; filename="${ascii}"`;
+  if (/^[\x20-\x7e]*$/.test(name)) return header;
+  try {
+    const encoded = encodeURIComponent(name).replace(/['()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
+    return `${header}; filename*=UTF-8''${encoded}`;
+  } catch {
+    return header; // a lone surrogate cannot be encoded: the ASCII form alone
+  }
 }
 
 export interface MountedSurface {
@@ -342,11 +384,14 @@ export function mountSurface(app: App, pipeline: Pipeline, surface: SurfaceDefin
         let files: Record<string, unknown> = {};
         let digests: Record<string, string> = {};
         const op = route as OperationRoute;
-        if (op.uploads && req.is('multipart/form-data')) {
+        if ((op.uploads || op.uploadLists) && req.is('multipart/form-data')) {
           const maxBytes = Math.min(op.uploadMaxBytes ?? app.config.uploadMaxBytes, app.config.uploadMaxBytes);
-          ({ fields, files, digests } = await readMultipart(req, op.uploads, { maxBytes, maxFiles: app.config.uploadMaxFiles }));
+          const maxFiles = Math.min(op.uploadMaxFiles ?? app.config.uploadMaxFiles, app.config.uploadMaxFiles);
+          ({ fields, files, digests } = await readMultipart(req, { single: op.uploads ?? {}, lists: op.uploadLists ?? {} }, { maxBytes, maxFiles }));
         }
-        const received = Object.entries(op.uploads ?? {}).filter(([, variable]) => variable in files).map(([field]) => field);
+        const received = Object.entries({ ...op.uploads, ...op.uploadLists })
+          .filter(([, variable]) => variable in files)
+          .map(([field]) => field);
         const r = routeRequest(app, req, fields, received, ctx);
         const variables = { ...(route.variables ? route.variables(r) : {}), ...files };
         if (route.kind === 'sse') return await streamSse(c, route, ctx, variables, r, res);
@@ -396,10 +441,7 @@ export function mountSurface(app: App, pipeline: Pipeline, surface: SurfaceDefin
     res.setHeader('X-Content-Type-Options', 'nosniff');
     res.setHeader('ETag', `"${file.id}"`);
     res.setHeader('Cache-Control', `private, max-age=${handle.cacheSeconds ?? 3600}`);
-    if (handle.filename || handle.attachment) {
-      const name = (handle.filename ?? file.id).replace(/[^\w.-]+/g, '_');
-      res.setHeader('Content-Disposition', `${handle.attachment ? 'attachment' : 'inline'}; filename="${name}"`);
-    }
+    if (handle.filename || handle.attachment) res.setHeader('Content-Disposition', contentDisposition(handle.attachment ? 'attachment' : 'inline', handle.filename ?? file.id));
     if (res.req.headers['if-none-match'] === `"${file.id}"`) {
       res.status(304).end();
       return;

@@ -71,6 +71,14 @@ export interface OperationRoute<Data = any> extends RouteBase {
   result?: (data: Data, r: RouteRequest) => unknown;
   /** multipart file fields that become `Upload` variables: field name → variable name; no other file field is accepted */
   uploads?: Record<string, string>;
+  /**
+   * multipart file fields whose files, any number of them and in the order sent, become one `[Upload!]`
+   * variable: field name → variable name (several names may feed one variable: conduct's `evidence` and
+   * `evidence[]`). Beside `uploads`; a request sends at most `uploadMaxFiles` files in all.
+   */
+  uploadLists?: Record<string, string>;
+  /** the most files one request may send (refused while streaming beyond); default and ceiling UPLOAD_MAX_FILES */
+  uploadMaxFiles?: number;
   /** the largest file this route takes (refused while streaming); default and ceiling UPLOAD_MAX_BYTES */
   uploadMaxBytes?: number;
   /**
