@@ -8,6 +8,7 @@ import { sameSite } from './server/site';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { LOG_LEVELS, LogLevel } from './observe/log';
 
 export const SURFACES = ['cakeplanner', 'conduct', 'compass', 'coparent'] as const;
 export type SurfaceId = (typeof SURFACES)[number];
@@ -68,6 +69,10 @@ export interface AppConfig {
   shutdownDelayMs: number;
   /** where the embedded PostgreSQL's binaries are copied when its user cannot reach node_modules (src/db/embedded.ts) */
   embeddedPgCacheDir: string;
+  /** the structured log's level (src/observe/log.ts); `silent` by default under NODE_ENV=test */
+  logLevel: LogLevel;
+  /** `GET /metrics` (src/observe/metrics.ts): off unless METRICS_ENABLED=true; with a token, only for `Authorization: Bearer <token>` */
+  metrics: { enabled: boolean; token?: string };
 }
 
 export class ConfigError extends Error {
@@ -179,6 +184,19 @@ function cookieSameSiteVar(env: Env, origins: string[], publicUrl: string | unde
   return https && origins.some((o) => o !== '*' && !sameSite(o, publicUrl!)) ? 'none' : 'lax';
 }
 
+/**
+ * METRICS_TOKEN: what a scraper sends as `Authorization: Bearer <token>`. At least 16 characters of
+ * the characters a bearer token may hold (RFC 6750), so it can be sent as it is.
+ */
+function metricsTokenVar(env: Env): string | undefined {
+  const raw = env.METRICS_TOKEN;
+  if (raw === undefined || raw === '') return undefined;
+  if (raw.length < 16 || !/^[A-Za-z0-9\-._~+/]+=*$/.test(raw)) {
+    throw new ConfigError('METRICS_TOKEN must be at least 16 characters of letters, digits and -._~+/ (a bearer token)');
+  }
+  return raw;
+}
+
 /** The secret is required in production; elsewhere one is generated once and kept in DATA_DIR. */
 function jwtSecret(env: Env, isProduction: boolean, dataDir: string): string {
   const raw = env.JWT_SECRET;
@@ -263,5 +281,8 @@ export function loadConfig(env: Env = process.env): AppConfig {
     // a balancer needs a few seconds to notice /readyz before the listener goes; nobody waits for one in development
     shutdownDelayMs: intVar(env, 'SHUTDOWN_DELAY_MS', isProduction ? 5_000 : 0, 0, 600_000),
     embeddedPgCacheDir: resolve(env.EMBEDDED_PG_CACHE_DIR || '/var/cache/interchange'),
+    // tests stay quiet unless one asks for lines (a test that reads them gives a destination of its own)
+    logLevel: oneOf(env, 'LOG_LEVEL', LOG_LEVELS, nodeEnv === 'test' ? 'silent' : 'info')!,
+    metrics: { enabled: boolVar(env, 'METRICS_ENABLED', false), token: metricsTokenVar(env) },
   });
 }

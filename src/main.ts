@@ -1,12 +1,17 @@
 /**
  * Bootstrap: config → database (embedded PostgreSQL when DATABASE_URL is unset) → migrations →
- * server → graceful shutdown on SIGTERM/SIGINT.
+ * server → graceful shutdown on SIGTERM/SIGINT. Everything it says goes to the structured log
+ * (src/observe/log.ts): JSON lines, readable ones on a terminal.
  */
 import 'reflect-metadata';
 import { ConfigError, loadConfig } from './config';
+import { createLogger, Logger } from './observe/log';
 import { startEmbeddedPostgres, EmbeddedDatabase } from './db/embedded';
 import { startServer } from './server/server';
 import { surfaces } from './rest/surfaces';
+
+/** Before the configuration is read (or when it is refused), the log is at info. */
+let log: Logger = createLogger({ level: 'info' });
 
 async function main(): Promise<void> {
   let config;
@@ -14,48 +19,62 @@ async function main(): Promise<void> {
     config = loadConfig();
   } catch (err) {
     if (err instanceof ConfigError) {
-      console.error(`Configuration error: ${err.message}`);
+      log.fatal({ error: err.message }, `Configuration error: ${err.message}`);
       process.exit(1);
     }
     throw err;
   }
+  log = createLogger({ level: config.logLevel });
   let embedded: EmbeddedDatabase | undefined;
   if (!config.databaseUrl) {
-    console.log(`DATABASE_URL is not set: starting an embedded PostgreSQL (data in ${config.dataDir}/pg, port ${config.embeddedPgPort})`);
+    log.info({ dataDir: `${config.dataDir}/pg`, port: config.embeddedPgPort }, `DATABASE_URL is not set: starting an embedded PostgreSQL (data in ${config.dataDir}/pg, port ${config.embeddedPgPort})`);
     embedded = await startEmbeddedPostgres({ dataDir: config.dataDir, port: config.embeddedPgPort, database: 'interchange', cacheDir: config.embeddedPgCacheDir });
     config = { ...config, databaseUrl: embedded.url };
   }
-  const server = await startServer(config);
-  console.log(`Interchange is running`);
-  console.log(`  GraphQL:    ${server.url}/graphql  (ws: ${server.url.replace(/^http/, 'ws')}/graphql)`);
-  console.log(`  Surfaces:   ${surfaces.map((x) => `${server.url}/${x.id}/api/...`).join('  ')}`);
-  if (config.compatRoot) console.log(`  COMPAT_ROOT=${config.compatRoot}: also mounted at ${server.url}/api/...`);
-  console.log(
+  const server = await startServer(config, { logger: log });
+  const graphql = `${server.url}/graphql`;
+  log.info(
+    {
+      graphql,
+      ws: `${server.url.replace(/^http/, 'ws')}/graphql`,
+      surfaces: surfaces.map((x) => `${server.url}/${x.id}/api/`),
+      ...(config.compatRoot ? { compatRoot: config.compatRoot } : {}),
+      metrics: config.metrics.enabled ? `${server.url}/metrics` : 'off',
+    },
+    `Interchange is running: GraphQL ${graphql}`,
+  );
+  if (config.compatRoot) log.info(`COMPAT_ROOT=${config.compatRoot}: also mounted at ${server.url}/api/...`);
+  log.info(
     config.adminPassword
-      ? `  First admin: "${config.adminUsername}" from ADMIN_USERNAME/ADMIN_PASSWORD (created at start if no admin existed)`
-      : `  First admin: the first user to register (mutation register) becomes ADMIN; or set ADMIN_PASSWORD to bootstrap one`,
+      ? `First admin: "${config.adminUsername}" from ADMIN_USERNAME/ADMIN_PASSWORD (created at start if no admin existed)`
+      : `First admin: the first user to register (mutation register) becomes ADMIN; or set ADMIN_PASSWORD to bootstrap one`,
   );
 
   let stopping = false;
   const stop = async (signal: string) => {
     if (stopping) return;
     stopping = true;
-    console.log(
+    log.info(
+      { component: 'shutdown', signal },
       `${signal}: finishing in-flight requests and shutting down` +
         (config.shutdownDelayMs > 0 ? ` (not ready, still serving for ${config.shutdownDelayMs} ms first: SHUTDOWN_DELAY_MS)` : ''),
     );
     // the pre-stop window, then at most 15 s for what is in flight
     const force = setTimeout(() => {
-      console.error('shutdown took longer than the pre-stop window and 15 s; exiting');
+      log.error({ component: 'shutdown' }, 'shutdown took longer than the pre-stop window and 15 s; exiting');
       process.exit(1);
     }, config.shutdownDelayMs + 15_000);
     force.unref();
     try {
       await server.close();
-      await embedded?.stop();
+      if (embedded) {
+        await embedded.stop();
+        log.info({ component: 'shutdown', step: 'database' }, 'shutdown: embedded PostgreSQL stopped');
+      }
+      log.info({ component: 'shutdown', step: 'exit' }, 'shutdown complete');
       process.exit(0);
     } catch (err) {
-      console.error('shutdown failed:', err);
+      log.error({ component: 'shutdown', err }, 'shutdown failed');
       process.exit(1);
     }
   };
@@ -69,6 +88,6 @@ async function main(): Promise<void> {
 }
 
 main().catch((err) => {
-  console.error('Interchange failed to start:', err instanceof Error ? err.message : err);
+  log.fatal({ error: err instanceof Error ? err.message : String(err) }, `Interchange failed to start: ${err instanceof Error ? err.message : err}`);
   process.exit(1);
 });

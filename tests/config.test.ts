@@ -34,6 +34,10 @@ it.each([
   [{ TRUST_PROXY: '11' }, /TRUST_PROXY as a hop count must be at most 10/],
   [{ SMTP_URL: 'http://mail' }, /SMTP_URL must use smtp or smtps/],
   [{ ALLOWED_ORIGINS: 'https://ok.example, bad origin' }, /ALLOWED_ORIGINS must be a comma-separated list/],
+  [{ LOG_LEVEL: 'verbose' }, /LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent, got "verbose"/],
+  [{ METRICS_ENABLED: 'sometimes' }, /METRICS_ENABLED must be true or false, got "sometimes"/],
+  [{ METRICS_TOKEN: 'short' }, /METRICS_TOKEN must be at least 16 characters/],
+  [{ METRICS_TOKEN: 'a token with spaces in it' }, /METRICS_TOKEN must be at least 16 characters of letters, digits/],
 ])('refuses %j with a clear message', (env, message) => {
   expect(() => loadConfig({ DATA_DIR: dataDir(), ...env })).toThrow(ConfigError);
   expect(() => loadConfig({ DATA_DIR: dataDir(), ...env })).toThrow(message);
@@ -52,4 +56,13 @@ it.each([
   ['10.0.0.0/8, loopback', ['10.0.0.0/8', 'loopback']],
 ])('reads TRUST_PROXY=%j as %j (Express trust proxy semantics: hops or proxy addresses)', (raw, expected) => {
   expect(loadConfig({ DATA_DIR: dataDir(), TRUST_PROXY: raw }).trustProxy).toEqual(expected);
+});
+
+it('logs at info by default, nothing under NODE_ENV=test unless LOG_LEVEL says so; metrics are off unless enabled', () => {
+  expect(loadConfig({ DATA_DIR: dataDir() }).logLevel).toBe('info');
+  expect(loadConfig({ DATA_DIR: dataDir(), NODE_ENV: 'test' }).logLevel).toBe('silent');
+  expect(loadConfig({ DATA_DIR: dataDir(), NODE_ENV: 'test', LOG_LEVEL: 'debug' }).logLevel).toBe('debug');
+  expect(loadConfig({ DATA_DIR: dataDir() }).metrics).toEqual({ enabled: false, token: undefined });
+  const token = 'm3tr1cs-t0ken-0123456789';
+  expect(loadConfig({ DATA_DIR: dataDir(), METRICS_ENABLED: 'true', METRICS_TOKEN: token }).metrics).toEqual({ enabled: true, token });
 });

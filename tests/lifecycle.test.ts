@@ -54,12 +54,14 @@ describe('npm start without DATABASE_URL', () => {
   }, 180_000);
 
   it('fails the start with a clear message on a bad value', async () => {
+    // the output is the structured log: JSON lines (stdout is not a terminal), the refusal a fatal one
+    const fatal = (p: MainProcess) => p.output().split('\n').filter(Boolean).map((l) => JSON.parse(l) as { level: string; msg: string }).filter((l) => l.level === 'fatal');
     const bad = runMain({ DATA_DIR: dataDir, PORT: 'eighty' });
     expect(await bad.exited).toBe(1);
-    expect(bad.output()).toMatch(/Configuration error: PORT must be a whole number from 0 to 65535, got "eighty"/);
+    expect(fatal(bad).map((l) => l.msg)).toEqual(['Configuration error: PORT must be a whole number from 0 to 65535, got "eighty"']);
     const prod = runMain({ DATA_DIR: dataDir, NODE_ENV: 'production' });
     expect(await prod.exited).toBe(1);
-    expect(prod.output()).toMatch(/JWT_SECRET is required when NODE_ENV=production/);
+    expect(fatal(prod).map((l) => l.msg)).toEqual([expect.stringMatching(/JWT_SECRET is required when NODE_ENV=production/)]);
   });
 });
 

@@ -9,6 +9,7 @@ import { collect, createUser, joinHousehold, startTestServer, TestServer, TestUs
 import { REDIS_URL, redisAnswers } from './support/redis';
 import { redisChannel } from '../src/pubsub/adapters';
 import { createApp } from '../src/server/server';
+import { LogCapture } from './support/log-capture';
 
 const available = redisAnswers(REDIS_URL);
 if (!available) console.warn(`[redis-pubsub.test] no Redis answers at ${REDIS_URL}: the Redis tests were SKIPPED (set REDIS_URL to run them)`);
@@ -21,10 +22,12 @@ describeRedis('PUBSUB=redis: two instances on one database', () => {
   let b: TestServer;
   let admin: TestUser;
   let member: TestUser;
+  /** both instances' structured logs */
+  const capture = new LogCapture();
 
   beforeAll(async () => {
-    a = await startTestServer({ PUBSUB: 'redis', REDIS_URL });
-    b = await startTestServer({ PUBSUB: 'redis', REDIS_URL }, a.databaseUrl);
+    a = await startTestServer({ PUBSUB: 'redis', REDIS_URL, LOG_LEVEL: 'info' }, undefined, { logDestination: capture });
+    b = await startTestServer({ PUBSUB: 'redis', REDIS_URL, LOG_LEVEL: 'info' }, a.databaseUrl, { logDestination: capture });
     admin = await createUser(a);
     member = await createUser(a);
     await joinHousehold(a, admin, member);
@@ -72,8 +75,7 @@ describeRedis('PUBSUB=redis: two instances on one database', () => {
   });
 
   it('ends open subscriptions with EVENTS_INTERRUPTED when the subscription drops, logs it, and serves again once back', async () => {
-    const logs: string[] = [];
-    const spy = jest.spyOn(console, 'error').mockImplementation((...args: unknown[]) => void logs.push(args.join(' ')));
+    const recording = capture.record();
     const ws = b.ws(member.token);
     try {
       const first = collect(ws, ITEM_CHANGED, { month: '2031-03' }, 1, 20_000);
@@ -96,7 +98,8 @@ describeRedis('PUBSUB=redis: two instances on one database', () => {
         (error: unknown) => ({ error }),
       );
       expect(JSON.stringify(outcome)).toMatch(/EVENTS_INTERRUPTED|interrupted/);
-      expect(logs.some((l) => l.includes('[pubsub] redis subscription lost'))).toBe(true);
+      const logs = recording.lines;
+      expect(logs.some((l) => l.component === 'pubsub' && l.backend === 'redis' && l.listener === 'down' && l.level === 'error' && l.msg.startsWith('redis subscription lost'))).toBe(true);
 
       // back: ready again, and a new subscription hears writes of the other instance
       let ready = false;
@@ -115,7 +118,7 @@ describeRedis('PUBSUB=redis: two instances on one database', () => {
         await ws2.dispose();
       }
     } finally {
-      spy.mockRestore();
+      recording.stop();
       await ws.dispose();
     }
   });

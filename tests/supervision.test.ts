@@ -12,6 +12,7 @@ import { collect, createUser, startTestServer, TestServer, TestUser, unique } fr
 import { createHttpContext } from '../src/context/context';
 import { unitOfWork } from '../src/db/unit-of-work';
 import type { TopicName } from '../src/pubsub/topics';
+import { LogCapture, LogLine } from './support/log-capture';
 
 async function adminSql(text: string, values: unknown[] = []) {
   const client = new PgClient({ connectionString: process.env.TEST_ADMIN_DATABASE_URL });
@@ -68,26 +69,32 @@ function eagerWs(s: TestServer, token: string): { client: WsClient; closed: Prom
     connectionParams: { token },
     retryAttempts: 0,
     lazy: false,
+    // the close is what the test waits for (`closed`); graphql-ws would also print it with console.error
+    onNonLazyError: () => undefined,
     on: { closed: (e) => closedWith((e as { code: number }).code) },
   });
   return { client, closed };
 }
 
-/** Runs `body` with console.error captured (its lines given to `body`); lets connections in again after. */
-async function supervised(s: TestServer, body: (log: string[]) => Promise<void>): Promise<void> {
-  const lines: string[] = [];
-  const spy = jest.spyOn(console, 'error').mockImplementation((...args: unknown[]) => void lines.push(args.map(String).join(' ')));
+/** The structured log of each outage server (started with LOG_LEVEL=info and a capture). */
+const captures = new WeakMap<TestServer, LogCapture>();
+
+/** Runs `body` with the server's log lines of the test given to it (live); lets connections in again after. */
+async function supervised(s: TestServer, body: (log: LogLine[]) => Promise<void>): Promise<void> {
+  const recording = captures.get(s)!.record();
   try {
-    await body(lines);
+    await body(recording.lines);
   } finally {
-    spy.mockRestore();
+    recording.stop();
     await refuseConnections(s, false);
   }
 }
 
 /** A server (postgres pubsub) with an admin, and the test's own database connection, opened before any outage. */
 async function outageServer(): Promise<{ s: TestServer; admin: TestUser; db: PgClient }> {
-  const s = await startTestServer({ PUBSUB: 'postgres' });
+  const capture = new LogCapture();
+  const s = await startTestServer({ PUBSUB: 'postgres', LOG_LEVEL: 'info' }, undefined, { logDestination: capture });
+  captures.set(s, capture);
   const admin = await createUser(s, { username: unique('admin') });
   const db = new PgClient({ connectionString: s.databaseUrl });
   await db.connect();
@@ -146,8 +153,9 @@ describe('the listening connection dies', () => {
       });
       expect(back.body).toEqual({ status: 'ready', database: 'ok', migrations: 'applied', listener: 'up' });
       expect(s.app.auth.cacheState().listening).toBe(true);
-      expect(log.some((l) => l.startsWith('[listener] connection lost'))).toBe(true);
-      expect(log.some((l) => l.startsWith('[listener] listening again'))).toBe(true);
+      // logged as the listener going down (an error) and coming back (a warning, after an outage)
+      expect(log.some((l) => l.component === 'listener' && l.listener === 'down' && l.level === 'error' && l.msg.startsWith('connection lost'))).toBe(true);
+      expect(log.some((l) => l.component === 'listener' && l.listener === 'up' && l.msg.startsWith('listening again'))).toBe(true);
 
       // a new subscription receives events again
       const again = collect(client, TestUserChangedDocument);
@@ -232,7 +240,7 @@ describe('the publishing connection dies', () => {
       const rest = await s.rest('POST', '/coparent/api/admin/users', { token: admin.token, body: { username: unique('rest'), password: 'longenough12' } });
       expect(rest.status).toBeLessThan(300);
       const ids = [reg.data!.register.id as string, rest.body.id as string];
-      expect(log.filter((l) => l.startsWith('[pubsub] publishing identity.userChanged failed, retrying'))).toHaveLength(2);
+      expect(log.filter((l) => l.component === 'pubsub' && l.topic === 'identity.userChanged' && l.msg === 'publishing identity.userChanged failed, retrying')).toHaveLength(2);
       const { rows } = await db.query('select id from users where id = any($1::uuid[])', [ids]);
       expect(rows).toHaveLength(2);
 
@@ -242,7 +250,7 @@ describe('the publishing connection dies', () => {
       const events = await sub.done;
       // (each retries on its own schedule: in either order)
       expect(events.map((e) => e.data!.userChanged)).toEqual(expect.arrayContaining(ids.map((userId) => ({ kind: 'CREATED', userId }))));
-      await within(3000, async () => log.some((l) => l.includes('succeeded after a retry')));
+      await within(3000, async () => log.some((l) => l.component === 'pubsub' && l.msg.includes('succeeded after a retry')));
       await client.dispose();
     }));
 });

@@ -14,6 +14,7 @@ import type { AppPubSub } from '../pubsub/adapters';
 import { RedisPubSub } from '../pubsub/redis';
 import type { SupervisedListener } from '../pubsub/listener';
 import type { AuthStore } from './auth-store';
+import { errorMessage, Logger, silentLogger } from '../observe/log';
 
 interface Watcher {
   userId: string;
@@ -29,6 +30,7 @@ export class SessionWatch {
     pubsub: AppPubSub,
     private readonly auth: AuthStore,
     listener: SupervisedListener | undefined,
+    private readonly log: Logger = silentLogger,
   ) {
     this.off.push(
       pubsub.on('identity.sessionRevoked', ({ userId, sessionIds }) => {
@@ -64,7 +66,7 @@ export class SessionWatch {
     try {
       w.revoked();
     } catch (err) {
-      console.error('[sessions] closing a revoked stream failed:', (err as Error)?.message ?? err);
+      this.log.error({ component: 'sessions', error: errorMessage(err) }, 'closing a revoked stream failed');
     }
   }
 
@@ -75,7 +77,7 @@ export class SessionWatch {
     try {
       live = await this.auth.liveSessions([...new Set(watchers.map((w) => w.sessionId))]);
     } catch (err) {
-      console.error('[sessions] checking watched sessions failed; closing their streams:', (err as Error)?.message ?? err);
+      this.log.error({ component: 'sessions', error: errorMessage(err) }, 'checking watched sessions failed; closing their streams');
     }
     for (const w of watchers) if (!live?.has(w.sessionId)) this.revoke(w);
   }

@@ -25,6 +25,9 @@ import { verifyToken } from '../auth/tokens';
 import { authWrites } from '../auth/auth-writes';
 import { Role, User } from '../modules/identity/user.entity';
 import { userFromRow } from '../modules/identity/user-row';
+import { errorMessage, Logger } from '../observe/log';
+import type { Metrics } from '../observe/metrics';
+import { recordOf, RequestRecord, requestLogger } from '../observe/requests';
 
 /** Process-wide singletons, built once in createApp. */
 export interface App {
@@ -43,6 +46,10 @@ export interface App {
   sessionWatch: SessionWatch;
   /** the database check of /readyz and the health routes, on its own connection with a 2 s limit */
   readiness: ReadinessProbe;
+  /** the instance's structured log (src/observe/log.ts); requests log through `ctx.log` */
+  log: Logger;
+  /** the instance's metrics when METRICS_ENABLED (src/observe/metrics.ts) */
+  metrics?: Metrics;
 }
 
 export interface Viewer {
@@ -71,6 +78,10 @@ export interface AppContext {
   ip: string;
   userAgent?: string;
   secure: boolean;
+  /** the request's logger: every line carries its request id (a ws operation's: its connection's) */
+  log: Logger;
+  /** what the request's log line will say (src/observe/requests.ts): services may add to it (the user who logged in) */
+  observed?: RequestRecord;
   setCookie(name: string, value: string, options: CookieOptions): void;
   clearCookie(name: string, options: CookieOptions): void;
   /**
@@ -199,7 +210,7 @@ export function existingEm(ctx: AppContext): EntityManager | undefined {
   return ctx.em;
 }
 
-type TransportFields = Pick<AppContext, 'ip' | 'userAgent' | 'secure' | 'setCookie' | 'clearCookie'>;
+type TransportFields = Pick<AppContext, 'ip' | 'userAgent' | 'secure' | 'setCookie' | 'clearCookie' | 'log' | 'observed'>;
 
 /**
  * The parts every transport shares. The EntityManager is forked on first use: a request that only
@@ -218,7 +229,7 @@ function baseContext(app: App, transport: Transport, token: string | undefined, 
       if (!l) loaders.set(name, (l = new DataLoader<unknown, unknown>(batch as never)));
       return l as unknown as DataLoader<K, V>;
     },
-    publish: (topic, payload) => void queue.push(() => publishReliably(app.pubsub, topic, payload)),
+    publish: (topic, payload) => void queue.push(() => publishReliably(app.pubsub, topic, payload, app.log)),
     afterCommit: (fn) => void queue.push(fn),
     runAfterCommit: async () => {
       const fns = queue;
@@ -228,7 +239,7 @@ function baseContext(app: App, transport: Transport, token: string | undefined, 
           await fn();
         } catch (err) {
           // The write committed: a side effect that failed afterwards is logged, not the caller's error.
-          console.error('[unit-of-work] after-commit step failed:', (err as Error)?.message ?? err);
+          ctx.log.error({ component: 'unit-of-work', error: errorMessage(err) }, 'an after-commit step failed');
         }
       }
     },
@@ -260,17 +271,21 @@ export async function createHttpContext(app: App, req: Request, res: Response | 
     secure: req.secure || app.config.publicUrl?.startsWith('https:') === true,
     setCookie: (name, value, options) => void res?.cookie(name, value, options),
     clearCookie: (name, options) => void res?.clearCookie(name, options),
+    log: requestLogger(req, app.log),
+    observed: recordOf(req),
   });
   ctx.viewer = await resolveViewer(app, () => ctx.em, token);
+  if (ctx.viewer && ctx.observed) ctx.observed.userId = ctx.viewer.id;
   return ctx;
 }
 
 export async function createWsContext(
   app: App,
   token: string | undefined,
-  meta: { ip: string; userAgent?: string; secure: boolean },
+  meta: { ip: string; userAgent?: string; secure: boolean; log: Logger; observed?: RequestRecord },
 ): Promise<AppContext> {
   const ctx = baseContext(app, 'ws', token, { ...meta, setCookie: () => undefined, clearCookie: () => undefined });
   ctx.viewer = await resolveViewer(app, () => ctx.em, token);
+  if (ctx.viewer && ctx.observed) ctx.observed.userId = ctx.viewer.id;
   return ctx;
 }

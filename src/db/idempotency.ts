@@ -21,6 +21,7 @@ import type { EntityManager, MikroORM } from '@mikro-orm/postgresql';
 import type { QueryResult } from '@mikro-orm/core';
 import type { AppContext } from '../context/context';
 import { DomainError } from '../errors/domain-error';
+import { errorMessage, Logger, silentLogger } from '../observe/log';
 
 /** How long a key is kept: a retry after this runs as a new request (and replaces the row). */
 export const KEEP_HOURS = 24;
@@ -116,22 +117,22 @@ function open(secret: Buffer, sealed: Buffer): Buffer {
 }
 
 const lastPurge = new WeakMap<MikroORM, number>();
-function purgeExpired(orm: MikroORM): void {
+function purgeExpired(orm: MikroORM, log: Logger): void {
   const now = Date.now();
   if (now - (lastPurge.get(orm) ?? 0) < PURGE_EVERY_MS) return;
   lastPurge.set(orm, now);
   orm.em
     .getConnection()
     .execute(`delete from idempotency_keys where ${EXPIRED}`, [], 'run')
-    .catch((err: Error) => console.error('[idempotency] purging expired keys failed:', err?.message ?? err));
+    .catch((err: Error) => log.error({ component: 'idempotency', error: errorMessage(err) }, 'purging expired keys failed'));
 }
 
 /**
  * Claims `key` within `scope` (the caller and the endpoint) for a request whose content hashes to
  * `fingerprint`, or says what the key already holds.
  */
-export async function claimKey(orm: MikroORM, jwtSecret: string, scope: string, key: string, fingerprint: string): Promise<ClaimOutcome> {
-  purgeExpired(orm);
+export async function claimKey(orm: MikroORM, jwtSecret: string, scope: string, key: string, fingerprint: string, log: Logger = silentLogger): Promise<ClaimOutcome> {
+  purgeExpired(orm, log);
   const id = createHash('sha256').update(`${scope}\n${key}`).digest('hex');
   const secret = createHmac('sha256', jwtSecret).update(`idempotency\n${scope}\n${key}`).digest();
   const connection = orm.em.getConnection();

@@ -7,6 +7,7 @@ import { DriverException, UniqueConstraintViolationException, ForeignKeyConstrai
 import { ArgumentValidationError } from 'type-graphql';
 import { DomainError, ErrorCode, ERROR_CODES, unavailable } from './domain-error';
 import { isTimeLimitError, RETRY_AFTER_SECONDS } from '../db/limits';
+import { Logger, silentLogger } from '../observe/log';
 
 /** Maps a thrown value to a DomainError, or undefined when it is already a client-facing GraphQL error. */
 export function toDomainError(err: unknown): DomainError | undefined {
@@ -62,11 +63,11 @@ export function codeOf(err: GraphQLError | GraphQLFormattedError): ErrorCode {
  * The one formatError of the graph: domain errors pass with their code, validation/parse errors pass,
  * and anything unexpected becomes INTERNAL with a fixed message (logged server-side).
  */
-export function formatGraphQLError(formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError {
+export function formatGraphQLError(formatted: GraphQLFormattedError, error: unknown, log: Logger = silentLogger): GraphQLFormattedError {
   const original = error instanceof GraphQLError ? error.originalError ?? error : error;
   const domain = toDomainError(original);
   if (domain) {
-    if (domain.code === 'INTERNAL') logInternal(original);
+    if (domain.code === 'INTERNAL') logInternal(original, log);
     const ext: Record<string, unknown> = { code: domain.code };
     if (domain.details) ext.details = domain.details;
     return { message: domain.message, locations: formatted.locations, path: formatted.path, extensions: ext };
@@ -79,11 +80,11 @@ export function formatGraphQLError(formatted: GraphQLFormattedError, error: unkn
   if (error instanceof GraphQLError && !error.originalError && !error.path) {
     return { message: formatted.message, locations: formatted.locations, extensions: { code: 'BAD_USER_INPUT' } };
   }
-  logInternal(original);
+  logInternal(original, log);
   return { message: 'Internal server error', path: formatted.path, extensions: { code: 'INTERNAL' } };
 }
 
-function logInternal(err: unknown): void {
-  if (process.env.JEST_WORKER_ID && !process.env.LOG_INTERNAL_ERRORS) return;
-  console.error('[internal error]', err);
+/** The cause of an INTERNAL answer, with its stack, for the operator (the client sees a fixed message). */
+function logInternal(err: unknown, log: Logger): void {
+  log.error({ err }, 'internal error');
 }

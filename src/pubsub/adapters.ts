@@ -3,6 +3,7 @@ import type { SupervisedListener } from './listener';
 import type { DbLimits } from '../db/limits';
 import { MemoryPubSub, PostgresPubSub } from './pubsub';
 import { RedisPubSub } from './redis';
+import type { Logger } from '../observe/log';
 
 export type AppPubSub = MemoryPubSub | PostgresPubSub | RedisPubSub;
 
@@ -16,11 +17,12 @@ export function createPubSub(
   listener: SupervisedListener | undefined,
   limits?: DbLimits,
   redisUrl?: string,
+  log?: Logger,
 ): AppPubSub {
   if (kind === 'memory') return new MemoryPubSub();
-  if (kind === 'redis') return new RedisPubSub(redisUrl ?? 'redis://127.0.0.1:6379', redisChannel(databaseUrl));
+  if (kind === 'redis') return new RedisPubSub(redisUrl ?? 'redis://127.0.0.1:6379', redisChannel(databaseUrl), log);
   if (!listener) throw new Error('the postgres pubsub needs the supervised listener');
-  return new PostgresPubSub(databaseUrl, listener, limits);
+  return new PostgresPubSub(databaseUrl, listener, limits, log);
 }
 
 

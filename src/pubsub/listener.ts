@@ -11,10 +11,12 @@
  * (100 ms first, then doubling, at most 3 s), LISTENs on every channel again, logs, marks itself up
  * and tells its users (`onUp`). `ready` and `since` make the state observable (/readyz).
  *
- * Logs go to console.error with a `[listener]` prefix until a structured logger exists.
+ * Logs go to the instance's log (`component: "listener"`, `listener: "up" | "down"`), and its state
+ * to the metrics (`interchange_listener_up{backend="postgres"}`).
  */
 import { randomUUID } from 'node:crypto';
 import { Client } from 'pg';
+import { errorMessage as message, Logger, silentLogger } from '../observe/log';
 
 const HEARTBEAT_CHANNEL = 'ix_listener';
 const HEARTBEAT_MS = 5_000;
@@ -30,6 +32,8 @@ export interface ListenerOptions {
   /** shown in pg_stat_activity.application_name */
   applicationName?: string;
   heartbeatMs?: number;
+  /** the instance's log (a `component: "listener"` child is made of it) */
+  log?: Logger;
 }
 
 type Callback = () => void;
@@ -52,11 +56,14 @@ export class SupervisedListener {
   private closed = false;
   private reconnect: NodeJS.Timeout | undefined;
   private heartbeat: NodeJS.Timeout | undefined;
+  private readonly log: Logger;
 
   constructor(
     private readonly url: string,
     private readonly options: ListenerOptions = {},
-  ) {}
+  ) {
+    this.log = (options.log ?? silentLogger).child({ component: 'listener', backend: 'postgres' });
+  }
 
   /**
    * Registers a channel (one user per channel). Register before `start()`; a channel registered on a
@@ -114,11 +121,13 @@ export class SupervisedListener {
     this.epoch += 1;
     this.retries = 0;
     this.setReady(true);
-    if (wasDown) console.error(`[listener] listening again on ${[...this.channels.keys()].join(', ')}`);
+    const channels = [...this.channels.keys()];
+    if (wasDown) this.log.warn({ listener: 'up', channels }, `listening again on ${channels.join(', ')}`);
+    else this.log.info({ listener: 'up', channels }, `listening on ${channels.join(', ')}`);
     clearInterval(this.heartbeat);
     this.heartbeat = setInterval(() => this.probe(), this.options.heartbeatMs ?? HEARTBEAT_MS);
     this.heartbeat.unref();
-    for (const fn of this.ups) safely(fn);
+    for (const fn of this.ups) safely(fn, this.log);
   }
 
   /** One notification: a marker being waited for (roundTrip) ends its wait; anything else goes to its channel's user. */
@@ -185,8 +194,8 @@ export class SupervisedListener {
     clearInterval(this.heartbeat);
     this.setReady(false);
     for (const done of [...this.markers.values()]) done(false);
-    console.error(`[listener] connection lost (${reason}); subscriptions end, the session cache is off; reconnecting`);
-    for (const fn of this.downs) safely(() => fn(reason));
+    this.log.error({ listener: 'down', reason }, `connection lost (${reason}); subscriptions end, the session cache is off; reconnecting`);
+    for (const fn of this.downs) safely(() => fn(reason), this.log);
     client.removeAllListeners('end');
     client.end().catch(() => undefined);
     this.retry();
@@ -199,7 +208,8 @@ export class SupervisedListener {
     clearTimeout(this.reconnect);
     this.reconnect = setTimeout(() => {
       this.connect().catch((err) => {
-        console.error(`[listener] reconnecting failed (${message(err)}); next attempt in ${Math.min(RETRY_FIRST_MS * 2 ** this.retries, RETRY_MAX_MS)} ms`);
+        const nextMs = Math.min(RETRY_FIRST_MS * 2 ** this.retries, RETRY_MAX_MS);
+        this.log.error({ listener: 'down', error: message(err), nextMs }, `reconnecting failed (${message(err)}); next attempt in ${nextMs} ms`);
         this.retry();
       });
     }, delay);
@@ -228,14 +238,10 @@ function quote(channel: string): string {
   return `"${channel.replace(/"/g, '""')}"`;
 }
 
-function message(err: unknown): string {
-  return (err as Error)?.message ?? String(err);
-}
-
-function safely(fn: () => void): void {
+function safely(fn: () => void, log: Logger): void {
   try {
     fn();
   } catch (err) {
-    console.error('[listener] a user callback failed:', message(err));
+    log.error({ error: message(err) }, 'a user callback of the listener failed');
   }
 }

@@ -13,6 +13,7 @@
  * stay registered and hear again after the reconnection.
  */
 import { Pool } from 'pg';
+import { errorMessage, Logger, silentLogger } from '../observe/log';
 import { randomUUID } from 'node:crypto';
 import type { TopicName, Topics } from './topics';
 import type { SupervisedListener } from './listener';
@@ -177,6 +178,7 @@ export class PostgresPubSub extends ListenerRegistry {
     url: string,
     private readonly listener: SupervisedListener,
     limits?: DbLimits,
+    log: Logger = silentLogger,
   ) {
     super();
     this.publisher = new Pool({
@@ -186,7 +188,7 @@ export class PostgresPubSub extends ListenerRegistry {
       connectionTimeoutMillis: limits?.poolWaitMs ?? 5_000,
       ...(limits ? sessionLimits(limits) : {}),
     });
-    this.publisher.on('error', (err) => console.error('[pubsub] publish connection lost:', err.message, '(the next publish reconnects)'));
+    this.publisher.on('error', (err) => log.error({ component: 'pubsub', backend: 'postgres', error: err.message }, 'publish connection lost (the next publish reconnects)'));
     listener.listen(CHANNEL, (payload) => {
       try {
         const { t, p } = JSON.parse(payload) as { t: string; p: unknown };
@@ -200,6 +202,12 @@ export class PostgresPubSub extends ListenerRegistry {
 
   override get receiving(): boolean {
     return this.listener.ready;
+  }
+
+  /** The publishing pool's connections (metrics). */
+  poolStats(): { used: number; free: number; pending: number } {
+    const p = this.publisher;
+    return { used: p.totalCount - p.idleCount, free: p.idleCount, pending: p.waitingCount };
   }
 
   async publish<K extends TopicName>(topic: K, payload: Topics[K]): Promise<void> {
@@ -224,24 +232,25 @@ const RETRY_DELAYS_MS = [100, 500, 1000, 2000, 5000, 10000, 30000];
  * the background with growing delays (about a minute in all) while the adapter reconnects. It never
  * rejects: a committed write is never turned into an error by its notification.
  */
-export async function publishReliably<K extends TopicName>(pubsub: PubSub, topic: K, payload: Topics[K]): Promise<void> {
+export async function publishReliably<K extends TopicName>(pubsub: PubSub, topic: K, payload: Topics[K], logger: Logger = silentLogger): Promise<void> {
+  const log = logger.child({ component: 'pubsub', topic });
   try {
     await pubsub.publish(topic, payload);
     return;
   } catch (err) {
-    console.error(`[pubsub] publishing ${topic} failed, retrying:`, (err as Error)?.message ?? err);
+    log.error({ error: errorMessage(err) }, `publishing ${topic} failed, retrying`);
   }
   void (async () => {
     for (const delay of RETRY_DELAYS_MS) {
       await new Promise((r) => setTimeout(r, delay).unref());
       try {
         await pubsub.publish(topic, payload);
-        console.error(`[pubsub] publishing ${topic} succeeded after a retry`);
+        log.warn(`publishing ${topic} succeeded after a retry`);
         return;
       } catch {
         /* next attempt */
       }
     }
-    console.error(`[pubsub] publishing ${topic} failed for good; its subscribers missed one event`);
+    log.error(`publishing ${topic} failed for good; its subscribers missed one event`);
   })();
 }

@@ -14,6 +14,7 @@
 import Redis from 'ioredis';
 import { eventsInterrupted, ListenerRegistry } from './pubsub';
 import type { TopicName, Topics } from './topics';
+import { errorMessage, Logger, silentLogger } from '../observe/log';
 
 /** How long the start waits for the first subscription before it gives up. */
 const START_TIMEOUT_MS = 10_000;
@@ -32,11 +33,15 @@ export class RedisPubSub extends ListenerRegistry {
    * `channel`: one per database (adapters.ts), so the instances of one deployment share it and two
    * deployments on one Redis never hear each other.
    */
+  private readonly log: Logger;
+
   constructor(
     private readonly url: string,
     private readonly channel: string,
+    log: Logger = silentLogger,
   ) {
     super();
+    this.log = log.child({ component: 'pubsub', backend: 'redis' });
     const common = {
       lazyConnect: true,
       // fail a command at once while disconnected: publishReliably retries, nothing piles up in memory
@@ -62,7 +67,7 @@ export class RedisPubSub extends ListenerRegistry {
         // one line per distinct error while it lasts, not one per reconnection attempt
         if (err.message === this.lastError) return;
         this.lastError = err.message;
-        console.error(`[pubsub] redis ${connection === this.subscriber ? 'subscriber' : 'publisher'} error: ${err.message}`);
+        this.log.error({ connection: connection === this.subscriber ? 'subscriber' : 'publisher', error: err.message }, 'redis connection error');
       });
     }
   }
@@ -90,7 +95,7 @@ export class RedisPubSub extends ListenerRegistry {
     try {
       await this.subscriber.subscribe(this.channel);
     } catch (err) {
-      console.error('[pubsub] redis subscribe failed:', (err as Error).message, '(retrying with the next connection)');
+      this.log.error({ error: errorMessage(err) }, 'redis subscribe failed (retrying with the next connection)');
       this.subscriber.disconnect(true);
       return;
     }
@@ -98,7 +103,7 @@ export class RedisPubSub extends ListenerRegistry {
     const down = Date.now() - this.since.getTime();
     this.up = true;
     this.lastError = '';
-    console.log(`[pubsub] redis subscription up (${redact(this.url)}${down > 1000 ? `, after ${Math.round(down / 1000)} s without events` : ''})`);
+    this.log.info({ listener: 'up', url: redact(this.url), ...(down > 1000 ? { downMs: down } : {}) }, down > 1000 ? `redis subscription up again after ${Math.round(down / 1000)} s without events` : 'redis subscription up');
     for (const fn of [...this.upCallbacks]) fn();
   }
 
@@ -106,7 +111,7 @@ export class RedisPubSub extends ListenerRegistry {
     if (!this.up) return;
     this.up = false;
     this.since = new Date();
-    if (!this.closed) console.error('[pubsub] redis subscription lost: open subscriptions end with EVENTS_INTERRUPTED; reconnecting');
+    if (!this.closed) this.log.error({ listener: 'down' }, 'redis subscription lost: open subscriptions end with EVENTS_INTERRUPTED; reconnecting');
     this.interrupt(eventsInterrupted);
   }
 

@@ -5,6 +5,8 @@
  */
 export class OpenCounter {
   private readonly open = new Map<string, number>();
+  /** slots taken now, over every key (metrics) */
+  total = 0;
 
   constructor(readonly max: number) {}
 
@@ -13,10 +15,12 @@ export class OpenCounter {
     const n = this.open.get(key) ?? 0;
     if (n >= this.max) return undefined;
     this.open.set(key, n + 1);
+    this.total += 1;
     let given = false;
     return () => {
       if (given) return;
       given = true;
+      this.total -= 1;
       const left = (this.open.get(key) ?? 1) - 1;
       if (left > 0) this.open.set(key, left);
       else this.open.delete(key);

@@ -39,8 +39,8 @@ export const CORS_ALLOWED_HEADERS = [
 ];
 
 /**
- * Response headers a frontend's script may read besides the CORS-safelisted ones. X-Request-Id is listed
- * ahead of the request ids (Pipeline.hooks) that will send it.
+ * Response headers a frontend's script may read besides the CORS-safelisted ones. Every answer carries
+ * X-Request-Id (src/observe/requests.ts).
  */
 export const CORS_EXPOSED_HEADERS = ['X-Request-Id', 'Retry-After', REPLAYED_HEADER, 'Location', 'Content-Disposition'];
 

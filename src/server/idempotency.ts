@@ -24,6 +24,7 @@ import { ApolloServerPlugin, GraphQLResponse, HeaderMap } from '@apollo/server';
 import type { AppContext } from '../context/context';
 import type { ErrorCode, ErrorDetails } from '../errors/domain-error';
 import { attachClaim, claimKey, IdempotencyClaim, StoredAnswer } from '../db/idempotency';
+import { errorMessage, Logger } from '../observe/log';
 
 export const REPLAYED_HEADER = 'Idempotent-Replayed';
 
@@ -72,7 +73,7 @@ async function begin(ctx: AppContext, header: string | string[] | null | undefin
   if (key === undefined) return { kind: 'none' };
   if (typeof key !== 'string') return { kind: 'refused', refusal: key };
   const caller = ctx.viewer ? `user:${ctx.viewer.id}` : `ip:${ctx.ip}`;
-  const outcome = await claimKey(ctx.app.orm, ctx.app.config.jwtSecret, `${caller} ${endpoint}`, key, fingerprint());
+  const outcome = await claimKey(ctx.app.orm, ctx.app.config.jwtSecret, `${caller} ${endpoint}`, key, fingerprint(), ctx.app.log);
   switch (outcome.kind) {
     case 'claimed':
       attachClaim(ctx, outcome.claim);
@@ -92,14 +93,14 @@ async function begin(ctx: AppContext, header: string | string[] | null | undefin
 }
 
 /** Stores the answer, or releases the key when nothing was written and the answer is a failure worth retrying. */
-async function settle(claim: IdempotencyClaim, answer: StoredAnswer, failedToRun: boolean): Promise<void> {
+async function settle(claim: IdempotencyClaim, answer: StoredAnswer, failedToRun: boolean, log: Logger): Promise<void> {
   try {
     const retryable = failedToRun || answer.status >= 500 || answer.status === 429;
     if (claim.sessionTouched || (retryable && !claim.committed)) await claim.release();
     else await claim.store(answer);
   } catch (err) {
     // the key stays `running`: retries are refused, then (after STALE_SECONDS, if nothing committed) run again
-    console.error('[idempotency] storing an answer failed:', (err as Error)?.message ?? err);
+    log.error({ component: 'idempotency', error: errorMessage(err) }, 'storing an answer failed');
   }
 }
 
@@ -135,7 +136,7 @@ export async function restIdempotency(req: Request, res: Response, ctx: AppConte
       const v = res.getHeader(name);
       if (v !== undefined) headers[name] = String(v);
     }
-    void settle(claim, { status: res.statusCode, headers, body }, false).finally(() => end(...args));
+    void settle(claim, { status: res.statusCode, headers, body }, false, ctx.log).finally(() => end(...args));
     return res;
   }) as Response['end'];
   return 'proceed';
@@ -152,7 +153,7 @@ function graphqlAnswer(status: number, body: GraphQLResponse['body'], headers: [
  */
 export function idempotencyPlugin(): ApolloServerPlugin<AppContext> {
   return {
-    async requestDidStart({ request }) {
+    async requestDidStart({ request, contextValue }) {
       const header = request.http?.headers.get('idempotency-key');
       if (header === undefined) return;
       let claim: IdempotencyClaim | undefined;
@@ -184,7 +185,7 @@ export function idempotencyPlugin(): ApolloServerPlugin<AppContext> {
           if (response.body.kind !== 'single') return held.release();
           const result = response.body.singleResult;
           const failedToRun = result.errors?.some((e) => e.extensions?.code === 'INTERNAL' || e.extensions?.code === 'RATE_LIMITED') ?? false;
-          await settle(held, { status: response.http.status ?? 200, headers: {}, body: Buffer.from(JSON.stringify(result)) }, failedToRun);
+          await settle(held, { status: response.http.status ?? 200, headers: {}, body: Buffer.from(JSON.stringify(result)) }, failedToRun, contextValue.log);
         },
       };
     },

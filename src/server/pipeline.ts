@@ -38,6 +38,7 @@ import { accessOfRootField, enforce } from '../auth/access';
 import { compileOperation, CompiledOperation } from './compile';
 import { maskSuggestions, parseAndValidate } from './limits';
 import { canonicalJson, FanOut, SharePlanner } from './fanout';
+import { Logger, silentLogger } from '../observe/log';
 
 /** What the pipeline tells its hooks about one operation (request ids, logs, metrics attach here). */
 export interface OperationInfo {
@@ -116,6 +117,8 @@ export class Pipeline {
   constructor(
     readonly schema: GraphQLSchema,
     private readonly config: AppConfig,
+    /** where INTERNAL errors are logged, with their cause (the client sees a fixed message) */
+    private readonly log: Logger = silentLogger,
   ) {
     this.sharePlanner = new SharePlanner(schema);
   }
@@ -317,7 +320,7 @@ export class Pipeline {
 
   /** The graph's one error formatting, for every transport and mode (suggestions masked in production). */
   formatError = (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
-    const f = formatGraphQLError(formatted, error);
+    const f = formatGraphQLError(formatted, error, this.log);
     return { ...f, message: maskSuggestions(f.message, this.config.isProduction) };
   };
 
@@ -334,7 +337,10 @@ export class Pipeline {
 
   private willExecute(prepared: Prepared, ctx: AppContext): (result: ExecutionResult) => void {
     if (!this.hooks.length) return () => undefined;
-    const info: OperationInfo = { transport: ctx.transport, operationName: prepared.operationName ?? prepared.operation.name?.value, operation: prepared.operation.operation };
+    // Apollo hands its executor a document whose operation it could not pick (several, no name): graphql-js
+    // answers that request error, and the hooks see an operation without a type
+    const op = prepared.operation as OperationDefinitionNode | undefined;
+    const info: OperationInfo = { transport: ctx.transport, operationName: prepared.operationName ?? op?.name?.value, operation: op?.operation };
     const after = this.hooks.map((h) => h.willExecute?.(info, ctx)).filter((f): f is (r: ExecutionResult) => void => typeof f === 'function');
     return (result) => {
       for (const f of after) f(result);

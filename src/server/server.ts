@@ -2,6 +2,8 @@
  * Assembles one server instance: ORM (migrated), pubsub, storage, mail, limiter → Express with
  * /healthz, /readyz, /graphql (Apollo Server 5 over HTTP, graphql-ws on the same path) and the REST
  * surfaces. `close()` drains: stop accepting, finish in-flight requests, close ws with 1001, close pools.
+ * Every HTTP request is logged and timed where it enters (src/observe/requests.ts), before the drain
+ * and Express; `GET /metrics` when METRICS_ENABLED (src/observe/metrics.ts).
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -43,6 +45,13 @@ import { databaseReady } from '../rest/engine/health';
 import { surfaces } from '../rest/surfaces';
 import { bootstrapAdmin } from '../modules/identity/user-admin.service';
 import { toDomainError } from '../errors/translate';
+import { createLogger, Logger } from '../observe/log';
+import type { DestinationStream } from 'pino';
+import { Metrics } from '../observe/metrics';
+import { graphqlRequestPlugin, observeHttp, operationHook, recordOf } from '../observe/requests';
+import { openSseStreams } from '../rest/engine/engine';
+import { PostgresPubSub } from '../pubsub/pubsub';
+import { timingSafeEqual } from 'node:crypto';
 
 export interface RunningServer {
   app: App;
@@ -57,18 +66,21 @@ export interface RunningServer {
 export interface StartOptions {
   /** an ORM to reuse (tests); otherwise one is opened on config.databaseUrl */
   orm?: MikroORM;
-  log?: (line: string) => void;
+  /** the instance's root logger (main.ts passes the one it logs its banner with); otherwise one is made at LOG_LEVEL */
+  logger?: Logger;
+  /** where a logger made here writes (tests read the lines in-process); otherwise stdout */
+  logDestination?: DestinationStream;
   /** more Apollo Server plugins (usage reporting, tracing…): they see every /graphql request */
   plugins?: ApolloServerPlugin<AppContext>[];
 }
 
-export async function createApp(config: AppConfig, orm?: MikroORM): Promise<App> {
+export async function createApp(config: AppConfig, orm?: MikroORM, log: Logger = createLogger({ level: config.logLevel })): Promise<App> {
   if (!config.databaseUrl) throw new Error('createApp needs config.databaseUrl (main.ts starts the embedded database first)');
   const theOrm = orm ?? (await openOrm(config.databaseUrl, { limits: config.db }));
   // One supervised listening connection for every user of one (pubsub, session cache): users register first.
   const listener =
-    config.pubsub === 'postgres' || config.sessionCacheSeconds > 0 ? new SupervisedListener(config.databaseUrl, { applicationName: 'interchange-listener' }) : undefined;
-  const pubsub = createPubSub(config.pubsub, config.databaseUrl, listener, config.db, config.redisUrl);
+    config.pubsub === 'postgres' || config.sessionCacheSeconds > 0 ? new SupervisedListener(config.databaseUrl, { applicationName: 'interchange-listener', log }) : undefined;
+  const pubsub = createPubSub(config.pubsub, config.databaseUrl, listener, config.db, config.redisUrl, log);
   const sql = new PreparedSql(config.databaseUrl, theOrm, { limits: config.db });
   const auth = new AuthStore({
     sql,
@@ -78,7 +90,7 @@ export async function createApp(config: AppConfig, orm?: MikroORM): Promise<App>
     listener,
   });
   auth.start();
-  const sessionWatch = new SessionWatch(pubsub, auth, listener);
+  const sessionWatch = new SessionWatch(pubsub, auth, listener, log);
   await listener?.start();
   if (pubsub instanceof RedisPubSub) {
     try {
@@ -101,7 +113,28 @@ export async function createApp(config: AppConfig, orm?: MikroORM): Promise<App>
     listener,
     sessionWatch,
     readiness: new ReadinessProbe(config.databaseUrl),
+    log,
+    metrics: config.metrics.enabled ? new Metrics() : undefined,
   };
+}
+
+/** The connections of the instance's pools, for interchange_db_pool_connections. */
+function poolStats(app: App): { pool: string; used: number; free: number; pending: number }[] {
+  const out: { pool: string; used: number; free: number; pending: number }[] = [];
+  const tarn = (app.orm.em.getConnection().getKnex().client as { pool?: { numUsed(): number; numFree(): number; numPendingAcquires(): number } }).pool;
+  if (tarn) out.push({ pool: 'orm', used: tarn.numUsed(), free: tarn.numFree(), pending: tarn.numPendingAcquires() });
+  const p = app.sql.pool;
+  out.push({ pool: 'prepared', used: p.totalCount - p.idleCount, free: p.idleCount, pending: p.waitingCount });
+  if (app.pubsub instanceof PostgresPubSub) out.push({ pool: 'publisher', ...app.pubsub.poolStats() });
+  return out;
+}
+
+/** Whether a request carries the metrics token (compared in constant time). */
+function bearerMatches(header: string | undefined, token: string): boolean {
+  if (!header?.startsWith('Bearer ')) return false;
+  const given = Buffer.from(header.slice(7).trim());
+  const expected = Buffer.from(token);
+  return given.length === expected.length && timingSafeEqual(given, expected);
 }
 
 /**
@@ -172,7 +205,8 @@ function refusal(config: AppConfig): (req: http.IncomingMessage, res: http.Serve
 }
 
 export async function startServer(config: AppConfig, opts: StartOptions = {}): Promise<RunningServer> {
-  const app = await createApp(config, opts.orm);
+  const log = opts.logger ?? createLogger({ level: config.logLevel, destination: opts.logDestination });
+  const app = await createApp(config, opts.orm, log);
   const schema = await getSchema();
   const bootCtx = await createHttpContext(app, { headers: {}, socket: {} } as never, undefined, 'http');
   await bootstrapAdmin(bootCtx);
@@ -181,19 +215,44 @@ export async function startServer(config: AppConfig, opts: StartOptions = {}): P
   expressApp.disable('x-powered-by');
   expressApp.set('trust proxy', trustFunction(config.trustProxy));
   const drain = new Drain(refusal(config));
-  const httpServer = http.createServer(drain.listener(expressApp));
+  // every request gets its id, its log line and its latency here, refusals of a draining server included
+  const httpServer = http.createServer(observeHttp(drain.listener(expressApp), log, app.metrics));
   httpServer.keepAliveTimeout = 5_000;
+
+  // The route template of the platform's own paths, for the request's log line and latency.
+  const route =
+    (template: string) =>
+    (req: Request, _res: Response, next: () => void): void => {
+      const record = recordOf(req);
+      if (record) record.route = template;
+      next();
+    };
 
   // First of all: CORS for ALLOWED_ORIGINS, preflights answered before any check or body (cors.ts)
   expressApp.use(corsHandler(config));
 
-  expressApp.get('/healthz', (_req, res) => {
+  // Prometheus metrics on the main port, only when enabled; with METRICS_TOKEN only for that bearer.
+  // Off, the path is an ordinary 404.
+  if (app.metrics) {
+    const metrics = app.metrics;
+    expressApp.get('/metrics', route('/metrics'), async (req, res) => {
+      if (config.metrics.token && !bearerMatches(req.headers.authorization, config.metrics.token)) {
+        res.status(401).setHeader('WWW-Authenticate', 'Bearer realm="metrics"').json({ error: 'Authentication required' });
+        return;
+      }
+      res.setHeader('Content-Type', metrics.contentType);
+      res.setHeader('Cache-Control', 'no-store');
+      res.send(await metrics.scrape());
+    });
+  }
+
+  expressApp.get('/healthz', route('/healthz'), (_req, res) => {
     res.status(drain.draining ? 503 : 200).json({ status: drain.draining ? 'stopping' : 'ok' });
   });
   // Not ready while the listening connection is down either (this instance's subscribers would hear
   // nothing), nor once shutdown began (a balancer stops sending before the server stops serving).
   // The database check has its own connection and answers within 2 s (readiness.ts).
-  expressApp.get('/readyz', async (_req, res) => {
+  expressApp.get('/readyz', route('/readyz'), async (_req, res) => {
     const db = await databaseReady(app);
     const listening = app.listener?.ready ?? true;
     const pubsubUp = app.pubsub instanceof RedisPubSub ? app.pubsub.ready : true;
@@ -209,7 +268,9 @@ export async function startServer(config: AppConfig, opts: StartOptions = {}): P
     });
   });
 
-  const pipeline = new Pipeline(schema, config);
+  const pipeline = new Pipeline(schema, config, log);
+  // request records and operation metrics, on every transport (src/observe/requests.ts)
+  pipeline.hooks.push(operationHook(app.metrics));
   const ws = attachWs(app, httpServer, pipeline);
   const wsDrain: ApolloServerPlugin<AppContext> = {
     async serverWillStart() {
@@ -239,6 +300,7 @@ export async function startServer(config: AppConfig, opts: StartOptions = {}): P
       httpDrain,
       wsDrain,
       legacyJsonStatus,
+      graphqlRequestPlugin(app.metrics),
       // Idempotency-Key on mutations: after legacyJsonStatus, so the status it stores is the one sent
       idempotencyPlugin(),
       ApolloServerPluginUsageReportingDisabled(),
@@ -250,6 +312,14 @@ export async function startServer(config: AppConfig, opts: StartOptions = {}): P
 
   expressApp.use(
     '/graphql',
+    (req: Request, _res: Response, next: () => void) => {
+      const record = recordOf(req);
+      if (record) {
+        record.transport = 'graphql';
+        record.route = '/graphql';
+      }
+      next();
+    },
     jsonBody(),
     (err: unknown, _req: Request, res: Response, next: (e?: unknown) => void) => {
       if (!err) return next();
@@ -263,18 +333,18 @@ export async function startServer(config: AppConfig, opts: StartOptions = {}): P
     }),
     // A malformed or oversized multipart request (graphql-upload) or anything else thrown before Apollo
     // answers: a GraphQL error in JSON, never Express's HTML page with a stack.
-    (err: unknown, _req: Request, res: Response, next: (e?: unknown) => void) => {
+    (err: unknown, req: Request, res: Response, next: (e?: unknown) => void) => {
       if (res.headersSent) return next(err);
       const status = (err as { status?: unknown; statusCode?: unknown })?.status ?? (err as { statusCode?: unknown })?.statusCode;
       const clientError = typeof status === 'number' && status >= 400 && status < 500;
-      if (!clientError) console.error('[graphql] request failed before execution:', (err as Error)?.message ?? err);
+      if (!clientError) (req.log ?? log).error({ err }, 'graphql request failed before execution');
       res.status(clientError ? status : 500).json({
         errors: [{ message: clientError ? (err as Error).message || 'Bad request' : 'Internal server error', extensions: { code: clientError ? 'BAD_REQUEST' : 'INTERNAL' } }],
       });
     },
   );
 
-  expressApp.use('/dashboard', dashboardRouter());
+  expressApp.use('/dashboard', route('/dashboard'), dashboardRouter());
 
   const mounted: MountedSurface[] = [];
   for (const surface of surfaces) {
@@ -290,11 +360,11 @@ export async function startServer(config: AppConfig, opts: StartOptions = {}): P
     res.status(404).json({ error: 'Not found' });
   });
   // Anything thrown outside a surface's or /graphql's own handling: JSON, never an HTML stack page.
-  expressApp.use((err: unknown, _req: Request, res: Response, next: (e?: unknown) => void) => {
+  expressApp.use((err: unknown, req: Request, res: Response, next: (e?: unknown) => void) => {
     if (res.headersSent) return next(err);
     const status = (err as { status?: unknown })?.status;
     if (typeof status === 'number' && status >= 400 && status < 500) return void res.status(status).json({ error: 'Bad request' });
-    console.error('[http] request failed:', (err as Error)?.message ?? err);
+    (req.log ?? log).error({ err }, 'request failed');
     res.status(500).json({ error: 'Internal server error' });
   });
 
@@ -305,16 +375,37 @@ export async function startServer(config: AppConfig, opts: StartOptions = {}): P
   const port = (httpServer.address() as AddressInfo).port;
   const shownHost = config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host;
 
+  // what the scrape reads from the parts that own the state (src/observe/metrics.ts)
+  if (app.metrics) {
+    app.metrics.sources = {
+      ws: () => ws.stats(),
+      sseStreams: () => openSseStreams(app),
+      fanout: () => pipeline.fanout.stats(),
+      listeners: () => [
+        ...(app.listener ? [{ backend: 'postgres', up: app.listener.ready }] : []),
+        ...(app.pubsub instanceof RedisPubSub ? [{ backend: 'redis', up: app.pubsub.ready }] : []),
+      ],
+      pools: () => poolStats(app),
+    };
+  }
+
   let closing: Promise<void> | undefined;
   const close = () =>
     (closing ??= (async () => {
+      const shutdown = log.child({ component: 'shutdown' });
+      const started = Date.now();
       // the pre-stop window: not ready, still serving (drain.ts)
       drain.drain();
-      if (config.shutdownDelayMs > 0) await new Promise((resolve) => setTimeout(resolve, config.shutdownDelayMs));
+      if (config.shutdownDelayMs > 0) {
+        shutdown.info({ step: 'pre-stop', delayMs: config.shutdownDelayMs }, `shutdown: /readyz answers 503, still serving for ${config.shutdownDelayMs} ms`);
+        await new Promise((resolve) => setTimeout(resolve, config.shutdownDelayMs));
+      }
+      shutdown.info({ step: 'drain' }, 'shutdown: refusing new requests, ending event streams, finishing requests in flight, closing ws with 1001');
       for (const m of mounted) m.closeStreams();
       // httpDrain refuses new requests before they run, closes idle sockets and waits for those in flight; wsDrain closes sockets with 1001.
       await apollo.stop();
       if (httpServer.listening) await new Promise<void>((resolve) => httpServer.close(() => resolve()));
+      shutdown.info({ step: 'drained', elapsedMs: Date.now() - started }, 'shutdown: HTTP and ws drained');
       app.sessionWatch.close();
       await app.pubsub.close();
       await app.auth.close();
@@ -323,6 +414,8 @@ export async function startServer(config: AppConfig, opts: StartOptions = {}): P
       app.readiness.close();
       app.mailer.close();
       if (!opts.orm) await app.orm.close(true);
+      app.metrics?.registry.clear();
+      shutdown.info({ step: 'closed', elapsedMs: Date.now() - started }, 'shutdown: pubsub, listener and database pools closed');
     })());
 
   return { app, url: `http://${shownHost}:${port}`, port, httpServer, pipeline, close };

@@ -10,6 +10,11 @@
  * a lock or statement timeout) is not the client's fault: at connection_init the socket closes with
  * 1013 "Try Again Later" (graphql-ws clients retry it; never 4403, which reads as an auth failure, nor
  * 4500); at subscribe the operation gets an `UNAVAILABLE` error and the socket stays open.
+ *
+ * Logs (src/observe/log.ts): a socket's lines carry its connection id as `requestId` (the upgrade's
+ * `X-Request-Id` when plausible, else a new one): connected, refused (origin, token, cap), revoked,
+ * closed (code, reason, how long it was open); one line per operation when it ends (its name, type,
+ * outcome, duration and error codes; a subscription ends when it completes or its socket closes).
  */
 import type { IncomingMessage, Server } from 'node:http';
 import { WebSocketServer, WebSocket } from 'ws';
@@ -23,6 +28,8 @@ import type { Pipeline } from './pipeline';
 import { clientIp, trustFunction } from './client-ip';
 import { originAllowed } from './origin';
 import { OpenCounter } from './caps';
+import { elapsedMs, refusedOperation, RequestRecord, requestIdFrom } from '../observe/requests';
+import type { Logger } from '../observe/log';
 
 export const WS_CLOSE_REVOKED = 4401;
 /** closed at connection_init: the user (or the anonymous address) holds as many sockets as allowed */
@@ -43,6 +50,24 @@ type SocketExtra = {
   [key: string]: unknown;
 };
 
+/** A socket as the log sees it. */
+interface Connection {
+  id: string;
+  log: Logger;
+  opened: bigint;
+  userId?: string;
+  /** operations by graphql-ws id, from subscribe to their end */
+  ops: Map<string, Operation>;
+}
+
+interface Operation {
+  record: RequestRecord;
+  /** reached execution (false: refused by onSubscribe: limits, validation, cap) */
+  executed: boolean;
+  outcome: 'ok' | 'error';
+}
+
+
 export function attachWs(app: App, httpServer: Server, pipeline: Pipeline) {
   const wss = new WebSocketServer({
     server: httpServer,
@@ -50,13 +75,54 @@ export function attachWs(app: App, httpServer: Server, pipeline: Pipeline) {
     maxPayload: 1024 * 1024,
     verifyClient: ({ origin, req }, cb) => {
       if (originAllowed(origin, req.headers.host, app.config)) cb(true);
-      else cb(false, 403, 'Origin not allowed');
+      else {
+        app.log.warn({ transport: 'ws', requestId: requestIdFrom(req.headers['x-request-id']), origin, ip: clientIp(req, trust) }, 'ws refused: origin not allowed');
+        cb(false, 403, 'Origin not allowed');
+      }
     },
   });
 
+  /** The socket's log state, made on first use (its id is the upgrade's X-Request-Id when plausible). */
+  const connections = new WeakMap<object, Connection>();
+  const connectionOf = (extra: SocketExtra): Connection => {
+    let c = connections.get(extra.request);
+    if (!c) {
+      const id = requestIdFrom(extra.request.headers['x-request-id']);
+      c = { id, log: app.log.child({ requestId: id, transport: 'ws' }), opened: process.hrtime.bigint(), ops: new Map() };
+      connections.set(extra.request, c);
+    }
+    return c;
+  };
+  /** Operations running now, over every socket (metrics: active subscriptions). */
+  const running = new Set<Operation>();
+  /** One line per operation, when it ends. */
+  const ended = (c: Connection, id: string) => {
+    const op = c.ops.get(id);
+    if (!op) return;
+    c.ops.delete(id);
+    running.delete(op);
+    const { record } = op;
+    c.log.info(
+      {
+        operationId: id,
+        operationName: record.operationName ?? '(anonymous)',
+        operationType: record.operationType,
+        outcome: op.outcome,
+        durationMs: elapsedMs(record.start),
+        ...(record.userId ? { userId: record.userId } : {}),
+        ...(record.errors?.length ? { errors: record.errors } : {}),
+      },
+      'ws operation completed',
+    );
+  };
+  const codes = (errors: readonly { extensions?: { code?: unknown } }[]) => [...new Set(errors.map((e) => String(e.extensions?.code ?? 'UNKNOWN')))];
+
   // A revoked session's sockets close (the one session watch, shared with SSE); it follows reconnections.
-  const watchSession = (viewer: { id: string; sessionId: string }, socket: WebSocket) => {
-    const unwatch = app.sessionWatch.watch(viewer, () => socket.close(WS_CLOSE_REVOKED, 'Session revoked'));
+  const watchSession = (viewer: { id: string; sessionId: string }, socket: WebSocket, c: Connection) => {
+    const unwatch = app.sessionWatch.watch(viewer, () => {
+      c.log.info({ userId: viewer.id }, 'ws session revoked: closing the socket');
+      socket.close(WS_CLOSE_REVOKED, 'Session revoked');
+    });
     socket.once('close', unwatch);
   };
 
@@ -65,9 +131,11 @@ export function attachWs(app: App, httpServer: Server, pipeline: Pipeline) {
   const perUser = new OpenCounter(caps.wsPerUser);
   const perAnonymousIp = new OpenCounter(caps.wsAnonymousPerIp);
   /** Takes a connection slot for the socket (given back when it closes); false when at the cap. */
-  const admit = (counter: OpenCounter, key: string, socket: WebSocket): boolean => {
+  const admit = (counter: OpenCounter, key: string, socket: WebSocket, c: Connection): boolean => {
     const release = counter.take(key);
     if (!release) {
+      app.metrics?.countRateLimited('ws_connections');
+      c.log.warn({ userId: c.userId, max: counter.max }, 'ws refused: too many connections');
       socket.close(WS_CLOSE_TOO_MANY, `Too many connections (at most ${counter.max})`);
       return false;
     }
@@ -90,32 +158,61 @@ export function attachWs(app: App, httpServer: Server, pipeline: Pipeline) {
         const token = typeof params.token === 'string' && params.token ? params.token : tokenFromRequest(ctx.extra.request);
         ctx.extra.token = token;
         const socket = ctx.extra.socket as unknown as WebSocket;
+        const c = connectionOf(ctx.extra);
+        const ip = meta(ctx.extra.request).ip;
         // anonymous: public subscriptions only
-        if (!token) return admit(perAnonymousIp, meta(ctx.extra.request).ip, socket);
+        if (!token) {
+          if (!admit(perAnonymousIp, ip, socket, c)) return false;
+          c.log.info({ ip }, 'ws connected');
+          return true;
+        }
         let viewer;
         try {
           viewer = await resolveViewer(app, () => app.orm.em.fork() as never, token);
         } catch (err) {
           if (!unavailableError(err)) throw err; // graphql-ws closes with 4500
+          c.log.warn({ ip }, 'ws refused: the database did not answer in time (1013)');
           socket.close(WS_CLOSE_TRY_AGAIN, 'Try again later: the service is busy');
           return false;
         }
-        if (!viewer) return false; // closes with 4403 Forbidden
-        if (!admit(perUser, viewer.id, socket)) return false;
-        watchSession(viewer, socket);
+        if (!viewer) {
+          c.log.info({ ip }, 'ws refused: invalid, expired or revoked token (4403)');
+          return false; // closes with 4403 Forbidden
+        }
+        c.userId = viewer.id;
+        if (!admit(perUser, viewer.id, socket, c)) return false;
+        watchSession(viewer, socket, c);
+        c.log.info({ ip, userId: viewer.id }, 'ws connected');
         return true;
+      },
+      onClose: (ctx, code, reason) => {
+        const c = connectionOf(ctx.extra);
+        for (const id of [...c.ops.keys()]) ended(c, id);
+        c.log.info({ code, reason: reason || undefined, durationMs: elapsedMs(c.opened), ...(c.userId ? { userId: c.userId } : {}), acknowledged: ctx.acknowledged }, 'ws closed');
       },
       onSubscribe: async (ctx, _id, payload) => {
         // the operations this socket runs at once (subscriptions, and queries or mutations in flight),
         // this one included: graphql-ws reserves its id before asking
+        const c = connectionOf(ctx.extra);
+        const record: RequestRecord = { requestId: c.id, transport: 'ws', operationName: payload.operationName ?? undefined, userId: c.userId, start: process.hrtime.bigint() };
+        const op: Operation = { record, executed: false, outcome: 'ok' };
+        c.ops.set(_id, op);
         if (Object.keys(ctx.subscriptions).length > caps.subscriptionsPerSocket) {
+          app.metrics?.countRateLimited('ws_subscriptions');
           return [new GraphQLError(`Too many subscriptions on this connection (at most ${caps.subscriptionsPerSocket})`, { extensions: { code: 'RATE_LIMITED' } })];
         }
         const checked = pipeline.prepare(payload.query, payload.operationName);
-        if (checked.errors) return checked.errors.map((e) => Object.assign(e, pipeline.formatError(e.toJSON(), e)));
+        if (checked.errors) {
+          const refused = refusedOperation(payload.query, payload.operationName, app.config.limits.maxTokens);
+          record.operationName = refused.name;
+          record.operationType = refused.type;
+          return checked.errors.map((e) => Object.assign(e, pipeline.formatError(e.toJSON(), e)));
+        }
+        record.operationName = checked.prepared.operationName ?? checked.prepared.operation.name?.value;
+        record.operationType = checked.prepared.operation.operation;
         let contextValue;
         try {
-          contextValue = await createWsContext(app, ctx.extra.token, meta(ctx.extra.request));
+          contextValue = await createWsContext(app, ctx.extra.token, { ...meta(ctx.extra.request), log: c.log, observed: record });
         } catch (err) {
           const unavailable = unavailableError(err);
           if (!unavailable) throw err;
@@ -130,14 +227,51 @@ export function attachWs(app: App, httpServer: Server, pipeline: Pipeline) {
         };
         return args;
       },
-      onError: (_ctx, _id, _payload, errors) => errors.map((e) => Object.assign(e, pipeline.formatError(e.toJSON(), e))) as never,
-      onNext: (_ctx, _id, _payload, _args, result) => pipeline.formatResult(result as ExecutionResult) as never,
+      onOperation: (ctx, id) => {
+        const op = connectionOf(ctx.extra).ops.get(id);
+        if (op) {
+          op.executed = true;
+          running.add(op);
+        }
+      },
+      onError: (ctx, id, _payload, errors) => {
+        const c = connectionOf(ctx.extra);
+        const op = c.ops.get(id);
+        if (op) {
+          op.outcome = 'error';
+          op.record.errors = codes(errors as never);
+          // refused before execution: graphql-ws sends the error and no complete follows
+          if (!op.executed) {
+            app.metrics?.countOperation({ transport: 'ws', type: op.record.operationType ?? '(unknown)', operation: op.record.operationName, outcome: 'rejected' });
+            ended(c, id);
+          }
+        }
+        return errors.map((e) => Object.assign(e, pipeline.formatError(e.toJSON(), e))) as never;
+      },
+      onNext: (ctx, id, _payload, _args, result) => {
+        const formatted = pipeline.formatResult(result as ExecutionResult);
+        if (formatted.errors?.length) {
+          const op = connectionOf(ctx.extra).ops.get(id);
+          if (op) {
+            op.outcome = 'error';
+            op.record.errors = codes(formatted.errors as never);
+          }
+        }
+        return formatted as never;
+      },
+      onComplete: (ctx, id) => ended(connectionOf(ctx.extra), id),
     },
     wss,
   );
 
   return {
     wss,
+    /** open sockets, and subscriptions running on them (metrics) */
+    stats(): { connections: number; subscriptions: number } {
+      let subscriptions = 0;
+      for (const op of running) if (op.record.operationType === 'subscription') subscriptions += 1;
+      return { connections: wss.clients.size, subscriptions };
+    },
     /** Closes every socket with 1001 (going away) and stops the server. */
     async close(): Promise<void> {
       for (const client of wss.clients) client.close(1001, 'Server shutting down');

@@ -49,6 +49,8 @@ export function testConfig(env: Record<string, string | undefined> = {}): AppCon
     DATA_DIR: mkdtempSync(join(tmpdir(), 'ix-data-')),
     LOGIN_MAX_PER_MINUTE: '10000',
     PUBSUB: 'postgres',
+    // quiet whatever NODE_ENV a test picks; a test that reads the log sets LOG_LEVEL and a destination
+    LOG_LEVEL: 'silent',
     ...env,
   });
 }

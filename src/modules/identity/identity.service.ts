@@ -276,15 +276,48 @@ export function escapeLike(s: string): string {
 }
 
 /**
+ * A login, logged and counted (issue 15): a failure is a `login failed` warning with the client's
+ * address and, when the login named an account, its id (never what was typed: a password typed into
+ * the login field would land in the log); a refusal by the rate limit is `login refused: too many
+ * attempts`. Metrics: interchange_login_attempts_total{outcome}, interchange_rate_limited_total{limit="login"}.
+ */
+export async function login(ctx: AppContext, input: LoginInput): Promise<LoginResult> {
+  const attempt: { userId?: string } = {};
+  try {
+    const result = await attemptLogin(ctx, input, attempt);
+    if (result.requiresTwoFactor) {
+      ctx.app.metrics?.countLogin('second_factor');
+      ctx.log.info({ userId: attempt.userId, ip: ctx.ip }, 'login: password accepted, two-factor code required');
+    } else {
+      ctx.app.metrics?.countLogin('ok');
+      ctx.log.info({ userId: attempt.userId, ip: ctx.ip }, 'login succeeded');
+      if (ctx.observed && attempt.userId) ctx.observed.userId = attempt.userId;
+    }
+    return result;
+  } catch (err) {
+    const code = err instanceof DomainError ? err.code : undefined;
+    if (code === 'RATE_LIMITED') {
+      ctx.app.metrics?.countRateLimited('login');
+      ctx.log.warn({ ip: ctx.ip }, 'login refused: too many attempts');
+    } else if (code === 'UNAUTHENTICATED' || code === 'FORBIDDEN' || code === 'BAD_USER_INPUT') {
+      ctx.app.metrics?.countLogin('failed');
+      ctx.log.warn({ ip: ctx.ip, ...(attempt.userId ? { userId: attempt.userId } : {}), reason: (err as DomainError).message }, 'login failed');
+    }
+    throw err;
+  }
+}
+
+/**
  * Wrong credentials give the same UNAUTHENTICATED error whether or not the account exists; an inactive
  * account is refused with FORBIDDEN only after its password checked. Each attempt counts against the
  * per-IP limit (shared across REST, GraphQL and instances).
  */
-export async function login(ctx: AppContext, input: LoginInput): Promise<LoginResult> {
+async function attemptLogin(ctx: AppContext, input: LoginInput, attempt: { userId?: string }): Promise<LoginResult> {
   // A login with a NUL character names no account (and PostgreSQL text cannot hold it); it still counts.
   const named = typeof input.login === 'string' && input.login.trim() !== '' && !input.login.includes('\u0000');
   // Counted and looked up in one statement, before anything else can refuse (auth-store).
   const row = await ctx.app.auth.loginAttempt(ctx.ip, named ? input.login : undefined);
+  attempt.userId = row?.id;
   if (!named || typeof input.password !== 'string') throw unauthenticated('Invalid credentials');
   const user = row ? userFromRow(ctx.app.orm, row) : undefined;
   let usedTemporary = false;

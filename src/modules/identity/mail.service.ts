@@ -8,6 +8,7 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import type { AppConfig } from '../../config';
 import type { AppContext } from '../../context/context';
 import { MailMessage } from './mail-message.entity';
+import { errorMessage } from '../../observe/log';
 
 export interface OutgoingMail {
   to: string;
@@ -42,7 +43,8 @@ export function queueMail(ctx: AppContext, em: EntityManager, mail: OutgoingMail
     em.persist(em.create(MailMessage, { to: mail.to, subject: mail.subject, text: mail.text, html: mail.html ?? null }));
   } else {
     ctx.afterCommit(() =>
-      ctx.app.mailer.deliver(mail).catch((err) => console.error('[mail] delivery failed:', (err as Error).message)),
+      // never the mail itself in the log: it may carry a temporary password or a reset link
+      ctx.app.mailer.deliver(mail).catch((err) => ctx.log.error({ component: 'mail', error: errorMessage(err) }, 'mail delivery failed')),
     );
   }
 }

@@ -65,6 +65,8 @@ export async function requestPasswordReset(ctx: AppContext, email: string, appli
   const perIp = await countInWindow(ctx, `reset:ip:${ctx.ip}`, RESET_WINDOW_MS);
   if (perIp.points > ctx.app.config.resetMaxPerIp) {
     const retryAfter = Math.max(1, Math.ceil((perIp.expire - Date.now()) / 1000));
+    ctx.app.metrics?.countRateLimited('password_reset');
+    ctx.log.warn({ ip: ctx.ip }, 'password reset refused: too many requests from this address');
     throw new DomainError('RATE_LIMITED', 'Too many password reset requests, try again later', { retryAfter });
   }
   const normalized = typeof email === 'string' ? email.trim().toLowerCase() : '';

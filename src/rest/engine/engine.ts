@@ -25,6 +25,8 @@ import { isEventsInterrupted } from '../../pubsub/pubsub';
 import { isCrossSiteCookieWrite } from '../../server/origin';
 import { OpenCounter } from '../../server/caps';
 import { restIdempotency } from '../../server/idempotency';
+import { recordOf } from '../../observe/requests';
+import { errorMessage } from '../../observe/log';
 import {
   DownloadRoute,
   OperationRoute,
@@ -326,6 +328,11 @@ function sseStreamsOf(app: App): OpenCounter {
   return counter;
 }
 
+/** Event streams open now on this instance, every surface (metrics). */
+export function openSseStreams(app: App): number {
+  return sseStreams.get(app)?.total ?? 0;
+}
+
 /** Reads a JSON body for the methods that have one (after the access check); rejects on malformed JSON. */
 const json = jsonBody();
 function readJsonBody(req: Request, res: Response): Promise<void> {
@@ -349,6 +356,12 @@ export function mountSurface(app: App, pipeline: Pipeline, surface: SurfaceDefin
     const { route } = c;
     const queryToken = takesQueryToken(route);
     const handler = async (req: Request, res: Response) => {
+      // the request's log line and latency: the route's template, never the raw path (src/observe/requests.ts)
+      const record = recordOf(req);
+      if (record) {
+        record.transport = route.kind === 'sse' ? 'sse' : 'rest';
+        record.route = `${req.baseUrl}${req.route?.path ?? route.path}`;
+      }
       try {
         // a foreign site's form or fetch riding on our session cookie (origin.ts)
         if (isCrossSiteCookieWrite(req, app.config)) return sendError(res, surface, 'FORBIDDEN', 'Cross-site request refused');
@@ -456,7 +469,11 @@ export function mountSurface(app: App, pipeline: Pipeline, surface: SurfaceDefin
     const { req } = r;
     // SSE_MAX_STREAMS_PER_USER, across the surfaces of this instance (anonymous callers: per address)
     const release = sseStreamsOf(app).take(ctx.viewer ? `user:${ctx.viewer.id}` : `ip:${ctx.ip}`);
-    if (!release) return sendError(res, surface, 'RATE_LIMITED', `Too many open event streams (at most ${app.config.caps.sseStreamsPerUser})`, { retryAfter: 5 });
+    if (!release) {
+      app.metrics?.countRateLimited('sse_streams');
+      ctx.log.warn({ userId: ctx.viewer?.id, limit: app.config.caps.sseStreamsPerUser }, 'event stream refused: too many open');
+      return sendError(res, surface, 'RATE_LIMITED', `Too many open event streams (at most ${app.config.caps.sseStreamsPerUser})`, { retryAfter: 5 });
+    }
     res.once('close', release); // however the response ends
     const result = await pipeline.subscribe(c.prepared!, ctx, variables);
     if (!(Symbol.asyncIterator in result)) {
@@ -502,17 +519,23 @@ export function mountSurface(app: App, pipeline: Pipeline, surface: SurfaceDefin
     } catch (err) {
       // The event stream was interrupted (the listener dropped, src/pubsub/pubsub.ts): end the response;
       // EventSource reconnects with Last-Event-ID and the route's resume fills the gap where it has one.
-      if (!isEventsInterrupted(err)) console.error('[sse] stream failed:', (err as Error)?.message ?? err);
+      if (!isEventsInterrupted(err)) ctx.log.error({ component: 'sse', error: errorMessage(err) }, 'event stream failed');
     } finally {
       stop();
       if (!res.writableEnded) res.end();
     }
   }
 
-  router.get('/openapi.json', (_req, res) => {
+  router.get('/openapi.json', (req, res) => {
+    const record = recordOf(req);
+    if (record) record.route = `${req.baseUrl}/openapi.json`;
     res.json(openapi);
   });
-  router.use((_req: Request, res: Response) => sendError(res, surface, 'NOT_FOUND', 'Not found'));
+  router.use((req: Request, res: Response) => {
+    const record = recordOf(req);
+    if (record) record.transport = 'rest';
+    sendError(res, surface, 'NOT_FOUND', 'Not found');
+  });
   // Errors raised by Express itself before a handler runs (e.g. a path parameter that is not valid
   // percent-encoding: URIError from decodeURIComponent) answer in the surface's envelope, never as
   // Express's HTML page with a stack.

@@ -1,0 +1,106 @@
+/**
+ * The structured log (issue 15): pino, one JSON object per line on stdout in every mode; readable lines
+ * (pino-pretty) only when stdout is a terminal. One logger per server instance (`App.log`, tests pass a
+ * destination stream of their own), children per request (`ctx.log`, with the request id) and per
+ * component (`{ component: 'listener' }`).
+ *
+ * No secrets in any line, by three layers: nothing logs headers or bodies (requests are logged as method,
+ * path and route, src/observe/requests.ts); fields named like secrets are redacted wherever they sit
+ * (`redact` below); and every line is scrubbed before it is written of what looks like a credential
+ * whatever its field — a JWT, a `Bearer …` value, a `session=` cookie, an argon2 hash (a MikroORM
+ * unique-violation message carries the whole INSERT, hash included: STACK.md).
+ */
+import pino, { DestinationStream, Logger, LoggerOptions } from 'pino';
+
+export type { Logger } from 'pino';
+
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+/** Field names whose values never reach a line, at the top level and one or two levels down. */
+const SECRET_FIELDS = [
+  'authorization',
+  'cookie',
+  'set-cookie',
+  'password',
+  'newPassword',
+  'currentPassword',
+  'oldPassword',
+  'tempPassword',
+  'passwordHash',
+  'token',
+  'accessToken',
+  'refreshToken',
+  'secret',
+  'totpSecret',
+];
+const REDACT_PATHS = SECRET_FIELDS.flatMap((f) => {
+  const key = /^[A-Za-z_$][\w$]*$/.test(f) ? `.${f}` : `["${f}"]`;
+  return [key.startsWith('.') ? f : key, `*${key}`, `*.*${key}`];
+});
+
+/** Credentials recognised by their shape wherever they appear in a line (a message, an error's text). */
+const SCRUB: [RegExp, string][] = [
+  // JWTs (the session token): three base64url parts, the first a JSON header
+  [/eyJ[\w-]{8,}\.[\w-]{8,}\.[\w-]{8,}/g, '[Redacted]'],
+  // Authorization header values as text
+  [/(Bearer|Basic)\s+[\w\-.~+/=]{6,}/gi, '$1 [Redacted]'],
+  // a session cookie as text (`session=…`)
+  [/\bsession=[^;\s"\\]+/g, 'session=[Redacted]'],
+  // credentials in a URL (`redis://:secret@host`, `smtp://user:pass@host`, `postgres://u:p@h`)
+  [/\b([a-z][a-z0-9+.-]*:\/\/)[^\s/@"'\\]*@/gi, '$1[Redacted]@'],
+  // password hashes
+  [/\$argon2(id|i|d)\$[^\s"'\\,)]+/g, '[Redacted]'],
+];
+
+export function scrub(line: string): string {
+  let out = line;
+  for (const [pattern, replacement] of SCRUB) out = out.replace(pattern, replacement);
+  return out;
+}
+
+/**
+ * The options every logger shares: level names as text (`"level":"info"`), ISO times, a `msg`, error
+ * objects under `err`, secrets redacted and scrubbed.
+ */
+function options(level: LogLevel): LoggerOptions {
+  return {
+    level,
+    base: undefined,
+    timestamp: pino.stdTimeFunctions.isoTime,
+    formatters: { level: (label) => ({ level: label }) },
+    redact: { paths: REDACT_PATHS, censor: '[Redacted]' },
+    hooks: { streamWrite: scrub },
+    serializers: { err: pino.stdSerializers.err },
+  };
+}
+
+export interface LoggerSetup {
+  level: LogLevel;
+  /** where the lines go (tests capture them in-process); otherwise stdout */
+  destination?: DestinationStream;
+  /** readable lines instead of JSON; default: when stdout is a terminal (never with a destination) */
+  pretty?: boolean;
+}
+
+/**
+ * A root logger. JSON lines on stdout (synchronous writes: a line logged just before `process.exit`
+ * is not lost), or pino-pretty in the same process when stdout is a terminal (no worker thread).
+ */
+export function createLogger(setup: LoggerSetup): Logger {
+  if (setup.destination) return pino(options(setup.level), setup.destination);
+  const readable = setup.pretty ?? process.stdout.isTTY === true;
+  // loaded only for a terminal: a server under a supervisor never needs it
+  const stream = readable
+    ? (require('pino-pretty') as typeof import('pino-pretty'))({ colorize: true, sync: true, translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname' })
+    : pino.destination({ dest: 1, sync: true });
+  return pino(options(setup.level), stream);
+}
+
+/** A logger that writes nothing (a part built without a server: tests of one component). */
+export const silentLogger: Logger = pino({ level: 'silent' });
+
+/** An error's message for a log field, without its stack (the message of what failed, as the old prefixed lines had). */
+export function errorMessage(err: unknown): string {
+  return (err as Error)?.message ?? String(err);
+}
