@@ -481,13 +481,17 @@ describe('the live analytics feed and parity', () => {
       await new Promise<void>((r) => ws.on('connected', () => setTimeout(r, 300)));
       await new Promise((r) => setTimeout(r, 1100));
       times.length = 0;
+      const started = Date.now();
       for (let i = 0; i < 6; i++) {
         await api('PUT', `/api/users/${u.userId}/answers`, { token: u.token, body: [{ question_id: q[i % 4], answer: 'agree' }] });
       }
+      const writing = Date.now() - started;
       await new Promise((r) => setTimeout(r, 2500));
+      // Six writes make at most one event per started second of writing, plus the trailing one. Counting
+      // events (not the gaps between arrivals) keeps the check true on a loaded machine, where delivery
+      // jitter can bring two events emitted a second apart closer together at the client.
       expect(times.length).toBeGreaterThanOrEqual(1);
-      expect(times.length).toBeLessThanOrEqual(4);
-      for (let i = 1; i < times.length; i++) expect(times[i] - times[i - 1]).toBeGreaterThanOrEqual(950);
+      expect(times.length).toBeLessThanOrEqual(Math.min(6, Math.ceil(writing / 1000) + 1));
     } finally {
       dispose();
       await ws.dispose();

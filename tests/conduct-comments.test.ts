@@ -328,6 +328,32 @@ describe('the live feed (conductCommentAdded)', () => {
     }
   });
 
+  it('tells staff the notes of a state change as they are written (an internal comment); the reporter hears nothing of them', async () => {
+    const report = await seedReport(s, event.id, { reporterId: reporter.id });
+    const reporterWs = s.ws(undefined, { headers: { cookie: reporter.cookie } });
+    const staffWs = s.ws(undefined, { headers: { cookie: responder.cookie } });
+    try {
+      type Added = { conductCommentAdded: { body: string; visibility: string } | null };
+      const forReporter = collect<Added>(reporterWs, DOC, { r: report }, 1, 15000);
+      const forStaff = collect<Added>(staffWs, DOC, { r: report }, 2, 15000);
+      await Promise.all([forReporter.ready, forStaff.ready]);
+      const res = await api(s, 'PATCH', `/api/events/${event.id}/reports/${report}/state`, { cookie: admin.cookie, body: { state: 'acknowledged', notes: `${SECRET} triage` } });
+      expect(res.status).toBe(200);
+      await comment(report, responder, 'public marker');
+      const staffSaw = (await forStaff.done).map((r) => r.data?.conductCommentAdded);
+      expect(staffSaw).toEqual([
+        expect.objectContaining({ body: `State changed from submitted to acknowledged.\n\n${SECRET} triage`, visibility: expect.stringMatching(/^internal$/i) }),
+        expect.objectContaining({ body: 'public marker' }),
+      ]);
+      const reporterGot = await forReporter.done;
+      expect(reporterGot.map((r) => r.data?.conductCommentAdded?.body)).toEqual(['public marker']);
+      expect(JSON.stringify(reporterGot)).not.toContain('ZEBRA');
+    } finally {
+      await reporterWs.dispose();
+      await staffWs.dispose();
+    }
+  });
+
   it('refuses subscribers who may not read the report (403, 404, 401)', async () => {
     // a refused subscription answers one result with errors (or the errors themselves)
     const code = (rs: unknown) => {

@@ -5,7 +5,7 @@
  * byte with their headers, deletion by staff, and the role matrix of every route (the slug, event id and
  * standalone `/api/reports/:id` and `/api/evidence/:id` routes), then the same operations through GraphQL.
  */
-import { api, conductServer, conductUser, ConductUser, grantEventRole, reportBody, seedEvent, seedReport, sql } from './conduct.helpers';
+import { api, conductServer, conductUser, ConductUser, grantEventRole, reportBody, seedEvent, seedOrganization, seedReport, sql } from './conduct.helpers';
 import { JPEG, PNG } from './cakeplanner.helpers';
 import type { TestServer } from './support/server';
 import { contentDisposition } from '../src/rest/engine/engine';
@@ -363,6 +363,25 @@ describe('the role matrix', () => {
     // the frontend's alias
     const id = await onePng(own);
     expect((await api(s, 'DELETE', `/events/slug/${event.slug}/reports/${own}/evidence/${id}`, { cookie: admin.cookie })).status).toBe(200);
+  });
+
+  it('takes the bytes along when the evidence goes with its organization, event and report (SuperAdmin delete)', async () => {
+    const org = await seedOrganization(s);
+    const doomed = await seedEvent(s, { organizationId: org.id });
+    await grantEventRole(s, responder.id, doomed.id, 'Responder');
+    const report = await seedReport(s, doomed.id, { reporterId: reporter.id });
+    const res0 = await upload(bySlug(report, doomed.slug), responder, files({ bytes: PNG, filename: 'a.png' }, { bytes: PDF, filename: 'b.pdf' }));
+    expect(res0.status).toBe(200);
+    const ids: string[] = res0.body.files.map((f: { id: string }) => f.id);
+    const stored = async () =>
+      (await sql<{ n: number }>(s, `select count(*)::int as n from stored_files f join conduct_evidence e on e.file_id = f.id where e.id = any($1::uuid[])`, [ids]))[0].n;
+    expect(await stored()).toBe(2);
+    const before = await counts();
+    const res = await api(s, 'DELETE', `/api/organizations/${org.id}`, { cookie: superAdmin.cookie });
+    expect(res.status).toBe(200);
+    // both the rows and their bytes are gone; the rest of the evidence is untouched
+    expect(await counts()).toEqual({ evidence: before.evidence - 2, stored: before.stored - 2 });
+    expect((await api(s, 'GET', `/api/evidence/${ids[0]}/download`, { cookie: superAdmin.cookie })).status).toBe(404);
   });
 
   it('writes an audit entry for each upload and deletion', async () => {

@@ -217,7 +217,12 @@ export async function startServer(config: AppConfig, opts: StartOptions = {}): P
   const drain = new Drain(refusal(config));
   // every request gets its id, its log line and its latency here, refusals of a draining server included
   const httpServer = http.createServer(observeHttp(drain.listener(expressApp), log, app.metrics));
-  httpServer.keepAliveTimeout = 5_000;
+  // Idle keep-alive connections stay open longer than the clients' and proxies' own idle timeouts (load
+  // balancers commonly 60 s): when the server closed first (it was 5 s), a client reusing the socket at
+  // that moment got ECONNRESET. The headers timeout must exceed it (Node's rule). Draining closes idle
+  // connections itself, so a long idle timeout does not slow shutdown.
+  httpServer.keepAliveTimeout = 65_000;
+  httpServer.headersTimeout = 66_000;
 
   // The route template of the platform's own paths, for the request's log line and latency.
   const route =

@@ -214,11 +214,15 @@ async function applyChange(ctx: AppContext, eventId: string, reportId: string, c
     await tx.em.flush();
     const actor = tx.em.getReference(User, viewer.id);
     if (to) tx.em.persist(tx.em.create(ConductReportStateChange, { report, fromState: from, toState: to, changedBy: actor, notes }));
+    let note: ConductComment | null = null;
     if (notes) {
       const body = to ? `State changed from ${from} to ${to}.\n\n${notes}` : notes;
-      tx.em.persist(tx.em.create(ConductComment, { report, author: actor, body, visibility: ConductCommentVisibility.INTERNAL }));
+      note = tx.em.create(ConductComment, { report, author: actor, body, visibility: ConductCommentVisibility.INTERNAL });
+      tx.em.persist(note);
     }
     await tx.em.flush();
+    // the notes are a comment like any other: staff watching the report's comments see them arrive
+    if (note) tx.publish('conduct.commentAdded', { eventId, reportId: report.id, commentId: note.id, visibility: ConductCommentVisibility.INTERNAL });
     const action = to ? 'report.state_changed' : assignee !== undefined ? 'report.assigned' : 'report.updated';
     await audit(tx, {
       action,
