@@ -7,7 +7,9 @@ module.exports = {
   globalSetup: '<rootDir>/tests/support/global-setup.ts',
   globalTeardown: '<rootDir>/tests/support/global-teardown.ts',
   setupFiles: ['reflect-metadata'],
-  testTimeout: 60000,
+  // generous: a loaded CI machine (argon2 hashing for each seeded account, a server per suite) once took
+  // over 60 s for a suite's beforeAll; timeouts here catch hangs, they are not speed assertions
+  testTimeout: 120000,
   maxWorkers: 2,
   forceExit: false,
 };
