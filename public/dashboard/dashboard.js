@@ -4,7 +4,7 @@
 // account may see; a panel the account has no access to says so. A revoked session (socket closed with
 // 4401) signs the page out.
 
-import { DOCUMENTS, REPORT_STATES } from './documents.js';
+import { DOCUMENTS, REPORT_STATES } from './documents.mjs';
 
 const TOKEN_KEY = 'interchange.dashboard.token';
 const $ = (sel) => document.querySelector(sel);

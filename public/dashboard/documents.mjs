@@ -1,4 +1,4 @@
-// Every GraphQL document the live dashboard sends, by operation name. dashboard.js imports them from here
+// Every GraphQL document the live dashboard sends, by operation name. dashboard.js imports them from here (.mjs: Node reads it as a module too)
 // and scripts/trusted-documents.ts reads this module into schema/trusted-documents.json (the allow-list of
 // GRAPHQL_TRUSTED_ONLY), so the page and the manifest cannot drift: a document written anywhere else
 // would be refused in trusted-only mode, and tests/trusted-documents.test.ts fails on a stale manifest.
