@@ -26,8 +26,8 @@ export function ormOptions(clientUrl: string, overrides: Partial<Options> = {}):
       silent: true,
     },
     // tables owned by plain SQL, no entity maps them: the login attempt counter (src/auth/auth-store.ts,
-    // identity migration) and the Idempotency-Key records (src/db/idempotency.ts)
-    schemaGenerator: { skipTables: ['rate_limits', 'idempotency_keys'] },
+    // identity migration), the Idempotency-Key records (src/db/idempotency.ts) and the APQ cache (src/server/apq.ts)
+    schemaGenerator: { skipTables: ['rate_limits', 'idempotency_keys', 'apq_documents'] },
     forceUtcTimezone: true,
     allowGlobalContext: false,
     debug: false,

@@ -9,6 +9,7 @@ import { Migration20261201000000_idempotency_keys } from './Migration20261201000
 import { Migration20261201100000_enrollment } from './Migration20261201100000_enrollment';
 import { Migration20261201200000_conduct } from './Migration20261201200000_conduct';
 import { Migration20261201300000_conduct_reports } from './Migration20261201300000_conduct_reports';
+import { Migration20261202000000_apq_documents } from './Migration20261202000000_apq_documents';
 import { Migration20261202010000_conduct_evidence_files } from './Migration20261202010000_conduct_evidence_files';
 
 export const migrationsList: MigrationObject[] = [{ name: 'Migration20261126041938_identity', class: Migration20261126041938_identity },
@@ -20,5 +21,6 @@ export const migrationsList: MigrationObject[] = [{ name: 'Migration202611260419
   { name: 'Migration20261201100000_enrollment', class: Migration20261201100000_enrollment },
   { name: 'Migration20261201200000_conduct', class: Migration20261201200000_conduct },
   { name: 'Migration20261201300000_conduct_reports', class: Migration20261201300000_conduct_reports },
+  { name: 'Migration20261202000000_apq_documents', class: Migration20261202000000_apq_documents },
   { name: 'Migration20261202010000_conduct_evidence_files', class: Migration20261202010000_conduct_evidence_files },
 ];

@@ -56,6 +56,16 @@ export interface AppConfig {
   trustProxy: TrustProxy;
   /** queries and mutations run compiled by graphql-jit from their second execution (src/server/pipeline.ts) */
   graphqlJit: boolean;
+  /**
+   * GRAPHQL_TRUSTED_ONLY (the production setting): /graphql, over HTTP and ws, runs only the documents of
+   * schema/trusted-documents.json, sent as text or by hash (src/server/trusted-documents.ts)
+   */
+  graphqlTrustedOnly: boolean;
+  /**
+   * Automatic persisted queries (src/server/apq.ts): where registered documents are shared between
+   * instances (APQ_STORE), how long one is kept after its last use (0: until evicted) and how many are kept
+   */
+  apq: { store: 'memory' | 'postgres' | 'redis'; ttlSeconds: number; maxDocuments: number };
   /** what one user (or one address, anonymous) may hold open at once (README "Caps") */
   caps: { wsPerUser: number; wsAnonymousPerIp: number; subscriptionsPerSocket: number; sseStreamsPerUser: number };
   uploadMaxBytes: number;
@@ -256,6 +266,13 @@ export function loadConfig(env: Env = process.env): AppConfig {
     cookieSameSite: cookieSameSiteVar(env, origins, publicUrl),
     trustProxy: trustProxyVar(env),
     graphqlJit: boolVar(env, 'GRAPHQL_JIT', true),
+    graphqlTrustedOnly: boolVar(env, 'GRAPHQL_TRUSTED_ONLY', false),
+    // the deployment's shared backend by default: the one its events already go through
+    apq: {
+      store: oneOf(env, 'APQ_STORE', ['memory', 'postgres', 'redis'] as const, oneOf(env, 'PUBSUB', ['memory', 'postgres', 'redis'] as const, 'postgres'))!,
+      ttlSeconds: intVar(env, 'APQ_TTL_SECONDS', 86_400, 0, 366 * 86_400),
+      maxDocuments: intVar(env, 'APQ_MAX_DOCUMENTS', 10_000, 1, 10_000_000),
+    },
     caps: {
       wsPerUser: intVar(env, 'WS_MAX_CONNECTIONS_PER_USER', 50, 1, 100000),
       wsAnonymousPerIp: intVar(env, 'WS_MAX_ANONYMOUS_PER_IP', 50, 1, 100000),

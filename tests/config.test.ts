@@ -66,3 +66,17 @@ it('logs at info by default, nothing under NODE_ENV=test unless LOG_LEVEL says s
   const token = 'm3tr1cs-t0ken-0123456789';
   expect(loadConfig({ DATA_DIR: dataDir(), METRICS_ENABLED: 'true', METRICS_TOKEN: token }).metrics).toEqual({ enabled: true, token });
 });
+
+it('reads the trusted-documents and APQ knobs: trusted-only off by default, the APQ store following PUBSUB', () => {
+  const dir = dataDir();
+  const c = loadConfig({ DATA_DIR: dir });
+  expect(c.graphqlTrustedOnly).toBe(false);
+  expect(c.apq).toEqual({ store: 'postgres', ttlSeconds: 86_400, maxDocuments: 10_000 });
+  expect(loadConfig({ DATA_DIR: dir, PUBSUB: 'redis' }).apq.store).toBe('redis');
+  expect(loadConfig({ DATA_DIR: dir, PUBSUB: 'redis', APQ_STORE: 'memory', APQ_TTL_SECONDS: '0', GRAPHQL_TRUSTED_ONLY: 'true' })).toEqual(
+    expect.objectContaining({ graphqlTrustedOnly: true, apq: { store: 'memory', ttlSeconds: 0, maxDocuments: 10_000 } }),
+  );
+  expect(() => loadConfig({ DATA_DIR: dir, GRAPHQL_TRUSTED_ONLY: 'maybe' })).toThrow(/GRAPHQL_TRUSTED_ONLY must be true or false/);
+  expect(() => loadConfig({ DATA_DIR: dir, APQ_STORE: 'disk' })).toThrow(/APQ_STORE must be one of memory, postgres, redis/);
+  expect(() => loadConfig({ DATA_DIR: dir, APQ_MAX_DOCUMENTS: '0' })).toThrow(ConfigError);
+});

@@ -75,9 +75,11 @@ it('serves the page and its assets with a content security policy, without a CDN
   expect(page.headers.get('content-security-policy')).toContain("default-src 'self'");
   const html = await page.text();
   expect(html).not.toMatch(/https?:\/\//);
-  for (const asset of ['dashboard.js', 'dashboard.css']) {
+  // documents.mjs: the page's GraphQL documents (the trusted-documents manifest reads the same module)
+  for (const asset of ['dashboard.js', 'dashboard.css', 'documents.mjs']) {
     const res = await fetch(`${s.url}/dashboard/${asset}`);
     expect(res.status).toBe(200);
+    if (asset.endsWith('js')) expect(res.headers.get('content-type')).toMatch(/javascript/);
     expect(await res.text()).not.toMatch(/src=["']https?:|import .* from ["']https?:/);
   }
   expect((await fetch(`${s.url}/dashboard/nope.js`)).status).toBe(404);

@@ -4,6 +4,8 @@
 // account may see; a panel the account has no access to says so. A revoked session (socket closed with
 // 4401) signs the page out.
 
+import { DOCUMENTS, REPORT_STATES } from './documents.mjs';
+
 const TOKEN_KEY = 'interchange.dashboard.token';
 const $ = (sel) => document.querySelector(sel);
 
@@ -137,7 +139,7 @@ const panels = {
       const monday = addDays(today, -((today.getUTCDay() + 6) % 7));
       const days = Array.from({ length: 7 }, (_, i) => isoDay(addDays(monday, i)));
       const months = [...new Set(days.map((d) => d.slice(0, 7)))];
-      const q = 'query DashboardCoparentWeek($month: String!) { coparentItems(month: $month) { id date type title owner { username } } }';
+      const q = DOCUMENTS.DashboardCoparentWeek;
       const items = (await Promise.all(months.map((month) => gql(q, { month })))).flatMap((d) => d.coparentItems).filter((i) => days.includes(i.date));
       this.months = months;
       return items.length
@@ -145,7 +147,7 @@ const panels = {
         : none('Nothing this week.');
     },
     live(socket, reload) {
-      const q = 'subscription DashboardCoparentLive($month: String!) { coparentItemChanged(month: $month) { kind itemId } }';
+      const q = DOCUMENTS.DashboardCoparentLive;
       return (this.months ?? [isoDay(new Date()).slice(0, 7)]).map((month) => socket.subscribe(q, { month }, { onNext: reload, onReconnect: reload, onError: () => undefined }));
     },
   },
@@ -154,10 +156,7 @@ const panels = {
     async load() {
       const today = new Date();
       const d = await gql(
-        `query DashboardCake($today: String!, $until: String!, $since: String!, $yesterday: String!) {
-          upcoming: cakeEvents(start: $today, end: $until) { id date description baker { name } group { name } }
-          recent: cakeEvents(start: $since, end: $yesterday) { id date description baker { name } rating { average count } }
-        }`,
+        DOCUMENTS.DashboardCake,
         { today: isoDay(today), until: isoDay(addDays(today, 60)), since: isoDay(addDays(today, -60)), yesterday: isoDay(addDays(today, -1)) },
       );
       const upcoming = d.upcoming.slice().sort((a, b) => a.date.localeCompare(b.date)).slice(0, 8);
@@ -172,18 +171,18 @@ const panels = {
       );
     },
     live(socket, reload) {
-      return [socket.subscribe('subscription DashboardCakeLive { cakeEventChanged { id kind } }', {}, { onNext: reload, onReconnect: reload, onError: () => undefined })];
+      return [socket.subscribe(DOCUMENTS.DashboardCakeLive, {}, { onNext: reload, onReconnect: reload, onError: () => undefined })];
     },
   },
 
   compass: {
     async load() {
-      const d = await gql(`query DashboardCompass { compassAnalytics { ${ANALYTICS} } }`);
+      const d = await gql(DOCUMENTS.DashboardCompass);
       return renderAnalytics(d.compassAnalytics);
     },
     live(socket) {
       return [
-        socket.subscribe(`subscription DashboardCompassLive { compassAnalyticsChanged { ${ANALYTICS} } }`, {}, {
+        socket.subscribe(DOCUMENTS.DashboardCompassLive, {}, {
           onNext: (r) => r.data && show('compass', renderAnalytics(r.data.compassAnalyticsChanged)),
           onError: () => undefined,
         }),
@@ -193,13 +192,11 @@ const panels = {
 
   conduct: {
     async load() {
-      const d = await gql('query DashboardConductEvents { conductMyEvents { event { id name slug } roles } }');
+      const d = await gql(DOCUMENTS.DashboardConductEvents);
       const mine = d.conductMyEvents.slice(0, 6);
       this.events = mine.map((m) => m.event);
       if (!mine.length) return none('You hold no role in any event.');
-      const q = `query DashboardConductReports($e: ID!) {
-        conductReports(eventId: $e, limit: 5) { total stats { ${STATES.join(' ')} total } reports { id title state createdAt } }
-      }`;
+      const q = DOCUMENTS.DashboardConductReports;
       const pages = await Promise.all(mine.map((m) => gql(q, { e: m.event.id }).then((r) => r.conductReports)));
       return el(
         'div',
@@ -208,8 +205,8 @@ const panels = {
       );
     },
     live(socket, reload) {
-      const members = 'subscription DashboardConductMembers($e: ID!) { conductEventMembershipChanged(eventId: $e) { kind } }';
-      const reports = 'subscription DashboardConductReportsLive($e: ID!) { conductReportChanged(eventId: $e) { kind reportId } }';
+      const members = DOCUMENTS.DashboardConductMembers;
+      const reports = DOCUMENTS.DashboardConductReportsLive;
       return (this.events ?? []).flatMap((e) => [
         socket.subscribe(members, { e: e.id }, { onNext: reload, onReconnect: reload, onError: () => undefined }),
         socket.subscribe(reports, { e: e.id }, { onNext: reload, onReconnect: reload, onError: () => undefined }),
@@ -219,9 +216,7 @@ const panels = {
 
   notifications: {
     async load() {
-      const d = await gql(
-        'query DashboardNotifications { myConductNotifications(limit: 8) { unreadCount notifications { id title message isRead createdAt event { name } } } }',
-      );
+      const d = await gql(DOCUMENTS.DashboardNotifications);
       const page = d.myConductNotifications;
       return el(
         'div',
@@ -233,12 +228,12 @@ const panels = {
       );
     },
     live(socket, reload) {
-      return [socket.subscribe('subscription DashboardNotificationsLive { conductNotificationAdded { id } }', {}, { onNext: reload, onReconnect: reload, onError: () => undefined })];
+      return [socket.subscribe(DOCUMENTS.DashboardNotificationsLive, {}, { onNext: reload, onReconnect: reload, onError: () => undefined })];
     },
   },
 };
 
-const STATES = ['submitted', 'acknowledged', 'investigating', 'resolved', 'closed'];
+const STATES = REPORT_STATES;
 const STATE_COLORS = ['#b3261e', '#ef6c00', '#f9a825', '#2e7d32', '#757575'];
 
 /** An event's reports by state as one stacked bar with its legend, then the newest reports. */
@@ -263,7 +258,6 @@ function renderReportStates(page) {
   );
 }
 
-const ANALYTICS = 'generatedAt totals { users usersAnswered } distribution { question { id text } stronglyAgree agree neutral disagree stronglyDisagree } topMatches { party { name } users }';
 
 /** The answer distribution as stacked bars (agree → disagree) per question, and the top matches. */
 function renderAnalytics(a) {
@@ -312,7 +306,7 @@ async function refresh(name, panel) {
 async function start(token) {
   let me;
   try {
-    me = (await gql('query DashboardMe { me { id username name } }', {}, token)).me;
+    me = (await gql(DOCUMENTS.DashboardMe, {}, token)).me;
   } catch {
     return signOut();
   }
@@ -351,7 +345,7 @@ $('#sign-in').addEventListener('submit', async (e) => {
   $('#sign-in-error').textContent = '';
   try {
     const d = await gql(
-      'mutation DashboardLogin($input: LoginInput!) { login(input: $input) { token requiresTwoFactor } }',
+      DOCUMENTS.DashboardLogin,
       { input: { login: form.get('login'), password: form.get('password') } },
       null,
     );
@@ -366,7 +360,7 @@ $('#sign-in').addEventListener('submit', async (e) => {
 $('#sign-out').addEventListener('click', async () => {
   const token = sessionStorage.getItem(TOKEN_KEY);
   signOut();
-  if (token) await gql('mutation DashboardLogout { logout }', {}, token).catch(() => undefined);
+  if (token) await gql(DOCUMENTS.DashboardLogout, {}, token).catch(() => undefined);
 });
 
 const saved = sessionStorage.getItem(TOKEN_KEY);

@@ -16,6 +16,18 @@ import { eventsInterrupted, ListenerRegistry } from './pubsub';
 import type { TopicName, Topics } from './topics';
 import { errorMessage, Logger, silentLogger } from '../observe/log';
 
+/**
+ * The settings of every Redis connection of the process (pubsub here, the APQ store in src/server/apq.ts):
+ * connected on demand, reconnecting by itself with growing delays up to 2 s, and failing a command at once
+ * while disconnected (the caller retries or does without; nothing piles up in memory).
+ */
+export const REDIS_CLIENT_OPTIONS = {
+  lazyConnect: true,
+  enableOfflineQueue: false,
+  maxRetriesPerRequest: 0,
+  retryStrategy: (times: number) => Math.min(100 * 2 ** Math.min(times, 5), 2_000),
+} as const;
+
 /** How long the start waits for the first subscription before it gives up. */
 const START_TIMEOUT_MS = 10_000;
 
@@ -42,13 +54,7 @@ export class RedisPubSub extends ListenerRegistry {
   ) {
     super();
     this.log = log.child({ component: 'pubsub', backend: 'redis' });
-    const common = {
-      lazyConnect: true,
-      // fail a command at once while disconnected: publishReliably retries, nothing piles up in memory
-      enableOfflineQueue: false,
-      maxRetriesPerRequest: 0,
-      retryStrategy: (times: number) => Math.min(100 * 2 ** Math.min(times, 5), 2_000),
-    };
+    const common = REDIS_CLIENT_OPTIONS;
     this.subscriber = new Redis(url, { ...common, connectionName: 'interchange-subscribe' });
     this.publisher = new Redis(url, { ...common, connectionName: 'interchange-publish' });
     this.subscriber.on('message', (channel: string, text: string) => {
@@ -145,7 +151,7 @@ export class RedisPubSub extends ListenerRegistry {
 }
 
 /** The URL without its password, for logs. */
-function redact(url: string): string {
+export function redact(url: string): string {
   try {
     const u = new URL(url);
     if (u.password) u.password = '***';

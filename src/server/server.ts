@@ -52,6 +52,8 @@ import { graphqlRequestPlugin, observeHttp, operationHook, recordOf } from '../o
 import { openSseStreams } from '../rest/engine/engine';
 import { PostgresPubSub } from '../pubsub/pubsub';
 import { timingSafeEqual } from 'node:crypto';
+import { createApqCache } from './apq';
+import { DocumentGate, documentIdRequests, TrustedDocuments, trustedDocumentsPlugin } from './trusted-documents';
 
 export interface RunningServer {
   app: App;
@@ -116,6 +118,18 @@ export async function createApp(config: AppConfig, orm?: MikroORM, log: Logger =
     log,
     metrics: config.metrics.enabled ? new Metrics() : undefined,
   };
+}
+
+/** Closes what createApp opened (the ORM only when it opened it). */
+async function closeApp(app: App, givenOrm: MikroORM | undefined): Promise<void> {
+  app.sessionWatch.close();
+  await app.pubsub.close();
+  await app.auth.close();
+  await app.sql.close();
+  await app.listener?.close();
+  app.readiness.close();
+  app.mailer.close();
+  if (!givenOrm) await app.orm.close(true);
 }
 
 /** The connections of the instance's pools, for interchange_db_pool_connections. */
@@ -276,7 +290,15 @@ export async function startServer(config: AppConfig, opts: StartOptions = {}): P
   const pipeline = new Pipeline(schema, config, log);
   // request records and operation metrics, on every transport (src/observe/requests.ts)
   pipeline.hooks.push(operationHook(app.metrics));
-  const ws = attachWs(app, httpServer, pipeline);
+  // Trusted documents and persisted queries (trusted-documents.ts, apq.ts): in trusted-only mode the
+  // manifest is the only source of documents, so no APQ store is opened
+  const trusted = TrustedDocuments.load();
+  if (config.graphqlTrustedOnly && trusted.size === 0) {
+    await closeApp(app, opts.orm);
+    throw new Error('GRAPHQL_TRUSTED_ONLY=true needs schema/trusted-documents.json (npm run codegen writes it): it is missing or empty');
+  }
+  const apq = config.graphqlTrustedOnly ? undefined : createApqCache(config, app.sql, log);
+  const ws = attachWs(app, httpServer, pipeline, new DocumentGate(trusted, config.graphqlTrustedOnly, apq));
   const wsDrain: ApolloServerPlugin<AppContext> = {
     async serverWillStart() {
       return { drainServer: () => ws.close() };
@@ -294,6 +316,8 @@ export async function startServer(config: AppConfig, opts: StartOptions = {}): P
     validationRules: limitRules(config),
     parseOptions: parseOptions(config),
     allowBatchedHttpRequests: false,
+    // automatic persisted queries in the shared store; none in trusted-only mode (a hash outside the manifest is not found)
+    persistedQueries: { cache: apq?.apolloCache() ?? { get: async () => undefined, set: async () => undefined, delete: async () => undefined } },
     csrfPrevention: true,
     introspection: !config.isProduction,
     includeStacktraceInErrorResponses: false,
@@ -305,6 +329,7 @@ export async function startServer(config: AppConfig, opts: StartOptions = {}): P
       httpDrain,
       wsDrain,
       legacyJsonStatus,
+      trustedDocumentsPlugin(trusted, config.graphqlTrustedOnly),
       graphqlRequestPlugin(app.metrics),
       // Idempotency-Key on mutations: after legacyJsonStatus, so the status it stores is the one sent
       idempotencyPlugin(),
@@ -331,6 +356,7 @@ export async function startServer(config: AppConfig, opts: StartOptions = {}): P
       res.status(400).json({ errors: [{ message: 'Invalid JSON body', extensions: { code: 'BAD_REQUEST' } }] });
     },
     refuseBatches,
+    documentIdRequests,
     multipartRequests(graphqlUploadExpress({ maxFileSize: config.uploadMaxBytes, maxFiles: config.uploadMaxFiles })),
     expressMiddleware(apollo, {
       // a session check that ran into a time limit is a 503 (toDomainError), not "Context creation failed"
@@ -411,14 +437,8 @@ export async function startServer(config: AppConfig, opts: StartOptions = {}): P
       await apollo.stop();
       if (httpServer.listening) await new Promise<void>((resolve) => httpServer.close(() => resolve()));
       shutdown.info({ step: 'drained', elapsedMs: Date.now() - started }, 'shutdown: HTTP and ws drained');
-      app.sessionWatch.close();
-      await app.pubsub.close();
-      await app.auth.close();
-      await app.sql.close();
-      await app.listener?.close();
-      app.readiness.close();
-      app.mailer.close();
-      if (!opts.orm) await app.orm.close(true);
+      await apq?.close();
+      await closeApp(app, opts.orm);
       app.metrics?.registry.clear();
       shutdown.info({ step: 'closed', elapsedMs: Date.now() - started }, 'shutdown: pubsub, listener and database pools closed');
     })());

@@ -25,6 +25,7 @@ import type { ExecutionArgs, ExecutionResult } from 'graphql';
 import type { App } from '../context/context';
 import { createWsContext, resolveViewer, tokenFromRequest } from '../context/context';
 import type { Pipeline } from './pipeline';
+import type { DocumentGate } from './trusted-documents';
 import { clientIp, trustFunction } from './client-ip';
 import { originAllowed } from './origin';
 import { OpenCounter } from './caps';
@@ -68,7 +69,7 @@ interface Operation {
 }
 
 
-export function attachWs(app: App, httpServer: Server, pipeline: Pipeline) {
+export function attachWs(app: App, httpServer: Server, pipeline: Pipeline, gate: DocumentGate) {
   const wss = new WebSocketServer({
     server: httpServer,
     path: '/graphql',
@@ -201,15 +202,24 @@ export function attachWs(app: App, httpServer: Server, pipeline: Pipeline) {
           app.metrics?.countRateLimited('ws_subscriptions');
           return [new GraphQLError(`Too many subscriptions on this connection (at most ${caps.subscriptionsPerSocket})`, { extensions: { code: 'RATE_LIMITED' } })];
         }
-        const checked = pipeline.prepare(payload.query, payload.operationName);
+        // the document the message names (text, or a trusted or persisted document's hash), refused outside
+        // the manifest in trusted-only mode (src/server/trusted-documents.ts)
+        const named = await gate.resolve(payload as typeof payload & { documentId?: unknown });
+        if (named.error) {
+          record.operationName = payload.operationName ?? undefined;
+          return [Object.assign(named.error, pipeline.formatError(named.error.toJSON(), named.error))];
+        }
+        const checked = pipeline.prepare(named.query, payload.operationName);
         if (checked.errors) {
-          const refused = refusedOperation(payload.query, payload.operationName, app.config.limits.maxTokens);
+          const refused = refusedOperation(named.query, payload.operationName, app.config.limits.maxTokens);
           record.operationName = refused.name;
           record.operationType = refused.type;
           return checked.errors.map((e) => Object.assign(e, pipeline.formatError(e.toJSON(), e)));
         }
         record.operationName = checked.prepared.operationName ?? checked.prepared.operation.name?.value;
         record.operationType = checked.prepared.operation.operation;
+        // a text sent with its hash: registered as over HTTP, once it parsed and validated
+        if (named.register) void gate.register(named.register, named.query);
         let contextValue;
         try {
           contextValue = await createWsContext(app, ctx.extra.token, { ...meta(ctx.extra.request), log: c.log, observed: record });
