@@ -16,7 +16,7 @@
  */
 import { Extensions, UseMiddleware } from 'type-graphql';
 import type { MiddlewareFn } from 'type-graphql';
-import type { GraphQLField, GraphQLObjectType, GraphQLSchema } from 'graphql';
+import type { GraphQLField, GraphQLObjectType, GraphQLSchema, OperationDefinitionNode } from 'graphql';
 import type { AppContext, Viewer } from '../context/context';
 import { Application, enrollmentRule } from '../modules/identity/enrollment';
 import { MembershipRole, MembershipStatus } from '../modules/identity/app-membership.entity';
@@ -97,6 +97,15 @@ export function accessOf(field: GraphQLField<unknown, unknown> | undefined): Acc
 export function accessOfRootField(schema: GraphQLSchema, operation: 'query' | 'mutation' | 'subscription', name: string): AccessRule | undefined {
   const type = operation === 'query' ? schema.getQueryType() : operation === 'mutation' ? schema.getMutationType() : schema.getSubscriptionType();
   return accessOf(type?.getFields()[name]);
+}
+
+/** The rules declared on an operation's root fields, every one of which must hold (the REST engine and OpenAPI). */
+export function operationAccess(schema: GraphQLSchema, operation: OperationDefinitionNode): AccessRule[] {
+  return operation.selectionSet.selections.flatMap((sel) => {
+    if (sel.kind !== 'Field') return [];
+    const rule = accessOfRootField(schema, operation.operation, sel.name.value);
+    return rule ? [rule] : [];
+  });
 }
 
 /**

@@ -487,6 +487,7 @@ export const cakeplannerSurface: SurfaceDefinition = {
       summary: 'The event as an ICS calendar file (one all-day VEVENT)',
       operation: /* GraphQL */ `query CakeEventIcs($id: ID!) { cakeEvent(id: $id) { date ics } }`,
       variables: (r) => ({ id: r.params.id }),
+      produces: ['text/calendar'],
       raw: (data: CakeEventIcsQuery) => ({
         contentType: 'text/calendar; charset=utf-8',
         body: data.cakeEvent.ics,

@@ -297,6 +297,7 @@ export const reportRouteGroup: RestRoute[] = [
       const ids = queryString(r, 'ids')?.split(',').map((s) => s.trim()).filter(Boolean);
       return { slug: r.params.slug, filter: ids?.length ? { ids } : null };
     },
+    produces: ['text/csv', 'text/plain'],
     raw: (data: ConductReportExportQuery, r) => {
       const rows = exportRows(data.conductReports.reports);
       const stamp = new Date().toISOString().slice(0, 10);

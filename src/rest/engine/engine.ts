@@ -20,7 +20,9 @@ import { jsonBody } from '../../server/json-body';
 import { codeOf } from '../../errors/translate';
 import type { ErrorCode, ErrorDetails } from '../../errors/domain-error';
 import type { Pipeline, Prepared } from '../../server/pipeline';
-import { AccessRule, accessOfRootField, enforce } from '../../auth/access';
+import { AccessRule, enforce } from '../../auth/access';
+import { openApiDocument, routeAccess } from './openapi';
+import { docsRouter } from './docs';
 import { isEventsInterrupted } from '../../pubsub/pubsub';
 import { isCrossSiteCookieWrite } from '../../server/origin';
 import { OpenCounter } from '../../server/caps';
@@ -54,15 +56,6 @@ function rootFieldOf(operation: OperationDefinitionNode): string | undefined {
   return first && first.kind === 'Field' ? (first.alias ?? first.name).value : undefined;
 }
 
-/** The access rules declared on an operation's root fields (every one must hold). */
-function declaredAccess(pipeline: Pipeline, operation: OperationDefinitionNode): AccessRule[] {
-  return operation.selectionSet.selections.flatMap((sel) => {
-    if (sel.kind !== 'Field') return [];
-    const rule = accessOfRootField(pipeline.schema, operation.operation, sel.name.value);
-    return rule ? [rule] : [];
-  });
-}
-
 /** Parses, validates and compiles every document of a table; throws one error naming every bad route. */
 export function compileRoutes(pipeline: Pipeline, surface: SurfaceDefinition): Compiled[] {
   const problems: string[] = [];
@@ -89,7 +82,7 @@ export function compileRoutes(pipeline: Pipeline, surface: SurfaceDefinition): C
       const r = prepare(route.resume.operation, `${where} (resume)`, 'query');
       if (r) resume = { prepared: r, rootField: rootFieldOf(r.operation) };
     }
-    return { route, prepared, rootField: rootFieldOf(prepared.operation), access: [...declaredAccess(pipeline, prepared.operation), ...stricter], resume };
+    return { route, prepared, rootField: rootFieldOf(prepared.operation), access: routeAccess(pipeline.schema, route, prepared.operation), resume };
   });
   if (problems.length) throw new Error(`REST surface "${surface.id}" has invalid routes:\n  ${problems.join('\n  ')}`);
   return compiled;
@@ -531,6 +524,8 @@ export function mountSurface(app: App, pipeline: Pipeline, surface: SurfaceDefin
     if (record) record.route = `${req.baseUrl}/openapi.json`;
     res.json(openapi);
   });
+  // the docs page: after the table, so a legacy route of the same path would win (docs.ts)
+  router.use(docsRouter(surface));
   router.use((req: Request, res: Response) => {
     const record = recordOf(req);
     if (record) record.transport = 'rest';
@@ -546,66 +541,14 @@ export function mountSurface(app: App, pipeline: Pipeline, surface: SurfaceDefin
     sendError(res, surface, 'INTERNAL', 'Internal server error');
   });
 
-  const openapi = openApiDocument(surface, new Map(compiled.map((c) => [c.route, c.access])));
+  const publicUrl = app.config.publicUrl?.replace(/\/+$/, '');
+  const openapi = openApiDocument(surface, pipeline.schema, { serverUrl: publicUrl ? `${publicUrl}/${surface.id}` : undefined });
   return {
     router,
     openapi,
     closeStreams: () => {
       for (const s of streams) s.end();
       streams.clear();
-    },
-  };
-}
-
-/** How a declared rule reads in OpenAPI's `x-access`. */
-function describeAccess(rules: AccessRule[]): string {
-  if (!rules.length) return 'public';
-  // a role or policy implies a session: `signedIn & role:ADMIN` reads `role:ADMIN`
-  if (rules.some((r) => r.kind !== 'signedIn')) rules = rules.filter((r) => r.kind !== 'signedIn');
-  const text = (r: AccessRule) => {
-    switch (r.kind) {
-      case 'role':
-        return `role:${r.role}`;
-      case 'policy':
-        return `policy:${r.policy}`;
-      case 'enrolled':
-        return `enrolled:${r.application}${r.admin ? ':ADMIN' : ''}`;
-      default:
-        return r.kind;
-    }
-  };
-  return [...new Set(rules.map(text))].join(' & ');
-}
-
-/** A minimal OpenAPI 3.1 document of a surface, generated from its table and the operations' access declarations. */
-export function openApiDocument(surface: SurfaceDefinition, access: Map<RestRoute, AccessRule[]> = new Map()): unknown {
-  const paths: Record<string, Record<string, unknown>> = {};
-  for (const route of surface.routes) {
-    const rules = (access.get(route) ?? []).filter((r) => r.kind !== 'public');
-    for (const routePath of [route.path, ...(route.aliases ?? [])]) {
-      const path = routePath.replace(/:(\w+)/g, '{$1}');
-      const params: object[] = [...routePath.matchAll(/:(\w+)/g)].map((m) => ({ name: m[1], in: 'path', required: true, schema: { type: 'string' } }));
-      // POST operations take an optional Idempotency-Key (src/server/idempotency.ts)
-      if (route.method === 'post' && route.kind !== 'plain') params.push({ name: 'Idempotency-Key', in: 'header', required: false, schema: { type: 'string', maxLength: 255 } });
-      (paths[path] ??= {})[route.method] = {
-        summary: route.summary,
-        ...(routePath !== route.path ? { description: `Alias of ${route.method.toUpperCase()} ${route.path}` } : {}),
-        ...(params.length ? { parameters: params } : {}),
-        security: rules.length ? [{ bearer: [] }, { cookie: [] }] : [],
-        'x-access': describeAccess(rules),
-        responses: route.kind === 'sse' ? { 200: { description: 'text/event-stream' } } : { default: { description: 'see the documented contract' } },
-      };
-    }
-  }
-  return {
-    openapi: '3.1.0',
-    info: { title: surface.title, version: '1.0.0' },
-    paths,
-    components: {
-      securitySchemes: {
-        bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' },
-        cookie: { type: 'apiKey', in: 'cookie', name: 'session' },
-      },
     },
   };
 }

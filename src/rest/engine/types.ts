@@ -86,6 +86,8 @@ export interface OperationRoute<Data = any> extends RouteBase {
    * `headers` are added (e.g. Content-Disposition)
    */
   raw?: (data: Data, r: RouteRequest) => { contentType: string; body: string | Buffer; headers?: Record<string, string> };
+  /** the content types `raw` answers (OpenAPI); default application/octet-stream */
+  produces?: string[];
 }
 
 /** A route that runs an operation returning a stored file's id, then streams the bytes. */
