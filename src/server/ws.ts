@@ -111,6 +111,7 @@ export function attachWs(app: App, httpServer: Server, pipeline: Pipeline) {
         durationMs: elapsedMs(record.start),
         ...(record.userId ? { userId: record.userId } : {}),
         ...(record.errors?.length ? { errors: record.errors } : {}),
+        ...record.trace,
       },
       'ws operation completed',
     );
