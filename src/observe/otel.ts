@@ -49,6 +49,12 @@ function transportOf(ctx: AppContext): string {
   return 'ws';
 }
 
+/** Runs a subscription's `next()` with tracing suppressed (the iterator is the caller's, replaced in place). */
+function quietEvents(iterator: AsyncIterator<unknown>): void {
+  const next = iterator.next.bind(iterator);
+  iterator.next = (...args) => context.with(core.suppressTracing(context.active()), () => next(...args));
+}
+
 /** Starts the SDK; undefined (and a warning) when the protocol asked for is not one this server speaks. */
 export function startOtel(env: NodeJS.ProcessEnv): Tracing | undefined {
   let log: Logger | undefined;
@@ -128,8 +134,11 @@ export function startOtel(env: NodeJS.ProcessEnv): Tracing | undefined {
           if (ctx.observed) ctx.observed.trace = { trace_id: ids.traceId, span_id: ids.spanId };
           try {
             const result = await run();
-            // a subscription's span ends when it has started (its events are not spans)
-            const errors = result && typeof result === 'object' && !(Symbol.asyncIterator in result) ? (result as ExecutionResult).errors : undefined;
+            const stream = result !== null && typeof result === 'object' && Symbol.asyncIterator in result;
+            // A subscription's span ends once it has started, and its events are no spans at all: each
+            // event's execution (graphql-js, pg) would otherwise be a trace of its own, one per event
+            if (stream) quietEvents(result as unknown as AsyncIterator<unknown>);
+            const errors = stream ? undefined : (result as unknown as ExecutionResult).errors;
             if (errors?.length) {
               const codes = [...new Set(errors.map((e) => String(e.extensions?.code ?? 'UNKNOWN')))];
               span.setAttributes({ 'interchange.outcome': 'error', 'interchange.error_codes': codes });
