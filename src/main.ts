@@ -3,12 +3,18 @@
  * server → graceful shutdown on SIGTERM/SIGINT. Everything it says goes to the structured log
  * (src/observe/log.ts): JSON lines, readable ones on a terminal.
  */
+// first: tracing, when configured, must patch express, pg and graphql before anything requires them
+import './instrument';
 import 'reflect-metadata';
 import { ConfigError, loadConfig } from './config';
 import { createLogger, Logger } from './observe/log';
 import { startEmbeddedPostgres, EmbeddedDatabase } from './db/embedded';
 import { startServer } from './server/server';
 import { surfaces } from './rest/surfaces';
+import { tracing } from './observe/tracing';
+
+/** How long the spans not exported yet may take to leave at shutdown. */
+const TRACING_FLUSH_MS = 3_000;
 
 /** Before the configuration is read (or when it is refused), the log is at info. */
 let log: Logger = createLogger({ level: 'info' });
@@ -25,6 +31,7 @@ async function main(): Promise<void> {
     throw err;
   }
   log = createLogger({ level: config.logLevel });
+  tracing()?.useLogger(log);
   let embedded: EmbeddedDatabase | undefined;
   if (!config.databaseUrl) {
     log.info({ dataDir: `${config.dataDir}/pg`, port: config.embeddedPgPort }, `DATABASE_URL is not set: starting an embedded PostgreSQL (data in ${config.dataDir}/pg, port ${config.embeddedPgPort})`);
@@ -40,6 +47,7 @@ async function main(): Promise<void> {
       surfaces: surfaces.map((x) => `${server.url}/${x.id}/api/`),
       ...(config.compatRoot ? { compatRoot: config.compatRoot } : {}),
       metrics: config.metrics.enabled ? `${server.url}/metrics` : 'off',
+      tracing: tracing() ? 'on' : 'off',
     },
     `Interchange is running: GraphQL ${graphql}`,
   );
@@ -67,6 +75,12 @@ async function main(): Promise<void> {
     force.unref();
     try {
       await server.close();
+      // after the drain, so the last requests' spans leave too; bounded: a collector that is down never holds the exit
+      const traced = tracing();
+      if (traced) {
+        await traced.shutdown(TRACING_FLUSH_MS);
+        log.info({ component: 'shutdown', step: 'tracing' }, 'shutdown: spans flushed, tracing stopped');
+      }
       if (embedded) {
         await embedded.stop();
         log.info({ component: 'shutdown', step: 'database' }, 'shutdown: embedded PostgreSQL stopped');

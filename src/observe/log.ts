@@ -11,6 +11,7 @@
  * unique-violation message carries the whole INSERT, hash included: STACK.md).
  */
 import pino, { DestinationStream, Logger, LoggerOptions } from 'pino';
+import { tracing } from './tracing';
 
 export type { Logger } from 'pino';
 
@@ -61,11 +62,14 @@ export function scrub(line: string): string {
 
 /**
  * The options every logger shares: level names as text (`"level":"info"`), ISO times, a `msg`, error
- * objects under `err`, secrets redacted and scrubbed.
+ * objects under `err`, secrets redacted and scrubbed; `trace_id` and `span_id` when tracing is on.
  */
 function options(level: LogLevel): LoggerOptions {
+  // with tracing on (src/observe/tracing.ts), every line written while a span is active names it
+  const traced = tracing();
   return {
     level,
+    ...(traced ? { mixin: traced.logFields } : {}),
     base: undefined,
     timestamp: pino.stdTimeFunctions.isoTime,
     formatters: { level: (label) => ({ level: label }) },

@@ -37,6 +37,8 @@ export interface RequestRecord {
   /** the codes of the GraphQL errors the request answered with */
   errors?: string[];
   userId?: string;
+  /** the ids of the operation's span when tracing is on (src/observe/otel.ts), for lines written after it ended */
+  trace?: { trace_id: string; span_id: string };
   /** process.hrtime.bigint() at arrival */
   start: bigint;
 }

@@ -50,6 +50,12 @@ export interface OperationInfo {
 export interface PipelineHook {
   /** before execution; the returned function (if any) runs with the result */
   willExecute?(info: OperationInfo, ctx: AppContext): ((result: ExecutionResult) => void) | void;
+  /**
+   * Around the whole operation (the other hooks, execution compiled or not, settle): calls `run` once
+   * and returns what it returns. What the hook makes current while `run` runs (tracing's active span)
+   * is current for everything the operation does. A subscription's `run` ends once it has started.
+   */
+  around?<R>(info: OperationInfo, ctx: AppContext, run: () => Promise<R>): Promise<R>;
 }
 
 /** A parsed, validated document of one operation, ready to execute. */
@@ -179,7 +185,11 @@ export class Pipeline {
   }
 
   /** Executes a query or mutation (never throws: a failure of the executor itself is an INTERNAL error). */
-  async execute(prepared: Prepared, ctx: AppContext, variables: Record<string, unknown> | null | undefined): Promise<ExecutionResult> {
+  execute(prepared: Prepared, ctx: AppContext, variables: Record<string, unknown> | null | undefined): Promise<ExecutionResult> {
+    return this.around(prepared, ctx, () => this.executeNow(prepared, ctx, variables));
+  }
+
+  private async executeNow(prepared: Prepared, ctx: AppContext, variables: Record<string, unknown> | null | undefined): Promise<ExecutionResult> {
     const done = this.willExecute(prepared, ctx);
     let result: ExecutionResult;
     try {
@@ -208,7 +218,11 @@ export class Pipeline {
   }
 
   /** Starts a subscription (graphql-js): an async iterator of results, or a result with the errors. */
-  async subscribe(prepared: Prepared, ctx: AppContext, variables: Record<string, unknown> | null | undefined): Promise<AsyncGenerator<ExecutionResult> | ExecutionResult> {
+  subscribe(prepared: Prepared, ctx: AppContext, variables: Record<string, unknown> | null | undefined): Promise<AsyncGenerator<ExecutionResult> | ExecutionResult> {
+    return this.around(prepared, ctx, () => this.subscribeNow(prepared, ctx, variables));
+  }
+
+  private async subscribeNow(prepared: Prepared, ctx: AppContext, variables: Record<string, unknown> | null | undefined): Promise<AsyncGenerator<ExecutionResult> | ExecutionResult> {
     const done = this.willExecute(prepared, ctx);
     const refused = await this.refusedSubscription(prepared, ctx);
     if (refused) {
@@ -335,12 +349,29 @@ export class Pipeline {
     return { ...result, errors: result.errors.map((e) => this.formatError(e.toJSON(), e)) } as T;
   }
 
-  private willExecute(prepared: Prepared, ctx: AppContext): (result: ExecutionResult) => void {
-    if (!this.hooks.length) return () => undefined;
+  private infoOf(prepared: Prepared, ctx: AppContext): OperationInfo {
     // Apollo hands its executor a document whose operation it could not pick (several, no name): graphql-js
     // answers that request error, and the hooks see an operation without a type
     const op = prepared.operation as OperationDefinitionNode | undefined;
-    const info: OperationInfo = { transport: ctx.transport, operationName: prepared.operationName ?? op?.name?.value, operation: op?.operation };
+    return { transport: ctx.transport, operationName: prepared.operationName ?? op?.name?.value, operation: op?.operation };
+  }
+
+  /** `run` inside every `around` hook, the first hook outermost (none: `run` itself, nothing else). */
+  private around<R>(prepared: Prepared, ctx: AppContext, run: () => Promise<R>): Promise<R> {
+    let next = run;
+    for (let i = this.hooks.length - 1; i >= 0; i--) {
+      const hook = this.hooks[i];
+      if (!hook.around) continue;
+      const inner = next;
+      const info = this.infoOf(prepared, ctx);
+      next = () => hook.around!(info, ctx, inner);
+    }
+    return next();
+  }
+
+  private willExecute(prepared: Prepared, ctx: AppContext): (result: ExecutionResult) => void {
+    if (!this.hooks.length) return () => undefined;
+    const info = this.infoOf(prepared, ctx);
     const after = this.hooks.map((h) => h.willExecute?.(info, ctx)).filter((f): f is (r: ExecutionResult) => void => typeof f === 'function');
     return (result) => {
       for (const f of after) f(result);

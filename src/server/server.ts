@@ -49,6 +49,7 @@ import { createLogger, Logger } from '../observe/log';
 import type { DestinationStream } from 'pino';
 import { Metrics } from '../observe/metrics';
 import { graphqlRequestPlugin, observeHttp, operationHook, recordOf } from '../observe/requests';
+import { tracing } from '../observe/tracing';
 import { openSseStreams } from '../rest/engine/engine';
 import { PostgresPubSub } from '../pubsub/pubsub';
 import { timingSafeEqual } from 'node:crypto';
@@ -290,6 +291,9 @@ export async function startServer(config: AppConfig, opts: StartOptions = {}): P
   const pipeline = new Pipeline(schema, config, log);
   // request records and operation metrics, on every transport (src/observe/requests.ts)
   pipeline.hooks.push(operationHook(app.metrics));
+  // a span per operation when tracing is on (src/instrument.ts started it; nothing loaded otherwise)
+  const traced = tracing();
+  if (traced) pipeline.hooks.push(traced.hook);
   // Trusted documents and persisted queries (trusted-documents.ts, apq.ts): in trusted-only mode the
   // manifest is the only source of documents, so no APQ store is opened
   const trusted = TrustedDocuments.load();

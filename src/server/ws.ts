@@ -112,6 +112,7 @@ export function attachWs(app: App, httpServer: Server, pipeline: Pipeline, gate:
         durationMs: elapsedMs(record.start),
         ...(record.userId ? { userId: record.userId } : {}),
         ...(record.errors?.length ? { errors: record.errors } : {}),
+        ...record.trace,
       },
       'ws operation completed',
     );
