@@ -230,6 +230,9 @@ describe('the front door with GraphiQL and metrics', () => {
     const { page, problems } = await openPage(cookie);
     const run = async (query: string) => {
       await page.evaluate((q) => document.querySelector('.graphiql-query-editor .CodeMirror')!.CodeMirror.setValue(q), query);
+      // GraphiQL parses the editor 100 ms after a change (debounced) and picks HTTP or ws from that parse: a
+      // click before it would send a subscription over HTTP, which no person typing does
+      await page.waitForTimeout(400);
       await page.click('.graphiql-execute-button');
     };
     const response = () => page.evaluate(() => document.querySelector('.graphiql-response .CodeMirror')?.CodeMirror.getValue() ?? '');

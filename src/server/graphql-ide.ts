@@ -23,9 +23,9 @@ import { projectRoot } from '../project-root';
 import { GRAPHQL_IDE_ASSETS_PATH, GRAPHQL_PATH } from './paths';
 
 /**
- * GraphiQL's page: its own scripts and styles only, fetches and ws to this origin. GraphiQL's stylesheet
- * embeds its icons and fonts as data: URLs. 'unsafe-inline' for styles only: CodeMirror and GraphiQL's
- * panes set style attributes as they lay out, which a hash cannot allow; no inline script runs.
+ * GraphiQL's page: its own scripts and stylesheets only (no inline script or style: CodeMirror and React
+ * lay out through the CSSOM, which style-src does not govern), fetches and ws to this origin ('self'
+ * covers ws: of the same host), images and fonts also as the data: URLs GraphiQL's stylesheet embeds.
  */
 export const GRAPHIQL_CSP = [
   "default-src 'none'",
