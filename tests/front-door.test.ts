@@ -187,10 +187,17 @@ describe('the front door with GraphiQL and metrics', () => {
   });
 
   it('still answers GraphQL at /graphql for API clients', async () => {
-    const post = await s.gql('{ __typename }');
+    const post = await s.gql<unknown>('{ __typename }');
     expect(post.data).toEqual({ __typename: 'Query' });
     const get = await fetch(`${s.url}/graphql?query=${encodeURIComponent('{ __typename }')}`, { headers: { accept: 'application/json', 'apollo-require-preflight': 'true' } });
     expect(await get.json()).toEqual({ data: { __typename: 'Query' } });
+  });
+
+  it('answers a subscription sent over HTTP (as GraphiQL does when a click beats its parse) with a clear 400', async () => {
+    const res = await s.gql<unknown>('subscription FrontDoorTestOverHttp { cakeGroupChanged { kind } }', {}, { token: admin.token, headers: { accept: 'application/graphql-response+json' } });
+    expect(res.status).toBe(400);
+    expect(res.data).toBeUndefined();
+    expect(res.errors).toEqual([{ message: 'Subscriptions are served over graphql-ws (WebSocket) on /graphql, not over HTTP', extensions: { code: 'BAD_REQUEST' } }]);
   });
 
   it('serves GraphiQL from its own assets, no CDN', async () => {

@@ -48,6 +48,7 @@ import { graphqlRequestPlugin, observeHttp, operationHook, recordOf } from '../o
 import { openSseStreams } from '../rest/engine/engine';
 import { PostgresPubSub } from '../pubsub/pubsub';
 import { timingSafeEqual } from 'node:crypto';
+import { GraphQLError } from 'graphql';
 import { DASHBOARD_PATH, FRONT_DOOR_PATH, GRAPHQL_IDE_ASSETS_PATH, GRAPHQL_PATH, HEALTH_PATH, METRICS_PATH, READY_PATH, surfacePrefix } from './paths';
 import { definesRoot, frontDoor } from './front-door';
 import { graphiqlAssets, graphiqlPageHeaders, landingPagePlugin } from './graphql-ide';
@@ -150,6 +151,22 @@ const legacyJsonStatus: ApolloServerPlugin<AppContext> = {
         if ('data' in response.body.singleResult && response.body.singleResult.data !== undefined) return;
         const accept = request.http?.headers.get('accept') ?? '';
         if (/application\/json/.test(accept) && !/application\/graphql-response\+json/.test(accept)) response.http.status = 200;
+      },
+    };
+  },
+};
+
+/**
+ * A subscription sent over HTTP is the request's fault, a 400: subscriptions are served over graphql-ws on
+ * the same path. Executed as a query, its resolver would get no event and answer an internal error.
+ * (GraphiQL sends one when a click beats its parse of the editor; any client may.)
+ */
+const subscriptionsOverWs: ApolloServerPlugin<AppContext> = {
+  async requestDidStart() {
+    return {
+      async didResolveOperation({ operation }) {
+        if (operation?.operation !== 'subscription') return;
+        throw new GraphQLError(`Subscriptions are served over graphql-ws (WebSocket) on ${GRAPHQL_PATH}, not over HTTP`, { extensions: { code: 'BAD_REQUEST', http: { status: 400 } } });
       },
     };
   },
@@ -299,6 +316,7 @@ export async function startServer(config: AppConfig, opts: StartOptions = {}): P
       httpDrain,
       wsDrain,
       legacyJsonStatus,
+      subscriptionsOverWs,
       graphqlRequestPlugin(app.metrics),
       // Idempotency-Key on mutations: after legacyJsonStatus, so the status it stores is the one sent
       idempotencyPlugin(),
