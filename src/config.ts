@@ -83,7 +83,16 @@ export interface AppConfig {
   logLevel: LogLevel;
   /** `GET /metrics` (src/observe/metrics.ts): off unless METRICS_ENABLED=true; with a token, only for `Authorization: Bearer <token>` */
   metrics: { enabled: boolean; token?: string };
+  /**
+   * What a browser gets at GET /graphql: `sandbox` (Apollo's: the embedded Sandbox, loaded from Apollo's CDN,
+   * outside production; the production landing page in production), `graphiql` (GraphiQL served from this
+   * server's own npm assets, no CDN: src/server/graphql-ide.ts) or `off` (no page).
+   */
+  graphqlIde: GraphqlIde;
 }
+
+export const GRAPHQL_IDES = ['sandbox', 'graphiql', 'off'] as const;
+export type GraphqlIde = (typeof GRAPHQL_IDES)[number];
 
 export class ConfigError extends Error {
   constructor(message: string) {
@@ -301,5 +310,6 @@ export function loadConfig(env: Env = process.env): AppConfig {
     // tests stay quiet unless one asks for lines (a test that reads them gives a destination of its own)
     logLevel: oneOf(env, 'LOG_LEVEL', LOG_LEVELS, nodeEnv === 'test' ? 'silent' : 'info')!,
     metrics: { enabled: boolVar(env, 'METRICS_ENABLED', false), token: metricsTokenVar(env) },
+    graphqlIde: oneOf(env, 'GRAPHQL_IDE', GRAPHQL_IDES, 'sandbox')!,
   });
 }

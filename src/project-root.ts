@@ -22,3 +22,26 @@ export function projectRoot(): string | null {
   }
   return (root = null);
 }
+
+export interface PackageInfo {
+  name: string;
+  version: string;
+  description?: string;
+  license?: string;
+  homepage?: string;
+  author?: string | { name?: string };
+}
+
+let pkg: PackageInfo | undefined;
+
+/** The project's package.json, or placeholders when it cannot be found (sysinfo, the front door). */
+export function packageInfo(): PackageInfo {
+  if (pkg) return pkg;
+  const root = projectRoot();
+  try {
+    if (root) return (pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as PackageInfo);
+  } catch {
+    /* unreadable: the placeholders below */
+  }
+  return (pkg = { name: 'interchange', version: '0.0.0' });
+}

@@ -111,7 +111,8 @@ describe('the compiled server on a database', () => {
     buildDist();
     const port = await freePort();
     base = `http://127.0.0.1:${port}`;
-    const env = { DATABASE_URL: await createTestDatabase(), PORT: String(port), HOST: '127.0.0.1', JWT_SECRET: 'smoke-secret-0123456789-0123456789-0123', PUBSUB: 'memory' };
+    // GraphiQL: its assets are found from dist/ too (node_modules and public/graphql-ide/)
+    const env = { DATABASE_URL: await createTestDatabase(), PORT: String(port), HOST: '127.0.0.1', JWT_SECRET: 'smoke-secret-0123456789-0123456789-0123', PUBSUB: 'memory', GRAPHQL_IDE: 'graphiql' };
     main = runMain(env, { compiled: true });
     await main.waitFor(/Interchange is running/);
   }, 120_000);
@@ -125,6 +126,18 @@ describe('the compiled server on a database', () => {
     expect((await fetch(`${base}/readyz`)).status).toBe(200);
     const res = await fetch(`${base}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query: '{ cakeSystemInfo { version projectName } }' }) });
     expect(await res.json()).toEqual({ data: { cakeSystemInfo: { version: expect.stringMatching(/^\d+\.\d+\.\d+/), projectName: 'interchange' } } });
+  });
+
+  it('answers the front door (JSON) and the GraphiQL page with its assets', async () => {
+    const door = await fetch(`${base}/`, { headers: { accept: 'application/json' } });
+    expect(door.status).toBe(200);
+    const version = (JSON.parse(readFileSync(join(__dirname, '..', 'package.json'), 'utf8')) as { version: string }).version;
+    expect(await door.json()).toMatchObject({ name: 'interchange', version, mode: 'development', graphql: { endpoint: '/graphql', ide: 'graphiql' }, health: '/healthz' });
+    const page = await fetch(`${base}/graphql`, { headers: { accept: 'text/html' } });
+    expect(page.status).toBe(200);
+    const assets = [...(await page.text()).matchAll(/(?:src|href)="(\/graphql\/ide\/[^"]+)"/g)].map((m) => m[1]);
+    expect(assets.length).toBeGreaterThan(0);
+    for (const path of assets) expect([path, (await fetch(`${base}${path}`)).status]).toEqual([path, 200]);
   });
 
   it('answers a route of every surface, cakeplanner sysinfo included', async () => {

@@ -10,10 +10,6 @@ import type { AddressInfo } from 'node:net';
 import express, { Request, RequestHandler, Response } from 'express';
 import { ApolloServer, ApolloServerPlugin } from '@apollo/server';
 import { expressMiddleware } from '@as-integrations/express5';
-import {
-  ApolloServerPluginLandingPageLocalDefault,
-  ApolloServerPluginLandingPageProductionDefault,
-} from '@apollo/server/plugin/landingPage/default';
 import { ApolloServerPluginUsageReportingDisabled } from '@apollo/server/plugin/disabled';
 import { graphqlUploadExpress } from 'graphql-upload-minimal';
 import type { MikroORM } from '@mikro-orm/postgresql';
@@ -55,6 +51,10 @@ import { PostgresPubSub } from '../pubsub/pubsub';
 import { timingSafeEqual } from 'node:crypto';
 import { createApqCache } from './apq';
 import { DocumentGate, documentIdRequests, TrustedDocuments, trustedDocumentsPlugin } from './trusted-documents';
+import { GraphQLError } from 'graphql';
+import { DASHBOARD_PATH, FRONT_DOOR_PATH, GRAPHQL_IDE_ASSETS_PATH, GRAPHQL_PATH, HEALTH_PATH, METRICS_PATH, READY_PATH, surfacePrefix } from './paths';
+import { definesRoot, frontDoor } from './front-door';
+import { graphiqlAssets, graphiqlPageHeaders, landingPagePlugin } from './graphql-ide';
 
 export interface RunningServer {
   app: App;
@@ -172,6 +172,22 @@ const legacyJsonStatus: ApolloServerPlugin<AppContext> = {
 };
 
 /**
+ * A subscription sent over HTTP is the request's fault, a 400: subscriptions are served over graphql-ws on
+ * the same path. Executed as a query, its resolver would get no event and answer an internal error.
+ * (GraphiQL sends one when a click beats its parse of the editor; any client may.)
+ */
+const subscriptionsOverWs: ApolloServerPlugin<AppContext> = {
+  async requestDidStart() {
+    return {
+      async didResolveOperation({ operation }) {
+        if (operation?.operation !== 'subscription') return;
+        throw new GraphQLError(`Subscriptions are served over graphql-ws (WebSocket) on ${GRAPHQL_PATH}, not over HTTP`, { extensions: { code: 'BAD_REQUEST', http: { status: 400 } } });
+      },
+    };
+  },
+};
+
+/**
  * graphql-upload reads multipart bodies before Apollo: whatever it fails on (a truncated or malformed
  * stream, a missing part) is the request's fault, a 400 unless it says otherwise.
  */
@@ -211,7 +227,7 @@ function refusal(config: AppConfig): (req: http.IncomingMessage, res: http.Serve
     const details = { retryAfter: RETRY_AFTER_SECONDS };
     const surface = surfaces.find((x) => path.startsWith(`/${x.id}/`)) ?? (path.startsWith('/api/') ? surfaces.find((x) => x.id === config.compatRoot) : undefined);
     let body: unknown = { error: message };
-    if (path === '/graphql' || path.startsWith('/graphql?')) body = { errors: [{ message, extensions: { code: 'UNAVAILABLE', details } }] };
+    if (path === GRAPHQL_PATH || path.startsWith(`${GRAPHQL_PATH}?`)) body = { errors: [{ message, extensions: { code: 'UNAVAILABLE', details } }] };
     else if (surface) body = surface.error('UNAVAILABLE', message, details, req as Request).body;
     const text = JSON.stringify(body);
     res.writeHead(503, { 'Content-Type': 'application/json; charset=utf-8', 'Content-Length': Buffer.byteLength(text), 'Retry-After': String(RETRY_AFTER_SECONDS), Connection: 'close' });
@@ -255,7 +271,7 @@ export async function startServer(config: AppConfig, opts: StartOptions = {}): P
   // Off, the path is an ordinary 404.
   if (app.metrics) {
     const metrics = app.metrics;
-    expressApp.get('/metrics', route('/metrics'), async (req, res) => {
+    expressApp.get(METRICS_PATH, route(METRICS_PATH), async (req, res) => {
       if (config.metrics.token && !bearerMatches(req.headers.authorization, config.metrics.token)) {
         res.status(401).setHeader('WWW-Authenticate', 'Bearer realm="metrics"').json({ error: 'Authentication required' });
         return;
@@ -266,13 +282,13 @@ export async function startServer(config: AppConfig, opts: StartOptions = {}): P
     });
   }
 
-  expressApp.get('/healthz', route('/healthz'), (_req, res) => {
+  expressApp.get(HEALTH_PATH, route(HEALTH_PATH), (_req, res) => {
     res.status(drain.draining ? 503 : 200).json({ status: drain.draining ? 'stopping' : 'ok' });
   });
   // Not ready while the listening connection is down either (this instance's subscribers would hear
   // nothing), nor once shutdown began (a balancer stops sending before the server stops serving).
   // The database check has its own connection and answers within 2 s (readiness.ts).
-  expressApp.get('/readyz', route('/readyz'), async (_req, res) => {
+  expressApp.get(READY_PATH, route(READY_PATH), async (_req, res) => {
     const db = await databaseReady(app);
     const listening = app.listener?.ready ?? true;
     const pubsubUp = app.pubsub instanceof RedisPubSub ? app.pubsub.ready : true;
@@ -334,26 +350,32 @@ export async function startServer(config: AppConfig, opts: StartOptions = {}): P
       wsDrain,
       legacyJsonStatus,
       trustedDocumentsPlugin(trusted, config.graphqlTrustedOnly),
+      subscriptionsOverWs,
       graphqlRequestPlugin(app.metrics),
       // Idempotency-Key on mutations: after legacyJsonStatus, so the status it stores is the one sent
       idempotencyPlugin(),
       ApolloServerPluginUsageReportingDisabled(),
-      config.isProduction ? ApolloServerPluginLandingPageProductionDefault({ footer: false }) : ApolloServerPluginLandingPageLocalDefault({ embed: true, footer: false }),
+      // what a browser gets at GET /graphql (GRAPHQL_IDE): Sandbox, GraphiQL from our own assets, or nothing
+      landingPagePlugin(config),
       ...(opts.plugins ?? []),
     ],
   });
   await apollo.start();
 
+  // GraphiQL's static files: before the GraphQL middleware, which would take any path under /graphql for itself
+  if (config.graphqlIde === 'graphiql') expressApp.use(GRAPHQL_IDE_ASSETS_PATH, route(`${GRAPHQL_IDE_ASSETS_PATH}/*`), graphiqlAssets());
+
   expressApp.use(
-    '/graphql',
+    GRAPHQL_PATH,
     (req: Request, _res: Response, next: () => void) => {
       const record = recordOf(req);
       if (record) {
         record.transport = 'graphql';
-        record.route = '/graphql';
+        record.route = GRAPHQL_PATH;
       }
       next();
     },
+    graphiqlPageHeaders(config),
     jsonBody(),
     (err: unknown, _req: Request, res: Response, next: (e?: unknown) => void) => {
       if (!err) return next();
@@ -379,17 +401,20 @@ export async function startServer(config: AppConfig, opts: StartOptions = {}): P
     },
   );
 
-  expressApp.use('/dashboard', route('/dashboard'), dashboardRouter());
+  expressApp.use(DASHBOARD_PATH, route(DASHBOARD_PATH), dashboardRouter());
 
   const mounted: MountedSurface[] = [];
   for (const surface of surfaces) {
     const m = mountSurface(app, pipeline, surface);
     mounted.push(m);
-    expressApp.use(`/${surface.id}`, m.router);
+    expressApp.use(surfacePrefix(surface.id), m.router);
   }
   // The root mount after every prefixed one: a surface router answers 404 for whatever it does not know,
   // so mounted at / before them it would hide the surfaces after it in the list.
   const rootSurface = surfaces.findIndex((x) => x.id === config.compatRoot);
+  // The front door, before the root mount (which answers everything) unless that surface documents a
+  // `GET /` of its own: a legacy client's routes win (conduct's API status).
+  if (rootSurface < 0 || !definesRoot(surfaces[rootSurface])) expressApp.get(FRONT_DOOR_PATH, route(FRONT_DOOR_PATH), frontDoor(config, surfaces));
   if (rootSurface >= 0) expressApp.use('/', mounted[rootSurface].router);
   expressApp.use((_req, res) => {
     res.status(404).json({ error: 'Not found' });

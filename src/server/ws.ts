@@ -31,6 +31,7 @@ import { originAllowed } from './origin';
 import { OpenCounter } from './caps';
 import { elapsedMs, refusedOperation, RequestRecord, requestIdFrom } from '../observe/requests';
 import type { Logger } from '../observe/log';
+import { GRAPHQL_PATH } from './paths';
 
 export const WS_CLOSE_REVOKED = 4401;
 /** closed at connection_init: the user (or the anonymous address) holds as many sockets as allowed */
@@ -72,7 +73,7 @@ interface Operation {
 export function attachWs(app: App, httpServer: Server, pipeline: Pipeline, gate: DocumentGate) {
   const wss = new WebSocketServer({
     server: httpServer,
-    path: '/graphql',
+    path: GRAPHQL_PATH,
     maxPayload: 1024 * 1024,
     verifyClient: ({ origin, req }, cb) => {
       if (originAllowed(origin, req.headers.host, app.config)) cb(true);

@@ -23,7 +23,7 @@ import { checkText, isUuid } from './cake-common';
 import { unitOfWork } from '../../db/unit-of-work';
 import { forgetViewerRoles, viewerRoles } from './cake.loaders';
 import { CAKE_ACCOUNTS_MAX, CAKE_GROUP_MEMBERS_MAX, CAKE_GROUPS_MAX, CAKE_USER_GROUPS_MAX } from './list-sizes';
-import { projectRoot } from '../../project-root';
+import { packageInfo } from '../../project-root';
 
 const GROUP_NAME_MAX = 100;
 const GROUP_DESCRIPTION_MAX = 1000;
@@ -328,29 +328,6 @@ function currentCommit(): string {
     /* not a checkout (packed refs, container image): unknown */
   }
   return commit;
-}
-
-interface PackageInfo {
-  name: string;
-  version: string;
-  description?: string;
-  license?: string;
-  homepage?: string;
-  author?: string | { name?: string };
-}
-
-let pkg: PackageInfo | undefined;
-
-/** The project's package.json (project-root.ts), or placeholders when it cannot be found. */
-function packageInfo(): PackageInfo {
-  if (pkg) return pkg;
-  const root = projectRoot();
-  try {
-    if (root) return (pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as PackageInfo);
-  } catch {
-    /* unreadable: the placeholders below */
-  }
-  return (pkg = { name: 'interchange', version: '0.0.0' });
 }
 
 /** Public build and runtime information (cakeplanner.md "sysinfo", with the original's project fields). */

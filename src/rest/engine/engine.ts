@@ -29,6 +29,7 @@ import { OpenCounter } from '../../server/caps';
 import { restIdempotency } from '../../server/idempotency';
 import { recordOf } from '../../observe/requests';
 import { errorMessage } from '../../observe/log';
+import { SURFACE_OPENAPI_PATH } from '../../server/paths';
 import {
   DownloadRoute,
   OperationRoute,
@@ -519,9 +520,9 @@ export function mountSurface(app: App, pipeline: Pipeline, surface: SurfaceDefin
     }
   }
 
-  router.get('/openapi.json', (req, res) => {
+  router.get(SURFACE_OPENAPI_PATH, (req, res) => {
     const record = recordOf(req);
-    if (record) record.route = `${req.baseUrl}/openapi.json`;
+    if (record) record.route = `${req.baseUrl}${SURFACE_OPENAPI_PATH}`;
     res.json(openapi);
   });
   // the docs page: after the table, so a legacy route of the same path would win (docs.ts)
