@@ -239,7 +239,7 @@ export async function startEmbeddedPostgres(opts: {
     };
   } catch (err) {
     if (child) await stopServer(child);
-    throw new Error(`embedded PostgreSQL did not start on port ${opts.port} (data in ${pgDir}): ${(err as Error).message}`);
+    throw new Error(`embedded PostgreSQL did not start on port ${opts.port} (data in ${pgDir}): ${(err as Error).message}`, { cause: err });
   }
 }
 
