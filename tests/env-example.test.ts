@@ -54,7 +54,16 @@ it('lists every variable loadConfig asks for', () => {
 it('has every assignment commented out (nothing is required in development) and every knob of the operator toolkit', () => {
   const live = example.split('\n').filter((line) => line.trim() !== '' && !line.startsWith('#'));
   expect(live).toEqual([]);
-  for (const name of ['GRAPHQL_IDE', 'GRAPHQL_TRUSTED_ONLY', 'APQ_STORE', 'APQ_TTL_SECONDS', 'APQ_MAX_DOCUMENTS', 'OTEL_EXPORTER_OTLP_ENDPOINT', 'OTEL_EXPORTER_OTLP_PROTOCOL', 'OTEL_SERVICE_NAME']) {
+  for (const name of [
+    'GRAPHQL_IDE',
+    'GRAPHQL_TRUSTED_ONLY',
+    'APQ_STORE',
+    'APQ_TTL_SECONDS',
+    'APQ_MAX_DOCUMENTS',
+    'OTEL_EXPORTER_OTLP_ENDPOINT',
+    'OTEL_EXPORTER_OTLP_PROTOCOL',
+    'OTEL_SERVICE_NAME',
+  ]) {
     expect([name, listed.has(name)]).toEqual([name, true]);
   }
 });

@@ -62,7 +62,10 @@ async function reach(url: string, source: string, allowMissingDatabase: boolean)
  * The URL the CLI works on (see the top of this file); `say` hears which database that is. With
  * `allowMissingDatabase` (the CLI's database:create) a server without the database still counts.
  */
-export async function cliDatabaseUrl(env: Record<string, string | undefined> = process.env, opts: { say?: (line: string) => void; allowMissingDatabase?: boolean } = {}): Promise<string> {
+export async function cliDatabaseUrl(
+  env: Record<string, string | undefined> = process.env,
+  opts: { say?: (line: string) => void; allowMissingDatabase?: boolean } = {},
+): Promise<string> {
   const say = opts.say ?? (() => undefined);
   const allowMissing = opts.allowMissingDatabase === true;
   let config: DatabaseConfig;
@@ -93,9 +96,7 @@ export async function cliDatabaseUrl(env: Record<string, string | undefined> = p
   try {
     db = await startEmbeddedPostgres({ dataDir: config.dataDir, port: config.embeddedPgPort, database: EMBEDDED_DATABASE, cacheDir: config.embeddedPgCacheDir });
   } catch (err) {
-    throw new CliDatabaseError(
-      `${firstLine((err as Error).message)}; set EMBEDDED_PG_PORT to a free port, or DATABASE_URL to a PostgreSQL server of your own`,
-    );
+    throw new CliDatabaseError(`${firstLine((err as Error).message)}; set EMBEDDED_PG_PORT to a free port, or DATABASE_URL to a PostgreSQL server of your own`);
   }
   // the CLI ends when its command is done (nothing waits on postgres); stop postgres then, and wait for it
   const embedded = db;
