@@ -29,8 +29,8 @@ export default tseslint.config(
     rules: { '@typescript-eslint/no-unused-expressions': 'off' },
   },
   {
-    // the dashboard runs in the browser, as a module
-    files: ['public/**/*.js'],
+    // the pages' scripts (dashboard, API docs) run in the browser, as modules
+    files: ['public/**/*.js', 'public/**/*.mjs'],
     languageOptions: { globals: { ...globals.browser }, sourceType: 'module' },
   },
   {
