@@ -1,6 +1,7 @@
 /**
  * MikroORM options, shared by the server (src/db/orm.ts) and the CLI (`npm run migration:create`).
  * Migrations are listed statically (migrations/index.ts) so ts-node, jest and compiled code load them alike.
+ * The default export is the CLI's: it works on `npm start`'s database (src/db/cli-database.ts).
  */
 import 'reflect-metadata';
 import { defineConfig, Options } from '@mikro-orm/postgresql';
@@ -8,6 +9,7 @@ import { Migrator } from '@mikro-orm/migrations';
 import { entities } from './src/db/entities';
 import { migrationsList } from './migrations';
 import { noteStatement } from './src/auth/auth-writes';
+import { cliDatabaseUrlOrExit } from './src/db/cli-database';
 
 export function ormOptions(clientUrl: string, overrides: Partial<Options> = {}): Options {
   return defineConfig({
@@ -38,6 +40,8 @@ export function ormOptions(clientUrl: string, overrides: Partial<Options> = {}):
   });
 }
 
-export default ormOptions(process.env.DATABASE_URL || 'postgresql://postgres@127.0.0.1:5432/interchange_dev', {
-  migrations: { path: 'migrations', pathTs: 'migrations', glob: 'Migration*.{js,ts}', emit: 'ts', snapshot: false },
-});
+export default async function cliOptions(): Promise<Options> {
+  return ormOptions(await cliDatabaseUrlOrExit(), {
+    migrations: { path: 'migrations', pathTs: 'migrations', glob: 'Migration*.{js,ts}', emit: 'ts', snapshot: false },
+  });
+}

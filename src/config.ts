@@ -232,11 +232,26 @@ function jwtSecret(env: Env, isProduction: boolean, dataDir: string): string {
   return secret;
 }
 
+export type DatabaseConfig = Pick<AppConfig, 'databaseUrl' | 'dataDir' | 'embeddedPgPort' | 'embeddedPgCacheDir'>;
+
+/**
+ * Where the database is: DATABASE_URL, else the embedded PostgreSQL's folder and port. loadConfig reads
+ * these through it, and so does the MikroORM CLI (src/db/cli-database.ts), which needs nothing else
+ * (no JWT_SECRET in production, say).
+ */
+export function loadDatabaseConfig(env: Env = process.env): DatabaseConfig {
+  return {
+    databaseUrl: urlVar(env, 'DATABASE_URL', ['postgres', 'postgresql']),
+    dataDir: resolve(env.DATA_DIR || '.data'),
+    embeddedPgPort: intVar(env, 'EMBEDDED_PG_PORT', 54329, 1024, 65535),
+    embeddedPgCacheDir: resolve(env.EMBEDDED_PG_CACHE_DIR || '/var/cache/interchange'),
+  };
+}
+
 export function loadConfig(env: Env = process.env): AppConfig {
   const nodeEnv = oneOf(env, 'NODE_ENV', ['development', 'production', 'test'] as const, 'development')!;
   const isProduction = nodeEnv === 'production';
-  const dataDir = resolve(env.DATA_DIR || '.data');
-  const databaseUrl = urlVar(env, 'DATABASE_URL', ['postgres', 'postgresql']);
+  const { databaseUrl, dataDir, embeddedPgPort, embeddedPgCacheDir } = loadDatabaseConfig(env);
   const adminPassword = env.ADMIN_PASSWORD || undefined;
   if (adminPassword !== undefined && adminPassword.length < 8) {
     throw new ConfigError('ADMIN_PASSWORD must be at least 8 characters long');
@@ -254,7 +269,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
     port: intVar(env, 'PORT', 4000, 0, 65535),
     databaseUrl,
     dataDir,
-    embeddedPgPort: intVar(env, 'EMBEDDED_PG_PORT', 54329, 1024, 65535),
+    embeddedPgPort,
     jwtSecret: jwtSecret(env, isProduction, dataDir),
     jwtIssuer: env.JWT_ISSUER || 'interchange',
     jwtAudience: env.JWT_AUDIENCE || 'interchange',
@@ -306,7 +321,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
     },
     // a balancer needs a few seconds to notice /readyz before the listener goes; nobody waits for one in development
     shutdownDelayMs: intVar(env, 'SHUTDOWN_DELAY_MS', isProduction ? 5_000 : 0, 0, 600_000),
-    embeddedPgCacheDir: resolve(env.EMBEDDED_PG_CACHE_DIR || '/var/cache/interchange'),
+    embeddedPgCacheDir,
     // tests stay quiet unless one asks for lines (a test that reads them gives a destination of its own)
     logLevel: oneOf(env, 'LOG_LEVEL', LOG_LEVELS, nodeEnv === 'test' ? 'silent' : 'info')!,
     metrics: { enabled: boolVar(env, 'METRICS_ENABLED', false), token: metricsTokenVar(env) },

@@ -198,7 +198,7 @@ describe('redocly lint (recommended rules)', () => {
       writeFileSync(file, JSON.stringify(doc));
       return file;
     });
-    let output = '';
+    let output: string;
     let status = 0;
     try {
       output = execFileSync(join(__dirname, '..', 'node_modules', '.bin', 'redocly'), ['lint', '--extends', 'recommended', '--format', 'summary', ...files], {

@@ -18,6 +18,7 @@ import { ChildProcess, execFileSync, spawn, spawnSync } from 'node:child_process
 import { randomBytes } from 'node:crypto';
 import { chmodSync, chownSync, cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, realpathSync, renameSync, rmSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import type { Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve, sep } from 'node:path';
 import { Client } from 'pg';
@@ -25,6 +26,8 @@ import { Client } from 'pg';
 export interface EmbeddedDatabase {
   url: string;
   stop(): Promise<void>;
+  /** lets this process end while postgres runs (the MikroORM CLI: src/db/cli-database.ts); its exit still stops postgres */
+  unref(): void;
 }
 
 export const DEFAULT_CACHE_DIR = '/var/cache/interchange';
@@ -234,13 +237,49 @@ export async function startEmbeddedPostgres(opts: {
       url,
       stop: async () => {
         process.removeListener('exit', orphan);
+        running.ref();
         await stopServer(running);
+      },
+      unref: () => {
+        running.unref();
+        // stdio 'pipe': the streams are sockets, each a handle of its own
+        (running.stdout as Socket | null)?.unref();
+        (running.stderr as Socket | null)?.unref();
       },
     };
   } catch (err) {
     if (child) await stopServer(child);
-    throw new Error(`embedded PostgreSQL did not start on port ${opts.port} (data in ${pgDir}): ${(err as Error).message}`);
+    throw new Error(`embedded PostgreSQL did not start on port ${opts.port} (data in ${pgDir}): ${(err as Error).message}`, { cause: err });
   }
+}
+
+/**
+ * The embedded PostgreSQL that runs in DATA_DIR/pg now (`npm start` started it), as a URL for `database`:
+ * postgres writes its pid and port in postmaster.pid (lines 1 and 4; line 8 `ready` once it accepts
+ * connections). Undefined when none runs there (no file, or one left by a postgres that is gone); throws
+ * when one is starting or stopping.
+ */
+export function runningEmbeddedPostgres(dataDir: string, database: string): { url: string; port: number; pid: number } | undefined {
+  let lines: string[];
+  try {
+    lines = readFileSync(join(dataDir, 'pg', 'postmaster.pid'), 'utf8').split('\n');
+  } catch {
+    return undefined;
+  }
+  const pid = Number(lines[0]);
+  if (!Number.isInteger(pid) || pid <= 0) return undefined;
+  try {
+    process.kill(pid, 0);
+  } catch (err) {
+    // EPERM: alive, run by another user (as root, postgres runs as the `postgres` user: no EPERM then)
+    if ((err as NodeJS.ErrnoException).code !== 'EPERM') return undefined;
+  }
+  const port = Number(lines[3]);
+  const status = (lines[7] ?? '').trim();
+  if (!Number.isInteger(port) || port <= 0 || status !== 'ready') {
+    throw new Error(`the embedded PostgreSQL in ${join(dataDir, 'pg')} (pid ${pid}) is ${status || 'starting'}, not ready: try again in a moment`);
+  }
+  return { url: `postgresql://${USER}:${PASSWORD}@127.0.0.1:${port}/${database}`, port, pid };
 }
 
 /** Creates the database on the server named by adminUrl unless it exists. */

@@ -96,7 +96,8 @@ export function createLogger(setup: LoggerSetup): Logger {
   const readable = setup.pretty ?? process.stdout.isTTY === true;
   // loaded only for a terminal: a server under a supervisor never needs it
   const stream = readable
-    ? (require('pino-pretty') as typeof import('pino-pretty'))({ colorize: true, sync: true, translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname' })
+    ? // eslint-disable-next-line @typescript-eslint/no-require-imports -- a lazy load: an import would load it for every server
+      (require('pino-pretty') as typeof import('pino-pretty'))({ colorize: true, sync: true, translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname' })
     : pino.destination({ dest: 1, sync: true });
   return pino(options(setup.level), stream);
 }

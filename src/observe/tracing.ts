@@ -39,6 +39,7 @@ export function tracingWanted(env: NodeJS.ProcessEnv): boolean {
 export function startTracing(env: NodeJS.ProcessEnv = process.env): Tracing | undefined {
   if (current || !tracingWanted(env)) return current;
   // required only here: without an endpoint no OpenTelemetry module is ever loaded
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- a lazy load is the point (see above)
   const { startOtel } = require('./otel') as typeof import('./otel');
   current = startOtel(env);
   return current;

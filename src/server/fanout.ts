@@ -42,12 +42,12 @@ function declaredShared(field: GraphQLField<unknown, unknown>): boolean {
 /** `Type.field` of every field resolver of the graph (type-graphql's metadata): fields that compute something. */
 function computedFields(): Set<string> {
   const storage = getMetadataStorage();
-  const names = new Map<Function, string>();
+  const names = new Map<unknown, string>();
   for (const o of storage.objectTypes) names.set(o.target, o.name);
   const out = new Set<string>();
   for (const r of storage.fieldResolvers) {
     const cls = r.getObjectType?.() ?? r.resolverClassMetadata?.getObjectType?.();
-    const type = cls ? names.get(cls as Function) : undefined;
+    const type = cls ? names.get(cls) : undefined;
     if (type) out.add(`${type}.${r.schemaName}`);
   }
   return out;

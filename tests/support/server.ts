@@ -86,7 +86,7 @@ export async function postGraphql(base: string, doc: string | TypedDocumentNode<
   if (auth.cookie) headers.cookie = auth.cookie;
   const res = await fetch(`${base}/graphql`, { method: 'POST', headers, body: JSON.stringify({ query: queryText(doc), variables }) });
   const text = await res.text();
-  let json: { data?: unknown; errors?: GqlError[] } = {};
+  let json: { data?: unknown; errors?: GqlError[] };
   try {
     json = JSON.parse(text);
   } catch {

@@ -58,8 +58,13 @@ export function sumsOf(answers: Iterable<{ axis: Axis | string; direction: numbe
   const s = { es: 0, ec: 0, ss: 0, sc: 0 };
   for (const a of answers) {
     if (a.score === null) continue;
-    if (a.axis === 'economic') (s.es += a.score * a.direction), (s.ec += 1);
-    else (s.ss += a.score * a.direction), (s.sc += 1);
+    if (a.axis === 'economic') {
+      s.es += a.score * a.direction;
+      s.ec += 1;
+    } else {
+      s.ss += a.score * a.direction;
+      s.sc += 1;
+    }
   }
   return s;
 }

@@ -7,7 +7,7 @@
  * Only under the surface's prefix: with COMPAT_ROOT the surface's router also answers at `/`, where
  * `/docs` belongs to the legacy application (its frontend, or a 404 in its envelope), never to this page.
  */
-import express, { NextFunction, Request, Response, Router } from 'express';
+import { NextFunction, Request, Response, Router } from 'express';
 import { dirname, join } from 'node:path';
 import { projectRoot } from '../../project-root';
 import { recordOf } from '../../observe/requests';
