@@ -83,6 +83,15 @@ export interface LoggerSetup {
   pretty?: boolean;
 }
 
+type BatchedStream = DestinationStream & { flush(cb?: (err?: Error) => void): void };
+
+/** One batch for the process, whatever the number of loggers on stdout (one exit listener, lines in order). */
+let stdoutBatch: BatchedStream | undefined;
+
+function batchedStdout(): BatchedStream {
+  return (stdoutBatch ??= makeStdoutBatch());
+}
+
 /**
  * stdout in batches: the lines of one turn of the event loop go out in one synchronous write on
  * `setImmediate` instead of one write per line (a write per request line was a visible share of a
@@ -90,7 +99,7 @@ export interface LoggerSetup {
  * process exits (`process.exit` after a fatal line, an uncaught error), so a line logged just before
  * exiting is not lost.
  */
-function batchedStdout(): DestinationStream & { flush(cb?: (err?: Error) => void): void } {
+function makeStdoutBatch(): BatchedStream {
   const out = pino.destination({ dest: 1, sync: true });
   let pending = '';
   let scheduled = false;
