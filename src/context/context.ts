@@ -27,7 +27,7 @@ import { Role, User } from '../modules/identity/user.entity';
 import { userFromRow } from '../modules/identity/user-row';
 import { errorMessage, Logger } from '../observe/log';
 import type { Metrics } from '../observe/metrics';
-import { recordOf, RequestRecord, requestLogger } from '../observe/requests';
+import { recordOf, RequestRecord } from '../observe/requests';
 
 /** Process-wide singletons, built once in createApp. */
 export interface App {
@@ -188,10 +188,20 @@ export async function resolveViewer(app: App, em: () => EntityManager, token: st
  * request would give every context a hidden class of its own: slower property access everywhere.)
  */
 class RequestContext {
-  constructor(private readonly lazyEm: { app: App; em?: EntityManager }) {}
+  constructor(private readonly lazyEm: { app: App; em?: EntityManager; log?: Logger; requestId?: string }) {}
 
   get em(): EntityManager {
     return (this.lazyEm.em ??= this.lazyEm.app.orm.em.fork() as EntityManager);
+  }
+
+  /**
+   * The request's logger, made on first use the same way (most requests log nothing but their request
+   * line, which src/observe/requests.ts writes without one): the instance's log with the request id, or
+   * the one the transport gave (a ws connection's).
+   */
+  get log(): Logger {
+    const lazy = this.lazyEm;
+    return (lazy.log ??= lazy.requestId === undefined ? lazy.app.log : lazy.app.log.child({ requestId: lazy.requestId }));
   }
 }
 
@@ -210,17 +220,20 @@ export function existingEm(ctx: AppContext): EntityManager | undefined {
   return ctx.em;
 }
 
-type TransportFields = Pick<AppContext, 'ip' | 'userAgent' | 'secure' | 'setCookie' | 'clearCookie' | 'log' | 'observed'>;
+type TransportFields = Pick<AppContext, 'ip' | 'userAgent' | 'secure' | 'setCookie' | 'clearCookie' | 'observed'> & {
+  /** the transport's logger (a ws connection's); without one, the request's is made on first use from `observed`'s id */
+  log?: Logger;
+};
 
 /**
  * The parts every transport shares. The EntityManager is forked on first use: a request that only
  * checks its session and reads the viewer's profile (`me`) or logs in never needs one.
  */
-function baseContext(app: App, transport: Transport, token: string | undefined, rest: TransportFields): AppContext {
+function baseContext(app: App, transport: Transport, token: string | undefined, { log, ...rest }: TransportFields): AppContext {
   let queue: (() => unknown)[] = [];
   let writesSeen = authWrites();
   const loaders = new Map<string, DataLoader<unknown, unknown>>();
-  const ctx: AppContext = Object.assign(new RequestContext({ app }) as unknown as AppContext, {
+  const ctx: AppContext = Object.assign(new RequestContext({ app, log, requestId: rest.observed?.requestId }) as unknown as AppContext, {
     app,
     transport,
     ...rest,
@@ -257,7 +270,7 @@ function baseContext(app: App, transport: Transport, token: string | undefined, 
       loaders.clear();
       ctx.viewer = await resolveViewer(app, () => ctx.em, token);
     },
-  } satisfies Omit<AppContext, 'em' | 'viewer'>);
+  } satisfies Omit<AppContext, 'em' | 'log' | 'viewer'>);
   return ctx;
 }
 
@@ -271,7 +284,6 @@ export async function createHttpContext(app: App, req: Request, res: Response | 
     secure: req.secure || app.config.publicUrl?.startsWith('https:') === true,
     setCookie: (name, value, options) => void res?.cookie(name, value, options),
     clearCookie: (name, options) => void res?.clearCookie(name, options),
-    log: requestLogger(req, app.log),
     observed: recordOf(req),
   });
   ctx.viewer = await resolveViewer(app, () => ctx.em, token);

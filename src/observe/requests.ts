@@ -18,8 +18,7 @@ import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { ApolloServerPlugin } from '@apollo/server';
 import { DocumentNode, ExecutionResult, GraphQLFormattedError, OperationDefinitionNode, parse } from 'graphql';
-import pinoHttp from 'pino-http';
-import type { Logger } from './log';
+import { Logger, writeRequestLine } from './log';
 import type { Metrics } from './metrics';
 import type { OperationInfo, PipelineHook } from '../server/pipeline';
 import type { AppContext } from '../context/context';
@@ -97,57 +96,46 @@ function lineOf(req: IncomingMessage, res: ServerResponse, record: RequestRecord
 
 /**
  * Wraps the server's request handler: a record and a request id for each request, `X-Request-Id` on
- * the answer, pino-http's child logger on `req.log`, and when the response ends one line and one
- * latency observation (event streams are counted by their gauge instead: they last).
+ * the answer, and when the response ends (or fails) one line and one latency observation (event
+ * streams are counted by their gauge instead: they last). The line is written here (log.ts
+ * `writeRequestLine`), without a logger per request: the request's own logger (`ctx.log`, with its
+ * request id) is made only when something logs through it (src/context/context.ts).
  */
 export function observeHttp(
   handler: (req: IncomingMessage, res: ServerResponse) => void,
   log: Logger,
   metrics: Metrics | undefined,
 ): (req: IncomingMessage, res: ServerResponse) => void {
-  const logging = pinoHttp({
-    logger: log,
-    genReqId: (req, res) => {
-      const id = requestIdFrom(req.headers['x-request-id']);
-      res.setHeader('X-Request-Id', id);
-      return id;
-    },
-    quietReqLogger: true,
-    quietResLogger: true,
-    customAttributeKeys: { reqId: 'requestId' },
-    customLogLevel: (req, res) => {
-      if (res.statusCode >= 500) return 'error';
-      if (res.statusCode < 400 && QUIET_ROUTES.has(pathOf(req))) return 'debug';
-      return 'info';
-    },
-    customSuccessObject: (req, res) => lineOf(req, res, recordOf(req)!),
-    customErrorObject: (req, res) => lineOf(req, res, recordOf(req)!),
-    customSuccessMessage: () => 'request completed',
-    customErrorMessage: () => 'request failed',
-  });
   return (req, res) => {
-    const record: RequestRecord = { requestId: '', transport: 'http', start: process.hrtime.bigint() };
+    const record: RequestRecord = { requestId: requestIdFrom(req.headers['x-request-id']), transport: 'http', start: process.hrtime.bigint() };
     (req as Recorded)[RECORD] = record;
-    logging(req, res);
-    record.requestId = String((req as { id?: unknown }).id);
-    if (metrics) {
-      let seen = false;
-      const done = () => {
-        if (seen) return;
-        seen = true;
-        if (record.transport === 'sse') return;
+    res.setHeader('X-Request-Id', record.requestId);
+    let seen = false;
+    const done = (err?: unknown) => {
+      if (seen) return;
+      seen = true;
+      res.removeListener('finish', done);
+      res.removeListener('close', done);
+      res.removeListener('error', done);
+      const failed = err !== undefined || res.statusCode >= 500;
+      const level = res.statusCode >= 500 ? 'error' : res.statusCode < 400 && QUIET_ROUTES.has(pathOf(req)) ? 'debug' : 'info';
+      writeRequestLine(log, level, record.requestId, lineOf(req, res, record), failed ? 'request failed' : 'request completed');
+      if (metrics && record.transport !== 'sse') {
         metrics.observeHttp({ transport: record.transport, method: req.method ?? 'GET', route: routeLabel(req, record), status: res.statusCode }, Number(process.hrtime.bigint() - record.start) / 1e9);
-      };
-      res.once('finish', done);
-      res.once('close', done);
-    }
+      }
+    };
+    res.on('finish', done);
+    res.on('close', done);
+    // an error of the response ends its line too (and is not thrown as an unhandled 'error' event)
+    res.on('error', done);
     handler(req, res);
   };
 }
 
-/** The logger of a request (pino-http's child, with its request id), or `fallback`. */
+/** A logger carrying a request's id (made when asked: for the rare line logged outside a context), or `fallback`. */
 export function requestLogger(req: object, fallback: Logger): Logger {
-  return ((req as { log?: Logger }).log as Logger | undefined) ?? fallback;
+  const record = recordOf(req);
+  return record ? fallback.child({ requestId: record.requestId }) : fallback;
 }
 
 function codesOf(errors: readonly (GraphQLFormattedError | { extensions?: { code?: unknown } })[] | undefined): string[] | undefined {

@@ -44,7 +44,7 @@ import { toDomainError } from '../errors/translate';
 import { createLogger, Logger } from '../observe/log';
 import type { DestinationStream } from 'pino';
 import { Metrics } from '../observe/metrics';
-import { graphqlRequestPlugin, observeHttp, operationHook, recordOf } from '../observe/requests';
+import { graphqlRequestPlugin, observeHttp, operationHook, recordOf, requestLogger } from '../observe/requests';
 import { tracing } from '../observe/tracing';
 import { openSseStreams } from '../rest/engine/engine';
 import { PostgresPubSub } from '../pubsub/pubsub';
@@ -394,7 +394,7 @@ export async function startServer(config: AppConfig, opts: StartOptions = {}): P
       if (res.headersSent) return next(err);
       const status = (err as { status?: unknown; statusCode?: unknown })?.status ?? (err as { statusCode?: unknown })?.statusCode;
       const clientError = typeof status === 'number' && status >= 400 && status < 500;
-      if (!clientError) (req.log ?? log).error({ err }, 'graphql request failed before execution');
+      if (!clientError) requestLogger(req, log).error({ err }, 'graphql request failed before execution');
       res.status(clientError ? status : 500).json({
         errors: [{ message: clientError ? (err as Error).message || 'Bad request' : 'Internal server error', extensions: { code: clientError ? 'BAD_REQUEST' : 'INTERNAL' } }],
       });
@@ -424,7 +424,7 @@ export async function startServer(config: AppConfig, opts: StartOptions = {}): P
     if (res.headersSent) return next(err);
     const status = (err as { status?: unknown })?.status;
     if (typeof status === 'number' && status >= 400 && status < 500) return void res.status(status).json({ error: 'Bad request' });
-    (req.log ?? log).error({ err }, 'request failed');
+    requestLogger(req, log).error({ err }, 'request failed');
     res.status(500).json({ error: 'Internal server error' });
   });
 

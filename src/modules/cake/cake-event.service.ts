@@ -4,7 +4,7 @@
  */
 import type { FileUpload } from 'graphql-upload-minimal';
 import { UniqueConstraintViolationException } from '@mikro-orm/core';
-import type { AppContext } from '../../context/context';
+import { existingEm, type AppContext } from '../../context/context';
 import { isAdmin, requireViewer } from '../../auth/guards';
 import { badInput, conflict, forbidden, notFound } from '../../errors/domain-error';
 import { IMAGE_TYPES, readUpload, sniffContentType, StoragePolicy } from '../../storage/storage';
@@ -135,7 +135,7 @@ export async function hallOfFame(ctx: AppContext, limit = HALL_OF_FAME_SIZE): Pr
   if (!Number.isInteger(limit) || limit < 1 || limit > HALL_OF_FAME_MAX) {
     throw badInput(`limit must be from 1 to ${HALL_OF_FAME_MAX}`, { limit: `must be from 1 to ${HALL_OF_FAME_MAX}` });
   }
-  const rows = await ctx.app.sql.read<RankedRow>(ctx.em, RANKED, [viewer.id, limit]);
+  const rows = await ctx.app.sql.read<RankedRow>(existingEm(ctx), RANKED, [viewer.id, limit]);
   primeGroupsAndGalleries(ctx, rows);
   return rows.map((r) =>
     eventView({

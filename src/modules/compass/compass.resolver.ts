@@ -204,7 +204,8 @@ export class CompassResolver {
     subscribe: ({ context }) => analyticsEvents(context as AppContext),
   })
   compassAnalyticsChanged(@Ctx() ctx: AppContext): Promise<CompassAnalytics> {
-    return analytics({ ...ctx, em: ctx.em.fork() });
+    // a context of its own over a fresh fork per event: derived, not copied (a copy loses the lazy `em` and `log`)
+    return analytics(Object.create(ctx, { em: { value: ctx.em.fork(), enumerable: true } }) as AppContext);
   }
 
   // --- live resources (issue 14): public data for anyone enrolled; the subscriber's own state ----

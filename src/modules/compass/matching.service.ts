@@ -3,7 +3,7 @@
  * the count per axis); the arithmetic on the sums (axis formula, distance, percentage, order and ties) is
  * scoring.ts's. Each read is one statement, whatever the number of parties.
  */
-import type { AppContext } from '../../context/context';
+import { existingEm, type AppContext } from '../../context/context';
 import { badInput, notFound } from '../../errors/domain-error';
 import { pgIntArray, requireSelfOrAdmin, validId } from './compass-common';
 import { CompassParty } from './party.entity';
@@ -101,7 +101,7 @@ export async function partyMatches(ctx: AppContext, userNumber: number): Promise
 
 /** The three nearest parties, or null while the user has answered nothing (no access check: callers make it). */
 export async function nearestParties(ctx: AppContext, userNumber: number): Promise<CompassMatch[] | null> {
-  const rows = await ctx.app.sql.read<PartySumsRow & { ues: number; uec: number; uss: number; usc: number }>(ctx.em, MATCHES, [
+  const rows = await ctx.app.sql.read<PartySumsRow & { ues: number; uec: number; uss: number; usc: number }>(existingEm(ctx), MATCHES, [
     validId(userNumber) ? userNumber : 0,
   ]);
   if (!rows.length) throw notFound('User not found');

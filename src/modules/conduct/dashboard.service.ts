@@ -9,7 +9,7 @@
  * SuperAdmin's own (`/api/admin/events/stats`). Inside one event (stats, card stats) the event's access
  * rules apply, so a SuperAdmin there counts as staff.
  */
-import type { AppContext } from '../../context/context';
+import { existingEm, type AppContext } from '../../context/context';
 import { requireViewer } from '../../auth/guards';
 import { badInput } from '../../errors/domain-error';
 import { statement } from '../../db/prepared-sql';
@@ -53,7 +53,7 @@ export interface QuickStats {
 
 export async function quickStats(ctx: AppContext): Promise<QuickStats> {
   const viewer = requireViewer(ctx);
-  const [r] = await ctx.app.sql.read<Record<string, number>>(ctx.em, QUICK_STATS, [viewer.id]);
+  const [r] = await ctx.app.sql.read<Record<string, number>>(existingEm(ctx), QUICK_STATS, [viewer.id]);
   return {
     totalReports: r.total_reports,
     totalEvents: r.total_events,
@@ -93,7 +93,7 @@ export interface EventStats {
 /** An event's numbers for its staff (Responder, Admin, SuperAdmin): 404 unknown event, 403 anyone else. */
 export async function eventStats(ctx: AppContext, slug: string): Promise<EventStats> {
   const { eventId, access } = await eventIdWithRole(ctx, { slug }, 'Responder');
-  const [r] = await ctx.app.sql.read<Record<string, number>>(ctx.em, EVENT_STATS, [eventId, access.viewer.id]);
+  const [r] = await ctx.app.sql.read<Record<string, number>>(existingEm(ctx), EVENT_STATS, [eventId, access.viewer.id]);
   return {
     totalReports: r.total_reports,
     totalUsers: r.total_users,
@@ -134,7 +134,7 @@ export interface EventCardStats {
 /** An event's card for any role there, counting only the reports the viewer may see. */
 export async function eventCardStats(ctx: AppContext, slug: string): Promise<EventCardStats> {
   const { eventId, access } = await eventIdWithRole(ctx, { slug }, 'Reporter');
-  const [r] = await ctx.app.sql.read<Record<string, unknown>>(ctx.em, CARD_STATS, [eventId, access.viewer.id, access.staff]);
+  const [r] = await ctx.app.sql.read<Record<string, unknown>>(existingEm(ctx), CARD_STATS, [eventId, access.viewer.id, access.staff]);
   const ids = Array.isArray(r.recent) ? (r.recent as string[]) : String(r.recent).replace(/^{|}$/g, '').split(',').filter(Boolean);
   const rows = ids.length ? await ctx.em.find(ConductReport, { id: { $in: ids } }) : [];
   const byId = new Map(rows.map((x) => [x.id, x]));
@@ -235,7 +235,7 @@ export async function activity(ctx: AppContext, limit?: number | null): Promise<
   const viewer = requireViewer(ctx);
   const n = limit ?? 10;
   if (!Number.isInteger(n) || n < 1 || n > ACTIVITY_MAX) throw badInput(`limit must be from 1 to ${ACTIVITY_MAX}`, { limit: `must be from 1 to ${ACTIVITY_MAX}` });
-  const rows = await ctx.app.sql.read<ActivityRow>(ctx.em, ACTIVITY, [viewer.id, n]);
+  const rows = await ctx.app.sql.read<ActivityRow>(existingEm(ctx), ACTIVITY, [viewer.id, n]);
   return rows.map((r) => ({
     type: r.type,
     message: message(r),

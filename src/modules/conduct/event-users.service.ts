@@ -6,7 +6,7 @@
  * and published after commit on `conduct.eventMembershipChanged`.
  */
 import { lockKey } from '../../db/locks';
-import type { AppContext } from '../../context/context';
+import { existingEm, type AppContext } from '../../context/context';
 import { requireViewer } from '../../auth/guards';
 import { badInput, conflict, notFound } from '../../errors/domain-error';
 import { isUuid } from '../../db/ids';
@@ -106,8 +106,8 @@ export async function eventUsers(ctx: AppContext, ref: ConductRef, q: EventUserQ
   if (!Number.isInteger(limit) || limit < 1 || limit > EVENT_USERS_MAX) throw badInput(`limit must be from 1 to ${EVENT_USERS_MAX}`, { limit: `must be from 1 to ${EVENT_USERS_MAX}` });
   const search = q.search?.trim() ? `%${q.search.trim().replace(/[\\%_]/g, (c) => `\\${c}`)}%` : null;
   const params = [eventId, search, q.role ?? null];
-  const rows = await ctx.app.sql.read<MemberRow>(ctx.em, memberPage(ctx, q.sort ?? 'name', q.order === 'desc' ? 'desc' : 'asc'), [...params, limit, (page - 1) * limit]);
-  const total = rows.length ? rows[0].ix_total : (await ctx.app.sql.read<{ total: number }>(ctx.em, MEMBERS_TOTAL, params))[0].total;
+  const rows = await ctx.app.sql.read<MemberRow>(existingEm(ctx), memberPage(ctx, q.sort ?? 'name', q.order === 'desc' ? 'desc' : 'asc'), [...params, limit, (page - 1) * limit]);
+  const total = rows.length ? rows[0].ix_total : (await ctx.app.sql.read<{ total: number }>(existingEm(ctx), MEMBERS_TOTAL, params))[0].total;
   return {
     total,
     users: rows.map((r) => ({

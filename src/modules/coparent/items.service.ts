@@ -5,7 +5,7 @@
  * the admin creates an item for another member. Changes are published after commit on
  * `coparent.itemChanged`, with the household, and reach only its members.
  */
-import type { AppContext } from '../../context/context';
+import { existingEm, type AppContext } from '../../context/context';
 import { requireViewer } from '../../auth/guards';
 import { householdOf, isHouseholdAdmin } from './household.service';
 import { AppMembership } from '../identity/app-membership.entity';
@@ -107,9 +107,9 @@ function owners(ctx: AppContext): Statement {
 async function listRows(ctx: AppContext, from: string, to: string): Promise<CoparentItemRow[]> {
   const household = await householdOf(ctx);
   // two named prepared statements (src/db/prepared-sql.ts): planned once per connection, not per request
-  const records = await ctx.app.sql.read<ItemRecord>(ctx.em, ITEMS_BETWEEN, [from, to, household]);
+  const records = await ctx.app.sql.read<ItemRecord>(existingEm(ctx), ITEMS_BETWEEN, [from, to, household]);
   const ownerIds = [...new Set(records.map((r) => r.owner_id))];
-  const ownerRows = ownerIds.length ? await ctx.app.sql.read<UserRow>(ctx.em, owners(ctx), [ownerIds]) : [];
+  const ownerRows = ownerIds.length ? await ctx.app.sql.read<UserRow>(existingEm(ctx), owners(ctx), [ownerIds]) : [];
   // read-only Users built from the rows (user-row.ts, as the viewer's profile): no entity hydration
   const byId = new Map(ownerRows.map((row) => [row.id, userFromRow(ctx.app.orm, row)]));
   // An owner deleted between the two statements took the item with them (cascade): leave it out.

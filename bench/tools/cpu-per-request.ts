@@ -1,0 +1,129 @@
+/**
+ * Node CPU per request of our server, for profiling work on a shared machine (bench/README.md
+ * "Findings"): wall-clock throughput means nothing when other work shares the cores, CPU time does.
+ *
+ * Runs the named scenarios' own setup (their seeding, their servers, their body checks), then for
+ * each HTTP variant served by one of our servers fires `--n` requests at low concurrency (request i
+ * with headerSets[i mod n], as the load generator does) and reads the server process's user + system
+ * time from /proc before and after: `--repeat` passes, the median and the range printed per variant.
+ * Nothing is written; baselines are started (the setups compare bodies) but not measured.
+ *
+ *   npx tsc -p bench/tsconfig.json && DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres \
+ *     node dist-bench/bench/tools/cpu-per-request.js --only platform,coparent --variants me-graphql,me-rest --n 2000
+ *
+ * With BENCH_CPU_PROF=<dir> every server process writes a `--cpu-prof` profile there when it stops.
+ */
+import { parseArgs } from 'node:util';
+import { Agent, request as httpRequest } from 'node:http';
+import { BenchEnv, BenchOptions, HttpVariant, InterchangeServer, startBaseline, startDatabase, startInterchange } from '../lib';
+import { processCpuMs } from '../cpu';
+import { scenarios } from '../scenarios';
+
+const { values } = parseArgs({
+  options: {
+    only: { type: 'string', default: 'platform' },
+    variants: { type: 'string' },
+    n: { type: 'string', default: '2000' },
+    warmup: { type: 'string', default: '500' },
+    concurrency: { type: 'string', default: '4' },
+    repeat: { type: 'string', default: '3' },
+  },
+});
+const n = Number(values.n);
+const warmup = Number(values.warmup);
+const concurrency = Number(values.concurrency);
+const repeat = Number(values.repeat);
+const only = values.only!.split(',');
+const wanted = values.variants?.split(',');
+
+const agent = new Agent({ keepAlive: true, maxSockets: concurrency });
+
+function send(v: HttpVariant, i: number): Promise<number> {
+  const url = new URL(v.url);
+  const body = v.body === undefined ? undefined : typeof v.body === 'string' ? v.body : JSON.stringify(v.body);
+  const headers: Record<string, string> = { ...(v.headers ?? {}), ...(v.headerSets?.[i % v.headerSets.length] ?? {}) };
+  if (body !== undefined && typeof v.body !== 'string') headers['content-type'] = 'application/json';
+  return new Promise((resolve, reject) => {
+    const req = httpRequest({ agent, host: url.hostname, port: url.port, path: url.pathname + url.search, method: v.method ?? 'GET', headers }, (res) => {
+      res.resume();
+      res.on('end', () => resolve(res.statusCode ?? 0));
+      res.on('error', reject);
+    });
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
+async function fire(v: HttpVariant, count: number, offset: number): Promise<void> {
+  let next = 0;
+  const want = v.expect?.status ?? 200;
+  const worker = async () => {
+    while (next < count) {
+      const i = next++;
+      const status = await send(v, offset + i);
+      if (status !== want) throw new Error(`${v.id}: status ${status} (expected ${want})`);
+    }
+  };
+  await Promise.all(Array.from({ length: concurrency }, worker));
+}
+
+async function main(): Promise<void> {
+  const log = (line: string) => console.error(line);
+  const db = await startDatabase(log);
+  const stops: (() => Promise<unknown>)[] = [];
+  const ours = new Set<number>();
+  try {
+    const options = { rounds: 1, seconds: 1, warmup: 1, connections: concurrency } as unknown as BenchOptions;
+    let shared: Promise<InterchangeServer> | undefined;
+    const env: BenchEnv = {
+      options,
+      adminDatabaseUrl: db.adminUrl,
+      createDatabase: (prefix) => db.createDatabase(prefix),
+      interchange: () =>
+        (shared ??= (async () => {
+          const s = await startInterchange('ix', await db.createDatabase('ix_cpu'));
+          stops.push(() => s.stop());
+          ours.add(s.pid);
+          return s;
+        })()),
+      startInterchange: async (o = {}) => {
+        const s = await startInterchange(o.name ?? 'ix-other', o.databaseUrl ?? (await db.createDatabase('ix_cpu')), o.env, o.memory);
+        stops.push(() => s.stop());
+        ours.add(s.pid);
+        return s;
+      },
+      startBaseline: async (o) => {
+        const s = await startBaseline(o);
+        stops.push(() => s.stop());
+        return s;
+      },
+      defer: (fn) => void stops.push(async () => fn()),
+      log: (line) => log(`  ${line}`),
+    };
+    for (const scenario of scenarios.filter((s) => only.includes(s.name))) {
+      log(`setup ${scenario.name}`);
+      const plan = await scenario.setup(env);
+      const variants = plan.variants.filter((v): v is HttpVariant => v.kind !== 'function' && ours.has(v.server.pid) && (!wanted || wanted.includes(v.id)));
+      for (const v of variants) {
+        await fire(v, warmup, 0);
+        const samples: number[] = [];
+        for (let r = 0; r < repeat; r++) {
+          const before = processCpuMs(v.server.pid)!;
+          await fire(v, n, warmup + r * n);
+          samples.push((processCpuMs(v.server.pid)! - before) / n);
+        }
+        const sorted = [...samples].sort((a, b) => a - b);
+        console.log(`${scenario.name}\t${v.id}\tnode CPU ms/request median ${sorted[Math.floor(sorted.length / 2)].toFixed(3)} (${sorted.map((s) => s.toFixed(3)).join(', ')})`);
+      }
+    }
+  } finally {
+    for (const stop of stops.reverse()) await stop().catch(() => undefined);
+    await db.stop();
+    agent.destroy();
+  }
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exitCode = 1;
+});
