@@ -581,7 +581,12 @@ export interface SeedOptions {
 export async function seedUsers(databaseUrl: string, count: number, options: SeedOptions = {}): Promise<SeededUser[]> {
   const prefix = options.prefix ?? uniqueName('u');
   const users = await insertUsers(databaseUrl, count, prefix);
-  for (const enrollment of options.enroll ?? []) await enrollUsers(databaseUrl, users.map((u) => u.id), enrollment);
+  for (const enrollment of options.enroll ?? [])
+    await enrollUsers(
+      databaseUrl,
+      users.map((u) => u.id),
+      enrollment,
+    );
   return users;
 }
 

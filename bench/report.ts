@@ -103,7 +103,12 @@ export function evaluateMetric(m: Metric): MetricResult {
 export function failureText(v: VariantResult): string {
   if (v.requests === 0) return 'no response at all';
   const parts: string[] = [];
-  if (v.badStatus) parts.push(`${v.badStatus} with an unexpected status (${Object.entries(v.statusCounts).map(([k, n]) => `${k}×${n}`).join(', ')})`);
+  if (v.badStatus)
+    parts.push(
+      `${v.badStatus} with an unexpected status (${Object.entries(v.statusCounts)
+        .map(([k, n]) => `${k}×${n}`)
+        .join(', ')})`,
+    );
   if (v.badBody) parts.push(v.kind === 'function' ? `${v.badBody} calls failed` : `${v.badBody} failed the body check`);
   if (v.socketErrors) parts.push(`${v.socketErrors} socket errors or timeouts`);
   return `${parts.join(', ')} of ${v.requests}${v.samples.length ? ` — e.g. ${v.samples[0].replace(/\|/g, '\\|').replace(/\s+/g, ' ').slice(0, 160)}` : ''}`;
@@ -132,7 +137,9 @@ export function renderMarkdown(info: RunInfo, scenarios: ScenarioResult[], annot
   out.push(`- Date: ${info.date}`);
   out.push(`- Commit: ${info.commit}`);
   out.push(`- Machine: ${info.cpu}, ${info.cores} cores, ${f(info.memoryGiB, 1)} GiB memory, ${info.platform}`);
-  out.push(`- Node ${info.node}; ${info.database}; PostgreSQL backends' CPU ${info.pgCpuMeasured ? 'measured (/proc of the backends named by each server\'s application_name)' : '**not measured** (the database is not on this machine): CPU-based ratios count the node processes only'}`);
+  out.push(
+    `- Node ${info.node}; ${info.database}; PostgreSQL backends' CPU ${info.pgCpuMeasured ? "measured (/proc of the backends named by each server's application_name)" : '**not measured** (the database is not on this machine): CPU-based ratios count the node processes only'}`,
+  );
   out.push(
     `- Method: ${o.rounds} interleaved rounds of ${o.seconds} s per variant after two warm-up passes of ${o.warmupSeconds} s, order alternating (A B C, C B A, …); ` +
       `every server (ours and each baseline) in a process of its own, plain node on compiled JavaScript; ` +
@@ -141,7 +148,7 @@ export function renderMarkdown(info: RunInfo, scenarios: ScenarioResult[], annot
   );
   out.push('');
   out.push(
-    '> The machine is shared (its cores serve other engineers\' builds and tests at the same time), so absolute numbers are noisy ' +
+    "> The machine is shared (its cores serve other engineers' builds and tests at the same time), so absolute numbers are noisy " +
       'and differ from run to run. Ratios are what to read: both sides of a ratio were measured in the same run, round by round, ' +
       'so drift falls on both alike. The verdict uses the CPU-based ratio (baseline CPU per request ÷ ours, each the server process ' +
       'plus its PostgreSQL backends, read from /proc around every round); the throughput ratio (req/s at saturation) and the spread of ' +
@@ -162,7 +169,9 @@ export function renderMarkdown(info: RunInfo, scenarios: ScenarioResult[], annot
       );
     }
     for (const m of s.metrics) {
-      out.push(`| ${s.name} | ${cell(m.name)} | — | ${f(m.value, m.value < 100 ? 1 : 0)} ${m.unit} | ${targetText(m)} | ${verdictText(m.verdict)} | ${m.detail ? cell(m.detail) : ''} | | |`);
+      out.push(
+        `| ${s.name} | ${cell(m.name)} | — | ${f(m.value, m.value < 100 ? 1 : 0)} ${m.unit} | ${targetText(m)} | ${verdictText(m.verdict)} | ${m.detail ? cell(m.detail) : ''} | | |`,
+      );
     }
   }
   out.push('');
@@ -192,7 +201,7 @@ export function renderMarkdown(info: RunInfo, scenarios: ScenarioResult[], annot
     out.push('## Fixed rate: latency below saturation', '');
     out.push(
       'The same variants at a set request rate over all connections (autocannon `overallRate`), after the saturation rounds, interleaved the same way. ' +
-        'Latency is each response\'s time as the load generator saw it (no correction for coordinated omission: at these rates the servers keep up).',
+        "Latency is each response's time as the load generator saw it (no correction for coordinated omission: at these rates the servers keep up).",
       '',
     );
     out.push('| scenario | variant | asked req/s | served req/s | CPU ms/req node | CPU ms/req pg | p50 ms | p99 ms | max ms | responses | failed |');
@@ -303,7 +312,15 @@ export function mergeMarkdown(existing: string, info: RunInfo, scenarios: Scenar
   ];
   let m = find(MERGED_HEADING);
   if (m < 0) {
-    insertBefore([MERGED_HEADING, '', 'The rows of these scenarios come from a later partial run merged into this file (`npm run bench -- --only NAME --merge`), not from the full run described at the top.', ''], ['## Targets']);
+    insertBefore(
+      [
+        MERGED_HEADING,
+        '',
+        'The rows of these scenarios come from a later partial run merged into this file (`npm run bench -- --only NAME --merge`), not from the full run described at the top.',
+        '',
+      ],
+      ['## Targets'],
+    );
     m = find(MERGED_HEADING);
   }
   const kept: string[] = [];

@@ -15,16 +15,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { join } from 'node:path';
-import {
-  BenchEnv,
-  BenchOptions,
-  InterchangeServer,
-  REPO_ROOT,
-  Scenario,
-  startBaseline,
-  startDatabase,
-  startInterchange,
-} from './lib';
+import { BenchEnv, BenchOptions, InterchangeServer, REPO_ROOT, Scenario, startBaseline, startDatabase, startInterchange } from './lib';
 import { CpuProbe } from './cpu';
 import { LoadGenerator, measureInterleaved, RoundContext } from './runner';
 import { evaluateMetric, evaluateRatio, mergeMarkdown, renderMarkdown, RunInfo, ScenarioResult } from './report';
@@ -77,7 +68,10 @@ function parseArgs(argv: string[]): Args {
 }
 
 function list(raw: string | undefined): string[] | undefined {
-  return raw?.split(',').map((s) => s.trim()).filter(Boolean);
+  return raw
+    ?.split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
 }
 
 function gitCommit(): string {
@@ -94,13 +88,23 @@ const log = (line: string) => console.log(`[bench] ${line}`);
 
 async function main(): Promise<void> {
   const { options, only, variants, skipMetrics, out, annotate, rerender, merge } = parseArgs(process.argv.slice(2));
-  if (merge && !rerender && (!only || variants || skipMetrics)) throw new Error('--merge takes --only NAME[,NAME] and measures the whole of those scenarios (no --variants or --skip-metrics), or --rerender bench/results/partial.json');
+  if (merge && !rerender && (!only || variants || skipMetrics))
+    throw new Error('--merge takes --only NAME[,NAME] and measures the whole of those scenarios (no --variants or --skip-metrics), or --rerender bench/results/partial.json');
   const annotation = annotate ? readFileSync(annotate, 'utf8') : undefined;
   if (rerender) {
     const { info, results } = JSON.parse(readFileSync(rerender, 'utf8')) as { info: RunInfo; results: ScenarioResult[] };
     const target = out ?? join(REPO_ROOT, 'bench', 'results', 'latest.md');
     // a partial run's JSON merged again (e.g. with its --annotate written after the run)
-    if (merge) writeFileSync(target, mergeMarkdown(readFileSync(target, 'utf8'), info, results.filter((r) => !r.error), annotation));
+    if (merge)
+      writeFileSync(
+        target,
+        mergeMarkdown(
+          readFileSync(target, 'utf8'),
+          info,
+          results.filter((r) => !r.error),
+          annotation,
+        ),
+      );
     else writeFileSync(target, renderMarkdown(info, results, annotation) + '\n');
     log(`rendered ${rerender} to ${target}`);
     return;
@@ -179,9 +183,7 @@ async function main(): Promise<void> {
       const measured = variants ? plan.variants.filter((v) => variants.includes(v.id)) : plan.variants;
       if (measured.length) {
         result.variants = await measureInterleaved(measured, rounds, log);
-        result.ratios = plan.ratios
-          .filter((r) => !variants || (variants.includes(r.ours) && variants.includes(r.baseline)))
-          .map((r) => evaluateRatio(r, result.variants));
+        result.ratios = plan.ratios.filter((r) => !variants || (variants.includes(r.ours) && variants.includes(r.baseline))).map((r) => evaluateRatio(r, result.variants));
         const atRate = plan.fixedRate ? measured.filter((v) => plan.fixedRate!.variants.includes(v.id)) : [];
         if (atRate.length) result.fixedRate = await measureInterleaved(atRate, { ...rounds, rate: plan.fixedRate!.rate }, log);
       }
@@ -190,13 +192,15 @@ async function main(): Promise<void> {
         result.metrics = (await plan.metrics()).map(evaluateMetric);
       }
     } catch (err) {
-      result.error = err instanceof Error ? err.stack ?? err.message : String(err);
+      result.error = err instanceof Error ? (err.stack ?? err.message) : String(err);
       log(`scenario ${scenario.name} failed: ${result.error}`);
     } finally {
       await runCleanups(deferred);
     }
     for (const r of result.ratios) {
-      log(`  ${r.name}: CPU-based ${r.cpuValue?.toFixed(2) ?? '—'}, throughput ${r.value?.toFixed(2) ?? '—'} (target ${r.target ?? '—'}) ${r.verdict}${r.reason ? `: ${r.reason}` : ''}`);
+      log(
+        `  ${r.name}: CPU-based ${r.cpuValue?.toFixed(2) ?? '—'}, throughput ${r.value?.toFixed(2) ?? '—'} (target ${r.target ?? '—'}) ${r.verdict}${r.reason ? `: ${r.reason}` : ''}`,
+      );
     }
     for (const m of result.metrics) log(`  ${m.name}: ${m.value.toFixed(1)} ${m.unit} ${m.verdict}`);
   }
@@ -245,6 +249,6 @@ async function main(): Promise<void> {
 }
 
 main().catch((err) => {
-  console.error('[bench] failed:', err instanceof Error ? err.stack ?? err.message : err);
+  console.error('[bench] failed:', err instanceof Error ? (err.stack ?? err.message) : err);
   process.exit(1);
 });

@@ -204,7 +204,7 @@ function summarize(v: Variant, rounds: MeasuredRound[], options: BenchOptions, r
     label: v.label,
     kind: isFn ? 'function' : 'http',
     target: isFn ? 'in-process' : `${loadRequest(v, 1, options).method} ${new URL(v.url).pathname}`,
-    concurrency: isFn ? v.concurrency ?? options.connections : v.connections ?? options.connections,
+    concurrency: isFn ? (v.concurrency ?? options.connections) : (v.connections ?? options.connections),
     requests,
     seconds,
     rps: seconds > 0 ? requests / seconds : 0,

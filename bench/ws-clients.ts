@@ -43,11 +43,7 @@ export interface Arrivals {
 }
 
 export type ClientReply =
-  | { type: 'opened'; count: number }
-  | { type: 'armed'; marker: string }
-  | { type: 'arrived'; arrivals: Arrivals }
-  | { type: 'closed' }
-  | { type: 'error'; message: string };
+  { type: 'opened'; count: number } | { type: 'armed'; marker: string } | { type: 'arrived'; arrivals: Arrivals } | { type: 'closed' } | { type: 'error'; message: string };
 
 const now = () => performance.timeOrigin + performance.now();
 const send = (m: ClientReply) => process.send!(m);

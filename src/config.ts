@@ -132,7 +132,10 @@ function trustProxyVar(env: Env): TrustProxy {
     if (hops > 10) throw new ConfigError(`TRUST_PROXY as a hop count must be at most 10, got "${raw}"`);
     return hops;
   }
-  const list = raw.split(',').map((a) => a.trim()).filter(Boolean);
+  const list = raw
+    .split(',')
+    .map((a) => a.trim())
+    .filter(Boolean);
   try {
     trustFunction(list);
   } catch {

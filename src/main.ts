@@ -34,7 +34,10 @@ async function main(): Promise<void> {
   tracing()?.useLogger(log);
   let embedded: EmbeddedDatabase | undefined;
   if (!config.databaseUrl) {
-    log.info({ dataDir: `${config.dataDir}/pg`, port: config.embeddedPgPort }, `DATABASE_URL is not set: starting an embedded PostgreSQL (data in ${config.dataDir}/pg, port ${config.embeddedPgPort})`);
+    log.info(
+      { dataDir: `${config.dataDir}/pg`, port: config.embeddedPgPort },
+      `DATABASE_URL is not set: starting an embedded PostgreSQL (data in ${config.dataDir}/pg, port ${config.embeddedPgPort})`,
+    );
     embedded = await startEmbeddedPostgres({ dataDir: config.dataDir, port: config.embeddedPgPort, database: 'interchange', cacheDir: config.embeddedPgCacheDir });
     config = { ...config, databaseUrl: embedded.url };
   }

@@ -72,7 +72,12 @@ describe('subscriptions re-check access for every event', () => {
     const other = await createUser(s);
     const client = s.ws(second.token);
     const seen: string[] = [];
-    const dispose = subscribe(client, TestUserChangedDocument, {}, { next: (r) => r.data && seen.push(r.data.userChanged.userId), error: () => undefined, complete: () => undefined });
+    const dispose = subscribe(
+      client,
+      TestUserChangedDocument,
+      {},
+      { next: (r) => r.data && seen.push(r.data.userChanged.userId), error: () => undefined, complete: () => undefined },
+    );
     try {
       await sleep(300);
       const rename = (id: string, name: string) => s.gql(AccessTestRenameDocument, { id, n: name }, { token: admin.token });

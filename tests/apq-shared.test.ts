@@ -166,7 +166,7 @@ if (!redisUp) console.warn(`[apq-shared.test] no Redis answers at ${REDIS_URL}: 
 (redisUp ? describe : describe.skip)('APQ_STORE=redis', () => {
   const s = sharesAcrossInstances({ APQ_STORE: 'redis', REDIS_URL, APQ_TTL_SECONDS: '600' });
 
-  it('keeps the document under the deployment\'s prefix, expiring after APQ_TTL_SECONDS', async () => {
+  it("keeps the document under the deployment's prefix, expiring after APQ_TTL_SECONDS", async () => {
     const text = freshDocument();
     const hash = sha256(text);
     await post(s.a, { query: text, ...apq(hash) });

@@ -38,7 +38,7 @@ async function sql<T = any>(text: string, params: unknown[] = []): Promise<T[]> 
 }
 
 describe('creating events', () => {
-  it('creates from JSON in the baker\'s only group and answers 201 with the event', async () => {
+  it("creates from JSON in the baker's only group and answers 201 with the event", async () => {
     const date = nextDate();
     const res = await api(s, 'POST', '/api/events', { token: baker.token, body: { date, description: 'Lemon drizzle' } });
     expect(res.status).toBe(201);
@@ -128,7 +128,7 @@ describe('creating events', () => {
 });
 
 describe('reading events', () => {
-  it('lists the caller\'s groups\' events in an inclusive range, by date', async () => {
+  it("lists the caller's groups' events in an inclusive range, by date", async () => {
     const d1 = nextDate();
     const d2 = nextDate();
     const d3 = nextDate();
@@ -159,7 +159,15 @@ describe('reading events', () => {
   });
 
   it('answers 400 when start or end is missing or invalid', async () => {
-    for (const q of ['', '?start=2031-01-01', '?end=2031-01-01', '?start=2031-13-01&end=2031-12-31', '?start=yesterday&end=2031-01-01', '?start=2031-02-01&end=2031-01-01', '?start[]=a&end=b']) {
+    for (const q of [
+      '',
+      '?start=2031-01-01',
+      '?end=2031-01-01',
+      '?start=2031-13-01&end=2031-12-31',
+      '?start=yesterday&end=2031-01-01',
+      '?start=2031-02-01&end=2031-01-01',
+      '?start[]=a&end=b',
+    ]) {
       const res = await api(s, 'GET', `/api/events${q}`, { token: baker.token });
       expect([q, res.status]).toEqual([q, 400]);
       expect(res.body).toEqual({ error: expect.any(String) });
@@ -197,7 +205,7 @@ describe('deleting events', () => {
     expect((await api(s, 'DELETE', `/api/events/${byBaker.id}`, { token: baker.token })).status).toBe(404);
   });
 
-  it('removes the photos\' bytes with the event', async () => {
+  it("removes the photos' bytes with the event", async () => {
     const e = await createEvent(s, baker);
     const up = await api(s, 'POST', `/api/events/${e.id}/photo`, { token: colleague.token, rawBody: form({ photo: { bytes: JPEG, filename: 'a.jpg', type: 'image/jpeg' } }) });
     expect(up.status).toBe(201);
@@ -252,14 +260,17 @@ describe('ratings', () => {
 });
 
 describe('photos', () => {
-  it('uploads one photo per user and event (a new one replaces theirs); the baker\'s is the cover', async () => {
+  it("uploads one photo per user and event (a new one replaces theirs); the baker's is the cover", async () => {
     const e = await createEvent(s, baker);
     const mine = await api(s, 'POST', `/api/events/${e.id}/photo`, { token: colleague.token, rawBody: form({ photo: { bytes: PNG, filename: 'x.png', type: 'image/png' } }) });
     expect(mine.status).toBe(201);
     expect(mine.body).toEqual({ id: expect.any(String), url: `/cakeplanner/api/photos/${mine.body.id}` });
     expect((await api(s, 'GET', `/api/events/${e.id}`, { token: baker.token })).body.photoUrl).toBeNull();
 
-    const replaced = await api(s, 'POST', `/api/events/${e.id}/photo`, { token: colleague.token, rawBody: form({ photo: { bytes: JPEG, filename: 'y.jpg', type: 'image/jpeg' } }) });
+    const replaced = await api(s, 'POST', `/api/events/${e.id}/photo`, {
+      token: colleague.token,
+      rawBody: form({ photo: { bytes: JPEG, filename: 'y.jpg', type: 'image/jpeg' } }),
+    });
     expect(replaced.status).toBe(201);
     expect(replaced.body.id).not.toBe(mine.body.id);
     expect((await s.rest('GET', mine.body.url, { token: baker.token })).status).toBe(404);
@@ -281,10 +292,14 @@ describe('photos', () => {
     expect(fake.status).toBe(400);
     expect(fake.body).toEqual({ error: expect.any(String) });
     const big = Buffer.concat([PNG, Buffer.alloc(10 * 1024 * 1024, 1)]);
-    expect((await api(s, 'POST', `/api/events/${e.id}/photo`, { token: colleague.token, rawBody: form({ photo: { bytes: big, filename: 'big.png', type: 'image/png' } }) })).status).toBe(400);
+    expect(
+      (await api(s, 'POST', `/api/events/${e.id}/photo`, { token: colleague.token, rawBody: form({ photo: { bytes: big, filename: 'big.png', type: 'image/png' } }) })).status,
+    ).toBe(400);
     expect((await api(s, 'POST', `/api/events/${e.id}/photo`, { token: colleague.token, body: { photo: 'base64?' } })).status).toBe(400);
     expect((await api(s, 'POST', `/api/events/${e.id}/photo`, { token: colleague.token, rawBody: form({ other: 'field' }) })).status).toBe(400);
-    expect((await api(s, 'POST', `/api/events/${e.id}/photo`, { token: outsider.token, rawBody: form({ photo: { bytes: PNG, filename: 'x.png', type: 'image/png' } }) })).status).toBe(404);
+    expect(
+      (await api(s, 'POST', `/api/events/${e.id}/photo`, { token: outsider.token, rawBody: form({ photo: { bytes: PNG, filename: 'x.png', type: 'image/png' } }) })).status,
+    ).toBe(404);
     expect((await api(s, 'POST', `/api/events/${e.id}/photo`, { rawBody: form({ photo: { bytes: PNG, filename: 'x.png', type: 'image/png' } }) })).status).toBe(401);
     expect((await api(s, 'GET', `/api/events/${e.id}`, { token: baker.token })).body.gallery).toEqual([]);
   });
@@ -315,14 +330,16 @@ describe('ICS download', () => {
 });
 
 describe('Hall of Fame', () => {
-  it('ranks the caller\'s groups\' events by mean stars (unrated = 0), then date, newest first', async () => {
+  it("ranks the caller's groups' events by mean stars (unrated = 0), then date, newest first", async () => {
     const a = await cakeUser(s);
     const b = await cakeUser(s);
     const c = await cakeUser(s);
     const stranger = await cakeUser(s);
     await cakeGroup(s, admin, [{ user: a }, { user: b }, { user: c }]);
     await cakeGroup(s, admin, [{ user: stranger }, { user: b }]);
-    const ev = async (u: CakeUser, date: string) => (await api(s, 'POST', '/api/events', { token: u.token, body: { date, description: 'x', groupId: (await api(s, 'GET', '/api/user/groups', { token: u.token })).body[0].id } })).body;
+    const ev = async (u: CakeUser, date: string) =>
+      (await api(s, 'POST', '/api/events', { token: u.token, body: { date, description: 'x', groupId: (await api(s, 'GET', '/api/user/groups', { token: u.token })).body[0].id } }))
+        .body;
     const rate = (u: CakeUser, id: string, stars: number) => api(s, 'POST', `/api/events/${id}/rate`, { token: u.token, body: { stars } });
 
     const top = await ev(a, '2032-01-01'); // 5.0

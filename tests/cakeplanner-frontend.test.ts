@@ -144,7 +144,15 @@ describe('accounts: register and log in as the original client does', () => {
     expect(users.status).toBe(200);
     const row = (id: string) => users.body.find((u: any) => u.id === id);
     // the user list's columns: name, email, group (select on groupId), role (groupRole), isAdmin, active, actions
-    expect(row(aliceAccount.id)).toMatchObject({ name: expect.any(String), email: aliceAccount.email, groupId: group.id, groupRole: 'admin', isAdmin: false, isActive: true, mustChangePassword: false });
+    expect(row(aliceAccount.id)).toMatchObject({
+      name: expect.any(String),
+      email: aliceAccount.email,
+      groupId: group.id,
+      groupRole: 'admin',
+      isAdmin: false,
+      isActive: true,
+      mustChangePassword: false,
+    });
     expect(row(bobAccount.id)).toMatchObject({ groupId: group.id, groupRole: 'member', isAdmin: false, isActive: true });
     expect(row(adminAccount.id)).toMatchObject({ groupId: null, groupRole: null, isAdmin: true });
 
@@ -272,10 +280,18 @@ describe('events, photos and the Hall of Fame', () => {
     const detail = await bob.http('GET', `/api/events/${eventId}`);
     expect(detail.status).toBe(200);
     const e = detail.body;
-    expect(e).toMatchObject({ bakerName: alice.user.name, bakerId: aliceAccount.id, groupName: group.name, isOwner: false, canDelete: false, photoUrl: expect.stringMatching(/^\/api\/photos\//) });
+    expect(e).toMatchObject({
+      bakerName: alice.user.name,
+      bakerId: aliceAccount.id,
+      groupName: group.name,
+      isOwner: false,
+      canDelete: false,
+      photoUrl: expect.stringMatching(/^\/api\/photos\//),
+    });
     expect(e.rating).toEqual({ average: 0, count: 0, myRating: null });
     expect(e.gallery).toHaveLength(2);
-    for (const item of e.gallery) expect(item).toEqual({ id: expect.any(String), userName: expect.any(String), url: expect.stringMatching(/^\/api\/photos\//), isMine: expect.any(Boolean) });
+    for (const item of e.gallery)
+      expect(item).toEqual({ id: expect.any(String), userName: expect.any(String), url: expect.stringMatching(/^\/api\/photos\//), isMine: expect.any(Boolean) });
     expect(e.gallery.find((g: any) => g.isMine)).toMatchObject({ userName: bob.user.name, url: up.body.url });
 
     // <picture>: the <source> variants and the <img> fallback, as the browser loads them (cookie, no Bearer)

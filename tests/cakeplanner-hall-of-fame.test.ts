@@ -79,7 +79,9 @@ it('ranks 500 events with 5,000 ratings in a constant number of statements (REST
   const firstEvents = await sql('select id from cake_events where group_id = $1 order by date limit 3', [group.id]);
   await sql('update cake_events set baker_id = $1 where id = $2', [viewer.id, firstEvents[0].id]);
   for (const e of firstEvents) {
-    expect((await api(s, 'POST', `/api/events/${e.id}/photo`, { token: viewer.token, rawBody: form({ photo: { bytes: PNG, filename: 'c.png', type: 'image/png' } }) })).status).toBe(201);
+    expect(
+      (await api(s, 'POST', `/api/events/${e.id}/photo`, { token: viewer.token, rawBody: form({ photo: { bytes: PNG, filename: 'c.png', type: 'image/png' } }) })).status,
+    ).toBe(201);
   }
 
   const smallRest = await counted(() => api(s, 'GET', '/api/events/ranked', { token: viewer.token }));

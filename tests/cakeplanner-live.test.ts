@@ -95,7 +95,7 @@ it('streams text/event-stream with ids, receiving events created through REST an
   expect([...ids].sort((a, b) => a - b)).toEqual(ids);
 });
 
-it('keeps other groups\' changes out of the stream, accepts ?token= and refuses anonymous callers', async () => {
+it("keeps other groups' changes out of the stream, accepts ?token= and refuses anonymous callers", async () => {
   const st = await stream(outsider.token, { query: true });
   expect(st.status).toBe(200);
   await listening(st);
@@ -128,7 +128,11 @@ it('resumes with Last-Event-ID: changes made while disconnected arrive in order,
   await createEvent(s, outsider); // not bob's group
 
   const resumed = await stream(bob.token, { lastEventId: last.id });
-  const replay = [await resumed.next((f) => f.data.id === missed1.id && f.event === 'created'), await resumed.next((f) => f.data.id === missed2.id), await resumed.next((f) => f.event === 'rated')];
+  const replay = [
+    await resumed.next((f) => f.data.id === missed1.id && f.event === 'created'),
+    await resumed.next((f) => f.data.id === missed2.id),
+    await resumed.next((f) => f.event === 'rated'),
+  ];
   expect(replay.map((f) => f.event)).toEqual(['created', 'created', 'rated']);
   expect(resumed.frames.slice(0, 3).map((f) => f.id)).toEqual(replay.map((f) => f.id));
   expect(Number(replay[0].id)).toBeGreaterThan(Number(last.id));
@@ -182,7 +186,13 @@ it('parity: a REST write is seen by a GraphQL query and by a graphql-ws subscrip
     const q = await s.gql<CakeTestEventQuery>(EVENT, { id: e.id }, { token: bob.token });
     expect(q.data!.cakeEvent).toMatchObject({ id: e.id, description: 'Parity', groupId: group.id, rating: { average: 5, count: 1, myRating: 5 } });
     const rest = await api(s, 'GET', `/api/events/${e.id}`, { token: bob.token });
-    expect(rest.body).toMatchObject({ id: q.data!.cakeEvent.id, date: q.data!.cakeEvent.date, description: 'Parity', baker: q.data!.cakeEvent.baker, rating: q.data!.cakeEvent.rating });
+    expect(rest.body).toMatchObject({
+      id: q.data!.cakeEvent.id,
+      date: q.data!.cakeEvent.date,
+      description: 'Parity',
+      baker: q.data!.cakeEvent.baker,
+      rating: q.data!.cakeEvent.rating,
+    });
     // GraphQL hides other groups' events the same way
     expect((await s.gql<CakeTestEventQuery>(EVENT, { id: e.id }, { token: outsider.token })).errors?.[0].extensions?.code).toBe('NOT_FOUND');
   } finally {

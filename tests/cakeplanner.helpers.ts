@@ -8,7 +8,12 @@ import { RequestAuth, RestResult, startTestServer, TestServer, unique } from './
 export const PREFIX = '/cakeplanner';
 
 /** A REST call as the legacy cakeplanner client makes it: `Authorization: Bearer <token>`. */
-export function api<T = any>(s: TestServer, method: string, path: string, opts: RequestAuth & { body?: unknown; rawBody?: string | Buffer | FormData } = {}): Promise<RestResult<T>> {
+export function api<T = any>(
+  s: TestServer,
+  method: string,
+  path: string,
+  opts: RequestAuth & { body?: unknown; rawBody?: string | Buffer | FormData } = {},
+): Promise<RestResult<T>> {
   return s.rest<T>(method, `${PREFIX}${path}`, opts);
 }
 

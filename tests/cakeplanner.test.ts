@@ -122,7 +122,11 @@ describe('cakeplanner accounts', () => {
     const u = await cakeUser(s);
     const setup = await api(s, 'POST', '/api/auth/2fa/setup', { token: u.token });
     expect(setup.status).toBe(200);
-    expect(setup.body).toEqual({ secret: expect.stringMatching(/^[A-Z2-7]+$/), otpauth: expect.stringMatching(/^otpauth:\/\/totp\//), qrCode: expect.stringMatching(/^data:image\/png;base64,/) });
+    expect(setup.body).toEqual({
+      secret: expect.stringMatching(/^[A-Z2-7]+$/),
+      otpauth: expect.stringMatching(/^otpauth:\/\/totp\//),
+      qrCode: expect.stringMatching(/^data:image\/png;base64,/),
+    });
     const secret: string = setup.body.secret;
     const step = currentStep();
     const wrong = codeAt(secret, step) === '123456' ? '654321' : '123456';
@@ -326,7 +330,9 @@ describe('cakeplanner administration', () => {
     expect((await api(s, 'GET', '/api/user/groups', { token: u.token })).body).toEqual([{ id: g.id, name: g.name, role: 'admin' }]);
     expect((await api(s, 'POST', '/api/admin/groups/set-role', { token: admin.token, body: { userId: u.id, groupId: g.id, role: 'owner' } })).status).toBe(400);
     expect((await api(s, 'POST', '/api/admin/users/assign-group', { token: admin.token, body: { userId: u.id } })).status).toBe(400);
-    expect((await api(s, 'POST', '/api/admin/users/assign-group', { token: admin.token, body: { userId: u.id, groupId: '00000000-0000-4000-8000-000000000000' } })).status).toBe(404);
+    expect((await api(s, 'POST', '/api/admin/users/assign-group', { token: admin.token, body: { userId: u.id, groupId: '00000000-0000-4000-8000-000000000000' } })).status).toBe(
+      404,
+    );
     expect((await api(s, 'POST', '/api/admin/users/assign-group', { token: admin.token, body: { userId: 'nope', groupId: g.id } })).status).toBe(404);
   });
 

@@ -108,7 +108,11 @@ describe('createUser', () => {
     const ok = await s.gql<CanonCreateUserMutation>(CREATE, { input: { username, password: 'password1234', compassProfile: { patientNumber: 7 } } }, { token: admin.token });
     expect(ok.data!.createUser).toEqual(expect.objectContaining({ patientNumber: 7 }));
     const refused = unique('canon');
-    const bad = await s.gql<CanonCreateUserMutation>(CREATE, { input: { username: refused, password: 'password1234', compassProfile: { patientNumber: -3 } } }, { token: admin.token });
+    const bad = await s.gql<CanonCreateUserMutation>(
+      CREATE,
+      { input: { username: refused, password: 'password1234', compassProfile: { patientNumber: -3 } } },
+      { token: admin.token },
+    );
     expect(bad.errors![0].extensions).toEqual({ code: 'BAD_USER_INPUT', details: { fields: { 'compassProfile.patientNumber': 'must be a whole number of 0 or more' } } });
     // the account was not created: the name is still free
     const again = await s.gql<CanonCreateUserMutation>(CREATE, { input: { username: refused, password: 'password1234' } }, { token: admin.token });

@@ -201,9 +201,17 @@ describe('parties', () => {
     const replaced = await api('PUT', `/api/parties/${party.Dormant.id}`, { token: admin.token, body: { name: 'Dormant', abbreviation: 'DOR' } });
     expect(replaced.body.data.description).toBeNull();
     await api('PATCH', `/api/parties/${party.Dormant.id}`, { token: admin.token, body: { description: 'Dormant party' } });
-    expectError(await api('PATCH', `/api/parties/${party.Beta.id}`, { token: pa.token, body: { description: 'x' } }), 403, "Only this party's admin or a super admin can change it");
+    expectError(
+      await api('PATCH', `/api/parties/${party.Beta.id}`, { token: pa.token, body: { description: 'x' } }),
+      403,
+      "Only this party's admin or a super admin can change it",
+    );
     expectError(await api('PUT', `/api/parties/${party.Beta.id}/answers`, { token: pa.token, body: [] }), 403, "Only this party's admin or a super admin can change it");
-    expectError(await api('PATCH', `/api/parties/${party.Beta.id}`, { token: voter.token, body: { description: 'x' } }), 403, "Only this party's admin or a super admin can change it");
+    expectError(
+      await api('PATCH', `/api/parties/${party.Beta.id}`, { token: voter.token, body: { description: 'x' } }),
+      403,
+      "Only this party's admin or a super admin can change it",
+    );
     expectError(await api('PATCH', `/api/parties/${party.Beta.id}`, { body: { description: 'x' } }), 401, 'Token not provided');
     expectError(await api('DELETE', `/api/parties/${party.Dormant.id}`, { token: pa.token }), 403, 'Admin role required');
     expectError(await api('PATCH', `/api/parties/${party.Beta.id}`, { token: admin.token, body: { name: 'alpha' } }), 409, 'Party name already exists');
@@ -232,7 +240,11 @@ describe('logos', () => {
     expect(await sql(s, 'select 1 from stored_files where id = $1', [first])).toHaveLength(0);
     expect(Buffer.from(await (await fetch(`${s.url}/compass/api/parties/${party.Beta.id}/logo`)).arrayBuffer())).toEqual(png(4));
 
-    expectError(await api('POST', `/api/parties/${party.Alpha.id}/logo`, { token: pa.token, rawBody: multipart('logo', png()) }), 403, "Only this party's admin or a super admin can change it");
+    expectError(
+      await api('POST', `/api/parties/${party.Alpha.id}/logo`, { token: pa.token, rawBody: multipart('logo', png()) }),
+      403,
+      "Only this party's admin or a super admin can change it",
+    );
     const big = await api('POST', `/api/parties/${party.Beta.id}/logo`, { token: pa.token, rawBody: multipart('logo', png(2 * 1024 * 1024)) });
     expect(big.status).toBe(422);
     expect(Object.keys(big.body.errors)).toEqual(['logo']);
@@ -271,7 +283,13 @@ describe('answers', () => {
 
   it('a bulk update is all or nothing: one bad entry changes nothing and names each problem', async () => {
     const u = await compassAccount(s);
-    const first = await api('PUT', `/api/users/${u.userId}/answers`, { token: u.token, body: [{ question_id: q[0], answer: 'agree' }, { question_id: q[2], answer: 'strongly_disagree' }] });
+    const first = await api('PUT', `/api/users/${u.userId}/answers`, {
+      token: u.token,
+      body: [
+        { question_id: q[0], answer: 'agree' },
+        { question_id: q[2], answer: 'strongly_disagree' },
+      ],
+    });
     expect(first.status).toBe(200);
     const before = (await api('GET', `/api/users/${u.userId}/answers`, { token: u.token })).body.data;
 
@@ -290,7 +308,13 @@ describe('answers', () => {
     expect((await api('GET', `/api/users/${u.userId}/answers`, { token: u.token })).body.data).toEqual(before);
     expect((await api('GET', `/api/users/${u.userId}/compass`, { token: u.token })).body.data).toEqual({ x: 5, y: -10, answered: 2, total: 4 });
 
-    const dup = await api('PUT', `/api/users/${u.userId}/answers`, { token: u.token, body: [{ question_id: q[0], answer: 'agree' }, { question_id: q[0], answer: 'neutral' }] });
+    const dup = await api('PUT', `/api/users/${u.userId}/answers`, {
+      token: u.token,
+      body: [
+        { question_id: q[0], answer: 'agree' },
+        { question_id: q[0], answer: 'neutral' },
+      ],
+    });
     expectError(dup, 422, 'Validation failed', { 'answers[1].question_id': `Question ${q[0]} is answered more than once` });
     const notList = await api('PUT', `/api/users/${u.userId}/answers`, { token: u.token, body: { answer: 'agree' } });
     expectError(notList, 422, 'Validation failed', { answers: 'Send a JSON array of {question_id, answer}' });
@@ -343,7 +367,7 @@ describe('compass positions and matches', () => {
     expectError(await api('GET', '/api/users/888888/matches', { token: admin.token }), 404, 'User not found');
   });
 
-  it('follows a question\'s direction change for every user', async () => {
+  it("follows a question's direction change for every user", async () => {
     await api('PATCH', `/api/questions/${q[1]}`, { token: admin.token, body: { direction: 1 } });
     try {
       // Q2 neutral stays 0: x = (1 + 0) / 2 × 5 = 2.5 still; the party Beta's Q2 strongly_agree turns +2: x = 0
@@ -402,7 +426,13 @@ describe('analytics', () => {
       const u1 = await compassAccount(small);
       const u2 = await compassAccount(small);
       await compassAccount(small); // answers nothing
-      await sapi('PUT', `/api/users/${u1.userId}/answers`, { token: u1.token, body: [{ question_id: qs[0], answer: 'agree' }, { question_id: qs[1], answer: 'agree' }] });
+      await sapi('PUT', `/api/users/${u1.userId}/answers`, {
+        token: u1.token,
+        body: [
+          { question_id: qs[0], answer: 'agree' },
+          { question_id: qs[1], answer: 'agree' },
+        ],
+      });
       await sapi('PUT', `/api/users/${u2.userId}/answers`, { token: u2.token, body: [{ question_id: qs[0], answer: 'disagree' }] });
       const res = await sapi('GET', '/api/analytics', { token: boss.token });
       // users: boss + 3 accounts (the 2 party admins are not counted); u1 at (5, 5), u2 at (−5, 0)
@@ -432,8 +462,7 @@ describe('constant SQL statement counts', () => {
 
   it('lists of users, parties (with positions) and answers, analytics and matches cost the same whatever their length', async () => {
     const usersList = () => api('GET', '/api/users?limit=500', { token: admin.token });
-    const partiesGql = () =>
-      s.gql<CompassCountedListsQuery>(COUNTED_LISTS, {}, { token: admin.token });
+    const partiesGql = () => s.gql<CompassCountedListsQuery>(COUNTED_LISTS, {}, { token: admin.token });
     const answers = () => api('GET', `/api/users/${voter.userId}/answers`, { token: voter.token });
     const analytics = () => api('GET', '/api/analytics', { token: admin.token });
     const matches = () => api('GET', `/api/users/${voter.userId}/matches`, { token: voter.token });

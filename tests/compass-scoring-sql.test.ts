@@ -138,13 +138,15 @@ it('positions and matches through the API are scoring.ts over the same rows', as
       continue;
     }
     const expected = topMatches(pointOf(mine), points).map((m) => ({ party_id: m.party.id, x: m.x, y: m.y, distance: m.distance, match_percentage: m.matchPercentage }));
-    expect(matches.body.data.map((m: { party_id: number; x: number; y: number; distance: number; match_percentage: number }) => ({
-      party_id: m.party_id,
-      x: m.x,
-      y: m.y,
-      distance: m.distance,
-      match_percentage: m.match_percentage,
-    }))).toEqual(expected);
+    expect(
+      matches.body.data.map((m: { party_id: number; x: number; y: number; distance: number; match_percentage: number }) => ({
+        party_id: m.party_id,
+        x: m.x,
+        y: m.y,
+        distance: m.distance,
+        match_percentage: m.match_percentage,
+      })),
+    ).toEqual(expected);
   }
 });
 

@@ -51,7 +51,7 @@ describe('the axis formula', () => {
     expect(axisValue(1, 3)).toBeCloseTo(5 / 3, 12);
   });
 
-  it('places the matching suite\'s parties and voter as computed by hand', () => {
+  it("places the matching suite's parties and voter as computed by hand", () => {
     // Alpha: Q1 +2, Q2 disagree −1 × −1 = +1, Q3 +1, Q4 "" → x = 3/2 × 5 = 7.5, y = 1/1 × 5 = 5
     expect(positionOf(answered(['strongly_agree', 'disagree', 'agree', '']), 4)).toEqual({ x: 7.5, y: 5, answered: 3, total: 4 });
     // Beta: Q1 −2, Q2 +2 × −1 = −2, Q3 0, Q4 +1 × −1 = −1 → x = −4/2 × 5 = −10, y = −1/2 × 5 = −2.5

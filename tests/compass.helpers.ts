@@ -12,8 +12,11 @@ export interface CompassAccount {
 }
 
 export function compassApi(s: TestServer, prefix = '/compass') {
-  return <T = any>(method: string, path: string, opts: { token?: string; body?: unknown; rawBody?: string | Buffer | FormData; headers?: Record<string, string> } = {}): Promise<RestResult<T>> =>
-    s.rest<T>(method, `${prefix}${path}`, opts);
+  return <T = any>(
+    method: string,
+    path: string,
+    opts: { token?: string; body?: unknown; rawBody?: string | Buffer | FormData; headers?: Record<string, string> } = {},
+  ): Promise<RestResult<T>> => s.rest<T>(method, `${prefix}${path}`, opts);
 }
 
 /** Registers through POST /api/auth/register and logs in through POST /api/auth/login. */

@@ -44,7 +44,7 @@ describe('POST /api/auth/register', () => {
     expectError(res, 409, 'Username already exists');
   });
 
-  it('answers 422 naming every bad field; the password minimum is the platform\'s 8', async () => {
+  it("answers 422 naming every bad field; the password minimum is the platform's 8", async () => {
     const res = await api('POST', '/api/auth/register', { body: { password: 'short', email_address: 'not-an-email' } });
     expectError(res, 422, 'Validation failed', {
       username: 'Username is required',
@@ -57,7 +57,10 @@ describe('POST /api/auth/register', () => {
 describe('POST /api/auth/login', () => {
   it('logs in by username or by email_address with the documented body', async () => {
     const a = await compassAccount(s);
-    for (const body of [{ username: a.username, password: a.password }, { email_address: a.email, password: a.password }]) {
+    for (const body of [
+      { username: a.username, password: a.password },
+      { email_address: a.email, password: a.password },
+    ]) {
       const res = await api('POST', '/api/auth/login', { body });
       expect(res.status).toBe(200);
       expect(res.body).toEqual({
@@ -217,13 +220,20 @@ describe('POST /api/users', () => {
       email_address: 'Invalid email address format',
       password: 'Password must be at least 8 characters',
     });
-    const types = await api('POST', '/api/users', { token: admin.token, body: { username: unique(), email_address: 'a@b.cd', password: 'password123', role: 'boss', patient_number: 'x' } });
+    const types = await api('POST', '/api/users', {
+      token: admin.token,
+      body: { username: unique(), email_address: 'a@b.cd', password: 'password123', role: 'boss', patient_number: 'x' },
+    });
     expectError(types, 422, 'Validation failed', { role: 'Role must be "user" or "admin"', patient_number: 'Patient number must be a whole number' });
   });
 
   it('answers 409 for a taken username, 403 for a user and 401 without a token', async () => {
     const a = await compassAccount(s);
-    expectError(await api('POST', '/api/users', { token: admin.token, body: { username: a.username, email_address: 'z@example.com', password: 'password123' } }), 409, 'Username already exists');
+    expectError(
+      await api('POST', '/api/users', { token: admin.token, body: { username: a.username, email_address: 'z@example.com', password: 'password123' } }),
+      409,
+      'Username already exists',
+    );
     const body = { username: unique(), email_address: 'y@example.com', password: 'password123' };
     expectError(await api('POST', '/api/users', { token: a.token, body }), 403, 'Admin role required');
     expectError(await api('POST', '/api/users', { body }), 401, 'Token not provided');
@@ -241,7 +251,9 @@ describe('PUT and PATCH /api/users/:id', () => {
     expect(put.status).toBe(200);
     expect(put.body).toEqual({ status: 'success', message: 'User updated successfully', data: { message: 'User updated' } });
     const got = await api('GET', `/api/users/${a.userId}`, { token: admin.token });
-    expect(got.body.data).toEqual(expect.objectContaining({ username: renamed, email_address: `${renamed}@example.com`, profile_url: 'http://x.example/p.png', patient_number: 88 }));
+    expect(got.body.data).toEqual(
+      expect.objectContaining({ username: renamed, email_address: `${renamed}@example.com`, profile_url: 'http://x.example/p.png', patient_number: 88 }),
+    );
 
     const again = await api('PUT', `/api/users/${a.userId}`, { token: admin.token, body: { role: 'user', username: renamed, email_address: `${renamed}@example.com` } });
     expect(again.status).toBe(200);
@@ -252,7 +264,11 @@ describe('PUT and PATCH /api/users/:id', () => {
       role: 'Role is required',
       email_address: 'Email address is required',
     });
-    expectError(await api('PUT', `/api/users/${a.userId}`, { token: a.token, body: { role: 'user', username: renamed, email_address: 'q@example.com' } }), 403, 'Admin role required');
+    expectError(
+      await api('PUT', `/api/users/${a.userId}`, { token: a.token, body: { role: 'user', username: renamed, email_address: 'q@example.com' } }),
+      403,
+      'Admin role required',
+    );
     expectError(await api('PUT', '/api/users/999999', { token: admin.token, body: { role: 'user', username: renamed, email_address: 'q@example.com' } }), 404, 'User not found');
   });
 
@@ -281,7 +297,11 @@ describe('PUT and PATCH /api/users/:id', () => {
 describe('PUT /api/users/:id/password', () => {
   it('lets a user change their password with the old one; a wrong one is 401 "Old password is incorrect"', async () => {
     const a = await compassAccount(s);
-    expectError(await api('PUT', `/api/users/${a.userId}/password`, { token: a.token, body: { old_password: 'not-my-password', new_password: 'new-password-1' } }), 401, 'Old password is incorrect');
+    expectError(
+      await api('PUT', `/api/users/${a.userId}/password`, { token: a.token, body: { old_password: 'not-my-password', new_password: 'new-password-1' } }),
+      401,
+      'Old password is incorrect',
+    );
     expectError(await api('PUT', `/api/users/${a.userId}/password`, { token: a.token, body: { new_password: 'new-password-1' } }), 422, 'Validation failed', {
       old_password: 'Old password is required',
     });
@@ -294,7 +314,7 @@ describe('PUT /api/users/:id/password', () => {
     expect((await api('POST', '/api/auth/login', { body: { username: a.username, password: 'new-password-1' } })).status).toBe(200);
   });
 
-  it('lets an admin set anyone\'s password (ending their sessions); another user gets 403', async () => {
+  it("lets an admin set anyone's password (ending their sessions); another user gets 403", async () => {
     const a = await compassAccount(s);
     const b = await compassAccount(s);
     expectError(await api('PUT', `/api/users/${a.userId}/password`, { token: b.token, body: { old_password: b.password, new_password: 'new-password-2' } }), 403, 'Access denied');
@@ -381,7 +401,7 @@ describe('profile pictures', () => {
     expect(removed.body.data.profile_url).toBeNull();
   });
 
-  it('refuses what is not an image, a missing file and another user\'s picture', async () => {
+  it("refuses what is not an image, a missing file and another user's picture", async () => {
     const a = await compassAccount(s);
     const b = await compassAccount(s);
     const text = await api('POST', `/api/users/${a.userId}/picture`, { token: a.token, rawBody: multipart('picture', Buffer.from('just text, not an image'), 'x.png') });
@@ -406,9 +426,14 @@ describe('envelopes', () => {
     const N = '\u0000';
     expectError(await api('POST', '/api/auth/login', { body: { username: `x${N}`, password: 'password1234' } }), 401, 'Invalid credentials');
     const username = unique('nul');
-    expectError(await api('POST', '/api/auth/register', { body: { username, password: 'password1234', email_address: `${username}${N}@example.test` } }), 422, 'Validation failed', {
-      email_address: 'Invalid email address format',
-    });
+    expectError(
+      await api('POST', '/api/auth/register', { body: { username, password: 'password1234', email_address: `${username}${N}@example.test` } }),
+      422,
+      'Validation failed',
+      {
+        email_address: 'Invalid email address format',
+      },
+    );
     expectError(await api('GET', '/api/users?search=%00', { token: admin.token }), 400, 'Text must not contain NUL characters');
     const a = await compassAccount(s);
     expectError(await api('PATCH', `/api/users/${a.userId}`, { token: a.token, body: { profile_url: `x${N}` } }), 400, 'Text must not contain NUL characters');
@@ -417,7 +442,7 @@ describe('envelopes', () => {
     expectError(await api('POST', '/api/parties', { token: admin.token, body: { name, abbreviation: 'NP', description: `d${N}` } }), 400, 'Text must not contain NUL characters');
     // nothing of the refused party was written (no party, no party-admin account)
     expect(await sql(s, 'select 1 from compass_parties where name = $1', [name])).toHaveLength(0);
-    expect(await sql(s, "select 1 from users where name = $1", [`${name} admin`])).toHaveLength(0);
+    expect(await sql(s, 'select 1 from users where name = $1', [`${name} admin`])).toHaveLength(0);
   });
 
   it('is mounted at the root with COMPAT_ROOT=compass', async () => {

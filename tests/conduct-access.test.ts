@@ -8,14 +8,7 @@
 import type { AppContext } from '../src/context/context';
 import { createHttpContext } from '../src/context/context';
 import { unitOfWork } from '../src/db/unit-of-work';
-import {
-  audit,
-  eventRoles,
-  eventWithRole,
-  forgetEventRoles,
-  organizationWithRole,
-  requireEventRole,
-} from '../src/modules/conduct/conduct-access';
+import { audit, eventRoles, eventWithRole, forgetEventRoles, organizationWithRole, requireEventRole } from '../src/modules/conduct/conduct-access';
 import { ConductEventRoleName } from '../src/modules/conduct/event-role.entity';
 import { TestServer } from './support/server';
 import { conductServer, conductUser, ConductUser, grantEventRole, grantOrgRole, seedEvent, seedOrganization, sql } from './conduct.helpers';

@@ -101,7 +101,7 @@ describe('conduct registration, login, logout and session', () => {
     expect(extra.body.madeSuperAdmin).toBe(false);
   });
 
-  it('the graph applies conduct\'s password rule to registrations through CONDUCT too', async () => {
+  it("the graph applies conduct's password rule to registrations through CONDUCT too", async () => {
     const res = await s.gql(`mutation { register(input: { email: "${unique()}@example.test", password: "${WEAK}" }, application: CONDUCT) { id } }`);
     expect(res.errors?.[0].extensions?.code).toBe('BAD_USER_INPUT');
     expect(res.errors?.[0].message).toMatch(/^Password must meet all security requirements/);
@@ -167,7 +167,9 @@ describe('conduct registration, login, logout and session', () => {
 
   it('refuses sign-in to an account whose conduct enrollment a platform admin disabled', async () => {
     const u = await conductUser(s);
-    const adminToken = (await s.gql(`mutation { login(input: { login: "${superAdmin.email}", password: "${superAdmin.password}" }) { token } }`)).data as { login: { token: string } };
+    const adminToken = (await s.gql(`mutation { login(input: { login: "${superAdmin.email}", password: "${superAdmin.password}" }) { token } }`)).data as {
+      login: { token: string };
+    };
     const off = await s.gql(TestSetEnrollmentDocument, { userId: u.id, application: 'CONDUCT', status: 'DISABLED' }, { token: adminToken.login.token });
     expect(off.errors).toBeUndefined();
     const res = await api(s, 'POST', '/api/auth/login', { body: { email: u.email, password: u.password } });
@@ -205,7 +207,11 @@ describe('conduct registration with an invite', () => {
     expect((await api(s, 'GET', '/api/session', { cookie })).body.user.roles).toEqual(['Responder']);
     const [row] = await sql<{ use_count: number }>(s, 'select use_count from conduct_invites where id = $1', [invite.id]);
     expect(row.use_count).toBe(1);
-    const logs = await sql<{ action: string; actor_id: string; event_id: string; target_type: string }>(s, 'select action, actor_id, event_id, target_type from conduct_audit_logs where target_id = $1', [invite.id]);
+    const logs = await sql<{ action: string; actor_id: string; event_id: string; target_type: string }>(
+      s,
+      'select action, actor_id, event_id, target_type from conduct_audit_logs where target_id = $1',
+      [invite.id],
+    );
     expect(logs).toEqual([{ action: 'use_invite', actor_id: res.body.user.id, event_id: event.id, target_type: 'Invite' }]);
 
     // an Admin invite lists both names; the name may be left out (upstream); the /auth alias works

@@ -55,7 +55,8 @@ it('answers a comment page of 2 and of 60 with the same statements (REST and Gra
   expect(new Set(b.result.body.comments.map((c: { author: { id: string } }) => c.author.id)).size).toBe(30);
   expect(b.statements).toHaveLength(a.statements.length);
 
-  const doc = 'query CountedComments($r: ID!, $slug: String, $limit: Int) { conductComments(reportId: $r, slug: $slug, limit: $limit) { total comments { id author { id name } } } }';
+  const doc =
+    'query CountedComments($r: ID!, $slug: String, $limit: Int) { conductComments(reportId: $r, slug: $slug, limit: $limit) { total comments { id author { id name } } } }';
   const g2 = await s.sql.during(() => s.gql(doc, { r: report, slug: event.slug, limit: 2 }, { cookie: viewer.cookie }));
   const g60 = await s.sql.during(() => s.gql(doc, { r: report, slug: event.slug, limit: 60 }, { cookie: viewer.cookie }));
   expect(g60.result.errors).toBeUndefined();

@@ -184,15 +184,25 @@ describe('listing', () => {
     expect((await list(report, responder, '?limit=500')).body.pagination.limit).toBe(100);
   });
 
-  it('follows the access rules: another reporter, an outsider and another event\'s admin 403, anonymous 401, unknown 404', async () => {
+  it("follows the access rules: another reporter, an outsider and another event's admin 403, anonymous 401, unknown 404", async () => {
     for (const who of [reporter2, outsider, otherAdmin]) expect([who.name, (await list(report, who)).status]).toEqual([who.name, 403]);
     expect((await list(report, null)).status).toBe(401);
     for (const r of [MISSING, elsewhere, 'nope']) expect([r, (await list(r, superAdmin)).status]).toEqual([r, 404]);
     expect((await api(s, 'GET', `/events/slug/${event.slug}/reports/${report}/comments`, { cookie: reporter.cookie })).status).toBe(200);
   });
 
-  it('never lets an internal comment\'s text reach the reporter through any list, page, sort or search', async () => {
-    for (const q of ['', '?limit=100', '?visibility=all&limit=100', '?visibility=public', '?search=ZEBRA', '?search=staff', '?sortOrder=desc&limit=100', '?page=2&limit=5', '?sortBy=updatedAt&limit=100']) {
+  it("never lets an internal comment's text reach the reporter through any list, page, sort or search", async () => {
+    for (const q of [
+      '',
+      '?limit=100',
+      '?visibility=all&limit=100',
+      '?visibility=public',
+      '?search=ZEBRA',
+      '?search=staff',
+      '?sortOrder=desc&limit=100',
+      '?page=2&limit=5',
+      '?sortBy=updatedAt&limit=100',
+    ]) {
       const res = await list(report, reporter, q);
       expect([q, res.status]).toEqual([q, 200]);
       expect(res.text).not.toContain('ZEBRA');
@@ -219,7 +229,8 @@ describe('editing and deleting', () => {
     expect((await patch(c.id, null, { body: 'anon' })).status).toBe(401);
     const internal = await patch(c.id, reporter, { visibility: 'internal' });
     expect(internal.status).toBe(403);
-    for (const bad of [{}, { body: '' }, { body: 'x'.repeat(5001) }, { visibility: 'secret' }, { isMarkdown: 1 }]) expect([bad, (await patch(c.id, reporter, bad)).status]).toEqual([bad, 400]);
+    for (const bad of [{}, { body: '' }, { body: 'x'.repeat(5001) }, { visibility: 'secret' }, { isMarkdown: 1 }])
+      expect([bad, (await patch(c.id, reporter, bad)).status]).toEqual([bad, 400]);
     const staff = await comment(report, responder, 'staff remark');
     const hidden = await patch(staff.id, responder, { visibility: 'internal' });
     expect(hidden.status).toBe(200);
@@ -238,7 +249,7 @@ describe('editing and deleting', () => {
     }
   });
 
-  it('lets the author or an Admin/SuperAdmin delete; a Responder deleting another\'s comment is 403', async () => {
+  it("lets the author or an Admin/SuperAdmin delete; a Responder deleting another's comment is 403", async () => {
     const byReporter = await comment(report, reporter, 'to delete myself');
     expect((await del(byReporter.id, reporter2)).status).toBe(403);
     expect((await del(byReporter.id, responder)).status).toBe(403);
@@ -261,7 +272,8 @@ describe('editing and deleting', () => {
 
 describe('notifications and the activity feed', () => {
   it('tell the reporter of public comments only, and never quote an internal one', async () => {
-    const report = (await api(s, 'POST', `/api/events/slug/${event.slug}/reports`, { cookie: reporter.cookie, body: reportBody({ title: 'Report for the notification check' }) })).body.report.id;
+    const report = (await api(s, 'POST', `/api/events/slug/${event.slug}/reports`, { cookie: reporter.cookie, body: reportBody({ title: 'Report for the notification check' }) }))
+      .body.report.id;
     await comment(report, responder, `${SECRET} notified`, 'internal');
     await comment(report, responder, 'a public answer');
     const mine = await api(s, 'GET', '/api/users/me/notifications?limit=100', { cookie: reporter.cookie });
@@ -307,7 +319,7 @@ describe('the live feed (conductCommentAdded)', () => {
     }
   });
 
-  it('checks the subscriber\'s roles at every event: a Responder demoted to Reporter hears nothing more of another\'s report', async () => {
+  it("checks the subscriber's roles at every event: a Responder demoted to Reporter hears nothing more of another's report", async () => {
     const report = await seedReport(s, event.id, { reporterId: reporter.id });
     const demoted = await conductUser(s, { name: 'Dora Demoted' });
     await grantEventRole(s, demoted.id, event.id, 'Responder');

@@ -58,9 +58,22 @@ beforeAll(async () => {
 
   // the Reporter's report: acknowledged, then investigating (with notes), assigned to the Responder,
   // a public and an internal comment
-  r.mine = await seedReport(event.id, { reporterId: reporter.id, assigneeId: responder.id, state: 'investigating', severity: 'high', title: 'Mine: harassment at lunch', createdAt: minutesAgo(50) });
+  r.mine = await seedReport(event.id, {
+    reporterId: reporter.id,
+    assigneeId: responder.id,
+    state: 'investigating',
+    severity: 'high',
+    title: 'Mine: harassment at lunch',
+    createdAt: minutesAgo(50),
+  });
   r.theirs = await seedReport(event.id, { reporterId: otherReporter.id, state: 'submitted', title: 'Theirs: unsafe stairs', createdAt: minutesAgo(40) });
-  r.closed = await seedReport(event.id, { reporterId: otherReporter.id, state: 'closed', severity: 'low', title: 'Closed: resolved last year', createdAt: new Date(Date.now() - 30 * 86400_000) });
+  r.closed = await seedReport(event.id, {
+    reporterId: otherReporter.id,
+    state: 'closed',
+    severity: 'low',
+    title: 'Closed: resolved last year',
+    createdAt: new Date(Date.now() - 30 * 86400_000),
+  });
   r.elsewhere = await seedReport(other.id, { reporterId: outsider.id, title: 'Elsewhere: other event' });
   await sql(
     s,
@@ -78,10 +91,21 @@ beforeAll(async () => {
     s,
     `insert into conduct_audit_logs (id, actor_id, action, target_type, target_id, event_id, details, created_at)
      values (gen_random_uuid(), $1, 'report.assigned', 'Report', $2, $3, $4, $5), (gen_random_uuid(), $1, 'report.updated', 'Report', $2, $3, $6, $7)`,
-    [admin.id, r.mine, event.id, JSON.stringify({ fields: ['assignedResponderId'], assignedResponderId: responder.id }), minutesAgo(35),
-     JSON.stringify({ fields: ['severity'] }), minutesAgo(34)],
+    [
+      admin.id,
+      r.mine,
+      event.id,
+      JSON.stringify({ fields: ['assignedResponderId'], assignedResponderId: responder.id }),
+      minutesAgo(35),
+      JSON.stringify({ fields: ['severity'] }),
+      minutesAgo(34),
+    ],
   );
-  await sql(s, `insert into conduct_notifications (id, user_id, type, title, message) values (gen_random_uuid(), $1, 'report_assigned', 't', 'm'), (gen_random_uuid(), $1, 'report_submitted', 't', 'm')`, [responder.id]);
+  await sql(
+    s,
+    `insert into conduct_notifications (id, user_id, type, title, message) values (gen_random_uuid(), $1, 'report_assigned', 't', 'm'), (gen_random_uuid(), $1, 'report_submitted', 't', 'm')`,
+    [responder.id],
+  );
   await seedInvite(s, { eventId: event.id }, {});
   await seedInvite(s, { eventId: event.id }, { disabled: true });
   await seedInvite(s, { eventId: event.id }, { expiresAt: new Date(Date.now() - 1000) });
@@ -113,13 +137,17 @@ describe('quick stats', () => {
     expect(await stats(superAdmin)).toMatchObject({ totalReports: 0, totalEvents: 0 });
     expect((await api(s, 'GET', '/users/me/quickstats', { cookie: reporter.cookie })).body.reportCount).toBe(1);
     expect((await api(s, 'GET', '/api/users/me/quickstats')).status).toBe(401);
-    const g = await s.gql<{ conductQuickStats: { totalReports: number; needsResponse: number } }>('query { conductQuickStats { totalReports needsResponse } }', {}, { cookie: responder.cookie });
+    const g = await s.gql<{ conductQuickStats: { totalReports: number; needsResponse: number } }>(
+      'query { conductQuickStats { totalReports needsResponse } }',
+      {},
+      { cookie: responder.cookie },
+    );
     expect(g.data).toEqual({ conductQuickStats: { totalReports: 3, needsResponse: 1 } });
   });
 });
 
 describe('event stats and card stats', () => {
-  it('give staff the event\'s numbers; Reporters 403; outsiders 403; unknown 404', async () => {
+  it("give staff the event's numbers; Reporters 403; outsiders 403; unknown 404", async () => {
     const res = await api(s, 'GET', `/api/events/slug/${event.slug}/stats`, { cookie: responder.cookie });
     expect([res.status, res.body]).toEqual([
       200,
@@ -203,7 +231,7 @@ describe('activity feed', () => {
     for (const secret of [INTERNAL_TEXT, PUBLIC_TEXT, NOTES_TEXT]) expect(text).not.toContain(secret);
   });
 
-  it('shows a Reporter their own report\'s public activity only: no internal comment, no assignment, no one else\'s report', async () => {
+  it("shows a Reporter their own report's public activity only: no internal comment, no assignment, no one else's report", async () => {
     const items = await feed(reporter);
     expect(items.map((i) => i.type)).toEqual(['comment_added', 'report_status_changed', 'report_status_changed', 'report_submitted']);
     expect(items.every((i) => i.reportId === r.mine)).toBe(true);
@@ -243,7 +271,7 @@ describe('the audit log through GraphQL', () => {
     );
   });
 
-  it('shows the SuperAdmin everything, or one event\'s', async () => {
+  it("shows the SuperAdmin everything, or one event's", async () => {
     const all = await s.gql<Log>(LOG, {}, { cookie: superAdmin.cookie });
     expect(all.errors).toBeUndefined();
     const [{ n }] = await sql<{ n: string }>(s, 'select count(*) as n from conduct_audit_logs');
@@ -252,7 +280,7 @@ describe('the audit log through GraphQL', () => {
     expect(one.data!.conductAuditLog.entries).toEqual([{ action: 'other.thing', targetType: 'Event', targetId: other.id, eventId: other.id }]);
   });
 
-  it('shows an event Admin their event\'s entries only; everyone else is refused', async () => {
+  it("shows an event Admin their event's entries only; everyone else is refused", async () => {
     const mine = await s.gql<Log>(LOG, { e: event.id }, { cookie: admin.cookie });
     expect(mine.errors).toBeUndefined();
     expect(mine.data!.conductAuditLog.entries.map((e) => e.action)).toEqual(['report.updated', 'report.assigned']);
@@ -279,7 +307,17 @@ describe('testing routes', () => {
     expect(res.status).toBe(200);
     expect(res.body).toEqual({
       message: 'Audit event logged!',
-      auditLog: { id: expect.any(String), actorId: reporter.id, action: 'audit_test', targetType: 'System', targetId: 'audit-test', eventId: null, organizationId: null, details: null, createdAt: expect.any(String) },
+      auditLog: {
+        id: expect.any(String),
+        actorId: reporter.id,
+        action: 'audit_test',
+        targetType: 'System',
+        targetId: 'audit-test',
+        eventId: null,
+        organizationId: null,
+        details: null,
+        createdAt: expect.any(String),
+      },
     });
     const [row] = await sql<{ actor_id: string; action: string }>(s, 'select actor_id, action from conduct_audit_logs where id = $1', [res.body.auditLog.id]);
     expect(row).toEqual({ actor_id: reporter.id, action: 'audit_test' });

@@ -33,8 +33,7 @@ const LIST = `query CountedEventUsers($slug: String!, $limit: Int) {
 }`;
 
 it('answers a page of 5 and a page of 100 members with the same statements (REST and GraphQL)', async () => {
-  const rest = async (limit: number) =>
-    s.sql.during(() => api(s, 'GET', `/api/events/slug/${event.slug}/users?search=member&limit=${limit}`, { cookie: viewer.cookie }));
+  const rest = async (limit: number) => s.sql.during(() => api(s, 'GET', `/api/events/slug/${event.slug}/users?search=member&limit=${limit}`, { cookie: viewer.cookie }));
   const small = await rest(5);
   const big = await rest(100);
   expect([small.result.status, big.result.status]).toEqual([200, 200]);

@@ -59,7 +59,7 @@ describe('event users', () => {
     expect((await api(s, 'GET', `/api/events/slug/${event.slug}/users?role=`, { cookie: admin.cookie })).body.total).toBe(3);
   });
 
-  it('refuses anonymous (401), outsiders and other events\' admins (403), unknown slugs (404), bad paging (400)', async () => {
+  it("refuses anonymous (401), outsiders and other events' admins (403), unknown slugs (404), bad paging (400)", async () => {
     expect((await api(s, 'GET', `/api/events/slug/${event.slug}/users`)).status).toBe(401);
     expect((await api(s, 'GET', `/api/events/slug/${event.slug}/users`, { cookie: outsider.cookie })).status).toBe(403);
     expect((await api(s, 'GET', `/api/events/slug/${event.slug}/users`, { cookie: otherAdmin.cookie })).status).toBe(403);
@@ -80,7 +80,12 @@ describe('event users', () => {
   it('shows one user to Responders and Admins; Reporters 403; a non-member 404', async () => {
     const res = await api(s, 'GET', `/api/events/slug/${event.slug}/users/${reporter.id}`, { cookie: responder.cookie });
     expect(res.status).toBe(200);
-    expect(res.body).toEqual({ user: { id: reporter.id, name: 'Rob Reporter', email: reporter.email, avatarUrl: null }, roles: ['Reporter'], joinDate: expect.any(String), lastActivity: expect.any(String) });
+    expect(res.body).toEqual({
+      user: { id: reporter.id, name: 'Rob Reporter', email: reporter.email, avatarUrl: null },
+      roles: ['Reporter'],
+      joinDate: expect.any(String),
+      lastActivity: expect.any(String),
+    });
     expect((await api(s, 'GET', `/api/events/slug/${event.slug}/users/${admin.id}`, { cookie: reporter.cookie })).status).toBe(403);
     expect((await api(s, 'GET', `/api/events/slug/${event.slug}/users/${outsider.id}`, { cookie: admin.cookie })).status).toBe(404);
   });
@@ -91,7 +96,9 @@ describe('event users', () => {
     const email = `changed-${u.email}`;
     const missing = await api(s, 'PATCH', `/api/events/slug/${event.slug}/users/${u.id}`, { cookie: admin.cookie, body: { name: 'Una' } });
     expect(missing.status).toBe(400);
-    expect((await api(s, 'PATCH', `/api/events/slug/${event.slug}/users/${u.id}`, { cookie: admin.cookie, body: { name: 'Una', email: 'bad', role: 'Responder' } })).status).toBe(400);
+    expect((await api(s, 'PATCH', `/api/events/slug/${event.slug}/users/${u.id}`, { cookie: admin.cookie, body: { name: 'Una', email: 'bad', role: 'Responder' } })).status).toBe(
+      400,
+    );
     expect((await api(s, 'PATCH', `/api/events/slug/${event.slug}/users/${u.id}`, { cookie: admin.cookie, body: { name: 'Una', email, role: 'Chief' } })).status).toBe(400);
     expect((await api(s, 'PATCH', `/api/events/slug/${event.slug}/users/${u.id}`, { cookie: responder.cookie, body: { name: 'Una', email, role: 'Responder' } })).status).toBe(403);
     const ok = await api(s, 'PATCH', `/api/events/slug/${event.slug}/users/${u.id}`, { cookie: admin.cookie, body: { name: 'Una Changed', email, role: 'Responder' } });
@@ -100,7 +107,11 @@ describe('event users', () => {
     expect(await sql(s, 'select role from conduct_event_roles where user_id = $1 and event_id = $2', [u.id, event.id])).toEqual([{ role: 'Responder' }]);
     expect(await sql(s, 'select name, email from users where id = $1', [u.id])).toEqual([{ name: 'Una Changed', email }]);
     // a REST write seen by GraphQL
-    const viaGql = await s.gql(`query($slug: String!, $id: ID!) { conductEventUser(slug: $slug, userId: $id) { roles user { name } } }`, { slug: event.slug, id: u.id }, { cookie: admin.cookie });
+    const viaGql = await s.gql(
+      `query($slug: String!, $id: ID!) { conductEventUser(slug: $slug, userId: $id) { roles user { name } } }`,
+      { slug: event.slug, id: u.id },
+      { cookie: admin.cookie },
+    );
     expect(viaGql.data).toEqual({ conductEventUser: { roles: ['RESPONDER'], user: { name: 'Una Changed' } } });
     const taken = await api(s, 'PATCH', `/api/events/slug/${event.slug}/users/${u.id}`, { cookie: admin.cookie, body: { name: 'Una', email: reporter.email, role: 'Responder' } });
     expect(taken.status).toBe(409);
@@ -110,8 +121,13 @@ describe('event users', () => {
     expect((await api(s, 'DELETE', `/api/events/slug/${event.slug}/users/${u.id}`, { cookie: admin.cookie })).status).toBe(404);
     const only = await api(s, 'DELETE', `/api/events/slug/${event.slug}/users/${admin.id}`, { cookie: admin.cookie });
     expect(only.status).toBe(400);
-    expect((await api(s, 'PATCH', `/api/events/slug/${event.slug}/users/${admin.id}`, { cookie: admin.cookie, body: { name: 'Ada Admin', email: admin.email, role: 'Reporter' } })).status).toBe(400);
-    expect(await sql(s, "select count(*)::int as n from conduct_audit_logs where action in ('event_user.updated', 'event_user.removed') and target_id = $1", [u.id])).toEqual([{ n: 2 }]);
+    expect(
+      (await api(s, 'PATCH', `/api/events/slug/${event.slug}/users/${admin.id}`, { cookie: admin.cookie, body: { name: 'Ada Admin', email: admin.email, role: 'Reporter' } }))
+        .status,
+    ).toBe(400);
+    expect(await sql(s, "select count(*)::int as n from conduct_audit_logs where action in ('event_user.updated', 'event_user.removed') and target_id = $1", [u.id])).toEqual([
+      { n: 2 },
+    ]);
   });
 });
 
@@ -120,10 +136,15 @@ describe('roles', () => {
     const u = await conductUser(s);
     const granted = await api(s, 'POST', `/api/events/${event.id}/roles`, { cookie: admin.cookie, body: { userId: u.id, roleName: 'Event Admin' } });
     expect(granted.status).toBe(200);
-    expect(granted.body).toEqual({ message: expect.any(String), userEventRole: { id: expect.any(String), eventId: event.id, userId: u.id, role: 'Admin', createdAt: expect.any(String) } });
+    expect(granted.body).toEqual({
+      message: expect.any(String),
+      userEventRole: { id: expect.any(String), eventId: event.id, userId: u.id, role: 'Admin', createdAt: expect.any(String) },
+    });
     expect((await api(s, 'POST', `/api/events/${event.id}/roles`, { cookie: admin.cookie, body: { userId: u.id } })).status).toBe(400);
     expect((await api(s, 'POST', `/api/events/${event.id}/roles`, { cookie: admin.cookie, body: { userId: u.id, roleName: 'Boss' } })).status).toBe(400);
-    expect((await api(s, 'POST', `/api/events/${event.id}/roles`, { cookie: admin.cookie, body: { userId: '00000000-0000-0000-0000-000000000000', roleName: 'Reporter' } })).status).toBe(404);
+    expect(
+      (await api(s, 'POST', `/api/events/${event.id}/roles`, { cookie: admin.cookie, body: { userId: '00000000-0000-0000-0000-000000000000', roleName: 'Reporter' } })).status,
+    ).toBe(404);
     expect((await api(s, 'POST', `/api/events/${event.id}/roles`, { cookie: responder.cookie, body: { userId: u.id, roleName: 'Reporter' } })).status).toBe(403);
     expect((await api(s, 'POST', `/api/events/${event.id}/roles`, { body: { userId: u.id, roleName: 'Reporter' } })).status).toBe(401);
     const revoked = await api(s, 'DELETE', `/api/events/${event.id}/roles`, { cookie: admin.cookie, body: { userId: u.id, roleName: 'Admin' } });
@@ -132,7 +153,7 @@ describe('roles', () => {
     expect((await api(s, 'DELETE', `/api/events/${event.id}/roles`, { cookie: admin.cookie, body: { userId: u.id, roleName: 'Admin' } })).status).toBe(404);
   });
 
-  it('tells a subscriber of the event\'s membership about a role granted (staff see all changes)', async () => {
+  it("tells a subscriber of the event's membership about a role granted (staff see all changes)", async () => {
     const u = await conductUser(s);
     const ws = s.ws(undefined, { headers: { cookie: responder.cookie } });
     try {
@@ -151,7 +172,7 @@ describe('roles', () => {
     }
   });
 
-  it('stops telling a demoted Responder about others\' changes at once (their own still reach them)', async () => {
+  it("stops telling a demoted Responder about others' changes at once (their own still reach them)", async () => {
     const other = await conductUser(s);
     const ws = s.ws(undefined, { headers: { cookie: responder.cookie } });
     try {
@@ -184,7 +205,10 @@ describe('roles', () => {
 
 describe('invites', () => {
   it('creates (201, Reporter by default, numeric-string maxUses, local expiry), lists and updates event invites (Admin)', async () => {
-    const created = await api(s, 'POST', `/api/events/slug/${event.slug}/invites`, { cookie: admin.cookie, body: { maxUses: '3', expiresAt: '2099-05-01T10:30', note: 'speakers' } });
+    const created = await api(s, 'POST', `/api/events/slug/${event.slug}/invites`, {
+      cookie: admin.cookie,
+      body: { maxUses: '3', expiresAt: '2099-05-01T10:30', note: 'speakers' },
+    });
     expect(created.status).toBe(201);
     expect(created.body.invite).toEqual({
       id: expect.any(String),
@@ -214,7 +238,10 @@ describe('invites', () => {
     const inv = await seedInvite(s, { eventId: event.id }, { role: 'Responder', maxUses: 1 });
     const shown = await api(s, 'GET', `/api/invites/${inv.code}`);
     expect(shown.status).toBe(200);
-    expect(shown.body).toEqual({ invite: expect.objectContaining({ code: inv.code, role: 'Responder', useCount: 0 }), event: { id: event.id, name: 'Main Conf', slug: event.slug } });
+    expect(shown.body).toEqual({
+      invite: expect.objectContaining({ code: inv.code, role: 'Responder', useCount: 0 }),
+      event: { id: event.id, name: 'Main Conf', slug: event.slug },
+    });
     expect((await api(s, 'GET', '/invites/nope')).status).toBe(404);
     expect((await api(s, 'POST', `/api/invites/${inv.code}/redeem`)).status).toBe(401);
     const u = await conductUser(s);

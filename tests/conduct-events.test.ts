@@ -72,7 +72,11 @@ describe('system settings', () => {
       expect([bad, res.status]).toEqual([bad, 400]);
       expect(res.body.error).toEqual(expect.any(String));
     }
-    const malformed = await api(s, 'PATCH', '/api/admin/system/settings', { cookie: superAdmin.cookie, rawBody: '{"showPublicEventList":', headers: { 'content-type': 'application/json' } });
+    const malformed = await api(s, 'PATCH', '/api/admin/system/settings', {
+      cookie: superAdmin.cookie,
+      rawBody: '{"showPublicEventList":',
+      headers: { 'content-type': 'application/json' },
+    });
     expect(malformed.status).toBe(400);
     const on = await api(s, 'PATCH', '/api/admin/system/settings', { cookie: superAdmin.cookie, body: { showPublicEventList: 'true' } });
     expect(on.status).toBe(200);
@@ -81,7 +85,10 @@ describe('system settings', () => {
     // the SuperAdmin's reading path
     expect((await api(s, 'GET', '/api/admin/system/settings')).status).toBe(401);
     expect((await api(s, 'GET', '/api/admin/system/settings', { cookie: reporter.cookie })).status).toBe(403);
-    expect((await api(s, 'GET', '/api/admin/system/settings', { cookie: superAdmin.cookie })).body).toEqual({ showPublicEventList: true, settings: { showPublicEventList: 'true' } });
+    expect((await api(s, 'GET', '/api/admin/system/settings', { cookie: superAdmin.cookie })).body).toEqual({
+      showPublicEventList: true,
+      settings: { showPublicEventList: 'true' },
+    });
     const off = await setPublicList(false);
     expect(off.body.settings).toEqual({ showPublicEventList: false });
     expect(await sql(s, "select value from conduct_settings where key = 'showPublicEventList'")).toEqual([{ value: 'false' }]);
@@ -109,7 +116,7 @@ describe('GET /api/events (public list)', () => {
     expect((await api(s, 'GET', '/api/events', { cookie: outsider.cookie })).body).toEqual({ events: [] });
   });
 
-  it('lists every active event while the setting is on (and the caller\'s own events)', async () => {
+  it("lists every active event while the setting is on (and the caller's own events)", async () => {
     await setPublicList(true);
     try {
       const anonymous = await api(s, 'GET', '/api/events');
@@ -132,7 +139,19 @@ describe('an event by slug and by id', () => {
     const res = await api(s, 'GET', `/api/events/slug/${event.slug}`);
     expect(res.status).toBe(200);
     expect(res.body.event).toEqual(
-      expect.objectContaining({ id: event.id, name: 'Main Conf', slug: event.slug, description: null, startDate: null, endDate: null, website: null, contactEmail: null, codeOfConduct: null, isActive: true, logo: null }),
+      expect.objectContaining({
+        id: event.id,
+        name: 'Main Conf',
+        slug: event.slug,
+        description: null,
+        startDate: null,
+        endDate: null,
+        website: null,
+        contactEmail: null,
+        codeOfConduct: null,
+        isActive: true,
+        logo: null,
+      }),
     );
     expect((await api(s, 'GET', `/events/slug/${event.slug}`)).body).toEqual(res.body);
     const unknown = await api(s, 'GET', '/api/events/slug/no-such-event');
@@ -140,7 +159,7 @@ describe('an event by slug and by id', () => {
     expect(unknown.body).toEqual({ error: expect.any(String) });
   });
 
-  it('is for the event\'s Admins and the SuperAdmin by id', async () => {
+  it("is for the event's Admins and the SuperAdmin by id", async () => {
     expect((await api(s, 'GET', `/api/events/${event.id}`)).status).toBe(401);
     expect((await api(s, 'GET', `/api/events/${event.id}`, { cookie: reporter.cookie })).status).toBe(403);
     expect((await api(s, 'GET', `/api/events/${event.id}`, { cookie: responder.cookie })).status).toBe(403);
@@ -237,7 +256,11 @@ describe('PATCH /api/events/slug/:slug', () => {
     // a REST write seen by GraphQL, and a GraphQL write seen by REST
     const viaGql = await s.gql<{ conductEvent: { name: string; slug: string } }>('query($slug: String!) { conductEvent(slug: $slug) { name slug } }', { slug: newSlug });
     expect(viaGql.data?.conductEvent).toEqual({ name: 'Patched Conf', slug: newSlug });
-    const gqlWrite = await s.gql('mutation($slug: String!) { updateConductEvent(slug: $slug, input: { website: "https://gql.example" }) { website } }', { slug: newSlug }, { cookie: admin.cookie });
+    const gqlWrite = await s.gql(
+      'mutation($slug: String!) { updateConductEvent(slug: $slug, input: { website: "https://gql.example" }) { website } }',
+      { slug: newSlug },
+      { cookie: admin.cookie },
+    );
     expect(gqlWrite.data).toEqual({ updateConductEvent: { website: 'https://gql.example' } });
     expect((await api(s, 'GET', `/api/events/slug/${newSlug}`)).body.event.website).toBe('https://gql.example');
     const audits = await sql<{ n: number }>(s, "select count(*)::int as n from conduct_audit_logs where action = 'event.updated' and event_id = $1", [ev.id]);
@@ -288,7 +311,11 @@ describe('event logos', () => {
     expect((await head.arrayBuffer()).byteLength).toBe(0);
 
     // refusals keep the PNG: a GIF, WebP, text, an oversize file
-    for (const [bytes, type] of [[GIF, 'image/png'], [WEBP, 'image/webp'], [Buffer.from('not an image at all'), 'image/png']] as const) {
+    for (const [bytes, type] of [
+      [GIF, 'image/png'],
+      [WEBP, 'image/webp'],
+      [Buffer.from('not an image at all'), 'image/png'],
+    ] as const) {
       const res = await api(s, 'POST', `/api/events/${ev.id}/logo`, { cookie: admin.cookie, rawBody: form({ logo: { bytes, filename: 'logo.png', type } }) });
       expect([type, res.status]).toEqual([type, 400]);
     }
@@ -299,12 +326,17 @@ describe('event logos', () => {
     expect(Buffer.from(await kept.arrayBuffer()).equals(PNG)).toBe(true);
 
     // a JPEG by id replaces it; the PNG's bytes are gone
-    const jpeg = await api(s, 'POST', `/api/events/${ev.id}/logo`, { cookie: superAdmin.cookie, rawBody: form({ logo: { bytes: JPEG, filename: 'logo.jpg', type: 'image/jpeg' } }) });
+    const jpeg = await api(s, 'POST', `/api/events/${ev.id}/logo`, {
+      cookie: superAdmin.cookie,
+      rawBody: form({ logo: { bytes: JPEG, filename: 'logo.jpg', type: 'image/jpeg' } }),
+    });
     expect(jpeg.status).toBe(200);
     const got = await fetch(`${s.url}/conduct/api/events/slug/${ev.slug}/logo`);
     expect(got.headers.get('content-type')).toBe('image/jpeg');
     expect(Buffer.from(await got.arrayBuffer()).equals(JPEG)).toBe(true);
-    expect(await sql(s, "select count(*)::int as n from stored_files where purpose = 'conduct-event-logo' and id in (select logo_file_id from conduct_events where id = $1)", [ev.id])).toEqual([{ n: 1 }]);
+    expect(
+      await sql(s, "select count(*)::int as n from stored_files where purpose = 'conduct-event-logo' and id in (select logo_file_id from conduct_events where id = $1)", [ev.id]),
+    ).toEqual([{ n: 1 }]);
     expect((await api(s, 'GET', '/api/events/slug/no-such-event/logo')).status).toBe(404);
 
     // `logo: ""` in a PATCH removes it
@@ -315,18 +347,24 @@ describe('event logos', () => {
   });
 });
 
-describe('a member\'s activity and reports', () => {
+describe("a member's activity and reports", () => {
   let r1: string;
   let r2: string;
   let r3: string;
   beforeAll(async () => {
     r1 = await seedReport(event.id, { reporterId: reporter.id, title: 'First report title', createdAt: new Date(Date.now() - 3000) });
-    r2 = await seedReport(event.id, { reporterId: reporter.id, assigneeId: responder.id, state: 'investigating', title: 'Second report title', createdAt: new Date(Date.now() - 2000) });
+    r2 = await seedReport(event.id, {
+      reporterId: reporter.id,
+      assigneeId: responder.id,
+      state: 'investigating',
+      title: 'Second report title',
+      createdAt: new Date(Date.now() - 2000),
+    });
     r3 = await seedReport(event.id, { reporterId: admin.id, assigneeId: responder.id, title: 'Admin report title', createdAt: new Date(Date.now() - 1000) });
     await seedReport(other.id, { reporterId: reporter.id });
   });
 
-  it('lists a user\'s activity in the event, newest first, paged (Responders and Admins)', async () => {
+  it("lists a user's activity in the event, newest first, paged (Responders and Admins)", async () => {
     const res = await api(s, 'GET', `/api/events/slug/${event.slug}/users/${reporter.id}/activity`, { cookie: responder.cookie });
     expect(res.status).toBe(200);
     expect(res.body.total).toBe(2);
@@ -349,7 +387,7 @@ describe('a member\'s activity and reports', () => {
     }
   });
 
-  it('lists a user\'s reports: submitted, assigned or all', async () => {
+  it("lists a user's reports: submitted, assigned or all", async () => {
     const all = await api(s, 'GET', `/api/events/slug/${event.slug}/users/${reporter.id}/reports`, { cookie: responder.cookie });
     expect(all.status).toBe(200);
     expect(all.body.total).toBe(2);
@@ -411,7 +449,16 @@ describe('SuperAdmin: events', () => {
     expect(res.status).toBe(201);
     expect(res.body).toEqual({
       message: expect.any(String),
-      event: { id: expect.any(String), name: 'Admin Made Conf', slug, description: 'An event made by the SuperAdmin', isActive: false, setupRequired: true, createdAt: expect.any(String), updatedAt: expect.any(String) },
+      event: {
+        id: expect.any(String),
+        name: 'Admin Made Conf',
+        slug,
+        description: 'An event made by the SuperAdmin',
+        isActive: false,
+        setupRequired: true,
+        createdAt: expect.any(String),
+        updatedAt: expect.any(String),
+      },
     });
     created = { id: res.body.event.id, slug };
     expect((await api(s, 'POST', '/api/admin/events', { cookie: superAdmin.cookie, body: good })).status).toBe(409);
@@ -428,7 +475,17 @@ describe('SuperAdmin: events', () => {
     const main = res.body.events.find((e: { id: string }) => e.id === event.id);
     const [{ reports }] = await sql<{ reports: number }>(s, 'select count(*)::int as reports from conduct_reports where event_id = $1', [event.id]);
     expect(main).toEqual(
-      expect.objectContaining({ id: event.id, name: 'Main Conf', slug: event.slug, description: null, isActive: true, createdAt: expect.any(String), updatedAt: expect.any(String), userCount: 3, reportCount: reports }),
+      expect.objectContaining({
+        id: event.id,
+        name: 'Main Conf',
+        slug: event.slug,
+        description: null,
+        isActive: true,
+        createdAt: expect.any(String),
+        updatedAt: expect.any(String),
+        userCount: 3,
+        reportCount: reports,
+      }),
     );
     expect(res.body.events.find((e: { id: string }) => e.id === created.id)).toEqual(expect.objectContaining({ userCount: 0, reportCount: 0, isActive: false }));
     const [totals] = await sql(
@@ -453,7 +510,14 @@ describe('SuperAdmin: events', () => {
     expect(res.body.reportsByState).toEqual(expected);
     expect(res.body.totalReports).toBe(rows.reduce((n, r) => n + r.n, 0));
     expect(res.body.recentActivity.length).toBeLessThanOrEqual(10);
-    expect(res.body.recentActivity[0]).toEqual({ id: expect.any(String), title: 'Newest report anywhere', state: 'resolved', eventName: 'Other Conf', eventSlug: other.slug, createdAt: expect.any(String) });
+    expect(res.body.recentActivity[0]).toEqual({
+      id: expect.any(String),
+      title: 'Newest report anywhere',
+      state: 'resolved',
+      eventName: 'Other Conf',
+      eventSlug: other.slug,
+      createdAt: expect.any(String),
+    });
   });
 
   it('switches an event on and off {enabled: boolean}', async () => {
@@ -469,7 +533,10 @@ describe('SuperAdmin: events', () => {
     expect((await api(s, 'GET', `/api/events/slug/${created.slug}`)).body.event.isActive).toBe(true);
     const off = await s.gql('mutation($id: ID!) { setConductEventActive(eventId: $id, active: false) { isActive } }', { id: created.id }, { cookie: superAdmin.cookie });
     expect(off.data).toEqual({ setConductEventActive: { isActive: false } });
-    expect(await sql(s, "select action from conduct_audit_logs where target_id = $1 and action like 'event.%abled' order by created_at", [created.id])).toEqual([{ action: 'event.enabled' }, { action: 'event.disabled' }]);
+    expect(await sql(s, "select action from conduct_audit_logs where target_id = $1 and action like 'event.%abled' order by created_at", [created.id])).toEqual([
+      { action: 'event.enabled' },
+      { action: 'event.disabled' },
+    ]);
   });
 
   it('shows one event with its counts and recent activity', async () => {
@@ -498,7 +565,16 @@ describe('SuperAdmin: event invites', () => {
     expect(plain.status).toBe(201);
     expect(plain.body).toEqual({
       message: expect.any(String),
-      invite: expect.objectContaining({ id: expect.any(String), code: expect.any(String), role: 'Admin', maxUses: 1, usedCount: 0, isDisabled: false, note: null, createdAt: expect.any(String) }),
+      invite: expect.objectContaining({
+        id: expect.any(String),
+        code: expect.any(String),
+        role: 'Admin',
+        maxUses: 1,
+        usedCount: 0,
+        isDisabled: false,
+        note: null,
+        createdAt: expect.any(String),
+      }),
       inviteUrl: expect.stringMatching(/\/invite\/[0-9a-f]{32}$/),
     });
     const days = (Date.parse(plain.body.invite.expiresAt) - Date.now()) / 86400000;
@@ -506,9 +582,14 @@ describe('SuperAdmin: event invites', () => {
     expect(days).toBeLessThan(30.1);
     expect(plain.body.inviteUrl.endsWith(`/invite/${plain.body.invite.code}`)).toBe(true);
 
-    const withEmail = await api(s, 'POST', base, { cookie: superAdmin.cookie, body: { email: 'lead@invite.example', role: 'Responder', note: 'the lead', maxUses: '3', expiresAt: '2099-01-01T10:00' } });
+    const withEmail = await api(s, 'POST', base, {
+      cookie: superAdmin.cookie,
+      body: { email: 'lead@invite.example', role: 'Responder', note: 'the lead', maxUses: '3', expiresAt: '2099-01-01T10:00' },
+    });
     expect(withEmail.status).toBe(201);
-    expect(withEmail.body.invite).toEqual(expect.objectContaining({ role: 'Responder', maxUses: 3, note: 'lead@invite.example: the lead', expiresAt: expect.stringMatching(/^2099-01-01T/) }));
+    expect(withEmail.body.invite).toEqual(
+      expect.objectContaining({ role: 'Responder', maxUses: 3, note: 'lead@invite.example: the lead', expiresAt: expect.stringMatching(/^2099-01-01T/) }),
+    );
     expect((await api(s, 'POST', base, { cookie: superAdmin.cookie, body: { role: 'Event Admin' } })).body.invite.role).toBe('Admin');
 
     const list = await api(s, 'GET', base, { cookie: superAdmin.cookie });
@@ -545,7 +626,11 @@ describe('SuperAdmin: event invites', () => {
     expect(after).toEqual(expect.objectContaining({ status: 'Used', useCount: 1, usedCount: 1 }));
 
     // GraphQL
-    const viaGql = await s.gql<{ conductAdminEventInvites: { id: string }[] }>('query($id: ID!) { conductAdminEventInvites(eventId: $id) { id } }', { id: ev.id }, { cookie: superAdmin.cookie });
+    const viaGql = await s.gql<{ conductAdminEventInvites: { id: string }[] }>(
+      'query($id: ID!) { conductAdminEventInvites(eventId: $id) { id } }',
+      { id: ev.id },
+      { cookie: superAdmin.cookie },
+    );
     expect(viaGql.data?.conductAdminEventInvites).toHaveLength(3);
   });
 });

@@ -110,7 +110,9 @@ describe('a report created with evidence (multipart create)', () => {
     const byId = await upload(`/api/events/${event.id}/reports`, reporter, createForm({ bytes: PDF, filename: 'statement.pdf' }));
     expect(byId.status).toBe(201);
     const listed = await api(s, 'GET', standalone(byId.body.report.id), { cookie: reporter.cookie });
-    expect(listed.body.files).toEqual([expect.objectContaining({ filename: 'statement.pdf', mimetype: 'application/pdf', uploader: { id: reporter.id, name: reporter.name, email: reporter.email } })]);
+    expect(listed.body.files).toEqual([
+      expect.objectContaining({ filename: 'statement.pdf', mimetype: 'application/pdf', uploader: { id: reporter.id, name: reporter.name, email: reporter.email } }),
+    ]);
   });
 
   it('creates nothing when one file is bad (400) or too big (413)', async () => {
@@ -138,10 +140,38 @@ describe('uploads', () => {
     );
     expect(res.status).toBe(200);
     expect(res.body.files).toEqual([
-      { id: expect.any(String), filename: 'shot.final.png', mimetype: 'image/png', size: PNG.length, createdAt: expect.any(String), uploader: { id: reporter.id, name: reporter.name, email: reporter.email } },
-      { id: expect.any(String), filename: 'statement.pdf', mimetype: 'application/pdf', size: PDF.length, createdAt: expect.any(String), uploader: { id: reporter.id, name: reporter.name, email: reporter.email } },
-      { id: expect.any(String), filename: 'notes', mimetype: 'text/plain', size: TEXT.length, createdAt: expect.any(String), uploader: { id: reporter.id, name: reporter.name, email: reporter.email } },
-      { id: expect.any(String), filename: 'photo.JPG', mimetype: 'image/jpeg', size: JPEG.length, createdAt: expect.any(String), uploader: { id: reporter.id, name: reporter.name, email: reporter.email } },
+      {
+        id: expect.any(String),
+        filename: 'shot.final.png',
+        mimetype: 'image/png',
+        size: PNG.length,
+        createdAt: expect.any(String),
+        uploader: { id: reporter.id, name: reporter.name, email: reporter.email },
+      },
+      {
+        id: expect.any(String),
+        filename: 'statement.pdf',
+        mimetype: 'application/pdf',
+        size: PDF.length,
+        createdAt: expect.any(String),
+        uploader: { id: reporter.id, name: reporter.name, email: reporter.email },
+      },
+      {
+        id: expect.any(String),
+        filename: 'notes',
+        mimetype: 'text/plain',
+        size: TEXT.length,
+        createdAt: expect.any(String),
+        uploader: { id: reporter.id, name: reporter.name, email: reporter.email },
+      },
+      {
+        id: expect.any(String),
+        filename: 'photo.JPG',
+        mimetype: 'image/jpeg',
+        size: JPEG.length,
+        createdAt: expect.any(String),
+        uploader: { id: reporter.id, name: reporter.name, email: reporter.email },
+      },
     ]);
     // the three list routes answer the same metadata, oldest first
     for (const path of [bySlug(own), byEvent(own), standalone(own)]) {
@@ -151,8 +181,12 @@ describe('uploads', () => {
     }
   });
 
-  it('takes the document\'s `evidence[]` field too, and answers 201 on /api/reports/:id/evidence (upstream)', async () => {
-    const res = await upload(standalone(own), reporter, files({ field: 'evidence[]', bytes: TEXT, filename: 'more.txt' }, { field: 'evidence[]', bytes: PNG, filename: 'more.png' }));
+  it("takes the document's `evidence[]` field too, and answers 201 on /api/reports/:id/evidence (upstream)", async () => {
+    const res = await upload(
+      standalone(own),
+      reporter,
+      files({ field: 'evidence[]', bytes: TEXT, filename: 'more.txt' }, { field: 'evidence[]', bytes: PNG, filename: 'more.png' }),
+    );
     expect(res.status).toBe(201);
     expect(res.body.files.map((f: { filename: string; mimetype: string }) => [f.filename, f.mimetype])).toEqual([
       ['more.txt', 'text/plain'],
@@ -188,11 +222,7 @@ describe('uploads', () => {
 
   it('refuses the whole request when one file of several is bad: nothing is stored', async () => {
     const before = await counts();
-    const res = await upload(
-      bySlug(own),
-      reporter,
-      files({ bytes: PNG, filename: 'good.png' }, { bytes: PDF, filename: 'good.pdf' }, { bytes: TEXT, filename: 'fake.jpeg' }),
-    );
+    const res = await upload(bySlug(own), reporter, files({ bytes: PNG, filename: 'good.png' }, { bytes: PDF, filename: 'good.pdf' }, { bytes: TEXT, filename: 'fake.jpeg' }));
     expect(res.status).toBe(400);
     expect(res.body.error).toMatch(/fake\.jpeg/);
     expect(await counts()).toEqual(before);
@@ -333,7 +363,8 @@ describe('the role matrix', () => {
 
   it('lists: the own reporter and staff; others 403; anonymous 401; unknown 404 (all three routes)', async () => {
     for (const path of [bySlug(own), byEvent(own), standalone(own), `/events/slug/${event.slug}/reports/${own}/evidence`]) {
-      for (const who of [reporter, responder, admin, superAdmin]) expect([path, who.name, (await api(s, 'GET', path, { cookie: who.cookie })).status]).toEqual([path, who.name, 200]);
+      for (const who of [reporter, responder, admin, superAdmin])
+        expect([path, who.name, (await api(s, 'GET', path, { cookie: who.cookie })).status]).toEqual([path, who.name, 200]);
       for (const who of [reporter2, outsider, otherAdmin]) expect([path, who.name, (await api(s, 'GET', path, { cookie: who.cookie })).status]).toEqual([path, who.name, 403]);
       expect([path, (await api(s, 'GET', path)).status]).toEqual([path, 401]);
     }
@@ -387,7 +418,11 @@ describe('the role matrix', () => {
   it('writes an audit entry for each upload and deletion', async () => {
     const id = await onePng(own);
     await api(s, 'DELETE', `${bySlug(own)}/${id}`, { cookie: admin.cookie });
-    const rows = await sql<{ action: string }>(s, `select action from conduct_audit_logs where target_id = $1 and action like 'report.evidence%' order by created_at desc limit 2`, [own]);
+    const rows = await sql<{ action: string }>(
+      s,
+      `select action from conduct_audit_logs where target_id = $1 and action like 'report.evidence%' order by created_at desc limit 2`,
+      [own],
+    );
     expect(rows.map((r) => r.action)).toEqual(['report.evidence_deleted', 'report.evidence_added']);
   });
 });
@@ -410,7 +445,10 @@ describe('GraphQL', () => {
         (r) => r.json() as Promise<{ data?: unknown; errors?: { extensions: { code: string } }[] }>,
       );
     };
-    const ok = await send([{ bytes: PNG, filename: 'g.png' }, { bytes: TEXT, filename: 'g.txt' }]);
+    const ok = await send([
+      { bytes: PNG, filename: 'g.png' },
+      { bytes: TEXT, filename: 'g.txt' },
+    ]);
     expect(ok).toEqual({
       data: {
         uploadConductEvidence: [
@@ -419,7 +457,10 @@ describe('GraphQL', () => {
         ],
       },
     });
-    const bad = await send([{ bytes: PNG, filename: 'h.png' }, { bytes: TEXT, filename: 'h.pdf' }]);
+    const bad = await send([
+      { bytes: PNG, filename: 'h.png' },
+      { bytes: TEXT, filename: 'h.pdf' },
+    ]);
     expect(bad.errors?.[0].extensions.code).toBe('BAD_USER_INPUT');
     // ConductReport.evidenceFiles, through a query that answers reports (a member's reports, staff)
     const q = await s.gql(
@@ -428,7 +469,9 @@ describe('GraphQL', () => {
       { cookie: responder.cookie },
     );
     expect(q.errors).toBeUndefined();
-    const found = (q.data as { conductEventUserReports: { reports: { report: { id: string; evidenceFiles: unknown[] } }[] } }).conductEventUserReports.reports.find((r) => r.report.id === report);
+    const found = (q.data as { conductEventUserReports: { reports: { report: { id: string; evidenceFiles: unknown[] } }[] } }).conductEventUserReports.reports.find(
+      (r) => r.report.id === report,
+    );
     expect(found?.report.evidenceFiles).toEqual([
       { filename: 'g.png', mimetype: 'image/png' },
       { filename: 'g.txt', mimetype: 'text/plain' },

@@ -179,9 +179,11 @@ describe('system settings and the public event list (admin/system/settings, inde
 
 let conf: { id: string; slug: string; name: string };
 
-describe('the SuperAdmin\'s events (admin/events, admin/events/new, admin/events/[eventId]/settings, admin/dashboard)', () => {
+describe("the SuperAdmin's events (admin/events, admin/events/new, admin/events/[eventId]/settings, admin/dashboard)", () => {
   it('creates an event and opens its settings by data.event.id; a taken slug shows data.error', async () => {
-    const slug = `conf-${unique('e').toLowerCase().replace(/[^a-z0-9]/g, '')}`.slice(0, 40);
+    const slug = `conf-${unique('e')
+      .toLowerCase()
+      .replace(/[^a-z0-9]/g, '')}`.slice(0, 40);
     const res = await boss.b.fetch('/api/admin/events', { method: 'POST', json: { name: 'Frontend Conf', slug, description: 'A conference for the frontend test' } });
     expect(res.ok).toBe(true);
     expect(res.body.event.id).toEqual(expect.any(String));
@@ -244,7 +246,9 @@ let org: { id: string; slug: string };
 
 describe('organizations (admin/organizations, orgs/[orgSlug]/*, OrganizationInviteManager, org-invite/[code])', () => {
   it('the SuperAdmin creates an organization from the form (undefined optional fields); a taken slug is refused', async () => {
-    const slug = `org-${unique('o').toLowerCase().replace(/[^a-z0-9]/g, '')}`.slice(0, 40);
+    const slug = `org-${unique('o')
+      .toLowerCase()
+      .replace(/[^a-z0-9]/g, '')}`.slice(0, 40);
     const res = await boss.b.fetch('/api/organizations', { method: 'POST', json: { name: 'Frontend Org', slug, description: undefined, website: 'https://org.example' } });
     expect(res.ok).toBe(true);
     org = { id: res.body.organization.id, slug };
@@ -263,10 +267,16 @@ describe('organizations (admin/organizations, orgs/[orgSlug]/*, OrganizationInvi
   });
 
   it('an org_admin invite link is created, listed with an absolute url, shown on the invite page and used', async () => {
-    const created = await boss.b.fetch(`/api/organizations/${org.id}/invites`, { method: 'POST', json: { maxUses: undefined, expiresAt: undefined, note: undefined, role: 'org_admin' } });
+    const created = await boss.b.fetch(`/api/organizations/${org.id}/invites`, {
+      method: 'POST',
+      json: { maxUses: undefined, expiresAt: undefined, note: undefined, role: 'org_admin' },
+    });
     expect(created.ok).toBe(true);
     // the form's number and date inputs send strings
-    const limited = await boss.b.fetch(`/api/organizations/${org.id}/invites`, { method: 'POST', json: { maxUses: '3', expiresAt: '2031-05-01', note: 'for viewers', role: 'org_viewer' } });
+    const limited = await boss.b.fetch(`/api/organizations/${org.id}/invites`, {
+      method: 'POST',
+      json: { maxUses: '3', expiresAt: '2031-05-01', note: 'for viewers', role: 'org_viewer' },
+    });
     expect(limited.ok).toBe(true);
 
     const list = await boss.b.fetch(`/api/organizations/${org.id}/invites`);
@@ -295,7 +305,7 @@ describe('organizations (admin/organizations, orgs/[orgSlug]/*, OrganizationInvi
     expect(after.body.invites.find((i: any) => i.id === viewer.id).disabled).toBe(true);
   });
 
-  it('_app lists the caller\'s organizations with membership.role for the sidebar', async () => {
+  it("_app lists the caller's organizations with membership.role for the sidebar", async () => {
     const res = await olga.b.fetch('/api/organizations/me');
     expect(res.ok).toBe(true);
     expect(res.body.organizations).toEqual([expect.objectContaining({ name: 'Frontend Org', slug: org.slug, membership: expect.objectContaining({ role: 'org_admin' }) })]);
@@ -305,7 +315,15 @@ describe('organizations (admin/organizations, orgs/[orgSlug]/*, OrganizationInvi
     const res = await olga.b.fetch(`/api/organizations/slug/${org.slug}`);
     expect(res.ok).toBe(true);
     const o = res.body.organization;
-    expect(o).toMatchObject({ id: org.id, name: 'Frontend Org', slug: org.slug, description: null, website: 'https://org.example', logoUrl: null, _count: { events: 0, memberships: 2 } });
+    expect(o).toMatchObject({
+      id: org.id,
+      name: 'Frontend Org',
+      slug: org.slug,
+      description: null,
+      website: 'https://org.example',
+      logoUrl: null,
+      _count: { events: 0, memberships: 2 },
+    });
     // orgs/[orgSlug]/team maps memberships to {id, role, createdAt, user: {id, name || email, email}}
     expect(o.memberships.map((m: any) => [m.user.id, m.role])).toEqual([
       [boss.id, 'org_admin'],
@@ -318,7 +336,9 @@ describe('organizations (admin/organizations, orgs/[orgSlug]/*, OrganizationInvi
   });
 
   it('orgs/[orgSlug]/events/new posts its whole form (empty strings, an unknown location) and the list shows the event', async () => {
-    const slug = `org-ev-${unique('x').toLowerCase().replace(/[^a-z0-9]/g, '')}`.slice(0, 40);
+    const slug = `org-ev-${unique('x')
+      .toLowerCase()
+      .replace(/[^a-z0-9]/g, '')}`.slice(0, 40);
     const form = { name: 'Org Event', slug, description: '', location: '', startDate: '', endDate: '', website: '', contactEmail: '' };
     const res = await olga.b.fetch(`/api/organizations/${org.id}/events`, { method: 'POST', json: form });
     expect(res.status).toBe(201);
@@ -374,11 +394,22 @@ describe('organizations (admin/organizations, orgs/[orgSlug]/*, OrganizationInvi
 
 let responderCode: string;
 
-describe('an event\'s pages (events/[eventSlug]/*, EventMetaEditor, InviteManager, JoinEventWidget)', () => {
+describe("an event's pages (events/[eventSlug]/*, EventMetaEditor, InviteManager, JoinEventWidget)", () => {
   it('the public event page reads the event without credentials; my-roles says what Ada holds there', async () => {
     const ev = await nina.b.fetch(`/api/events/slug/${conf.slug}`, { credentials: false });
     expect(ev.ok).toBe(true);
-    expect(ev.body.event).toMatchObject({ id: conf.id, name: conf.name, slug: conf.slug, description: 'A conference for the frontend test', startDate: null, endDate: null, website: null, contactEmail: null, codeOfConduct: null, logo: null });
+    expect(ev.body.event).toMatchObject({
+      id: conf.id,
+      name: conf.name,
+      slug: conf.slug,
+      description: 'A conference for the frontend test',
+      startDate: null,
+      endDate: null,
+      website: null,
+      contactEmail: null,
+      codeOfConduct: null,
+      logo: null,
+    });
 
     const roles = await ada.b.fetch(`/api/events/slug/${conf.slug}/my-roles`);
     expect(roles.ok).toBe(true);
@@ -479,7 +510,15 @@ describe('an event\'s pages (events/[eventSlug]/*, EventMetaEditor, InviteManage
   it('the team lists send the query strings of their pages and read the member fields', async () => {
     const base = `/api/events/slug/${conf.slug}/users`;
     const member = (u: any) => {
-      expect(u).toEqual({ id: expect.any(String), email: expect.any(String), name: expect.any(String), roles: expect.any(Array), avatarUrl: null, joinDate: expect.any(String), lastActivity: expect.any(String) });
+      expect(u).toEqual({
+        id: expect.any(String),
+        email: expect.any(String),
+        name: expect.any(String),
+        roles: expect.any(Array),
+        avatarUrl: null,
+        joinDate: expect.any(String),
+        lastActivity: expect.any(String),
+      });
     };
     // _app.tsx, no query; CoCTeamList: ?role=Responder and ?role=Admin
     expect((await rob.b.fetch(base)).ok).toBe(true);
@@ -528,7 +567,12 @@ describe('an event\'s pages (events/[eventSlug]/*, EventMetaEditor, InviteManage
     const base = `/api/events/slug/${conf.slug}/users/${rob.id}`;
     const profile = await rita.b.fetch(base);
     expect(profile.ok).toBe(true);
-    expect(profile.body).toEqual({ user: { id: rob.id, name: rob.name, email: rob.email, avatarUrl: null }, roles: ['Reporter'], joinDate: expect.any(String), lastActivity: expect.any(String) });
+    expect(profile.body).toEqual({
+      user: { id: rob.id, name: rob.name, email: rob.email, avatarUrl: null },
+      roles: ['Reporter'],
+      joinDate: expect.any(String),
+      lastActivity: expect.any(String),
+    });
     const activity = await rita.b.fetch(`${base}/activity?page=1&limit=10`);
     expect(activity.ok).toBe(true);
     const submitted = activity.body.activities.find((a: any) => a.type === 'report');
@@ -653,7 +697,7 @@ describe('the profile pages (profile, profile/settings, profile/events, dashboar
 });
 
 describe('the cookie across origins', () => {
-  it('another origin\'s page gets no CORS answer and cannot write with the cookie', async () => {
+  it("another origin's page gets no CORS answer and cannot write with the cookie", async () => {
     const evil = 'https://evil.example';
     const res = await fetch(`${s.url}/api/users/me/profile`, {
       method: 'PATCH',
@@ -678,7 +722,7 @@ describe('without PUBLIC_URL', () => {
   });
   afterAll(() => s2?.close());
 
-  it('invite links and logo URLs are paths on the frontend\'s origin', async () => {
+  it("invite links and logo URLs are paths on the frontend's origin", async () => {
     const b = new Browser(s2);
     const email = emailOf('solo');
     expect((await b.fetch('/api/auth/register', { method: 'POST', json: { name: 'Solo Admin', email, password: STRONG } })).ok).toBe(true);
@@ -701,7 +745,7 @@ describe('without PUBLIC_URL', () => {
   });
 });
 
-describe('the SuperAdmin\'s organization list with its members, in SQL', () => {
+describe("the SuperAdmin's organization list with its members, in SQL", () => {
   let c: CountingServer;
   let cookie: string;
   beforeAll(async () => {

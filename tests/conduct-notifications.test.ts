@@ -59,7 +59,9 @@ async function seedNotification(
 }
 
 const notificationsOf = (userId: string) =>
-  sql<{ id: string; type: string; is_read: boolean; title: string; message: string }>(s, 'select id, type, is_read, title, message from conduct_notifications where user_id = $1', [userId]);
+  sql<{ id: string; type: string; is_read: boolean; title: string; message: string }>(s, 'select id, type, is_read, title, message from conduct_notifications where user_id = $1', [
+    userId,
+  ]);
 
 beforeAll(async () => {
   ({ s, superAdmin } = await conductServer());
@@ -93,7 +95,7 @@ describe('the list, counts, read, read-all and delete', () => {
     ids.others = await seedNotification(other.id, { type: 'report_submitted' });
   });
 
-  it('lists the caller\'s own, newest first, with event and report, under the three documented paths', async () => {
+  it("lists the caller's own, newest first, with event and report, under the three documented paths", async () => {
     for (const path of ['/api/users/me/notifications', '/api/notifications/users/me/notifications', '/users/me/notifications']) {
       const res = await api(s, 'GET', path, { cookie: u.cookie });
       expect([path, res.status]).toEqual([path, 200]);
@@ -157,7 +159,7 @@ describe('the list, counts, read, read-all and delete', () => {
     }
   });
 
-  it('never reaches another user\'s notification: read and delete are 404 and change nothing', async () => {
+  it("never reaches another user's notification: read and delete are 404 and change nothing", async () => {
     const read = await api(s, 'PATCH', `/api/notifications/${ids.others}/read`, { cookie: u.cookie });
     expect([read.status, read.body]).toEqual([404, { error: 'Notification not found' }]);
     const del = await api(s, 'DELETE', `/api/notifications/${ids.others}`, { cookie: u.cookie });
@@ -204,11 +206,13 @@ describe('the list, counts, read, read-all and delete', () => {
   });
 
   it('answers the same through GraphQL', async () => {
-    const page = await s.gql<{ myConductNotifications: { total: number; unreadCount: number; notifications: { id: string; userId: string; event: { slug: string } | null; report: { title: string } | null }[] } }>(
-      `query { myConductNotifications(limit: 2) { total unreadCount notifications { id userId event { slug } report { title } } } }`,
-      {},
-      { cookie: u.cookie },
-    );
+    const page = await s.gql<{
+      myConductNotifications: {
+        total: number;
+        unreadCount: number;
+        notifications: { id: string; userId: string; event: { slug: string } | null; report: { title: string } | null }[];
+      };
+    }>(`query { myConductNotifications(limit: 2) { total unreadCount notifications { id userId event { slug } report { title } } } }`, {}, { cookie: u.cookie });
     expect(page.errors).toBeUndefined();
     expect(page.data!.myConductNotifications.total).toBe(3);
     expect(page.data!.myConductNotifications.notifications).toEqual([
@@ -220,14 +224,21 @@ describe('the list, counts, read, read-all and delete', () => {
       {},
       { cookie: u.cookie },
     );
-    expect(stats.data!.conductNotificationStats).toEqual({ total: 3, unread: 0, byPriority: [{ key: 'high', count: 1 }, { key: 'normal', count: 1 }, { key: 'urgent', count: 1 }] });
+    expect(stats.data!.conductNotificationStats).toEqual({
+      total: 3,
+      unread: 0,
+      byPriority: [
+        { key: 'high', count: 1 },
+        { key: 'normal', count: 1 },
+        { key: 'urgent', count: 1 },
+      ],
+    });
     const tooMany = await s.gql<unknown>('query($l: Int) { myConductNotifications(limit: $l) { total } }', { l: 101 }, { cookie: u.cookie });
     expect(tooMany.errors?.[0].extensions?.code).toBe('BAD_USER_INPUT');
     const anon = await s.gql<unknown>('query { myConductNotifications { total } }');
     expect(anon.errors?.[0].extensions?.code).toBe('UNAUTHENTICATED');
   });
 });
-
 
 // ------------------------------------------------------------------------------------------------
 // who is told, through the routes as conduct's frontend sends them: create by slug, state by event id
@@ -294,12 +305,10 @@ describe('who is told, through the routes', () => {
     expect([res.status, res.text.slice(0, 200)]).toEqual([201, expect.any(String)]);
     return res.body.report.id as string;
   };
-  const state = (who: ConductUser, id: string, body: Record<string, unknown>) =>
-    api(s, 'PATCH', `/api/events/${ev.id}/reports/${id}/state`, { cookie: who.cookie, body });
-  const slugPatch = (who: ConductUser, id: string, body: Record<string, unknown>) =>
-    api(s, 'PATCH', `/api/events/slug/${ev.slug}/reports/${id}`, { cookie: who.cookie, body });
+  const state = (who: ConductUser, id: string, body: Record<string, unknown>) => api(s, 'PATCH', `/api/events/${ev.id}/reports/${id}/state`, { cookie: who.cookie, body });
+  const slugPatch = (who: ConductUser, id: string, body: Record<string, unknown>) => api(s, 'PATCH', `/api/events/slug/${ev.slug}/reports/${id}`, { cookie: who.cookie, body });
 
-  it('a report created: the event\'s Admins and Responders (high priority), once each; not the reporter, outsiders, other events, the SuperAdmin or who turned it off', async () => {
+  it("a report created: the event's Admins and Responders (high priority), once each; not the reporter, outsiders, other events, the SuperAdmin or who turned it off", async () => {
     const id = await create(reporter, 'Told about by the route');
     expect(await told(id)).toEqual(each(staffIds(), 'report_submitted/high'));
     const [row] = await sql<{ title: string; message: string; action_url: string; event_id: string; is_read: boolean }>(
@@ -307,7 +316,13 @@ describe('who is told, through the routes', () => {
       'select title, message, action_url, event_id, is_read from conduct_notifications where report_id = $1 and user_id = $2',
       [id, admin.id],
     );
-    expect(row).toEqual({ title: 'New Report Submitted', message: expect.stringContaining('Told Conf'), action_url: `/events/${ev.slug}/reports/${id}`, event_id: ev.id, is_read: false });
+    expect(row).toEqual({
+      title: 'New Report Submitted',
+      message: expect.stringContaining('Told Conf'),
+      action_url: `/events/${ev.slug}/reports/${id}`,
+      event_id: ev.id,
+      is_read: false,
+    });
     // the staff see it in their list (with the report and event); the reporter's list does not hold it
     const list = await api(s, 'GET', '/api/users/me/notifications?type=report_submitted', { cookie: responder2.cookie });
     expect(list.body.notifications.find((n: { reportId: string }) => n.reportId === id)).toMatchObject({
@@ -331,7 +346,7 @@ describe('who is told, through the routes', () => {
     expect(await told(bySuperAdmin)).toEqual(each(staffIds(), 'report_submitted/high'));
   });
 
-  it('a refused create tells nobody: an outsider, another event\'s staff, anonymous, bad input', async () => {
+  it("a refused create tells nobody: an outsider, another event's staff, anonymous, bad input", async () => {
     const before = await sql<{ n: number }>(s, 'select count(*)::int as n from conduct_notifications where event_id = $1', [ev.id]);
     const body = { title: 'Should never be stored here', type: 'harassment', description: 'Nothing' };
     expect((await api(s, 'POST', `/api/events/slug/${ev.slug}/reports`, { cookie: outsider.cookie, body })).status).toBe(403);
@@ -342,7 +357,7 @@ describe('who is told, through the routes', () => {
     expect(await sql(s, "select count(*)::int as n from conduct_reports where title = 'Should never be stored here'")).toEqual([{ n: 0 }]);
   });
 
-  it('a state change with notes: staff and the reporter, not the actor; the Reporter\'s notification never holds the notes', async () => {
+  it("a state change with notes: staff and the reporter, not the actor; the Reporter's notification never holds the notes", async () => {
     const id = await create(reporter, 'State changes are told');
     await sql(s, 'delete from conduct_notifications where report_id = $1', [id]);
     const notes = `Spoke to witness ${randomBytes(4).toString('hex')} about the badge number`;
@@ -371,10 +386,17 @@ describe('who is told, through the routes', () => {
       expect(list.text).not.toContain(notes);
       expect(list.text).not.toContain('badge number');
       const [live] = await heard.done;
-      expect(live.data!.conductNotificationAdded).toEqual({ type: 'report_status_changed', title: 'Report Status Updated', message: expect.stringContaining('acknowledged'), reportId: id });
+      expect(live.data!.conductNotificationAdded).toEqual({
+        type: 'report_status_changed',
+        title: 'Report Status Updated',
+        message: expect.stringContaining('acknowledged'),
+        reportId: id,
+      });
       expect(JSON.stringify(live)).not.toContain('badge number');
       // nobody's notification quotes the notes, staff's neither (they read them in the comments)
-      expect(await sql(s, "select count(*)::int as n from conduct_notifications where report_id = $1 and (title like '%badge number%' or message like '%badge number%')", [id])).toEqual([{ n: 0 }]);
+      expect(
+        await sql(s, "select count(*)::int as n from conduct_notifications where report_id = $1 and (title like '%badge number%' or message like '%badge number%')", [id]),
+      ).toEqual([{ n: 0 }]);
     } finally {
       await ws.dispose();
     }
@@ -404,7 +426,9 @@ describe('who is told, through the routes', () => {
     });
     // the same state and assignee again: nothing changes, nobody is told again
     expect((await state(responder, id, { state: 'investigating', assignedTo: responder.id, notes: 'Still on it' })).status).toBe(200);
-    expect(await sql(s, "select count(*)::int as n from conduct_notifications where report_id = $1 and type in ('report_assigned', 'report_status_changed')", [id])).toEqual([{ n: 5 }]);
+    expect(await sql(s, "select count(*)::int as n from conduct_notifications where report_id = $1 and type in ('report_assigned', 'report_status_changed')", [id])).toEqual([
+      { n: 5 },
+    ]);
   });
 
   it('the slug PATCH: the new assignee only (also self-assigned); re-assigning the same one or unassigning tells nobody; a state there is told as a change', async () => {
@@ -432,7 +456,7 @@ describe('who is told, through the routes', () => {
     expect(await told(moved)).toEqual(each([admin.id, responder.id, responder2.id, reporter.id], 'report_status_changed/normal'));
   });
 
-  it('refused changes tell nobody: a Reporter\'s state change, another event\'s staff, an assignee who is not staff here', async () => {
+  it("refused changes tell nobody: a Reporter's state change, another event's staff, an assignee who is not staff here", async () => {
     const id = await create(reporter);
     await sql(s, 'delete from conduct_notifications where report_id = $1', [id]);
     expect((await state(reporter, id, { state: 'closed' })).status).toBe(403);
@@ -482,8 +506,12 @@ async function change(actor: ConductUser, reportId: string, of: ChangeOf, fail =
 }
 
 const submitted: ChangeOf = (report) => ({ kind: 'submitted', report });
-const assigned = (assigneeId: string): ChangeOf => (report) => ({ kind: 'assigned', report, assigneeId });
-const comment = (visibility: 'public' | 'internal'): ChangeOf => (report) => ({ kind: 'commentAdded', report, commentId: MISSING, visibility });
+const assigned =
+  (assigneeId: string): ChangeOf =>
+  (report) => ({ kind: 'assigned', report, assigneeId });
+const comment =
+  (visibility: 'public' | 'internal'): ChangeOf =>
+  (report) => ({ kind: 'commentAdded', report, commentId: MISSING, visibility });
 
 describe('who is told, through the hook (cases no route reaches)', () => {
   let responder2: ConductUser;
@@ -569,7 +597,11 @@ describe('conductNotificationAdded over ws', () => {
       const [mine] = await sql<{ id: string }>(s, `select id from conduct_notifications where report_id = $1 and user_id = $2 and type = 'report_submitted'`, [id, admin.id]);
       expect(first).toEqual({ id: mine.id, userId: admin.id, type: 'report_submitted', reportId: id, event: { slug: event.slug }, report: { title: 'Announced report title' } });
       expect((await responderSub.got.done)[0].data!.conductNotificationAdded).toMatchObject({ userId: responder.id, type: 'report_submitted' });
-      expect((await reporterSub.got.done)[0].data!.conductNotificationAdded).toMatchObject({ userId: reporter.id, type: 'report_status_changed', report: { title: 'Announced report title' } });
+      expect((await reporterSub.got.done)[0].data!.conductNotificationAdded).toMatchObject({
+        userId: reporter.id,
+        type: 'report_status_changed',
+        report: { title: 'Announced report title' },
+      });
       await expect(outsiderSub.got.done).rejects.toThrow(/timed out with 0\/1/);
     } finally {
       await Promise.all(sockets.map(({ ws }) => ws.dispose()));

@@ -40,13 +40,26 @@ const ORG_SHAPE = {
 
 describe('organization management', () => {
   it('lets the SuperAdmin create an organization (201), making them its org_admin; 400 and 409 as documented', async () => {
-    const res = await api(s, 'POST', '/api/organizations', { cookie: superAdmin.cookie, body: { name: 'Acme Conferences', slug: 'acme', description: 'All our events', website: 'https://acme.test', extra: 1 } });
+    const res = await api(s, 'POST', '/api/organizations', {
+      cookie: superAdmin.cookie,
+      body: { name: 'Acme Conferences', slug: 'acme', description: 'All our events', website: 'https://acme.test', extra: 1 },
+    });
     expect(res.status).toBe(201);
     expect(res.body).toEqual({
       message: expect.any(String),
-      organization: { id: expect.any(String), name: 'Acme Conferences', slug: 'acme', description: 'All our events', website: 'https://acme.test', createdAt: expect.any(String), updatedAt: expect.any(String) },
+      organization: {
+        id: expect.any(String),
+        name: 'Acme Conferences',
+        slug: 'acme',
+        description: 'All our events',
+        website: 'https://acme.test',
+        createdAt: expect.any(String),
+        updatedAt: expect.any(String),
+      },
     });
-    expect(await sql(s, 'select role from conduct_org_memberships where organization_id = $1 and user_id = $2', [res.body.organization.id, superAdmin.id])).toEqual([{ role: 'org_admin' }]);
+    expect(await sql(s, 'select role from conduct_org_memberships where organization_id = $1 and user_id = $2', [res.body.organization.id, superAdmin.id])).toEqual([
+      { role: 'org_admin' },
+    ]);
     const missing = await api(s, 'POST', '/api/organizations', { cookie: superAdmin.cookie, body: { name: 'No slug' } });
     expect(missing.status).toBe(400);
     expect(missing.body).toEqual({ error: expect.any(String), details: { slug: expect.any(String) } });
@@ -63,7 +76,11 @@ describe('organization management', () => {
   });
 
   it('lists every organization for the SuperAdmin with search, paging and _count; others 403', async () => {
-    for (const [name, description] of [['Paging One', 'first'], ['Paging Two', 'SECOND special'], ['Paging Three', null]] as const) {
+    for (const [name, description] of [
+      ['Paging One', 'first'],
+      ['Paging Two', 'SECOND special'],
+      ['Paging Three', null],
+    ] as const) {
       await api(s, 'POST', '/api/organizations', { cookie: superAdmin.cookie, body: { name, slug: name.toLowerCase().replace(' ', '-'), description } });
     }
     const all = await api(s, 'GET', '/api/organizations', { cookie: superAdmin.cookie });
@@ -97,7 +114,9 @@ describe('organization management', () => {
   it("answers the caller's organizations with their membership", async () => {
     const mine = await api(s, 'GET', '/api/organizations/me', { cookie: viewer.cookie });
     expect(mine.status).toBe(200);
-    expect(mine.body).toEqual({ organizations: [{ ...ORG_SHAPE, id: org.id, name: 'Seeded Org', slug: org.slug, membership: { id: expect.any(String), role: 'org_viewer', createdAt: expect.any(String) } }] });
+    expect(mine.body).toEqual({
+      organizations: [{ ...ORG_SHAPE, id: org.id, name: 'Seeded Org', slug: org.slug, membership: { id: expect.any(String), role: 'org_viewer', createdAt: expect.any(String) } }],
+    });
     expect((await api(s, 'GET', '/api/organizations/me', { cookie: outsider.cookie })).body).toEqual({ organizations: [] });
     expect((await api(s, 'GET', '/api/organizations/me')).status).toBe(401);
   });
@@ -129,9 +148,15 @@ describe('organization management', () => {
   });
 
   it('lets an org_admin update the organization; viewers 403; blank name 400; a taken slug 409', async () => {
-    const res = await api(s, 'PUT', `/api/organizations/${org.id}`, { cookie: orgAdmin.cookie, body: { name: 'Seeded Org Renamed', description: 'Now described', website: 'https://seeded.test' } });
+    const res = await api(s, 'PUT', `/api/organizations/${org.id}`, {
+      cookie: orgAdmin.cookie,
+      body: { name: 'Seeded Org Renamed', description: 'Now described', website: 'https://seeded.test' },
+    });
     expect(res.status).toBe(200);
-    expect(res.body).toEqual({ message: expect.any(String), organization: { ...ORG_SHAPE, id: org.id, name: 'Seeded Org Renamed', slug: org.slug, description: 'Now described', website: 'https://seeded.test' } });
+    expect(res.body).toEqual({
+      message: expect.any(String),
+      organization: { ...ORG_SHAPE, id: org.id, name: 'Seeded Org Renamed', slug: org.slug, description: 'Now described', website: 'https://seeded.test' },
+    });
     const cleared = await api(s, 'PUT', `/api/organizations/${org.id}`, { cookie: orgAdmin.cookie, body: { website: '' } });
     expect(cleared.body.organization.website).toBeNull();
     expect(cleared.body.organization.name).toBe('Seeded Org Renamed');
@@ -204,7 +229,15 @@ describe('organization events', () => {
   it('creates an event (201) whose creator is its Admin, and lists the events with _count, search, isActive and paging', async () => {
     const res = await api(s, 'POST', `/api/organizations/${org.id}/events`, {
       cookie: orgAdmin.cookie,
-      body: { name: 'Org Conf 2030', slug: 'org-conf-2030', description: 'The big one', startDate: '2030-05-01', endDate: '2030-05-03T18:00:00.000Z', website: 'https://conf.test', contactEmail: 'team@conf.test' },
+      body: {
+        name: 'Org Conf 2030',
+        slug: 'org-conf-2030',
+        description: 'The big one',
+        startDate: '2030-05-01',
+        endDate: '2030-05-03T18:00:00.000Z',
+        website: 'https://conf.test',
+        contactEmail: 'team@conf.test',
+      },
     });
     expect(res.status).toBe(201);
     expect(res.body).toEqual({
@@ -254,8 +287,12 @@ describe('organization events', () => {
     expect(missing.status).toBe(400);
     expect(missing.body.details).toEqual({ slug: expect.any(String) });
     expect((await api(s, 'POST', `/api/organizations/${org.id}/events`, { cookie: orgAdmin.cookie, body: { name: 'Bad', slug: 'Bad_Slug' } })).status).toBe(400);
-    expect((await api(s, 'POST', `/api/organizations/${org.id}/events`, { cookie: orgAdmin.cookie, body: { name: 'Bad', slug: 'bad-date', startDate: 'someday' } })).status).toBe(400);
-    expect((await api(s, 'POST', `/api/organizations/${org.id}/events`, { cookie: orgAdmin.cookie, body: { name: 'Bad', slug: 'bad-mail', contactEmail: 'nope' } })).status).toBe(400);
+    expect((await api(s, 'POST', `/api/organizations/${org.id}/events`, { cookie: orgAdmin.cookie, body: { name: 'Bad', slug: 'bad-date', startDate: 'someday' } })).status).toBe(
+      400,
+    );
+    expect((await api(s, 'POST', `/api/organizations/${org.id}/events`, { cookie: orgAdmin.cookie, body: { name: 'Bad', slug: 'bad-mail', contactEmail: 'nope' } })).status).toBe(
+      400,
+    );
     expect((await api(s, 'POST', `/api/organizations/${org.id}/events`, { cookie: orgAdmin.cookie, body: { name: 'Again', slug: 'org-conf-2030' } })).status).toBe(409);
     expect((await api(s, 'GET', `/api/organizations/${org.id}/events`, { cookie: outsider.cookie })).status).toBe(403);
     expect((await api(s, 'GET', `/api/organizations/${org.id}/events`)).status).toBe(401);
@@ -268,7 +305,10 @@ describe('organization events', () => {
 describe('logos', () => {
   it('uploads a logo by id or slug (org_admin) and serves it publicly, byte for byte, with HEAD', async () => {
     expect((await api(s, 'GET', `/api/organizations/${org.id}/logo`)).status).toBe(404);
-    const up = await api(s, 'POST', `/api/organizations/${org.id}/logo`, { cookie: orgAdmin.cookie, rawBody: form({ logo: { bytes: PNG, filename: 'logo.png', type: 'image/png' } }) });
+    const up = await api(s, 'POST', `/api/organizations/${org.id}/logo`, {
+      cookie: orgAdmin.cookie,
+      rawBody: form({ logo: { bytes: PNG, filename: 'logo.png', type: 'image/png' } }),
+    });
     expect(up.status).toBe(200);
     expect(up.body).toEqual({ message: expect.any(String) });
     for (const path of [`/conduct/api/organizations/${org.id}/logo`, `/conduct/api/organizations/slug/${org.slug}/logo`]) {
@@ -281,7 +321,10 @@ describe('logos', () => {
       expect(head.headers.get('content-type')).toBe('image/png');
     }
     const [{ logo_file_id: first }] = await sql<{ logo_file_id: string }>(s, 'select logo_file_id from conduct_organizations where id = $1', [org.id]);
-    const bySlug = await api(s, 'POST', `/api/organizations/slug/${org.slug}/logo`, { cookie: superAdmin.cookie, rawBody: form({ logo: { bytes: JPEG, filename: 'logo.jpg', type: 'image/jpeg' } }) });
+    const bySlug = await api(s, 'POST', `/api/organizations/slug/${org.slug}/logo`, {
+      cookie: superAdmin.cookie,
+      rawBody: form({ logo: { bytes: JPEG, filename: 'logo.jpg', type: 'image/jpeg' } }),
+    });
     expect(bySlug.status).toBe(200);
     const got = await fetch(`${s.url}/conduct/api/organizations/${org.id}/logo`);
     expect(got.headers.get('content-type')).toBe('image/jpeg');
@@ -299,10 +342,16 @@ describe('logos', () => {
     const none = await api(s, 'POST', `/api/organizations/${org.id}/logo`, { cookie: orgAdmin.cookie, rawBody: form({ note: 'no file' }) });
     expect(none.status).toBe(400);
     expect(none.body.error).toEqual(expect.any(String));
-    const text = await api(s, 'POST', `/api/organizations/${org.id}/logo`, { cookie: orgAdmin.cookie, rawBody: form({ logo: { bytes: TEXT, filename: 'logo.png', type: 'image/png' } }) });
+    const text = await api(s, 'POST', `/api/organizations/${org.id}/logo`, {
+      cookie: orgAdmin.cookie,
+      rawBody: form({ logo: { bytes: TEXT, filename: 'logo.png', type: 'image/png' } }),
+    });
     expect(text.status).toBe(400);
     const big = Buffer.concat([PNG, Buffer.alloc(5 * 1024 * 1024 + 10)]);
-    const tooBig = await api(s, 'POST', `/api/organizations/${org.id}/logo`, { cookie: orgAdmin.cookie, rawBody: form({ logo: { bytes: big, filename: 'big.png', type: 'image/png' } }) });
+    const tooBig = await api(s, 'POST', `/api/organizations/${org.id}/logo`, {
+      cookie: orgAdmin.cookie,
+      rawBody: form({ logo: { bytes: big, filename: 'big.png', type: 'image/png' } }),
+    });
     expect([400, 413]).toContain(tooBig.status);
     const kept = await fetch(`${s.url}/conduct/api/organizations/${org.id}/logo`);
     expect(Buffer.from(await kept.arrayBuffer()).equals(PNG)).toBe(true);
@@ -314,12 +363,24 @@ describe('logos', () => {
 
 describe('invite links', () => {
   it('creates (201), lists and disables invite links (org_admin); the public page shows one; using it grants its role', async () => {
-    const created = await api(s, 'POST', `/api/organizations/${org.id}/invites`, { cookie: orgAdmin.cookie, body: { role: 'org_viewer', maxUses: '2', note: 'for the team', expiresAt: '2099-01-01T00:00' } });
+    const created = await api(s, 'POST', `/api/organizations/${org.id}/invites`, {
+      cookie: orgAdmin.cookie,
+      body: { role: 'org_viewer', maxUses: '2', note: 'for the team', expiresAt: '2099-01-01T00:00' },
+    });
     expect(created.status).toBe(201);
     const inv = created.body.invite;
     expect(created.body).toEqual({
       message: expect.any(String),
-      invite: expect.objectContaining({ id: expect.any(String), code: expect.stringMatching(/^[0-9a-f]{32}$/), role: 'org_viewer', maxUses: 2, useCount: 0, expiresAt: expect.stringMatching(/^2099-01-01/), disabled: false, note: 'for the team' }),
+      invite: expect.objectContaining({
+        id: expect.any(String),
+        code: expect.stringMatching(/^[0-9a-f]{32}$/),
+        role: 'org_viewer',
+        maxUses: 2,
+        useCount: 0,
+        expiresAt: expect.stringMatching(/^2099-01-01/),
+        disabled: false,
+        note: 'for the team',
+      }),
     });
     expect(inv.url).toBe(`/org-invite/${inv.code}`);
     const list = await api(s, 'GET', `/api/organizations/${org.id}/invites`, { cookie: orgAdmin.cookie });
@@ -398,17 +459,23 @@ describe('invite links', () => {
     expect(mine.errors).toBeUndefined();
     expect(mine.data).toEqual({ myConductOrganizations: [{ role: 'ORG_VIEWER', organization: { id: org.id, memberships: expect.arrayContaining([{ user: { id: u.id } }]) } }] });
     // the public view does not show members to anonymous callers
-    const anon = await s.gql(`query($code: String!) { conductOrgInvite(code: $code) { organization { name memberships { id } } } }`, { code: made.data!.createConductOrgInvite.code });
+    const anon = await s.gql(`query($code: String!) { conductOrgInvite(code: $code) { organization { name memberships { id } } } }`, {
+      code: made.data!.createConductOrgInvite.code,
+    });
     expect(anon.errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
   });
 });
 
 describe('deleting an organization', () => {
-  it('is for the SuperAdmin only and takes the organization\'s data and logos with it; then 404', async () => {
+  it("is for the SuperAdmin only and takes the organization's data and logos with it; then 404", async () => {
     const doomed = (await api(s, 'POST', '/api/organizations', { cookie: superAdmin.cookie, body: { name: 'Doomed Org', slug: 'doomed-org' } })).body.organization;
     await grantOrgRole(s, orgAdmin.id, doomed.id, 'org_admin');
     const ev = (await api(s, 'POST', `/api/organizations/${doomed.id}/events`, { cookie: orgAdmin.cookie, body: { name: 'Doomed Event', slug: 'doomed-event' } })).body.event;
-    await sql(s, "insert into conduct_reports (id, event_id, type, title, description, state) values (gen_random_uuid(), $1, 'other', 'A report', 'Something happened', 'submitted')", [ev.id]);
+    await sql(
+      s,
+      "insert into conduct_reports (id, event_id, type, title, description, state) values (gen_random_uuid(), $1, 'other', 'A report', 'Something happened', 'submitted')",
+      [ev.id],
+    );
     await api(s, 'POST', `/api/organizations/${doomed.id}/invites`, { cookie: orgAdmin.cookie, body: { role: 'org_viewer' } });
     await api(s, 'POST', `/api/organizations/${doomed.id}/logo`, { cookie: orgAdmin.cookie, rawBody: form({ logo: { bytes: PNG, filename: 'logo.png', type: 'image/png' } }) });
     const [{ logo_file_id: logoFile }] = await sql<{ logo_file_id: string }>(s, 'select logo_file_id from conduct_organizations where id = $1', [doomed.id]);
@@ -435,7 +502,7 @@ describe('deleting an organization', () => {
 });
 
 describe('live membership', () => {
-  it('tells the organization\'s members of membership changes; someone removed hears only their own from then on', async () => {
+  it("tells the organization's members of membership changes; someone removed hears only their own from then on", async () => {
     const live = await seedOrganization(s, { name: 'Live Org' });
     await grantOrgRole(s, orgAdmin.id, live.id, 'org_admin');
     await grantOrgRole(s, viewer.id, live.id, 'org_viewer');

@@ -78,7 +78,13 @@ describe('slug list', () => {
     expect(ids(res)).toEqual(newestFirst(seeded).slice(0, 20));
     const first = res.body.reports[0];
     const row = seeded.find((r) => r.id === first.id)!;
-    expect(first.assignedResponder).toEqual(row.assigneeId === responder.id ? { id: responder.id, name: 'Rita Responder', email: responder.email } : row.assigneeId === admin.id ? { id: admin.id, name: 'Ada Admin', email: admin.email } : null);
+    expect(first.assignedResponder).toEqual(
+      row.assigneeId === responder.id
+        ? { id: responder.id, name: 'Rita Responder', email: responder.email }
+        : row.assigneeId === admin.id
+          ? { id: admin.id, name: 'Ada Admin', email: admin.email }
+          : null,
+    );
     const page2 = await list(admin, '?page=2&limit=20');
     expect(ids(page2)).toEqual(newestFirst(seeded).slice(20));
     const past = await list(admin, '?page=3');
@@ -133,13 +139,25 @@ describe('slug list', () => {
   });
 
   it('refuses bad queries with 400', async () => {
-    for (const q of ['?page=0', '?limit=0', '?limit=101', '?page=abc', '?limit=-1', '?status=bogus', '?severity=urgent', '?sort=priority', '?order=up', '?assigned=someone', '?userId=abc']) {
+    for (const q of [
+      '?page=0',
+      '?limit=0',
+      '?limit=101',
+      '?page=abc',
+      '?limit=-1',
+      '?status=bogus',
+      '?severity=urgent',
+      '?sort=priority',
+      '?order=up',
+      '?assigned=someone',
+      '?userId=abc',
+    ]) {
       const res = await list(admin, q);
       expect({ q, status: res.status }).toEqual({ q, status: 400 });
     }
   });
 
-  it('403 for another event\'s people, 401 anonymous, 404 unknown event', async () => {
+  it("403 for another event's people, 401 anonymous, 404 unknown event", async () => {
     expect((await list(nobody)).status).toBe(403);
     expect((await api(s, 'GET', `/api/events/slug/${event.slug}/reports`)).status).toBe(401);
     expect((await api(s, 'GET', '/api/events/slug/nope/reports', { cookie: admin.cookie })).status).toBe(404);
@@ -184,7 +202,7 @@ describe('cross-event list', () => {
     expect(none.body).toMatchObject({ reports: [], total: 0, pagination: { total: 0, page: 1, limit: 20, totalPages: 0 } });
   });
 
-  it('filters by event (id or slug), search with the reporter\'s name, status, assignment; sorts; pages', async () => {
+  it("filters by event (id or slug), search with the reporter's name, status, assignment; sorts; pages", async () => {
     expect(ids(await mine(responder, `?event=${second.id}`))).toEqual([inSecond.own]);
     expect(ids(await mine(responder, `?event=${second.slug}`))).toEqual([inSecond.own]);
     expect((await mine(responder, '?event=unknown-slug')).body.total).toBe(0);

@@ -53,7 +53,8 @@ it('staff hear every change; a Reporter only their own reports, and never the no
     const theirs = await report(reporter2, 'Someone else reported this');
     await report(outsider, 'Report in another event', other.slug);
     const own = await report(reporter, 'My own report, live');
-    const state = (id: string, b: unknown) => api(s, 'PATCH', `/api/events/${event.id}/reports/${id}/state`, { cookie: admin.cookie, body: b }).then((r) => expect(r.status).toBe(200));
+    const state = (id: string, b: unknown) =>
+      api(s, 'PATCH', `/api/events/${event.id}/reports/${id}/state`, { cookie: admin.cookie, body: b }).then((r) => expect(r.status).toBe(200));
     await state(theirs, { state: 'acknowledged' });
     await state(own, { state: 'investigating', assignedTo: responder.id, notes: 'SECRET-NOTE-TEXT about the reporter' });
     await api(s, 'PATCH', `/api/events/slug/${event.slug}/reports/${own}`, { cookie: admin.cookie, body: { severity: 'high' } }).then((r) => expect(r.status).toBe(200));
@@ -98,7 +99,7 @@ it('refuses outsiders at subscribe, anonymous sockets too, and an unknown event'
   }
 });
 
-it('re-checks the role at every event: a Responder demoted to Reporter stops hearing others\' reports', async () => {
+it("re-checks the role at every event: a Responder demoted to Reporter stops hearing others' reports", async () => {
   const demoted = await conductUser(s, { name: 'Dee Demoted' });
   await grantEventRole(s, demoted.id, event.id, 'Responder');
   await grantEventRole(s, demoted.id, event.id, 'Reporter');

@@ -60,7 +60,13 @@ const create = (who: ConductUser, over: Record<string, unknown> = {}, path = `/a
 
 describe('create', () => {
   it('answers 201 {report} with every field, submitted, unassigned, by the caller (an inactive event too)', async () => {
-    const res = await create(reporter, { location: 'Hall B', contactPreference: 'in-person', urgency: 'high', incidentAt: '2025-01-02T10:00:00Z', parties: 'A person in a red hat' });
+    const res = await create(reporter, {
+      location: 'Hall B',
+      contactPreference: 'in-person',
+      urgency: 'high',
+      incidentAt: '2025-01-02T10:00:00Z',
+      parties: 'A person in a red hat',
+    });
     expect(res.status).toBe(201);
     const r = res.body.report;
     expect(Object.keys(r).sort()).toEqual([...REPORT_KEYS].sort());
@@ -127,12 +133,16 @@ describe('create', () => {
       expect({ over, status: res.status }).toEqual({ over, status: 400 });
       expect(typeof res.body.error).toBe('string');
     }
-    const malformed = await api(s, 'POST', `/api/events/slug/${event.slug}/reports`, { cookie: reporter.cookie, rawBody: '{"title": ', headers: { 'content-type': 'application/json' } });
+    const malformed = await api(s, 'POST', `/api/events/slug/${event.slug}/reports`, {
+      cookie: reporter.cookie,
+      rawBody: '{"title": ',
+      headers: { 'content-type': 'application/json' },
+    });
     expect(malformed.status).toBe(400);
     expect((await sql<{ n: number }>(s, 'select count(*)::int as n from conduct_reports'))[0].n).toBe(before);
   });
 
-  it('401 anonymous, 403 without a role (another event\'s Admin), 404 unknown event', async () => {
+  it("401 anonymous, 403 without a role (another event's Admin), 404 unknown event", async () => {
     expect((await api(s, 'POST', `/api/events/slug/${event.slug}/reports`, { body: reportBody() })).status).toBe(401);
     const forbidden = await create(outsider);
     expect(forbidden.status).toBe(403);
@@ -215,7 +225,9 @@ describe('state', () => {
     const ok = await patch(responder, { state: 'investigating', assignedToUserId: responder.id, notes: 'Talked to the venue' });
     expect(ok.status).toBe(200);
     expect(ok.body.report).toMatchObject({ state: 'investigating', assignedResponderId: responder.id });
-    const comments = await sql<{ author_id: string; visibility: string; body: string }>(s, 'select author_id, visibility, body from conduct_comments where report_id = $1', [report]);
+    const comments = await sql<{ author_id: string; visibility: string; body: string }>(s, 'select author_id, visibility, body from conduct_comments where report_id = $1', [
+      report,
+    ]);
     expect(comments).toHaveLength(1);
     expect(comments[0]).toMatchObject({ author_id: responder.id, visibility: 'internal' });
     expect(comments[0].body).toContain('Talked to the venue');
@@ -254,7 +266,13 @@ describe('slug PATCH', () => {
   it('staff set the assignee, severity, resolution and state; null clears (the frontend sends all three)', async () => {
     const res = await patch(responder, { assignedResponderId: admin.id, severity: 'critical', resolution: 'Spoke to them', state: 'acknowledged' });
     expect(res.status).toBe(200);
-    expect(res.body.report).toMatchObject({ assignedResponderId: admin.id, severity: 'critical', resolution: 'Spoke to them', state: 'acknowledged', assignedResponder: { id: admin.id, name: 'Ada Admin' } });
+    expect(res.body.report).toMatchObject({
+      assignedResponderId: admin.id,
+      severity: 'critical',
+      resolution: 'Spoke to them',
+      state: 'acknowledged',
+      assignedResponder: { id: admin.id, name: 'Ada Admin' },
+    });
     const cleared = await patch(admin, { assignedResponderId: null, severity: null, resolution: null });
     expect(cleared.status).toBe(200);
     expect(cleared.body.report).toMatchObject({ assignedResponderId: null, severity: null, resolution: null, state: 'acknowledged' });
@@ -316,7 +334,7 @@ describe('title and field edits', () => {
 });
 
 describe('state history', () => {
-  it('newest first with the actor\'s name; notes for staff only; other Reporters 403', async () => {
+  it("newest first with the actor's name; notes for staff only; other Reporters 403", async () => {
     const report = await seedReport(s, event.id, { reporterId: reporter.id });
     const state = (b: unknown) => api(s, 'PATCH', `/api/events/${event.id}/reports/${report}/state`, { cookie: responder.cookie, body: b });
     await state({ state: 'acknowledged' });
@@ -379,7 +397,11 @@ describe('GraphQL', () => {
     expect(created.errors).toBeUndefined();
     expect(created.data!.createConductReport).toMatchObject({ state: 'SUBMITTED', reporter: { id: reporter.id } });
     const id = created.data!.createConductReport.id;
-    const denied = await s.gql(`mutation { changeConductReportState(eventId: "${event.id}", reportId: "${id}", input: { state: CLOSED }) { id } }`, {}, { cookie: reporter.cookie });
+    const denied = await s.gql(
+      `mutation { changeConductReportState(eventId: "${event.id}", reportId: "${id}", input: { state: CLOSED }) { id } }`,
+      {},
+      { cookie: reporter.cookie },
+    );
     expect(denied.errors?.[0].extensions?.code).toBe('FORBIDDEN');
     const other = await s.gql(`query { conductReport(slug: "${event.slug}", reportId: "${id}") { id } }`, {}, { cookie: reporter2.cookie });
     expect(other.errors?.[0].extensions?.code).toBe('FORBIDDEN');
@@ -396,7 +418,12 @@ describe('GraphQL', () => {
       { cookie: admin.cookie },
     );
     expect(profile.errors).toBeUndefined();
-    expect(profile.data!.conductEventUserReports.reports.find((x) => x.report.id === id)!.report).toEqual({ id, eventId: event.id, reporterId: reporter.id, reporter: { name: 'Rob Reporter' } });
+    expect(profile.data!.conductEventUserReports.reports.find((x) => x.report.id === id)!.report).toEqual({
+      id,
+      eventId: event.id,
+      reporterId: reporter.id,
+      reporter: { name: 'Rob Reporter' },
+    });
     const anonymous = await s.gql(`query { conductReports(slug: "${event.slug}") { total } }`);
     expect(anonymous.errors?.[0].extensions?.code).toBe('UNAUTHENTICATED');
   });

@@ -1,13 +1,5 @@
 /** conduct's pure rules (src/modules/conduct/conduct-rules.ts): role names, their order, the password and slug rules. */
-import {
-  highestEventRole,
-  isSlug,
-  isStrongPassword,
-  legacyRoleNames,
-  parseEventRole,
-  parseOrgRole,
-  sortEventRoles,
-} from '../src/modules/conduct/conduct-rules';
+import { highestEventRole, isSlug, isStrongPassword, legacyRoleNames, parseEventRole, parseOrgRole, sortEventRoles } from '../src/modules/conduct/conduct-rules';
 import { ConductEventRoleName as R } from '../src/modules/conduct/event-role.entity';
 import { ConductOrgRole } from '../src/modules/conduct/organization.entity';
 

@@ -66,18 +66,22 @@ export async function sql<R = Record<string, unknown>>(s: TestServer, text: stri
 /** Seeds an event (inactive unless told), optionally in an organization; returns its id and slug. */
 export async function seedEvent(s: TestServer, over: { slug?: string; name?: string; organizationId?: string; isActive?: boolean } = {}): Promise<{ id: string; slug: string }> {
   const slug = over.slug ?? `ev-${randomBytes(4).toString('hex')}`;
-  const rows = await sql<{ id: string }>(
-    s,
-    'insert into conduct_events (id, name, slug, is_active, organization_id) values (gen_random_uuid(), $1, $2, $3, $4) returning id',
-    [over.name ?? `Event ${slug}`, slug, over.isActive ?? false, over.organizationId ?? null],
-  );
+  const rows = await sql<{ id: string }>(s, 'insert into conduct_events (id, name, slug, is_active, organization_id) values (gen_random_uuid(), $1, $2, $3, $4) returning id', [
+    over.name ?? `Event ${slug}`,
+    slug,
+    over.isActive ?? false,
+    over.organizationId ?? null,
+  ]);
   return { id: rows[0].id, slug };
 }
 
 /** Seeds an organization; returns its id and slug. */
 export async function seedOrganization(s: TestServer, over: { slug?: string; name?: string } = {}): Promise<{ id: string; slug: string }> {
   const slug = over.slug ?? `org-${randomBytes(4).toString('hex')}`;
-  const rows = await sql<{ id: string }>(s, 'insert into conduct_organizations (id, name, slug) values (gen_random_uuid(), $1, $2) returning id', [over.name ?? `Org ${slug}`, slug]);
+  const rows = await sql<{ id: string }>(s, 'insert into conduct_organizations (id, name, slug) values (gen_random_uuid(), $1, $2) returning id', [
+    over.name ?? `Org ${slug}`,
+    slug,
+  ]);
   return { id: rows[0].id, slug };
 }
 

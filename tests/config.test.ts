@@ -44,7 +44,14 @@ it.each([
 });
 
 it('reads the production settings', () => {
-  const c = loadConfig({ NODE_ENV: 'production', JWT_SECRET: 's'.repeat(40), DATABASE_URL: 'postgres://u@h/db', PUBSUB: 'memory', COMPAT_ROOT: 'coparent', ALLOWED_ORIGINS: 'https://app.example' });
+  const c = loadConfig({
+    NODE_ENV: 'production',
+    JWT_SECRET: 's'.repeat(40),
+    DATABASE_URL: 'postgres://u@h/db',
+    PUBSUB: 'memory',
+    COMPAT_ROOT: 'coparent',
+    ALLOWED_ORIGINS: 'https://app.example',
+  });
   expect(c).toEqual(expect.objectContaining({ isProduction: true, jwtSecret: 's'.repeat(40), pubsub: 'memory', compatRoot: 'coparent', allowedOrigins: ['https://app.example'] }));
 });
 

@@ -146,11 +146,7 @@ describe('REST / GraphQL / subscription parity', () => {
     }
 
     // a GraphQL write is seen by REST in the legacy shape
-    const made = await s.gql(
-      CoparentLiveCreateDocument,
-      { input: { date: '2027-03-10', type: 'NOTE', title: 'From GraphQL', ownerId: user.id } },
-      { token: admin.token },
-    );
+    const made = await s.gql(CoparentLiveCreateDocument, { input: { date: '2027-03-10', type: 'NOTE', title: 'From GraphQL', ownerId: user.id } }, { token: admin.token });
     const rest = await s.rest('GET', '/api/items/day/2027-03-10', { cookie: user.cookie });
     expect(rest.body).toEqual([{ ...made.data!.createCoparentItem, date: '2027-03-10T00:00:00.000Z' }]);
     expect(rest.body[0].owner.id).toBe(user.id);
@@ -196,9 +192,21 @@ describe('subscriptions are authorized per subscriber', () => {
     const forAdmin = collect(adminWs, CoparentLiveScheduleChangedDocument, {}, 3);
     try {
       await Promise.all([forUser.ready, forAdmin.ready]);
-      const saved = await s.rest('PUT', '/api/schedule/templates/cycle', { cookie: admin.cookie, body: { name: 'Week on, week off', days: [{ dayIndex: 0, owner: 'Parent A' }, { dayIndex: 1, owner: 'Parent B' }] } });
+      const saved = await s.rest('PUT', '/api/schedule/templates/cycle', {
+        cookie: admin.cookie,
+        body: {
+          name: 'Week on, week off',
+          days: [
+            { dayIndex: 0, owner: 'Parent A' },
+            { dayIndex: 1, owner: 'Parent B' },
+          ],
+        },
+      });
       expect(saved.status).toBe(200);
-      const block = await s.rest('POST', '/api/schedule/blocks', { cookie: admin.cookie, body: { startDate: '2028-02-01', endDate: '2028-02-07', owner: 'Parent A', label: 'Mom' } });
+      const block = await s.rest('POST', '/api/schedule/blocks', {
+        cookie: admin.cookie,
+        body: { startDate: '2028-02-01', endDate: '2028-02-07', owner: 'Parent A', label: 'Mom' },
+      });
       expect(block.status).toBe(201);
       const applied = await s.rest('POST', '/api/schedule/templates/cycle/apply', { cookie: admin.cookie, body: { anchorDate: '2028-03-01', cycles: 1 } });
       expect(applied.status).toBe(200);
@@ -234,7 +242,9 @@ describe('per-event authorization', () => {
     try {
       await sub.ready;
       expect((await s.rest('PATCH', `/api/admin/users/${made.body.id}`, { cookie: admin.cookie, body: { role: 'USER' } })).body.role).toBe('USER');
-      expect((await s.rest('PUT', '/api/schedule/templates/cycle', { cookie: admin.cookie, body: { name: 'Secret', days: [{ dayIndex: 0, owner: 'Parent A' }] } })).status).toBe(200);
+      expect((await s.rest('PUT', '/api/schedule/templates/cycle', { cookie: admin.cookie, body: { name: 'Secret', days: [{ dayIndex: 0, owner: 'Parent A' }] } })).status).toBe(
+        200,
+      );
       const block = await s.rest('POST', '/api/schedule/blocks', { cookie: admin.cookie, body: { startDate: '2028-06-01', endDate: '2028-06-02', owner: 'Parent B' } });
       const [event] = await sub.done;
       expect(event.data!.scheduleChanged).toMatchObject({ kind: 'BLOCK_CREATED', blockId: block.body.id });

@@ -114,7 +114,7 @@ describe('items', () => {
     expect((await req('GET', '/api/items?month=2031-11', bob)).body).toEqual([]);
   });
 
-  it('orders a month by date then creation and keeps to the month\'s first and last day', async () => {
+  it("orders a month by date then creation and keeps to the month's first and last day", async () => {
     const a = await createItem(alice, { date: '2032-02-15', title: 'a' });
     const b = await createItem(bob, { date: '2032-02-01', title: 'b' });
     const c = await createItem(alice, { date: '2032-02-15', title: 'c' });
@@ -266,8 +266,7 @@ describe('schedule blocks (admin)', () => {
   });
 
   it('lists blocks overlapping the inclusive range sorted by startDate', async () => {
-    const mk = async (startDate: string, endDate: string) =>
-      (await req('POST', '/api/schedule/blocks', admin, { startDate, endDate, owner: 'Parent A' })).body.id as string;
+    const mk = async (startDate: string, endDate: string) => (await req('POST', '/api/schedule/blocks', admin, { startDate, endDate, owner: 'Parent A' })).body.id as string;
     const late = await mk('2035-05-20', '2035-06-02');
     const early = await mk('2035-04-25', '2035-05-01');
     const inside = await mk('2035-05-10', '2035-05-12');
@@ -344,7 +343,15 @@ describe('the schedule view', () => {
   });
 
   it('answers 400 without a month or range and for bad ones; 401 anonymously', async () => {
-    for (const q of ['', '?month=2038-13', '?month=38-01', '?start=2038-01-01', '?start=2038-01-10&end=2038-01-01', '?start=2038-02-30&end=2038-03-01', '?start=2030-01-01&end=2038-01-01']) {
+    for (const q of [
+      '',
+      '?month=2038-13',
+      '?month=38-01',
+      '?start=2038-01-01',
+      '?start=2038-01-10&end=2038-01-01',
+      '?start=2038-02-30&end=2038-03-01',
+      '?start=2030-01-01&end=2038-01-01',
+    ]) {
       expectError(await req('GET', `/api/schedule${q}`, alice), 400);
     }
     expectError(await req('GET', '/api/schedule?month=2038-01', null), 401);

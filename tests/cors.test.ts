@@ -60,15 +60,7 @@ describe('CORS for the origins in ALLOWED_ORIGINS', () => {
     expect(res.headers.get('access-control-allow-credentials')).toBe('true');
     expect(listed(res.headers.get('access-control-allow-methods'))).toEqual(expect.arrayContaining(['get', 'post', 'put', 'patch', 'delete']));
     expect(listed(res.headers.get('access-control-allow-headers'))).toEqual(
-      expect.arrayContaining([
-        'content-type',
-        'authorization',
-        'idempotency-key',
-        'last-event-id',
-        'x-request-id',
-        'apollo-require-preflight',
-        'x-apollo-operation-name',
-      ]),
+      expect.arrayContaining(['content-type', 'authorization', 'idempotency-key', 'last-event-id', 'x-request-id', 'apollo-require-preflight', 'x-apollo-operation-name']),
     );
     expect(res.headers.get('access-control-max-age')).toBe('600');
     expect(listed(res.headers.get('vary'))).toContain('origin');
@@ -110,7 +102,7 @@ describe('CORS for the origins in ALLOWED_ORIGINS', () => {
     expect(corsHeaders(await s.rest('GET', '/coparent/api/health'))).toEqual({});
   });
 
-  it('still refuses a foreign origin\'s cookie-authenticated write with 403', async () => {
+  it("still refuses a foreign origin's cookie-authenticated write with 403", async () => {
     const res = await s.rest('POST', '/coparent/api/items', { body: { date: '2034-01-01', type: 'EVENT', title: unique('t'), body: '' }, headers: { cookie, origin: EVIL } });
     expect(res.status).toBe(403);
     expect(res.body).toEqual({ error: 'Cross-site request refused' });
@@ -141,7 +133,7 @@ describe('CORS for the origins in ALLOWED_ORIGINS', () => {
     expect(anonymous.headers.get('access-control-allow-origin')).toBe(APP);
   });
 
-  it('passes Apollo\'s CSRF prevention with a preflighted JSON POST from the allowed origin', async () => {
+  it("passes Apollo's CSRF prevention with a preflighted JSON POST from the allowed origin", async () => {
     const res = await s.gql('{ me { id } }', {}, { cookie, headers: { origin: APP, 'sec-fetch-site': 'cross-site' } });
     expect(res.status).toBe(200);
     expect(res.errors).toBeUndefined();
@@ -227,7 +219,7 @@ describe('without ALLOWED_ORIGINS', () => {
   });
 });
 
-describe('the session cookie\'s SameSite', () => {
+describe("the session cookie's SameSite", () => {
   const login = async (s: TestServer) => {
     const u = await createUser(s);
     const res = await s.rest('POST', '/coparent/api/auth/login', { body: { username: u.username, password: u.password } });
@@ -305,7 +297,11 @@ describe('configuration', () => {
   });
 
   it('keeps ALLOWED_ORIGINS as browsers send Origin, and refuses what is not an origin', () => {
-    expect(loadConfig({ ...base, ALLOWED_ORIGINS: 'https://App.Example/, http://localhost:5173, *' }).allowedOrigins).toEqual(['https://app.example', 'http://localhost:5173', '*']);
+    expect(loadConfig({ ...base, ALLOWED_ORIGINS: 'https://App.Example/, http://localhost:5173, *' }).allowedOrigins).toEqual([
+      'https://app.example',
+      'http://localhost:5173',
+      '*',
+    ]);
     expect(() => loadConfig({ ...base, ALLOWED_ORIGINS: 'https://app.example/path' })).toThrow(/ALLOWED_ORIGINS must be a comma-separated list/);
     expect(() => loadConfig({ ...base, ALLOWED_ORIGINS: 'app.example' })).toThrow(/ALLOWED_ORIGINS must be a comma-separated list/);
   });

@@ -152,7 +152,11 @@ describe('maximum page sizes', () => {
     const userId = member.data!.register.id;
     const groupIds: string[] = [];
     for (let i = 0; i <= CAKE_USER_GROUPS_MAX; i++) {
-      const g = await s.gql<{ createCakeGroup: { id: string } }>(`mutation G($n: String!) { createCakeGroup(input: { name: $n }) { id } }`, { n: unique('group') }, { token: admin.token });
+      const g = await s.gql<{ createCakeGroup: { id: string } }>(
+        `mutation G($n: String!) { createCakeGroup(input: { name: $n }) { id } }`,
+        { n: unique('group') },
+        { token: admin.token },
+      );
       groupIds.push(g.data!.createCakeGroup.id);
     }
     const add = (groupId: string) =>

@@ -33,7 +33,9 @@ asRoot('the embedded PostgreSQL as root', () => {
     made.push(parent);
     const dataDir = join(parent, 'project', '.data');
     await expect(startEmbeddedPostgres({ dataDir, port: await freePort(), database: 'postgres' })).rejects.toThrow(
-      new RegExp(`cannot reach the data folder ${dataDir}/pg: ${parent} is closed to it \\(mode 0700\\).*Set DATA_DIR to a folder the "postgres" user can reach \\(e\\.g\\. DATA_DIR=/var/lib/interchange\\)`),
+      new RegExp(
+        `cannot reach the data folder ${dataDir}/pg: ${parent} is closed to it \\(mode 0700\\).*Set DATA_DIR to a folder the "postgres" user can reach \\(e\\.g\\. DATA_DIR=/var/lib/interchange\\)`,
+      ),
     );
     expect(mode(parent)).toBe(0o700);
   });

@@ -28,19 +28,7 @@ import {
   TestSetEnrollmentDocument,
 } from '../src/generated/graphql';
 import type { EnrollmentTestAnalyticsSubscription, EnrollmentTestScheduleSubscription } from '../src/generated/graphql';
-import {
-  collect,
-  cookieFrom,
-  createTestDatabase,
-  createUser,
-  joinHousehold,
-  startTestServer,
-  subscribe,
-  SubscriptionResult,
-  TestServer,
-  TestUser,
-  unique,
-} from './support/server';
+import { collect, cookieFrom, createTestDatabase, createUser, joinHousehold, startTestServer, subscribe, SubscriptionResult, TestServer, TestUser, unique } from './support/server';
 import { api, cakeGroup, createEvent, openSse, SseStream } from './cakeplanner.helpers';
 
 // This file's operations; codegen generates the typed `EnrollmentTest…Document`s used below from them.
@@ -90,13 +78,20 @@ function record<R>(start: (sink: { next: (r: SubscriptionResult<R>) => void; err
   const failures: unknown[] = [];
   let completed = false;
   const dispose = start({ next: (r) => void results.push(r), error: (e) => void failures.push(e), complete: () => void (completed = true) });
-  return { results, failures, dispose, get completed() { return completed; } };
+  return {
+    results,
+    failures,
+    dispose,
+    get completed() {
+      return completed;
+    },
+  };
 }
 
 // ------------------------------------------------------------------------------------------------
 
 describe('the enrollment migration on a deployment that predates it', () => {
-  it('moves the family into the default household and keeps every account\'s applications; a legacy client sees its data', async () => {
+  it("moves the family into the default household and keeps every account's applications; a legacy client sees its data", async () => {
     const url = await createTestDatabase();
     const orm = await openOrm(url, { migrate: false });
     const pg = new PgClient({ connectionString: url });
@@ -143,7 +138,13 @@ describe('the enrollment migration on a deployment that predates it', () => {
         { id: randomUUID(), start: '2026-10-08', end: '2026-10-14', owner: 'Parent B', label: 'Dad' },
       ];
       for (const b of blocks) {
-        await pg.query(`insert into coparent_schedule_blocks (id, start_date, end_date, owner, label, color) values ($1, $2, $3, $4, $5, null)`, [b.id, b.start, b.end, b.owner, b.label]);
+        await pg.query(`insert into coparent_schedule_blocks (id, start_date, end_date, owner, label, color) values ($1, $2, $3, $4, $5, null)`, [
+          b.id,
+          b.start,
+          b.end,
+          b.owner,
+          b.label,
+        ]);
       }
       const oldTemplate = randomUUID();
       const newTemplate = randomUUID();
@@ -174,7 +175,11 @@ describe('the enrollment migration on a deployment that predates it', () => {
       const memberships = (await pg.query(`select user_id, application, status, role, household_id from app_memberships order by application`)).rows;
       const of = (application: string) => Object.fromEntries(memberships.filter((m) => m.application === application).map((m) => [m.user_id, m]));
       const expected = (over: (u: (typeof users)['mom']) => Record<string, unknown>) =>
-        Object.fromEntries(Object.values(users).filter((u) => !u.deleted).map((u) => [u.id, expect.objectContaining(over(u))]));
+        Object.fromEntries(
+          Object.values(users)
+            .filter((u) => !u.deleted)
+            .map((u) => [u.id, expect.objectContaining(over(u))]),
+        );
       expect(of('COPARENT')).toEqual(expected((u) => ({ status: 'ACTIVE', role: u.role === 'ADMIN' ? 'ADMIN' : 'USER', household_id: household })));
       expect(of('CAKEPLANNER')).toEqual(expected((u) => ({ status: u.active ? 'ACTIVE' : 'PENDING', household_id: null })));
       expect(memberships.filter((m) => !['COPARENT', 'CAKEPLANNER'].includes(m.application))).toEqual([]);
@@ -207,7 +212,14 @@ describe('the enrollment migration on a deployment that predates it', () => {
       expect(adminBlocks.status).toBe(200);
       expect(adminBlocks.body.map((b: any) => [b.id, b.startDate, b.endDate, b.owner, b.label])).toEqual(blocks.map((b) => [b.id, b.start, b.end, b.owner, b.label]));
       const template = await s.rest('GET', '/coparent/api/schedule/templates/cycle', { cookie: mom.cookie });
-      expect(template.body).toMatchObject({ id: newTemplate, name: '2-2-3', days: [{ dayIndex: 0, owner: 'Parent A', label: 'Mom', color: '#f00' }, { dayIndex: 1, owner: 'Parent B' }] });
+      expect(template.body).toMatchObject({
+        id: newTemplate,
+        name: '2-2-3',
+        days: [
+          { dayIndex: 0, owner: 'Parent A', label: 'Mom', color: '#f00' },
+          { dayIndex: 1, owner: 'Parent B' },
+        ],
+      });
       const members = await s.rest('GET', '/coparent/api/admin/users', { cookie: mom.cookie });
       expect(members.body.map((u: any) => [u.username, u.role]).sort()).toEqual([
         ['dad', 'USER'],
@@ -216,7 +228,9 @@ describe('the enrollment migration on a deployment that predates it', () => {
         ['waiting', 'USER'],
       ]);
       // as before: the admin's items of every owner, and a USER's writes stay refused on the schedule
-      expect((await s.rest('POST', '/coparent/api/schedule/blocks', { cookie: dad.cookie, body: { startDate: '2026-12-01', endDate: '2026-12-02', owner: 'Parent B' } })).status).toBe(403);
+      expect(
+        (await s.rest('POST', '/coparent/api/schedule/blocks', { cookie: dad.cookie, body: { startDate: '2026-12-01', endDate: '2026-12-02', owner: 'Parent B' } })).status,
+      ).toBe(403);
       // an inactive account stays inactive (cakeplanner: PENDING until an admin activates it there)
       expect((await s.rest('POST', '/coparent/api/auth/login', { body: { username: 'waiting', password: PASSWORD } })).status).toBe(403);
     } finally {
@@ -236,7 +250,7 @@ describe('a fresh deployment', () => {
     return me.data!.me.memberships;
   };
 
-  it('makes the first registered user the default household\'s coparent admin', async () => {
+  it("makes the first registered user the default household's coparent admin", async () => {
     const s = await startTestServer();
     try {
       const first = await createUser(s);
@@ -264,7 +278,7 @@ describe('a fresh deployment', () => {
     }
   });
 
-  it('makes the ADMIN_PASSWORD bootstrap admin the default household\'s coparent admin', async () => {
+  it("makes the ADMIN_PASSWORD bootstrap admin the default household's coparent admin", async () => {
     const s = await startTestServer({ ADMIN_PASSWORD: 'bootstrap secret', ADMIN_USERNAME: 'root' });
     try {
       const { cookie, body } = await coparentLogin(s, 'root', 'bootstrap secret');
@@ -441,7 +455,7 @@ describe('compass self-enrollment', () => {
   });
   afterAll(() => s.close());
 
-  it('a coparent-made account uses compass at once; DISABLED closes compass only, in compass\'s envelope', async () => {
+  it("a coparent-made account uses compass at once; DISABLED closes compass only, in compass's envelope", async () => {
     const username = unique('kid');
     const made = await s.rest('POST', '/coparent/api/admin/users', { cookie: adminCookie, body: { username, password: PASSWORD, role: 'USER' } });
     expect(made.status).toBe(200);
@@ -495,7 +509,7 @@ describe.each(['postgres', 'memory'])('admin-only live data stops at once for a 
 
   // identity's userChanged (other users' changes): tests/access.test.ts
 
-  it('compass analytics: the next event after a platform admin\'s demotion is FORBIDDEN, never data', async () => {
+  it("compass analytics: the next event after a platform admin's demotion is FORBIDDEN, never data", async () => {
     const second = await createUser(s);
     expect((await s.gql(TestPromoteDocument, { id: second.id }, { token: admin.token })).errors).toBeUndefined();
     const client = s.ws(second.token);
@@ -540,7 +554,16 @@ describe.each(['postgres', 'memory'])('admin-only live data stops at once for a 
   const kinds = (sub: { results: SubscriptionResult<EnrollmentTestScheduleSubscription>[] }) =>
     sub.results.map((r) => (r.data ? r.data.scheduleChanged.kind : `error:${r.errors?.[0]?.extensions?.code}`));
   const saveTemplate = (auth: { cookie?: string; token?: string }, name: string) =>
-    s.rest('PUT', '/coparent/api/schedule/templates/cycle', { ...auth, body: { name, days: [{ dayIndex: 0, owner: 'Parent A' }, { dayIndex: 1, owner: 'Parent B' }] } });
+    s.rest('PUT', '/coparent/api/schedule/templates/cycle', {
+      ...auth,
+      body: {
+        name,
+        days: [
+          { dayIndex: 0, owner: 'Parent A' },
+          { dayIndex: 1, owner: 'Parent B' },
+        ],
+      },
+    });
   let day = 0;
   const createBlock = (auth: { cookie?: string; token?: string }) => {
     day += 1;

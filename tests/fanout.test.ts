@@ -50,7 +50,9 @@ async function createItem(date: string, title: string): Promise<string> {
 
 it('executes a coparent item event once for every subscriber of the same month, who all get it', async () => {
   const sockets = members.map((m) => s.ws(m.token));
-  const subs = sockets.map((ws) => collect<{ coparentItemChanged: { itemId: string; item: { title: string; owner: { id: string; username: string } } } }>(ws, ITEM_CHANGED, { month: '2031-02' }, 1));
+  const subs = sockets.map((ws) =>
+    collect<{ coparentItemChanged: { itemId: string; item: { title: string; owner: { id: string; username: string } } } }>(ws, ITEM_CHANGED, { month: '2031-02' }, 1),
+  );
   try {
     await Promise.all(subs.map((x) => x.ready));
     await until(() => s.server.pipeline.fanout.stats().subscribers >= SUBSCRIBERS);
@@ -75,7 +77,7 @@ it('executes a coparent item event once for every subscriber of the same month, 
   }
 });
 
-it('keeps each subscriber\'s filter and access: another month or a disabled member gets nothing', async () => {
+it("keeps each subscriber's filter and access: another month or a disabled member gets nothing", async () => {
   const [kept, disabled, otherMonth] = members;
   const keptWs = s.ws(kept.token);
   const disabledWs = s.ws(disabled.token);

@@ -98,7 +98,16 @@ describe('the front door with GraphiQL and metrics', () => {
     if (haveBrowser) {
       browser = await chromium.launch({
         executablePath: CHROMIUM,
-        args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+        args: [
+          '--headless',
+          '--no-sandbox',
+          '--disable-gpu',
+          '--disable-quic',
+          '--no-first-run',
+          '--disable-background-networking',
+          '--disable-component-update',
+          '--disable-sync',
+        ],
       });
     }
   }, 60_000);
@@ -194,7 +203,11 @@ describe('the front door with GraphiQL and metrics', () => {
   });
 
   it('answers a subscription sent over HTTP (as GraphiQL does when a click beats its parse) with a clear 400', async () => {
-    const res = await s.gql<unknown>('subscription FrontDoorTestOverHttp { cakeGroupChanged { kind } }', {}, { token: admin.token, headers: { accept: 'application/graphql-response+json' } });
+    const res = await s.gql<unknown>(
+      'subscription FrontDoorTestOverHttp { cakeGroupChanged { kind } }',
+      {},
+      { token: admin.token, headers: { accept: 'application/graphql-response+json' } },
+    );
     expect(res.status).toBe(400);
     expect(res.data).toBeUndefined();
     expect(res.errors).toEqual([{ message: 'Subscriptions are served over graphql-ws (WebSocket) on /graphql, not over HTTP', extensions: { code: 'BAD_REQUEST' } }]);
@@ -216,62 +229,74 @@ describe('the front door with GraphiQL and metrics', () => {
     }
   });
 
-  browserIt('the front door page shows in a browser without a blocked style or a failed request', async () => {
-    const { page, problems } = await openPage();
-    try {
-      await page.goto(`${s.url}/`);
-      await expect(page.textContent('h1')).resolves.toBe('interchange');
-      // the inline stylesheet applied (a blocked one leaves the default 8px body margin and full width)
-      const width = await page.evaluate(() => (document.querySelector('body') as unknown as { clientWidth: number }).clientWidth);
-      expect(width).toBeLessThan(800);
-      expect(problems).toEqual([]);
-    } finally {
-      await page.context().close();
-    }
-  }, 30_000);
+  browserIt(
+    'the front door page shows in a browser without a blocked style or a failed request',
+    async () => {
+      const { page, problems } = await openPage();
+      try {
+        await page.goto(`${s.url}/`);
+        await expect(page.textContent('h1')).resolves.toBe('interchange');
+        // the inline stylesheet applied (a blocked one leaves the default 8px body margin and full width)
+        const width = await page.evaluate(() => (document.querySelector('body') as unknown as { clientWidth: number }).clientWidth);
+        expect(width).toBeLessThan(800);
+        expect(problems).toEqual([]);
+      } finally {
+        await page.context().close();
+      }
+    },
+    30_000,
+  );
 
-  browserIt('GraphiQL loads without a failed request or console error and runs { __typename }, a signed-in query and a subscription', async () => {
-    const login = await s.rest('POST', '/coparent/api/auth/login', { body: { username: admin.username, password: admin.password } });
-    const cookie = cookieFrom(login.headers)!;
-    expect(cookie).toBeTruthy();
-    const { page, problems } = await openPage(cookie);
-    const run = async (query: string) => {
-      await page.evaluate((q) => document.querySelector('.graphiql-query-editor .CodeMirror')!.CodeMirror.setValue(q), query);
-      // GraphiQL parses the editor 100 ms after a change (debounced) and picks HTTP or ws from that parse: a
-      // click before it would send a subscription over HTTP, which no person typing does
-      await page.waitForTimeout(400);
-      await page.click('.graphiql-execute-button');
-    };
-    const response = () => page.evaluate(() => document.querySelector('.graphiql-response .CodeMirror')?.CodeMirror.getValue() ?? '');
-    try {
-      await page.goto(`${s.url}/graphql`);
-      await page.waitForSelector('.graphiql-query-editor .CodeMirror', { timeout: 20_000 });
+  browserIt(
+    'GraphiQL loads without a failed request or console error and runs { __typename }, a signed-in query and a subscription',
+    async () => {
+      const login = await s.rest('POST', '/coparent/api/auth/login', { body: { username: admin.username, password: admin.password } });
+      const cookie = cookieFrom(login.headers)!;
+      expect(cookie).toBeTruthy();
+      const { page, problems } = await openPage(cookie);
+      const run = async (query: string) => {
+        await page.evaluate((q) => document.querySelector('.graphiql-query-editor .CodeMirror')!.CodeMirror.setValue(q), query);
+        // GraphiQL parses the editor 100 ms after a change (debounced) and picks HTTP or ws from that parse: a
+        // click before it would send a subscription over HTTP, which no person typing does
+        await page.waitForTimeout(400);
+        await page.click('.graphiql-execute-button');
+      };
+      const response = () => page.evaluate(() => document.querySelector('.graphiql-response .CodeMirror')?.CodeMirror.getValue() ?? '');
+      try {
+        await page.goto(`${s.url}/graphql`);
+        await page.waitForSelector('.graphiql-query-editor .CodeMirror', { timeout: 20_000 });
 
-      await run('{ __typename }');
-      await page.waitForFunction(() => /"__typename": "Query"/.test(document.querySelector('.graphiql-response .CodeMirror')?.CodeMirror.getValue() ?? ''), undefined, { timeout: 10_000 });
-      expect(JSON.parse(await response())).toEqual({ data: { __typename: 'Query' } });
+        await run('{ __typename }');
+        await page.waitForFunction(() => /"__typename": "Query"/.test(document.querySelector('.graphiql-response .CodeMirror')?.CodeMirror.getValue() ?? ''), undefined, {
+          timeout: 10_000,
+        });
+        expect(JSON.parse(await response())).toEqual({ data: { __typename: 'Query' } });
 
-      // the session cookie rides along on the IDE's fetches
-      await run('{ me { username } }');
-      await page.waitForFunction((u) => (document.querySelector('.graphiql-response .CodeMirror')?.CodeMirror.getValue() ?? '').includes(u), admin.username, { timeout: 10_000 });
-      expect(JSON.parse(await response())).toEqual({ data: { me: { username: admin.username } } });
+        // the session cookie rides along on the IDE's fetches
+        await run('{ me { username } }');
+        await page.waitForFunction((u) => (document.querySelector('.graphiql-response .CodeMirror')?.CodeMirror.getValue() ?? '').includes(u), admin.username, { timeout: 10_000 });
+        expect(JSON.parse(await response())).toEqual({ data: { me: { username: admin.username } } });
 
-      // a subscription over graphql-ws, authenticated by the same cookie at the upgrade (admins see every group)
-      await run('subscription { cakeGroupChanged { kind group { name } } }');
-      // the socket opens and the subscription registers a moment after the click
-      await page.waitForTimeout(1000);
-      const created = await s.gql(FrontDoorTestCreateGroupDocument, { input: { name: 'Front door bakers' } }, { token: admin.token });
-      expect(created.errors).toBeUndefined();
-      await page.waitForFunction(() => (document.querySelector('.graphiql-response .CodeMirror')?.CodeMirror.getValue() ?? '').includes('Front door bakers'), undefined, { timeout: 10_000 });
-      expect(JSON.parse(await response())).toEqual({ data: { cakeGroupChanged: { kind: 'CREATED', group: { name: 'Front door bakers' } } } });
+        // a subscription over graphql-ws, authenticated by the same cookie at the upgrade (admins see every group)
+        await run('subscription { cakeGroupChanged { kind group { name } } }');
+        // the socket opens and the subscription registers a moment after the click
+        await page.waitForTimeout(1000);
+        const created = await s.gql(FrontDoorTestCreateGroupDocument, { input: { name: 'Front door bakers' } }, { token: admin.token });
+        expect(created.errors).toBeUndefined();
+        await page.waitForFunction(() => (document.querySelector('.graphiql-response .CodeMirror')?.CodeMirror.getValue() ?? '').includes('Front door bakers'), undefined, {
+          timeout: 10_000,
+        });
+        expect(JSON.parse(await response())).toEqual({ data: { cakeGroupChanged: { kind: 'CREATED', group: { name: 'Front door bakers' } } } });
 
-      mkdirSync(join(__dirname, 'artifacts'), { recursive: true });
-      await page.screenshot({ path: join(__dirname, 'artifacts', 'graphiql.png') });
-      expect(problems).toEqual([]);
-    } finally {
-      await page.context().close();
-    }
-  }, 60_000);
+        mkdirSync(join(__dirname, 'artifacts'), { recursive: true });
+        await page.screenshot({ path: join(__dirname, 'artifacts', 'graphiql.png') });
+        expect(problems).toEqual([]);
+      } finally {
+        await page.context().close();
+      }
+    },
+    60_000,
+  );
 });
 
 describe('the front door with Sandbox and a root-mounted surface without GET / (COMPAT_ROOT=compass)', () => {

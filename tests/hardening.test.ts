@@ -62,7 +62,10 @@ describe('TRUST_PROXY: the client is the rightmost untrusted address', () => {
       const client = s.ws(undefined, { headers: { 'x-forwarded-for': forwarded } });
       try {
         return await new Promise<{ data?: unknown; errors?: { extensions?: { code?: string } }[] }>((resolve, reject) => {
-          client.subscribe({ query: LOGIN, variables: { i: { login: user.username, password: 'wrong password' } } }, { next: (r) => resolve(r as never), error: reject, complete: () => undefined });
+          client.subscribe(
+            { query: LOGIN, variables: { i: { login: user.username, password: 'wrong password' } } },
+            { next: (r) => resolve(r as never), error: reject, complete: () => undefined },
+          );
         });
       } finally {
         await client.dispose();
@@ -233,7 +236,13 @@ describe('caps on what one user holds open', () => {
   /** the platform's first user: its admin */
   let platformAdmin: TestUser;
   beforeAll(async () => {
-    s = await startTestServer({ WS_MAX_CONNECTIONS_PER_USER: '2', WS_MAX_ANONYMOUS_PER_IP: '2', WS_MAX_SUBSCRIPTIONS_PER_SOCKET: '3', SSE_MAX_STREAMS_PER_USER: '2', CAKE_AUTO_ACTIVATE: 'true' });
+    s = await startTestServer({
+      WS_MAX_CONNECTIONS_PER_USER: '2',
+      WS_MAX_ANONYMOUS_PER_IP: '2',
+      WS_MAX_SUBSCRIPTIONS_PER_SOCKET: '3',
+      SSE_MAX_STREAMS_PER_USER: '2',
+      CAKE_AUTO_ACTIVATE: 'true',
+    });
     platformAdmin = await createUser(s);
   });
   afterAll(() => s?.close());
@@ -397,7 +406,8 @@ describe('password resets', () => {
       // only the newest token works
       const newest = texts.length - 1;
       const order = [...tokens.keys()].filter((i) => i !== newest);
-      for (const i of order) expect((await s.gql(HardeningTestResetPasswordDocument, { t: tokens[i], p: 'brand new password 1' })).errors?.[0].extensions?.code).toBe('BAD_USER_INPUT');
+      for (const i of order)
+        expect((await s.gql(HardeningTestResetPasswordDocument, { t: tokens[i], p: 'brand new password 1' })).errors?.[0].extensions?.code).toBe('BAD_USER_INPUT');
       // the temporary password mailed first still logs in (once)
       const login = await s.gql(HardeningTestLoginDocument, { i: { login: user.email, password: temp } });
       expect(login.data!.login.user!.mustChangePassword).toBe(true);

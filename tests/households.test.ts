@@ -205,9 +205,7 @@ describe('an account from open registration elsewhere', () => {
       { method: 'DELETE', route: '/api/admin/users/:id', path: `/api/admin/users/${aUser.id}` },
     ];
     // the list is the whole route table but auth and health: a route added later is covered or this fails
-    const table = coparentSurface.routes
-      .filter((r) => !r.path.startsWith('/api/auth/') && r.path !== '/api/health')
-      .map((r) => `${r.method.toUpperCase()} ${r.path}`);
+    const table = coparentSurface.routes.filter((r) => !r.path.startsWith('/api/auth/') && r.path !== '/api/health').map((r) => `${r.method.toUpperCase()} ${r.path}`);
     expect(routes.map((r) => `${r.method} ${r.route}`).sort()).toEqual([...table].sort());
     return routes;
   }
@@ -332,8 +330,21 @@ describe('two households', () => {
     expectError(await req('PUT', `/api/schedule/blocks/${bBlock.id}`, root, { owner: 'Taken' }), 404);
 
     // the cycle template: one per household
-    const aTemplate = { name: 'A: 2-2-3', days: [{ dayIndex: 0, owner: 'A parent' }, { dayIndex: 1, owner: 'A parent' }, { dayIndex: 2, owner: 'A other' }] };
-    const bTemplate = { name: 'B: week on, week off', days: [{ dayIndex: 0, owner: 'B parent' }, { dayIndex: 1, owner: 'B other' }] };
+    const aTemplate = {
+      name: 'A: 2-2-3',
+      days: [
+        { dayIndex: 0, owner: 'A parent' },
+        { dayIndex: 1, owner: 'A parent' },
+        { dayIndex: 2, owner: 'A other' },
+      ],
+    };
+    const bTemplate = {
+      name: 'B: week on, week off',
+      days: [
+        { dayIndex: 0, owner: 'B parent' },
+        { dayIndex: 1, owner: 'B other' },
+      ],
+    };
     const aSaved = await req('PUT', '/api/schedule/templates/cycle', aAdmin, aTemplate);
     expect(aSaved.status).toBe(200);
     expect((await req('GET', '/api/schedule/templates/cycle', bAdmin)).body).toBeNull();
@@ -347,7 +358,18 @@ describe('two households', () => {
     expect((await req('GET', '/api/schedule?month=2030-03', aUser)).body).toEqual(aView);
     const bAfter = (await req('GET', '/api/schedule?month=2030-03', bUser)).body;
     expect(bAfter.blocks).toHaveLength(10);
-    expect(Object.values(bAfter.days).map((d) => (d as { owner: string }).owner)).toEqual(['B parent', 'B other', 'B parent', 'B other', 'B parent', 'B other', 'B parent', 'B other', 'B parent', 'B other']);
+    expect(Object.values(bAfter.days).map((d) => (d as { owner: string }).owner)).toEqual([
+      'B parent',
+      'B other',
+      'B parent',
+      'B other',
+      'B parent',
+      'B other',
+      'B parent',
+      'B other',
+      'B parent',
+      'B other',
+    ]);
     const aApplied = await req('POST', '/api/schedule/templates/cycle/apply', aAdmin, { anchorDate: '2030-04-01', cycles: 1 });
     expect(aApplied.body).toMatchObject({ blocksCreated: 2, blocksDeleted: 0 });
     expect((await req('GET', '/api/schedule?month=2030-04', bUser)).body).toEqual({ days: {}, blocks: [] });
@@ -436,7 +458,7 @@ describe('household admin routes', () => {
     for (const other of [root, aAdmin, aUser, cAdmin, c1, c2]) expect(bIds).not.toContain(other.id);
   });
 
-  it('PATCH changes a member\'s role (me shows it at once) and password (old one refused, sessions end)', async () => {
+  it("PATCH changes a member's role (me shows it at once) and password (old one refused, sessions end)", async () => {
     const drew = await makeMember(bAdmin);
     const promoted = await req('PATCH', `/api/admin/users/${drew.id}`, bAdmin, { role: 'ADMIN' });
     expect(promoted.body).toEqual({ id: drew.id, username: drew.username, role: 'ADMIN', createdAt: expect.any(String) });
@@ -481,11 +503,15 @@ describe('household admin routes', () => {
     expectError(await req('GET', '/api/items?month=2030-08', fay), 403);
     expectError(await req('GET', '/api/schedule?month=2030-08', fay), 403);
     expectError(await req('GET', '/api/admin/users', fay), 403);
-    expect((await s.rest('POST', `${P}/api/auth/login`, { body: { username: fay.username, password: fay.password } })).body).toEqual({ id: fay.id, username: fay.username, role: 'USER' });
+    expect((await s.rest('POST', `${P}/api/auth/login`, { body: { username: fay.username, password: fay.password } })).body).toEqual({
+      id: fay.id,
+      username: fay.username,
+      role: 'USER',
+    });
     expect(codeOf(await s.gql(HouseholdsTestItemsDocument, { month: '2030-08' }, { token: fay.token }))).toBe('FORBIDDEN');
   });
 
-  it("does not let a household admin set the password of an account another application uses (403); a platform admin can", async () => {
+  it('does not let a household admin set the password of an account another application uses (403); a platform admin can', async () => {
     const gus = await makeMember(bAdmin);
     await enrollIn(s, root, gus, 'CAKEPLANNER');
     const refused = await req('PATCH', `/api/admin/users/${gus.id}`, bAdmin, { password: 'taken-over-now' });
@@ -553,8 +579,8 @@ describe('household admin routes', () => {
   });
 });
 
-describe('subscriptions deliver the subscriber\'s household only', () => {
-  it('coparentItemChanged: a B subscriber gets none of A\'s writes, an A subscriber none of B\'s', async () => {
+describe("subscriptions deliver the subscriber's household only", () => {
+  it("coparentItemChanged: a B subscriber gets none of A's writes, an A subscriber none of B's", async () => {
     const wsA = s.ws(aUser.token);
     const wsB = s.ws(undefined, { headers: { cookie: bUser.cookie } });
     const forA = watch(wsA, HouseholdsTestItemChangedDocument, { month: '2030-09' });

@@ -141,7 +141,11 @@ describe('REST creates', () => {
     const k = key();
     const event = JSON.stringify({ date: nextDate(), description: 'Lemon cake', groupId: group.id });
     const send = (bytes: Buffer) =>
-      s.rest('POST', '/cakeplanner/api/events', { token: admin.token, rawBody: form({ event, image: { bytes, filename: 'cake.img', type: 'image/png' } }), headers: { 'idempotency-key': k } });
+      s.rest('POST', '/cakeplanner/api/events', {
+        token: admin.token,
+        rawBody: form({ event, image: { bytes, filename: 'cake.img', type: 'image/png' } }),
+        headers: { 'idempotency-key': k },
+      });
     const first = await send(PNG);
     expect(first.status).toBe(201);
     const again = await send(PNG);

@@ -135,9 +135,7 @@ describe('register', () => {
 
   it('turns a concurrent duplicate (unique violation in the database) into CONFLICT, never SQL', async () => {
     const username = unique('race');
-    const results = await Promise.all(
-      Array.from({ length: 4 }, () => s.gql(TestRegisterUsernameDocument, { u: username })),
-    );
+    const results = await Promise.all(Array.from({ length: 4 }, () => s.gql(TestRegisterUsernameDocument, { u: username })));
     const ok = results.filter((r) => r.data?.register);
     expect(ok).toHaveLength(1);
     for (const r of results.filter((x) => x.errors)) {
@@ -151,9 +149,7 @@ describe('first user', () => {
   it('makes exactly one ADMIN when the first registrations arrive at once', async () => {
     const fresh = await startTestServer();
     try {
-      const results = await Promise.all(
-        Array.from({ length: 5 }, () => fresh.gql(IdentityTestRegisterRoleDocument, { u: unique('first') })),
-      );
+      const results = await Promise.all(Array.from({ length: 5 }, () => fresh.gql(IdentityTestRegisterRoleDocument, { u: unique('first') })));
       const roles = results.map((r) => r.data!.register.role).sort();
       expect(roles).toEqual(['ADMIN', 'USER', 'USER', 'USER', 'USER']);
     } finally {

@@ -55,7 +55,13 @@ describe('npm start without DATABASE_URL', () => {
 
   it('fails the start with a clear message on a bad value', async () => {
     // the output is the structured log: JSON lines (stdout is not a terminal), the refusal a fatal one
-    const fatal = (p: MainProcess) => p.output().split('\n').filter(Boolean).map((l) => JSON.parse(l) as { level: string; msg: string }).filter((l) => l.level === 'fatal');
+    const fatal = (p: MainProcess) =>
+      p
+        .output()
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => JSON.parse(l) as { level: string; msg: string })
+        .filter((l) => l.level === 'fatal');
     const bad = runMain({ DATA_DIR: dataDir, PORT: 'eighty' });
     expect(await bad.exited).toBe(1);
     expect(fatal(bad).map((l) => l.msg)).toEqual(['Configuration error: PORT must be a whole number from 0 to 65535, got "eighty"']);
@@ -80,11 +86,14 @@ describe('graceful shutdown', () => {
     // an in-flight request: headers sent, body still arriving when SIGTERM lands
     const body = JSON.stringify({ query: '{ __typename }' });
     const response = new Promise<{ status: number; text: string }>((resolve, reject) => {
-      const req = http.request({ host: '127.0.0.1', port, path: '/graphql', method: 'POST', headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } }, (res) => {
-        let text = '';
-        res.on('data', (d) => (text += d));
-        res.on('end', () => resolve({ status: res.statusCode!, text }));
-      });
+      const req = http.request(
+        { host: '127.0.0.1', port, path: '/graphql', method: 'POST', headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } },
+        (res) => {
+          let text = '';
+          res.on('data', (d) => (text += d));
+          res.on('end', () => resolve({ status: res.statusCode!, text }));
+        },
+      );
       req.on('error', reject);
       req.write(body.slice(0, 5));
       setTimeout(() => {
@@ -112,7 +121,14 @@ describe('the compiled server on a database', () => {
     const port = await freePort();
     base = `http://127.0.0.1:${port}`;
     // GraphiQL: its assets are found from dist/ too (node_modules and public/graphql-ide/)
-    const env = { DATABASE_URL: await createTestDatabase(), PORT: String(port), HOST: '127.0.0.1', JWT_SECRET: 'smoke-secret-0123456789-0123456789-0123', PUBSUB: 'memory', GRAPHQL_IDE: 'graphiql' };
+    const env = {
+      DATABASE_URL: await createTestDatabase(),
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      JWT_SECRET: 'smoke-secret-0123456789-0123456789-0123',
+      PUBSUB: 'memory',
+      GRAPHQL_IDE: 'graphiql',
+    };
     main = runMain(env, { compiled: true });
     await main.waitFor(/Interchange is running/);
   }, 120_000);
@@ -124,7 +140,11 @@ describe('the compiled server on a database', () => {
   it('answers the health routes and GraphQL', async () => {
     expect((await fetch(`${base}/healthz`)).status).toBe(200);
     expect((await fetch(`${base}/readyz`)).status).toBe(200);
-    const res = await fetch(`${base}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query: '{ cakeSystemInfo { version projectName } }' }) });
+    const res = await fetch(`${base}/graphql`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ query: '{ cakeSystemInfo { version projectName } }' }),
+    });
     expect(await res.json()).toEqual({ data: { cakeSystemInfo: { version: expect.stringMatching(/^\d+\.\d+\.\d+/), projectName: 'interchange' } } });
   });
 
@@ -143,7 +163,12 @@ describe('the compiled server on a database', () => {
   it('answers a route of every surface, cakeplanner sysinfo included', async () => {
     const sysinfo = await fetch(`${base}/cakeplanner/api/system/sysinfo`);
     expect(sysinfo.status).toBe(200);
-    expect(await sysinfo.json()).toMatchObject({ name: 'Cake Planner', project_name: 'interchange', version: expect.stringMatching(/^\d+\.\d+\.\d+/), prog_longname: expect.any(String) });
+    expect(await sysinfo.json()).toMatchObject({
+      name: 'Cake Planner',
+      project_name: 'interchange',
+      version: expect.stringMatching(/^\d+\.\d+\.\d+/),
+      prog_longname: expect.any(String),
+    });
     expect((await fetch(`${base}/cakeplanner/api/system/healthcheck`)).status).toBe(200);
     for (const surface of surfaces) {
       const res = await fetch(`${base}/${surface.id}/openapi.json`);

@@ -129,4 +129,3 @@ describe('limits in the REST engine', () => {
     expect(() => compileRoutes(pipeline, bad)).toThrow(/GET \/deep: .*depth[\s\S]*GET \/typo: .*mee/i);
   });
 });
-

@@ -133,7 +133,7 @@ async function gql<T = unknown>(query: string, variables: Record<string, unknown
 // cakeplanner
 
 describe('cakeGroupChanged', () => {
-  it('reaches the group\'s members and every admin for REST writes, and nobody else', async () => {
+  it("reaches the group's members and every admin for REST writes, and nobody else", async () => {
     const alice = await cakeUser(s);
     const outsider = await cakeUser(s);
     const group = await cakeGroup(s, admin, [{ user: alice }]);
@@ -186,7 +186,8 @@ describe('cakeGroupChanged', () => {
     const aliceSub = await watch<LiveGroupChangedSubscription>(alice.token, GROUP_CHANGED);
     const bobSub = await watch<LiveGroupChangedSubscription>(bob.token, GROUP_CHANGED);
     const secondSub = await watch<LiveGroupChangedSubscription>(second.token, GROUP_CHANGED);
-    const rename = (name: string) => gql(`mutation LiveRename($id: ID!, $name: String!) { updateCakeGroup(id: $id, input: { name: $name }) { id } }`, { id: group.id, name }, admin.token);
+    const rename = (name: string) =>
+      gql(`mutation LiveRename($id: ID!, $name: String!) { updateCakeGroup(id: $id, input: { name: $name }) { id } }`, { id: group.id, name }, admin.token);
 
     await rename('Before');
     for (const w of [aliceSub, bobSub, secondSub]) expect((await w.next()).data!.cakeGroupChanged.group!.name).toBe('Before');
@@ -236,7 +237,7 @@ describe('cakeGroupChanged', () => {
 });
 
 describe('cakeMembershipChanged', () => {
-  it('tells the group\'s members and the user concerned about joins, role changes and departures', async () => {
+  it("tells the group's members and the user concerned about joins, role changes and departures", async () => {
     const alice = await cakeUser(s);
     const newcomer = await cakeUser(s);
     const outsider = await cakeUser(s);
@@ -287,7 +288,7 @@ describe('cakeMembershipChanged', () => {
     await hearsNothing(outsiderSub, 0);
   });
 
-  it('tells the group when a member\'s account is deleted (admin route) or deleted by its owner', async () => {
+  it("tells the group when a member's account is deleted (admin route) or deleted by its owner", async () => {
     const alice = await cakeUser(s);
     const doomed = await cakeUser(s);
     const leaver = await cakeUser(s);
@@ -326,7 +327,11 @@ describe('compass: parties, questions, party answers', () => {
   });
 
   it('compassPartyChanged: created, changed, deleted through REST, executed once for every subscriber', async () => {
-    const subs = [await watch<LivePartyChangedSubscription>(voter.token, PARTY_CHANGED), await watch<LivePartyChangedSubscription>(voter.token, PARTY_CHANGED), await watch<LivePartyChangedSubscription>(admin.token, PARTY_CHANGED)];
+    const subs = [
+      await watch<LivePartyChangedSubscription>(voter.token, PARTY_CHANGED),
+      await watch<LivePartyChangedSubscription>(voter.token, PARTY_CHANGED),
+      await watch<LivePartyChangedSubscription>(admin.token, PARTY_CHANGED),
+    ];
     const before = s.server.pipeline.fanout.stats();
     const created = await capi()('POST', '/api/parties', { token: admin.token, body: { name: 'Live Party', abbreviation: 'LP', description: 'a party' } });
     expect(created.status).toBe(201);
@@ -352,7 +357,7 @@ describe('compass: parties, questions, party answers', () => {
     expect(d.data!.compassPartyChanged).toEqual({ kind: 'DELETED', partyId, party: null });
   });
 
-  it('a party\'s code stays per viewer: its admins see it, other subscribers null', async () => {
+  it("a party's code stays per viewer: its admins see it, other subscribers null", async () => {
     const adminSub = await watch<LivePartyCodeChangedSubscription>(admin.token, PARTY_CODE_CHANGED);
     const voterSub = await watch<LivePartyCodeChangedSubscription>(voter.token, PARTY_CODE_CHANGED);
     const created = await capi()('POST', '/api/parties', { token: admin.token, body: { name: 'Coded Party', abbreviation: 'CP' } });
@@ -379,7 +384,7 @@ describe('compass: parties, questions, party answers', () => {
     expect(d.data!.compassQuestionChanged).toEqual({ kind: 'DELETED', questionId, question: null });
   });
 
-  it('compassPartyAnswerChanged: a party admin\'s REST write, for every party or one party', async () => {
+  it("compassPartyAnswerChanged: a party admin's REST write, for every party or one party", async () => {
     const q = await capi()('POST', '/api/questions', { token: admin.token, body: { text: 'Answered live?', axis: 'economic' } });
     const questionId = q.body.data.question_id as number;
     const p1 = (await capi()('POST', '/api/parties', { token: admin.token, body: { name: 'Answer Party', abbreviation: 'AP' } })).body.data.party.party_id as number;
@@ -399,7 +404,11 @@ describe('compass: parties, questions, party answers', () => {
     expect(onlyP1.results.map((x) => x.data!.compassPartyAnswerChanged.partyId)).toEqual([p1]);
 
     expect((await capi()('DELETE', `/api/parties/${p1}`, { token: admin.token })).status).toBe(200);
-    expect((await onlyP1.next((x) => x.data?.compassPartyAnswerChanged.kind === 'DELETED')).data!.compassPartyAnswerChanged).toEqual({ kind: 'DELETED', partyId: p1, answers: null });
+    expect((await onlyP1.next((x) => x.data?.compassPartyAnswerChanged.kind === 'DELETED')).data!.compassPartyAnswerChanged).toEqual({
+      kind: 'DELETED',
+      partyId: p1,
+      answers: null,
+    });
   });
 
   it('refuses anonymous and disabled subscribers, and stops a subscriber disabled meanwhile', async () => {
@@ -409,7 +418,11 @@ describe('compass: parties, questions, party answers', () => {
 
     const disabled = await compassAccount(s);
     const setStatus = (userId: string, status: string) =>
-      gql(`mutation LiveSetCompass($userId: ID!, $status: MembershipStatus!) { setEnrollment(userId: $userId, application: COMPASS, status: $status) { status } }`, { userId, status }, admin.token);
+      gql(
+        `mutation LiveSetCompass($userId: ID!, $status: MembershipStatus!) { setEnrollment(userId: $userId, application: COMPASS, status: $status) { status } }`,
+        { userId, status },
+        admin.token,
+      );
     const disabledId = (await gql<{ user: { id: string } }>(`query LiveUserId($n: Int!) { user(number: $n) { id } }`, { n: disabled.userId }, admin.token)).user.id;
     await setStatus(disabledId, 'DISABLED');
     expect(await refusal(await watch(disabled.token, PARTY_CHANGED))).toBe('FORBIDDEN');
@@ -478,7 +491,11 @@ describe('compassMyAnswersChanged', () => {
     const aParties = await aSub.next((r) => r.data?.compassMyAnswersChanged.kind === 'PARTIES');
     const bParties = await bSub.next((r) => r.data?.compassMyAnswersChanged.kind === 'PARTIES');
     expect(aParties.data!.compassMyAnswersChanged.userNumber).toBe(a.userId);
-    const matchesNow = await gql<{ partyMatches: unknown[] }>(`query LiveMatchesNow($n: Int!) { partyMatches(userNumber: $n) { party { id name } matchPercentage } }`, { n: a.userId }, a.token);
+    const matchesNow = await gql<{ partyMatches: unknown[] }>(
+      `query LiveMatchesNow($n: Int!) { partyMatches(userNumber: $n) { party { id name } matchPercentage } }`,
+      { n: a.userId },
+      a.token,
+    );
     expect(aParties.data!.compassMyAnswersChanged.matches).toEqual(matchesNow.partyMatches);
     expect(bParties.data!.compassMyAnswersChanged.userNumber).toBe(b.userId);
     expect(aParties.data!.compassMyAnswersChanged.answers).toContainEqual({ questionId, answer: 'strongly_agree' });

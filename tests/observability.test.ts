@@ -20,11 +20,7 @@ let adminToken: string;
 let adminId: string;
 
 beforeAll(async () => {
-  s = await startTestServer(
-    { LOG_LEVEL: 'info', ADMIN_USERNAME: 'root', ADMIN_PASSWORD, METRICS_ENABLED: 'true', METRICS_TOKEN },
-    undefined,
-    { logDestination: capture },
-  );
+  s = await startTestServer({ LOG_LEVEL: 'info', ADMIN_USERNAME: 'root', ADMIN_PASSWORD, METRICS_ENABLED: 'true', METRICS_TOKEN }, undefined, { logDestination: capture });
   adminToken = await loginToken(s, 'root', ADMIN_PASSWORD);
   adminId = (await s.gql(TestMeDocument, undefined, { token: adminToken })).data!.me.id;
 });
@@ -169,7 +165,14 @@ describe('request ids and request lines', () => {
     await res.body?.cancel().catch(() => undefined);
     const line = await requestLine('obs-sse-1');
     expect(line).toEqual(
-      expect.objectContaining({ transport: 'sse', route: '/cakeplanner/api/events/stream', operationName: 'CakeEventStream', operationType: 'subscription', status: 200, userId: adminId }),
+      expect.objectContaining({
+        transport: 'sse',
+        route: '/cakeplanner/api/events/stream',
+        operationName: 'CakeEventStream',
+        operationType: 'subscription',
+        status: 200,
+        userId: adminId,
+      }),
     );
     await new Promise((r) => setTimeout(r, 100));
     expect(sample((await scrape()).text, 'interchange_sse_streams')).toBe(0);

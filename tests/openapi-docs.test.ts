@@ -67,26 +67,30 @@ describe.each(surfaces.map((x) => x.id))('the %s docs page', (id) => {
     expect((await fetch(`${s.url}/${id}/docs/assets/..%2Fpackage.json`)).status).toBe(404);
   });
 
-  browserIt('loads in Chromium without a failed request or a console error and shows an operation with its GraphQL document', async () => {
-    const { page, problems, urls } = await openPage();
-    try {
-      await page.goto(`${s.url}/${id}/docs`);
-      await page.waitForSelector('.opblock', { timeout: 20_000 });
-      // open the first operation that runs GraphQL: its description shows the document
-      const block = page.locator('.opblock', { has: page.locator('.opblock-summary-operation-id') }).first();
-      await block.locator('.opblock-summary-control').first().click();
-      const description = block.locator('.opblock-description').first();
-      await description.waitFor({ timeout: 10_000 });
-      const text = (await description.textContent()) ?? '';
-      expect(text).toMatch(/Runs the GraphQL (query|mutation|subscription)/);
-      expect(text).toMatch(/(query|mutation|subscription) [A-Z]\w+/);
-      await page.waitForTimeout(300);
-      expect(problems).toEqual([]);
-      expect(urls.every((u) => u.startsWith(s.url) || u.startsWith('data:'))).toBe(true);
-    } finally {
-      await page.close();
-    }
-  }, 60_000);
+  browserIt(
+    'loads in Chromium without a failed request or a console error and shows an operation with its GraphQL document',
+    async () => {
+      const { page, problems, urls } = await openPage();
+      try {
+        await page.goto(`${s.url}/${id}/docs`);
+        await page.waitForSelector('.opblock', { timeout: 20_000 });
+        // open the first operation that runs GraphQL: its description shows the document
+        const block = page.locator('.opblock', { has: page.locator('.opblock-summary-operation-id') }).first();
+        await block.locator('.opblock-summary-control').first().click();
+        const description = block.locator('.opblock-description').first();
+        await description.waitFor({ timeout: 10_000 });
+        const text = (await description.textContent()) ?? '';
+        expect(text).toMatch(/Runs the GraphQL (query|mutation|subscription)/);
+        expect(text).toMatch(/(query|mutation|subscription) [A-Z]\w+/);
+        await page.waitForTimeout(300);
+        expect(problems).toEqual([]);
+        expect(urls.every((u) => u.startsWith(s.url) || u.startsWith('data:'))).toBe(true);
+      } finally {
+        await page.close();
+      }
+    },
+    60_000,
+  );
 });
 
 it('the root mount (COMPAT_ROOT) keeps /docs for the legacy application: no docs page there', async () => {

@@ -101,7 +101,8 @@ describe.each(surfaces.map((x) => x.id))('the %s document', (id) => {
     for (const { path, method, op } of operations(doc())) {
       expect(Object.keys(op.responses).some((status) => /^2\d\d$/.test(status))).toBe(true);
       for (const [status, res] of Object.entries(op.responses)) {
-        if (/^4\d\d$/.test(status)) expect([path, method, status, res.content?.['application/json'].schema]).toEqual([path, method, status, { $ref: '#/components/schemas/Error' }]);
+        if (/^4\d\d$/.test(status))
+          expect([path, method, status, res.content?.['application/json'].schema]).toEqual([path, method, status, { $ref: '#/components/schemas/Error' }]);
       }
       if (op.security.length) expect(Object.keys(op.responses)).toContain('401');
     }

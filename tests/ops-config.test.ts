@@ -12,7 +12,10 @@ it('has documented defaults: 10 s statements, 5 s locks and pool waits, a 5 s pr
   expect(dev.shutdownDelayMs).toBe(0);
   expect(dev.embeddedPgCacheDir).toBe('/var/cache/interchange');
   expect(loadConfig(env({ NODE_ENV: 'production', JWT_SECRET: 'x'.repeat(40) })).shutdownDelayMs).toBe(5_000);
-  expect(loadConfig(env({ DB_STATEMENT_TIMEOUT_MS: '0', DB_LOCK_TIMEOUT_MS: '0', SHUTDOWN_DELAY_MS: '250' }))).toMatchObject({ db: { statementTimeoutMs: 0, lockTimeoutMs: 0 }, shutdownDelayMs: 250 });
+  expect(loadConfig(env({ DB_STATEMENT_TIMEOUT_MS: '0', DB_LOCK_TIMEOUT_MS: '0', SHUTDOWN_DELAY_MS: '250' }))).toMatchObject({
+    db: { statementTimeoutMs: 0, lockTimeoutMs: 0 },
+    shutdownDelayMs: 250,
+  });
 });
 
 it.each([

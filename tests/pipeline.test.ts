@@ -171,10 +171,7 @@ describe('compiled execution answers exactly as graphql-js, inside Apollo Server
   });
 
   it('mutations: fields run in order, cookies are set, domain errors keep their details', async () => {
-    const serial = await same(
-      { body: gql(PipelineTestSettingsTwiceDocument), headers: bearer(user) },
-      true,
-    );
+    const serial = await same({ body: gql(PipelineTestSettingsTwiceDocument), headers: bearer(user) }, true);
     expect(parsed(serial, PipelineTestSettingsTwiceDocument).data).toEqual({ a: { language: 'de' }, b: { language: 'fr' } });
     const login = await same({ body: gql(PipelineTestLoginDocument, { i: { login: user.username, password: user.password } }) }, true);
     expect(login.headers['set-cookie']).toMatch(/^session=<token>; Path=\/; Expires=<date>; HttpOnly; SameSite=Lax$/);
@@ -202,7 +199,13 @@ describe('compiled execution answers exactly as graphql-js, inside Apollo Server
   });
 
   it('content negotiation: the same media type for every Accept header, 406 where none fits', async () => {
-    const accepts = ['*/*', 'application/json', 'application/graphql-response+json', 'application/graphql-response+json, application/json;q=0.9', 'application/json, application/graphql-response+json'];
+    const accepts = [
+      '*/*',
+      'application/json',
+      'application/graphql-response+json',
+      'application/graphql-response+json, application/json;q=0.9',
+      'application/json, application/graphql-response+json',
+    ];
     for (const accept of accepts) await same({ body: gql(TestMeDocument), headers: { ...bearer(user), accept } }, true);
     // Apollo executes, then finds no media type to answer in
     const html = await same({ body: gql(TestMeDocument), headers: { ...bearer(user), accept: 'text/html' } }, true);
@@ -217,7 +220,14 @@ describe('compiled execution answers exactly as graphql-js, inside Apollo Server
     expect(unknownField.status).toBe(400);
     const syntax = await same({ body: gql('{ me { id ') }, false);
     expect(syntax.status).toBe(400);
-    const aliases = await same({ body: gql('{ me { id } a: me { id } b: me { id } c: me { id } d: me { id } e: me { id } f: me { id } g: me { id } h: me { id } i: me { id } j: me { id } k: me { id } l: me { id } m: me { id } n: me { id } o: me { id } p: me { id } }') }, false);
+    const aliases = await same(
+      {
+        body: gql(
+          '{ me { id } a: me { id } b: me { id } c: me { id } d: me { id } e: me { id } f: me { id } g: me { id } h: me { id } i: me { id } j: me { id } k: me { id } l: me { id } m: me { id } n: me { id } o: me { id } p: me { id } }',
+        ),
+      },
+      false,
+    );
     expect(aliases.status).toBe(400);
     const introspection = await same({ body: gql(TestQueryTypeNameDocument) }, false);
     expect(parsed(introspection, TestQueryTypeNameDocument).data!.__schema.queryType.name).toBe('Query');
@@ -298,7 +308,10 @@ describe("the viewer's profile (userFromRow)", () => {
     const [row] = await em.getConnection().execute<UserRow[]>('select * from users where id = ?', [user.id]);
     const mapped = em.map(User, row) as unknown as Record<string, unknown>;
     const read = userFromRow(orm, row) as unknown as Record<string, unknown>;
-    const props = orm.getMetadata().get(User.name).props.map((p) => p.name);
+    const props = orm
+      .getMetadata()
+      .get(User.name)
+      .props.map((p) => p.name);
     expect(props.length).toBeGreaterThan(15);
     for (const p of props) expect([p, read[p]]).toEqual([p, mapped[p]]);
     expect(read.hasAvatar).toBe(false);

@@ -25,7 +25,10 @@ const em = () => s.app.orm.em.fork() as EntityManager;
 
 /** Runs the knex form of a statement through the ORM (what the services ran before). */
 const throughOrm = (e: EntityManager, st: ReturnType<typeof statement>, values: unknown[]) =>
-  e.execute<Record<string, unknown>[]>(st.knex.text, st.knex.order.map((i) => values[i]));
+  e.execute<Record<string, unknown>[]>(
+    st.knex.text,
+    st.knex.order.map((i) => values[i]),
+  );
 
 const TYPES = statement(
   'test_prepared_types',
@@ -55,12 +58,14 @@ describe('PreparedSql', () => {
   it('inside a transaction, reads through it (its own uncommitted writes) with the same rows', async () => {
     const name = `renamed-${Date.now()}`;
     const ids = [viewer.id];
-    await em().transactional(async (tx) => {
-      await tx.execute('update users set name = ? where id = ?', [name, viewer.id]);
-      const inside = await s.app.sql.read<{ name: string }>(tx as EntityManager, statement('test_prepared_name', 'select name from users where id = any($1::uuid[])'), [ids]);
-      expect(inside).toEqual([{ name }]);
-      throw new Error('roll back');
-    }).catch((e: Error) => expect(e.message).toBe('roll back'));
+    await em()
+      .transactional(async (tx) => {
+        await tx.execute('update users set name = ? where id = ?', [name, viewer.id]);
+        const inside = await s.app.sql.read<{ name: string }>(tx as EntityManager, statement('test_prepared_name', 'select name from users where id = any($1::uuid[])'), [ids]);
+        expect(inside).toEqual([{ name }]);
+        throw new Error('roll back');
+      })
+      .catch((e: Error) => expect(e.message).toBe('roll back'));
     const after = await s.app.sql.read<{ name: string }>(em(), statement('test_prepared_name', 'select name from users where id = any($1::uuid[])'), [ids]);
     expect(after[0].name).not.toBe(name);
   });

@@ -36,7 +36,10 @@ describe('in production', () => {
     const client = s.ws();
     try {
       const errors = await new Promise<{ message: string; extensions?: Record<string, unknown> }[]>((resolve, reject) => {
-        client.subscribe({ query: 'subscription { userChanged { kindd } }' }, { next: () => reject(new Error('no data expected')), error: (e) => resolve(e as never), complete: () => reject(new Error('no error')) });
+        client.subscribe(
+          { query: 'subscription { userChanged { kindd } }' },
+          { next: () => reject(new Error('no data expected')), error: (e) => resolve(e as never), complete: () => reject(new Error('no error')) },
+        );
       });
       expect(errors[0].message).toBe(http.errors?.[0].message);
       expect(errors[0].message).not.toMatch(/Did you mean/);

@@ -99,7 +99,9 @@ describeRedis('PUBSUB=redis: two instances on one database', () => {
       );
       expect(JSON.stringify(outcome)).toMatch(/EVENTS_INTERRUPTED|interrupted/);
       const logs = recording.lines;
-      expect(logs.some((l) => l.component === 'pubsub' && l.backend === 'redis' && l.listener === 'down' && l.level === 'error' && l.msg.startsWith('redis subscription lost'))).toBe(true);
+      expect(
+        logs.some((l) => l.component === 'pubsub' && l.backend === 'redis' && l.listener === 'down' && l.level === 'error' && l.msg.startsWith('redis subscription lost')),
+      ).toBe(true);
 
       // back: ready again, and a new subscription hears writes of the other instance
       let ready = false;

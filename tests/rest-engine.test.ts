@@ -52,7 +52,7 @@ const surface: SurfaceDefinition = {
     {
       method: 'post',
       path: '/users/:id/tiny-avatar',
-      summary: 'upload an avatar of at most the test PNG\'s size',
+      summary: "upload an avatar of at most the test PNG's size",
       operation: /* GraphQL */ `mutation EngineTinyAvatar($id: ID!, $file: Upload!) { uploadAvatar(userId: $id, file: $file) { id hasAvatar } }`,
       uploads: { picture: 'file' },
       uploadMaxBytes: PNG.length,
@@ -128,15 +128,27 @@ describe('operations and envelopes', () => {
 
   it('uses the route status and result mapper; variables errors answer before anything runs', async () => {
     const name = `eng${Date.now()}`;
-    const created = await fetch(`${base}/users`, { method: 'POST', headers: { ...auth(admin.token), 'content-type': 'application/json' }, body: JSON.stringify({ name, password: 'longenough' }) });
+    const created = await fetch(`${base}/users`, {
+      method: 'POST',
+      headers: { ...auth(admin.token), 'content-type': 'application/json' },
+      body: JSON.stringify({ name, password: 'longenough' }),
+    });
     expect(created.status).toBe(201);
     expect(await created.json()).toEqual({ created: name });
-    const dup = await fetch(`${base}/users`, { method: 'POST', headers: { ...auth(admin.token), 'content-type': 'application/json' }, body: JSON.stringify({ name, password: 'longenough' }) });
+    const dup = await fetch(`${base}/users`, {
+      method: 'POST',
+      headers: { ...auth(admin.token), 'content-type': 'application/json' },
+      body: JSON.stringify({ name, password: 'longenough' }),
+    });
     expect(dup.status).toBe(409);
     const missing = await fetch(`${base}/users`, { method: 'POST', headers: { ...auth(admin.token), 'content-type': 'application/json' }, body: '{}' });
     expect(missing.status).toBe(400);
     expect(await missing.json()).toEqual({ problem: 'name is required', code: 'BAD_USER_INPUT', fields: { name: 'is required' } });
-    const badType = await fetch(`${base}/users`, { method: 'POST', headers: { ...auth(admin.token), 'content-type': 'application/json' }, body: JSON.stringify({ name: 'x', password: 12 }) });
+    const badType = await fetch(`${base}/users`, {
+      method: 'POST',
+      headers: { ...auth(admin.token), 'content-type': 'application/json' },
+      body: JSON.stringify({ name: 'x', password: 12 }),
+    });
     expect(badType.status).toBe(400);
     const badBody = JSON.stringify(await badType.json());
     expect(badBody).toMatch(/password/);
@@ -162,7 +174,7 @@ describe('uploads and downloads', () => {
     expect((await fetch(`${base}/users/${u.id}/avatar`, { headers: { ...auth(admin.token), 'if-none-match': etag } })).status).toBe(304);
   });
 
-  it('refuses a text file named .png, another user\'s avatar, and a missing file', async () => {
+  it("refuses a text file named .png, another user's avatar, and a missing file", async () => {
     const u = await createUser(s);
     const other = await createUser(s);
     const text = new FormData();
@@ -185,7 +197,7 @@ describe('uploads and downloads', () => {
     expect(anon.status).toBe(401);
   });
 
-  it('takes a file of exactly the route\'s limit, refuses one byte more (marked too large) and a second file under a single-file field', async () => {
+  it("takes a file of exactly the route's limit, refuses one byte more (marked too large) and a second file under a single-file field", async () => {
     const u = await createUser(s);
     const send = (...parts: Buffer[]) => {
       const form = new FormData();
@@ -218,7 +230,10 @@ describe('uploads and downloads', () => {
   it('also accepts uploads on /graphql through graphql-upload-minimal (with the CSRF preflight header)', async () => {
     const u = await createUser(s);
     const form = new FormData();
-    form.append('operations', JSON.stringify({ query: 'mutation U($id: ID!, $f: Upload!) { uploadAvatar(userId: $id, file: $f) { hasAvatar } }', variables: { id: u.id, f: null } }));
+    form.append(
+      'operations',
+      JSON.stringify({ query: 'mutation U($id: ID!, $f: Upload!) { uploadAvatar(userId: $id, file: $f) { hasAvatar } }', variables: { id: u.id, f: null } }),
+    );
     form.append('map', JSON.stringify({ 0: ['variables.f'] }));
     form.append('0', new Blob([PNG]), 'a.png');
     const res = await fetch(`${s.url}/graphql`, { method: 'POST', headers: { ...auth(u.token), 'apollo-require-preflight': 'true' }, body: form });
@@ -278,13 +293,18 @@ describe('server-sent events', () => {
 
   it("resumes after Last-Event-ID from the route's durable log (its resume query), on any instance", async () => {
     let ids: string[] = [];
-    await readSse(`${base}/stream`, auth(admin.token), (t) => ids.length === 2 && t.includes(`id: ${ids[1]}`), async () => {
-      if (ids.length) return;
-      ids = ['pending'];
-      const a = await createUser(s);
-      const b = await createUser(s);
-      ids = [a.id, b.id];
-    });
+    await readSse(
+      `${base}/stream`,
+      auth(admin.token),
+      (t) => ids.length === 2 && t.includes(`id: ${ids[1]}`),
+      async () => {
+        if (ids.length) return;
+        ids = ['pending'];
+        const a = await createUser(s);
+        const b = await createUser(s);
+        ids = [a.id, b.id];
+      },
+    );
     const resumed = await readSse(`${base}/stream`, { ...auth(admin.token), 'last-event-id': ids[0] }, (t) => t.includes(`id: ${ids[1]}`));
     // framed from the resume query's items (kind "User"), not from anything this process remembered
     expect(resumed.text).toContain(`id: ${ids[1]}\nevent: user\n`);
@@ -322,10 +342,7 @@ describe('aliases and several frames per event', () => {
         summary: 'two frames per change',
         kind: 'sse',
         operation: /* GraphQL */ `subscription EngineAliasStream { userChanged { kind userId } }`,
-        event: (e: { kind: string; userId: string }, r) => [
-          { event: 'changed', id: e.userId, data: e },
-          { data: { type: 'PLAIN', userId: e.userId, base: r.base } },
-        ],
+        event: (e: { kind: string; userId: string }, r) => [{ event: 'changed', id: e.userId, data: e }, { data: { type: 'PLAIN', userId: e.userId, base: r.base } }],
         keepaliveMs: 60_000,
         resume: { operation: /* GraphQL */ `query EngineAliasResume { cakeAccounts { kind: __typename userId: id } }`, variables: () => undefined },
       },
@@ -351,9 +368,14 @@ describe('aliases and several frames per event', () => {
 
   it('writes the frames of one event together, in order; the first id names them; `base` is the mount', async () => {
     let created: Promise<{ id: string }> | undefined;
-    const { text } = await readSse(`${aliasBase}/stream`, auth(admin.token), (t) => t.includes('"type":"PLAIN"'), () => {
-      created ??= createUser(s);
-    });
+    const { text } = await readSse(
+      `${aliasBase}/stream`,
+      auth(admin.token),
+      (t) => t.includes('"type":"PLAIN"'),
+      () => {
+        created ??= createUser(s);
+      },
+    );
     const { id } = await created!;
     expect(text).toContain(`id: ${id}\nevent: changed\ndata: {"kind":"CREATED","userId":"${id}"}\n\ndata: {"type":"PLAIN","userId":"${id}","base":"/a"}\n\n`);
   });

@@ -18,7 +18,9 @@ it('schema/schema.graphql is what the code emits (run `npm run schema:emit`)', a
 
 it('src/generated/graphql.ts is what codegen writes (run `npm run codegen`)', () => {
   // graphql-codegen --check exits non-zero when the output would change.
-  expect(() => execFileSync(process.execPath, [join(root, 'node_modules', '@graphql-codegen', 'cli', 'cjs', 'bin.js'), '--config', 'codegen.yml', '--check'], { cwd: root, stdio: 'pipe' })).not.toThrow();
+  expect(() =>
+    execFileSync(process.execPath, [join(root, 'node_modules', '@graphql-codegen', 'cli', 'cjs', 'bin.js'), '--config', 'codegen.yml', '--check'], { cwd: root, stdio: 'pipe' }),
+  ).not.toThrow();
 });
 
 it('the migrations build exactly the schema the entities describe', async () => {

@@ -80,7 +80,8 @@ async function changesSeenAtOnce(s: TestServer, admin: TestUser) {
   return v;
 }
 
-const refused = async (s: TestServer, u: { token: string }) => (await s.gql(SessionCacheTestMeDocument, undefined, { token: u.token })).errors?.[0]?.extensions?.code === 'UNAUTHENTICATED';
+const refused = async (s: TestServer, u: { token: string }) =>
+  (await s.gql(SessionCacheTestMeDocument, undefined, { token: u.token })).errors?.[0]?.extensions?.code === 'UNAUTHENTICATED';
 
 describe('a cached session', () => {
   it('answers its requests without a statement, over GraphQL and REST', async () => {

@@ -46,7 +46,10 @@ class RawClient {
   /** Writes a request; its last `holdBack` bytes are kept for `finish()` (a request in flight, or one whose headers are still coming). */
   send(method: string, path: string, body?: unknown, holdBack = 0): { finish(): void } {
     const text = body === undefined ? '' : JSON.stringify(body);
-    const head = `${method} ${path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: keep-alive\r\n` + (body === undefined ? '' : `Content-Type: application/json\r\nContent-Length: ${Buffer.byteLength(text)}\r\n`) + '\r\n';
+    const head =
+      `${method} ${path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: keep-alive\r\n` +
+      (body === undefined ? '' : `Content-Type: application/json\r\nContent-Length: ${Buffer.byteLength(text)}\r\n`) +
+      '\r\n';
     const write = (s: string) => {
       if (!this.socket.destroyed && this.socket.writable) this.socket.write(s);
     };
@@ -100,7 +103,10 @@ async function savedUsers(databaseUrl: string, usernames: string[]): Promise<str
   const db = new PgClient({ connectionString: databaseUrl });
   await db.connect();
   try {
-    const { rows } = await db.query<{ username: string }>('select coalesce(username, email) as username from users where username = any($1::text[]) or email = any($1::text[]) order by 1', [usernames]);
+    const { rows } = await db.query<{ username: string }>(
+      'select coalesce(username, email) as username from users where username = any($1::text[]) or email = any($1::text[]) order by 1',
+      [usernames],
+    );
     return rows.map((r) => r.username);
   } finally {
     await db.end();
@@ -183,7 +189,9 @@ describe('shutdown with a pre-stop window', () => {
     await closed;
     for (const c of [idle, quiet, late, busy, probe]) c.close();
     // exactly the answered writes are saved
-    expect(await savedUsers(s.databaseUrl, [inFlight.username, during.username, refused.username, onIdle.username, onClosed.username, behind.username])).toEqual([inFlight.username, during.username].sort());
+    expect(await savedUsers(s.databaseUrl, [inFlight.username, during.username, refused.username, onIdle.username, onClosed.username, behind.username])).toEqual(
+      [inFlight.username, during.username].sort(),
+    );
   });
 });
 

@@ -127,7 +127,11 @@ describe('a table locked longer than the time limits', () => {
       open.send(JSON.stringify({ id: '1', type: 'subscribe', payload: { query: '{ me { id } }' } }));
       const deadline = Date.now() + PROMPT_MS;
       while (!frames.some((f) => f.id === '1') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
-      expect(frames.find((f) => f.id === '1')).toEqual({ id: '1', type: 'error', payload: [expect.objectContaining({ extensions: expect.objectContaining({ code: 'UNAVAILABLE' }) })] });
+      expect(frames.find((f) => f.id === '1')).toEqual({
+        id: '1',
+        type: 'error',
+        payload: [expect.objectContaining({ extensions: expect.objectContaining({ code: 'UNAVAILABLE' }) })],
+      });
       expect(open.readyState).toBe(WebSocket.OPEN);
     });
     // with the pool back, the same socket runs the operation and a new socket is acknowledged

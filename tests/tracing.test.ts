@@ -10,12 +10,7 @@ import http from 'node:http';
 import { execFileSync } from 'node:child_process';
 import { createClient } from 'graphql-ws';
 import WebSocket from 'ws';
-import {
-  TracingTestCreateGroupDocument,
-  TracingTestGroupsDocument,
-  TracingTestLoginDocument,
-  TracingTestRegisterDocument,
-} from '../src/generated/graphql';
+import { TracingTestCreateGroupDocument, TracingTestGroupsDocument, TracingTestLoginDocument, TracingTestRegisterDocument } from '../src/generated/graphql';
 import { collect, createTestDatabase, postGraphql } from './support/server';
 import { freePort, MainProcess, ROOT, runMain } from './support/process';
 
@@ -71,7 +66,10 @@ async function startReceiver(): Promise<{ url: string; spans: ReceivedSpan[]; re
         return;
       }
       const payload = JSON.parse(body) as {
-        resourceSpans: { resource?: { attributes?: OtlpAttribute[] }; scopeSpans: { scope?: { name: string }; spans: (Omit<ReceivedSpan, 'scope' | 'attributes' | 'resource'> & { attributes?: OtlpAttribute[] })[] }[] }[];
+        resourceSpans: {
+          resource?: { attributes?: OtlpAttribute[] };
+          scopeSpans: { scope?: { name: string }; spans: (Omit<ReceivedSpan, 'scope' | 'attributes' | 'resource'> & { attributes?: OtlpAttribute[] })[] }[];
+        }[];
       };
       for (const rs of payload.resourceSpans) {
         const resource = attributesOf(rs.resource?.attributes);
@@ -166,7 +164,7 @@ describe('tracing with an OTLP endpoint', () => {
     expect(chain.every((scope) => scope !== '(missing)')).toBe(true);
     // the pg queries of the mutation, inside the operation span (graphql-js's execute span in between)
     const isUnder = (s: ReceivedSpan, ancestor: ReceivedSpan): boolean => {
-      for (let p = s; p.parentSpanId; ) {
+      for (let p = s; p.parentSpanId;) {
         const parent = inTrace().find((x) => x.spanId === p.parentSpanId);
         if (!parent) return false;
         if (parent === ancestor) return true;
@@ -199,7 +197,10 @@ describe('tracing with an OTLP endpoint', () => {
     // compiled at start (route tables are): graphql-js never saw it, the pipeline's span is the operation's
     expect(receiver.spans.some((s) => s.traceId === op.traceId && s.scope === '@opentelemetry/instrumentation-graphql')).toBe(false);
     await eventually(() => receiver.spans.find((s) => s.traceId === op.traceId && s.scope === '@opentelemetry/instrumentation-pg'), 'a pg span of the REST request');
-    expect(lines(main).find((l) => l.requestId === 'tracing-rest' && l.msg === 'request completed')).toMatchObject({ trace_id: op.traceId, route: '/cakeplanner/api/system/sysinfo' });
+    expect(lines(main).find((l) => l.requestId === 'tracing-rest' && l.msg === 'request completed')).toMatchObject({
+      trace_id: op.traceId,
+      route: '/cakeplanner/api/system/sysinfo',
+    });
   });
 
   it('a ws subscription: one server span per subscribe, none per event, and the operation line names it', async () => {
@@ -217,7 +218,10 @@ describe('tracing with an OTLP endpoint', () => {
     const op = await eventually(() => subscribes().find((s) => s.scope === 'interchange'), 'the subscription span');
     expect(op).toMatchObject({ kind: 2, attributes: expect.objectContaining({ 'interchange.transport': 'ws', 'graphql.operation.type': 'subscription', 'user.id': userId }) });
     // both mutations' spans have arrived: no event of the subscription became a span (the operation's own nor graphql-js's)
-    await eventually(() => (receiver.spans.filter((s) => s.name === 'mutation TracingTestCreateGroup' && s.scope === 'interchange').length === 2 ? true : undefined), 'both mutations');
+    await eventually(
+      () => (receiver.spans.filter((s) => s.name === 'mutation TracingTestCreateGroup' && s.scope === 'interchange').length === 2 ? true : undefined),
+      'both mutations',
+    );
     await new Promise((r) => setTimeout(r, 1500));
     expect(subscribes().map((s) => s.scope)).toEqual(['interchange']);
     const line = await eventually(() => lines(main).find((l) => l.msg === 'ws operation completed' && l.operationName === 'TracingTestGroups'), 'the ws line');
@@ -242,7 +246,11 @@ describe('tracing with an OTLP endpoint', () => {
   });
 
   it('on SIGTERM exports the spans not sent yet, then exits 0', async () => {
-    const res = await fetch(`${base}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query: 'query TracingTestLast { __typename }' }) });
+    const res = await fetch(`${base}/graphql`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ query: 'query TracingTestLast { __typename }' }),
+    });
     expect(res.status).toBe(200);
     // before the batch delay (1 s) is over: only the shutdown's flush can send it
     main.child.kill('SIGTERM');
@@ -267,7 +275,10 @@ describe('tracing without an endpoint', () => {
             "require('./src/instrument'); require('./src/server/server'); console.log(JSON.stringify(Object.keys(require.cache).filter((f) => f.includes('/@opentelemetry/') && !f.includes('/@opentelemetry/api/'))))",
           ],
           { cwd: ROOT, env: { PATH: process.env.PATH!, TS_NODE_TRANSPILE_ONLY: 'true', ...env }, encoding: 'utf8' },
-        ).trim().split('\n').pop()!,
+        )
+          .trim()
+          .split('\n')
+          .pop()!,
       ) as string[];
     expect(loaded({})).toEqual([]);
     // the check sees them when they are there

@@ -55,7 +55,11 @@ const codes = (b: Body) => (b.errors ?? []).map((e) => e.extensions?.code);
 
 describe('the trusted-documents manifest', () => {
   it('is what npm run codegen writes (scripts/trusted-documents.ts --check)', () => {
-    const run = spawnSync(process.execPath, ['-r', 'ts-node/register/transpile-only', 'scripts/trusted-documents.ts', '--check'], { cwd: ROOT, encoding: 'utf8', timeout: 170_000 });
+    const run = spawnSync(process.execPath, ['-r', 'ts-node/register/transpile-only', 'scripts/trusted-documents.ts', '--check'], {
+      cwd: ROOT,
+      encoding: 'utf8',
+      timeout: 170_000,
+    });
     expect(run.stderr).not.toMatch(/stale/);
     expect(run.status).toBe(0);
     expect(run.stdout).toMatch(/up to date \(\d+ documents\)/);

@@ -248,7 +248,8 @@ const server = serveBare(env.port, async ({ path, query, headers }): Promise<Bar
     if (!viewer) return { status: 401, body: { error: 'Not authenticated' } };
     // conduct self-enrolls: a PENDING or DISABLED membership is refused before anything is read (access.enrolled)
     const problem = enrollmentProblem(viewer, 'CONDUCT', true);
-    if (problem) return { status: 403, body: { error: problem === 'pending' ? 'Your account is not active for this application' : 'Your account is disabled for this application' } };
+    if (problem)
+      return { status: 403, body: { error: problem === 'pending' ? 'Your account is not active for this application' : 'Your account is disabled for this application' } };
     const { rows: events } = await pool.query({ ...CONDUCT_EVENT_ROLES, values: [decodeURIComponent(conductUsers[1]), viewer.id] });
     if (!events.length) return { status: 404, body: { error: 'Event not found.' } };
     if (!(events[0].roles as string[]).length && viewer.role !== 'ADMIN') return { status: 403, body: { error: 'Forbidden: insufficient role' } };

@@ -22,15 +22,7 @@
  * `POST /broadcast` is the floor beside both: one pre-encoded frame written to every socket.
  */
 import http from 'node:http';
-import {
-  GraphQLEnumType,
-  GraphQLID,
-  GraphQLNonNull,
-  GraphQLObjectType,
-  GraphQLScalarType,
-  GraphQLSchema,
-  GraphQLString,
-} from 'graphql';
+import { GraphQLEnumType, GraphQLID, GraphQLNonNull, GraphQLObjectType, GraphQLScalarType, GraphQLSchema, GraphQLString } from 'graphql';
 import { WebSocketServer } from 'ws';
 import { useServer } from 'graphql-ws/use/ws';
 import type { Pool } from 'pg';
@@ -163,7 +155,11 @@ async function main(): Promise<void> {
       res.end(JSON.stringify(body));
     };
     if (req.url === '/healthz') return answer(200, 'ok');
-    if (req.method === 'POST' && req.url === '/broadcast') return broadcast(req).then((n) => answer(200, { sockets: n }), (err: unknown) => answer(500, { error: String(err) }));
+    if (req.method === 'POST' && req.url === '/broadcast')
+      return broadcast(req).then(
+        (n) => answer(200, { sockets: n }),
+        (err: unknown) => answer(500, { error: String(err) }),
+      );
     if (req.method !== 'POST' || req.url !== '/items') return answer(404, { error: 'Not found' });
     (async () => {
       const viewer = await auth.viewer(req.headers);

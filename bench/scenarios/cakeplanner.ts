@@ -80,7 +80,10 @@ export const cakeplanner: Scenario = {
         [uniqueName('rater')],
       )
     ).map((r) => r.id);
-    await sql(db, `insert into cake_memberships (id, group_id, user_id, role) select gen_random_uuid(), $1, unnest($2::uuid[]), 'member'`, [groupId, [viewer.id, poster.id, ...raters]]);
+    await sql(db, `insert into cake_memberships (id, group_id, user_id, role) select gen_random_uuid(), $1, unnest($2::uuid[]), 'member'`, [
+      groupId,
+      [viewer.id, poster.id, ...raters],
+    ]);
     await sql(
       db,
       `insert into cake_events (id, group_id, baker_id, date, description, created_at, updated_at)
@@ -138,7 +141,14 @@ export const cakeplanner: Scenario = {
           expect: { status: 200, contains: ['"rating":{"average":'] },
         },
       ],
-      ratios: [{ name: `REST Hall of Fame (${EVENTS} events, ${(EVENTS * RATERS).toLocaleString('en')} ratings) ÷ bare node-pg handler`, ours: 'ranked-rest', baseline: 'ranked-pg', target: 0.8 }],
+      ratios: [
+        {
+          name: `REST Hall of Fame (${EVENTS} events, ${(EVENTS * RATERS).toLocaleString('en')} ratings) ÷ bare node-pg handler`,
+          ours: 'ranked-rest',
+          baseline: 'ranked-pg',
+          target: 0.8,
+        },
+      ],
       metrics: async () => {
         // known before the POST: the frame may reach the streams before the POST's own response
         const marker = uniqueName('Fan-out cake ');
@@ -156,7 +166,10 @@ export const cakeplanner: Scenario = {
           eventId = ((await res.json()) as { id: string }).id;
           const deadline = sent + 10_000;
           while (streams.some((s) => s.arrivedAt === undefined) && performance.now() < deadline) await sleep(5);
-          const arrived = streams.filter((s) => s.arrivedAt !== undefined).map((s) => s.arrivedAt! - sent).sort((a, b) => a - b);
+          const arrived = streams
+            .filter((s) => s.arrivedAt !== undefined)
+            .map((s) => s.arrivedAt! - sent)
+            .sort((a, b) => a - b);
           const slowest = arrived.length === streams.length ? arrived[arrived.length - 1] : Infinity;
           const metrics: Metric[] = [
             {

@@ -51,8 +51,14 @@ export const conductNotify: Scenario = {
     const ix = await env.interchange();
     const db = ix.databaseUrl;
     const newEvent = async (name: string) => {
-      const slug = uniqueName('ev').toLowerCase().replace(/[^a-z0-9-]/g, '-');
-      const [e] = await sql<{ id: string }>(db, `insert into conduct_events (id, name, slug, is_active, created_at, updated_at) values (gen_random_uuid(), $1, $2, true, now(), now()) returning id`, [name, slug]);
+      const slug = uniqueName('ev')
+        .toLowerCase()
+        .replace(/[^a-z0-9-]/g, '-');
+      const [e] = await sql<{ id: string }>(
+        db,
+        `insert into conduct_events (id, name, slug, is_active, created_at, updated_at) values (gen_random_uuid(), $1, $2, true, now(), now()) returning id`,
+        [name, slug],
+      );
       return { id: e.id, slug };
     };
     const crowded = await newEvent('Bench conference with 200 staff');
@@ -60,7 +66,11 @@ export const conductNotify: Scenario = {
     const staff = await seedUsers(db, STAFF);
     const [reporter] = await seedUsers(db, 1);
     const grant = (eventId: string, users: SeededUser[], role: string) =>
-      sql(db, `insert into conduct_event_roles (id, event_id, user_id, role, created_at) select gen_random_uuid(), $1, u, $2, now() from unnest($3::uuid[]) u`, [eventId, role, users.map((u) => u.id)]);
+      sql(db, `insert into conduct_event_roles (id, event_id, user_id, role, created_at) select gen_random_uuid(), $1, u, $2, now() from unnest($3::uuid[]) u`, [
+        eventId,
+        role,
+        users.map((u) => u.id),
+      ]);
     await grant(crowded.id, staff, 'Responder');
     await grant(crowded.id, [reporter], 'Reporter');
     await grant(quiet.id, [reporter], 'Reporter');

@@ -24,7 +24,9 @@ export const conductReports: Scenario = {
   async setup(env) {
     const ix = await env.interchange();
     const db = ix.databaseUrl;
-    const slug = uniqueName('ev').toLowerCase().replace(/[^a-z0-9-]/g, '-');
+    const slug = uniqueName('ev')
+      .toLowerCase()
+      .replace(/[^a-z0-9-]/g, '-');
     const [event] = await sql<{ id: string }>(
       db,
       `insert into conduct_events (id, name, slug, is_active, created_at, updated_at) values (gen_random_uuid(), 'Bench conference with reports', $1, true, now(), now()) returning id`,

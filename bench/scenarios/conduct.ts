@@ -14,10 +14,12 @@ const SEARCH = 'Bench user 1';
 
 export const conduct: Scenario = {
   name: 'conduct',
-  title: 'conduct: a page of an event\'s 500 users over REST, with search',
+  title: "conduct: a page of an event's 500 users over REST, with search",
   async setup(env) {
     const ix = await env.interchange();
-    const slug = uniqueName('ev').toLowerCase().replace(/[^a-z0-9-]/g, '-');
+    const slug = uniqueName('ev')
+      .toLowerCase()
+      .replace(/[^a-z0-9-]/g, '-');
     const [event] = await sql<{ id: string }>(
       ix.databaseUrl,
       `insert into conduct_events (id, name, slug, is_active, created_at, updated_at) values (gen_random_uuid(), 'Bench conference', $1, true, now(), now()) returning id`,

@@ -286,7 +286,9 @@ export const fanout: Scenario = {
     env.defer(() => cpu.stop());
 
     // One household: a writer (its admin) and SUBSCRIBERS members, distinct users with a session each.
-    const [{ id: householdId }] = await sql<{ id: string }>(db, `insert into coparent_households (id, name) values (gen_random_uuid(), $1) returning id`, [uniqueName('Bench family ')]);
+    const [{ id: householdId }] = await sql<{ id: string }>(db, `insert into coparent_households (id, name) values (gen_random_uuid(), $1) returning id`, [
+      uniqueName('Bench family '),
+    ]);
     const [writer, ...subscribers] = await seedUsers(db, SUBSCRIBERS + 1);
     await sql(
       db,
@@ -321,7 +323,10 @@ export const fanout: Scenario = {
       const clients = Clients.start(WS_PROCESSES);
       try {
         const opened = performance.now();
-        await clients.open({ mode: 'ws', url: `${server.url.replace('http:', 'ws:')}/graphql`, query: ITEM_CHANGED, variables: { month: MONTH }, batch: OPEN_BATCH }, subscribers.map((u) => u.token));
+        await clients.open(
+          { mode: 'ws', url: `${server.url.replace('http:', 'ws:')}/graphql`, query: ITEM_CHANGED, variables: { month: MONTH }, batch: OPEN_BATCH },
+          subscribers.map((u) => u.token),
+        );
         env.log(`${label}: ${fmt(subscribers.length)} sockets subscribed in ${fmt((performance.now() - opened) / 1000, 1)} s`);
         // the idle rate: every socket open, no event (graphql-ws pings each socket every 12 s)
         const before = await cpu.snapshot(server);
@@ -343,7 +348,10 @@ export const fanout: Scenario = {
       const sseClients = Clients.start(SSE_PROCESSES);
       let sse: EventsResult;
       try {
-        await sseClients.open({ mode: 'sse', url: `${ix.url}/cakeplanner/api/events/stream`, batch: OPEN_BATCH }, viewers.map((u) => u.token));
+        await sseClients.open(
+          { mode: 'sse', url: `${ix.url}/cakeplanner/api/events/stream`, batch: OPEN_BATCH },
+          viewers.map((u) => u.token),
+        );
         env.log(`sse: ${fmt(viewers.length)} streams open`);
         sse = await runEvents({
           clients: sseClients,
@@ -352,7 +360,8 @@ export const fanout: Scenario = {
           count: SSE_EVENTS,
           label: 'sse',
           log: env.log,
-          write: (marker, k) => post(`${ix.url}/cakeplanner/api/events`, poster.token, { date: new Date(Date.UTC(2036, 0, 1 + k)).toISOString().slice(0, 10), description: marker }),
+          write: (marker, k) =>
+            post(`${ix.url}/cakeplanner/api/events`, poster.token, { date: new Date(Date.UTC(2036, 0, 1 + k)).toISOString().slice(0, 10), description: marker }),
         });
       } finally {
         await sseClients.close();
@@ -390,7 +399,13 @@ export const fanout: Scenario = {
           max: 20,
           detail: `${cpuDetail(o)}; the server process and its PostgreSQL backends from before the write to the last frame's arrival, ÷ (subscribers × events)`,
         },
-        { name: `graphql-ws, ours: slowest of ${n} subscribers over ${EVENTS} events`, value: Number.isFinite(o.slowest) ? o.slowest : EVENT_TIMEOUT_MS, unit: 'ms', max: 500, detail: deliveryDetail(o) },
+        {
+          name: `graphql-ws, ours: slowest of ${n} subscribers over ${EVENTS} events`,
+          value: Number.isFinite(o.slowest) ? o.slowest : EVENT_TIMEOUT_MS,
+          unit: 'ms',
+          max: 500,
+          detail: deliveryDetail(o),
+        },
         {
           name: `graphql-ws, stock (useServer, executed per subscriber): CPU per subscriber per event (node + pg; informational)`,
           value: stockUs,
@@ -403,14 +418,25 @@ export const fanout: Scenario = {
           unit: '×',
           detail: `node + pg ${fmt(stockUs, 1)} ÷ ${fmt(oursUs, 1)} µs; node only ${fmt(t.nodeUs, 1)} ÷ ${fmt(o.nodeUs, 1)} µs = ${fmt(t.nodeUs / o.nodeUs, 2)}`,
         },
-        { name: `graphql-ws, stock: slowest of ${n} subscribers over ${EVENTS} events (informational)`, value: Number.isFinite(t.slowest) ? t.slowest : EVENT_TIMEOUT_MS, unit: 'ms', detail: deliveryDetail(t) },
+        {
+          name: `graphql-ws, stock: slowest of ${n} subscribers over ${EVENTS} events (informational)`,
+          value: Number.isFinite(t.slowest) ? t.slowest : EVENT_TIMEOUT_MS,
+          unit: 'ms',
+          detail: deliveryDetail(t),
+        },
         {
           name: 'graphql-ws floor: one pre-encoded frame written to every socket, CPU per subscriber per event (informational)',
           value: fl.nodeUs,
           unit: 'µs',
           detail: `the stock server's \`POST /broadcast\` (no execution, no filter, one JSON encoding per event) to the same ${n} sockets: what the socket writes alone cost on this machine (loopback: the kernel's TCP work of both ends is charged to the writer); slowest ${fmt(fl.slowest)} ms, median ${fmt(fl.median, 1)} ms`,
         },
-        { name: `SSE: slowest of ${fmt(viewers.length)} streams over ${SSE_EVENTS} events`, value: Number.isFinite(s.slowest) ? s.slowest : EVENT_TIMEOUT_MS, unit: 'ms', max: 50, detail: deliveryDetail(s) },
+        {
+          name: `SSE: slowest of ${fmt(viewers.length)} streams over ${SSE_EVENTS} events`,
+          value: Number.isFinite(s.slowest) ? s.slowest : EVENT_TIMEOUT_MS,
+          unit: 'ms',
+          max: 50,
+          detail: deliveryDetail(s),
+        },
         { name: `SSE: server CPU per stream per event (node + pg; informational)`, value: s.totalUs ?? s.nodeUs, unit: 'µs', detail: cpuDetail(s) },
       ];
     };

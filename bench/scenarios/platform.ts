@@ -37,10 +37,20 @@ export const platform: Scenario = {
 
     // Same `me`, same bytes: ours (both instances) and the GraphQL baselines, for one user.
     const meBody = async (url: string) =>
-      (await fetch(`${url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${users[0].token}` }, body: JSON.stringify({ query: ME_QUERY }) })).text();
+      (
+        await fetch(`${url}/graphql`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', authorization: `Bearer ${users[0].token}` },
+          body: JSON.stringify({ query: ME_QUERY }),
+        })
+      ).text();
     const ours = await meBody(ix.url);
     if (!ours.includes(`"username":"${users[0].username}"`)) throw new Error(`platform bench: our me answered ${ours.slice(0, 300)}`);
-    for (const [name, server] of [['ix-nocache', ixNoCache], ['mercurius', mercurius], ['stock-apollo', stock]] as const) {
+    for (const [name, server] of [
+      ['ix-nocache', ixNoCache],
+      ['mercurius', mercurius],
+      ['stock-apollo', stock],
+    ] as const) {
       const theirs = await meBody(server.url);
       if (theirs !== ours) throw new Error(`platform bench: ${name}'s me body differs from ours:\n  ours:   ${JSON.stringify(ours)}\n  theirs: ${JSON.stringify(theirs)}`);
     }
@@ -65,7 +75,9 @@ export const platform: Scenario = {
 
     const plan: ScenarioPlan = {
       notes: [
-        `Our server: \`node dist/src/main.js\` (npm run build), ${Object.entries(BENCH_SERVER_ENV).map(([k, v]) => `${k}=${k === 'JWT_SECRET' ? '(fixed)' : v}`).join(', ')}; \`ix-nocache\` is a second instance on the same database with SESSION_CACHE_SECONDS=0 (its memo of verified tokens is not configurable and stays on).`,
+        `Our server: \`node dist/src/main.js\` (npm run build), ${Object.entries(BENCH_SERVER_ENV)
+          .map(([k, v]) => `${k}=${k === 'JWT_SECRET' ? '(fixed)' : v}`)
+          .join(', ')}; \`ix-nocache\` is a second instance on the same database with SESSION_CACHE_SECONDS=0 (its memo of verified tokens is not configurable and stays on).`,
         `${USERS.toLocaleString('en')} users, each with a session and token of its own (seeded in SQL, tokens signed as the server signs); every \`me\` variant sends request i with user i mod ${USERS}'s token (Bearer, or the \`session\` cookie for REST).`,
         'Mercurius: Fastify 5 + Mercurius 16 with `jit: 1` (graphql-jit), `me` resolved with jsonwebtoken (same secret, issuer, audience) and a named prepared statement joining the session to its user (the same conditions as ours, only the columns it needs), on every request; its body is checked byte for byte against ours before measuring. Stock Apollo `me` and the bare node-pg `me` do the same authentication.',
         `\`me\` variants: ${connections} connections; login and argon2: ${loginConcurrency} concurrent (libuv thread pool ${process.env.UV_THREADPOOL_SIZE ?? 4} in both processes); argon2id m=${ARGON2_OPTIONS.memoryCost} KiB, t=${ARGON2_OPTIONS.timeCost}, p=${ARGON2_OPTIONS.parallelism}, verifying the login user's stored hash. Bare argon2 runs in the bench process (its CPU is that process's; no database).`,

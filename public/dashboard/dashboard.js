@@ -143,7 +143,11 @@ const panels = {
       const items = (await Promise.all(months.map((month) => gql(q, { month })))).flatMap((d) => d.coparentItems).filter((i) => days.includes(i.date));
       this.months = months;
       return items.length
-        ? el('ul', {}, items.map((i) => el('li', { 'data-item': i.id }, el('span', {}, `${i.date} · ${i.title}`), el('small', {}, `${i.type} · ${i.owner.username ?? ''}`))))
+        ? el(
+            'ul',
+            {},
+            items.map((i) => el('li', { 'data-item': i.id }, el('span', {}, `${i.date} · ${i.title}`), el('small', {}, `${i.type} · ${i.owner.username ?? ''}`))),
+          )
         : none('Nothing this week.');
     },
     live(socket, reload) {
@@ -155,19 +159,39 @@ const panels = {
   cake: {
     async load() {
       const today = new Date();
-      const d = await gql(
-        DOCUMENTS.DashboardCake,
-        { today: isoDay(today), until: isoDay(addDays(today, 60)), since: isoDay(addDays(today, -60)), yesterday: isoDay(addDays(today, -1)) },
-      );
-      const upcoming = d.upcoming.slice().sort((a, b) => a.date.localeCompare(b.date)).slice(0, 8);
-      const rated = d.recent.filter((e) => e.rating.count > 0).sort((a, b) => b.date.localeCompare(a.date)).slice(0, 8);
+      const d = await gql(DOCUMENTS.DashboardCake, {
+        today: isoDay(today),
+        until: isoDay(addDays(today, 60)),
+        since: isoDay(addDays(today, -60)),
+        yesterday: isoDay(addDays(today, -1)),
+      });
+      const upcoming = d.upcoming
+        .slice()
+        .sort((a, b) => a.date.localeCompare(b.date))
+        .slice(0, 8);
+      const rated = d.recent
+        .filter((e) => e.rating.count > 0)
+        .sort((a, b) => b.date.localeCompare(a.date))
+        .slice(0, 8);
       return el(
         'div',
         {},
         el('h3', {}, 'Upcoming'),
-        upcoming.length ? el('ul', {}, upcoming.map((e) => el('li', { 'data-cake': e.id }, el('span', {}, `${e.date} · ${e.description || 'Cake'}`), el('small', {}, `${e.baker.name} · ${e.group.name}`)))) : none('No cakes planned.'),
+        upcoming.length
+          ? el(
+              'ul',
+              {},
+              upcoming.map((e) => el('li', { 'data-cake': e.id }, el('span', {}, `${e.date} · ${e.description || 'Cake'}`), el('small', {}, `${e.baker.name} · ${e.group.name}`))),
+            )
+          : none('No cakes planned.'),
         el('h3', {}, 'Latest ratings'),
-        rated.length ? el('ul', {}, rated.map((e) => el('li', {}, el('span', {}, `${e.date} · ${e.description || 'Cake'}`), el('small', {}, `★ ${e.rating.average.toFixed(1)} (${e.rating.count})`)))) : none('No ratings yet.'),
+        rated.length
+          ? el(
+              'ul',
+              {},
+              rated.map((e) => el('li', {}, el('span', {}, `${e.date} · ${e.description || 'Cake'}`), el('small', {}, `★ ${e.rating.average.toFixed(1)} (${e.rating.count})`))),
+            )
+          : none('No ratings yet.'),
       );
     },
     live(socket, reload) {
@@ -182,10 +206,14 @@ const panels = {
     },
     live(socket) {
       return [
-        socket.subscribe(DOCUMENTS.DashboardCompassLive, {}, {
-          onNext: (r) => r.data && show('compass', renderAnalytics(r.data.compassAnalyticsChanged)),
-          onError: () => undefined,
-        }),
+        socket.subscribe(
+          DOCUMENTS.DashboardCompassLive,
+          {},
+          {
+            onNext: (r) => r.data && show('compass', renderAnalytics(r.data.compassAnalyticsChanged)),
+            onError: () => undefined,
+          },
+        ),
       ];
     },
   },
@@ -201,7 +229,9 @@ const panels = {
       return el(
         'div',
         {},
-        mine.map((m, i) => el('section', { class: 'event', 'data-event': m.event.slug }, el('h3', {}, m.event.name, ' ', el('small', {}, m.roles.join(', '))), renderReportStates(pages[i]))),
+        mine.map((m, i) =>
+          el('section', { class: 'event', 'data-event': m.event.slug }, el('h3', {}, m.event.name, ' ', el('small', {}, m.roles.join(', '))), renderReportStates(pages[i])),
+        ),
       );
     },
     live(socket, reload) {
@@ -223,7 +253,13 @@ const panels = {
         {},
         el('p', {}, `${page.unreadCount} unread`),
         page.notifications.length
-          ? el('ul', {}, page.notifications.map((n) => el('li', { 'data-notification': n.id, class: n.isRead ? 'read' : 'unread' }, el('span', {}, n.title), el('small', {}, `${n.event?.name ?? ''} · ${n.message}`))))
+          ? el(
+              'ul',
+              {},
+              page.notifications.map((n) =>
+                el('li', { 'data-notification': n.id, class: n.isRead ? 'read' : 'unread' }, el('span', {}, n.title), el('small', {}, `${n.event?.name ?? ''} · ${n.message}`)),
+              ),
+            )
           : none('No notifications.'),
       );
     },
@@ -247,17 +283,26 @@ function renderReportStates(page) {
     if (w > 0) svg.append(svgEl('rect', { x, y: 2, width: w, height: 14, fill: STATE_COLORS[k], 'data-state': st }));
     x += w;
   });
-  const legend = el('p', { class: 'legend' }, STATES.map((st) => el('span', { 'data-state': st }, el('i', { class: `swatch s-${st}` }), `${st} ${page.stats[st]}`)));
+  const legend = el(
+    'p',
+    { class: 'legend' },
+    STATES.map((st) => el('span', { 'data-state': st }, el('i', { class: `swatch s-${st}` }), `${st} ${page.stats[st]}`)),
+  );
   return el(
     'div',
     {},
     el('p', { class: 'count' }, `${page.stats.total} reports`),
     page.stats.total ? svg : none('No reports yet.'),
     legend,
-    page.reports.length ? el('ul', {}, page.reports.map((r) => el('li', { 'data-report': r.id }, el('span', {}, r.title), el('small', {}, r.state.toLowerCase())))) : '',
+    page.reports.length
+      ? el(
+          'ul',
+          {},
+          page.reports.map((r) => el('li', { 'data-report': r.id }, el('span', {}, r.title), el('small', {}, r.state.toLowerCase()))),
+        )
+      : '',
   );
 }
-
 
 /** The answer distribution as stacked bars (agree → disagree) per question, and the top matches. */
 function renderAnalytics(a) {
@@ -284,7 +329,13 @@ function renderAnalytics(a) {
     el('p', {}, `${a.totals.usersAnswered} of ${a.totals.users} users answered`),
     rows.length ? svg : none('No questions yet.'),
     el('h3', {}, 'Top matches'),
-    a.topMatches.length ? el('ul', {}, a.topMatches.slice(0, 5).map((m) => el('li', {}, el('span', {}, m.party.name), el('small', {}, `${m.users} users`)))) : none('No matches yet.'),
+    a.topMatches.length
+      ? el(
+          'ul',
+          {},
+          a.topMatches.slice(0, 5).map((m) => el('li', {}, el('span', {}, m.party.name), el('small', {}, `${m.users} users`))),
+        )
+      : none('No matches yet.'),
   );
 }
 
@@ -344,11 +395,7 @@ $('#sign-in').addEventListener('submit', async (e) => {
   const form = new FormData(e.target);
   $('#sign-in-error').textContent = '';
   try {
-    const d = await gql(
-      DOCUMENTS.DashboardLogin,
-      { input: { login: form.get('login'), password: form.get('password') } },
-      null,
-    );
+    const d = await gql(DOCUMENTS.DashboardLogin, { input: { login: form.get('login'), password: form.get('password') } }, null);
     if (!d.login.token) throw new Error(d.login.requiresTwoFactor ? 'Two-factor sign-in is not supported here yet.' : 'Sign-in failed.');
     sessionStorage.setItem(TOKEN_KEY, d.login.token);
     await start(d.login.token);

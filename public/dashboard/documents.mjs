@@ -28,7 +28,6 @@ export const DOCUMENTS = Object.freeze({
 }`,
   DashboardConductMembers: 'subscription DashboardConductMembers($e: ID!) { conductEventMembershipChanged(eventId: $e) { kind } }',
   DashboardConductReportsLive: 'subscription DashboardConductReportsLive($e: ID!) { conductReportChanged(eventId: $e) { kind reportId } }',
-  DashboardNotifications:
-    'query DashboardNotifications { myConductNotifications(limit: 8) { unreadCount notifications { id title message isRead createdAt event { name } } } }',
+  DashboardNotifications: 'query DashboardNotifications { myConductNotifications(limit: 8) { unreadCount notifications { id title message isRead createdAt event { name } } } }',
   DashboardNotificationsLive: 'subscription DashboardNotificationsLive { conductNotificationAdded { id } }',
 });

@@ -71,12 +71,12 @@ const USER_CHANGED = `subscription ScaleOutUser { userChanged { kind } }`;
 async function registerUser(base: string, run: string, label: string): Promise<User> {
   const username = `${run}-${label}`;
   const password = 'scale out correct horse';
-  const reg = await gql<{ register: { id: string; role: string } }>(
-    base,
-    `mutation ScaleOutRegister($input: RegisterInput!) { register(input: $input) { id role } }`,
-    { input: { username, email: `${username}@scale-out.test`, password, name: username } },
-  );
-  const login = await gql<{ login: { token: string } }>(base, `mutation ScaleOutLogin($input: LoginInput!) { login(input: $input) { token } }`, { input: { login: username, password } });
+  const reg = await gql<{ register: { id: string; role: string } }>(base, `mutation ScaleOutRegister($input: RegisterInput!) { register(input: $input) { id role } }`, {
+    input: { username, email: `${username}@scale-out.test`, password, name: username },
+  });
+  const login = await gql<{ login: { token: string } }>(base, `mutation ScaleOutLogin($input: LoginInput!) { login(input: $input) { token } }`, {
+    input: { login: username, password },
+  });
   return { id: reg.register.id, username, token: login.login.token };
 }
 
@@ -93,8 +93,7 @@ export async function seed(base: string, opts: { members: number; promote?: (use
     if (!opts.promote) throw new Error('the database already has accounts and no way to make the run an admin was given');
     await opts.promote(admin.id);
   }
-  const join = (u: User) =>
-    gql(base, `mutation ScaleOutJoin($userId: ID!) { addHouseholdMember(userId: $userId, role: USER) { id } }`, { userId: u.id }, admin.token);
+  const join = (u: User) => gql(base, `mutation ScaleOutJoin($userId: ID!) { addHouseholdMember(userId: $userId, role: USER) { id } }`, { userId: u.id }, admin.token);
   const writer = await registerUser(base, run, 'writer');
   await join(writer);
   const members: User[] = [];
@@ -250,10 +249,18 @@ export interface DeliveryOptions {
 export async function deliveryCheck(cluster: Cluster, fx: Fixture, o: DeliveryOptions): Promise<CheckResult> {
   const name = 'a) write on one instance → graphql-ws subscribers on all instances';
   const prefix = `${fx.run}-a${randomBytes(2).toString('hex')}`;
-  const subs = subscribeItems(cluster, fx.members.map((m) => m.token), o.subscribers, o.month);
+  const subs = subscribeItems(
+    cluster,
+    fx.members.map((m) => m.token),
+    o.subscribers,
+    o.month,
+  );
   try {
     await waitSubscribed(subs, (t) => writeItem(cluster.instances[0].base, fx.writer.token, o.month, t), prefix);
-    const where = spread(subs.clients.map((c) => c.instance), cluster.instances);
+    const where = spread(
+      subs.clients.map((c) => c.instance),
+      cluster.instances,
+    );
     const total = Math.round(o.rate * o.seconds);
     const interval = 1000 / o.rate;
     const sentAt = new Map<string, number>();
@@ -323,8 +330,14 @@ export async function deliveryCheck(cluster: Cluster, fx: Fixture, o: DeliveryOp
     const endedEarly = subs.ended.filter((e) => e !== undefined).length;
     if (endedEarly) problems.push(`${endedEarly} subscriptions ended: ${reason(subs.ended.find((e) => e !== undefined))}`);
     if (o.targetP99Ms !== undefined && !(p99 <= o.targetP99Ms)) problems.push(`p99 ${ms(p99)} above the target of ${o.targetP99Ms} ms`);
-    const perInstanceText = [...perInstance.entries()].sort().map(([n, v]) => `${n} p99 ${ms(percentile(v, 99))}`).join(' · ');
-    const perWriterText = [...perWriter.entries()].sort().map(([n, v]) => `from ${n} p99 ${ms(percentile(v, 99))}`).join(' · ');
+    const perInstanceText = [...perInstance.entries()]
+      .sort()
+      .map(([n, v]) => `${n} p99 ${ms(percentile(v, 99))}`)
+      .join(' · ');
+    const perWriterText = [...perWriter.entries()]
+      .sort()
+      .map(([n, v]) => `from ${n} p99 ${ms(percentile(v, 99))}`)
+      .join(' · ');
     return result(
       name,
       problems,
@@ -413,7 +426,7 @@ export async function sseResumeCheck(cluster: Cluster, fx: Fixture, o: SseOption
     const t0 = performance.now();
     const resumed = await open(b.base, lastId);
     const resent = () => missed.every((id) => resumed.frames.some((f) => f.event === 'created' && f.data?.id === id));
-    for (const until = performance.now() + 5000; performance.now() < until && !resent(); ) await sleep(5);
+    for (const until = performance.now() + 5000; performance.now() < until && !resent();) await sleep(5);
     const resumeMs = performance.now() - t0;
     const got = resumed.frames.filter((f) => f.event === 'created').map((f) => f.data.id as string);
     const lost = missed.filter((id) => !got.includes(id));
@@ -489,10 +502,19 @@ export async function killCheck(cluster: Cluster, fx: Fixture, o: KillOptions): 
   if (!cluster.balancer) throw new Error('the kill check needs a balancer');
   const balancer = cluster.balancer;
   const prefix = `${fx.run}-c${randomBytes(2).toString('hex')}`;
-  const subs = subscribeItems(cluster, fx.members.map((m) => m.token), o.subscribers, o.month, true);
+  const subs = subscribeItems(
+    cluster,
+    fx.members.map((m) => m.token),
+    o.subscribers,
+    o.month,
+    true,
+  );
   try {
     await waitSubscribed(subs, (t) => writeItem(balancer, fx.writer.token, o.month, t), prefix);
-    const where = spread(subs.clients.map((c) => c.instance), cluster.instances);
+    const where = spread(
+      subs.clients.map((c) => c.instance),
+      cluster.instances,
+    );
     const victims = subs.clients.filter((c) => c.instance === o.victim);
     const total = Math.round(o.rate * o.seconds);
     const interval = 1000 / o.rate;
@@ -537,7 +559,12 @@ export async function killCheck(cluster: Cluster, fx: Fixture, o: KillOptions): 
     while (performance.now() < stop && !victims.every(back)) await sleep(50);
     const reconnectMs = victims.filter(back).map((c) => c.connectedAt[c.connectedAt.length - 1] - killedAt);
     // when each of the victim's clients saw its socket close (before it could reconnect)
-    const closedMs = victims.flatMap((c) => c.closes.filter((x) => x.at >= killedAt).slice(0, 1).map((x) => x.at - killedAt));
+    const closedMs = victims.flatMap((c) =>
+      c.closes
+        .filter((x) => x.at >= killedAt)
+        .slice(0, 1)
+        .map((x) => x.at - killedAt),
+    );
     // resubscribed: new writes reach every client, the victim's included
     let probesOk = false;
     let probeProblem = '';
@@ -561,7 +588,10 @@ export async function killCheck(cluster: Cluster, fx: Fixture, o: KillOptions): 
     const stuck = victims.filter((c) => !back(c)).length;
     if (stuck) problems.push(`${stuck} of ${victims.length} clients of ${o.victim} did not reconnect elsewhere within 30 s (${closedMs.length} had seen their socket close)`);
     if (!probesOk) problems.push(`after the kill, not every client received new events: ${probeProblem}`);
-    const movedTo = spread(victims.map((c) => c.instance), cluster.instances);
+    const movedTo = spread(
+      victims.map((c) => c.instance),
+      cluster.instances,
+    );
     return result(
       name,
       problems,
@@ -606,12 +636,20 @@ export async function logoutCheck(cluster: Cluster, fx: Fixture, o: { socketsPer
       const c = new LiveClient({ url: () => cluster.wsUrl(), token: user.token, nameOf: cluster.nameOf });
       clients.push(c);
       ends.push(undefined);
-      c.subscribe(USER_CHANGED, {}, () => undefined, (e) => (ends[i] = e ?? 'completed'));
+      c.subscribe(
+        USER_CHANGED,
+        {},
+        () => undefined,
+        (e) => (ends[i] = e ?? 'completed'),
+      );
     }
     const stop = performance.now() + 10_000;
     while (performance.now() < stop && !clients.every((c) => c.servedBy.length > 0)) await sleep(20);
     await sleep(200); // the subscriptions register after the connection's ack
-    const where = spread(clients.map((c) => c.instance), cluster.instances);
+    const where = spread(
+      clients.map((c) => c.instance),
+      cluster.instances,
+    );
     const problems: string[] = [];
     if (where.covered < cluster.instances.length) problems.push(`the sockets reached only ${where.covered} instances (${where.text})`);
     const logoutOn = cluster.instances[0];
@@ -623,7 +661,15 @@ export async function logoutCheck(cluster: Cluster, fx: Fixture, o: { socketsPer
     const closeMs = clients.filter((c) => c.closes.length).map((c) => c.closes[0].at - t0);
     const open = clients.filter((c) => !c.closes.length);
     const wrongCode = clients.filter((c) => c.closes.length && c.closes[0].code !== 4401);
-    if (open.length) problems.push(`${open.length} sockets still open 10 s after the logout (on ${spread(open.map((c) => c.instance), cluster.instances).text})`);
+    if (open.length)
+      problems.push(
+        `${open.length} sockets still open 10 s after the logout (on ${
+          spread(
+            open.map((c) => c.instance),
+            cluster.instances,
+          ).text
+        })`,
+      );
     if (wrongCode.length) problems.push(`${wrongCode.length} sockets closed with ${wrongCode.map((c) => c.closes[0].code).join(',')} instead of 4401`);
     // and the token is refused on every instance
     const refusedOn: string[] = [];

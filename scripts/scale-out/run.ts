@@ -42,7 +42,16 @@ interface Options {
 }
 
 function parseArgs(argv: string[]): Options {
-  const o: Options = { adapters: ['postgres', 'redis'], rate: 200, seconds: 10, subscribers: 30, killRate: 100, killSeconds: 6, out: join(ROOT, 'bench', 'results', 'scale-out.md'), annotate: undefined };
+  const o: Options = {
+    adapters: ['postgres', 'redis'],
+    rate: 200,
+    seconds: 10,
+    subscribers: 30,
+    killRate: 100,
+    killSeconds: 6,
+    out: join(ROOT, 'bench', 'results', 'scale-out.md'),
+    annotate: undefined,
+  };
   for (let i = 0; i < argv.length; i++) {
     const [flag, value] = [argv[i], argv[i + 1]];
     const num = () => {
@@ -222,7 +231,10 @@ async function waitReady(base: string, p: Proc, timeoutMs = 180_000): Promise<vo
   const until = Date.now() + timeoutMs;
   while (Date.now() < until) {
     if (p.child.exitCode !== null) throw new Error(`${p.name} exited with ${p.child.exitCode} before it was ready:\n${tail(p, 30)}`);
-    const ok = await requestJson(`${base}/readyz`, 'GET').then((r) => r.status === 200, () => false);
+    const ok = await requestJson(`${base}/readyz`, 'GET').then(
+      (r) => r.status === 200,
+      () => false,
+    );
     if (ok) return;
     await sleep(200);
   }
@@ -295,7 +307,10 @@ async function runAdapter(adapter: 'postgres' | 'redis', db: Database, redisUrl:
       SCALEOUT_PORT_3: String(ports[2]),
     });
     const balancer = `http://127.0.0.1:${lbPort}`;
-    await waitBalanced(balancer, instances.map((i) => i.name)).catch((err: Error) => {
+    await waitBalanced(
+      balancer,
+      instances.map((i) => i.name),
+    ).catch((err: Error) => {
       throw new Error(`${err.message}\n${tail(haproxy!, 20)}`);
     });
     console.log(`HAProxy ${balancer} → ${instances.map((i) => i.name).join(', ')} (round-robin)`);
@@ -335,7 +350,8 @@ async function runAdapter(adapter: 'postgres' | 'redis', db: Database, redisUrl:
       const wall = (performance.now() - started) / 1000;
       const used = procs.map((p, k) => cpuSeconds(p.child.pid) - before[k]);
       const writes = Number(r.numbers.writes) || 1;
-      r.numbers["instances' CPU during the check"] = `${used.map((u, k) => `${procs[k].name} ${u.toFixed(1)} s`).join(' · ')} over ${wall.toFixed(1)} s (${(used.reduce((a, b) => a + b, 0) / wall).toFixed(2)} cores; ${((used.reduce((a, b) => a + b, 0) * 1000) / writes).toFixed(1)} ms per write, all three together)`;
+      r.numbers["instances' CPU during the check"] =
+        `${used.map((u, k) => `${procs[k].name} ${u.toFixed(1)} s`).join(' · ')} over ${wall.toFixed(1)} s (${(used.reduce((a, b) => a + b, 0) / wall).toFixed(2)} cores; ${((used.reduce((a, b) => a + b, 0) * 1000) / writes).toFixed(1)} ms per write, all three together)`;
       return r;
     });
     await run('b) SSE resume', () => sseResumeCheck(cluster, fx, { before: 5, during: 20 }));
@@ -422,7 +438,9 @@ async function main(): Promise<void> {
   const machine = [
     `machine: ${hostname()}, ${cpus()[0]?.model ?? 'unknown CPU'} × ${cpus().length}, ${(totalmem() / 2 ** 30).toFixed(1)} GiB; everything on this host (loopback): instances, HAProxy, PostgreSQL, Redis and the clients`,
     `node ${process.version}; ${db.description}; ${haproxy}; Redis ${redis ?? `not reachable at ${redisUrl}`}`,
-    `load average at the start: ${loadavg().map((l) => l.toFixed(2)).join(', ')} (other work on the machine shares its ${cpus().length} cores)`,
+    `load average at the start: ${loadavg()
+      .map((l) => l.toFixed(2))
+      .join(', ')} (other work on the machine shares its ${cpus().length} cores)`,
   ];
   console.log(machine.join('\n'));
   const runs: AdapterRun[] = [];

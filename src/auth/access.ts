@@ -147,5 +147,9 @@ const accessGuard: MiddlewareFn<AppContext> = async ({ context, info }, next) =>
 /** Root fields of the schema that declare no access: the schema check refuses to start with any. */
 export function undeclaredRootFields(schema: GraphQLSchema): string[] {
   const roots = [schema.getQueryType(), schema.getMutationType(), schema.getSubscriptionType()].filter(Boolean) as GraphQLObjectType[];
-  return roots.flatMap((t) => Object.values(t.getFields()).filter((f) => !accessOf(f)).map((f) => `${t.name}.${f.name}`));
+  return roots.flatMap((t) =>
+    Object.values(t.getFields())
+      .filter((f) => !accessOf(f))
+      .map((f) => `${t.name}.${f.name}`),
+  );
 }

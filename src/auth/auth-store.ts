@@ -74,8 +74,7 @@ function takeMemberships(row: UserRow): UserRow {
 const LIVE = 's.revoked_at is null and s.expires_at > now() and u.is_active and u.deleted_at is null';
 const VIEWER = (columns: string) => 'select ' + columns + ' from sessions s join users u on u.id = s.user_id where s.id = $1 and ' + LIVE;
 /** `VIEWER` for many sessions at once, each row naming its session. */
-const VIEWERS = (columns: string) =>
-  'select s.id as ix_session_id, ' + columns + ' from sessions s join users u on u.id = s.user_id where s.id = any($1::uuid[]) and ' + LIVE;
+const VIEWERS = (columns: string) => 'select s.id as ix_session_id, ' + columns + ' from sessions s join users u on u.id = s.user_id where s.id = any($1::uuid[]) and ' + LIVE;
 const VIEWERS_PER_STATEMENT = 1_000;
 
 /**
@@ -90,14 +89,13 @@ const ATTEMPT = (columns: string) =>
   'points = case when r.expire is null or r.expire <= $2 then 1 else r.points + 1 end, ' +
   'expire = case when r.expire is null or r.expire <= $2 then $3 else r.expire end ' +
   'returning points, expire) ' +
-  'select a.points as "attempt_points", a.expire as "attempt_expire", ' + columns + ' from attempt a ' +
+  'select a.points as "attempt_points", a.expire as "attempt_expire", ' +
+  columns +
+  ' from attempt a ' +
   'left join users u on (lower(u.username) = $4 or lower(u.email) = $4) and u.deleted_at is null ' +
   'limit 1';
 
-const INSERT_SESSION = statement(
-  'ix_session_insert',
-  'insert into sessions (id, user_id, created_at, expires_at, ip, user_agent) values ($1, $2, now(), $3, $4, $5)',
-);
+const INSERT_SESSION = statement('ix_session_insert', 'insert into sessions (id, user_id, created_at, expires_at, ip, user_agent) values ($1, $2, now(), $3, $4, $5)');
 
 const WINDOW_MS = 60_000;
 const CHANNEL = 'ix_auth';
@@ -277,12 +275,7 @@ export class AuthStore {
    */
   async loginAttempt(clientKey: string, login: string | undefined): Promise<UserRow | undefined> {
     const now = Date.now();
-    const [row] = await this.sql.rows(this.attemptStatement, [
-      `login:${clientKey || 'unknown'}`,
-      now,
-      now + WINDOW_MS,
-      login === undefined ? null : login.trim().toLowerCase(),
-    ]);
+    const [row] = await this.sql.rows(this.attemptStatement, [`login:${clientKey || 'unknown'}`, now, now + WINDOW_MS, login === undefined ? null : login.trim().toLowerCase()]);
     const points = Number(row.attempt_points);
     if (points > this.maxAttemptsPerMinute) {
       const retryAfter = Math.max(1, Math.ceil((Number(row.attempt_expire) - now) / 1000));
@@ -304,10 +297,9 @@ export class AuthStore {
    */
   async liveSessions(sessionIds: string[]): Promise<Set<string>> {
     if (!sessionIds.length) return new Set();
-    const { rows } = await this.sql.pool.query<{ id: string }>(
-      'select s.id from sessions s join users u on u.id = s.user_id where s.id = any($1::uuid[]) and ' + LIVE,
-      [sessionIds],
-    );
+    const { rows } = await this.sql.pool.query<{ id: string }>('select s.id from sessions s join users u on u.id = s.user_id where s.id = any($1::uuid[]) and ' + LIVE, [
+      sessionIds,
+    ]);
     return new Set(rows.map((r) => r.id));
   }
 

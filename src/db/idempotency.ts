@@ -51,7 +51,7 @@ const STALE = `locked_at <= now() - interval '${STALE_SECONDS} seconds'`;
 
 const CLAIM =
   'insert into idempotency_keys as k (id, fingerprint, owner) values (?, ?, ?) ' +
-  'on conflict (id) do update set fingerprint = excluded.fingerprint, owner = excluded.owner, state = \'running\', committed = false, ' +
+  "on conflict (id) do update set fingerprint = excluded.fingerprint, owner = excluded.owner, state = 'running', committed = false, " +
   'status = null, headers = null, body = null, created_at = now(), locked_at = now() ' +
   `where k.${EXPIRED} or (k.state = 'running' and not k.committed and k.${STALE} and k.fingerprint = excluded.fingerprint) ` +
   'returning owner';

@@ -74,7 +74,11 @@ export class PreparedSql {
    * request that has not forked one, context.ts `existingEm`): on the pool.
    */
   read<T = Record<string, unknown>>(em: EntityManager | undefined, s: Statement, values: unknown[]): Promise<T[]> {
-    if (em?.isInTransaction()) return em.execute<T[]>(s.knex.text, s.knex.order.map((i) => knexValue(values[i])));
+    if (em?.isInTransaction())
+      return em.execute<T[]>(
+        s.knex.text,
+        s.knex.order.map((i) => knexValue(values[i])),
+      );
     return this.rows<T>(s, values);
   }
 

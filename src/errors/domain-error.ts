@@ -5,16 +5,7 @@
  */
 import { GraphQLError } from 'graphql';
 
-export const ERROR_CODES = [
-  'UNAUTHENTICATED',
-  'FORBIDDEN',
-  'NOT_FOUND',
-  'BAD_USER_INPUT',
-  'CONFLICT',
-  'RATE_LIMITED',
-  'UNAVAILABLE',
-  'INTERNAL',
-] as const;
+export const ERROR_CODES = ['UNAUTHENTICATED', 'FORBIDDEN', 'NOT_FOUND', 'BAD_USER_INPUT', 'CONFLICT', 'RATE_LIMITED', 'UNAVAILABLE', 'INTERNAL'] as const;
 export type ErrorCode = (typeof ERROR_CODES)[number];
 
 export interface ErrorDetails {
@@ -71,9 +62,7 @@ export class DomainError extends GraphQLError {
 export const unauthenticated = (message = 'Authentication required') => new DomainError('UNAUTHENTICATED', message);
 export const forbidden = (message = 'Forbidden') => new DomainError('FORBIDDEN', message);
 export const notFound = (message = 'Not found') => new DomainError('NOT_FOUND', message);
-export const badInput = (message: string, fields?: Record<string, string>) =>
-  new DomainError('BAD_USER_INPUT', message, fields ? { fields } : undefined);
+export const badInput = (message: string, fields?: Record<string, string>) => new DomainError('BAD_USER_INPUT', message, fields ? { fields } : undefined);
 /** A time limit passed (src/db/limits.ts): busy, not wrong; the client may retry after `Retry-After`. */
 export const unavailable = (retryAfter: number) => new DomainError('UNAVAILABLE', 'The service is busy, try again shortly', { retryAfter });
-export const conflict = (message: string, fields?: Record<string, string>) =>
-  new DomainError('CONFLICT', message, fields ? { fields } : undefined);
+export const conflict = (message: string, fields?: Record<string, string>) => new DomainError('CONFLICT', message, fields ? { fields } : undefined);

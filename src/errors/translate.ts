@@ -64,7 +64,7 @@ export function codeOf(err: GraphQLError | GraphQLFormattedError): ErrorCode {
  * and anything unexpected becomes INTERNAL with a fixed message (logged server-side).
  */
 export function formatGraphQLError(formatted: GraphQLFormattedError, error: unknown, log: Logger = silentLogger): GraphQLFormattedError {
-  const original = error instanceof GraphQLError ? error.originalError ?? error : error;
+  const original = error instanceof GraphQLError ? (error.originalError ?? error) : error;
   const domain = toDomainError(original);
   if (domain) {
     if (domain.code === 'INTERNAL') logInternal(original, log);

@@ -121,7 +121,10 @@ export function observeHttp(
       const level = res.statusCode >= 500 ? 'error' : res.statusCode < 400 && QUIET_ROUTES.has(pathOf(req)) ? 'debug' : 'info';
       writeRequestLine(log, level, record.requestId, lineOf(req, res, record), failed ? 'request failed' : 'request completed');
       if (metrics && record.transport !== 'sse') {
-        metrics.observeHttp({ transport: record.transport, method: req.method ?? 'GET', route: routeLabel(req, record), status: res.statusCode }, Number(process.hrtime.bigint() - record.start) / 1e9);
+        metrics.observeHttp(
+          { transport: record.transport, method: req.method ?? 'GET', route: routeLabel(req, record), status: res.statusCode },
+          Number(process.hrtime.bigint() - record.start) / 1e9,
+        );
       }
     };
     res.on('finish', done);

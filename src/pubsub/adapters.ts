@@ -25,7 +25,6 @@ export function createPubSub(
   return new PostgresPubSub(databaseUrl, listener, limits, log);
 }
 
-
 /** The Redis channel of a deployment: named after its database (host, port and name), shared by its instances. */
 export function redisChannel(databaseUrl: string): string {
   const u = new URL(databaseUrl);

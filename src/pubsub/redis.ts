@@ -109,7 +109,10 @@ export class RedisPubSub extends ListenerRegistry {
     const down = Date.now() - this.since.getTime();
     this.up = true;
     this.lastError = '';
-    this.log.info({ listener: 'up', url: redact(this.url), ...(down > 1000 ? { downMs: down } : {}) }, down > 1000 ? `redis subscription up again after ${Math.round(down / 1000)} s without events` : 'redis subscription up');
+    this.log.info(
+      { listener: 'up', url: redact(this.url), ...(down > 1000 ? { downMs: down } : {}) },
+      down > 1000 ? `redis subscription up again after ${Math.round(down / 1000)} s without events` : 'redis subscription up',
+    );
     for (const fn of [...this.upCallbacks]) fn();
   }
 

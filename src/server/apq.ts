@@ -81,10 +81,7 @@ const PG_GET = statement(
 );
 const PG_SET = statement('apq_set', 'insert into apq_documents (hash, document) values ($1, $2) on conflict (hash) do update set last_used_at = now()');
 const PG_PURGE_EXPIRED = statement('apq_purge_expired', 'delete from apq_documents where $1::int > 0 and last_used_at <= now() - make_interval(secs => $1)');
-const PG_PURGE_SURPLUS = statement(
-  'apq_purge_surplus',
-  'delete from apq_documents where hash in (select hash from apq_documents order by last_used_at desc offset $1)',
-);
+const PG_PURGE_SURPLUS = statement('apq_purge_surplus', 'delete from apq_documents where hash in (select hash from apq_documents order by last_used_at desc offset $1)');
 
 class PostgresStore implements SharedStore {
   readonly name = 'postgres';

@@ -17,17 +17,7 @@
  * `@LiveShared()` too. A field resolver that reads the viewer (`isMine`, a field only admins see) keeps
  * the document per subscriber, where it was before. The check is static, made once per document.
  */
-import {
-  DocumentNode,
-  ExecutionResult,
-  GraphQLField,
-  GraphQLSchema,
-  OperationDefinitionNode,
-  TypeInfo,
-  visit,
-  visitWithTypeInfo,
-  BREAK,
-} from 'graphql';
+import { DocumentNode, ExecutionResult, GraphQLField, GraphQLSchema, OperationDefinitionNode, TypeInfo, visit, visitWithTypeInfo, BREAK } from 'graphql';
 import { Extensions, getMetadataStorage } from 'type-graphql';
 
 /** Declares a subscription root field or a field resolver viewer-independent (see above). */

@@ -81,9 +81,17 @@ export function frontDoorPage(info: FrontDoorInfo, isProduction: boolean): strin
   const e = escapeHtml;
   const link = (href: string, text = href) => `<a href="${e(href)}">${e(text)}</a>`;
   // production's Apollo landing page is not an IDE (it points to Apollo Studio)
-  const ide = info.graphql.ide === 'off' ? 'no browser IDE (GRAPHQL_IDE=off)' : info.graphql.ide === 'sandbox' && isProduction ? "Apollo's production landing page" : IDE_NAMES[info.graphql.ide];
+  const ide =
+    info.graphql.ide === 'off'
+      ? 'no browser IDE (GRAPHQL_IDE=off)'
+      : info.graphql.ide === 'sandbox' && isProduction
+        ? "Apollo's production landing page"
+        : IDE_NAMES[info.graphql.ide];
   const rows = info.surfaces
-    .map((s) => `<tr><td>${e(s.name)}${info.compatRoot === s.name ? ' <small>(also at <code>/</code>)</small>' : ''}<br><small>${e(s.title)}</small></td><td><code>${e(s.prefix)}/…</code></td><td>${link(s.docs, 'docs')}</td><td>${link(s.openapi, 'OpenAPI')}</td></tr>`)
+    .map(
+      (s) =>
+        `<tr><td>${e(s.name)}${info.compatRoot === s.name ? ' <small>(also at <code>/</code>)</small>' : ''}<br><small>${e(s.title)}</small></td><td><code>${e(s.prefix)}/…</code></td><td>${link(s.docs, 'docs')}</td><td>${link(s.openapi, 'OpenAPI')}</td></tr>`,
+    )
     .join('');
   return `<!doctype html>
 <html lang="en">

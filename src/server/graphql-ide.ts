@@ -136,7 +136,11 @@ export function landingPagePlugin(config: AppConfig): ApolloServerPlugin<AppCont
  */
 export function graphiqlPageHeaders(config: AppConfig): express.RequestHandler {
   return (req, res, next) => {
-    if (config.graphqlIde === 'graphiql' && req.method === 'GET' && req.accepts(['application/json', 'application/graphql-response+json', 'multipart/mixed', 'text/html']) === 'text/html') {
+    if (
+      config.graphqlIde === 'graphiql' &&
+      req.method === 'GET' &&
+      req.accepts(['application/json', 'application/graphql-response+json', 'multipart/mixed', 'text/html']) === 'text/html'
+    ) {
       res.setHeader('Content-Security-Policy', GRAPHIQL_CSP);
       res.setHeader('X-Content-Type-Options', 'nosniff');
       res.setHeader('Referrer-Policy', 'no-referrer');

@@ -59,13 +59,19 @@ function canonical(value: unknown): unknown {
       const file = (value as { file?: { filename?: string; mimetype?: string } }).file;
       return file ? { upload: file.filename ?? null, type: file.mimetype ?? null } : String(value);
     }
-    return Object.fromEntries(Object.keys(value).sort().map((k) => [k, canonical((value as Record<string, unknown>)[k])]));
+    return Object.fromEntries(
+      Object.keys(value)
+        .sort()
+        .map((k) => [k, canonical((value as Record<string, unknown>)[k])]),
+    );
   }
   return value;
 }
 
 export function fingerprintOf(request: unknown): string {
-  return createHash('sha256').update(JSON.stringify(canonical(request)) ?? '').digest('hex');
+  return createHash('sha256')
+    .update(JSON.stringify(canonical(request)) ?? '')
+    .digest('hex');
 }
 
 async function begin(ctx: AppContext, header: string | string[] | null | undefined, endpoint: string, fingerprint: () => string): Promise<Begun> {
@@ -170,7 +176,9 @@ export function idempotencyPlugin(): ApolloServerPlugin<AppContext> {
               claim = begun.claim;
               return null;
             case 'replay':
-              return graphqlAnswer(begun.answer.status, { kind: 'single', singleResult: JSON.parse(begun.answer.body.toString('utf8')) }, [[REPLAYED_HEADER.toLowerCase(), 'true']]);
+              return graphqlAnswer(begun.answer.status, { kind: 'single', singleResult: JSON.parse(begun.answer.body.toString('utf8')) }, [
+                [REPLAYED_HEADER.toLowerCase(), 'true'],
+              ]);
             case 'refused': {
               const { code, message, details } = begun.refusal;
               const retryAfter: [string, string][] = details?.retryAfter !== undefined ? [['retry-after', String(details.retryAfter)]] : [];

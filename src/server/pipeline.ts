@@ -145,7 +145,14 @@ export class Pipeline {
         return {
           errors: checked.errors.map((e) => {
             const code = e.extensions?.code ?? (e.message.startsWith('Syntax Error') ? 'GRAPHQL_PARSE_FAILED' : 'GRAPHQL_VALIDATION_FAILED');
-            return new GraphQLError(e.message, { nodes: e.nodes, source: e.source, positions: e.positions, path: e.path, originalError: e.originalError, extensions: { ...e.extensions, code } });
+            return new GraphQLError(e.message, {
+              nodes: e.nodes,
+              source: e.source,
+              positions: e.positions,
+              path: e.path,
+              originalError: e.originalError,
+              extensions: { ...e.extensions, code },
+            });
           }),
         };
       }
@@ -174,7 +181,7 @@ export class Pipeline {
     if (!plan) byName.set(key, (plan = { seen: 0 }));
     plan.seen += 1;
     if (plan.run === undefined && (eager || plan.seen >= 2)) {
-      plan.run = this.config.graphqlJit && !usesIntrospection(document) ? compileOperation(this.schema, document, operationName) ?? null : null;
+      plan.run = this.config.graphqlJit && !usesIntrospection(document) ? (compileOperation(this.schema, document, operationName) ?? null) : null;
     }
     return plan.run ?? undefined;
   }
@@ -222,7 +229,11 @@ export class Pipeline {
     return this.around(prepared, ctx, () => this.subscribeNow(prepared, ctx, variables));
   }
 
-  private async subscribeNow(prepared: Prepared, ctx: AppContext, variables: Record<string, unknown> | null | undefined): Promise<AsyncGenerator<ExecutionResult> | ExecutionResult> {
+  private async subscribeNow(
+    prepared: Prepared,
+    ctx: AppContext,
+    variables: Record<string, unknown> | null | undefined,
+  ): Promise<AsyncGenerator<ExecutionResult> | ExecutionResult> {
     const done = this.willExecute(prepared, ctx);
     const refused = await this.refusedSubscription(prepared, ctx);
     if (refused) {
@@ -232,8 +243,7 @@ export class Pipeline {
     const result = this.sharePlanner.shareable(prepared.document, prepared.operation)
       ? await this.subscribeShared(prepared, ctx, variables)
       : ((await subscribeJs({ schema: this.schema, document: prepared.document, operationName: prepared.operationName, contextValue: ctx, variableValues: variables })) as
-          | AsyncGenerator<ExecutionResult>
-          | ExecutionResult);
+          AsyncGenerator<ExecutionResult> | ExecutionResult);
     if (!(Symbol.asyncIterator in result)) done(result);
     else done({});
     return result;

@@ -9,12 +9,7 @@ import { ConductEventUsersResolver } from '../modules/conduct/event-users.resolv
 import { ConductOrganizationFieldResolver, ConductOrganizationsResolver, ConductOrgMembershipFieldResolver } from '../modules/conduct/organizations.resolver';
 import { ConductEventFieldsResolver, ConductEventsResolver } from '../modules/conduct/events.resolver';
 import { ConductAdminResolver } from '../modules/conduct/admin.resolver';
-import {
-  ConductReportFieldsResolver,
-  ConductReportHistoryFieldsResolver,
-  ConductReportPageFieldsResolver,
-  ConductReportsResolver,
-} from '../modules/conduct/reports.resolver';
+import { ConductReportFieldsResolver, ConductReportHistoryFieldsResolver, ConductReportPageFieldsResolver, ConductReportsResolver } from '../modules/conduct/reports.resolver';
 import { ConductNotificationFieldsResolver, ConductNotificationsResolver } from '../modules/conduct/notifications.resolver';
 import { ConductDashboardResolver } from '../modules/conduct/dashboard.resolver';
 import { ConductEvidenceFieldsResolver, ConductEvidenceResolver } from '../modules/conduct/evidence.resolver';
@@ -30,13 +25,39 @@ import {
   CakeUserFieldsResolver,
 } from '../modules/cake/cake.resolver';
 // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
-export const resolvers: NonEmptyArray<Function> = [IdentityResolver, CoparentResolver, CoparentUserFieldResolver,
-  CompassResolver, CompassUserFieldResolver, CompassPartyFieldResolver, CompassMyAnswersChangeFieldResolver,
-  CakeResolver, CakeEventFieldsResolver, CakeRatingFieldsResolver, CakePhotoFieldsResolver, CakeMembershipFieldsResolver, CakeGroupFieldsResolver, CakeUserFieldsResolver,
-  ConductResolver, ConductUsersResolver, ConductEventUsersResolver,
-  ConductOrganizationsResolver, ConductOrganizationFieldResolver, ConductOrgMembershipFieldResolver,
-  ConductEventsResolver, ConductEventFieldsResolver, ConductAdminResolver,
-  ConductReportsResolver, ConductReportFieldsResolver, ConductReportPageFieldsResolver, ConductReportHistoryFieldsResolver,
-  ConductNotificationsResolver, ConductNotificationFieldsResolver, ConductDashboardResolver,
-  ConductEvidenceResolver, ConductEvidenceFieldsResolver,
-  ConductCommentsResolver, ConductCommentFieldsResolver];
+export const resolvers: NonEmptyArray<Function> = [
+  IdentityResolver,
+  CoparentResolver,
+  CoparentUserFieldResolver,
+  CompassResolver,
+  CompassUserFieldResolver,
+  CompassPartyFieldResolver,
+  CompassMyAnswersChangeFieldResolver,
+  CakeResolver,
+  CakeEventFieldsResolver,
+  CakeRatingFieldsResolver,
+  CakePhotoFieldsResolver,
+  CakeMembershipFieldsResolver,
+  CakeGroupFieldsResolver,
+  CakeUserFieldsResolver,
+  ConductResolver,
+  ConductUsersResolver,
+  ConductEventUsersResolver,
+  ConductOrganizationsResolver,
+  ConductOrganizationFieldResolver,
+  ConductOrgMembershipFieldResolver,
+  ConductEventsResolver,
+  ConductEventFieldsResolver,
+  ConductAdminResolver,
+  ConductReportsResolver,
+  ConductReportFieldsResolver,
+  ConductReportPageFieldsResolver,
+  ConductReportHistoryFieldsResolver,
+  ConductNotificationsResolver,
+  ConductNotificationFieldsResolver,
+  ConductDashboardResolver,
+  ConductEvidenceResolver,
+  ConductEvidenceFieldsResolver,
+  ConductCommentsResolver,
+  ConductCommentFieldsResolver,
+];

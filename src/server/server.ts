@@ -181,7 +181,9 @@ const subscriptionsOverWs: ApolloServerPlugin<AppContext> = {
     return {
       async didResolveOperation({ operation }) {
         if (operation?.operation !== 'subscription') return;
-        throw new GraphQLError(`Subscriptions are served over graphql-ws (WebSocket) on ${GRAPHQL_PATH}, not over HTTP`, { extensions: { code: 'BAD_REQUEST', http: { status: 400 } } });
+        throw new GraphQLError(`Subscriptions are served over graphql-ws (WebSocket) on ${GRAPHQL_PATH}, not over HTTP`, {
+          extensions: { code: 'BAD_REQUEST', http: { status: 400 } },
+        });
       },
     };
   },
@@ -230,7 +232,12 @@ function refusal(config: AppConfig): (req: http.IncomingMessage, res: http.Serve
     if (path === GRAPHQL_PATH || path.startsWith(`${GRAPHQL_PATH}?`)) body = { errors: [{ message, extensions: { code: 'UNAVAILABLE', details } }] };
     else if (surface) body = surface.error('UNAVAILABLE', message, details, req as Request).body;
     const text = JSON.stringify(body);
-    res.writeHead(503, { 'Content-Type': 'application/json; charset=utf-8', 'Content-Length': Buffer.byteLength(text), 'Retry-After': String(RETRY_AFTER_SECONDS), Connection: 'close' });
+    res.writeHead(503, {
+      'Content-Type': 'application/json; charset=utf-8',
+      'Content-Length': Buffer.byteLength(text),
+      'Retry-After': String(RETRY_AFTER_SECONDS),
+      Connection: 'close',
+    });
     res.end(text);
   }
 }

@@ -14,7 +14,10 @@ const GENERIC_SECOND_LEVEL = new Set(['ac', 'co', 'com', 'edu', 'go', 'gov', 'gv
 
 /** The registrable domain of a host, as approximated above (lower-case, brackets of IPv6 kept off). */
 export function registrableDomain(hostname: string): string {
-  const host = hostname.toLowerCase().replace(/^\[|\]$/g, '').replace(/\.$/, '');
+  const host = hostname
+    .toLowerCase()
+    .replace(/^\[|\]$/g, '')
+    .replace(/\.$/, '');
   if (host.includes(':') || /^\d{1,3}(?:\.\d{1,3}){3}$/.test(host)) return host; // an IP address
   const labels = host.split('.');
   if (labels.length <= 2) return host;

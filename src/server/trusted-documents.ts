@@ -43,7 +43,8 @@ export class TrustedDocuments {
 
   constructor(manifest: Record<string, string>) {
     for (const [hash, text] of Object.entries(manifest)) {
-      if (typeof text !== 'string' || sha256Hex(text) !== hash) throw new Error(`${MANIFEST_PATH}: the entry ${hash.slice(0, 16)}… is not the SHA-256 of its document (run npm run codegen)`);
+      if (typeof text !== 'string' || sha256Hex(text) !== hash)
+        throw new Error(`${MANIFEST_PATH}: the entry ${hash.slice(0, 16)}… is not the SHA-256 of its document (run npm run codegen)`);
     }
     this.byHash = new Map(Object.entries(manifest));
   }
@@ -169,7 +170,10 @@ export class DocumentGate {
       if (sha256Hex(text) !== hash) return { error: new GraphQLError('provided sha does not match query', { extensions: { code: 'BAD_REQUEST' } }) };
       return { query: text, register: this.trustedOnly || this.trusted.get(hash) ? undefined : hash };
     }
-    if (hash === undefined) return { error: new GraphQLError('GraphQL operations must contain a non-empty `query`, a `documentId` or a `persistedQuery` extension.', { extensions: { code: 'BAD_REQUEST' } }) };
+    if (hash === undefined)
+      return {
+        error: new GraphQLError('GraphQL operations must contain a non-empty `query`, a `documentId` or a `persistedQuery` extension.', { extensions: { code: 'BAD_REQUEST' } }),
+      };
     const found = this.trusted.get(hash) ?? (this.trustedOnly ? undefined : await this.apq?.lookup(hash));
     return found !== undefined ? { query: found } : { error: new GraphQLError('PersistedQueryNotFound', { extensions: { code: PERSISTED_QUERY_NOT_FOUND } }) };
   }

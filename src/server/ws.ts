@@ -69,7 +69,6 @@ interface Operation {
   outcome: 'ok' | 'error';
 }
 
-
 export function attachWs(app: App, httpServer: Server, pipeline: Pipeline, gate: DocumentGate) {
   const wss = new WebSocketServer({
     server: httpServer,

@@ -10,7 +10,9 @@ export default async function globalTeardown(): Promise<void> {
   const registry = process.env.TEST_DB_REGISTRY;
   const state = (globalThis as Record<string, unknown>).__EMBEDDED_PG__ as { db: { stop(): Promise<void> }; dir: string } | undefined;
   if (adminUrl && !state && registry && existsSync(registry)) {
-    const names = readFileSync(registry, 'utf8').split('\n').filter((n) => /^ix_t_[0-9a-f]+$/.test(n));
+    const names = readFileSync(registry, 'utf8')
+      .split('\n')
+      .filter((n) => /^ix_t_[0-9a-f]+$/.test(n));
     const client = new Client({ connectionString: adminUrl });
     await client.connect();
     try {

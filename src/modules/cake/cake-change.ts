@@ -61,4 +61,3 @@ export class CakeEventChange {
   @Field(() => CakeRatingSummary, { description: 'myRating is always null here (the change is the same for every subscriber)' }) rating!: CakeRatingSummary;
   @Field(() => CakeChangePhoto, { nullable: true, description: 'the photo uploaded, for PHOTO changes' }) photo!: CakeChangePhoto | null;
 }
-

@@ -34,4 +34,3 @@ export function photoUrl(config: AppConfig, photoId: string): string {
   const base = config.publicUrl ? config.publicUrl.replace(/\/+$/, '') : '';
   return `${base}/cakeplanner/api/photos/${photoId}`;
 }
-

@@ -62,11 +62,7 @@ export async function listEvents(ctx: AppContext, start: string, end: string): P
   if (from > to) throw badInput('start must not be after end', { start: 'must not be after end' });
   const groups = [...(await viewerRoles(ctx)).keys()];
   if (!groups.length) return [];
-  return ctx.em.find(
-    CakeEvent,
-    { group: { $in: groups }, date: { $gte: from, $lte: to } },
-    { orderBy: { date: 'asc', createdAt: 'asc', id: 'asc' }, limit: CAKE_EVENTS_MAX },
-  );
+  return ctx.em.find(CakeEvent, { group: { $in: groups }, date: { $gte: from, $lte: to } }, { orderBy: { date: 'asc', createdAt: 'asc', id: 'asc' }, limit: CAKE_EVENTS_MAX });
 }
 
 interface RankedRow {

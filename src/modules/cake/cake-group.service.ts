@@ -39,9 +39,7 @@ async function mailAdminsAboutRegistration(ctx: AppContext, em: EntityManager, u
       subject: 'Cake Planner: new registration',
       text:
         `${user.name} <${user.email}> registered for Cake Planner.\n\n` +
-        (active
-          ? 'The account is active.\n'
-          : 'The account is waiting for activation: an administrator can activate it in the user administration.\n'),
+        (active ? 'The account is active.\n' : 'The account is waiting for activation: an administrator can activate it in the user administration.\n'),
     });
   }
   await em.flush();

@@ -64,10 +64,11 @@ export async function recordChange(tx: AppContext, kind: CakeChangeKind, event: 
   );
   const id = String(row.id);
   if (Number(id) % 50 === 0) {
-    await em.execute(
-      'delete from cake_event_log where group_id = ? and id <= (select id from cake_event_log where group_id = ? order by id desc offset ? limit 1)',
-      [groupId, groupId, LOG_KEEP],
-    );
+    await em.execute('delete from cake_event_log where group_id = ? and id <= (select id from cake_event_log where group_id = ? order by id desc offset ? limit 1)', [
+      groupId,
+      groupId,
+      LOG_KEEP,
+    ]);
   }
   const payload: CakeChangePayload = { id, at: new Date(row.created_at).toISOString(), ...body };
   tx.publish('cake.changed', payload);
@@ -113,9 +114,7 @@ export async function changesAfter(ctx: AppContext, after: string): Promise<Cake
 function watchGroups(ctx: AppContext, userId: string): { has(groupId: string): Promise<boolean>; stop(): void } {
   const conn = ctx.app.orm.em.getConnection();
   const load = () => {
-    const p = conn
-      .execute<{ group_id: string }[]>('select group_id from cake_memberships where user_id = ?', [userId])
-      .then((rows) => new Set(rows.map((r) => r.group_id)));
+    const p = conn.execute<{ group_id: string }[]>('select group_id from cake_memberships where user_id = ?', [userId]).then((rows) => new Set(rows.map((r) => r.group_id)));
     p.catch(() => undefined); // read by the next event's filter, which fails the stream with it
     return p;
   };

@@ -121,10 +121,9 @@ export function membershipsByUser(ctx: AppContext): DataLoader<string, CakeMembe
 
 function rolesLoader(ctx: AppContext): DataLoader<string, Map<string, CakeGroupRole>> {
   return ctx.loader<string, Map<string, CakeGroupRole>>('cake.viewerRoles', async (userIds) => {
-    const rows = await ctx.em.execute<{ user_id: string; group_id: string; role: CakeGroupRole }[]>(
-      'select user_id, group_id, role from cake_memberships where user_id in (?)',
-      [userIds as string[]],
-    );
+    const rows = await ctx.em.execute<{ user_id: string; group_id: string; role: CakeGroupRole }[]>('select user_id, group_id, role from cake_memberships where user_id in (?)', [
+      userIds as string[],
+    ]);
     return userIds.map((id) => new Map(rows.filter((r) => r.user_id === id).map((r) => [r.group_id, r.role])));
   });
 }

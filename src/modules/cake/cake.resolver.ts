@@ -20,18 +20,7 @@ import * as groups from './cake-group.service';
 import * as live from './cake-live.service';
 import { Application } from '../identity/enrollment';
 
-import {
-  coverPhotoIds,
-  groupsById,
-  membershipsByGroup,
-  membershipsByUser,
-  photosByEvent,
-  ratingsByEvent,
-  ratingSummaries,
-  userRefs,
-  usersById,
-  viewerRoles,
-} from './cake.loaders';
+import { coverPhotoIds, groupsById, membershipsByGroup, membershipsByUser, photosByEvent, ratingsByEvent, ratingSummaries, userRefs, usersById, viewerRoles } from './cake.loaders';
 import { ListSize } from '../../server/cost';
 import {
   CAKE_ACCOUNTS_MAX,
@@ -100,11 +89,7 @@ export class CakeResolver {
 
   @Allow(access.admin)
   @Mutation(() => CakeGroup, { description: 'The fields given change (name cannot be cleared; a null description clears it)' })
-  updateCakeGroup(
-    @Ctx() ctx: AppContext,
-    @Arg('id', () => ID) id: string,
-    @Arg('input', () => UpdateCakeGroupInput) input: UpdateCakeGroupInput,
-  ): Promise<CakeGroup> {
+  updateCakeGroup(@Ctx() ctx: AppContext, @Arg('id', () => ID) id: string, @Arg('input', () => UpdateCakeGroupInput) input: UpdateCakeGroupInput): Promise<CakeGroup> {
     return groups.updateGroup(ctx, id, input);
   }
 
@@ -133,11 +118,7 @@ export class CakeResolver {
 
   @Allow(access.admin)
   @Mutation(() => Boolean, { description: 'Removes a member from a group, or from every group when no group is given' })
-  removeCakeGroupMember(
-    @Ctx() ctx: AppContext,
-    @Arg('userId', () => ID) userId: string,
-    @Arg('groupId', () => ID, { nullable: true }) groupId?: string | null,
-  ): Promise<boolean> {
+  removeCakeGroupMember(@Ctx() ctx: AppContext, @Arg('userId', () => ID) userId: string, @Arg('groupId', () => ID, { nullable: true }) groupId?: string | null): Promise<boolean> {
     return groups.removeFromGroup(ctx, userId, groupId);
   }
 
@@ -192,11 +173,7 @@ export class CakeResolver {
 
   @Allow(cakeMember)
   @Mutation(() => CakePhoto, { description: "JPEG, PNG or WebP, at most 10 MB; replaces the viewer's photo of the event" })
-  uploadCakePhoto(
-    @Ctx() ctx: AppContext,
-    @Arg('eventId', () => ID) eventId: string,
-    @Arg('photo', () => GraphQLUpload) photo: Promise<FileUpload>,
-  ): Promise<CakePhoto> {
+  uploadCakePhoto(@Ctx() ctx: AppContext, @Arg('eventId', () => ID) eventId: string, @Arg('photo', () => GraphQLUpload) photo: Promise<FileUpload>): Promise<CakePhoto> {
     return events.uploadPhoto(ctx, eventId, photo);
   }
 
@@ -339,7 +316,7 @@ export class CakePhotoFieldsResolver {
     return photo.event.id;
   }
 
-  @FieldResolver(() => String, { description: 'Served by the cakeplanner surface with the viewer\'s auth' })
+  @FieldResolver(() => String, { description: "Served by the cakeplanner surface with the viewer's auth" })
   url(@Root() photo: CakePhoto, @Ctx() ctx: AppContext): string {
     return photoUrl(ctx.app.config, photo.id);
   }

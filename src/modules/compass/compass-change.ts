@@ -24,7 +24,8 @@ export enum CompassMyAnswersChangeKind {
 }
 registerEnumType(CompassMyAnswersChangeKind, {
   name: 'CompassMyAnswersChangeKind',
-  description: 'ANSWERS: their answers were replaced (by them or an admin); QUESTIONS: a question was created, changed or deleted; PARTIES: a party or its answers changed (matches)',
+  description:
+    'ANSWERS: their answers were replaced (by them or an admin); QUESTIONS: a question was created, changed or deleted; PARTIES: a party or its answers changed (matches)',
 });
 
 @ObjectType()
@@ -46,7 +47,7 @@ export class CompassPartyAnswerChange {
   @Field(() => CompassChangeKind) kind!: CompassChangeKind;
   @Field(() => Int) partyId!: number;
   @ListSize({ max: QUESTIONS_MAX })
-  @Field(() => [CompassAnswer], { nullable: true, description: 'every question with the party\'s answer, as it is now; null once the party is deleted' })
+  @Field(() => [CompassAnswer], { nullable: true, description: "every question with the party's answer, as it is now; null once the party is deleted" })
   answers!: CompassAnswer[] | null;
 }
 

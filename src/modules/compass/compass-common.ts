@@ -101,20 +101,21 @@ export async function partyById(em: EntityManager, partyId: number): Promise<Com
 export async function canManageParty(ctx: AppContext, partyId: number): Promise<boolean> {
   if (!ctx.viewer) return false;
   if (isAdmin(ctx)) return true;
-  const ids = await ctx.loader<string, number[]>('compass.viewerParties', async (keys) => {
-    const rows = await ctx.em.execute<{ user_id: string; party_id: number }[]>(
-      'select user_id, party_id from compass_party_admins where user_id in (select unnest(?::uuid[]))',
-      [pgUuidArray(keys)],
-    );
-    return keys.map((k) => rows.filter((r) => r.user_id === k).map((r) => r.party_id));
-  }).load(ctx.viewer.id);
+  const ids = await ctx
+    .loader<string, number[]>('compass.viewerParties', async (keys) => {
+      const rows = await ctx.em.execute<{ user_id: string; party_id: number }[]>('select user_id, party_id from compass_party_admins where user_id in (select unnest(?::uuid[]))', [
+        pgUuidArray(keys),
+      ]);
+      return keys.map((k) => rows.filter((r) => r.user_id === k).map((r) => r.party_id));
+    })
+    .load(ctx.viewer.id);
   return ids.includes(partyId);
 }
 
 export async function requirePartyManager(ctx: AppContext, partyId: number): Promise<CompassParty> {
   requireViewer(ctx);
   const party = await partyById(ctx.em, partyId);
-  if (!(await canManageParty(ctx, partyId))) throw forbidden('Only this party\'s admin or a super admin can change it');
+  if (!(await canManageParty(ctx, partyId))) throw forbidden("Only this party's admin or a super admin can change it");
   return party;
 }
 

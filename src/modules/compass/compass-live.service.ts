@@ -14,14 +14,7 @@ import type { CompassAnswer, CompassMatch, CompassPosition } from './compass.inp
 import { currentPartyAnswers, userAnswers } from './answers.service';
 import { nearestParties, userPosition } from './matching.service';
 import { requireSelfOrAdmin } from './compass-common';
-import {
-  CompassChangeKind,
-  CompassMyAnswersChange,
-  CompassMyAnswersChangeKind,
-  CompassPartyAnswerChange,
-  CompassPartyChange,
-  CompassQuestionChange,
-} from './compass-change';
+import { CompassChangeKind, CompassMyAnswersChange, CompassMyAnswersChangeKind, CompassPartyAnswerChange, CompassPartyChange, CompassQuestionChange } from './compass-change';
 
 /**
  * A subscription's EntityManager lives as long as the subscription: it forgets what it read for earlier

@@ -21,10 +21,10 @@ async function writeProfile(tx: AppContext, userId: string, profile: CompassProf
   if (patientNumber !== null && !(Number.isInteger(patientNumber) && patientNumber >= 0)) {
     throw new DomainError('BAD_USER_INPUT', 'Validation failed', { fields: { 'compassProfile.patientNumber': 'must be a whole number of 0 or more' } });
   }
-  await tx.em.execute(
-    'insert into compass_profiles (user_id, patient_number) values (?, ?) on conflict (user_id) do update set patient_number = excluded.patient_number',
-    [userId, patientNumber],
-  );
+  await tx.em.execute('insert into compass_profiles (user_id, patient_number) values (?, ?) on conflict (user_id) do update set patient_number = excluded.patient_number', [
+    userId,
+    patientNumber,
+  ]);
 }
 
 extendUserInputs<CompassProfileInput>({

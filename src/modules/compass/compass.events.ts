@@ -40,8 +40,5 @@ export function throttleMerged(sources: AsyncIterableIterator<unknown>[], interv
 }
 
 export function analyticsEvents(ctx: AppContext): AsyncIterableIterator<{ at: Date }> {
-  return throttleMerged(
-    [ctx.app.pubsub.subscribe('compass.analyticsChanged'), ctx.app.pubsub.subscribe('identity.userChanged')],
-    ANALYTICS_INTERVAL_MS,
-  );
+  return throttleMerged([ctx.app.pubsub.subscribe('compass.analyticsChanged'), ctx.app.pubsub.subscribe('identity.userChanged')], ANALYTICS_INTERVAL_MS);
 }

@@ -37,13 +37,7 @@ import { ListSize } from '../../server/cost';
 import { LiveShared } from '../../server/fanout';
 import type { Topics } from '../../pubsub/topics';
 import * as live from './compass-live.service';
-import {
-  CompassMyAnswersChange,
-  CompassMyAnswersChangeKind,
-  CompassPartyAnswerChange,
-  CompassPartyChange,
-  CompassQuestionChange,
-} from './compass-change';
+import { CompassMyAnswersChange, CompassMyAnswersChangeKind, CompassPartyAnswerChange, CompassPartyChange, CompassQuestionChange } from './compass-change';
 import { MATCHES_MAX, PARTIES_MAX, QUESTIONS_MAX } from './list-sizes';
 
 /** compass operations for signed-in users: open enrollment (compass-common.ts), refused only to a disabled membership. */
@@ -73,12 +67,8 @@ export class CompassResolver {
   }
 
   @Allow(compassUser)
-  @Mutation(() => CompassParty, { description: 'Super admins or the party\'s admin: the fields given' })
-  updateParty(
-    @Ctx() ctx: AppContext,
-    @Arg('id', () => Int) id: number,
-    @Arg('input', () => UpdatePartyInput) input: UpdatePartyInput,
-  ): Promise<CompassParty> {
+  @Mutation(() => CompassParty, { description: "Super admins or the party's admin: the fields given" })
+  updateParty(@Ctx() ctx: AppContext, @Arg('id', () => Int) id: number, @Arg('input', () => UpdatePartyInput) input: UpdatePartyInput): Promise<CompassParty> {
     return partyService.updateParty(ctx, id, input);
   }
 
@@ -89,7 +79,7 @@ export class CompassResolver {
   }
 
   @Allow(compassUser)
-  @Mutation(() => CompassParty, { description: 'Super admins or the party\'s admin; PNG, JPEG or WebP, at most 2 MB' })
+  @Mutation(() => CompassParty, { description: "Super admins or the party's admin; PNG, JPEG or WebP, at most 2 MB" })
   setPartyLogo(
     @Ctx() ctx: AppContext,
     @Arg('partyId', () => Int) partyId: number,
@@ -99,7 +89,7 @@ export class CompassResolver {
   }
 
   @Allow(compassUser)
-  @Mutation(() => CompassParty, { description: 'Super admins or the party\'s admin' })
+  @Mutation(() => CompassParty, { description: "Super admins or the party's admin" })
   removePartyLogo(@Ctx() ctx: AppContext, @Arg('partyId', () => Int) partyId: number): Promise<CompassParty> {
     return partyService.removePartyLogo(ctx, partyId);
   }
@@ -127,16 +117,12 @@ export class CompassResolver {
 
   @Allow(access.admin)
   @Mutation(() => CompassQuestion, { description: 'The fields given; a new axis or direction moves every score' })
-  updateQuestion(
-    @Ctx() ctx: AppContext,
-    @Arg('id', () => Int) id: number,
-    @Arg('input', () => UpdateQuestionInput) input: UpdateQuestionInput,
-  ): Promise<CompassQuestion> {
+  updateQuestion(@Ctx() ctx: AppContext, @Arg('id', () => Int) id: number, @Arg('input', () => UpdateQuestionInput) input: UpdateQuestionInput): Promise<CompassQuestion> {
     return questionService.updateQuestion(ctx, id, input);
   }
 
   @Allow(access.admin)
-  @Mutation(() => Boolean, { description: 'The question\'s answers go with it' })
+  @Mutation(() => Boolean, { description: "The question's answers go with it" })
   deleteQuestion(@Ctx() ctx: AppContext, @Arg('id', () => Int) id: number): Promise<boolean> {
     return questionService.deleteQuestion(ctx, id);
   }
@@ -170,7 +156,7 @@ export class CompassResolver {
 
   @Allow(compassUser)
   @ListSize({ max: QUESTIONS_MAX })
-  @Mutation(() => [CompassAnswer], { description: 'The party\'s admin or a super admin; the whole list at once, all or nothing' })
+  @Mutation(() => [CompassAnswer], { description: "The party's admin or a super admin; the whole list at once, all or nothing" })
   setPartyAnswers(
     @Ctx() ctx: AppContext,
     @Arg('partyId', () => Int) partyId: number,
@@ -298,7 +284,7 @@ export class CompassPartyFieldResolver {
     return partyService.partyLogo(party);
   }
 
-  @FieldResolver(() => String, { nullable: true, description: 'the party code; super admins and the party\'s admins only' })
+  @FieldResolver(() => String, { nullable: true, description: "the party code; super admins and the party's admins only" })
   code(@Root() party: CompassParty, @Ctx() ctx: AppContext): Promise<string | null> {
     return partyService.partyCode(ctx, party);
   }

@@ -101,9 +101,7 @@ export async function partyMatches(ctx: AppContext, userNumber: number): Promise
 
 /** The three nearest parties, or null while the user has answered nothing (no access check: callers make it). */
 export async function nearestParties(ctx: AppContext, userNumber: number): Promise<CompassMatch[] | null> {
-  const rows = await ctx.app.sql.read<PartySumsRow & { ues: number; uec: number; uss: number; usc: number }>(existingEm(ctx), MATCHES, [
-    validId(userNumber) ? userNumber : 0,
-  ]);
+  const rows = await ctx.app.sql.read<PartySumsRow & { ues: number; uec: number; uss: number; usc: number }>(existingEm(ctx), MATCHES, [validId(userNumber) ? userNumber : 0]);
   if (!rows.length) throw notFound('User not found');
   const u = rows[0];
   if (u.uec + u.usc === 0) return null;

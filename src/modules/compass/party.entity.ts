@@ -9,7 +9,7 @@ import { Timestamped } from '../../db/timestamped';
 export class CompassParty extends Timestamped {
   [OptionalProps]?: 'description' | 'logoFileId' | 'createdAt' | 'updatedAt';
 
-  @Field(() => Int, { description: 'the compass surface\'s party_id' })
+  @Field(() => Int, { description: "the compass surface's party_id" })
   @PrimaryKey({ type: 'integer', autoincrement: true })
   id!: number;
 

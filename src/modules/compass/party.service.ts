@@ -189,4 +189,3 @@ export async function partiesAdministered(ctx: AppContext, userIds: readonly str
   const map = new Map(links.map((l) => [l.user.id, l.party]));
   return userIds.map((id) => map.get(id) ?? null);
 }
-

@@ -14,7 +14,7 @@ registerEnumType(CompassAxis, { name: 'CompassAxis', description: 'economic is t
 export class CompassQuestion extends Timestamped {
   [OptionalProps]?: 'createdAt' | 'updatedAt';
 
-  @Field(() => Int, { description: 'the compass surface\'s question_id' })
+  @Field(() => Int, { description: "the compass surface's question_id" })
   @PrimaryKey({ type: 'integer', autoincrement: true })
   id!: number;
 

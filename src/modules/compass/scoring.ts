@@ -36,7 +36,7 @@ export function scoreOf(answer: string | null | undefined): number | null | unde
 
 /** The answer value of a stored score ("" when unanswered). */
 export function answerOf(score: number | null | undefined): string {
-  return score === null || score === undefined ? '' : SCORE_ANSWERS.get(score) ?? '';
+  return score === null || score === undefined ? '' : (SCORE_ANSWERS.get(score) ?? '');
 }
 
 export function round2(n: number): number {

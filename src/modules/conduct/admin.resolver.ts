@@ -46,13 +46,15 @@ export class ConductReportActivity {
 @ObjectType({ description: 'An event with its counts and its newest reports' })
 export class ConductAdminEventDetail extends ConductAdminEvent {
   @ListSize({ max: admin.RECENT_ACTIVITY_MAX })
-  @Field(() => [ConductReportActivity], { description: 'its 10 newest reports' }) recentActivity!: ConductReportActivity[];
+  @Field(() => [ConductReportActivity], { description: 'its 10 newest reports' })
+  recentActivity!: ConductReportActivity[];
 }
 
 @ObjectType({ description: 'Every event with its counts, and the platform totals' })
 export class ConductAdminEventList {
   @ListSize({ max: admin.ADMIN_EVENTS_MAX })
-  @Field(() => [ConductAdminEvent], { description: 'newest first' }) events!: ConductAdminEvent[];
+  @Field(() => [ConductAdminEvent], { description: 'newest first' })
+  events!: ConductAdminEvent[];
   @Field(() => ConductAdminStatistics) statistics!: ConductAdminStatistics;
 }
 
@@ -65,9 +67,11 @@ export class ConductReportStateCount {
 @ObjectType({ description: 'The platform totals, reports by state and the newest reports' })
 export class ConductAdminEventStats extends ConductAdminStatistics {
   @ListSize({ max: Object.keys(ConductReportState).length })
-  @Field(() => [ConductReportStateCount], { description: 'every state, zero included' }) reportsByState!: ConductReportStateCount[];
+  @Field(() => [ConductReportStateCount], { description: 'every state, zero included' })
+  reportsByState!: ConductReportStateCount[];
   @ListSize({ max: admin.RECENT_ACTIVITY_MAX })
-  @Field(() => [ConductReportActivity], { description: 'the 10 newest reports of any event' }) recentActivity!: ConductReportActivity[];
+  @Field(() => [ConductReportActivity], { description: 'the 10 newest reports of any event' })
+  recentActivity!: ConductReportActivity[];
 }
 
 @InputType({ description: 'An Admin invite: role ADMIN (default) or RESPONDER, single use and 30 days unless given' })
@@ -111,7 +115,7 @@ export class ConductAdminResolver {
   }
 
   @Allow(access.admin)
-  @Query(() => ConductAdminEventList, { description: 'SuperAdmin: every event (organizations\' too) with its counts, and the platform totals' })
+  @Query(() => ConductAdminEventList, { description: "SuperAdmin: every event (organizations' too) with its counts, and the platform totals" })
   async conductAdminEvents(@Ctx() ctx: AppContext): Promise<ConductAdminEventList> {
     return { events: await admin.adminEvents(ctx), statistics: await admin.statistics(ctx) };
   }
@@ -142,7 +146,7 @@ export class ConductAdminResolver {
   }
 
   @Allow(access.admin)
-  @Mutation(() => ConductInvite, { description: 'SuperAdmin: an invite link for an event\'s Admin (or Responder)' })
+  @Mutation(() => ConductInvite, { description: "SuperAdmin: an invite link for an event's Admin (or Responder)" })
   createConductAdminInvite(
     @Ctx() ctx: AppContext,
     @Arg('eventId', () => ID) eventId: string,

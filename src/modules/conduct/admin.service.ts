@@ -120,7 +120,10 @@ export async function statistics(ctx: AppContext): Promise<AdminStatistics> {
 export async function adminEvents(ctx: AppContext): Promise<AdminEventView[]> {
   requireSuperAdmin(ctx);
   const events = await ctx.em.find(ConductEvent, {}, { orderBy: { createdAt: 'desc', id: 'asc' }, limit: ADMIN_EVENTS_MAX });
-  const counts = await eventCounts(ctx, events.map((e) => e.id));
+  const counts = await eventCounts(
+    ctx,
+    events.map((e) => e.id),
+  );
   return events.map((event) => ({ event, userCount: counts.get(event.id)?.userCount ?? 0, reportCount: counts.get(event.id)?.reportCount ?? 0 }));
 }
 
@@ -206,12 +209,16 @@ export async function createAdminInvite(ctx: AppContext, eventId: string, input:
   const email = input.email?.trim() || null;
   if (email !== null && (!EMAIL.test(email) || email.length > 254)) throw badInput(ADMIN_MESSAGES.email, { email: 'must be a valid email address' });
   const note = [email, input.note?.trim() || null].filter(Boolean).join(': ') || null;
-  return people.createInvite(ctx, { id: event.id }, {
-    role,
-    note,
-    maxUses: input.maxUses === undefined || input.maxUses === null ? 1 : input.maxUses,
-    expiresAt: input.expiresAt ?? new Date(Date.now() + ADMIN_INVITE_DAYS * 24 * 3600 * 1000),
-  });
+  return people.createInvite(
+    ctx,
+    { id: event.id },
+    {
+      role,
+      note,
+      maxUses: input.maxUses === undefined || input.maxUses === null ? 1 : input.maxUses,
+      expiresAt: input.expiresAt ?? new Date(Date.now() + ADMIN_INVITE_DAYS * 24 * 3600 * 1000),
+    },
+  );
 }
 
 /** SuperAdmin: changes an invite of the event (disabled, note, max uses, expiry); 404 unknown invite. */

@@ -32,7 +32,8 @@ export class UpdateConductCommentInput {
 @ObjectType({ description: "A page of a report's comments and how many match" })
 export class ConductCommentPage {
   @ListSize({ max: comments.COMMENTS_PAGE_MAX })
-  @Field(() => [ConductComment]) comments!: ConductComment[];
+  @Field(() => [ConductComment])
+  comments!: ConductComment[];
   @Field(() => Int, { description: 'the comments matching the filter that the viewer may see' }) total!: number;
   @Field(() => Int) page!: number;
   @Field(() => Int) limit!: number;
@@ -135,11 +136,7 @@ export class ConductCommentsResolver {
       });
     },
   })
-  conductCommentAdded(
-    @Root() e: Topics['conduct.commentAdded'],
-    @Ctx() ctx: AppContext,
-    @Arg('reportId', () => ID) _reportId: string,
-  ): Promise<ConductComment | null> {
+  conductCommentAdded(@Root() e: Topics['conduct.commentAdded'], @Ctx() ctx: AppContext, @Arg('reportId', () => ID) _reportId: string): Promise<ConductComment | null> {
     return comments.commentById(ctx, e.commentId);
   }
 }
@@ -153,7 +150,7 @@ export class ConductCommentFieldsResolver {
   }
 
   @LiveShared()
-  @FieldResolver(() => ID, { nullable: true, description: 'null once the author\'s account is gone' })
+  @FieldResolver(() => ID, { nullable: true, description: "null once the author's account is gone" })
   authorId(@Root() c: ConductComment): string | null {
     return idOf(c.author);
   }

@@ -197,7 +197,13 @@ export async function deleteComment(ctx: AppContext, scope: CommentScope, commen
   await unitOfWork(ctx, async (tx) => {
     const gone = await tx.em.nativeDelete(ConductComment, { id: comment.id });
     if (!gone) throw notFound(COMMENT_MESSAGES.notFound); // deleted meanwhile
-    await audit(tx, { action: 'report.comment_deleted', targetType: 'Report', targetId: found.report.id, eventId, details: { commentId: comment.id, visibility: comment.visibility } });
+    await audit(tx, {
+      action: 'report.comment_deleted',
+      targetType: 'Report',
+      targetId: found.report.id,
+      eventId,
+      details: { commentId: comment.id, visibility: comment.visibility },
+    });
   });
 }
 

@@ -33,16 +33,7 @@ import { ConductEvent } from './event.entity';
 import { ConductEventRoleName } from './event-role.entity';
 import { ConductOrganization, ConductOrgRole } from './organization.entity';
 import { ConductAuditLog } from './audit-log.entity';
-import {
-  EventRoleLevel,
-  eventRoleRank,
-  highestEventRole,
-  isStrongPassword,
-  OrgRoleLevel,
-  orgRoleRank,
-  PASSWORD_RULE_MESSAGE,
-  sortEventRoles,
-} from './conduct-rules';
+import { EventRoleLevel, eventRoleRank, highestEventRole, isStrongPassword, OrgRoleLevel, orgRoleRank, PASSWORD_RULE_MESSAGE, sortEventRoles } from './conduct-rules';
 
 export * from './conduct-rules';
 
@@ -136,11 +127,7 @@ export async function findOrganization(ctx: AppContext, ref: ConductRef): Promis
   return org;
 }
 
-async function findByRef<T extends ConductEvent | ConductOrganization>(
-  ctx: AppContext,
-  entity: new () => T,
-  ref: ConductRef,
-): Promise<T | null> {
+async function findByRef<T extends ConductEvent | ConductOrganization>(ctx: AppContext, entity: new () => T, ref: ConductRef): Promise<T | null> {
   if (ref.id !== undefined && ref.id !== null) {
     if (!isUuid(ref.id)) return null;
     return ctx.em.findOne(entity, { id: ref.id } as never);
@@ -165,10 +152,10 @@ export async function eventRoles(ctx: AppContext, eventId: string, userId?: stri
 
 function eventRolesLoader(ctx: AppContext, uid: string) {
   return ctx.loader<string, ConductEventRoleName[]>(`conduct.eventRoles:${uid}`, async (eventIds) => {
-    const rows = await ctx.em.execute<{ event_id: string; role: ConductEventRoleName }[]>(
-      'select event_id, role from conduct_event_roles where user_id = ? and event_id in (?)',
-      [uid, eventIds as string[]],
-    );
+    const rows = await ctx.em.execute<{ event_id: string; role: ConductEventRoleName }[]>('select event_id, role from conduct_event_roles where user_id = ? and event_id in (?)', [
+      uid,
+      eventIds as string[],
+    ]);
     return eventIds.map((id) => sortEventRoles(rows.filter((r) => r.event_id === id).map((r) => r.role)));
   });
 }
@@ -238,7 +225,14 @@ const EVENT_ROLES_BY_ID = statement('conduct_event_roles_by_id', EVENT_ROLES_BY(
  */
 export async function eventIdWithRole(ctx: AppContext, ref: ConductRef, atLeast: EventRoleLevel): Promise<{ eventId: string; access: EventAccess }> {
   const viewer = requireViewer(ctx);
-  const by = ref.id !== undefined && ref.id !== null ? (isUuid(ref.id) ? EVENT_ROLES_BY_ID : null) : typeof ref.slug === 'string' && ref.slug !== '' && ref.slug.length <= 100 ? EVENT_ROLES_BY_SLUG : null;
+  const by =
+    ref.id !== undefined && ref.id !== null
+      ? isUuid(ref.id)
+        ? EVENT_ROLES_BY_ID
+        : null
+      : typeof ref.slug === 'string' && ref.slug !== '' && ref.slug.length <= 100
+        ? EVENT_ROLES_BY_SLUG
+        : null;
   const [row] = by ? await ctx.app.sql.read<{ id: string; roles: ConductEventRoleName[] | string }>(existingEm(ctx), by, [ref.id ?? ref.slug, viewer.id]) : [];
   if (!row) throw notFound(MESSAGES.eventNotFound);
   const roles = Array.isArray(row.roles) ? row.roles : (row.roles.replace(/^{|}$/g, '').split(',').filter(Boolean) as ConductEventRoleName[]);
@@ -298,11 +292,7 @@ export async function requireOrgRole(ctx: AppContext, org: ConductOrganization |
 }
 
 /** `findOrganization` then `requireOrgRole` (404 before 403). */
-export async function organizationWithRole(
-  ctx: AppContext,
-  ref: ConductRef,
-  atLeast: OrgRoleLevel,
-): Promise<{ organization: ConductOrganization; access: OrgAccess }> {
+export async function organizationWithRole(ctx: AppContext, ref: ConductRef, atLeast: OrgRoleLevel): Promise<{ organization: ConductOrganization; access: OrgAccess }> {
   requireViewer(ctx);
   const organization = await findOrganization(ctx, ref);
   return { organization, access: await requireOrgRole(ctx, organization, atLeast) };

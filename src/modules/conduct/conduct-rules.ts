@@ -49,7 +49,10 @@ export const SUPER_ADMIN = 'SuperAdmin';
  */
 export function parseEventRole(input: unknown): ConductEventRoleName | null {
   if (typeof input !== 'string') return null;
-  const name = input.trim().toLowerCase().replace(/[\s_]+/g, ' ');
+  const name = input
+    .trim()
+    .toLowerCase()
+    .replace(/[\s_]+/g, ' ');
   switch (name) {
     case 'reporter':
       return ConductEventRoleName.REPORTER;

@@ -7,7 +7,7 @@ import { ConductEventRoleName } from './event-role.entity';
 export class ConductSession {
   @Field(() => Boolean) authenticated!: boolean;
   @Field(() => User, { nullable: true, description: 'the signed-in user, null when anonymous' }) user!: User | null;
-  @Field(() => Boolean, { description: 'the platform ADMIN, conduct\'s SuperAdmin' }) superAdmin!: boolean;
+  @Field(() => Boolean, { description: "the platform ADMIN, conduct's SuperAdmin" }) superAdmin!: boolean;
   @ListSize({ max: 3 })
   @Field(() => [ConductEventRoleName], { description: 'the distinct roles the user holds in any event, highest first' })
   eventRoles!: ConductEventRoleName[];

@@ -37,7 +37,8 @@ export class ConductEventCardStats {
   @Field(() => Int, { description: 'submitted, acknowledged or investigating' }) needsResponse!: number;
   @Field(() => Int, { description: 'created or changed in the last 7 days' }) recentActivity!: number;
   @ListSize({ max: dashboard.RECENT_REPORTS })
-  @Field(() => [ConductReport], { description: 'the newest three' }) recentReports!: ConductReport[];
+  @Field(() => [ConductReport], { description: 'the newest three' })
+  recentReports!: ConductReport[];
 }
 
 @ObjectType({ description: 'Something that happened to a report the viewer sees' })
@@ -52,7 +53,8 @@ export class ConductActivity {
 @ObjectType({ description: 'A page of the conduct audit log, newest first' })
 export class ConductAuditLogPage {
   @ListSize({ max: auditLog.AUDIT_PAGE_MAX })
-  @Field(() => [ConductAuditLog]) entries!: ConductAuditLog[];
+  @Field(() => [ConductAuditLog])
+  entries!: ConductAuditLog[];
   @Field(() => Int) total!: number;
   @Field(() => Int) page!: number;
   @Field(() => Int) limit!: number;

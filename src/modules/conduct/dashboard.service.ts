@@ -190,7 +190,6 @@ const ACTIVITY = statement(
     order by i.at desc, i.report_id desc limit $2`,
 );
 
-
 export interface ActivityItem {
   type: string;
   message: string;

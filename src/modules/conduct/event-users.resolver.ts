@@ -18,15 +18,17 @@ import { LiveShared } from '../../server/fanout';
 export class ConductEventUser {
   @Field(() => User) user!: User;
   @ListSize({ max: 3 })
-  @Field(() => [ConductEventRoleName]) roles!: ConductEventRoleName[];
+  @Field(() => [ConductEventRoleName])
+  roles!: ConductEventRoleName[];
   @Field(() => Date, { description: 'when their first role there was granted' }) joinDate!: Date;
   @Field(() => Date, { nullable: true, description: 'their newest sign-in (null: never)' }) lastActivity!: Date | null;
 }
 
-@ObjectType({ description: 'A page of an event\'s members and how many match' })
+@ObjectType({ description: "A page of an event's members and how many match" })
 export class ConductEventUserPage {
   @ListSize({ max: people.EVENT_USERS_MAX })
-  @Field(() => [ConductEventUser]) users!: ConductEventUser[];
+  @Field(() => [ConductEventUser])
+  users!: ConductEventUser[];
   @Field(() => Int) total!: number;
 }
 
@@ -52,7 +54,7 @@ export class ConductInviteView {
   @Field(() => ConductEvent) event!: ConductEvent;
 }
 
-@ObjectType({ description: 'A change of someone\'s roles in an event' })
+@ObjectType({ description: "A change of someone's roles in an event" })
 export class ConductEventMembershipChange {
   @Field(() => String, { description: 'ROLE_GRANTED, ROLE_REVOKED, USER_REMOVED or USER_UPDATED' }) kind!: string;
   @Field(() => ID) eventId!: string;
@@ -68,7 +70,7 @@ const ref = (eventId?: string | null, slug?: string | null) => {
 export class ConductEventUsersResolver {
   @Allow(conductMember)
   @ListSize({ max: people.EVENT_USERS_MAX, slicingArguments: ['limit'], sizedFields: ['users'] })
-  @Query(() => ConductEventUserPage, { description: 'An event\'s members (by eventId: its Admins; by slug: any role there), searched, sorted, paged' })
+  @Query(() => ConductEventUserPage, { description: "An event's members (by eventId: its Admins; by slug: any role there), searched, sorted, paged" })
   conductEventUsers(
     @Ctx() ctx: AppContext,
     @Arg('eventId', () => ID, { nullable: true }) eventId?: string | null,
@@ -92,7 +94,7 @@ export class ConductEventUsersResolver {
   }
 
   @Allow(conductMember)
-  @Mutation(() => ConductEventUser, { description: 'Admins: a member\'s name, email and their one role in the event' })
+  @Mutation(() => ConductEventUser, { description: "Admins: a member's name, email and their one role in the event" })
   updateConductEventUser(
     @Ctx() ctx: AppContext,
     @Arg('slug', () => String) slug: string,
@@ -120,7 +122,7 @@ export class ConductEventUsersResolver {
   }
 
   @Allow(conductMember)
-  @Mutation(() => Boolean, { description: 'Admins: revokes a role (not the only Admin\'s)' })
+  @Mutation(() => Boolean, { description: "Admins: revokes a role (not the only Admin's)" })
   revokeConductEventRole(
     @Ctx() ctx: AppContext,
     @Arg('eventId', () => ID) eventId: string,
@@ -142,7 +144,7 @@ export class ConductEventUsersResolver {
 
   @Allow(conductMember)
   @ListSize({ max: people.EVENT_INVITES_MAX })
-  @Query(() => [ConductInvite], { description: 'Admins: the event\'s invite links, newest first' })
+  @Query(() => [ConductInvite], { description: "Admins: the event's invite links, newest first" })
   conductEventInvites(@Ctx() ctx: AppContext, @Arg('slug', () => String) slug: string): Promise<ConductInvite[]> {
     return people.listInvites(ctx, { slug });
   }
@@ -194,11 +196,7 @@ export class ConductEventUsersResolver {
       });
     },
   })
-  conductEventMembershipChanged(
-    @Root() e: Topics['conduct.eventMembershipChanged'],
-    @Arg('eventId', () => ID) _eventId: string,
-  ): ConductEventMembershipChange {
+  conductEventMembershipChanged(@Root() e: Topics['conduct.eventMembershipChanged'], @Arg('eventId', () => ID) _eventId: string): ConductEventMembershipChange {
     return e;
   }
 }
-

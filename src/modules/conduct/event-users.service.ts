@@ -103,7 +103,8 @@ export async function eventUsers(ctx: AppContext, ref: ConductRef, q: EventUserQ
   const page = q.page ?? 1;
   const limit = q.limit ?? 20;
   if (!Number.isInteger(page) || page < 1) throw badInput('page must be a whole number from 1', { page: 'must be from 1' });
-  if (!Number.isInteger(limit) || limit < 1 || limit > EVENT_USERS_MAX) throw badInput(`limit must be from 1 to ${EVENT_USERS_MAX}`, { limit: `must be from 1 to ${EVENT_USERS_MAX}` });
+  if (!Number.isInteger(limit) || limit < 1 || limit > EVENT_USERS_MAX)
+    throw badInput(`limit must be from 1 to ${EVENT_USERS_MAX}`, { limit: `must be from 1 to ${EVENT_USERS_MAX}` });
   const search = q.search?.trim() ? `%${q.search.trim().replace(/[\\%_]/g, (c) => `\\${c}`)}%` : null;
   const params = [eventId, search, q.role ?? null];
   const rows = await ctx.app.sql.read<MemberRow>(existingEm(ctx), memberPage(ctx, q.sort ?? 'name', q.order === 'desc' ? 'desc' : 'asc'), [...params, limit, (page - 1) * limit]);
@@ -308,4 +309,3 @@ export async function redeemInvite(ctx: AppContext, code: string): Promise<Condu
     return claimed.event;
   });
 }
-

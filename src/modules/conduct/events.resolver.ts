@@ -31,7 +31,8 @@ export class UpdateConductEventInput {
 @ObjectType({ description: "The viewer's roles in one event" })
 export class ConductMyEventRoles {
   @ListSize({ max: 3 })
-  @Field(() => [ConductEventRoleName], { description: 'highest first; empty without a role' }) roles!: ConductEventRoleName[];
+  @Field(() => [ConductEventRoleName], { description: 'highest first; empty without a role' })
+  roles!: ConductEventRoleName[];
   @Field(() => Boolean, { description: 'the platform ADMIN (passes every event check without a role)' }) superAdmin!: boolean;
 }
 
@@ -48,7 +49,8 @@ export class ConductUserActivity {
 @ObjectType({ description: "A page of a user's activity in an event, and how many items there are" })
 export class ConductUserActivityPage {
   @ListSize({ max: events.MEMBER_PAGE_MAX })
-  @Field(() => [ConductUserActivity]) activities!: ConductUserActivity[];
+  @Field(() => [ConductUserActivity])
+  activities!: ConductUserActivity[];
   @Field(() => Int) total!: number;
 }
 
@@ -62,7 +64,8 @@ export class ConductUserReport {
 @ObjectType({ description: "A page of a user's reports in an event, and how many match" })
 export class ConductUserReportPage {
   @ListSize({ max: events.MEMBER_PAGE_MAX })
-  @Field(() => [ConductUserReport]) reports!: ConductUserReport[];
+  @Field(() => [ConductUserReport])
+  reports!: ConductUserReport[];
   @Field(() => Int) total!: number;
 }
 
@@ -78,7 +81,7 @@ export class ConductEventsResolver {
   @Allow(access.public)
   @ListSize({ max: events.PUBLIC_EVENTS_MAX })
   @Query(() => [ConductEvent], {
-    description: 'The public event list by name: every active event while showPublicEventList is on; a signed-in viewer\'s own events always; nothing else',
+    description: "The public event list by name: every active event while showPublicEventList is on; a signed-in viewer's own events always; nothing else",
   })
   conductEvents(@Ctx() ctx: AppContext): Promise<ConductEvent[]> {
     return events.publicEvents(ctx);

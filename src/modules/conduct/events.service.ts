@@ -17,16 +17,7 @@ import { EMAIL } from '../identity/identity.service';
 import { ConductEvent } from './event.entity';
 import { ConductEventRoleName } from './event-role.entity';
 import { ConductReport } from './report.entity';
-import {
-  audit,
-  conductMember,
-  eventRoles,
-  eventWithRole,
-  findEvent,
-  isSlug,
-  isSuperAdmin,
-  replaceLogo,
-} from './conduct-access';
+import { audit, conductMember, eventRoles, eventWithRole, findEvent, isSlug, isSuperAdmin, replaceLogo } from './conduct-access';
 import type { ConductRef } from './conduct-access';
 import { showPublicEventList } from './settings.service';
 
@@ -173,7 +164,13 @@ export async function updateEvent(ctx: AppContext, slug: string, input: UpdateEv
       throw err;
     }
     if (oldLogo) await ctx.app.storage.remove(tx.em, oldLogo);
-    await audit(tx, { action: 'event.updated', targetType: 'Event', targetId: row.id, eventId: row.id, details: { fields: changed, ...(changed.includes('slug') ? { oldSlug: slug } : {}) } });
+    await audit(tx, {
+      action: 'event.updated',
+      targetType: 'Event',
+      targetId: row.id,
+      eventId: row.id,
+      details: { fields: changed, ...(changed.includes('slug') ? { oldSlug: slug } : {}) },
+    });
     return row;
   });
 }
@@ -209,7 +206,8 @@ function paging(q: PageInput): { limit: number; offset: number } {
   const page = q.page ?? 1;
   const limit = q.limit ?? 20;
   if (!Number.isInteger(page) || page < 1) throw badInput('page must be a whole number from 1', { page: 'must be from 1' });
-  if (!Number.isInteger(limit) || limit < 1 || limit > MEMBER_PAGE_MAX) throw badInput(`limit must be from 1 to ${MEMBER_PAGE_MAX}`, { limit: `must be from 1 to ${MEMBER_PAGE_MAX}` });
+  if (!Number.isInteger(limit) || limit < 1 || limit > MEMBER_PAGE_MAX)
+    throw badInput(`limit must be from 1 to ${MEMBER_PAGE_MAX}`, { limit: `must be from 1 to ${MEMBER_PAGE_MAX}` });
   return { limit, offset: (page - 1) * limit };
 }
 
@@ -277,8 +275,7 @@ export type UserReportsType = 'submitted' | 'assigned' | 'all';
 export async function userReports(ctx: AppContext, slug: string, userId: string, type: UserReportsType, q: PageInput): Promise<{ reports: ConductReport[]; total: number }> {
   const event = await memberScope(ctx, slug, userId);
   const { limit, offset } = paging(q);
-  const who =
-    type === 'submitted' ? { reporter: userId } : type === 'assigned' ? { assignedResponder: userId } : { $or: [{ reporter: userId }, { assignedResponder: userId }] };
+  const who = type === 'submitted' ? { reporter: userId } : type === 'assigned' ? { assignedResponder: userId } : { $or: [{ reporter: userId }, { assignedResponder: userId }] };
   const [reports, total] = await ctx.em.findAndCount(
     ConductReport,
     { event: event.id, ...who },

@@ -27,8 +27,7 @@ export class ConductEvidenceResolver {
   @Allow(conductMember)
   @ListSize({ max: evidence.EVIDENCE_PER_REPORT_MAX })
   @Mutation(() => [ConductEvidence], {
-    description:
-      "Adds evidence files to a report (its reporter or the event's staff): PNG, JPEG, PDF or plain text by content, at most 10 MB each; one bad file stores none",
+    description: "Adds evidence files to a report (its reporter or the event's staff): PNG, JPEG, PDF or plain text by content, at most 10 MB each; one bad file stores none",
   })
   uploadConductEvidence(
     @Ctx() ctx: AppContext,

@@ -23,18 +23,7 @@ export function newInviteCode(): string {
 @Entity({ tableName: 'conduct_invites' })
 @Check({ name: 'conduct_invites_one_scope', expression: '(event_id is null) <> (organization_id is null)' })
 export class ConductInvite extends Timestamped {
-  [OptionalProps]?:
-    | 'code'
-    | 'event'
-    | 'organization'
-    | 'maxUses'
-    | 'useCount'
-    | 'expiresAt'
-    | 'disabled'
-    | 'note'
-    | 'createdBy'
-    | 'createdAt'
-    | 'updatedAt';
+  [OptionalProps]?: 'code' | 'event' | 'organization' | 'maxUses' | 'useCount' | 'expiresAt' | 'disabled' | 'note' | 'createdBy' | 'createdAt' | 'updatedAt';
 
   @Field(() => ID)
   @PrimaryKey({ type: 'uuid' })

@@ -22,9 +22,10 @@ export class ConductNotificationReport {
 @ObjectType({ description: "A page of the viewer's notifications, newest first" })
 export class ConductNotificationPage {
   @ListSize({ max: notifications.NOTIFICATIONS_PAGE_MAX })
-  @Field(() => [ConductNotification]) notifications!: ConductNotification[];
+  @Field(() => [ConductNotification])
+  notifications!: ConductNotification[];
   @Field(() => Int, { description: 'how many match the filters' }) total!: number;
-  @Field(() => Int, { description: 'how many of all the viewer\'s notifications are unread' }) unreadCount!: number;
+  @Field(() => Int, { description: "how many of all the viewer's notifications are unread" }) unreadCount!: number;
   @Field(() => Int) page!: number;
   @Field(() => Int) limit!: number;
 }
@@ -40,9 +41,11 @@ export class ConductNotificationStats {
   @Field(() => Int) total!: number;
   @Field(() => Int) unread!: number;
   @ListSize({ max: 20 })
-  @Field(() => [ConductNotificationCount]) byType!: ConductNotificationCount[];
+  @Field(() => [ConductNotificationCount])
+  byType!: ConductNotificationCount[];
   @ListSize({ max: 4 })
-  @Field(() => [ConductNotificationCount]) byPriority!: ConductNotificationCount[];
+  @Field(() => [ConductNotificationCount])
+  byPriority!: ConductNotificationCount[];
 }
 
 const idOf = (ref: { id: string } | null | undefined): string | null => ref?.id ?? null;
@@ -76,7 +79,7 @@ export class ConductNotificationsResolver {
   }
 
   @Allow(conductMember)
-  @Mutation(() => Int, { description: "Marks every notification of the viewer read; answers how many changed" })
+  @Mutation(() => Int, { description: 'Marks every notification of the viewer read; answers how many changed' })
   markAllConductNotificationsRead(@Ctx() ctx: AppContext): Promise<number> {
     return notifications.markAllRead(ctx);
   }

@@ -300,9 +300,7 @@ export function notificationsOf(app: App, batch: Batch): Promise<Map<string, Con
   let loaded = batches.get(batch);
   if (!loaded) {
     const em = app.orm.em.fork() as EntityManager;
-    loaded = em
-      .find(ConductNotification, { id: { $in: batch.n.map(([, id]) => id) } }, { populate: ['event', 'report'] })
-      .then((rows) => new Map(rows.map((n) => [n.user.id, n])));
+    loaded = em.find(ConductNotification, { id: { $in: batch.n.map(([, id]) => id) } }, { populate: ['event', 'report'] }).then((rows) => new Map(rows.map((n) => [n.user.id, n])));
     batches.set(batch, loaded);
   }
   return loaded;

@@ -28,7 +28,8 @@ export class ConductOrgMembershipChange {
 @ObjectType({ description: 'A page of organizations and how many match' })
 export class ConductOrganizationPage {
   @ListSize({ max: orgs.ORGANIZATIONS_MAX })
-  @Field(() => [ConductOrganization]) organizations!: ConductOrganization[];
+  @Field(() => [ConductOrganization])
+  organizations!: ConductOrganization[];
   @Field(() => Int) total!: number;
   @Field(() => Int) page!: number;
   @Field(() => Int) limit!: number;
@@ -45,7 +46,8 @@ export class ConductOrgEvent {
 @ObjectType({ description: "A page of an organization's events and how many match" })
 export class ConductOrgEventPage {
   @ListSize({ max: orgs.ORG_EVENTS_MAX })
-  @Field(() => [ConductOrgEvent]) events!: ConductOrgEvent[];
+  @Field(() => [ConductOrgEvent])
+  events!: ConductOrgEvent[];
   @Field(() => Int) total!: number;
   @Field(() => Int) page!: number;
   @Field(() => Int) limit!: number;
@@ -134,10 +136,7 @@ export class ConductOrganizationsResolver {
 
   @Allow(access.admin)
   @Mutation(() => ConductOrganization, { description: 'SuperAdmin: a new organization; the creator becomes its org_admin' })
-  createConductOrganization(
-    @Ctx() ctx: AppContext,
-    @Arg('input', () => CreateConductOrganizationInput) input: CreateConductOrganizationInput,
-  ): Promise<ConductOrganization> {
+  createConductOrganization(@Ctx() ctx: AppContext, @Arg('input', () => CreateConductOrganizationInput) input: CreateConductOrganizationInput): Promise<ConductOrganization> {
     return orgs.createOrganization(ctx, input);
   }
 
@@ -291,10 +290,7 @@ export class ConductOrganizationsResolver {
       });
     },
   })
-  conductOrgMembershipChanged(
-    @Root() e: Topics['conduct.orgMembershipChanged'],
-    @Arg('organizationId', () => ID) _organizationId: string,
-  ): ConductOrgMembershipChange {
+  conductOrgMembershipChanged(@Root() e: Topics['conduct.orgMembershipChanged'], @Arg('organizationId', () => ID) _organizationId: string): ConductOrgMembershipChange {
     return e;
   }
 }
@@ -310,7 +306,8 @@ export class ConductOrganizationFieldResolver {
     @Arg('limit', () => Int, { defaultValue: orgs.ORG_MEMBERS_MAX, description: 'at most 1000 (the default)' }) limit: number,
   ): Promise<ConductOrgMembership[]> {
     await orgs.requireOrgReader(ctx, org.id);
-    if (!Number.isInteger(limit) || limit < 1 || limit > orgs.ORG_MEMBERS_MAX) throw badInput(`limit must be from 1 to ${orgs.ORG_MEMBERS_MAX}`, { limit: `must be from 1 to ${orgs.ORG_MEMBERS_MAX}` });
+    if (!Number.isInteger(limit) || limit < 1 || limit > orgs.ORG_MEMBERS_MAX)
+      throw badInput(`limit must be from 1 to ${orgs.ORG_MEMBERS_MAX}`, { limit: `must be from 1 to ${orgs.ORG_MEMBERS_MAX}` });
     return orgs.memberships(ctx, org.id, limit);
   }
 
@@ -338,18 +335,22 @@ export class ConductOrgMembershipFieldResolver {
   @FieldResolver(() => User)
   user(@Root() m: ConductOrgMembership, @Ctx() ctx: AppContext): User | Promise<User> {
     if (wrap(m.user).isInitialized()) return m.user;
-    return ctx.loader<string, User>('conduct.orgMemberUser', async (ids) => {
-      const users = await ctx.em.find(User, { id: { $in: ids as string[] } });
-      return ids.map((id) => users.find((u) => u.id === id) ?? new Error('User not found'));
-    }).load(m.user.id);
+    return ctx
+      .loader<string, User>('conduct.orgMemberUser', async (ids) => {
+        const users = await ctx.em.find(User, { id: { $in: ids as string[] } });
+        return ids.map((id) => users.find((u) => u.id === id) ?? new Error('User not found'));
+      })
+      .load(m.user.id);
   }
 
   @FieldResolver(() => ConductOrganization)
   organization(@Root() m: ConductOrgMembership, @Ctx() ctx: AppContext): ConductOrganization | Promise<ConductOrganization> {
     if (wrap(m.organization).isInitialized()) return m.organization;
-    return ctx.loader<string, ConductOrganization>('conduct.orgById', async (ids) => {
-      const rows = await ctx.em.find(ConductOrganization, { id: { $in: ids as string[] } });
-      return ids.map((id) => rows.find((o) => o.id === id) ?? new Error('Organization not found'));
-    }).load(m.organization.id);
+    return ctx
+      .loader<string, ConductOrganization>('conduct.orgById', async (ids) => {
+        const rows = await ctx.em.find(ConductOrganization, { id: { $in: ids as string[] } });
+        return ids.map((id) => rows.find((o) => o.id === id) ?? new Error('Organization not found'));
+      })
+      .load(m.organization.id);
   }
 }

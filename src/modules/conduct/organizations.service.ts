@@ -137,10 +137,7 @@ export interface Page<T> {
 }
 
 /** SuperAdmin: every organization, newest first; `search` on name and description (any case). */
-export async function organizations(
-  ctx: AppContext,
-  q: { search?: string | null; page?: number | null; limit?: number | null },
-): Promise<Page<ConductOrganization>> {
+export async function organizations(ctx: AppContext, q: { search?: string | null; page?: number | null; limit?: number | null }): Promise<Page<ConductOrganization>> {
   requireSuperAdmin(ctx);
   const { page, limit } = paging(q.page, q.limit, ORGANIZATIONS_MAX);
   const like = likePattern(q.search);
@@ -236,7 +233,13 @@ export async function deleteOrganization(ctx: AppContext, id: string): Promise<b
     const files = [row.logoFileId, ...events.map((e) => e.logoFileId)].filter((f): f is string => !!f);
     await tx.em.nativeDelete(ConductOrganization, { id: row.id });
     for (const file of files) await ctx.app.storage.remove(tx.em, file);
-    await audit(tx, { action: 'organization.deleted', targetType: 'Organization', targetId: row.id, organizationId: row.id, details: { slug: row.slug, name: row.name, events: events.length } });
+    await audit(tx, {
+      action: 'organization.deleted',
+      targetType: 'Organization',
+      targetId: row.id,
+      organizationId: row.id,
+      details: { slug: row.slug, name: row.name, events: events.length },
+    });
     return true;
   });
 }
@@ -246,7 +249,8 @@ export async function deleteOrganization(ctx: AppContext, id: string): Promise<b
 /** org_admin: adds a user with a role; 400 missing/bad input, 404 unknown user, 409 already a member. */
 export async function addMember(ctx: AppContext, organizationId: string, userId: string | null | undefined, role: string | null | undefined): Promise<ConductOrgMembership> {
   const { organization: org } = await organizationWithRole(ctx, { id: organizationId }, 'org_admin');
-  if (!userId?.trim() || !role?.trim()) throw badInput(ORG_MESSAGES.userRoleRequired, { ...(userId?.trim() ? {} : { userId: 'is required' }), ...(role?.trim() ? {} : { role: 'is required' }) });
+  if (!userId?.trim() || !role?.trim())
+    throw badInput(ORG_MESSAGES.userRoleRequired, { ...(userId?.trim() ? {} : { userId: 'is required' }), ...(role?.trim() ? {} : { role: 'is required' }) });
   const orgRole = orgRoleOf(role);
   return unitOfWork(ctx, async (tx) => {
     const user = isUuid(userId) ? await tx.em.findOne(User, { id: userId, deletedAt: null }) : null;
@@ -371,7 +375,10 @@ export async function createOrgEvent(ctx: AppContext, organizationId: string, in
   const slug = checkedSlug(input.slug);
   const contactEmail = optionalText(input.contactEmail, 'contactEmail', 254) ?? null;
   if (contactEmail && !EMAIL.test(contactEmail)) throw badInput('Please enter a valid email address.', { contactEmail: 'must be a valid email address' });
-  for (const [field, d] of [['startDate', input.startDate], ['endDate', input.endDate]] as const) {
+  for (const [field, d] of [
+    ['startDate', input.startDate],
+    ['endDate', input.endDate],
+  ] as const) {
     if (d && Number.isNaN(d.getTime())) throw badInput(`${field} must be a date`, { [field]: 'must be a date' });
   }
   if (input.startDate && input.endDate && input.endDate < input.startDate) throw badInput('endDate must not be before startDate', { endDate: 'must not be before startDate' });
@@ -397,7 +404,14 @@ export async function createOrgEvent(ctx: AppContext, organizationId: string, in
       await tx.em.flush();
       forgetEventRoles(ctx, access.viewer.id);
       await audit(tx, { action: 'event.created', targetType: 'Event', targetId: event.id, eventId: event.id, organizationId: org.id, details: { slug } });
-      await audit(tx, { action: 'event_role.granted', targetType: 'User', targetId: access.viewer.id, eventId: event.id, organizationId: org.id, details: { role: ConductEventRoleName.ADMIN } });
+      await audit(tx, {
+        action: 'event_role.granted',
+        targetType: 'User',
+        targetId: access.viewer.id,
+        eventId: event.id,
+        organizationId: org.id,
+        details: { role: ConductEventRoleName.ADMIN },
+      });
       tx.publish('conduct.eventMembershipChanged', { eventId: event.id, userId: access.viewer.id, kind: 'ROLE_GRANTED' });
       return event;
     }),

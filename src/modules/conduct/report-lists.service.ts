@@ -135,7 +135,8 @@ function paging(q: PageArgs, defaultLimit: number): { page: number; limit: numbe
   const page = q.page ?? 1;
   const limit = q.limit ?? defaultLimit;
   if (!Number.isInteger(page) || page < 1) throw badInput('page must be a whole number from 1', { page: 'must be from 1' });
-  if (!Number.isInteger(limit) || limit < 1 || limit > REPORTS_PAGE_MAX) throw badInput(`limit must be from 1 to ${REPORTS_PAGE_MAX}`, { limit: `must be from 1 to ${REPORTS_PAGE_MAX}` });
+  if (!Number.isInteger(limit) || limit < 1 || limit > REPORTS_PAGE_MAX)
+    throw badInput(`limit must be from 1 to ${REPORTS_PAGE_MAX}`, { limit: `must be from 1 to ${REPORTS_PAGE_MAX}` });
   return { page, limit, offset: (page - 1) * limit };
 }
 
@@ -204,8 +205,11 @@ const EVENT_TOTAL = statement('conduct_event_reports_total', `select count(*)::i
 const eventPages = new Map<string, Statement>();
 
 function eventPage(sort: ConductReportSort, order: ConductSortOrder): Statement {
-  return cached(eventPages, `conduct_event_reports_${sort}_${order}`, () =>
-    `select ${COLUMNS}, count(*) over ()::int as ix_total from conduct_reports r where ${EVENT_WHERE}
+  return cached(
+    eventPages,
+    `conduct_event_reports_${sort}_${order}`,
+    () =>
+      `select ${COLUMNS}, count(*) over ()::int as ix_total from conduct_reports r where ${EVENT_WHERE}
       order by ${ORDER[sort]} ${order}, r.id ${order} limit $10 offset $11`,
   );
 }
@@ -300,8 +304,11 @@ const MINE_STAFF = statement('conduct_my_reports_staff', `select exists (select 
 const myPages = new Map<string, Statement>();
 
 function myPage(sort: ConductReportSort, order: ConductSortOrder): Statement {
-  return cached(myPages, `conduct_my_reports_${sort}_${order}`, () =>
-    `select ${COLUMNS}, count(*) over ()::int as ix_total from ${MINE_FROM} where ${MINE_WHERE}
+  return cached(
+    myPages,
+    `conduct_my_reports_${sort}_${order}`,
+    () =>
+      `select ${COLUMNS}, count(*) over ()::int as ix_total from ${MINE_FROM} where ${MINE_WHERE}
       order by ${ORDER[sort]} ${order}, r.id ${order} limit $8 offset $9`,
   );
 }

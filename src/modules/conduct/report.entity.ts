@@ -50,17 +50,7 @@ registerEnumType(ConductContactPreference, { name: 'ConductContactPreference' })
 @Index({ name: 'conduct_reports_event_state_index', properties: ['event', 'state'] })
 export class ConductReport extends Timestamped {
   [OptionalProps]?:
-    | 'reporter'
-    | 'state'
-    | 'severity'
-    | 'resolution'
-    | 'location'
-    | 'contactPreference'
-    | 'incidentAt'
-    | 'parties'
-    | 'assignedResponder'
-    | 'createdAt'
-    | 'updatedAt';
+    'reporter' | 'state' | 'severity' | 'resolution' | 'location' | 'contactPreference' | 'incidentAt' | 'parties' | 'assignedResponder' | 'createdAt' | 'updatedAt';
 
   @Field(() => ID)
   @PrimaryKey({ type: 'uuid' })

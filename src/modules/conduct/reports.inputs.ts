@@ -114,7 +114,8 @@ export class ConductReportStats {
 @ObjectType({ description: 'A page of reports and how many match' })
 export class ConductReportPage {
   @ListSize({ max: REPORTS_PAGE_MAX })
-  @Field(() => [ConductReport]) reports!: ConductReport[];
+  @Field(() => [ConductReport])
+  reports!: ConductReport[];
   @Field(() => Int) total!: number;
   @Field(() => Int) page!: number;
   @Field(() => Int) limit!: number;

@@ -73,7 +73,7 @@ export class ConductReportsResolver {
   }
 
   @Allow(conductMember)
-  @Query(() => ConductReport, { description: 'One report (its reporter or the event\'s staff)' })
+  @Query(() => ConductReport, { description: "One report (its reporter or the event's staff)" })
   conductReport(
     @Ctx() ctx: AppContext,
     @Arg('reportId', () => ID) reportId: string,
@@ -102,7 +102,10 @@ export class ConductReportsResolver {
     @Arg('input', () => CreateConductReportInput) input: CreateConductReportInput,
     @Arg('eventId', () => ID, { nullable: true }) eventId?: string | null,
     @Arg('slug', () => String, { nullable: true }) slug?: string | null,
-    @Arg('evidence', () => [GraphQLUpload], { nullable: true, description: 'evidence files stored with the report (as uploadConductEvidence takes them); one bad file creates nothing' })
+    @Arg('evidence', () => [GraphQLUpload], {
+      nullable: true,
+      description: 'evidence files stored with the report (as uploadConductEvidence takes them); one bad file creates nothing',
+    })
     evidence?: Promise<FileUpload>[] | null,
   ): Promise<ReportView> {
     return reports.createReport(ctx, ref(eventId, slug), input, evidence);

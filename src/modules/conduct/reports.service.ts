@@ -255,7 +255,8 @@ export async function changeState(ctx: AppContext, ref: ConductRef, reportId: st
   const assignee = input.assignedResponderId || null;
   const current = report.assignedResponder ? report.assignedResponder.id : null;
   if (state === ConductReportState.INVESTIGATING && !(assignee ?? current)) throw badInput(REPORT_MESSAGES.assigneeRequired, { assignedToUserId: 'is required' });
-  if ((state === ConductReportState.INVESTIGATING || state === ConductReportState.RESOLVED) && !notes) throw badInput(REPORT_MESSAGES.notesRequired(state), { notes: 'are required' });
+  if ((state === ConductReportState.INVESTIGATING || state === ConductReportState.RESOLVED) && !notes)
+    throw badInput(REPORT_MESSAGES.notesRequired(state), { notes: 'are required' });
   if (assignee) await checkAssignee(ctx, event.id, assignee);
   return applyChange(ctx, event.id, report.id, { state, notes, ...(assignee ? { assignee } : {}) });
 }

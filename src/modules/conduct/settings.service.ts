@@ -42,10 +42,10 @@ export async function updateSystemSettings(ctx: AppContext, input: { showPublicE
   if (!Object.keys(changes).length) throw badInput('showPublicEventList must be true or false.', { showPublicEventList: 'must be a boolean' });
   await unitOfWork(ctx, async (tx) => {
     for (const [key, value] of Object.entries(changes)) {
-      await tx.em.execute(
-        'insert into conduct_settings (key, value, updated_at) values (?, ?, now()) on conflict (key) do update set value = excluded.value, updated_at = now()',
-        [key, value],
-      );
+      await tx.em.execute('insert into conduct_settings (key, value, updated_at) values (?, ?, now()) on conflict (key) do update set value = excluded.value, updated_at = now()', [
+        key,
+        value,
+      ]);
       await audit(tx, { action: 'system_settings.updated', targetType: 'SystemSetting', targetId: key, details: { value } });
     }
   });

@@ -20,7 +20,8 @@ export const MY_EVENTS_MAX = 500;
 export class ConductMyEvent {
   @Field(() => ConductEvent) event!: ConductEvent;
   @ListSize({ max: 3 })
-  @Field(() => [ConductEventRoleName]) roles!: ConductEventRoleName[];
+  @Field(() => [ConductEventRoleName])
+  roles!: ConductEventRoleName[];
 }
 
 @InputType({ description: 'Notification preferences to change; absent ones keep their value' })
@@ -44,19 +45,19 @@ export class ConductUsersResolver {
   }
 
   @Allow(access.public)
-  @Query(() => StoredFileRef, { nullable: true, description: 'A user\'s avatar as conduct shows it: public (null: none)' })
+  @Query(() => StoredFileRef, { nullable: true, description: "A user's avatar as conduct shows it: public (null: none)" })
   conductUserAvatar(@Ctx() ctx: AppContext, @Arg('userId', () => ID) userId: string): Promise<StoredFileRef | null> {
     return users.publicAvatar(ctx, userId);
   }
 
   @Allow(conductMember)
-  @Query(() => ConductNotificationSettings, { description: 'The viewer\'s notification preferences' })
+  @Query(() => ConductNotificationSettings, { description: "The viewer's notification preferences" })
   conductNotificationSettings(@Ctx() ctx: AppContext): Promise<ConductNotificationSettings> {
     return users.notificationSettings(ctx);
   }
 
   @Allow(conductMember)
-  @Mutation(() => ConductNotificationSettings, { description: 'Changes some of the viewer\'s notification preferences' })
+  @Mutation(() => ConductNotificationSettings, { description: "Changes some of the viewer's notification preferences" })
   updateConductNotificationSettings(
     @Ctx() ctx: AppContext,
     @Arg('input', () => UpdateConductNotificationSettingsInput) input: UpdateConductNotificationSettingsInput,

@@ -95,4 +95,3 @@ export async function updateNotificationSettings(ctx: AppContext, changes: Parti
 export function emailEnabled(ctx: AppContext): boolean {
   return !!ctx.app.config.smtpUrl;
 }
-

@@ -88,4 +88,3 @@ export function eachDay(range: DateRange): string[] {
 export function monthOf(date: string): string {
   return date.slice(0, 7);
 }
-

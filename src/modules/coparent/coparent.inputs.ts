@@ -33,7 +33,7 @@ registerEnumType(CoparentChangeKind, { name: 'CoparentChangeKind' });
 export class CoparentItemChange {
   @Field(() => CoparentChangeKind) kind!: CoparentChangeKind;
   @Field(() => ID) itemId!: string;
-  @Field(() => String, { description: 'The item\'s day, YYYY-MM-DD' }) date!: string;
+  @Field(() => String, { description: "The item's day, YYYY-MM-DD" }) date!: string;
   @Field(() => CoparentItem, { nullable: true, description: 'null when deleted' }) item!: CoparentItem | null;
 }
 

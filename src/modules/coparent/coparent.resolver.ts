@@ -67,11 +67,7 @@ export class CoparentResolver {
 
   @Allow(member)
   @Mutation(() => CoparentItem, { description: 'The owner or an admin' })
-  updateCoparentItem(
-    @Ctx() ctx: AppContext,
-    @Arg('id', () => ID) id: string,
-    @Arg('input', () => UpdateCoparentItemInput) input: UpdateCoparentItemInput,
-  ): Promise<CoparentItem> {
+  updateCoparentItem(@Ctx() ctx: AppContext, @Arg('id', () => ID) id: string, @Arg('input', () => UpdateCoparentItemInput) input: UpdateCoparentItemInput): Promise<CoparentItem> {
     return items.updateItem(ctx, id, input);
   }
 
@@ -138,10 +134,7 @@ export class CoparentResolver {
 
   @Allow(householdAdmin)
   @Mutation(() => CoparentCycleTemplate, { description: 'Admins only: saves (replaces) the active cycle template' })
-  setCoparentCycleTemplate(
-    @Ctx() ctx: AppContext,
-    @Arg('input', () => CoparentCycleTemplateInput) input: CoparentCycleTemplateInput,
-  ): Promise<CoparentCycleTemplate> {
+  setCoparentCycleTemplate(@Ctx() ctx: AppContext, @Arg('input', () => CoparentCycleTemplateInput) input: CoparentCycleTemplateInput): Promise<CoparentCycleTemplate> {
     return schedule.setCycleTemplate(ctx, input);
   }
 
@@ -165,11 +158,7 @@ export class CoparentResolver {
 
   @Allow(access.admin)
   @Mutation(() => Household, { description: 'Platform admins: a new household; adminId (an existing account) becomes its admin' })
-  createHousehold(
-    @Ctx() ctx: AppContext,
-    @Arg('name', () => String) name: string,
-    @Arg('adminId', () => ID, { nullable: true }) adminId?: string | null,
-  ): Promise<Household> {
+  createHousehold(@Ctx() ctx: AppContext, @Arg('name', () => String) name: string, @Arg('adminId', () => ID, { nullable: true }) adminId?: string | null): Promise<Household> {
     return households.createHousehold(ctx, name, adminId);
   }
 
@@ -186,19 +175,19 @@ export class CoparentResolver {
 
   @Allow(householdAdmin)
   @ListSize({ max: HOUSEHOLD_MEMBERS_MAX })
-  @Query(() => [User], { description: 'The members of the viewer\'s household, oldest first' })
+  @Query(() => [User], { description: "The members of the viewer's household, oldest first" })
   householdMembers(@Ctx() ctx: AppContext): Promise<User[]> {
     return households.listMembers(ctx);
   }
 
   @Allow(householdAdmin)
-  @Mutation(() => User, { description: 'A new account, member of the viewer\'s household' })
+  @Mutation(() => User, { description: "A new account, member of the viewer's household" })
   createHouseholdMember(@Ctx() ctx: AppContext, @Arg('input', () => CreateHouseholdMemberInput) input: CreateHouseholdMemberInput): Promise<User> {
     return households.createMember(ctx, input);
   }
 
   @Allow(householdAdmin)
-  @Mutation(() => User, { description: 'A member\'s role in the household or password (their sessions end)' })
+  @Mutation(() => User, { description: "A member's role in the household or password (their sessions end)" })
   updateHouseholdMember(
     @Ctx() ctx: AppContext,
     @Arg('userId', () => ID) userId: string,
@@ -226,11 +215,7 @@ export class CoparentResolver {
       return filterAsync(ctx.app.pubsub.subscribe('coparent.itemChanged'), (e) => items.itemChangeVisible(ctx, month, e));
     },
   })
-  coparentItemChanged(
-    @Root() event: Topics['coparent.itemChanged'],
-    @Ctx() ctx: AppContext,
-    @Arg('month', () => String) _month: string,
-  ): Promise<CoparentItemChange> {
+  coparentItemChanged(@Root() event: Topics['coparent.itemChanged'], @Ctx() ctx: AppContext, @Arg('month', () => String) _month: string): Promise<CoparentItemChange> {
     return items.itemChange(ctx, event);
   }
 

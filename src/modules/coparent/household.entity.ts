@@ -8,7 +8,7 @@ import { randomUUID } from 'node:crypto';
  * (AppMembership, with the household and their role there). A deployment may hold many; exactly one
  * is the default, the household of a legacy single-family deployment and of the bootstrap admin.
  */
-@ObjectType({ description: 'A family\'s private coparent space: its items, schedule and template' })
+@ObjectType({ description: "A family's private coparent space: its items, schedule and template" })
 @Entity({ tableName: 'coparent_households' })
 @Index({ name: 'coparent_households_one_default', expression: 'create unique index "coparent_households_one_default" on "coparent_households" ("is_default") where "is_default"' })
 export class Household {
@@ -22,7 +22,7 @@ export class Household {
   @Property({ type: 'string', length: 200 })
   name!: string;
 
-  @Field(() => Boolean, { description: 'The deployment\'s default household (the legacy single family)' })
+  @Field(() => Boolean, { description: "The deployment's default household (the legacy single family)" })
   @Property({ type: 'boolean', default: false })
   isDefault: boolean = false;
 

@@ -113,17 +113,19 @@ async function listRows(ctx: AppContext, from: string, to: string): Promise<Copa
   // read-only Users built from the rows (user-row.ts, as the viewer's profile): no entity hydration
   const byId = new Map(ownerRows.map((row) => [row.id, userFromRow(ctx.app.orm, row)]));
   // An owner deleted between the two statements took the item with them (cascade): leave it out.
-  return records.filter((r) => byId.has(r.owner_id)).map((r) => ({
-    id: r.id,
-    date: r.date,
-    type: r.type,
-    title: r.title,
-    body: r.body,
-    ownerId: r.owner_id,
-    owner: byId.get(r.owner_id)!,
-    createdAt: new Date(r.created_ms),
-    updatedAt: new Date(r.updated_ms),
-  }));
+  return records
+    .filter((r) => byId.has(r.owner_id))
+    .map((r) => ({
+      id: r.id,
+      date: r.date,
+      type: r.type,
+      title: r.title,
+      body: r.body,
+      ownerId: r.owner_id,
+      owner: byId.get(r.owner_id)!,
+      createdAt: new Date(r.created_ms),
+      updatedAt: new Date(r.updated_ms),
+    }));
 }
 
 /** Items dated in a `YYYY-MM` month, by date then creation; at most ITEMS_MAX (list-sizes.ts). */

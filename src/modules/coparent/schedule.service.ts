@@ -78,10 +78,7 @@ function scheduleRange(month?: string | null, start?: string | null, end?: strin
  */
 export function resolveDays(range: DateRange, blocks: CoparentScheduleBlock[]): CoparentScheduleDay[] {
   const byRecency = [...blocks].sort(
-    (a, b) =>
-      a.updatedAt.getTime() - b.updatedAt.getTime() ||
-      a.createdAt.getTime() - b.createdAt.getTime() ||
-      (a.id < b.id ? -1 : a.id > b.id ? 1 : 0),
+    (a, b) => a.updatedAt.getTime() - b.updatedAt.getTime() || a.createdAt.getTime() - b.createdAt.getTime() || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0),
   );
   const winner = new Map<string, CoparentScheduleBlock>();
   const days = eachDay(range);
@@ -239,7 +236,11 @@ export async function setCycleTemplate(ctx: AppContext, input: CoparentCycleTemp
 }
 
 /** The blocks of `cycles` laid-out cycles from the anchor, consecutive days with equal owner, label and color merged. */
-export function layOut(template: CoparentCycleTemplateDay[], anchor: string, cycles: number): { owner: string; label: string | null; color: string | null; startDate: string; endDate: string }[] {
+export function layOut(
+  template: CoparentCycleTemplateDay[],
+  anchor: string,
+  cycles: number,
+): { owner: string; label: string | null; color: string | null; startDate: string; endDate: string }[] {
   const total = template.length * cycles;
   const runs: { owner: string; label: string | null; color: string | null; from: number; to: number }[] = [];
   for (let i = 0; i < total; i++) {
@@ -297,8 +298,6 @@ export async function scheduleChangeVisible(ctx: AppContext, event: ScheduleEven
 }
 
 export async function scheduleChange(ctx: AppContext, event: ScheduleEvent): Promise<CoparentScheduleChange> {
-  const block =
-    event.blockId && event.kind !== 'BLOCK_DELETED' ? await ctx.em.fork().findOne(CoparentScheduleBlock, { id: event.blockId }) : null;
+  const block = event.blockId && event.kind !== 'BLOCK_DELETED' ? await ctx.em.fork().findOne(CoparentScheduleBlock, { id: event.blockId }) : null;
   return { kind: event.kind as CoparentScheduleChangeKind, blockId: event.blockId, block, startDate: event.startDate, endDate: event.endDate };
 }
-

@@ -28,7 +28,7 @@ registerEnumType(MembershipRole, { name: 'MembershipRole', description: 'A role 
  * household. Every change notifies the session caches (a trigger, migration …_enrollment), because the
  * viewer's memberships are read with the session check (auth-store.ts).
  */
-@ObjectType({ description: 'A user\'s enrollment in one application: status, role there (coparent: and household)' })
+@ObjectType({ description: "A user's enrollment in one application: status, role there (coparent: and household)" })
 @Entity({ tableName: 'app_memberships' })
 @Unique({ name: 'app_memberships_user_application_unique', properties: ['user', 'application'] })
 export class AppMembership {

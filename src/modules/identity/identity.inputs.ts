@@ -73,7 +73,7 @@ export class UpdateUserInput {
   @Field(() => String, { nullable: true }) name?: string | null;
   @Field(() => String, { nullable: true }) language?: string | null;
   @Field(() => String, { nullable: true }) profileUrl?: string | null;
-  @Field(() => String, { nullable: true, description: 'admins only: sets a new password and ends the user\'s sessions' }) password?: string | null;
+  @Field(() => String, { nullable: true, description: "admins only: sets a new password and ends the user's sessions" }) password?: string | null;
   @Field(() => Role, { nullable: true, description: 'admins only' }) role?: Role | null;
 }
 

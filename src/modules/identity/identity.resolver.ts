@@ -43,8 +43,8 @@ export class IdentityResolver {
   @Allow(access.public)
   @Mutation(() => User, {
     description:
-      'The first user ever becomes ADMIN unless an admin was bootstrapped. `application` applies that application\'s ' +
-      'enrollment rule (CAKEPLANNER: the account waits for an admin\'s activation unless CAKE_AUTO_ACTIVATE, and its admins are mailed)',
+      "The first user ever becomes ADMIN unless an admin was bootstrapped. `application` applies that application's " +
+      "enrollment rule (CAKEPLANNER: the account waits for an admin's activation unless CAKE_AUTO_ACTIVATE, and its admins are mailed)",
   })
   register(
     @Ctx() ctx: AppContext,
@@ -82,7 +82,7 @@ export class IdentityResolver {
   @Mutation(() => Boolean, {
     description:
       'Your own password (no user named, or yourself): the old password is checked when given, your other sessions end. ' +
-      'Admins set another user\'s password (userId or userNumber) without the old one; all of that user\'s sessions end',
+      "Admins set another user's password (userId or userNumber) without the old one; all of that user's sessions end",
   })
   changePassword(
     @Ctx() ctx: AppContext,
@@ -130,11 +130,7 @@ export class IdentityResolver {
 
   @Allow(access.public)
   @Mutation(() => Boolean)
-  resetPassword(
-    @Ctx() ctx: AppContext,
-    @Arg('token', () => String) token: string,
-    @Arg('newPassword', () => String) newPassword: string,
-  ): Promise<boolean> {
+  resetPassword(@Ctx() ctx: AppContext, @Arg('token', () => String) token: string, @Arg('newPassword', () => String) newPassword: string): Promise<boolean> {
     return identity.resetPassword(ctx, token, newPassword);
   }
 
@@ -188,11 +184,7 @@ export class IdentityResolver {
 
   @Allow(access.signedIn)
   @Query(() => User, { description: 'The user themselves or an admin; by id or by number (exactly one)' })
-  user(
-    @Ctx() ctx: AppContext,
-    @Arg('id', () => ID, { nullable: true }) id?: string | null,
-    @Arg('number', () => Int, { nullable: true }) number?: number | null,
-  ): Promise<User> {
+  user(@Ctx() ctx: AppContext, @Arg('id', () => ID, { nullable: true }) id?: string | null, @Arg('number', () => Int, { nullable: true }) number?: number | null): Promise<User> {
     return identity.getUser(ctx, identity.userKey(id, number));
   }
 
@@ -223,7 +215,7 @@ export class IdentityResolver {
 
   @Allow(access.admin)
   @Mutation(() => AppMembership, {
-    description: 'Platform admins: a user\'s status (and role) in an application — cakeplanner\'s activation; coparent\'s memberships belong to households (addHouseholdMember)',
+    description: "Platform admins: a user's status (and role) in an application — cakeplanner's activation; coparent's memberships belong to households (addHouseholdMember)",
   })
   setEnrollment(
     @Ctx() ctx: AppContext,
@@ -249,11 +241,7 @@ export class IdentityResolver {
 
   @Allow(access.admin)
   @Mutation(() => User, { description: 'Sets (or, with mustChange false, clears) the forced password change at the next login' })
-  forcePasswordChange(
-    @Ctx() ctx: AppContext,
-    @Arg('id', () => ID) id: string,
-    @Arg('mustChange', () => Boolean, { defaultValue: true }) mustChange: boolean,
-  ): Promise<User> {
+  forcePasswordChange(@Ctx() ctx: AppContext, @Arg('id', () => ID) id: string, @Arg('mustChange', () => Boolean, { defaultValue: true }) mustChange: boolean): Promise<User> {
     return userAdmin.forcePasswordChange(ctx, id, mustChange);
   }
 

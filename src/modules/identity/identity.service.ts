@@ -24,12 +24,7 @@ import { Application, applicationPasswordProblem, enrollFirstAdmin, registration
 import { enforceEnrollment } from '../../auth/access';
 import { MEMBERSHIPS } from '../../auth/auth-store';
 import { writeUserExtensions } from './user-extensions';
-import type {
-  CreateUserInput,
-  LoginInput,
-  RegisterInput,
-  UpdateUserInput,
-} from './identity.inputs';
+import type { CreateUserInput, LoginInput, RegisterInput, UpdateUserInput } from './identity.inputs';
 
 // No whitespace or control characters (PostgreSQL text cannot hold NUL: such input is refused, not a 500).
 export const EMAIL = /^[^\s@\p{Cc}]+@[^\s@\p{Cc}]+\.[^\s@\p{Cc}]+$/u;
@@ -234,7 +229,7 @@ export async function register(ctx: AppContext, input: RegisterInput, applicatio
         name,
         passwordHash,
         role: first ? Role.ADMIN : Role.USER,
-        isActive: first ? true : opts.active ?? true,
+        isActive: first ? true : (opts.active ?? true),
         language: language ?? 'en',
         emailLanguage: language ?? 'en',
       });
@@ -337,11 +332,7 @@ async function attemptLogin(ctx: AppContext, input: LoginInput, attempt: { userI
     const step = matchStep(user.totpSecret, code);
     if (step === undefined) throw unauthenticated('Invalid two-factor code');
     // Claim the time step atomically: a code works once, even for concurrent logins.
-    const claimed = await ctx.em.nativeUpdate(
-      User,
-      { id: user.id, $or: [{ totpLastStep: null }, { totpLastStep: { $lt: String(step) } }] },
-      { totpLastStep: String(step) },
-    );
+    const claimed = await ctx.em.nativeUpdate(User, { id: user.id, $or: [{ totpLastStep: null }, { totpLastStep: { $lt: String(step) } }] }, { totpLastStep: String(step) });
     if (!claimed) throw unauthenticated('Invalid two-factor code');
   }
   if (usedTemporary) {
@@ -387,10 +378,9 @@ export async function logout(ctx: AppContext): Promise<boolean> {
 export function lastLoginAt(ctx: AppContext, userId: string): Promise<Date | null> {
   return ctx
     .loader<string, Date | null>('identity.lastLoginAt', async (ids) => {
-      const rows = await ctx.em.execute<{ user_id: string; at: Date }[]>(
-        'select user_id, max(created_at) as at from sessions where user_id in (?) group by user_id',
-        [ids as string[]],
-      );
+      const rows = await ctx.em.execute<{ user_id: string; at: Date }[]>('select user_id, max(created_at) as at from sessions where user_id in (?) group by user_id', [
+        ids as string[],
+      ]);
       const byUser = new Map(rows.map((r) => [r.user_id, new Date(r.at)]));
       return ids.map((id) => byUser.get(id) ?? null);
     })
@@ -408,12 +398,7 @@ export function me(ctx: AppContext): User {
  * presence themselves. The user's other sessions end. An admin sets another user's password without the
  * old one, and all of that user's sessions end; anyone else gets FORBIDDEN.
  */
-export async function changePassword(
-  ctx: AppContext,
-  key: UserKey | undefined,
-  oldPassword: string | null | undefined,
-  newPassword: string,
-): Promise<boolean> {
+export async function changePassword(ctx: AppContext, key: UserKey | undefined, oldPassword: string | null | undefined, newPassword: string): Promise<boolean> {
   const viewer = key ? requireSelfOrAdmin(ctx, key) : requireViewer(ctx);
   if (key && !isSelf(viewer, key)) {
     checkPassword(newPassword, 'newPassword');
@@ -486,7 +471,7 @@ export async function createAccount(ctx: AppContext, input: CreateUserInput, onC
         email,
         name: (normalizeOptional(input.name) ?? username ?? email ?? '').slice(0, 200),
         passwordHash,
-        role: isAdmin(ctx) ? input.role ?? Role.USER : Role.USER,
+        role: isAdmin(ctx) ? (input.role ?? Role.USER) : Role.USER,
         isActive: input.isActive ?? true,
         profileUrl: checkProfileUrl(normalizeOptional(input.profileUrl)),
       });
@@ -522,8 +507,8 @@ export async function updateUser(ctx: AppContext, key: UserKey, input: UpdateUse
     return await unitOfWork(ctx, async (tx) => {
       const { em } = tx;
       const user = await findUserByKey(em, key);
-      const username = input.username !== undefined ? checkUsername(normalizeOptional(input.username)) : user.username ?? null;
-      const email = input.email !== undefined ? checkEmail(normalizeOptional(input.email)?.toLowerCase() ?? null) : user.email ?? null;
+      const username = input.username !== undefined ? checkUsername(normalizeOptional(input.username)) : (user.username ?? null);
+      const email = input.email !== undefined ? checkEmail(normalizeOptional(input.email)?.toLowerCase() ?? null) : (user.email ?? null);
       if (username === null && email === null) throw badInput('A username or an email is required', { username: 'username or email is required' });
       await assertUnique(em, input.username !== undefined ? username : null, input.email !== undefined ? email : null, user.id);
       user.username = username;

@@ -56,13 +56,7 @@ export async function membershipsOf(ctx: AppContext, user: User): Promise<AppMem
 }
 
 /** Global ADMIN: sets a user's status (and role) in an application; coparent's household goes through the household operations. */
-export async function setEnrollment(
-  ctx: AppContext,
-  userId: string,
-  application: Application,
-  status: MembershipStatus,
-  role?: MembershipRole | null,
-): Promise<AppMembership> {
+export async function setEnrollment(ctx: AppContext, userId: string, application: Application, status: MembershipStatus, role?: MembershipRole | null): Promise<AppMembership> {
   requireAdmin(ctx);
   if (application === Application.COPARENT) throw badInput('Coparent memberships belong to households: use addHouseholdMember');
   if (!isUuid(userId)) throw notFound('User not found');

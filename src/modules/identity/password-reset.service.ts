@@ -79,7 +79,8 @@ export async function requestPasswordReset(ctx: AppContext, email: string, appli
   const perAddress = await countInWindow(ctx, `reset:addr:${normalized}`, RESET_WINDOW_MS);
   if (perAddress.points > ctx.app.config.resetMaxPerAddress) return true;
   const token = randomBytes(32).toString('base64url');
-  const tempStillValid = user.tempPasswordHash !== null && user.tempPasswordExpiresAt !== null && user.tempPasswordExpiresAt !== undefined && user.tempPasswordExpiresAt > new Date();
+  const tempStillValid =
+    user.tempPasswordHash !== null && user.tempPasswordExpiresAt !== null && user.tempPasswordExpiresAt !== undefined && user.tempPasswordExpiresAt > new Date();
   const temp = tempStillValid || custom?.temporaryPassword === false ? null : temporaryPassword();
   const tempHash = temp ? await hashPassword(temp) : null;
   const expiresAt = new Date(Date.now() + RESET_TOKEN_TTL_MS);
@@ -126,8 +127,7 @@ export async function passwordResetStatus(ctx: AppContext, token: string): Promi
   const none = (reason: PasswordResetStatus['reason']): PasswordResetStatus => ({ valid: false, email: null, expiresAt: null, reason });
   if (typeof token !== 'string' || token === '' || token.length > 200) return none('UNKNOWN');
   const rows = await ctx.em.execute<{ email: string | null; expires_at: Date; used_at: Date | null }[]>(
-    'select u.email, r.expires_at, r.used_at from password_resets r join users u on u.id = r.user_id ' +
-      'where r.token_hash = ? and u.deleted_at is null and u.is_active',
+    'select u.email, r.expires_at, r.used_at from password_resets r join users u on u.id = r.user_id ' + 'where r.token_hash = ? and u.deleted_at is null and u.is_active',
     [sha256(token)],
   );
   const row = rows[0];

@@ -17,24 +17,13 @@ registerEnumType(Role, { name: 'Role', description: 'Global role; scoped roles l
 @Unique({ name: 'users_username_lower_unique', expression: 'create unique index "users_username_lower_unique" on "users" (lower("username"))' })
 @Unique({ name: 'users_email_lower_unique', expression: 'create unique index "users_email_lower_unique" on "users" (lower("email"))' })
 export class User {
-  [OptionalProps]?:
-    | 'number'
-    | 'name'
-    | 'hasAvatar'
-    | 'role'
-    | 'isActive'
-    | 'mustChangePassword'
-    | 'language'
-    | 'emailLanguage'
-    | 'twoFactorEnabled'
-    | 'createdAt'
-    | 'updatedAt';
+  [OptionalProps]?: 'number' | 'name' | 'hasAvatar' | 'role' | 'isActive' | 'mustChangePassword' | 'language' | 'emailLanguage' | 'twoFactorEnabled' | 'createdAt' | 'updatedAt';
 
   @Field(() => ID)
   @PrimaryKey({ type: 'uuid' })
   id: string = randomUUID();
 
-  @Field(() => Int, { description: 'Serial integer, the compass surface\'s user_id' })
+  @Field(() => Int, { description: "Serial integer, the compass surface's user_id" })
   @Property({ type: 'integer', autoincrement: true, unique: 'users_number_unique', columnType: 'serial' })
   number!: number;
 
@@ -94,7 +83,7 @@ export class User {
   @Property({ type: 'boolean', default: false })
   twoFactorEnabled: boolean = false;
 
-  @Field(() => ID, { nullable: true, description: 'the stored profile picture\'s file id; it changes when the picture is replaced' })
+  @Field(() => ID, { nullable: true, description: "the stored profile picture's file id; it changes when the picture is replaced" })
   @Property({ type: 'uuid', nullable: true })
   avatarFileId?: string | null;
 

@@ -209,9 +209,7 @@ export const cakeplannerSurface: SurfaceDefinition = {
         return b.groupId === null ? { userId, groupId: '', leave: true } : { userId, groupId: requiredString(b, 'groupId'), leave: false };
       },
       result: (data: CakeAssignGroupMutation, r) =>
-        data.addCakeGroupMember
-          ? { ...data.addCakeGroupMember, role: data.addCakeGroupMember.role.toLowerCase() }
-          : { userId: jsonBody(r).userId, groupId: null, role: null },
+        data.addCakeGroupMember ? { ...data.addCakeGroupMember, role: data.addCakeGroupMember.role.toLowerCase() } : { userId: jsonBody(r).userId, groupId: null, role: null },
     },
     {
       method: 'post',
@@ -356,7 +354,7 @@ export const cakeplannerSurface: SurfaceDefinition = {
       method: 'post',
       path: '/api/user/settings',
       access: cakeMember,
-      summary: 'Update language and mail language (`emailLanguage`, or the original client\'s `languageEmail`)',
+      summary: "Update language and mail language (`emailLanguage`, or the original client's `languageEmail`)",
       operation: /* GraphQL */ `mutation CakeSettings($language: String, $emailLanguage: String) {
         updateSettings(language: $language, emailLanguage: $emailLanguage) { language emailLanguage }
       }`,
@@ -504,7 +502,8 @@ export const cakeplannerSurface: SurfaceDefinition = {
       uploads: { photo: 'photo' },
       uploadMaxBytes: PHOTO_POLICY.maxBytes,
       variables: (r) => {
-        if (!r.req.is('multipart/form-data')) throw new RestInputError('Send the photo as multipart/form-data in a part named "photo"', 'BAD_USER_INPUT', { fields: { photo: 'is required' } });
+        if (!r.req.is('multipart/form-data'))
+          throw new RestInputError('Send the photo as multipart/form-data in a part named "photo"', 'BAD_USER_INPUT', { fields: { photo: 'is required' } });
         return { id: r.params.id };
       },
       status: 201,
@@ -513,7 +512,7 @@ export const cakeplannerSurface: SurfaceDefinition = {
     {
       method: 'get',
       path: '/api/system/sysinfo',
-      summary: 'System and build information (public): ours and the original\'s fields',
+      summary: "System and build information (public): ours and the original's fields",
       operation: /* GraphQL */ `query CakeSysinfo {
         cakeSystemInfo { name version commit node uptimeSeconds database projectName description license homepage author domain }
       }`,

@@ -136,7 +136,10 @@ export function legacyField(field: string): string {
 }
 
 export function humanize(field: string): string {
-  const words = field.replace(/\[\d+\]/g, '').replace(/[._]+/g, ' ').trim();
+  const words = field
+    .replace(/\[\d+\]/g, '')
+    .replace(/[._]+/g, ' ')
+    .trim();
   return words.charAt(0).toUpperCase() + words.slice(1);
 }
 

@@ -118,7 +118,8 @@ function checkNewPassword(b: BodyReader, v: string | null | undefined, field: 'p
 
 function checkProfile(b: BodyReader, profileUrl: string | null | undefined, patientNumber: number | null | undefined): void {
   if (typeof profileUrl === 'string' && profileUrl.length > 1000) b.add('profile_url', 'Profile URL must be at most 1000 characters');
-  else if (typeof profileUrl === 'string' && profileUrl !== '' && !profileUrl.includes('\u0000') && !isWebUrl(profileUrl)) b.add('profile_url', 'Profile URL must be an http:// or https:// URL');
+  else if (typeof profileUrl === 'string' && profileUrl !== '' && !profileUrl.includes('\u0000') && !isWebUrl(profileUrl))
+    b.add('profile_url', 'Profile URL must be an http:// or https:// URL');
   if (typeof patientNumber === 'number' && patientNumber < 0) b.add('patient_number', 'Patient number must be a whole number of 0 or more');
 }
 
@@ -190,7 +191,7 @@ export function userUpdateVariables(r: RouteRequest, replace: boolean) {
   checkEmail(b, emailAddress, replace);
   checkProfile(b, profileUrl, patientNumber);
   b.done();
-  const full = <T>(v: T | undefined): T | null | undefined => (replace ? v ?? null : v);
+  const full = <T>(v: T | undefined): T | null | undefined => (replace ? (v ?? null) : v);
   const keepPicture = typeof profileUrl === 'string' && isOwnPicture(profileUrl, userNumber);
   const input = {
     role: full(role),
@@ -249,7 +250,7 @@ export function partyVariables(r: RouteRequest, mode: 'create' | 'replace' | 'pa
     b.add('body', 'Send at least one of name, abbreviation, description');
   }
   b.done();
-  const input = { name, abbreviation, description: mode === 'patch' ? description : description ?? null };
+  const input = { name, abbreviation, description: mode === 'patch' ? description : (description ?? null) };
   return { id: idParam(r.params.id), input: Object.fromEntries(Object.entries(input).filter(([, v]) => v !== undefined)) };
 }
 
@@ -273,7 +274,7 @@ export function questionVariables(r: RouteRequest, mode: 'create' | 'replace' | 
   const input = {
     text: text ?? undefined,
     axis,
-    direction: mode === 'replace' ? direction ?? 1 : direction ?? undefined,
+    direction: mode === 'replace' ? (direction ?? 1) : (direction ?? undefined),
     position: position ?? undefined,
   };
   return { id: idParam(r.params.id), input: Object.fromEntries(Object.entries(input).filter(([, v]) => v !== undefined)) };

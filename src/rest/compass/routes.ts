@@ -142,7 +142,7 @@ export const compassSurface: SurfaceDefinition = {
     route('Logged out successfully', {
       method: 'post',
       path: '/api/auth/logout',
-      summary: 'Revoke the token\'s session',
+      summary: "Revoke the token's session",
       operation: /* GraphQL */ `mutation CompassLogout { logout }`,
       result: () => null,
     }),
@@ -150,7 +150,7 @@ export const compassSurface: SurfaceDefinition = {
       method: 'get',
       path: '/api/auth/validate',
       access: compassUser,
-      summary: 'The token\'s user, role and expiry',
+      summary: "The token's user, role and expiry",
       operation: /* GraphQL */ `query CompassTokenInfo { me { number role } currentSession { expiresAt } }`,
       result: (data: CompassTokenInfoQuery) => ({
         user_id: data.me.number,
@@ -334,8 +334,7 @@ export const compassSurface: SurfaceDefinition = {
         partyMatches(userNumber: $userNumber) { x y distance matchPercentage party { id name abbreviation description logo { id } } }
       }`,
       variables: (r) => ({ userNumber: idParam(r.params.id) }),
-      result: (data: CompassMatchesQuery) =>
-        data.partyMatches.map((m) => ({ ...legacyParty(m.party), x: m.x, y: m.y, distance: m.distance, match_percentage: m.matchPercentage })),
+      result: (data: CompassMatchesQuery) => data.partyMatches.map((m) => ({ ...legacyParty(m.party), x: m.x, y: m.y, distance: m.distance, match_percentage: m.matchPercentage })),
     }),
 
     // --- overview: parties -----------------------------------------------------------------------
@@ -351,7 +350,7 @@ export const compassSurface: SurfaceDefinition = {
       {
         method: 'post',
         path: '/api/parties',
-        summary: 'Super admins: {name, abbreviation, description}; returns the code and the party admin\'s credentials',
+        summary: "Super admins: {name, abbreviation, description}; returns the code and the party admin's credentials",
         operation: /* GraphQL */ `mutation CompassCreateParty($input: CreatePartyInput!) {
           createParty(input: $input) { code admin { username password } party { id name abbreviation description logo { id } } }
         }`,
@@ -376,7 +375,7 @@ export const compassSurface: SurfaceDefinition = {
     route('Party updated successfully', {
       method: 'put',
       path: '/api/parties/:id',
-      summary: 'Super admins or the party\'s admin: replace name, abbreviation, description',
+      summary: "Super admins or the party's admin: replace name, abbreviation, description",
       operation: /* GraphQL */ `mutation CompassReplaceParty($id: Int!, $input: UpdatePartyInput!) {
         updateParty(id: $id, input: $input) { id name abbreviation description logo { id } }
       }`,
@@ -386,7 +385,7 @@ export const compassSurface: SurfaceDefinition = {
     route('Party updated successfully', {
       method: 'patch',
       path: '/api/parties/:id',
-      summary: 'Super admins or the party\'s admin: change some fields',
+      summary: "Super admins or the party's admin: change some fields",
       operation: /* GraphQL */ `mutation CompassUpdateParty($id: Int!, $input: UpdatePartyInput!) {
         updateParty(id: $id, input: $input) { id name abbreviation description logo { id } }
       }`,
@@ -408,7 +407,7 @@ export const compassSurface: SurfaceDefinition = {
     route('Logo uploaded successfully', {
       method: 'post',
       path: '/api/parties/:id/logo',
-      summary: 'Super admins or the party\'s admin: multipart field `logo` (PNG, JPEG or WebP, at most 2 MB)',
+      summary: "Super admins or the party's admin: multipart field `logo` (PNG, JPEG or WebP, at most 2 MB)",
       operation: /* GraphQL */ `mutation CompassSetPartyLogo($partyId: Int!, $logo: Upload) {
         setPartyLogo(partyId: $partyId, logo: $logo) { id name abbreviation description logo { id } }
       }`,
@@ -421,7 +420,7 @@ export const compassSurface: SurfaceDefinition = {
       kind: 'download',
       method: 'get',
       path: '/api/parties/:id/logo',
-      summary: 'Public: the party\'s logo',
+      summary: "Public: the party's logo",
       operation: /* GraphQL */ `query CompassPartyLogo($id: Int!) { party(id: $id) { logo { id } } }`,
       variables: (r) => ({ id: idParam(r.params.id) }),
       file: (data: CompassPartyLogoQuery) => {
@@ -432,7 +431,7 @@ export const compassSurface: SurfaceDefinition = {
     route('Logo deleted successfully', {
       method: 'delete',
       path: '/api/parties/:id/logo',
-      summary: 'Super admins or the party\'s admin: remove the logo',
+      summary: "Super admins or the party's admin: remove the logo",
       operation: /* GraphQL */ `mutation CompassRemovePartyLogo($partyId: Int!) {
         removePartyLogo(partyId: $partyId) { id name abbreviation description logo { id } }
       }`,
@@ -452,7 +451,7 @@ export const compassSurface: SurfaceDefinition = {
     route('Answers updated successfully', {
       method: 'put',
       path: '/api/parties/:id/answers',
-      summary: 'The party\'s admin or a super admin: the whole list [{question_id, answer}] in one transaction',
+      summary: "The party's admin or a super admin: the whole list [{question_id, answer}] in one transaction",
       operation: /* GraphQL */ `mutation CompassSetPartyAnswers($partyId: Int!, $answers: [CompassAnswerInput!]!) {
         setPartyAnswers(partyId: $partyId, answers: $answers) { questionId answer question { text } }
       }`,
@@ -462,7 +461,7 @@ export const compassSurface: SurfaceDefinition = {
     route('Compass position calculated successfully', {
       method: 'get',
       path: '/api/parties/:id/compass',
-      summary: 'Public: the party\'s {x, y, answered, total}',
+      summary: "Public: the party's {x, y, answered, total}",
       operation: /* GraphQL */ `query CompassPartyPosition($id: Int!) { party(id: $id) { position { x y answered total } } }`,
       variables: (r) => ({ id: idParam(r.params.id) }),
       result: (data: CompassPartyPositionQuery) => legacyPosition(data.party.position),
@@ -470,7 +469,7 @@ export const compassSurface: SurfaceDefinition = {
     route('Compass positions retrieved successfully', {
       method: 'get',
       path: '/api/compass',
-      summary: 'Public: every party\'s position',
+      summary: "Public: every party's position",
       operation: /* GraphQL */ `query CompassPositions {
         parties { id name abbreviation description logo { id } position { x y answered total } }
       }`,

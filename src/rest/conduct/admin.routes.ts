@@ -280,7 +280,7 @@ export const adminRoutes: RestRoute[] = [
   superAdmin({
     method: 'get',
     ...paths('/api/admin/events/:eventId/invites'),
-    summary: 'SuperAdmin: the event\'s invite links → {invites} (with upstream\'s email, status and useCount)',
+    summary: "SuperAdmin: the event's invite links → {invites} (with upstream's email, status and useCount)",
     operation: /* GraphQL */ `query ConductAdminEventInvites($eventId: ID!) {
       conductAdminEventInvites(eventId: $eventId) { id code role maxUses useCount expiresAt disabled note createdAt updatedAt }
     }`,

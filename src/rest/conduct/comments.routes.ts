@@ -85,7 +85,11 @@ export const commentRoutes: RestRoute[] = [
     variables: (r) => {
       const b = body(r);
       // a missing body reaches the service as "", refused there after the report's checks
-      return { slug: r.params.slug, reportId: r.params.reportId, input: { body: bodyOf(b.body) ?? '', visibility: visibilityOf(b.visibility), isMarkdown: markdownOf(b.isMarkdown) } };
+      return {
+        slug: r.params.slug,
+        reportId: r.params.reportId,
+        input: { body: bodyOf(b.body) ?? '', visibility: visibilityOf(b.visibility), isMarkdown: markdownOf(b.isMarkdown) },
+      };
     },
     result: (data: ConductCreateCommentMutation) => ({ comment: legacyComment(data.createConductComment) }),
   },
@@ -131,7 +135,12 @@ export const commentRoutes: RestRoute[] = [
     }`,
     variables: (r) => {
       const b = body(r);
-      return { slug: r.params.slug, reportId: r.params.reportId, id: r.params.commentId, input: { body: bodyOf(b.body), visibility: visibilityOf(b.visibility), isMarkdown: markdownOf(b.isMarkdown) } };
+      return {
+        slug: r.params.slug,
+        reportId: r.params.reportId,
+        id: r.params.commentId,
+        input: { body: bodyOf(b.body), visibility: visibilityOf(b.visibility), isMarkdown: markdownOf(b.isMarkdown) },
+      };
     },
     result: (data: ConductUpdateCommentMutation) => ({ comment: legacyComment(data.updateConductComment) }),
   },

@@ -37,7 +37,15 @@ interface MemberData {
 
 /** A row of the user lists: `{id, email, name, roles, avatarUrl, joinDate, lastActivity}`. */
 function member(m: MemberData) {
-  return { id: m.user.id, email: m.user.email ?? null, name: m.user.name, roles: roleNames(m.roles), avatarUrl: avatarUrl(m.user), joinDate: m.joinDate, lastActivity: m.lastActivity ?? null };
+  return {
+    id: m.user.id,
+    email: m.user.email ?? null,
+    name: m.user.name,
+    roles: roleNames(m.roles),
+    avatarUrl: avatarUrl(m.user),
+    joinDate: m.joinDate,
+    lastActivity: m.lastActivity ?? null,
+  };
 }
 
 interface InviteData {
@@ -53,7 +61,17 @@ interface InviteData {
 
 /** `{id, code, role, maxUses, useCount, expiresAt, disabled, note, url}`; url: the frontend's invite page (kit.ts `frontendUrl`). */
 function invite(i: InviteData, r: RouteRequest) {
-  return { id: i.id, code: i.code, role: i.role, maxUses: i.maxUses ?? null, useCount: i.useCount, expiresAt: i.expiresAt ?? null, disabled: i.disabled, note: i.note ?? null, url: frontendUrl(r, `/invite/${i.code}`) };
+  return {
+    id: i.id,
+    code: i.code,
+    role: i.role,
+    maxUses: i.maxUses ?? null,
+    useCount: i.useCount,
+    expiresAt: i.expiresAt ?? null,
+    disabled: i.disabled,
+    note: i.note ?? null,
+    url: frontendUrl(r, `/invite/${i.code}`),
+  };
 }
 
 /** `role=SuperAdmin` in an event's user list (any case): the platform role, which nobody holds in an event. */
@@ -102,7 +120,7 @@ export const eventUserRoutes: RestRoute[] = [
   {
     method: 'get',
     ...paths('/api/events/:eventId/users'),
-    summary: 'The event\'s users with their roles (Admin/SuperAdmin)',
+    summary: "The event's users with their roles (Admin/SuperAdmin)",
     operation: /* GraphQL */ `query ConductEventUsersById($eventId: ID!) {
       conductEventUsers(eventId: $eventId, limit: 1000) { users { user { id name email avatarFileId } roles joinDate lastActivity } }
     }`,
@@ -112,7 +130,7 @@ export const eventUserRoutes: RestRoute[] = [
   {
     method: 'get',
     ...paths('/api/events/slug/:slug/users'),
-    summary: 'The event\'s users (any role): ?search&sort=name|email|role&order&page&limit (≤ 1000)&role → {users, total}',
+    summary: "The event's users (any role): ?search&sort=name|email|role&order&page&limit (≤ 1000)&role → {users, total}",
     operation: /* GraphQL */ `query ConductEventUsers($slug: String!, $search: String, $sort: String, $order: String, $page: Int, $limit: Int, $role: ConductEventRoleName) {
       conductEventUsers(slug: $slug, search: $search, sort: $sort, order: $order, page: $page, limit: $limit, role: $role) {
         total users { user { id name email avatarFileId } roles joinDate lastActivity }
@@ -145,7 +163,7 @@ export const eventUserRoutes: RestRoute[] = [
   {
     method: 'patch',
     ...paths('/api/events/slug/:slug/users/:userId'),
-    summary: 'Admin: a user\'s name, email and their role in the event (replacing the others) → {message}',
+    summary: "Admin: a user's name, email and their role in the event (replacing the others) → {message}",
     operation: /* GraphQL */ `mutation ConductUpdateEventUser($slug: String!, $userId: ID!, $input: UpdateConductEventUserInput!) {
       updateConductEventUser(slug: $slug, userId: $userId, input: $input) { user { id } }
     }`,
@@ -173,7 +191,12 @@ export const eventUserRoutes: RestRoute[] = [
     variables: (r) => ({ slug: r.params.slug, userId: r.params.userId }),
     result: (data: ConductEventUserQuery) => {
       const m = data.conductEventUser;
-      return { user: { id: m.user.id, name: m.user.name, email: m.user.email ?? null, avatarUrl: avatarUrl(m.user) }, roles: roleNames(m.roles), joinDate: m.joinDate, lastActivity: m.lastActivity ?? null };
+      return {
+        user: { id: m.user.id, name: m.user.name, email: m.user.email ?? null, avatarUrl: avatarUrl(m.user) },
+        roles: roleNames(m.roles),
+        joinDate: m.joinDate,
+        lastActivity: m.lastActivity ?? null,
+      };
     },
   },
   {
@@ -189,7 +212,13 @@ export const eventUserRoutes: RestRoute[] = [
     },
     result: (data: ConductGrantRoleMutation, r) => ({
       message: MESSAGES.roleAssigned,
-      userEventRole: { id: data.grantConductEventRole.id, eventId: r.params.eventId, userId: (body(r).userId as string) ?? null, role: roleName(data.grantConductEventRole.role), createdAt: data.grantConductEventRole.createdAt },
+      userEventRole: {
+        id: data.grantConductEventRole.id,
+        eventId: r.params.eventId,
+        userId: (body(r).userId as string) ?? null,
+        role: roleName(data.grantConductEventRole.role),
+        createdAt: data.grantConductEventRole.createdAt,
+      },
     }),
   },
   {
@@ -219,7 +248,7 @@ export const eventUserRoutes: RestRoute[] = [
   {
     method: 'get',
     ...paths('/api/events/slug/:slug/invites'),
-    summary: 'Admin: the event\'s invite links → {invites}',
+    summary: "Admin: the event's invite links → {invites}",
     operation: /* GraphQL */ `query ConductEventInvites($slug: String!) { conductEventInvites(slug: $slug) { id code role maxUses useCount expiresAt disabled note } }`,
     variables: (r) => ({ slug: r.params.slug }),
     result: (data: ConductEventInvitesQuery, r) => ({ invites: data.conductEventInvites.map((i) => invite(i, r)) }),
@@ -253,4 +282,3 @@ export const eventUserRoutes: RestRoute[] = [
     result: (data: ConductRedeemInviteMutation) => ({ message: MESSAGES.redeemed, eventSlug: data.redeemConductInvite.slug }),
   }),
 ];
-

@@ -150,7 +150,7 @@ export const eventRoutes: RestRoute[] = [
   {
     method: 'get',
     ...paths('/api/events'),
-    summary: 'The public event list → {events: [{id, name, slug, description}]}: every active event while showPublicEventList is on; the caller\'s own events; else []',
+    summary: "The public event list → {events: [{id, name, slug, description}]}: every active event while showPublicEventList is on; the caller's own events; else []",
     operation: /* GraphQL */ `query ConductPublicEvents { conductEvents { id name slug description } }`,
     result: (data: ConductPublicEventsQuery) => ({ events: data.conductEvents.map((e) => ({ id: e.id, name: e.name, slug: e.slug, description: e.description ?? null })) }),
   },
@@ -177,7 +177,7 @@ export const eventRoutes: RestRoute[] = [
   {
     method: 'get',
     ...paths('/api/events/slug/:slug/my-roles'),
-    summary: 'The caller\'s roles in the event → {roles} (SuperAdmin first for the platform admin; [] without a role)',
+    summary: "The caller's roles in the event → {roles} (SuperAdmin first for the platform admin; [] without a role)",
     operation: /* GraphQL */ `query ConductMyEventRoles($slug: String!) { conductMyEventRoles(slug: $slug) { roles superAdmin } }`,
     variables: (r) => ({ slug: r.params.slug }),
     result: (data: ConductMyEventRolesQuery) => ({ roles: roleNames(data.conductMyEventRoles.roles, data.conductMyEventRoles.superAdmin) }),
@@ -207,7 +207,7 @@ export const eventRoutes: RestRoute[] = [
   {
     method: 'get',
     ...paths('/api/events/slug/:slug/users/:userId/activity'),
-    summary: 'Responder+: a user\'s activity in the event, newest first, ?page&limit (≤ 100) → {activities: [{id, type, action, title, details, timestamp}], total}',
+    summary: "Responder+: a user's activity in the event, newest first, ?page&limit (≤ 100) → {activities: [{id, type, action, title, details, timestamp}], total}",
     operation: /* GraphQL */ `query ConductEventUserActivity($slug: String!, $userId: ID!, $page: Int, $limit: Int) {
       conductEventUserActivity(slug: $slug, userId: $userId, page: $page, limit: $limit) { total activities { id type action title details timestamp } }
     }`,
@@ -217,7 +217,7 @@ export const eventRoutes: RestRoute[] = [
   {
     method: 'get',
     ...paths('/api/events/slug/:slug/users/:userId/reports'),
-    summary: 'Responder+: a user\'s reports in the event, ?type=submitted|assigned|all&page&limit (≤ 100) → {reports, total}',
+    summary: "Responder+: a user's reports in the event, ?type=submitted|assigned|all&page&limit (≤ 100) → {reports, total}",
     operation: /* GraphQL */ `query ConductEventUserReports($slug: String!, $userId: ID!, $type: String, $page: Int, $limit: Int) {
       conductEventUserReports(slug: $slug, userId: $userId, type: $type, page: $page, limit: $limit) {
         total
@@ -230,7 +230,8 @@ export const eventRoutes: RestRoute[] = [
     }`,
     variables: (r) => {
       const type = queryString(r, 'type');
-      if (type !== undefined && !['submitted', 'assigned', 'all'].includes(type)) refuse('type must be submitted, assigned or all.', { type: 'must be submitted, assigned or all' });
+      if (type !== undefined && !['submitted', 'assigned', 'all'].includes(type))
+        refuse('type must be submitted, assigned or all.', { type: 'must be submitted, assigned or all' });
       return { slug: r.params.slug, userId: r.params.userId, type: type ?? null, page: positive(r, 'page'), limit: positive(r, 'limit') };
     },
     result: (data: ConductEventUserReportsQuery) => ({

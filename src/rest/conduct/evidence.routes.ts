@@ -60,7 +60,7 @@ export const evidenceRoutes: RestRoute[] = [
   {
     method: 'post',
     ...paths('/api/events/:eventId/reports/:reportId/evidence'),
-    summary: "Staff: adds evidence files (multipart `evidence` or `evidence[]`; PNG, JPEG, PDF, text; ≤ 10 MB each) → {files}",
+    summary: 'Staff: adds evidence files (multipart `evidence` or `evidence[]`; PNG, JPEG, PDF, text; ≤ 10 MB each) → {files}',
     operation: /* GraphQL */ `mutation ConductUploadEvidenceByEventId($eventId: ID!, $reportId: ID!, $files: [Upload!]) {
       uploadConductEvidence(eventId: $eventId, reportId: $reportId, files: $files, requireStaff: true) { id filename mimetype size createdAt uploader { id name email } }
     }`,
@@ -82,7 +82,7 @@ export const evidenceRoutes: RestRoute[] = [
     kind: 'download',
     method: 'get',
     ...paths('/api/events/:eventId/reports/:reportId/evidence/:evidenceId/download'),
-    summary: 'Downloads an evidence file: the stored bytes as an attachment (its reporter or the event\'s staff)',
+    summary: "Downloads an evidence file: the stored bytes as an attachment (its reporter or the event's staff)",
     operation: /* GraphQL */ `query ConductEvidenceDownloadByEventId($eventId: ID!, $reportId: ID!, $id: ID!) {
       conductEvidenceFile(eventId: $eventId, reportId: $reportId, id: $id) { filename file { id } }
     }`,
@@ -92,7 +92,7 @@ export const evidenceRoutes: RestRoute[] = [
   {
     method: 'delete',
     ...paths('/api/events/:eventId/reports/:reportId/evidence/:evidenceId'),
-    summary: "Staff: deletes an evidence file and its bytes → {message}",
+    summary: 'Staff: deletes an evidence file and its bytes → {message}',
     operation: /* GraphQL */ `mutation ConductDeleteEvidenceByEventId($eventId: ID!, $reportId: ID!, $id: ID!) {
       deleteConductEvidence(eventId: $eventId, reportId: $reportId, id: $id)
     }`,
@@ -125,7 +125,7 @@ export const evidenceRoutes: RestRoute[] = [
   {
     method: 'delete',
     ...paths('/api/events/slug/:slug/reports/:reportId/evidence/:evidenceId'),
-    summary: "Staff: deletes an evidence file and its bytes (a Reporter, even on their own report, 403) → {message}",
+    summary: 'Staff: deletes an evidence file and its bytes (a Reporter, even on their own report, 403) → {message}',
     operation: /* GraphQL */ `mutation ConductDeleteEvidenceBySlug($slug: String!, $reportId: ID!, $id: ID!) {
       deleteConductEvidence(slug: $slug, reportId: $reportId, id: $id)
     }`,
@@ -170,7 +170,7 @@ export const evidenceRoutes: RestRoute[] = [
   {
     method: 'delete',
     ...paths('/api/reports/:reportId/evidence/:evidenceId'),
-    summary: "Staff: deletes an evidence file of the report → {message}",
+    summary: 'Staff: deletes an evidence file of the report → {message}',
     operation: /* GraphQL */ `mutation ConductDeleteEvidenceOfReport($reportId: ID!, $id: ID!) {
       deleteConductEvidence(reportId: $reportId, id: $id)
     }`,

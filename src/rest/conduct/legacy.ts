@@ -72,7 +72,10 @@ const ROLE_VALUES: Record<ConductEventRoleName, RoleValue> = { REPORTER: RoleVal
 
 /** A role-name array from the graph's enums: SuperAdmin first, highest first, an Admin as "Event Admin" and "Admin". */
 export function roleNames(roles: readonly ConductEventRoleName[], superAdmin = false): string[] {
-  return legacyRoleNames(roles.map((r) => ROLE_VALUES[r]), superAdmin);
+  return legacyRoleNames(
+    roles.map((r) => ROLE_VALUES[r]),
+    superAdmin,
+  );
 }
 
 /** A single `role` field (conduct-core.md: "Single role fields say Admin"). */

@@ -83,7 +83,7 @@ const counts = (list: { key: string; count: number }[]) => Object.fromEntries(li
 const markAllRead: RestRoute = {
   method: 'patch',
   ...notificationPaths('/read-all'),
-  summary: "Marks every notification of the caller read → {success: true, message}",
+  summary: 'Marks every notification of the caller read → {success: true, message}',
   operation: /* GraphQL */ `mutation ConductMarkAllNotificationsRead { markAllConductNotificationsRead }`,
   result: (data: ConductMarkAllNotificationsReadMutation) => ({ success: true, message: MESSAGES.readAll(data.markAllConductNotificationsRead) }),
 };
@@ -110,7 +110,7 @@ export const notificationRoutes: RestRoute[] = [
   {
     method: 'get',
     ...paths('/api/users/me/activity'),
-    summary: "What happened to the reports the caller sees, newest first, ?limit (default 10, at most 50) → {activities, activity}",
+    summary: 'What happened to the reports the caller sees, newest first, ?limit (default 10, at most 50) → {activities, activity}',
     operation: /* GraphQL */ `query ConductActivity($limit: Int) {
       conductActivity(limit: $limit) { type message timestamp eventSlug reportId }
     }`,
@@ -213,7 +213,7 @@ export const notificationRoutes: RestRoute[] = [
     {
       method: 'patch',
       path: '/api/notifications/:notificationId/read',
-      summary: 'Marks one of the caller\'s notifications read (idempotent) → {message}; another user\'s or unknown: 404',
+      summary: "Marks one of the caller's notifications read (idempotent) → {message}; another user's or unknown: 404",
       operation: /* GraphQL */ `mutation ConductMarkNotificationRead($id: ID!) { markConductNotificationRead(id: $id) { id isRead } }`,
       variables: (r) => ({ id: r.params.notificationId }),
       result: (_: ConductMarkNotificationReadMutation) => ({ message: MESSAGES.read }),
@@ -224,7 +224,7 @@ export const notificationRoutes: RestRoute[] = [
     {
       method: 'delete',
       path: '/api/notifications/:notificationId',
-      summary: 'Deletes one of the caller\'s notifications → {message}; another user\'s or unknown: 404',
+      summary: "Deletes one of the caller's notifications → {message}; another user's or unknown: 404",
       operation: /* GraphQL */ `mutation ConductDeleteNotification($id: ID!) { deleteConductNotification(id: $id) }`,
       variables: (r) => ({ id: r.params.notificationId }),
       result: (_: ConductDeleteNotificationMutation) => ({ message: MESSAGES.deleted }),

@@ -53,7 +53,6 @@ const SUPER_ADMIN_ONLY = { FORBIDDEN: ACCESS_MESSAGES.superAdminRequired };
 
 // --- legacy shapes -------------------------------------------------------------------------------
 
-
 interface OrgData {
   id: string;
   name: string;
@@ -178,7 +177,6 @@ function orgInviteInput(r: RouteRequest, create: boolean): Record<string, unknow
 
 // --- routes --------------------------------------------------------------------------------------
 
-
 export const organizationRoutes: RestRoute[] = [
   // --- Organization Management ---------------------------------------------------------------------
   route(
@@ -279,7 +277,7 @@ export const organizationRoutes: RestRoute[] = [
   {
     method: 'post',
     ...paths('/api/organizations/invite/:code/use'),
-    summary: "Use an organization invite (signed in): the caller joins with its role → {message, organization, role}",
+    summary: 'Use an organization invite (signed in): the caller joins with its role → {message, organization, role}',
     operation: /* GraphQL */ `mutation ConductUseOrgInvite($code: String!) {
       useConductOrgInvite(code: $code) { id role createdAt organization { id name slug description website createdAt updatedAt } }
     }`,
@@ -366,7 +364,7 @@ export const organizationRoutes: RestRoute[] = [
   {
     method: 'post',
     ...paths('/api/organizations/:organizationId/events'),
-    summary: "org_admin: a new event {name, slug, description?, startDate?, endDate?, website?, contactEmail?}; the creator is its Admin → 201 {message, event}",
+    summary: 'org_admin: a new event {name, slug, description?, startDate?, endDate?, website?, contactEmail?}; the creator is its Admin → 201 {message, event}',
     operation: /* GraphQL */ `mutation ConductCreateOrgEvent($organizationId: ID!, $input: CreateConductOrgEventInput!) {
       createConductOrgEvent(organizationId: $organizationId, input: $input) { id name slug description startDate endDate website contactEmail codeOfConduct isActive setupRequired createdAt updatedAt }
     }`,

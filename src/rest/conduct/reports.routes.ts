@@ -210,7 +210,8 @@ export const reportRouteGroup: RestRoute[] = [
   {
     method: 'post',
     ...paths('/api/events/slug/:slug/reports'),
-    summary: 'Any role in the event: a new report {title (10–70), type, description, location?, contactPreference?, urgency?, incidentAt?, parties?}, JSON or multipart → 201 {report}',
+    summary:
+      'Any role in the event: a new report {title (10–70), type, description, location?, contactPreference?, urgency?, incidentAt?, parties?}, JSON or multipart → 201 {report}',
     operation: /* GraphQL */ `mutation ConductCreateReport($slug: String!, $input: CreateConductReportInput!, $files: [Upload!]) {
       createConductReport(slug: $slug, input: $input, evidence: $files) { id eventId reporterId assignedResponderId title description type state severity resolution location contactPreference incidentAt parties createdAt updatedAt }
     }`,
@@ -294,7 +295,10 @@ export const reportRouteGroup: RestRoute[] = [
     variables: (r) => {
       const format = queryString(r, 'format') ?? 'csv';
       if (format !== 'csv' && format !== 'pdf') refuse(MESSAGES.format, { format: 'must be csv or pdf' });
-      const ids = queryString(r, 'ids')?.split(',').map((s) => s.trim()).filter(Boolean);
+      const ids = queryString(r, 'ids')
+        ?.split(',')
+        .map((s) => s.trim())
+        .filter(Boolean);
       return { slug: r.params.slug, filter: ids?.length ? { ids } : null };
     },
     produces: ['text/csv', 'text/plain'],
@@ -350,7 +354,8 @@ export const reportRouteGroup: RestRoute[] = [
       const state = b.state ?? b.status;
       if (state === undefined || state === null || state === '') refuse(MESSAGES.stateRequired, { state: 'is required' });
       const assignee = b.assignedTo ?? b.assignedToUserId;
-      if (assignee !== undefined && assignee !== null && assignee !== '' && typeof assignee !== 'string') refuse('assignedTo must be a user id.', { assignedTo: 'must be a user id' });
+      if (assignee !== undefined && assignee !== null && assignee !== '' && typeof assignee !== 'string')
+        refuse('assignedTo must be a user id.', { assignedTo: 'must be a user id' });
       return {
         eventId: r.params.eventId,
         reportId: r.params.reportId,
@@ -373,7 +378,8 @@ export const reportRouteGroup: RestRoute[] = [
       const b = body(r);
       const input: Record<string, unknown> = {};
       if (b.assignedResponderId !== undefined) {
-        if (b.assignedResponderId !== null && typeof b.assignedResponderId !== 'string') refuse('assignedResponderId must be a user id.', { assignedResponderId: 'must be a user id' });
+        if (b.assignedResponderId !== null && typeof b.assignedResponderId !== 'string')
+          refuse('assignedResponderId must be a user id.', { assignedResponderId: 'must be a user id' });
         input.assignedResponderId = b.assignedResponderId || null;
       }
       if (b.severity !== undefined) input.severity = b.severity === null || b.severity === '' ? null : legacyEnum(b.severity, SEVERITIES, 'severity', MESSAGES.severity);
@@ -484,18 +490,17 @@ function fieldRoutes(): RestRoute[] {
       input: (b) => ({ contactPreference: legacyEnum(b.contactPreference, CONTACTS, 'contactPreference', MESSAGES.contactPreference) }),
     },
   ];
-  return edits.map(
-    (e): RestRoute =>
-      route({
-        method: 'patch',
-        ...paths(`/api/events/:eventId/reports/:reportId/${e.segment}`),
-        summary: `${e.segment === 'description' || e.segment === 'contact-preference' ? 'The reporter, Admins, SuperAdmin' : 'The reporter or staff'}: ${e.summary} → {report}`,
-        operation: /* GraphQL */ `mutation ConductUpdateReportField($eventId: ID!, $reportId: ID!, $input: UpdateConductReportInput!) {
+  return edits.map((e): RestRoute =>
+    route({
+      method: 'patch',
+      ...paths(`/api/events/:eventId/reports/:reportId/${e.segment}`),
+      summary: `${e.segment === 'description' || e.segment === 'contact-preference' ? 'The reporter, Admins, SuperAdmin' : 'The reporter or staff'}: ${e.summary} → {report}`,
+      operation: /* GraphQL */ `mutation ConductUpdateReportField($eventId: ID!, $reportId: ID!, $input: UpdateConductReportInput!) {
           updateConductReport(eventId: $eventId, reportId: $reportId, input: $input) { id eventId reporterId assignedResponderId title description type state severity resolution location contactPreference incidentAt parties createdAt updatedAt }
         }`,
-        variables: (r) => ({ eventId: r.params.eventId, reportId: r.params.reportId, input: e.input(body(r)) }),
-        result: (data: ConductUpdateReportFieldMutation) => ({ report: legacyReport(data.updateConductReport) }),
-      }),
+      variables: (r) => ({ eventId: r.params.eventId, reportId: r.params.reportId, input: e.input(body(r)) }),
+      result: (data: ConductUpdateReportFieldMutation) => ({ report: legacyReport(data.updateConductReport) }),
+    }),
   );
 }
 

@@ -52,7 +52,8 @@ export function checkEmail(value: string, field = 'email'): string {
 
 /** conduct's password rule (upper, lower, digit, special, ≥ 8), else 400 with upstream's message. */
 export function checkStrongPassword(value: unknown, field = 'password'): string {
-  if (!isStrongPassword(value)) refuse(PASSWORD_RULE_MESSAGE, { [field]: 'must have at least 8 characters with an upper-case and a lower-case letter, a digit and a special character' });
+  if (!isStrongPassword(value))
+    refuse(PASSWORD_RULE_MESSAGE, { [field]: 'must have at least 8 characters with an upper-case and a lower-case letter, a digit and a special character' });
   return value;
 }
 

@@ -60,7 +60,7 @@ function flagsOf(r: RouteRequest): Record<string, boolean> {
 const updateSettings = (method: 'patch' | 'put'): RestRoute => ({
   method,
   path: '/api/user/notification-settings',
-  summary: 'Change some notification preferences (booleans in upstream\'s names) → the updated flags',
+  summary: "Change some notification preferences (booleans in upstream's names) → the updated flags",
   operation: /* GraphQL */ `mutation ConductUpdateNotificationSettings($input: UpdateConductNotificationSettingsInput!) {
     updateConductNotificationSettings(input: $input) {
       reportSubmittedInApp reportSubmittedEmail reportAssignedInApp reportAssignedEmail reportStatusChangedInApp
@@ -106,7 +106,7 @@ export const userRoutes: RestRoute[] = [
     {
       method: 'patch',
       ...paths('/api/users/me/password'),
-      summary: 'Change the own password {currentPassword, newPassword} (conduct\'s strong rule); other sessions end',
+      summary: "Change the own password {currentPassword, newPassword} (conduct's strong rule); other sessions end",
       operation: /* GraphQL */ `mutation ConductChangePassword($old: String!, $new: String!) { changePassword(oldPassword: $old, newPassword: $new) }`,
       variables: (r) => {
         const b = requireFields(body(r), ['currentPassword', 'newPassword'], MESSAGES.passwordRequired);
@@ -156,7 +156,7 @@ export const userRoutes: RestRoute[] = [
     kind: 'download',
     method: 'get',
     ...paths('/api/users/:userId/avatar'),
-    summary: 'A user\'s avatar (public); 404 none',
+    summary: "A user's avatar (public); 404 none",
     operation: /* GraphQL */ `query ConductUserAvatar($userId: ID!) { conductUserAvatar(userId: $userId) { id } }`,
     variables: (r) => ({ userId: r.params.userId }),
     file: (data: ConductUserAvatarQuery) => {
@@ -175,7 +175,7 @@ export const userRoutes: RestRoute[] = [
   {
     method: 'get',
     path: '/api/user/notification-settings',
-    summary: 'The caller\'s notification preferences (upstream\'s boolean flags)',
+    summary: "The caller's notification preferences (upstream's boolean flags)",
     operation: /* GraphQL */ `query ConductNotificationSettings {
       conductNotificationSettings {
         reportSubmittedInApp reportSubmittedEmail reportAssignedInApp reportAssignedEmail reportStatusChangedInApp
@@ -195,4 +195,3 @@ export const userRoutes: RestRoute[] = [
     result: (data: ConductEmailEnabledQuery) => ({ enabled: data.conductEmailEnabled }),
   },
 ];
-

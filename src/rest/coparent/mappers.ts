@@ -3,12 +3,7 @@
  * ISO midnight UTC, the schedule's days become a map keyed by date, users show id, username, role and
  * createdAt only.
  */
-import type {
-  CoparentItemsQuery,
-  CoparentScheduleQuery,
-  CoparentCycleTemplateQuery,
-  CoparentAdminUsersQuery,
-} from '../../generated/graphql';
+import type { CoparentItemsQuery, CoparentScheduleQuery, CoparentCycleTemplateQuery, CoparentAdminUsersQuery } from '../../generated/graphql';
 
 type Item = CoparentItemsQuery['coparentItems'][number];
 type Block = CoparentScheduleQuery['coparentSchedule']['blocks'][number];

@@ -292,7 +292,7 @@ export const coparentSurface: SurfaceDefinition = {
     {
       method: 'get',
       path: '/api/admin/users',
-      summary: 'The members of the admin\'s household with id, username, role, createdAt (household admin)',
+      summary: "The members of the admin's household with id, username, role, createdAt (household admin)",
       operation: /* GraphQL */ `query CoparentAdminUsers {
         householdMembers { id username coparentRole createdAt }
       }`,
@@ -301,7 +301,7 @@ export const coparentSurface: SurfaceDefinition = {
     {
       method: 'post',
       path: '/api/admin/users',
-      summary: 'Create a user {username, password, role} in the admin\'s household (household admin)',
+      summary: "Create a user {username, password, role} in the admin's household (household admin)",
       operation: /* GraphQL */ `mutation CoparentAdminCreateUser($input: CreateHouseholdMemberInput!) {
         createHouseholdMember(input: $input) { id username coparentRole createdAt }
       }`,
@@ -320,7 +320,7 @@ export const coparentSurface: SurfaceDefinition = {
     {
       method: 'patch',
       path: '/api/admin/users/:id',
-      summary: 'Change a user\'s password and/or role (admin)',
+      summary: "Change a user's password and/or role (admin)",
       operation: UPDATE_USER,
       variables: updateUserVariables,
       result: (data: CoparentAdminUpdateUserMutation) => legacyUser(data.updateHouseholdMember),

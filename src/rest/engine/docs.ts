@@ -14,7 +14,8 @@ import { recordOf } from '../../observe/requests';
 import type { SurfaceDefinition } from './types';
 
 /** This origin's scripts, styles and fetches only; images may be data: URIs (Swagger UI's icons). */
-const CSP = "default-src 'self'; connect-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; object-src 'none'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
+const CSP =
+  "default-src 'self'; connect-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; object-src 'none'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
 
 /** The files of swagger-ui-dist the page loads (and their source maps); nothing else of the package is served. */
 const SWAGGER_FILES = ['swagger-ui-bundle.js', 'swagger-ui-bundle.js.map', 'swagger-ui.css', 'swagger-ui.css.map', 'favicon-32x32.png'];

@@ -30,16 +30,7 @@ import { restIdempotency } from '../../server/idempotency';
 import { recordOf } from '../../observe/requests';
 import { errorMessage } from '../../observe/log';
 import { SURFACE_OPENAPI_PATH } from '../../server/paths';
-import {
-  DownloadRoute,
-  OperationRoute,
-  RestInputError,
-  RestRoute,
-  RouteRequest,
-  SseFrame,
-  SseRoute,
-  SurfaceDefinition,
-} from './types';
+import { DownloadRoute, OperationRoute, RestInputError, RestRoute, RouteRequest, SseFrame, SseRoute, SurfaceDefinition } from './types';
 
 interface Compiled {
   route: RestRoute;
@@ -168,7 +159,11 @@ function readMultipart(
     let bb: busboy.Busboy;
     try {
       // busboy reports its limit once a file *reaches* it: one byte more, so a file of exactly maxBytes passes
-      bb = busboy({ headers: req.headers, defParamCharset: 'utf8', limits: { fileSize: limits.maxBytes + 1, files: maxFiles, fields: MAX_FIELDS, fieldSize: FIELD_BYTES, parts: maxFiles + MAX_FIELDS } });
+      bb = busboy({
+        headers: req.headers,
+        defParamCharset: 'utf8',
+        limits: { fileSize: limits.maxBytes + 1, files: maxFiles, fields: MAX_FIELDS, fieldSize: FIELD_BYTES, parts: maxFiles + MAX_FIELDS },
+      });
     } catch {
       reject(new RestInputError('Malformed multipart request'));
       return;
@@ -444,13 +439,7 @@ export function mountSurface(app: App, pipeline: Pipeline, surface: SurfaceDefin
   }
 
   /** The frames after the client's Last-Event-ID from the route's resume query (none when it fails). */
-  async function resumeFrames(
-    c: Compiled,
-    route: SseRoute,
-    ctx: AppContext,
-    lastId: string,
-    r: RouteRequest,
-  ): Promise<{ id?: string; text: string }[]> {
+  async function resumeFrames(c: Compiled, route: SseRoute, ctx: AppContext, lastId: string, r: RouteRequest): Promise<{ id?: string; text: string }[]> {
     const variables = route.resume.variables(lastId, r);
     if (!variables) return [];
     const result = await pipeline.execute(c.resume!.prepared, ctx, variables);

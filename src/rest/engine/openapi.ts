@@ -125,12 +125,7 @@ export function inputSchema(type: GraphQLInputType, depth = 0): Schema {
 }
 
 /** The JSON Schema of a selection on an output type: the fields it selects, under their response keys. */
-function selectionSchema(
-  schema: GraphQLSchema,
-  type: GraphQLOutputType,
-  selectionSet: SelectionSetNode | undefined,
-  fragments: Record<string, FragmentDefinitionNode>,
-): Schema {
+function selectionSchema(schema: GraphQLSchema, type: GraphQLOutputType, selectionSet: SelectionSetNode | undefined, fragments: Record<string, FragmentDefinitionNode>): Schema {
   return typed(type, (t) => {
     const named = namedSchema(t as GraphQLNamedType);
     if (named) return named;
@@ -373,7 +368,10 @@ function tagOf(path: string): string {
 /** The text of a GraphQL document without the indentation of the source it was written in. */
 function dedent(source: string): string {
   const lines = source.trim().split('\n');
-  const indents = lines.slice(1).filter((l) => l.trim()).map((l) => l.length - l.trimStart().length);
+  const indents = lines
+    .slice(1)
+    .filter((l) => l.trim())
+    .map((l) => l.length - l.trimStart().length);
   const cut = indents.length ? Math.min(...indents) : 0;
   return [lines[0], ...lines.slice(1).map((l) => l.slice(Math.min(cut, l.length - l.trimStart().length)))].join('\n');
 }
@@ -407,9 +405,7 @@ export function openApiDocument(surface: SurfaceDefinition, schema: GraphQLSchem
   for (const route of surface.routes) {
     const document = route.kind === 'plain' ? undefined : parse(route.operation);
     const operation = document?.definitions.find((d): d is OperationDefinitionNode => d.kind === 'OperationDefinition');
-    const fragments = Object.fromEntries(
-      (document?.definitions.filter((d): d is FragmentDefinitionNode => d.kind === 'FragmentDefinition') ?? []).map((f) => [f.name.value, f]),
-    );
+    const fragments = Object.fromEntries((document?.definitions.filter((d): d is FragmentDefinitionNode => d.kind === 'FragmentDefinition') ?? []).map((f) => [f.name.value, f]));
     const rules = routeAccess(schema, route, operation).filter((r) => r.kind !== 'public');
     const probed = probeInputs(schema, route, operation);
     const op = route as OperationRoute;
@@ -427,7 +423,10 @@ export function openApiDocument(surface: SurfaceDefinition, schema: GraphQLSchem
     const responses: Record<string, unknown> = {};
     const okStatus = route.kind === 'json' || route.kind === undefined ? ((route as OperationRoute).status ?? 200) : 200;
     if (route.kind === 'sse') {
-      responses['200'] = { description: 'An event stream (text/event-stream); each event one `data:` line of JSON', content: { 'text/event-stream': { schema: { type: 'string' } } } };
+      responses['200'] = {
+        description: 'An event stream (text/event-stream); each event one `data:` line of JSON',
+        content: { 'text/event-stream': { schema: { type: 'string' } } },
+      };
     } else if (route.kind === 'download') {
       responses['200'] = {
         description: 'The stored file, with its sniffed content type',
@@ -468,7 +467,13 @@ export function openApiDocument(surface: SurfaceDefinition, schema: GraphQLSchem
     }
     // POST operations take an optional Idempotency-Key (src/server/idempotency.ts)
     if (route.method === 'post' && route.kind !== 'plain') {
-      parameters.push({ name: 'Idempotency-Key', in: 'header', required: false, description: 'A retry with the same key replays the first answer', schema: { type: 'string', maxLength: 255 } });
+      parameters.push({
+        name: 'Idempotency-Key',
+        in: 'header',
+        required: false,
+        description: 'A retry with the same key replays the first answer',
+        schema: { type: 'string', maxLength: 255 },
+      });
     }
     if (route.kind === 'sse') {
       parameters.push({ name: 'Last-Event-ID', in: 'header', required: false, description: 'Resume after this event id', schema: { type: 'string' } });
