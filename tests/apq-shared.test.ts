@@ -8,14 +8,12 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { Client as PgClient } from 'pg';
 import Redis from 'ioredis';
-import type { Client as WsClient } from 'graphql-ws';
+import { Body, codes, wsOnce } from './support/ws-once';
 import { startTestServer, TestServer } from './support/server';
 import { REDIS_URL, redisAnswers } from './support/redis';
 import { freePort } from './support/process';
 import { LogCapture } from './support/log-capture';
 import { apqPrefix } from '../src/server/apq';
-
-type Body = { data?: Record<string, unknown> | null; errors?: { message: string; extensions?: { code?: string } }[] };
 
 const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
 /** A document no other test registered (its alias makes its text, so its hash, unique). */
@@ -39,21 +37,6 @@ async function byHashEventually(s: TestServer, hash: string, ms = 5_000): Promis
     await new Promise((r) => setTimeout(r, 50));
   }
 }
-
-function wsOnce(client: WsClient, payload: Record<string, unknown>): Promise<Body> {
-  return new Promise((resolve) => {
-    let first: Body | undefined;
-    client.subscribe(payload as { query: string }, {
-      next: (r) => {
-        first ??= r as Body;
-      },
-      error: (e) => resolve(Array.isArray(e) ? { errors: e } : { errors: [{ message: String((e as Error)?.message ?? e) }] }),
-      complete: () => resolve(first ?? {}),
-    });
-  });
-}
-
-const codes = (b: Body) => (b.errors ?? []).map((e) => e.extensions?.code);
 
 /** Two instances on one database with the given store: register on A, use the hash alone on B (HTTP and ws). */
 function sharesAcrossInstances(env: Record<string, string>) {

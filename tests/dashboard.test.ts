@@ -7,10 +7,10 @@
  * Without a Chromium on the machine the browser part cannot run: it fails when DASHBOARD_BROWSER_REQUIRED
  * is set (CI), and is skipped with a message otherwise (a fresh machine's `npm test`).
  */
-import { existsSync, mkdirSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
-import { chromium } from 'playwright-core';
+import { browserTest, haveBrowser, launchBrowser, watchPage } from './support/browser';
 import { cookieFrom, createUser, startTestServer, TestServer, TestUser } from './support/server';
 import { api, conductUser, grantEventRole, reportBody, seedEvent } from './conduct.helpers';
 
@@ -18,13 +18,7 @@ import { api, conductUser, grantEventRole, reportBody, seedEvent } from './condu
 declare const document: { querySelector(selector: string): { textContent: string | null } | null };
 declare const sessionStorage: { getItem(key: string): string | null };
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const haveBrowser = existsSync(CHROMIUM);
-if (!haveBrowser) {
-  if (process.env.DASHBOARD_BROWSER_REQUIRED) throw new Error(`no Chromium at ${CHROMIUM}: install Debian's chromium package (apt-get install chromium)`);
-  console.warn(`[dashboard.test] no Chromium at ${CHROMIUM}: the browser tests are SKIPPED (apt-get install chromium, or set CHROMIUM_PATH)`);
-}
-const browserIt = haveBrowser ? it : it.skip;
+const browserIt = browserTest('dashboard.test');
 
 let s: TestServer;
 let admin: TestUser;
@@ -36,10 +30,7 @@ beforeAll(async () => {
   s = await startTestServer();
   admin = await createUser(s);
   if (haveBrowser) {
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    });
+    browser = await launchBrowser();
   }
 }, 60_000);
 afterAll(async () => {
@@ -50,11 +41,7 @@ afterAll(async () => {
 /** A page that records every failed request and console error. */
 async function openPage(): Promise<{ page: Page; problems: string[] }> {
   const page = await browser!.newPage({ viewport: { width: 1280, height: 900 } });
-  const problems: string[] = [];
-  page.on('requestfailed', (r) => problems.push(`request failed: ${r.url()} ${r.failure()?.errorText}`));
-  page.on('response', (r) => r.status() >= 400 && problems.push(`HTTP ${r.status()}: ${r.url()}`));
-  page.on('console', (m) => m.type() === 'error' && problems.push(`console: ${m.text()}`));
-  page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
+  const problems = watchPage(page);
   return { page, problems };
 }
 

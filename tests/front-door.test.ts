@@ -8,10 +8,10 @@
  * Without a Chromium on the machine the browser part is skipped with a message, as in dashboard.test.ts
  * (it fails instead when DASHBOARD_BROWSER_REQUIRED is set: CI).
  */
-import { existsSync, mkdirSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
-import { chromium } from 'playwright-core';
+import { browserTest, haveBrowser, launchBrowser, watchPage } from './support/browser';
 import { ConfigError, loadConfig } from '../src/config';
 import { surfaces } from '../src/rest/surfaces';
 import { FrontDoorTestCreateGroupDocument } from '../src/generated/graphql';
@@ -31,13 +31,7 @@ interface EditorElement {
 }
 declare const document: { querySelector(selector: string): (EditorElement & { textContent: string | null }) | null };
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const haveBrowser = existsSync(CHROMIUM);
-if (!haveBrowser) {
-  if (process.env.DASHBOARD_BROWSER_REQUIRED) throw new Error(`no Chromium at ${CHROMIUM}: install Debian's chromium package (apt-get install chromium)`);
-  console.warn(`[front-door.test] no Chromium at ${CHROMIUM}: the browser tests are SKIPPED (apt-get install chromium, or set CHROMIUM_PATH)`);
-}
-const browserIt = haveBrowser ? it : it.skip;
+const browserIt = browserTest('front-door.test');
 
 const BROWSER_ACCEPT = 'text/html,application/xhtml+xml,application/xml;q=0.9,image/avif,image/webp,*/*;q=0.8';
 
@@ -96,19 +90,7 @@ describe('the front door with GraphiQL and metrics', () => {
     s = await startTestServer({ GRAPHQL_IDE: 'graphiql', METRICS_ENABLED: 'true' });
     admin = await createUser(s);
     if (haveBrowser) {
-      browser = await chromium.launch({
-        executablePath: CHROMIUM,
-        args: [
-          '--headless',
-          '--no-sandbox',
-          '--disable-gpu',
-          '--disable-quic',
-          '--no-first-run',
-          '--disable-background-networking',
-          '--disable-component-update',
-          '--disable-sync',
-        ],
-      });
+      browser = await launchBrowser();
     }
   }, 60_000);
   afterAll(async () => {
@@ -124,11 +106,7 @@ describe('the front door with GraphiQL and metrics', () => {
       await context.addCookies([{ name, value, url: s.url }]);
     }
     const page = await context.newPage();
-    const problems: string[] = [];
-    page.on('requestfailed', (r) => problems.push(`request failed: ${r.url()} ${r.failure()?.errorText}`));
-    page.on('response', (r) => r.status() >= 400 && problems.push(`HTTP ${r.status()}: ${r.url()}`));
-    page.on('console', (m) => m.type() === 'error' && problems.push(`console: ${m.text()}`));
-    page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
+    const problems = watchPage(page);
     return { page, problems };
   }
 

@@ -4,19 +4,12 @@
  * strict CSP loads without a failed request or a console error, and an operation shows the GraphQL
  * document it runs. With COMPAT_ROOT the root mount does not grow a /docs page.
  */
-import { existsSync } from 'node:fs';
 import type { Browser, Page } from 'playwright-core';
-import { chromium } from 'playwright-core';
+import { browserTest, haveBrowser, launchBrowser, watchPage } from './support/browser';
 import { surfaces } from '../src/rest/surfaces';
 import { startTestServer, TestServer } from './support/server';
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const haveBrowser = existsSync(CHROMIUM);
-if (!haveBrowser) {
-  if (process.env.DASHBOARD_BROWSER_REQUIRED) throw new Error(`no Chromium at ${CHROMIUM}: install Debian's chromium package (apt-get install chromium)`);
-  console.warn(`[openapi-docs.test] no Chromium at ${CHROMIUM}: the browser tests are SKIPPED (apt-get install chromium, or set CHROMIUM_PATH)`);
-}
-const browserIt = haveBrowser ? it : it.skip;
+const browserIt = browserTest('openapi-docs.test');
 
 let s: TestServer;
 let browser: Browser | undefined;
@@ -24,10 +17,7 @@ let browser: Browser | undefined;
 beforeAll(async () => {
   s = await startTestServer({ COMPAT_ROOT: 'coparent' });
   if (haveBrowser) {
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    });
+    browser = await launchBrowser();
   }
 }, 60_000);
 afterAll(async () => {
@@ -38,13 +28,9 @@ afterAll(async () => {
 /** A page that records every failed request and console error. */
 async function openPage(): Promise<{ page: Page; problems: string[]; urls: string[] }> {
   const page = await browser!.newPage({ viewport: { width: 1280, height: 900 } });
-  const problems: string[] = [];
+  const problems = watchPage(page);
   const urls: string[] = [];
   page.on('request', (r) => urls.push(r.url()));
-  page.on('requestfailed', (r) => problems.push(`request failed: ${r.url()} ${r.failure()?.errorText}`));
-  page.on('response', (r) => r.status() >= 400 && problems.push(`HTTP ${r.status()}: ${r.url()}`));
-  page.on('console', (m) => m.type() === 'error' && problems.push(`console: ${m.text()}`));
-  page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
   return { page, problems, urls };
 }
 

@@ -10,7 +10,7 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ApolloServerPlugin } from '@apollo/server';
-import type { Client as WsClient } from 'graphql-ws';
+import { Body, codes, wsOnce } from './support/ws-once';
 import { createUser, startTestServer, TestServer } from './support/server';
 
 const ROOT = join(__dirname, '..');
@@ -26,8 +26,6 @@ const ME = entry('query DashboardMe ');
 const FOREIGN = 'query Foreign { __typename }';
 const INTROSPECTION = 'query Peek { __schema { queryType { name } } }';
 
-type Body = { data?: Record<string, any> | null; errors?: { message: string; extensions?: { code?: string } }[] };
-
 async function post(s: TestServer, body: Record<string, unknown>, token?: string): Promise<{ status: number; body: Body }> {
   const res = await fetch(`${s.url}/graphql`, {
     method: 'POST',
@@ -38,20 +36,6 @@ async function post(s: TestServer, body: Record<string, unknown>, token?: string
 }
 
 /** The first message a graphql-ws subscribe gets back: its result, or its errors. */
-function wsOnce(client: WsClient, payload: Record<string, unknown>): Promise<Body> {
-  return new Promise((resolve) => {
-    let first: Body | undefined;
-    client.subscribe(payload as { query: string }, {
-      next: (r) => {
-        first ??= r as Body;
-      },
-      error: (e) => resolve(Array.isArray(e) ? { errors: e } : { errors: [{ message: String((e as Error)?.message ?? e) }] }),
-      complete: () => resolve(first ?? {}),
-    });
-  });
-}
-
-const codes = (b: Body) => (b.errors ?? []).map((e) => e.extensions?.code);
 
 describe('the trusted-documents manifest', () => {
   it('is what npm run codegen writes (scripts/trusted-documents.ts --check)', () => {
