@@ -306,7 +306,6 @@ export interface MountedSurface {
   router: Router;
   /** Ends every open SSE stream (graceful shutdown). */
   closeStreams(): void;
-  openapi: unknown;
 }
 
 /** The open SSE streams of an instance, per user (or address), whatever the surface. */
@@ -509,10 +508,15 @@ export function mountSurface(app: App, pipeline: Pipeline, surface: SurfaceDefin
     }
   }
 
+  // The document is built on first request and kept as its JSON text: most servers never serve it, and
+  // the four (about 1.1 MB of JSON, conduct's 0.7 MB) were built at every start and held as objects.
+  const publicUrl = app.config.publicUrl?.replace(/\/+$/, '');
+  let openapiJson: string | undefined;
   router.get(SURFACE_OPENAPI_PATH, (req, res) => {
     const record = recordOf(req);
     if (record) record.route = `${req.baseUrl}${SURFACE_OPENAPI_PATH}`;
-    res.json(openapi);
+    openapiJson ??= JSON.stringify(openApiDocument(surface, pipeline.schema, { serverUrl: publicUrl ? `${publicUrl}/${surface.id}` : undefined }));
+    res.type('application/json').send(openapiJson);
   });
   // the docs page: after the table, so a legacy route of the same path would win (docs.ts)
   router.use(docsRouter(surface));
@@ -531,11 +535,8 @@ export function mountSurface(app: App, pipeline: Pipeline, surface: SurfaceDefin
     sendError(res, surface, 'INTERNAL', 'Internal server error');
   });
 
-  const publicUrl = app.config.publicUrl?.replace(/\/+$/, '');
-  const openapi = openApiDocument(surface, pipeline.schema, { serverUrl: publicUrl ? `${publicUrl}/${surface.id}` : undefined });
   return {
     router,
-    openapi,
     closeStreams: () => {
       for (const s of streams) s.end();
       streams.clear();
