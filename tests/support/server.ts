@@ -11,6 +11,7 @@ import { createClient, Client as WsClient, FormattedExecutionResult, Sink } from
 import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
 import { print } from 'graphql';
 import WebSocket from 'ws';
+import pino, { type DestinationStream } from 'pino';
 import { AppConfig, loadConfig } from '../../src/config';
 import { startServer, RunningServer, StartOptions } from '../../src/server/server';
 import { TestAddHouseholdMemberDocument, TestLoginDocument, TestRegisterDocument, TestSetEnrollmentDocument } from '../../src/generated/graphql';
@@ -173,9 +174,24 @@ export class TestServer {
 }
 
 /** Starts a server on a fresh database (or the given one) with test configuration. */
+let runLog: DestinationStream | undefined;
+
+/**
+ * With TEST_RUN_LOG (a file; .ci/run sets it), every test server that neither reads its own log nor picks a
+ * level logs at info into that file, so the whole run's log can be searched for secrets afterwards
+ * (scripts/check-run-log.mjs: passwords, tokens and hashes the tests used must appear in no line).
+ */
+function runLogOptions(env: Record<string, string | undefined>, options: StartOptions): { env: Record<string, string | undefined>; options: StartOptions } {
+  const file = process.env.TEST_RUN_LOG;
+  if (!file || env.LOG_LEVEL !== undefined || options.logDestination || options.logger) return { env, options };
+  runLog ??= pino.destination({ dest: file, append: true, sync: true });
+  return { env: { ...env, LOG_LEVEL: 'info' }, options: { ...options, logDestination: runLog } };
+}
+
 export async function startTestServer(env: Record<string, string | undefined> = {}, databaseUrl?: string, options: StartOptions = {}): Promise<TestServer> {
   const url = databaseUrl ?? (await createTestDatabase());
-  const server = await startServer(testConfig({ DATABASE_URL: url, ...env }), options);
+  const logged = runLogOptions(env, options);
+  const server = await startServer(testConfig({ DATABASE_URL: url, ...logged.env }), logged.options);
   return new TestServer(server, url);
 }
 
