@@ -8,7 +8,7 @@ import './instrument';
 import 'reflect-metadata';
 import { ConfigError, loadConfig } from './config';
 import { createLogger, Logger } from './observe/log';
-import { startEmbeddedPostgres, EmbeddedDatabase } from './db/embedded';
+import { startEmbeddedPostgres, EmbeddedDatabase, EMBEDDED_DATABASE } from './db/embedded';
 import { startServer } from './server/server';
 import { surfaces } from './rest/surfaces';
 import { tracing } from './observe/tracing';
@@ -38,7 +38,7 @@ async function main(): Promise<void> {
       { dataDir: `${config.dataDir}/pg`, port: config.embeddedPgPort },
       `DATABASE_URL is not set: starting an embedded PostgreSQL (data in ${config.dataDir}/pg, port ${config.embeddedPgPort})`,
     );
-    embedded = await startEmbeddedPostgres({ dataDir: config.dataDir, port: config.embeddedPgPort, database: 'interchange', cacheDir: config.embeddedPgCacheDir });
+    embedded = await startEmbeddedPostgres({ dataDir: config.dataDir, port: config.embeddedPgPort, database: EMBEDDED_DATABASE, cacheDir: config.embeddedPgCacheDir });
     config = { ...config, databaseUrl: embedded.url };
   }
   const server = await startServer(config, { logger: log });

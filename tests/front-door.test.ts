@@ -13,6 +13,7 @@ import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { browserTest, haveBrowser, launchBrowser, watchPage } from './support/browser';
 import { ConfigError, loadConfig } from '../src/config';
+import type { FrontDoorInfo } from '../src/server/front-door';
 import { surfaces } from '../src/rest/surfaces';
 import { FrontDoorTestCreateGroupDocument } from '../src/generated/graphql';
 import { cookieFrom, createUser, startTestServer, testConfig, TestServer, TestUser } from './support/server';
@@ -35,27 +36,14 @@ const browserIt = browserTest('front-door.test');
 
 const BROWSER_ACCEPT = 'text/html,application/xhtml+xml,application/xml;q=0.9,image/avif,image/webp,*/*;q=0.8';
 
-interface FrontDoorJson {
-  name: string;
-  version: string;
-  mode: string;
-  graphql: { endpoint: string; ide: string };
-  surfaces: { name: string; title: string; prefix: string; docs: string; openapi: string }[];
-  compatRoot?: string;
-  dashboard: string;
-  health: string;
-  readiness: string;
-  metrics?: string;
-}
-
-async function frontDoorJson(s: TestServer): Promise<FrontDoorJson> {
+async function frontDoorJson(s: TestServer): Promise<FrontDoorInfo> {
   const res = await fetch(`${s.url}/`, { headers: { accept: 'application/json' } });
   expect(res.status).toBe(200);
-  return (await res.json()) as FrontDoorJson;
+  return (await res.json()) as FrontDoorInfo;
 }
 
 /** Every path the JSON links, the docs pages only once they exist. */
-function linksOf(info: FrontDoorJson): string[] {
+function linksOf(info: FrontDoorInfo): string[] {
   return [
     info.graphql.endpoint,
     ...info.surfaces.flatMap((x) => [x.openapi, ...(DOCS_PAGES_EXIST ? [x.docs] : [])]),

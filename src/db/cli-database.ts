@@ -10,27 +10,14 @@
  */
 import { Client } from 'pg';
 import { ConfigError, DatabaseConfig, loadDatabaseConfig } from '../config';
-import { runningEmbeddedPostgres, startEmbeddedPostgres } from './embedded';
-
-/** The embedded PostgreSQL's database, as src/main.ts names it. */
-const EMBEDDED_DATABASE = 'interchange';
+import { EMBEDDED_DATABASE, runningEmbeddedPostgres, startEmbeddedPostgres } from './embedded';
+import { redactUrl } from '../observe/log';
 
 /** A reason the CLI has no database, in one line that says what to do. */
 export class CliDatabaseError extends Error {
   constructor(message: string) {
     super(message);
     this.name = 'CliDatabaseError';
-  }
-}
-
-/** The URL without its password, for messages. */
-export function redactUrl(url: string): string {
-  try {
-    const u = new URL(url);
-    if (u.password) u.password = '***';
-    return u.toString();
-  } catch {
-    return '(not a URL)';
   }
 }
 

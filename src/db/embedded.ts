@@ -32,6 +32,9 @@ export interface EmbeddedDatabase {
 
 export const DEFAULT_CACHE_DIR = '/var/cache/interchange';
 
+/** The database `npm start` uses on the embedded PostgreSQL (and so the MikroORM CLI: src/db/cli-database.ts). */
+export const EMBEDDED_DATABASE = 'interchange';
+
 const USER = 'postgres';
 const PASSWORD = 'postgres';
 /** postgres says this (in English: LC_MESSAGES=C) once it accepts connections */

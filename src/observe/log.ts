@@ -163,6 +163,17 @@ export function writeRequestLine(log: Logger, level: 'debug' | 'info' | 'error',
   (log as unknown as Record<symbol, DestinationStream>)[pino.symbols.streamSym].write(scrub(line));
 }
 
+/** A connection URL without its password, for log lines and messages; `whenInvalid` when it does not parse. */
+export function redactUrl(url: string, whenInvalid = '(not a URL)'): string {
+  try {
+    const u = new URL(url);
+    if (u.password) u.password = '***';
+    return u.toString();
+  } catch {
+    return whenInvalid;
+  }
+}
+
 /** A logger that writes nothing (a part built without a server: tests of one component). */
 export const silentLogger: Logger = pino({ level: 'silent' });
 

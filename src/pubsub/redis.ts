@@ -14,7 +14,7 @@
 import Redis from 'ioredis';
 import { eventsInterrupted, ListenerRegistry } from './pubsub';
 import type { TopicName, Topics } from './topics';
-import { errorMessage, Logger, silentLogger } from '../observe/log';
+import { errorMessage, Logger, redactUrl, silentLogger } from '../observe/log';
 
 /**
  * The settings of every Redis connection of the process (pubsub here, the APQ store in src/server/apq.ts):
@@ -154,12 +154,4 @@ export class RedisPubSub extends ListenerRegistry {
 }
 
 /** The URL without its password, for logs. */
-export function redact(url: string): string {
-  try {
-    const u = new URL(url);
-    if (u.password) u.password = '***';
-    return u.toString();
-  } catch {
-    return 'REDIS_URL';
-  }
-}
+export const redact = (url: string): string => redactUrl(url, 'REDIS_URL');
