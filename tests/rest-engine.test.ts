@@ -156,6 +156,60 @@ describe('operations and envelopes', () => {
   });
 });
 
+describe('JSON answers are what Express itself sends', () => {
+  /** One raw answer: status, header lines in order (Date aside) and body. */
+  function raw(url: string, headers: Record<string, string>, method = 'GET'): Promise<{ status: number; lines: string[]; body: string }> {
+    return new Promise((resolve, reject) => {
+      const req = http.request(url, { method, headers }, (res) => {
+        let body = '';
+        res.setEncoding('utf8');
+        res.on('data', (c: string) => (body += c));
+        res.on('end', () => {
+          const lines: string[] = [];
+          for (let i = 0; i < res.rawHeaders.length; i += 2) if (res.rawHeaders[i] !== 'Date') lines.push(`${res.rawHeaders[i]}: ${res.rawHeaders[i + 1]}`);
+          resolve({ status: res.statusCode!, lines, body });
+        });
+      });
+      req.on('error', reject);
+      req.end();
+    });
+  }
+
+  it("answers with res.json's bytes and headers in its order (weak ETag, Content-Length); If-None-Match answers 304, HEAD no body", async () => {
+    // the reference: the same body through Express's own res.json on a bare app
+    const body = { id: admin.id, username: admin.username };
+    const app = express();
+    app.get('/me', (_req, res) => void res.status(200).json(body));
+    const reference = http.createServer(app);
+    await new Promise<void>((r) => reference.listen(0, '127.0.0.1', () => r()));
+    try {
+      const refUrl = `http://127.0.0.1:${(reference.address() as AddressInfo).port}/me`;
+      const ours = await raw(`${base}/me`, { ...auth(admin.token), connection: 'close' });
+      const theirs = await raw(refUrl, { connection: 'close' });
+      expect(ours.status).toBe(200);
+      expect(ours.body).toBe(theirs.body);
+      // ours carries more headers (CORS, request id…): Express's own appear with the same values, in its order
+      const named = (lines: string[]) => lines.filter((l) => /^(X-Powered-By|Content-Type|Content-Length|ETag): /.test(l));
+      expect(named(ours.lines)).toEqual(named(theirs.lines));
+      expect(named(ours.lines)).toHaveLength(4);
+
+      const etag = ours.lines.find((l) => l.startsWith('ETag: '))!.slice('ETag: '.length);
+      expect(etag).toMatch(/^W\/"/);
+      const again = await raw(`${base}/me`, { ...auth(admin.token), 'if-none-match': etag, connection: 'close' });
+      const refAgain = await raw(refUrl, { 'if-none-match': etag, connection: 'close' });
+      expect([again.status, again.body]).toEqual([304, '']);
+      expect(named(again.lines)).toEqual(named(refAgain.lines));
+
+      const head = await raw(`${base}/me`, { ...auth(admin.token), connection: 'close' }, 'HEAD');
+      const refHead = await raw(refUrl, { connection: 'close' }, 'HEAD');
+      expect([head.status, head.body]).toEqual([200, '']);
+      expect(named(head.lines)).toEqual(named(refHead.lines));
+    } finally {
+      await stop(reference);
+    }
+  });
+});
+
 describe('uploads and downloads', () => {
   it('turns a multipart file into an Upload variable, stores it, and streams it back with its sniffed type', async () => {
     const u = await createUser(s);

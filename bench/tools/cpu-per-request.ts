@@ -6,7 +6,8 @@
  * each HTTP variant served by one of our servers fires `--n` requests at low concurrency (request i
  * with headerSets[i mod n], as the load generator does) and reads the server process's user + system
  * time from /proc before and after: `--repeat` passes, the median and the range printed per variant.
- * Nothing is written; baselines are started (the setups compare bodies) but not measured.
+ * Nothing is written; baselines are started (the setups compare bodies) but measured only with
+ * `--baselines` (then every HTTP variant of the scenario is, in its own server process).
  *
  *   npx tsc -p bench/tsconfig.json && DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres \
  *     node dist-bench/bench/tools/cpu-per-request.js --only platform,coparent --variants me-graphql,me-rest --n 2000
@@ -27,6 +28,7 @@ const { values } = parseArgs({
     warmup: { type: 'string', default: '500' },
     concurrency: { type: 'string', default: '4' },
     repeat: { type: 'string', default: '3' },
+    baselines: { type: 'boolean', default: false },
   },
 });
 const n = Number(values.n);
@@ -103,7 +105,7 @@ async function main(): Promise<void> {
     for (const scenario of scenarios.filter((s) => only.includes(s.name))) {
       log(`setup ${scenario.name}`);
       const plan = await scenario.setup(env);
-      const variants = plan.variants.filter((v): v is HttpVariant => v.kind !== 'function' && ours.has(v.server.pid) && (!wanted || wanted.includes(v.id)));
+      const variants = plan.variants.filter((v): v is HttpVariant => v.kind !== 'function' && (values.baselines || ours.has(v.server.pid)) && (!wanted || wanted.includes(v.id)));
       for (const v of variants) {
         await fire(v, warmup, 0);
         const samples: number[] = [];

@@ -82,12 +82,37 @@ export function compileRoutes(pipeline: Pipeline, surface: SurfaceDefinition): C
 
 /**
  * What `res.status(status).json(body)` sends with Express's default JSON settings (no replacer, no
- * spaces, no escaping), without its settings lookups and content-type parsing: the everyday answer.
+ * spaces, no escaping): the everyday answer, byte for byte (same headers, in the same order).
+ *
+ * An unconditional GET or POST with a 200/201 answer (nearly every request) skips `res.send`: it
+ * re-parses and re-formats the Content-Type we set, looks up settings and headers one by one and asks
+ * `req.fresh`, which costs more than the rest of a small list's response handling. What it would
+ * add is added here the same way: Content-Length, and the ETag of the app's own `etag fn` (Express's
+ * weak ETag by default) over the same bytes. Anything else (HEAD, If-None-Match / If-Modified-Since,
+ * which may answer 304, another status) takes `res.send` itself.
  */
 function sendJson(res: Response, status: number, body: unknown): void {
   res.statusCode = status;
   res.setHeader('Content-Type', 'application/json; charset=utf-8');
-  res.send(JSON.stringify(body));
+  const text = JSON.stringify(body);
+  const { headers, method } = res.req;
+  if (
+    (status !== 200 && status !== 201) ||
+    (method !== 'GET' && method !== 'POST') ||
+    headers['if-none-match'] !== undefined ||
+    headers['if-modified-since'] !== undefined ||
+    res.hasHeader('ETag') ||
+    res.hasHeader('Transfer-Encoding')
+  ) {
+    res.send(text);
+    return;
+  }
+  const chunk = Buffer.from(text, 'utf8');
+  res.setHeader('Content-Length', String(chunk.length));
+  const etagOf = res.app.get('etag fn') as ((body: Buffer, encoding?: BufferEncoding) => string | undefined) | undefined;
+  const etag = typeof etagOf === 'function' ? etagOf(chunk) : undefined;
+  if (etag) res.setHeader('ETag', etag);
+  res.end(chunk);
 }
 
 function sendError(res: Response, surface: SurfaceDefinition, code: ErrorCode, message: string, details?: ErrorDetails): void {
