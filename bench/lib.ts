@@ -265,7 +265,7 @@ export async function sql<T = Record<string, unknown>>(databaseUrl: string, text
 
 /** A server the bench started in its own process; the runner reads its CPU (and its backends') per round. */
 export interface ServerProcess {
-  /** short name for logs; also the application_name of its database connections (ix-bench-<name>) */
+  /** short name for logs; also in the application_name of its database connections (ix-bench-<bench pid>-<name>) */
   name: string;
   /** http://127.0.0.1:port */
   url: string;
@@ -311,7 +311,9 @@ process.once('exit', () => {
 export async function startProcess(o: ProcessOptions): Promise<ServerProcess> {
   if (!existsSync(o.script)) throw new Error(`${o.script} does not exist: run the bench through \`npm run bench\`, which builds first`);
   const port = await freePort();
-  const appName = `ix-bench-${o.name}`;
+  // the bench's pid in the name: other engineers' benches on the same PostgreSQL start servers of the same
+  // names, and the CPU probe (bench/cpu.ts) counts every backend of a name as this server's
+  const appName = `ix-bench-${process.pid}-${o.name}`;
   const profile = process.env.BENCH_CPU_PROF ? [`--cpu-prof`, `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : [];
   const execArgv = [...profile, ...(o.execArgv ?? []), ...(o.memory ? ['--expose-gc', '-r', join(BENCH_BUILD, 'baselines', 'memory-probe.js')] : [])];
   const started = performance.now();
