@@ -10,7 +10,7 @@ import type { AddressInfo } from 'node:net';
 import express, { Request, RequestHandler, Response } from 'express';
 import { ApolloServer, ApolloServerPlugin } from '@apollo/server';
 import { expressMiddleware } from '@as-integrations/express5';
-import { ApolloServerPluginUsageReportingDisabled } from '@apollo/server/plugin/disabled';
+import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginUsageReportingDisabled } from '@apollo/server/plugin/disabled';
 import { graphqlUploadExpress } from 'graphql-upload-minimal';
 import type { MikroORM } from '@mikro-orm/postgresql';
 import type { AppConfig } from '../config';
@@ -166,6 +166,28 @@ const legacyJsonStatus: ApolloServerPlugin<AppContext> = {
         if ('data' in response.body.singleResult && response.body.singleResult.data !== undefined) return;
         const accept = request.http?.headers.get('accept') ?? '';
         if (/application\/json/.test(accept) && !/application\/graphql-response\+json/.test(accept)) response.http.status = 200;
+      },
+    };
+  },
+};
+
+/**
+ * `Cache-Control: no-store` on every /graphql answer, as Apollo's default cache-control plugin sends it
+ * when nothing in the graph is cacheable — and nothing is: the graph has no `@cacheControl` hints and no
+ * resolver sets one, so every answer's policy is "max-age 0" and the plugin always ended in `no-store`
+ * (keeping a header it cannot parse, as it did). That plugin is replaced by this one because it
+ * listens to every field: to do so Apollo wraps every resolver of the schema, and for each field of
+ * each answer it built the field's resolve info, a policy object and two closures — work whose only
+ * outcome was this constant header (bench/README.md, issue 10 findings). Installed last, where Apollo
+ * put its own, so the other plugins' `willSendResponse` see the headers they saw before.
+ */
+const noStore: ApolloServerPlugin<AppContext> = {
+  async requestDidStart() {
+    return {
+      async willSendResponse({ response }) {
+        const existing = response.http.headers.get('cache-control');
+        if (existing && existing !== 'no-store' && !/^max-age=\d+, (public|private)$/.test(existing)) return;
+        response.http.headers.set('cache-control', 'no-store');
       },
     };
   },
@@ -362,9 +384,11 @@ export async function startServer(config: AppConfig, opts: StartOptions = {}): P
       // Idempotency-Key on mutations: after legacyJsonStatus, so the status it stores is the one sent
       idempotencyPlugin(),
       ApolloServerPluginUsageReportingDisabled(),
+      ApolloServerPluginCacheControlDisabled(),
       // what a browser gets at GET /graphql (GRAPHQL_IDE): Sandbox, GraphiQL from our own assets, or nothing
       landingPagePlugin(config),
       ...(opts.plugins ?? []),
+      noStore,
     ],
   });
   await apollo.start();
