@@ -3,6 +3,7 @@ import { Field, ID, ObjectType } from 'type-graphql';
 import { randomUUID } from 'node:crypto';
 import { User } from '../identity/user.entity';
 import { CakeGroup } from './cake-group.entity';
+import type { CakePhoto } from './cake-photo.entity';
 import { Timestamped } from '../../db/timestamped';
 
 /**
@@ -45,4 +46,7 @@ export interface CakeEventPreload {
   baker: { id: string; name: string };
   coverPhotoId: string | null;
   rating: { average: number; count: number; myRating: number | null };
+  /** the event's group and its photos (oldest first), when the list that read the event had them */
+  group?: CakeGroup;
+  gallery?: CakePhoto[];
 }

@@ -123,8 +123,10 @@ const RANKED = statement(
  * newest first; ties beyond that by creation, newest first. One statement computes the ranking and
  * everything the legacy list shows (baker, cover photo, rating summary, group, gallery with the
  * uploaders' names), so the list costs the same number of statements whatever the number of events,
- * ratings and photos. The rows are read-only views (not managed entities) carrying that data in
- * `preloaded`; their groups and photos prime the request's loaders.
+ * ratings and photos. The rows, their groups and photos are read-only views (not managed entities:
+ * no identity map, no hydration; one view per distinct group, not one `em.map` per row), carried in
+ * `preloaded` so that the event's field resolvers answer without a loader or a promise; the request's
+ * loaders are primed with them too.
  */
 export async function hallOfFame(ctx: AppContext, limit = HALL_OF_FAME_SIZE): Promise<CakeEvent[]> {
   const viewer = requireViewer(ctx);
@@ -132,9 +134,30 @@ export async function hallOfFame(ctx: AppContext, limit = HALL_OF_FAME_SIZE): Pr
     throw badInput(`limit must be from 1 to ${HALL_OF_FAME_MAX}`, { limit: `must be from 1 to ${HALL_OF_FAME_MAX}` });
   }
   const rows = await ctx.app.sql.read<RankedRow>(existingEm(ctx), RANKED, [viewer.id, limit]);
-  primeGroupsAndGalleries(ctx, rows);
-  return rows.map((r) =>
-    eventView({
+  const groupLoader = groupsById(ctx);
+  const galleryLoader = photosByEvent(ctx);
+  const names = userRefs(ctx);
+  const groupViews = new Map<string, CakeGroup>();
+  return rows.map((r) => {
+    let group = groupViews.get(r.group_id);
+    if (!group) {
+      group = readOnlyView<CakeGroup>(CakeGroup.prototype, { id: r.group_id, name: r.group_name, description: r.group_description, createdAt: new Date(r.group_created_at) });
+      groupViews.set(r.group_id, group);
+      groupLoader.prime(r.group_id, group);
+    }
+    const gallery = r.gallery.map((p) => {
+      names.prime(p.user_id, { id: p.user_id, name: p.user_name ?? DELETED_USER_NAME });
+      return readOnlyView<CakePhoto>(CakePhoto.prototype, {
+        id: p.id,
+        event: { id: p.event_id },
+        user: { id: p.user_id },
+        fileId: p.file_id,
+        contentType: p.content_type,
+        createdAt: new Date(p.created_at),
+      });
+    });
+    galleryLoader.prime(r.id, gallery);
+    return readOnlyView<CakeEvent>(CakeEvent.prototype, {
       id: r.id,
       group: { id: r.group_id },
       baker: { id: r.baker_id },
@@ -146,36 +169,22 @@ export async function hallOfFame(ctx: AppContext, limit = HALL_OF_FAME_SIZE): Pr
         baker: { id: r.baker_id, name: r.baker_name ?? DELETED_USER_NAME },
         coverPhotoId: r.cover_id,
         rating: { average: Math.round(Number(r.average) * 100) / 100, count: Number(r.count), myRating: r.mine === null ? null : Number(r.mine) },
+        group,
+        gallery,
       },
-    }),
-  );
-}
-
-/** The ranked rows' groups, galleries and uploaders' names, handed to the loaders their fields read. */
-function primeGroupsAndGalleries(ctx: AppContext, rows: RankedRow[]): void {
-  const groups = groupsById(ctx);
-  const photos = photosByEvent(ctx);
-  const names = userRefs(ctx);
-  for (const r of rows) {
-    groups.prime(r.group_id, ctx.em.map(CakeGroup, { id: r.group_id, name: r.group_name, description: r.group_description, created_at: r.group_created_at }));
-    photos.prime(
-      r.id,
-      r.gallery.map((p) => {
-        names.prime(p.user_id, { id: p.user_id, name: p.user_name ?? DELETED_USER_NAME });
-        return ctx.em.map(CakePhoto, { id: p.id, event_id: p.event_id, user_id: p.user_id, file_id: p.file_id, content_type: p.content_type, created_at: new Date(p.created_at) });
-      }),
-    );
-  }
+    });
+  });
 }
 
 /**
- * A read-only CakeEvent that is not a managed entity: own data properties on an object of the class's
- * prototype. type-graphql takes it as the root of field resolvers as it is (it would construct an entity
- * from a plain object, once per row and field), and MikroORM never tracks it.
+ * A read-only entity that is not managed: own data properties on an object of the entity class's
+ * prototype (relations as `{ id }`). type-graphql takes it as the root of field resolvers as it is (it
+ * would construct an entity from a plain object, once per row and field), and MikroORM never tracks it.
+ * `defineProperty`, not assignment: MikroORM's accessors on the prototype would run for an assignment.
  */
-function eventView(values: Pick<CakeEvent, 'id' | 'date' | 'description' | 'createdAt' | 'updatedAt' | 'preloaded'> & { group: { id: string }; baker: { id: string } }): CakeEvent {
-  const view = Object.create(CakeEvent.prototype) as CakeEvent;
-  for (const [key, value] of Object.entries(values)) Object.defineProperty(view, key, { value, enumerable: true, writable: false, configurable: false });
+function readOnlyView<T>(prototype: object, values: Record<string, unknown>): T {
+  const view = Object.create(prototype) as T;
+  for (const key in values) Object.defineProperty(view, key, { value: values[key], enumerable: true, writable: false, configurable: false });
   return view;
 }
 

@@ -242,8 +242,13 @@ export class CakeEventFieldsResolver {
   }
 
   @FieldResolver(() => CakeGroup)
-  async group(@Root() event: CakeEvent, @Ctx() ctx: AppContext): Promise<CakeGroup> {
-    return (await groupsById(ctx).load(event.group.id))!;
+  group(@Root() event: CakeEvent, @Ctx() ctx: AppContext): CakeGroup | Promise<CakeGroup> {
+    return (
+      event.preloaded?.group ??
+      groupsById(ctx)
+        .load(event.group.id)
+        .then((g) => g!)
+    );
   }
 
   @FieldResolver(() => CakeUserRef)
@@ -276,8 +281,12 @@ export class CakeEventFieldsResolver {
 
   @ListSize({ max: CAKE_EVENT_PHOTOS_MAX })
   @FieldResolver(() => [CakePhoto], { description: 'Every photo of the event, oldest first' })
-  async gallery(@Root() event: CakeEvent, @Ctx() ctx: AppContext): Promise<CakePhoto[]> {
-    return (await photosByEvent(ctx).load(event.id)).slice(0, CAKE_EVENT_PHOTOS_MAX);
+  gallery(@Root() event: CakeEvent, @Ctx() ctx: AppContext): CakePhoto[] | Promise<CakePhoto[]> {
+    const preloaded = event.preloaded?.gallery;
+    if (preloaded) return preloaded.slice(0, CAKE_EVENT_PHOTOS_MAX);
+    return photosByEvent(ctx)
+      .load(event.id)
+      .then((photos) => photos.slice(0, CAKE_EVENT_PHOTOS_MAX));
   }
 
   @FieldResolver(() => Boolean, { description: 'The viewer is the baker' })
