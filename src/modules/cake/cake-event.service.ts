@@ -4,6 +4,7 @@
  */
 import type { FileUpload } from 'graphql-upload-minimal';
 import { UniqueConstraintViolationException } from '@mikro-orm/core';
+import { readOnlyView } from '../../db/read-only-view';
 import { existingEm, type AppContext } from '../../context/context';
 import { isAdmin, requireViewer } from '../../auth/guards';
 import { badInput, conflict, forbidden, notFound } from '../../errors/domain-error';
@@ -174,18 +175,6 @@ export async function hallOfFame(ctx: AppContext, limit = HALL_OF_FAME_SIZE): Pr
       },
     });
   });
-}
-
-/**
- * A read-only entity that is not managed: own data properties on an object of the entity class's
- * prototype (relations as `{ id }`). type-graphql takes it as the root of field resolvers as it is (it
- * would construct an entity from a plain object, once per row and field), and MikroORM never tracks it.
- * `defineProperty`, not assignment: MikroORM's accessors on the prototype would run for an assignment.
- */
-function readOnlyView<T>(prototype: object, values: Record<string, unknown>): T {
-  const view = Object.create(prototype) as T;
-  for (const key in values) Object.defineProperty(view, key, { value: values[key], enumerable: true, writable: false, configurable: false });
-  return view;
 }
 
 /** The ICS file of an event: one all-day VEVENT (RFC 5545). */
