@@ -1,6 +1,6 @@
 /**
- * The route-table engine: every entry's GraphQL document is parsed, validated (with the graph's
- * limits; a bad document fails the start) and compiled once at start, then executed in-process per
+ * The route-table engine: every entry's GraphQL document is parsed and validated at start (with the
+ * graph's limits; a bad document fails the start), compiled on the route's first request, then executed in-process per
  * request through the one request pipeline (src/server/pipeline.ts), like /graphql. A request first
  * gets its context (the viewer), then the access declared on the operation's root fields (and a
  * legacy route's stricter `access`, if any) is enforced (401/403 before any body is read or variables
