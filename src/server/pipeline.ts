@@ -136,11 +136,11 @@ export class Pipeline {
   }
 
   /**
-   * Parses and validates a document with the graph's limits (cached per source). Errors carry the
-   * codes Apollo gives them (GRAPHQL_PARSE_FAILED, GRAPHQL_VALIDATION_FAILED), so ws and REST report
-   * exactly what HTTP reports.
+   * Parses and validates a document with the graph's limits (cached per source; `cache` false only
+   * checks it: the REST engine at start). Errors carry the codes Apollo gives them (GRAPHQL_PARSE_FAILED,
+   * GRAPHQL_VALIDATION_FAILED), so ws and REST report exactly what HTTP reports.
    */
-  prepare(source: string, operationName?: string | null): { prepared: Prepared; errors?: undefined } | { prepared?: undefined; errors: readonly GraphQLError[] } {
+  prepare(source: string, operationName?: string | null, cache = true): { prepared: Prepared; errors?: undefined } | { prepared?: undefined; errors: readonly GraphQLError[] } {
     let document = this.documents.get(source);
     if (document) {
       this.documents.delete(source);
@@ -163,9 +163,17 @@ export class Pipeline {
         };
       }
       document = checked.document;
+      if (!cache) return this.operationIn(document, operationName);
       if (this.documents.size >= MAX_DOCUMENTS) this.documents.delete(this.documents.keys().next().value as string);
       this.documents.set(source, document);
     }
+    return this.operationIn(document, operationName);
+  }
+
+  private operationIn(
+    document: DocumentNode,
+    operationName?: string | null,
+  ): { prepared: Prepared; errors?: undefined } | { prepared?: undefined; errors: readonly GraphQLError[] } {
     const operation = operationOf(document, operationName);
     if (!operation) {
       const message = operationName ? `Unknown operation named "${operationName}".` : 'Must provide operation name if query contains multiple operations.';
