@@ -30,7 +30,7 @@ export const REPO_ROOT = ((): string => {
 // ------------------------------------------------------------------------------------------------
 // what a scenario declares
 
-/** An HTTP target, loaded by autocannon in the load-generator process. */
+/** An HTTP target, loaded by autocannon (or, with `drain`, a closed loop of its own) in the load-generator process. */
 export interface HttpVariant {
   kind?: 'http';
   /** unique within the scenario; ratios name variants by id */
@@ -53,6 +53,13 @@ export interface HttpVariant {
    * Authorization per seeded user, so no cache sees only one token
    */
   headerSets?: Record<string, string>[];
+  /**
+   * End each round as a function variant's ends: stop sending at the end of the round, wait for the
+   * requests in flight and count them (bench/loadgen.ts `runDrainedRound`), instead of autocannon's
+   * abandoning them. For slow requests compared with an in-process function (a login against bare
+   * argon2), whose abandoned work would otherwise be counted without its requests.
+   */
+  drain?: boolean;
 }
 
 /** An in-process operation run by `concurrency` closed loops (e.g. bare argon2 verifies). */

@@ -5,6 +5,7 @@
  * Requests can rotate through sets of headers (one token per user) and run at a fixed rate.
  */
 import autocannon from 'autocannon';
+import { Agent, request as httpRequest } from 'node:http';
 
 /** What every response of a variant must look like. Checks are data, so they cross the process boundary. */
 export interface Expect {
@@ -29,6 +30,11 @@ export interface LoadRequest {
   headerSets?: Record<string, string>[];
   /** requests per second over all connections (a fixed-rate run); unset: as fast as the server answers */
   rate?: number;
+  /**
+   * Stop sending at the round's end but wait for the requests in flight and count them (a closed loop
+   * of our own instead of autocannon, which abandons them): see `runDrainedRound`.
+   */
+  drain?: boolean;
 }
 
 export interface RoundResult {
@@ -70,6 +76,7 @@ export function bodyCheck(expect: Expect): ((body: string) => boolean) | undefin
 export function runRound(request: LoadRequest): Promise<RoundResult> {
   const host = new URL(request.url).hostname;
   if (host !== '127.0.0.1' && host !== 'localhost') return Promise.reject(new Error(`bench traffic goes to 127.0.0.1 only, not ${request.url}`));
+  if (request.drain) return runDrainedRound(request);
   const expected = request.expect.status ?? 200;
   const latencies: number[] = [];
   const samples: string[] = [];
@@ -119,6 +126,75 @@ export function runRound(request: LoadRequest): Promise<RoundResult> {
     instance.on('reqMismatch', (body: unknown) => sample(`body ${String(body)}`));
     instance.on('reqError', (err: unknown) => sample(`socket ${err instanceof Error ? err.message : String(err)}`));
   });
+}
+
+/**
+ * A round that ends as a function variant's does (bench/runner.ts `runFunctionRound`): `connections`
+ * closed loops on keep-alive sockets, each sending its next request once the last one was answered,
+ * until the round's time is up; the requests still in flight then are waited for and counted. The CPU
+ * read around the round is then exactly the CPU of the requests counted. autocannon instead destroys
+ * its sockets at the end of the round: the server still finishes those requests (a login's argon2
+ * runs on), so their work up to that point is in the round's CPU without them being counted, and the
+ * rest lands in the next round of the same server. For requests of a few ms that is noise; for a login
+ * (eight in flight, ~30 ms of CPU each, a few dozen answered per round on a loaded machine) it was
+ * several percent of the CPU per request (bench/README.md, "Findings (platform scenario)").
+ */
+async function runDrainedRound(request: LoadRequest): Promise<RoundResult> {
+  if (request.rate) throw new Error('a drained round runs at saturation: no fixed rate');
+  const expected = request.expect.status ?? 200;
+  const check = bodyCheck(request.expect);
+  const url = new URL(request.url);
+  const agent = new Agent({ keepAlive: true, maxSockets: request.connections });
+  const sets = request.headerSets;
+  const result: RoundResult = { requests: 0, seconds: 0, badStatus: 0, badBody: 0, socketErrors: 0, statusCounts: {}, samples: [], latencies: [] };
+  const sample = (s: string) => {
+    if (result.samples.length < 3) result.samples.push(s.slice(0, 300));
+  };
+  let next = 0;
+  const send = (): Promise<{ status: number; body: string }> =>
+    new Promise((resolve, reject) => {
+      const headers = { ...request.headers, ...(sets?.length ? sets[next++ % sets.length] : {}) };
+      const req = httpRequest({ agent, host: url.hostname, port: url.port, path: url.pathname + url.search, method: request.method, headers }, (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }));
+        res.on('error', reject);
+      });
+      // autocannon's `timeout: 10` (seconds)
+      req.setTimeout(10_000, () => req.destroy(new Error('request timed out')));
+      req.on('error', reject);
+      req.end(request.body);
+    });
+  const started = performance.now();
+  const deadline = started + request.seconds * 1000;
+  const loop = async () => {
+    while (performance.now() < deadline) {
+      const t0 = performance.now();
+      try {
+        const { status, body } = await send();
+        result.latencies.push(performance.now() - t0);
+        result.requests++;
+        result.statusCounts[status] = (result.statusCounts[status] ?? 0) + 1;
+        if (status !== expected) {
+          result.badStatus++;
+          sample(`status ${status}`);
+        } else if (check && !check(body)) {
+          result.badBody++;
+          sample(`body ${body}`);
+        }
+      } catch (err) {
+        result.socketErrors++;
+        sample(`socket ${err instanceof Error ? err.message : String(err)}`);
+      }
+    }
+  };
+  try {
+    await Promise.all(Array.from({ length: request.connections }, loop));
+  } finally {
+    agent.destroy();
+  }
+  result.seconds = (performance.now() - started) / 1000;
+  return result;
 }
 
 if (require.main === module && process.send) {

@@ -143,7 +143,7 @@ export function renderMarkdown(info: RunInfo, scenarios: ScenarioResult[], annot
   out.push(
     `- Method: ${o.rounds} interleaved rounds of ${o.seconds} s per variant after two warm-up passes of ${o.warmupSeconds} s, order alternating (A B C, C B A, …); ` +
       `every server (ours and each baseline) in a process of its own, plain node on compiled JavaScript; ` +
-      `HTTP load by autocannon in a separate process; every response checked for its status and body (GraphQL: \`data\` and no \`errors\`). ` +
+      `HTTP load by autocannon in a separate process (variants marked \`drain\`, the login: closed loops of the load generator's own that answer and count the requests in flight at the end of a round, as function variants do); every response checked for its status and body (GraphQL: \`data\` and no \`errors\`). ` +
       `Run time ${f(info.durationSeconds)} s; load average ${info.loadavgStart.map((x) => x.toFixed(2)).join(' ')} at the start, ${info.loadavgEnd.map((x) => x.toFixed(2)).join(' ')} at the end.`,
   );
   out.push('');

@@ -118,6 +118,7 @@ export function loadRequest(v: HttpVariant, seconds: number, options: BenchOptio
     expect: v.expect ?? { status: 200 },
     headerSets: v.headerSets,
     rate,
+    drain: v.drain,
   };
 }
 

@@ -118,7 +118,11 @@ const auth = (t: string) => ({ authorization: `Bearer ${t}` });
 
 describe('operations and envelopes', () => {
   it('answers the root field of the data by default and maps errors through the surface', async () => {
+    // a route's document is compiled on its first request (not at start), and that request runs compiled
+    const before = s.server.pipeline.stats();
     const ok = await fetch(`${base}/me`, { headers: auth(admin.token) });
+    const after = s.server.pipeline.stats();
+    expect([after.executed - before.executed, after.compiled - before.compiled]).toEqual([1, 1]);
     expect(ok.status).toBe(200);
     expect(await ok.json()).toEqual({ id: admin.id, username: admin.username });
     const anon = await fetch(`${base}/me`);

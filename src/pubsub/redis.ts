@@ -11,7 +11,8 @@
  * - `onUp` callbacks run after every return (the session watch re-checks the sessions it watches: a
  *   revocation published during the gap was never heard).
  */
-import Redis from 'ioredis';
+import type Redis from 'ioredis';
+import type { RedisOptions } from 'ioredis';
 import { eventsInterrupted, ListenerRegistry } from './pubsub';
 import type { TopicName, Topics } from './topics';
 import { errorMessage, Logger, redactUrl, silentLogger } from '../observe/log';
@@ -27,6 +28,17 @@ export const REDIS_CLIENT_OPTIONS = {
   maxRetriesPerRequest: 0,
   retryStrategy: (times: number) => Math.min(100 * 2 ** Math.min(times, 5), 2_000),
 } as const;
+
+/**
+ * A Redis connection of the process. ioredis is required here, on the first connection, not when this
+ * module loads: a deployment without Redis (PUBSUB=postgres, the APQ store elsewhere) never needs its
+ * modules, which would hold about half a megabyte of heap for good (bench/README.md "Idle RSS").
+ */
+export function redisConnection(url: string, options: RedisOptions): Redis {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- a lazy load is the point (see above)
+  const Client = require('ioredis') as typeof import('ioredis').default;
+  return new Client(url, options);
+}
 
 /** How long the start waits for the first subscription before it gives up. */
 const START_TIMEOUT_MS = 10_000;
@@ -55,8 +67,8 @@ export class RedisPubSub extends ListenerRegistry {
     super();
     this.log = log.child({ component: 'pubsub', backend: 'redis' });
     const common = REDIS_CLIENT_OPTIONS;
-    this.subscriber = new Redis(url, { ...common, connectionName: 'interchange-subscribe' });
-    this.publisher = new Redis(url, { ...common, connectionName: 'interchange-publish' });
+    this.subscriber = redisConnection(url, { ...common, connectionName: 'interchange-subscribe' });
+    this.publisher = redisConnection(url, { ...common, connectionName: 'interchange-publish' });
     this.subscriber.on('message', (channel: string, text: string) => {
       if (channel !== this.channel) return;
       try {

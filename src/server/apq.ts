@@ -19,8 +19,8 @@
  * lasts. What a store returns is checked against its hash, so a corrupted or planted entry is a miss too.
  */
 import { createHash } from 'node:crypto';
-import Redis from 'ioredis';
-import { REDIS_CLIENT_OPTIONS, redact } from '../pubsub/redis';
+import type Redis from 'ioredis';
+import { REDIS_CLIENT_OPTIONS, redact, redisConnection } from '../pubsub/redis';
 import { PreparedSql, statement } from '../db/prepared-sql';
 import { errorMessage, Logger, silentLogger } from '../observe/log';
 
@@ -124,7 +124,7 @@ class RedisStore implements SharedStore {
     private readonly maxDocuments: number,
     private readonly log: Logger,
   ) {
-    this.client = new Redis(url, { ...REDIS_CLIENT_OPTIONS, commandTimeout: REDIS_COMMAND_TIMEOUT_MS, connectionName: 'interchange-apq' });
+    this.client = redisConnection(url, { ...REDIS_CLIENT_OPTIONS, commandTimeout: REDIS_COMMAND_TIMEOUT_MS, connectionName: 'interchange-apq' });
     this.client.on('error', (err: Error) => {
       // one line per distinct error while it lasts, not one per reconnection attempt
       if (err.message === this.lastError) return;

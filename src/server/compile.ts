@@ -1,7 +1,7 @@
 /**
  * A validated document compiled once into a function by graphql-jit: same resolvers, same scalars,
  * same error semantics, without graphql-js walking the document for every field of every row. Used by
- * the REST engine (every route's document, at start) and the /graphql fast lane (documents seen twice).
+ * the REST engine (a route's document, on its first request) and the /graphql fast lane (documents seen twice).
  */
 import type { DocumentNode, GraphQLSchema } from 'graphql';
 import { compileQuery, CompiledQuery, isCompiledQuery } from 'graphql-jit';

@@ -65,7 +65,13 @@ export interface Prepared {
   operationName?: string;
 }
 
-type Plan = { seen: number; run?: CompiledOperation | null };
+/**
+ * A document's compilation state. `eager` documents (route tables) compile on their first execution
+ * rather than their second; they are not compiled at start, because a compiled operation (its generated
+ * source, bytecode and closures) stays in memory for good, and most of a table's routes are never
+ * requested by a given process: compiling all of them at start held about 10 MB of an idle server's heap.
+ */
+type Plan = { seen: number; eager?: boolean; run?: CompiledOperation | null };
 
 /** Documents that read the schema itself run through graphql-js (graphql-jit is for data). */
 function usesIntrospection(document: DocumentNode): boolean {
@@ -130,11 +136,11 @@ export class Pipeline {
   }
 
   /**
-   * Parses and validates a document with the graph's limits (cached per source). Errors carry the
-   * codes Apollo gives them (GRAPHQL_PARSE_FAILED, GRAPHQL_VALIDATION_FAILED), so ws and REST report
-   * exactly what HTTP reports.
+   * Parses and validates a document with the graph's limits (cached per source; `cache` false only
+   * checks it: the REST engine at start). Errors carry the codes Apollo gives them (GRAPHQL_PARSE_FAILED,
+   * GRAPHQL_VALIDATION_FAILED), so ws and REST report exactly what HTTP reports.
    */
-  prepare(source: string, operationName?: string | null): { prepared: Prepared; errors?: undefined } | { prepared?: undefined; errors: readonly GraphQLError[] } {
+  prepare(source: string, operationName?: string | null, cache = true): { prepared: Prepared; errors?: undefined } | { prepared?: undefined; errors: readonly GraphQLError[] } {
     let document = this.documents.get(source);
     if (document) {
       this.documents.delete(source);
@@ -157,9 +163,17 @@ export class Pipeline {
         };
       }
       document = checked.document;
+      if (!cache) return this.operationIn(document, operationName);
       if (this.documents.size >= MAX_DOCUMENTS) this.documents.delete(this.documents.keys().next().value as string);
       this.documents.set(source, document);
     }
+    return this.operationIn(document, operationName);
+  }
+
+  private operationIn(
+    document: DocumentNode,
+    operationName?: string | null,
+  ): { prepared: Prepared; errors?: undefined } | { prepared?: undefined; errors: readonly GraphQLError[] } {
     const operation = operationOf(document, operationName);
     if (!operation) {
       const message = operationName ? `Unknown operation named "${operationName}".` : 'Must provide operation name if query contains multiple operations.';
@@ -170,23 +184,28 @@ export class Pipeline {
 
   /**
    * The compiled form of a query or mutation: compiled on its second execution (one-off documents cost
-   * no compilation); null when graphql-jit cannot compile it. `eager` compiles at once (route tables).
+   * no compilation), on its first for a document marked by `precompile`; null when graphql-jit cannot
+   * compile it. `mark` only marks the document (no execution is counted, nothing is compiled).
    */
-  private compiled(document: DocumentNode, operation: OperationDefinitionNode, operationName: string | undefined, eager = false): CompiledOperation | undefined {
+  private compiled(document: DocumentNode, operation: OperationDefinitionNode, operationName: string | undefined, mark = false): CompiledOperation | undefined {
     if (operation.operation === 'subscription') return undefined;
     let byName = this.plans.get(document);
     if (!byName) this.plans.set(document, (byName = new Map()));
     const key = operationName ?? '';
     let plan = byName.get(key);
     if (!plan) byName.set(key, (plan = { seen: 0 }));
+    if (mark) {
+      plan.eager = true;
+      return undefined;
+    }
     plan.seen += 1;
-    if (plan.run === undefined && (eager || plan.seen >= 2)) {
+    if (plan.run === undefined && (plan.eager || plan.seen >= 2)) {
       plan.run = this.config.graphqlJit && !usesIntrospection(document) ? (compileOperation(this.schema, document, operationName) ?? null) : null;
     }
     return plan.run ?? undefined;
   }
 
-  /** Compiles a route table's document at start (the REST engine). */
+  /** Marks a route table's document (the REST engine) to run compiled from its first execution. */
   precompile(prepared: Prepared): void {
     this.compiled(prepared.document, prepared.operation, prepared.operationName, true);
   }

@@ -1,5 +1,4 @@
 /** Two-factor authentication (TOTP): a pending secret, its activation by a code, and turning it off with the password. */
-import QRCode from 'qrcode';
 import type { AppContext } from '../../context/context';
 import { badInput, DomainError } from '../../errors/domain-error';
 import { verifyPassword } from '../../auth/password';
@@ -13,6 +12,9 @@ export async function setupTwoFactor(ctx: AppContext): Promise<{ secret: string;
   const url = otpauthUrl(secret, user.email ?? user.username ?? user.id);
   await ctx.em.nativeUpdate(User, { id: user.id }, { totpPendingSecret: secret });
   user.totpPendingSecret = secret;
+  // required on first use: most processes never set up two-factor, and loaded modules stay in memory
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- a lazy load is the point (see above)
+  const QRCode = require('qrcode') as typeof import('qrcode');
   const qrCode = await QRCode.toDataURL(url, { type: 'image/png', margin: 1, width: 240 });
   return { secret, otpauthUrl: url, qrCode };
 }

@@ -1,6 +1,7 @@
 /**
- * The route-table engine: every entry's GraphQL document is parsed, validated (with the graph's
- * limits; a bad document fails the start) and compiled once at start, then executed in-process per
+ * The route-table engine: every entry's GraphQL document is parsed and validated at start (with the
+ * graph's limits; a bad document fails the start), parsed again and compiled on the route's first
+ * request (kept from then on), then executed in-process per
  * request through the one request pipeline (src/server/pipeline.ts), like /graphql. A request first
  * gets its context (the viewer), then the access declared on the operation's root fields (and a
  * legacy route's stricter `access`, if any) is enforced (401/403 before any body is read or variables
@@ -34,13 +35,34 @@ import { DownloadRoute, OperationRoute, RestInputError, RestRoute, RouteRequest,
 
 interface Compiled {
   route: RestRoute;
-  prepared?: Prepared;
+  /** the route's document, checked at start, parsed for good on the route's first request (`lazyPrepared`) */
+  prepared?: () => Prepared;
   /** the response key of the first root field (its alias or name) */
   rootField?: string;
   /** the access declared on the operation's root fields, enforced before the body is read */
   access: AccessRule[];
   /** an SSE route's resume query */
-  resume?: { prepared: Prepared; rootField?: string };
+  resume?: { prepared: () => Prepared; rootField?: string };
+}
+
+/**
+ * A document checked at start, kept as its text until its route's first request, then parsed (through
+ * the pipeline's document cache) and kept. Most routes of a table are never requested by a given
+ * process, and a parsed document (its AST and token list) holds about 12 KB of heap: the 200-odd route
+ * documents held 2.4 MB of an idle server's heap for good (bench/README.md "Idle RSS"). `compile` marks
+ * the document to run compiled from its first execution (queries and mutations).
+ */
+function lazyPrepared(pipeline: Pipeline, source: string, compile: boolean): () => Prepared {
+  let prepared: Prepared | undefined;
+  return () => {
+    if (prepared) return prepared;
+    const checked = pipeline.prepare(source);
+    // checked at start with the same schema, rules and limits: a failure here is a defect, answered as INTERNAL
+    if (checked.errors) throw new Error(`a route document checked at start no longer validates: ${checked.errors.map((e) => e.message).join('; ')}`);
+    prepared = checked.prepared;
+    if (compile) pipeline.precompile(prepared);
+    return prepared;
+  };
 }
 
 function rootFieldOf(operation: OperationDefinitionNode): string | undefined {
@@ -48,11 +70,14 @@ function rootFieldOf(operation: OperationDefinitionNode): string | undefined {
   return first && first.kind === 'Field' ? (first.alias ?? first.name).value : undefined;
 }
 
-/** Parses, validates and compiles every document of a table; throws one error naming every bad route. */
+/**
+ * Parses and validates every document of a table (nothing of it kept but what a request checks before
+ * its body is read: the access of its root fields); throws one error naming every bad route.
+ */
 export function compileRoutes(pipeline: Pipeline, surface: SurfaceDefinition): Compiled[] {
   const problems: string[] = [];
   const prepare = (source: string, where: string, expected?: string): Prepared | undefined => {
-    const checked = pipeline.prepare(source);
+    const checked = pipeline.prepare(source, undefined, false);
     if (checked.errors) {
       problems.push(`${where}: ${checked.errors.map((e) => e.message).join('; ')}`);
       return undefined;
@@ -68,13 +93,18 @@ export function compileRoutes(pipeline: Pipeline, surface: SurfaceDefinition): C
     const where = `${route.method.toUpperCase()} ${route.path}`;
     const prepared = prepare(route.operation, where, route.kind === 'sse' ? 'subscription' : route.kind === 'download' ? 'query' : undefined);
     if (!prepared) return { route, access: stricter };
-    if (route.kind !== 'sse') pipeline.precompile(prepared);
     let resume: Compiled['resume'];
     if (route.kind === 'sse' && route.resume) {
       const r = prepare(route.resume.operation, `${where} (resume)`, 'query');
-      if (r) resume = { prepared: r, rootField: rootFieldOf(r.operation) };
+      if (r) resume = { prepared: lazyPrepared(pipeline, route.resume.operation, false), rootField: rootFieldOf(r.operation) };
     }
-    return { route, prepared, rootField: rootFieldOf(prepared.operation), access: routeAccess(pipeline.schema, route, prepared.operation), resume };
+    return {
+      route,
+      prepared: lazyPrepared(pipeline, route.operation, route.kind !== 'sse'),
+      rootField: rootFieldOf(prepared.operation),
+      access: routeAccess(pipeline.schema, route, prepared.operation),
+      resume,
+    };
   });
   if (problems.length) throw new Error(`REST surface "${surface.id}" has invalid routes:\n  ${problems.join('\n  ')}`);
   return compiled;
@@ -414,7 +444,7 @@ export function mountSurface(app: App, pipeline: Pipeline, surface: SurfaceDefin
           if (idem === 'replayed') return;
           if (idem !== 'proceed') return sendError(res, surface, idem.code, idem.message, idem.details);
         }
-        const result = await pipeline.execute(c.prepared!, ctx, variables);
+        const result = await pipeline.execute(c.prepared!(), ctx, variables);
         if (result.errors?.length) {
           const e = firstError(pipeline, result);
           const missing = result.data === undefined && op.uploads ? missingUpload(op.uploads, e.message) : undefined;
@@ -466,7 +496,7 @@ export function mountSurface(app: App, pipeline: Pipeline, surface: SurfaceDefin
   async function resumeFrames(c: Compiled, route: SseRoute, ctx: AppContext, lastId: string, r: RouteRequest): Promise<{ id?: string; text: string }[]> {
     const variables = route.resume.variables(lastId, r);
     if (!variables) return [];
-    const result = await pipeline.execute(c.resume!.prepared, ctx, variables);
+    const result = await pipeline.execute(c.resume!.prepared(), ctx, variables);
     const items = (result.data as Record<string, unknown> | null | undefined)?.[c.resume!.rootField!];
     if (result.errors?.length || !Array.isArray(items)) return [];
     return items.map((item) => sseFrames(route, item, r));
@@ -482,7 +512,7 @@ export function mountSurface(app: App, pipeline: Pipeline, surface: SurfaceDefin
       return sendError(res, surface, 'RATE_LIMITED', `Too many open event streams (at most ${app.config.caps.sseStreamsPerUser})`, { retryAfter: 5 });
     }
     res.once('close', release); // however the response ends
-    const result = await pipeline.subscribe(c.prepared!, ctx, variables);
+    const result = await pipeline.subscribe(c.prepared!(), ctx, variables);
     if (!(Symbol.asyncIterator in result)) {
       const e = firstError(pipeline, result as ExecutionResult);
       return sendError(res, surface, e.code, e.message, e.details);
