@@ -66,3 +66,47 @@ it('a page past the end still tells the total', async () => {
   expect(res.status).toBe(200);
   expect(res.body).toEqual({ users: [], total: 121 });
 });
+
+describe('what a member page reads', () => {
+  type Member = { user: Record<string, unknown> };
+  const page = (selection: string, fragments = '') => `query MemberFields($slug: String!) {
+    conductEventUsers(slug: $slug, search: "member", limit: 5) { users { user { ${selection} } } }
+  } ${fragments}`;
+  const members = (r: { data?: unknown }) => (r.data as { conductEventUsers: { users: Member[] } }).conductEventUsers.users.map((m) => m.user);
+  /** whether the member page's statement (not the session check's) reads the users' whole rows */
+  const readsProfile = (statements: string[]) => {
+    const pages = statements.filter((q) => /ix_join_date/.test(q));
+    expect(pages).toHaveLength(1);
+    return /password_hash/.test(pages[0]);
+  };
+
+  it('reads only the shown columns when the users are asked only for them (the legacy list: REST and the same GraphQL)', async () => {
+    const rest = await s.sql.during(() => api(s, 'GET', `/api/events/slug/${event.slug}/users?search=member&limit=5`, { cookie: viewer.cookie }));
+    expect(rest.result.status).toBe(200);
+    expect(readsProfile(rest.statements)).toBe(false);
+    const viaFragment = await s.sql.during(() =>
+      s.gql(page('...Shown', 'fragment Shown on User { id name email avatarFileId hasAvatar username __typename }'), { slug: event.slug }, { cookie: viewer.cookie }),
+    );
+    expect(viaFragment.result.errors).toBeUndefined();
+    expect(readsProfile(viaFragment.statements)).toBe(false);
+    expect(members(viaFragment.result)[0]).toEqual({
+      id: expect.any(String),
+      name: 'Member 001',
+      email: expect.stringMatching(/^member1-/),
+      avatarFileId: null,
+      hasAvatar: false,
+      username: null,
+      __typename: 'User',
+    });
+  });
+
+  it('reads the whole profile when anything else of the users is asked, with the same answers for the shown fields', async () => {
+    const narrow = await s.gql(page('id name email avatarFileId'), { slug: event.slug }, { cookie: viewer.cookie });
+    const full = await s.sql.during(() => s.gql(page('id name email avatarFileId role createdAt isActive'), { slug: event.slug }, { cookie: viewer.cookie }));
+    expect(full.result.errors).toBeUndefined();
+    expect(readsProfile(full.statements)).toBe(true);
+    const users = members(full.result);
+    expect(users.map(({ id, name, email, avatarFileId }) => ({ id, name, email, avatarFileId }))).toEqual(members(narrow));
+    for (const u of users) expect(u).toMatchObject({ role: 'USER', isActive: true, createdAt: expect.stringMatching(/^\d{4}-\d\d-\d\dT/) });
+  });
+});

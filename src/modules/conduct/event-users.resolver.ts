@@ -1,5 +1,8 @@
 /** conduct's operations on an event's people, roles and invites (conduct-core.md "Events", "Invites"). */
-import { Arg, Ctx, Field, ID, InputType, Int, Mutation, ObjectType, Query, Resolver, Root, Subscription } from 'type-graphql';
+import { Arg, Ctx, Field, ID, Info, InputType, Int, Mutation, ObjectType, Query, Resolver, Root, Subscription } from 'type-graphql';
+import type { GraphQLResolveInfo } from 'graphql';
+import { selectionWithin } from '../../server/selection';
+import { LIST_USER_FIELDS } from '../identity/user-row';
 import type { AppContext } from '../../context/context';
 import { access, Allow } from '../../auth/access';
 import { ListSize } from '../../server/cost';
@@ -66,6 +69,9 @@ const ref = (eventId?: string | null, slug?: string | null) => {
   return eventId ? { id: eventId } : { slug: slug! };
 };
 
+/** A member page whose users are asked only for what a list shows reads only those columns. */
+const listUsersOnly = selectionWithin(['users', 'user'], LIST_USER_FIELDS);
+
 @Resolver()
 export class ConductEventUsersResolver {
   @Allow(conductMember)
@@ -81,10 +87,19 @@ export class ConductEventUsersResolver {
     @Arg('page', () => Int, { nullable: true }) page?: number | null,
     @Arg('limit', () => Int, { nullable: true, description: 'at most 1000; default 20' }) limit?: number | null,
     @Arg('role', () => ConductEventRoleName, { nullable: true }) role?: ConductEventRoleName | null,
+    @Info() info?: GraphQLResolveInfo,
   ): Promise<people.EventUserView[] | { users: people.EventUserView[]; total: number }> {
     if (sort && !['name', 'email', 'role'].includes(sort)) throw badInput('sort must be name, email or role', { sort: 'must be name, email or role' });
     if (order && !['asc', 'desc'].includes(order)) throw badInput('order must be asc or desc', { order: 'must be asc or desc' });
-    return people.eventUsers(ctx, ref(eventId, slug), { search, sort: sort as people.EventUserSort, order: order as 'asc' | 'desc', page, limit, role });
+    return people.eventUsers(ctx, ref(eventId, slug), {
+      search,
+      sort: sort as people.EventUserSort,
+      order: order as 'asc' | 'desc',
+      page,
+      limit,
+      role,
+      listUsersOnly: info !== undefined && listUsersOnly(info),
+    });
   }
 
   @Allow(conductMember)

@@ -19,7 +19,7 @@ import { ConductEventRole, ConductEventRoleName } from './event-role.entity';
 import { ConductInvite } from './invite.entity';
 import { audit, eventIdWithRole, eventWithRole, forgetEventRoles, sortEventRoles } from './conduct-access';
 import { Statement, statement } from '../../db/prepared-sql';
-import { userColumns, userFromRow } from '../identity/user-row';
+import { listUserColumns, listUserFromRow, userColumns, userFromRow } from '../identity/user-row';
 import type { UserRow } from '../../auth/auth-store';
 import { claimInvite, INVITE_MESSAGES } from './invite-claim';
 import type { ConductRef } from './conduct-access';
@@ -38,6 +38,8 @@ export interface EventUserQuery {
   page?: number | null;
   limit?: number | null;
   role?: ConductEventRoleName | null;
+  /** the caller selects only LIST_USER_FIELDS of the users (user-row.ts): the page reads just those columns */
+  listUsersOnly?: boolean;
 }
 
 export interface EventUserView {
@@ -73,13 +75,13 @@ const memberPages = new Map<string, Statement>();
  * The page statement of one sort and direction (prepared: src/db/prepared-sql.ts): the members' user
  * columns, join date, roles, last activity and the matching total (a window count), $4 limit, $5 offset.
  */
-function memberPage(ctx: AppContext, sort: EventUserSort, direction: 'asc' | 'desc'): Statement {
-  const key = `${sort}_${direction}`;
+function memberPage(ctx: AppContext, sort: EventUserSort, direction: 'asc' | 'desc', listUsersOnly: boolean): Statement {
+  const key = `${sort}_${direction}${listUsersOnly ? '_list' : ''}`;
   let s = memberPages.get(key);
   if (!s) {
     s = statement(
       `conduct_event_members_${key}`,
-      `select ${userColumns(ctx.app.orm, 'u')}, min(r.created_at) as ix_join_date, array_agg(r.role) as ix_roles,
+      `select ${listUsersOnly ? listUserColumns('u') : userColumns(ctx.app.orm, 'u')}, min(r.created_at) as ix_join_date, array_agg(r.role) as ix_roles,
               (select max(s.created_at) from sessions s where s.user_id = u.id) as ix_last_activity, count(*) over ()::int as ix_total
          from conduct_event_roles r join users u on u.id = r.user_id
         where ${MEMBERS_WHERE}
@@ -107,12 +109,16 @@ export async function eventUsers(ctx: AppContext, ref: ConductRef, q: EventUserQ
     throw badInput(`limit must be from 1 to ${EVENT_USERS_MAX}`, { limit: `must be from 1 to ${EVENT_USERS_MAX}` });
   const search = q.search?.trim() ? `%${q.search.trim().replace(/[\\%_]/g, (c) => `\\${c}`)}%` : null;
   const params = [eventId, search, q.role ?? null];
-  const rows = await ctx.app.sql.read<MemberRow>(existingEm(ctx), memberPage(ctx, q.sort ?? 'name', q.order === 'desc' ? 'desc' : 'asc'), [...params, limit, (page - 1) * limit]);
+  const rows = await ctx.app.sql.read<MemberRow>(existingEm(ctx), memberPage(ctx, q.sort ?? 'name', q.order === 'desc' ? 'desc' : 'asc', q.listUsersOnly === true), [
+    ...params,
+    limit,
+    (page - 1) * limit,
+  ]);
   const total = rows.length ? rows[0].ix_total : (await ctx.app.sql.read<{ total: number }>(existingEm(ctx), MEMBERS_TOTAL, params))[0].total;
   return {
     total,
     users: rows.map((r) => ({
-      user: userFromRow(ctx.app.orm, r),
+      user: q.listUsersOnly ? listUserFromRow(ctx.app.orm, r) : userFromRow(ctx.app.orm, r),
       roles: sortEventRoles(pgArray(r.ix_roles)),
       joinDate: new Date(r.ix_join_date),
       lastActivity: r.ix_last_activity ? new Date(r.ix_last_activity) : null,

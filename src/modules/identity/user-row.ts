@@ -51,6 +51,30 @@ export function userColumns(orm: MikroORM, alias: string): string {
     .join(', ');
 }
 
+/**
+ * The User fields a list of people usually shows, all plain columns (`hasAvatar` reads `avatarFileId`):
+ * a list whose selection stays within them may read `LIST_USER_COLUMNS` instead of the whole profile
+ * (src/server/selection.ts) and build its users with `listUserFromRow`.
+ */
+export const LIST_USER_FIELDS: ReadonlySet<string> = new Set(['__typename', 'id', 'username', 'email', 'name', 'avatarFileId', 'hasAvatar']);
+const LIST_COLUMNS = ['id', 'username', 'email', 'name', 'avatar_file_id'];
+
+/** `LIST_USER_FIELDS`' columns as `alias."column"`. */
+export function listUserColumns(alias: string): string {
+  return LIST_COLUMNS.map((c) => `${alias}."${c}"`).join(', ');
+}
+
+/** A User of `LIST_USER_FIELDS` only, from a row of `listUserColumns` (the other properties read undefined). */
+export function listUserFromRow(orm: MikroORM, row: UserRow): User {
+  const user = Object.create(mappingOf(orm).proto) as Record<string, unknown>;
+  user.id = row.id;
+  user.username = row.username;
+  user.email = row.email;
+  user.name = row.name;
+  user.avatarFileId = row.avatar_file_id;
+  return user as unknown as User;
+}
+
 export function userFromRow(orm: MikroORM, row: UserRow): User {
   const { columns, proto } = mappingOf(orm);
   const user = Object.create(proto) as Record<string, unknown>;
