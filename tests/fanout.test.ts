@@ -108,6 +108,39 @@ it("keeps each subscriber's filter and access: another month or a disabled membe
   }
 });
 
+it('re-checks a subscriber at every event: after its membership is disabled it gets no more items, while its group still does', async () => {
+  const [kept, revoked] = members.slice(6, 8);
+  const keptWs = s.ws(kept.token);
+  const revokedWs = s.ws(revoked.token);
+  const keptSub = collect<{ coparentItemChanged: { item: { title: string } } }>(keptWs, ITEM_CHANGED, { month: '2031-05' }, 2);
+  const revokedSub = collect<{ coparentItemChanged: { item: { title: string } | null } | null }>(revokedWs, ITEM_CHANGED, { month: '2031-05' }, 2, 4000);
+  try {
+    await Promise.all([keptSub.ready, revokedSub.ready]);
+    await until(() => s.server.pipeline.fanout.stats().subscribers >= 2);
+    // the first event reaches both (the second subscriber's viewer is then kept from one event to the next)
+    await createItem('2031-05-01', 'Before');
+    await until(() => s.server.pipeline.fanout.stats().executed > 0);
+    await new Promise((r) => setTimeout(r, 300));
+    const pg = new PgClient({ connectionString: s.databaseUrl });
+    await pg.connect();
+    try {
+      await pg.query(`update app_memberships set status = 'DISABLED' where user_id = $1 and application = 'COPARENT'`, [revoked.id]);
+    } finally {
+      await pg.end();
+    }
+    await new Promise((r) => setTimeout(r, 300)); // the membership change reaches the session cache (NOTIFY)
+    await createItem('2031-05-02', 'After');
+    const keptGot = await keptSub.done;
+    expect(keptGot.map((r) => r.data!.coparentItemChanged.item.title)).toEqual(['Before', 'After']);
+    const got = await revokedSub.done.catch(() => []);
+    const titles = got.map((r) => r.data?.coparentItemChanged?.item?.title ?? null);
+    // 'Before' when it arrived in time; never 'After'
+    expect(titles).not.toContain('After');
+  } finally {
+    for (const ws of [keptWs, revokedWs]) await ws.dispose();
+  }
+});
+
 it('executes per subscriber a document that selects a field computed for the viewer', async () => {
   const sockets = [s.ws(admin.token), s.ws(admin.token), s.ws(admin.token), s.ws(admin.token)];
   const perViewer = sockets.slice(0, 2).map((ws) => collect<{ userChanged: { user: { memberships: unknown[] } } }>(ws, USER_PER_VIEWER, {}, 1));

@@ -5,6 +5,7 @@
  */
 import { PubSubTestSettingsDocument, PubSubTestUserChangedDocument, TestForcePasswordChangeDocument, TestRegisterUsernameDocument } from '../src/generated/graphql';
 import { collect, createUser, startTestServer, subscribe, TestServer, TestUser, unique } from './support/server';
+import { DELIVERY_SLICE, MemoryPubSub } from '../src/pubsub/pubsub';
 
 // This file's operations; codegen generates the typed `PubSubTest…Document`s used below from them
 // (operations several files send are in ./support/operations.ts).
@@ -93,5 +94,26 @@ describe('in-process adapter', () => {
     } finally {
       await s.close();
     }
+  });
+});
+
+describe('delivery to many listeners', () => {
+  it('hands events out in slices, every listener hearing every event in publication order', async () => {
+    const pubsub = new MemoryPubSub();
+    const count = DELIVERY_SLICE * 2 + 7;
+    const channels = Array.from({ length: count }, () => pubsub.subscribe('coparent.itemChanged'));
+    const heard: string[] = [];
+    const off = pubsub.on('coparent.itemChanged', (e) => void heard.push(e.itemId));
+    const event = (i: number) => ({ kind: 'CREATED' as const, itemId: `item-${i}`, date: '2031-01-01', householdId: 'h' });
+    for (let i = 1; i <= 3; i++) await pubsub.publish('coparent.itemChanged', event(i));
+    for (const c of channels) {
+      const got: string[] = [];
+      for (let i = 0; i < 3; i++) got.push(((await c.next()).value as { itemId: string }).itemId);
+      expect(got).toEqual(['item-1', 'item-2', 'item-3']);
+    }
+    expect(heard).toEqual(['item-1', 'item-2', 'item-3']);
+    off();
+    for (const c of channels) await c.return!();
+    await pubsub.close();
   });
 });

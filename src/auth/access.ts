@@ -110,9 +110,11 @@ export function operationAccess(schema: GraphQLSchema, operation: OperationDefin
 
 /**
  * Throws UNAUTHENTICATED or FORBIDDEN unless the context's viewer satisfies the rule. The one place
- * an access rule is evaluated.
+ * an access rule is evaluated. Synchronous (it throws) for every rule but a policy, which may need to
+ * wait and returns a promise: a subscription's fan-out re-checks the rule for every subscriber and
+ * event, and a promise each is measurable there. Callers `await` it either way.
  */
-export async function enforce(rule: AccessRule, ctx: AppContext): Promise<void> {
+export function enforce(rule: AccessRule, ctx: AppContext): void | Promise<void> {
   if (rule.kind === 'public') return;
   const viewer = ctx.viewer;
   if (!viewer) throw unauthenticated();
@@ -124,13 +126,15 @@ export async function enforce(rule: AccessRule, ctx: AppContext): Promise<void> 
       throw forbidden('Admin role required');
     case 'enrolled':
       return enforceEnrollment(viewer, rule.application, rule.admin);
-    case 'policy': {
-      const check = policies.get(rule.policy);
-      if (!check) throw new Error(`access policy ${rule.policy} is not defined`);
-      if (!(await check.allows(ctx))) throw forbidden(check.message);
-      return;
-    }
+    case 'policy':
+      return enforcePolicy(rule.policy, ctx);
   }
+}
+
+async function enforcePolicy(name: PolicyName, ctx: AppContext): Promise<void> {
+  const check = policies.get(name);
+  if (!check) throw new Error(`access policy ${name} is not defined`);
+  if (!(await check.allows(ctx))) throw forbidden(check.message);
 }
 
 /** The resolver guard of every declared root field; for subscription events it re-reads the viewer first. */

@@ -196,18 +196,28 @@ export class AuthStore {
   }
 
   /**
+   * The cached user row of a live session, synchronously, or undefined when only the database can say
+   * (not cached, expired, or the cache is not in use): what `viewerRow` answers without a statement.
+   * A subscription's per-event re-check takes this path (context.ts `refreshViewer`), so a fan-out to
+   * thousands of subscribers makes no promise per subscriber for a cache hit.
+   */
+  cachedViewerRow(sessionId: string, now = Date.now()): UserRow | undefined {
+    if (!this.listening) return undefined;
+    const hit = this.cache.get(sessionId);
+    if (!hit) return undefined;
+    if (hit.until > now) return hit.row;
+    this.cache.delete(sessionId);
+    return undefined;
+  }
+
+  /**
    * The user row of a live session, or undefined. `notAfter` (ms) bounds how long it may be cached:
    * the token's expiry, which is the session's.
    */
   async viewerRow(sessionId: string, notAfter: number): Promise<UserRow | undefined> {
     const now = Date.now();
-    if (this.listening) {
-      const hit = this.cache.get(sessionId);
-      if (hit) {
-        if (hit.until > now) return hit.row;
-        this.cache.delete(sessionId);
-      }
-    }
+    const hit = this.cachedViewerRow(sessionId, now);
+    if (hit) return hit;
     const generation = this.generation;
     const row = await this.lookup(sessionId);
     if (row && this.listening && generation === this.generation) {

@@ -146,15 +146,17 @@ export function tokenFromRequest(req: Pick<Request, 'headers'>): string | undefi
  */
 export function makeViewer(app: App, em: () => EntityManager, row: UserRow, sessionId: string, profile?: User): Viewer {
   let managed: User | undefined;
-  return {
+  const viewer: Viewer = {
     id: row.id,
     sessionId,
     role: row.role as Role,
     membership: (application) => row[MEMBERSHIPS]?.find((m) => m.application === application),
     get profile() {
+      untouched.delete(viewer);
       return managed ?? (profile ??= userFromRow(app.orm, row));
     },
     get user() {
+      untouched.delete(viewer);
       // The request may have loaded (and changed) the user already: that instance, not the row again.
       // A mere reference (a relation not loaded) is filled from the row instead.
       if (!managed) {
@@ -165,7 +167,20 @@ export function makeViewer(app: App, em: () => EntityManager, row: UserRow, sess
       return managed;
     },
   };
+  if (!profile) untouched.set(viewer, row);
+  return viewer;
 }
+
+/**
+ * Viewers whose user objects (`profile`, `user`) were never made, with the row they were made of. Such a
+ * viewer holds nothing but that row (frozen, shared with the session cache), so a re-read that finds the
+ * same row object may keep it instead of building an equal one (`refreshViewer`: once per subscriber
+ * and event). One whose user objects exist is rebuilt, as before: a service may have changed them.
+ */
+const untouched = new WeakMap<Viewer, UserRow>();
+
+/** Settled: what a re-read answered from the session cache awaits. */
+const DONE: Promise<void> = Promise.resolve();
 
 /**
  * The viewer of a token, or undefined when the token is invalid, expired, revoked or its user inactive.
@@ -264,11 +279,26 @@ function baseContext(app: App, transport: Transport, token: string | undefined, 
       writesSeen = writes;
       return app.auth.sync();
     },
-    refreshViewer: async () => {
+    refreshViewer: () => {
       // a long-lived context (a subscription) asks again at every event: what its loaders cached for an
       // earlier event (roles, memberships) is as stale as the viewer it re-reads
       loaders.clear();
-      ctx.viewer = await resolveViewer(app, () => ctx.em, token);
+      // A fan-out runs this for every subscriber and event (twice for some subscriptions: their filter
+      // and the access re-check): a session-cache hit answers synchronously, and an untouched viewer of
+      // the very same cached row is kept rather than rebuilt. Anything else reads as resolveViewer does.
+      const claims = token ? verifyToken(app.config, token) : undefined;
+      if (claims) {
+        const row = app.auth.cachedViewerRow(claims.sid);
+        if (row) {
+          const current = ctx.viewer;
+          if (row.id !== claims.sub) ctx.viewer = undefined;
+          else if (!current || current.sessionId !== claims.sid || untouched.get(current) !== row) ctx.viewer = makeViewer(app, () => ctx.em, row, claims.sid);
+          return DONE;
+        }
+      }
+      return resolveViewer(app, () => ctx.em, token).then((viewer) => {
+        ctx.viewer = viewer;
+      });
     },
   } satisfies Omit<AppContext, 'em' | 'log' | 'viewer'>);
   return ctx;

@@ -6,7 +6,9 @@ export function filterAsync<T>(source: AsyncIterableIterator<T>, keep: (value: T
       for (;;) {
         const r = await source.next();
         if (r.done) return r;
-        if (await keep(r.value)) return r;
+        // a synchronous answer is not awaited: one tick less per subscriber and event in a fan-out
+        const kept = keep(r.value);
+        if (kept === true || (kept !== false && (await kept))) return r;
       }
     },
     return() {

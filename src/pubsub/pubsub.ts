@@ -104,9 +104,27 @@ export function isEventsInterrupted(err: unknown): boolean {
   return err instanceof DomainError && err.details?.reason === 'EVENTS_INTERRUPTED';
 }
 
+/**
+ * Listeners handed one event in one turn of the event loop. A fan-out to thousands of subscribers
+ * (issue 14) runs each subscriber's whole delivery — filter, access re-check, frame, socket write —
+ * in the microtasks that follow its listener call, so handing them all the event at once held the
+ * event loop for the whole fan-out (10,000 subscribers: seconds), and the write that published the
+ * event answered only after it. In slices, other work (the writer's answer, other requests, the
+ * listener's heartbeat) runs between them; what a subscriber receives, and in which order, is the same.
+ */
+export const DELIVERY_SLICE = 256;
+
+interface Delivery {
+  listeners: Listener[];
+  payload: unknown;
+  next: number;
+}
+
 export abstract class ListenerRegistry implements PubSub {
   private listeners = new Map<string, Set<Listener>>();
   private readonly channels = new Set<Channel<unknown>>();
+  /** events being handed out in slices, oldest first (every listener hears events in publication order) */
+  private readonly deliveries: Delivery[] = [];
 
   /** false while events cannot be received (the listening connection is down) */
   get receiving(): boolean {
@@ -121,8 +139,32 @@ export abstract class ListenerRegistry implements PubSub {
   protected deliver(topic: string, payload: unknown): void {
     const set = this.listeners.get(topic);
     if (!set) return;
-    for (const l of [...set]) l(payload);
+    if (!this.deliveries.length && set.size <= DELIVERY_SLICE) {
+      for (const l of [...set]) l(payload);
+      return;
+    }
+    this.deliveries.push({ listeners: [...set], payload, next: 0 });
+    if (this.deliveries.length === 1) this.deliverSlice();
   }
+
+  /** Hands the oldest pending event to its next slice of listeners; the rest after other work (setImmediate). */
+  private deliverSlice = (): void => {
+    let budget = DELIVERY_SLICE;
+    while (budget > 0 && this.deliveries.length) {
+      const d = this.deliveries[0];
+      const end = Math.min(d.listeners.length, d.next + budget);
+      budget -= end - d.next;
+      while (d.next < end) {
+        try {
+          d.listeners[d.next++](d.payload);
+        } catch {
+          // a listener's failure is its own (channels never throw): the others still hear the event
+        }
+      }
+      if (d.next >= d.listeners.length) this.deliveries.shift();
+    }
+    if (this.deliveries.length) setImmediate(this.deliverSlice);
+  };
 
   subscribe<K extends TopicName>(topic: K): AsyncIterableIterator<Topics[K]> {
     let set = this.listeners.get(topic);

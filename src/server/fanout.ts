@@ -101,7 +101,7 @@ export class FanOut {
   shared = 0;
   executed = 0;
 
-  join(key: string): { result(payload: unknown, run: () => Promise<ExecutionResult>): Promise<ExecutionResult>; leave(): void } {
+  join(key: string): { result(payload: unknown, run: (payload: unknown) => Promise<ExecutionResult>): Promise<ExecutionResult>; leave(): void } {
     let group = this.groups.get(key);
     if (!group) this.groups.set(key, (group = { members: 0, results: new WeakMap() }));
     group.members += 1;
@@ -111,13 +111,13 @@ export class FanOut {
       result: (payload, run) => {
         if (typeof payload !== 'object' || payload === null) {
           this.executed += 1;
-          return run();
+          return run(payload);
         }
         let pending = g.results.get(payload);
         if (pending) this.shared += 1;
         else {
           this.executed += 1;
-          g.results.set(payload, (pending = run()));
+          g.results.set(payload, (pending = run(payload)));
         }
         return pending;
       },

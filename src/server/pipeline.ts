@@ -292,6 +292,11 @@ export class Pipeline {
       await events.return?.(undefined);
       return { value: undefined, done: true };
     };
+    // made once per subscription, not per event: most subscribers of a group never call it
+    const execute = async (payload: unknown): Promise<ExecutionResult> => {
+      const r = (await executeJs({ ...args, rootValue: payload })) as ExecutionResult;
+      return r.errors?.length ? { ...r, errors: r.errors.map(withHttpAnswer) } : r;
+    };
     const nextResult = async (): Promise<IteratorResult<ExecutionResult>> => {
       let event: IteratorResult<unknown>;
       try {
@@ -304,14 +309,13 @@ export class Pipeline {
       const payload = event.value;
       try {
         await ctx.refreshViewer();
-        if (rule) await enforce(rule, ctx);
+        // synchronous for every rule but a policy (access.ts): no promise per subscriber and event
+        const checking = rule ? enforce(rule, ctx) : undefined;
+        if (checking) await checking;
       } catch (err) {
         return { value: { data: null, errors: [withHttpAnswer(locatedError(err, [node], [(node.alias ?? node.name).value]))] }, done: false };
       }
-      const value = await group.result(payload, async () => {
-        const r = (await executeJs({ ...args, rootValue: payload })) as ExecutionResult;
-        return r.errors?.length ? { ...r, errors: r.errors.map(withHttpAnswer) } : r;
-      });
+      const value = await group.result(payload, execute);
       return { value, done: false };
     };
     // an iterator rather than an async generator: `return()` must reach the event stream at once, even
