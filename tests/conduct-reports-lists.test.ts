@@ -244,3 +244,73 @@ describe('SQL statements', () => {
     expect(g100.statements).toHaveLength(g5.statements.length);
   });
 });
+
+describe("the page's people", () => {
+  // the list reads the people with the page when its selection is plain enough (narrow columns when only
+  // id/name/email are asked), else the field resolvers load whole users: every form answers the same
+  const FULL = 'id name email number username role isActive hasAvatar createdAt';
+  const listOf = async (selection: string, fragments = '', cookie = admin.cookie) => {
+    const doc = `query People($slug: String!) { conductReports(slug: $slug, limit: 100) { ${selection} } } ${fragments}`;
+    const run = await s.sql.during(() => s.gql(doc, { slug: event.slug }, { cookie }));
+    expect(run.result.errors).toBeUndefined();
+    const people = run.statements.filter((q) => /from users u where/.test(q));
+    return { data: (run.result.data as { conductReports: unknown }).conductReports, statements: run.statements.length, people };
+  };
+
+  it('answers the same people whether read narrow, whole, through fragments, under directives or aliases', async () => {
+    // a directive on the way leaves the people to the loader: the reference answer
+    const lazy = await listOf(`reports { id reporter @include(if: true) { ${FULL} } assignedResponder @include(if: true) { ${FULL} } }`);
+    const whole = await listOf(`reports { id reporter { ${FULL} } assignedResponder { ${FULL} } }`);
+    expect(whole.data).toEqual(lazy.data);
+    expect(whole.statements).toBe(lazy.statements);
+
+    const pick = (data: unknown, keys: string[]) =>
+      (data as { reports: Record<string, Record<string, unknown> | null | string>[] }).reports.map((r) => {
+        const person = (p: unknown) => (p ? Object.fromEntries(keys.map((k) => [k, (p as Record<string, unknown>)[k]])) : null);
+        return { id: r.id, reporter: person(r.reporter), assignedResponder: person(r.assignedResponder) };
+      });
+    const narrow = await listOf('reports { id reporter { id name email } assignedResponder { id name email } }');
+    expect(narrow.data).toEqual({ reports: pick(lazy.data, ['id', 'name', 'email']) });
+    expect(narrow.statements).toBe(lazy.statements);
+    // the narrow read: three columns, not the whole row
+    expect(narrow.people).toHaveLength(1);
+    expect(narrow.people[0]).toMatch(/select u\.id, u\.name, u\.email from users u/);
+    expect(lazy.people[0]).toMatch(/u\."password_hash"/);
+    expect((narrow.data as { reports: { assignedResponder: unknown }[] }).reports.some((r) => r.assignedResponder === null)).toBe(true);
+
+    const viaFragments = await listOf(
+      '... on ConductReportPage { reports { id reporter { ...P } assignedResponder { ... on User { id name email } } } }',
+      'fragment P on User { id name email }',
+    );
+    expect(viaFragments.data).toEqual(narrow.data);
+
+    // a wider field in one of two aliases of the list: whole users for both
+    const aliased = await listOf('a: reports { id reporter { id name } } b: reports { id reporter { role } }');
+    const reporters = (lazy.data as { reports: { reporter: { id: string; name: string; role: string } }[] }).reports.map((r) => r.reporter);
+    expect(aliased.data).toEqual({
+      a: reporters.map((p, i) => ({ id: (lazy.data as { reports: { id: string }[] }).reports[i].id, reporter: { id: p.id, name: p.name } })),
+      b: reporters.map((p, i) => ({ id: (lazy.data as { reports: { id: string }[] }).reports[i].id, reporter: { role: p.role } })),
+    });
+
+    // only the assignee asked: only assignees read
+    const assignees = await listOf('reports { assignedResponder { name } }');
+    expect(assignees.data).toEqual({ reports: pick(lazy.data, ['name']).map((r) => ({ assignedResponder: r.assignedResponder })) });
+
+    // no person asked: no people statement
+    const none = await listOf('reports { id }');
+    expect(none.statements).toBe(lazy.statements - 1);
+  });
+
+  it("the cross-event list's people, narrow and whole, are the loader's", async () => {
+    const doc = (sel: string) => `query Mine { myConductReports(limit: 100) { reports { id ${sel} } } }`;
+    const run = async (sel: string) => {
+      const r = await s.gql(doc(sel), {}, { cookie: responder.cookie });
+      expect(r.errors).toBeUndefined();
+      return (r.data as { myConductReports: unknown }).myConductReports;
+    };
+    const lazy = await run(`reporter @skip(if: false) { id name email role } assignedResponder @skip(if: false) { id name email role }`);
+    expect(await run('reporter { id name email role } assignedResponder { id name email role }')).toEqual(lazy);
+    const narrow = (await run('reporter { id name email } assignedResponder { id name email }')) as { reports: { reporter: { name: string } }[] };
+    expect(narrow.reports.map((r) => r.reporter.name)).toEqual((lazy as { reports: { reporter: { name: string } }[] }).reports.map((r) => r.reporter.name));
+  });
+});

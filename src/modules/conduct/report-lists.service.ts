@@ -22,6 +22,7 @@ import { ConductEvidence } from './evidence.entity';
 import { ConductContactPreference, ConductReport, ConductReportSeverity, ConductReportState, ConductReportType } from './report.entity';
 import { ConductRef, eventIdWithRole, EventAccess, isSlug } from './conduct-access';
 import { ConductReportAssigned, ConductReportSort, ConductSortOrder, REPORT_EVIDENCE_MAX, REPORTS_PAGE_MAX } from './reports.inputs';
+import type { PeopleSelection } from './report-people-selection';
 
 // --- the view --------------------------------------------------------------------------------------
 
@@ -43,6 +44,11 @@ export interface ReportView {
   parties: string | null;
   createdAt: Date;
   updatedAt: Date;
+  /**
+   * The people read with a list's page (`readPeople`), for the field resolvers to answer without a
+   * loader; a field left undefined was not read (its resolver loads it).
+   */
+  preloaded?: { reporter?: User | null; assignedResponder?: User | null };
 }
 
 const idOf = (ref: { id: string } | string | null | undefined): string | null => (ref ? (typeof ref === 'string' ? ref : ref.id) : null);
@@ -219,7 +225,7 @@ function eventPage(sort: ConductReportSort, order: ConductSortOrder): Statement 
  * all. Two prepared statements for the page and its total (the event with the viewer's roles; the page
  * with a window count), a third only for a page past the end.
  */
-export async function eventReports(ctx: AppContext, ref: ConductRef, q: EventReportQuery, defaultLimit = 20): Promise<ReportPage> {
+export async function eventReports(ctx: AppContext, ref: ConductRef, q: EventReportQuery, defaultLimit = 20, people?: PeopleSelection): Promise<ReportPage> {
   const { eventId, access } = await eventIdWithRole(ctx, ref, 'Reporter');
   const { page, limit, offset } = paging(q, defaultLimit);
   if (q.userId != null && !isUuid(q.userId)) throw badInput('userId must be a user id', { userId: 'must be a user id' });
@@ -242,8 +248,10 @@ export async function eventReports(ctx: AppContext, ref: ConductRef, q: EventRep
     offset,
   ]);
   const total = rows.length ? rows[0].ix_total : offset === 0 ? 0 : (await ctx.app.sql.read<{ total: number }>(existingEm(ctx), EVENT_TOTAL, params))[0].total;
+  const reports = rows.map(viewOfRow);
+  if (people) await readPeople(ctx, reports, people);
   return {
-    reports: rows.map(viewOfRow),
+    reports,
     total,
     page,
     limit,
@@ -318,7 +326,7 @@ function myPage(sort: ConductReportSort, order: ConductSortOrder): Statement {
  * and their own where they are only a Reporter; nothing where they hold no role (a SuperAdmin's too:
  * the list follows roles, as upstream's and the dashboards' do).
  */
-export async function myReports(ctx: AppContext, q: MyReportQuery): Promise<ReportPage> {
+export async function myReports(ctx: AppContext, q: MyReportQuery, people?: PeopleSelection): Promise<ReportPage> {
   const viewer = requireViewer(ctx);
   const { page, limit, offset } = paging(q, 20);
   const event = q.event?.trim() || null;
@@ -332,13 +340,49 @@ export async function myReports(ctx: AppContext, q: MyReportQuery): Promise<Repo
   ]);
   const total = rows.length ? rows[0].ix_total : offset === 0 ? 0 : (await ctx.app.sql.read<{ total: number }>(existingEm(ctx), MINE_TOTAL, params))[0].total;
   const [{ staff }] = await ctx.app.sql.read<{ staff: boolean }>(existingEm(ctx), MINE_STAFF, [viewer.id]);
-  return { reports: rows.map(viewOfRow), total, page, limit, totalPages: Math.ceil(total / limit), canViewAssignments: staff };
+  const reports = rows.map(viewOfRow);
+  if (people) await readPeople(ctx, reports, people);
+  return { reports, total, page, limit, totalPages: Math.ceil(total / limit), canViewAssignments: staff };
 }
 
 // --- loaders of the report's fields ------------------------------------------------------------------
 
 const USERS_BY_ID = (ctx: AppContext) => cached(userStatements, 'conduct_report_people', () => `select ${userColumns(ctx.app.orm, 'u')} from users u where u.id = any($1::uuid[])`);
 const userStatements = new Map<string, Statement>();
+
+const PEOPLE_NARROW = statement('conduct_report_people_narrow', `select u.id, u.name, u.email from users u where u.id = any($1::uuid[])`);
+
+/**
+ * The people a page's reports name, read with the page when the selection asks for them
+ * (report-people-selection.ts): one statement, as the loader would have sent (none when no report names
+ * anyone asked), carried on each view in `preloaded` so that `reporter` and `assignedResponder` answer
+ * synchronously instead of through a loader promise per report and field. When only plain columns are
+ * asked of the people, only those are read (3 columns of ~20) and each person is a plain object: no
+ * field of User that computes anything can be reached from such a selection.
+ */
+async function readPeople(ctx: AppContext, reports: ReportView[], people: PeopleSelection): Promise<void> {
+  if (people.read !== 'narrow' && people.read !== 'full') return;
+  const ids = new Set<string>();
+  for (const r of reports) {
+    if (people.reporter && r.reporterId) ids.add(r.reporterId);
+    if (people.assignedResponder && r.assignedResponderId) ids.add(r.assignedResponderId);
+  }
+  if (!ids.size) return;
+  const byId = new Map<string, User>();
+  if (people.read === 'narrow') {
+    const rows = await ctx.app.sql.read<{ id: string; name: string; email: string | null }>(existingEm(ctx), PEOPLE_NARROW, [[...ids]]);
+    for (const row of rows) byId.set(row.id, { id: row.id, name: row.name, email: row.email } as User);
+  } else {
+    const rows = await ctx.app.sql.read<UserRow>(existingEm(ctx), USERS_BY_ID(ctx), [[...ids]]);
+    for (const row of rows) byId.set(row.id as string, userFromRow(ctx.app.orm, row));
+  }
+  for (const r of reports) {
+    r.preloaded = {
+      reporter: people.reporter ? (r.reporterId ? (byId.get(r.reporterId) ?? null) : null) : undefined,
+      assignedResponder: people.assignedResponder ? (r.assignedResponderId ? (byId.get(r.assignedResponderId) ?? null) : null) : undefined,
+    };
+  }
+}
 
 /** A person a report names (reporter, assignee, author of a change), one statement per request and page. */
 export function reportPerson(ctx: AppContext, userId: string | null): Promise<User | null> {

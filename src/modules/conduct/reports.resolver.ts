@@ -1,5 +1,6 @@
 /** conduct's operations on reports (conduct-reports.md "Reports", "Cross-event reports"): lists, one report, create, state, changes, history, live changes. */
-import { Arg, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root, Subscription } from 'type-graphql';
+import { Arg, Ctx, FieldResolver, ID, Info, Int, Mutation, Query, Resolver, Root, Subscription } from 'type-graphql';
+import type { GraphQLResolveInfo } from 'graphql';
 import { GraphQLUpload } from 'graphql-upload-minimal';
 import type { FileUpload } from 'graphql-upload-minimal';
 import type { AppContext } from '../../context/context';
@@ -18,6 +19,7 @@ import { conductMember, eventRoles, eventWithRole, requireEventRole } from './co
 import * as reports from './reports.service';
 import * as lists from './report-lists.service';
 import type { ReportView } from './report-lists.service';
+import { peopleSelection } from './report-people-selection';
 import {
   ChangeConductReportStateInput,
   ConductMyReportFilter,
@@ -54,8 +56,9 @@ export class ConductReportsResolver {
     @Arg('filter', () => ConductReportFilter, { nullable: true }) filter?: ConductReportFilter | null,
     @Arg('page', () => Int, { nullable: true, description: 'default 1' }) page?: number | null,
     @Arg('limit', () => Int, { nullable: true, description: `default 20, at most ${REPORTS_PAGE_MAX}` }) limit?: number | null,
+    @Info() info?: GraphQLResolveInfo,
   ): Promise<lists.ReportPage> {
-    return lists.eventReports(ctx, ref(eventId, slug), { ...(filter ?? {}), page, limit });
+    return lists.eventReports(ctx, ref(eventId, slug), { ...(filter ?? {}), page, limit }, 20, peopleSelection(info));
   }
 
   @Allow(conductMember)
@@ -68,8 +71,9 @@ export class ConductReportsResolver {
     @Arg('filter', () => ConductMyReportFilter, { nullable: true }) filter?: ConductMyReportFilter | null,
     @Arg('page', () => Int, { nullable: true, description: 'default 1' }) page?: number | null,
     @Arg('limit', () => Int, { nullable: true, description: `default 20, at most ${REPORTS_PAGE_MAX}` }) limit?: number | null,
+    @Info() info?: GraphQLResolveInfo,
   ): Promise<lists.ReportPage> {
-    return lists.myReports(ctx, { ...(filter ?? {}), page, limit });
+    return lists.myReports(ctx, { ...(filter ?? {}), page, limit }, peopleSelection(info));
   }
 
   @Allow(conductMember)
@@ -193,14 +197,17 @@ export class ConductReportFieldsResolver {
 
   @LiveShared()
   @FieldResolver(() => User, { nullable: true })
-  reporter(@Root() r: ReportView | ConductReport, @Ctx() ctx: AppContext): Promise<User | null> {
-    return lists.reportPerson(ctx, refs(r).reporterId);
+  reporter(@Root() r: ReportView | ConductReport, @Ctx() ctx: AppContext): User | null | Promise<User | null> {
+    // a list's page read its people with it (report-lists.service.ts `readPeople`): no loader, no promise
+    const preloaded = (r as ReportView).preloaded?.reporter;
+    return preloaded !== undefined ? preloaded : lists.reportPerson(ctx, refs(r).reporterId);
   }
 
   @LiveShared()
   @FieldResolver(() => User, { nullable: true })
-  assignedResponder(@Root() r: ReportView | ConductReport, @Ctx() ctx: AppContext): Promise<User | null> {
-    return lists.reportPerson(ctx, refs(r).assignedResponderId);
+  assignedResponder(@Root() r: ReportView | ConductReport, @Ctx() ctx: AppContext): User | null | Promise<User | null> {
+    const preloaded = (r as ReportView).preloaded?.assignedResponder;
+    return preloaded !== undefined ? preloaded : lists.reportPerson(ctx, refs(r).assignedResponderId);
   }
 
   @LiveShared()
