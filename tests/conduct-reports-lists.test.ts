@@ -272,9 +272,9 @@ describe("the page's people", () => {
     const narrow = await listOf('reports { id reporter { id name email } assignedResponder { id name email } }');
     expect(narrow.data).toEqual({ reports: pick(lazy.data, ['id', 'name', 'email']) });
     expect(narrow.statements).toBe(lazy.statements);
-    // the narrow read: three columns, not the whole row
+    // the narrow read: the listed columns (user-row.ts LIST_USER_FIELDS), not the whole row
     expect(narrow.people).toHaveLength(1);
-    expect(narrow.people[0]).toMatch(/select u\.id, u\.name, u\.email from users u/);
+    expect(narrow.people[0]).toMatch(/select u\."id", u\."username", u\."email", u\."name", u\."avatar_file_id" from users u/);
     expect(lazy.people[0]).toMatch(/u\."password_hash"/);
     expect((narrow.data as { reports: { assignedResponder: unknown }[] }).reports.some((r) => r.assignedResponder === null)).toBe(true);
 

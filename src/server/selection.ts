@@ -1,41 +1,43 @@
 /**
  * Look-ahead into what a client selected, for a resolver that can read less when less is asked for
- * (a list of people that shows names reads the names, not every column of a profile).
+ * (a list of people that shows names reads the names, not every column of a profile). The answers depend
+ * only on the document, so callers keep them per field node.
  */
-import { FieldNode, GraphQLResolveInfo, Kind, SelectionSetNode } from 'graphql';
+import type { FieldNode, FragmentDefinitionNode, GraphQLResolveInfo, SelectionSetNode } from 'graphql';
 
+export type Fragments = Record<string, FragmentDefinitionNode>;
 type SelectionInfo = Pick<GraphQLResolveInfo, 'fieldNodes' | 'fragments'>;
 
-/** The selection sets of the fields named `name` in `sets`, through inline fragments and fragment spreads. */
-function childSets(sets: readonly SelectionSetNode[], name: string, info: SelectionInfo): SelectionSetNode[] {
-  const out: SelectionSetNode[] = [];
-  const visit = (set: SelectionSetNode) => {
-    for (const sel of set.selections) {
-      if (sel.kind === Kind.FIELD) {
-        if (sel.name.value === name && sel.selectionSet) out.push(sel.selectionSet);
-      } else if (sel.kind === Kind.INLINE_FRAGMENT) visit(sel.selectionSet);
-      else {
-        const fragment = info.fragments[sel.name.value];
-        if (fragment) visit(fragment.selectionSet);
-      }
+/**
+ * The fields named `name` of a selection set (pushed onto `out`), through inline fragments and fragment
+ * spreads; null when a directive stands on one of them or on a fragment on the way (it may leave the
+ * field out at run time) or a fragment is unknown: the caller cannot be sure and should not narrow.
+ */
+export function fieldsNamed(set: SelectionSetNode | undefined, name: string, fragments: Fragments, out: FieldNode[] = []): FieldNode[] | null {
+  if (!set) return out;
+  for (const s of set.selections) {
+    if (s.kind === 'Field') {
+      if (s.name.value !== name) continue;
+      if (s.directives?.length) return null;
+      out.push(s);
+    } else {
+      if (s.directives?.length) return null;
+      const inner = s.kind === 'InlineFragment' ? s.selectionSet : fragments[s.name.value]?.selectionSet;
+      if (!inner || !fieldsNamed(inner, name, fragments, out)) return null;
     }
-  };
-  for (const set of sets) visit(set);
+  }
   return out;
 }
 
-/** Whether every field selected in `sets` (through fragments, whatever their directives) is in `allowed`. */
-function fieldsWithin(sets: readonly SelectionSetNode[], allowed: ReadonlySet<string>, info: SelectionInfo): boolean {
-  for (const set of sets) {
-    for (const sel of set.selections) {
-      if (sel.kind === Kind.FIELD) {
-        if (!allowed.has(sel.name.value)) return false;
-      } else if (sel.kind === Kind.INLINE_FRAGMENT) {
-        if (!fieldsWithin([sel.selectionSet], allowed, info)) return false;
-      } else {
-        const fragment = info.fragments[sel.name.value];
-        if (!fragment || !fieldsWithin([fragment.selectionSet], allowed, info)) return false;
-      }
+/** Whether every field a selection set asks (through fragments, whatever their directives) is a leaf in `allowed`. */
+export function selectsOnly(set: SelectionSetNode | undefined, allowed: ReadonlySet<string>, fragments: Fragments): boolean {
+  if (!set) return true;
+  for (const s of set.selections) {
+    if (s.kind === 'Field') {
+      if (!allowed.has(s.name.value) || s.selectionSet) return false;
+    } else {
+      const inner = s.kind === 'InlineFragment' ? s.selectionSet : fragments[s.name.value]?.selectionSet;
+      if (!inner || !selectsOnly(inner, allowed, fragments)) return false;
     }
   }
   return true;
@@ -44,8 +46,8 @@ function fieldsWithin(sets: readonly SelectionSetNode[], allowed: ReadonlySet<st
 /**
  * A test of the resolving field's selection: whether everything selected at `path` below it (field
  * names, e.g. `['users', 'user']`) is among `allowed`. A path not selected at all passes (nothing is
- * read there). The answer depends only on the document, so it is kept per field node (graphql-jit
- * keeps a compiled document's nodes; graphql-js hands a fresh array, whose first node is the key).
+ * read there); one the test cannot follow for certain (`fieldsNamed`) fails. Kept per field node
+ * (graphql-jit keeps a compiled document's nodes; graphql-js hands a fresh array of the same nodes).
  */
 export function selectionWithin(path: readonly string[], allowed: ReadonlySet<string>): (info: SelectionInfo) => boolean {
   const known = new WeakMap<FieldNode, boolean>();
@@ -53,9 +55,15 @@ export function selectionWithin(path: readonly string[], allowed: ReadonlySet<st
     const key = info.fieldNodes.length === 1 ? info.fieldNodes[0] : undefined;
     const cached = key && known.get(key);
     if (cached !== undefined) return cached;
-    let sets = info.fieldNodes.flatMap((n) => (n.selectionSet ? [n.selectionSet] : []));
-    for (const name of path) sets = childSets(sets, name, info);
-    const within = fieldsWithin(sets, allowed, info);
+    const fragments = info.fragments ?? {};
+    let nodes: FieldNode[] | null = [...info.fieldNodes];
+    for (const name of path) {
+      const next: FieldNode[] = [];
+      for (const n of nodes) if (!fieldsNamed(n.selectionSet, name, fragments, next)) nodes = null;
+      if (!nodes) break;
+      nodes = next;
+    }
+    const within = nodes !== null && nodes.every((n) => selectsOnly(n.selectionSet, allowed, fragments));
     if (key) known.set(key, within);
     return within;
   };

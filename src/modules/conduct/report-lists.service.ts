@@ -14,7 +14,7 @@ import { requireViewer } from '../../auth/guards';
 import { badInput } from '../../errors/domain-error';
 import { isUuid } from '../../db/ids';
 import { statement, Statement } from '../../db/prepared-sql';
-import { userColumns, userFromRow } from '../identity/user-row';
+import { listUserColumns, listUserFromRow, userColumns, userFromRow } from '../identity/user-row';
 import type { UserRow } from '../../auth/auth-store';
 import type { User } from '../identity/user.entity';
 import { ConductEvent } from './event.entity';
@@ -350,15 +350,14 @@ export async function myReports(ctx: AppContext, q: MyReportQuery, people?: Peop
 const USERS_BY_ID = (ctx: AppContext) => cached(userStatements, 'conduct_report_people', () => `select ${userColumns(ctx.app.orm, 'u')} from users u where u.id = any($1::uuid[])`);
 const userStatements = new Map<string, Statement>();
 
-const PEOPLE_NARROW = statement('conduct_report_people_narrow', `select u.id, u.name, u.email from users u where u.id = any($1::uuid[])`);
+const PEOPLE_NARROW = statement('conduct_report_people_narrow', `select ${listUserColumns('u')} from users u where u.id = any($1::uuid[])`);
 
 /**
  * The people a page's reports name, read with the page when the selection asks for them
  * (report-people-selection.ts): one statement, as the loader would have sent (none when no report names
  * anyone asked), carried on each view in `preloaded` so that `reporter` and `assignedResponder` answer
- * synchronously instead of through a loader promise per report and field. When only plain columns are
- * asked of the people, only those are read (3 columns of ~20) and each person is a plain object: no
- * field of User that computes anything can be reached from such a selection.
+ * synchronously instead of through a loader promise per report and field. When only LIST_USER_FIELDS are
+ * asked of the people, only their columns are read (5 of ~20), as slim Users (user-row.ts).
  */
 async function readPeople(ctx: AppContext, reports: ReportView[], people: PeopleSelection): Promise<void> {
   if (people.read !== 'narrow' && people.read !== 'full') return;
@@ -370,8 +369,8 @@ async function readPeople(ctx: AppContext, reports: ReportView[], people: People
   if (!ids.size) return;
   const byId = new Map<string, User>();
   if (people.read === 'narrow') {
-    const rows = await ctx.app.sql.read<{ id: string; name: string; email: string | null }>(existingEm(ctx), PEOPLE_NARROW, [[...ids]]);
-    for (const row of rows) byId.set(row.id, { id: row.id, name: row.name, email: row.email } as User);
+    const rows = await ctx.app.sql.read<UserRow>(existingEm(ctx), PEOPLE_NARROW, [[...ids]]);
+    for (const row of rows) byId.set(row.id, listUserFromRow(ctx.app.orm, row));
   } else {
     const rows = await ctx.app.sql.read<UserRow>(existingEm(ctx), USERS_BY_ID(ctx), [[...ids]]);
     for (const row of rows) byId.set(row.id as string, userFromRow(ctx.app.orm, row));
