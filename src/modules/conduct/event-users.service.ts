@@ -73,10 +73,11 @@ const memberPages = new Map<string, Statement>();
 
 /**
  * The page statement of one sort and direction (prepared: src/db/prepared-sql.ts): the members' user
- * columns, join date, roles, last activity and the matching total (a window count), $4 limit, $5 offset.
+ * columns, join date, roles, last activity and the matching total (a window count). With a role filter
+ * ($3) limit and offset are $4 and $5; without one the statement has no HAVING and they are $3 and $4.
  */
-function memberPage(ctx: AppContext, sort: EventUserSort, direction: 'asc' | 'desc', listUsersOnly: boolean): Statement {
-  const key = `${sort}_${direction}${listUsersOnly ? '_list' : ''}`;
+function memberPage(ctx: AppContext, sort: EventUserSort, direction: 'asc' | 'desc', listUsersOnly: boolean, byRole: boolean): Statement {
+  const key = `${sort}_${direction}${listUsersOnly ? '_list' : ''}${byRole ? '_role' : ''}`;
   let s = memberPages.get(key);
   if (!s) {
     s = statement(
@@ -86,9 +87,9 @@ function memberPage(ctx: AppContext, sort: EventUserSort, direction: 'asc' | 'de
          from conduct_event_roles r join users u on u.id = r.user_id
         where ${MEMBERS_WHERE}
         group by u.id
-       having ${MEMBERS_HAVING}
+       ${byRole ? 'having bool_or(r.role = $3)' : ''}
         order by ${ORDER[sort]} ${direction}, u.id
-        limit $4 offset $5`,
+        limit ${byRole ? '$4 offset $5' : '$3 offset $4'}`,
     );
     memberPages.set(key, s);
   }
@@ -109,11 +110,9 @@ export async function eventUsers(ctx: AppContext, ref: ConductRef, q: EventUserQ
     throw badInput(`limit must be from 1 to ${EVENT_USERS_MAX}`, { limit: `must be from 1 to ${EVENT_USERS_MAX}` });
   const search = q.search?.trim() ? `%${q.search.trim().replace(/[\\%_]/g, (c) => `\\${c}`)}%` : null;
   const params = [eventId, search, q.role ?? null];
-  const rows = await ctx.app.sql.read<MemberRow>(existingEm(ctx), memberPage(ctx, q.sort ?? 'name', q.order === 'desc' ? 'desc' : 'asc', q.listUsersOnly === true), [
-    ...params,
-    limit,
-    (page - 1) * limit,
-  ]);
+  // without a role filter the page has no HAVING (no per-member aggregate to test, one parameter less)
+  const pageStatement = memberPage(ctx, q.sort ?? 'name', q.order === 'desc' ? 'desc' : 'asc', q.listUsersOnly === true, !!q.role);
+  const rows = await ctx.app.sql.read<MemberRow>(existingEm(ctx), pageStatement, q.role ? [...params, limit, (page - 1) * limit] : [eventId, search, limit, (page - 1) * limit]);
   const total = rows.length ? rows[0].ix_total : (await ctx.app.sql.read<{ total: number }>(existingEm(ctx), MEMBERS_TOTAL, params))[0].total;
   return {
     total,
