@@ -21,7 +21,7 @@ import type { PreparedSql } from '../db/prepared-sql';
 import type { SessionWatch } from '../auth/session-watch';
 import type { SupervisedListener } from '../pubsub/listener';
 import type { ReadinessProbe } from '../server/readiness';
-import { verifyToken } from '../auth/tokens';
+import { TokenClaims, verifyToken } from '../auth/tokens';
 import { authWrites } from '../auth/auth-writes';
 import { Role, User } from '../modules/identity/user.entity';
 import { userFromRow } from '../modules/identity/user-row';
@@ -190,8 +190,16 @@ export async function resolveViewer(app: App, em: () => EntityManager, token: st
   if (!token) return undefined;
   const claims = verifyToken(app.config, token);
   if (!claims) return undefined;
-  const row = await app.auth.viewerRow(claims.sid, claims.exp * 1000);
+  return viewerFromRow(app, em, claims, await app.auth.viewerRow(claims.sid, claims.exp * 1000));
+}
+
+/**
+ * The viewer a live session's row makes for a token's claims: none when the row is another user's.
+ * `current`, an untouched viewer of the very same row object, is kept rather than rebuilt.
+ */
+function viewerFromRow(app: App, em: () => EntityManager, claims: TokenClaims, row: UserRow | undefined, current?: Viewer): Viewer | undefined {
   if (!row || row.id !== claims.sub) return undefined;
+  if (current && current.sessionId === claims.sid && untouched.get(current) === row) return current;
   return makeViewer(app, em, row, claims.sid);
 }
 
@@ -287,14 +295,10 @@ function baseContext(app: App, transport: Transport, token: string | undefined, 
       // and the access re-check): a session-cache hit answers synchronously, and an untouched viewer of
       // the very same cached row is kept rather than rebuilt. Anything else reads as resolveViewer does.
       const claims = token ? verifyToken(app.config, token) : undefined;
-      if (claims) {
-        const row = app.auth.cachedViewerRow(claims.sid);
-        if (row) {
-          const current = ctx.viewer;
-          if (row.id !== claims.sub) ctx.viewer = undefined;
-          else if (!current || current.sessionId !== claims.sid || untouched.get(current) !== row) ctx.viewer = makeViewer(app, () => ctx.em, row, claims.sid);
-          return DONE;
-        }
+      const row = claims && app.auth.cachedViewerRow(claims.sid);
+      if (row) {
+        ctx.viewer = viewerFromRow(app, () => ctx.em, claims, row, ctx.viewer);
+        return DONE;
       }
       return resolveViewer(app, () => ctx.em, token).then((viewer) => {
         ctx.viewer = viewer;

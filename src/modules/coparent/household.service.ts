@@ -13,7 +13,7 @@
  */
 import { LOCKS } from '../../db/locks';
 import type { EntityManager } from '@mikro-orm/postgresql';
-import type { AppContext, App } from '../../context/context';
+import type { AppContext, App, Viewer } from '../../context/context';
 import { requireAdmin, requireViewer } from '../../auth/guards';
 import { badInput, conflict, forbidden, notFound } from '../../errors/domain-error';
 import { isUuid } from '../../db/ids';
@@ -76,10 +76,16 @@ function defaultHouseholdId(ctx: AppContext): Promise<string> {
  */
 export async function householdOf(ctx: AppContext): Promise<string> {
   const viewer = requireViewer(ctx);
-  const membership = viewer.membership(Application.COPARENT);
-  if (membership?.householdId && membership.status === MembershipStatus.ACTIVE) return membership.householdId;
+  const own = memberHousehold(viewer);
+  if (own) return own;
   if (viewer.role === Role.ADMIN) return defaultHouseholdId(ctx);
   throw forbidden(HOUSEHOLD_MESSAGES.notEnrolled);
+}
+
+/** The household of an active member, synchronously (undefined for anyone else): `householdOf`'s first answer. */
+export function memberHousehold(viewer: Viewer): string | undefined {
+  const membership = viewer.membership(Application.COPARENT);
+  return membership?.householdId && membership.status === MembershipStatus.ACTIVE ? membership.householdId : undefined;
 }
 
 /** The household the viewer administers (a household admin's own; a global ADMIN's own or the default). */

@@ -7,8 +7,8 @@
  */
 import { existingEm, type AppContext } from '../../context/context';
 import { requireViewer } from '../../auth/guards';
-import { householdOf, isHouseholdAdmin } from './household.service';
-import { AppMembership, MembershipStatus } from '../identity/app-membership.entity';
+import { householdOf, isHouseholdAdmin, memberHousehold } from './household.service';
+import { AppMembership } from '../identity/app-membership.entity';
 import { Application } from '../identity/enrollment';
 import { badInput, forbidden, notFound } from '../../errors/domain-error';
 import type { Topics } from '../../pubsub/topics';
@@ -227,9 +227,9 @@ export async function itemChangeVisible(ctx: AppContext, month: string, event: T
   if (monthOf(event.date) !== month) return false;
   await ctx.refreshViewer();
   if (!ctx.viewer) return false;
-  // a member's household, as householdOf answers it, without its promises (per subscriber and event)
-  const membership = ctx.viewer.membership(Application.COPARENT);
-  if (membership?.householdId && membership.status === MembershipStatus.ACTIVE) return membership.householdId === event.householdId;
+  // a member's household without householdOf's promise (per subscriber and event)
+  const own = memberHousehold(ctx.viewer);
+  if (own) return own === event.householdId;
   return (await householdOf(ctx).catch(() => null)) === event.householdId;
 }
 
