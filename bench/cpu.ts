@@ -25,6 +25,18 @@ export function processCpuMs(pid: number): number | undefined {
   return (Number(fields[11]) + Number(fields[12])) * TICK_MS;
 }
 
+/** A process's user and system time (all threads) in milliseconds, apart; undefined when it is gone. */
+export function processCpuSplitMs(pid: number): { user: number; system: number } | undefined {
+  let stat: string;
+  try {
+    stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  } catch {
+    return undefined;
+  }
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return { user: Number(fields[11]) * TICK_MS, system: Number(fields[12]) * TICK_MS };
+}
+
 /** What a variant's CPU is read from: the server's process and its PostgreSQL backends. */
 export interface CpuSubject {
   pid: number;

@@ -322,7 +322,9 @@ export async function startProcess(o: ProcessOptions): Promise<ServerProcess> {
   // names, and the CPU probe (bench/cpu.ts) counts every backend of a name as this server's
   const appName = `ix-bench-${process.pid}-${o.name}`;
   const profile = process.env.BENCH_CPU_PROF ? [`--cpu-prof`, `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : [];
-  const execArgv = [...profile, ...(o.execArgv ?? []), ...(o.memory ? ['--expose-gc', '-r', join(BENCH_BUILD, 'baselines', 'memory-probe.js')] : [])];
+  // BENCH_NODE_ARGS: extra node flags for every process the bench starts (e.g. --perf-basic-prof for perf)
+  const extra = process.env.BENCH_NODE_ARGS ? process.env.BENCH_NODE_ARGS.split(' ').filter(Boolean) : [];
+  const execArgv = [...profile, ...extra, ...(o.execArgv ?? []), ...(o.memory ? ['--expose-gc', '-r', join(BENCH_BUILD, 'baselines', 'memory-probe.js')] : [])];
   const started = performance.now();
   const child: ChildProcess = spawn(process.execPath, [...execArgv, o.script], {
     cwd: REPO_ROOT,
@@ -401,7 +403,8 @@ export async function startInterchange(name: string, databaseUrl: string, env: R
   const dataDir = mkdtempSync(join(tmpdir(), 'ix-bench-data-'));
   let proc: ServerProcess;
   try {
-    proc = await startProcess({ name, script: SERVER_ENTRY, env: { ...BENCH_SERVER_ENV, DATA_DIR: dataDir, ...env, DATABASE_URL: databaseUrl }, memory, database: true });
+    const serverArgs = process.env.BENCH_SERVER_NODE_ARGS ? process.env.BENCH_SERVER_NODE_ARGS.split(' ').filter(Boolean) : [];
+    proc = await startProcess({ name, script: SERVER_ENTRY, execArgv: serverArgs, env: { ...BENCH_SERVER_ENV, DATA_DIR: dataDir, ...env, DATABASE_URL: databaseUrl }, memory, database: true });
   } catch (err) {
     rmSync(dataDir, { recursive: true, force: true });
     throw err;

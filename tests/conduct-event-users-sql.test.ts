@@ -100,6 +100,23 @@ describe('what a member page reads', () => {
     });
   });
 
+  it('reads just the columns of the shown fields asked (the id always), and answers them as the whole profile does', async () => {
+    /** the users' columns the member page's statement selects */
+    const columns = (statements: string[]) => {
+      const [pageSql] = statements.filter((q) => /ix_join_date/.test(q));
+      return [...pageSql.matchAll(/u\."(\w+)"/g)].map((m) => m[1]).filter((c, i, all) => all.indexOf(c) === i);
+    };
+    const rest = await s.sql.during(() => api(s, 'GET', `/api/events/slug/${event.slug}/users?search=member&limit=5`, { cookie: viewer.cookie }));
+    expect(columns(rest.statements)).toEqual(['id', 'email', 'name', 'avatar_file_id']);
+    const names = await s.sql.during(() => s.gql(page('name'), { slug: event.slug }, { cookie: viewer.cookie }));
+    expect(columns(names.statements)).toEqual(['id', 'name']);
+    const avatars = await s.sql.during(() => s.gql(page('id hasAvatar username'), { slug: event.slug }, { cookie: viewer.cookie }));
+    expect(columns(avatars.statements)).toEqual(['id', 'username', 'avatar_file_id']);
+    const whole = await s.gql(page('id name username hasAvatar role'), { slug: event.slug }, { cookie: viewer.cookie });
+    expect(members(names.result)).toEqual(members(whole).map(({ name }) => ({ name })));
+    expect(members(avatars.result)).toEqual(members(whole).map(({ id, hasAvatar, username }) => ({ id, hasAvatar, username })));
+  });
+
   it('reads the whole profile when anything else of the users is asked, with the same answers for the shown fields', async () => {
     const narrow = await s.gql(page('id name email avatarFileId'), { slug: event.slug }, { cookie: viewer.cookie });
     const full = await s.sql.during(() => s.gql(page('id name email avatarFileId role createdAt isActive'), { slug: event.slug }, { cookie: viewer.cookie }));

@@ -17,7 +17,7 @@
 import { parseArgs } from 'node:util';
 import { Agent, request as httpRequest } from 'node:http';
 import { BenchEnv, BenchOptions, HttpVariant, InterchangeServer, startBaseline, startDatabase, startInterchange } from '../lib';
-import { processCpuMs } from '../cpu';
+import { processCpuSplitMs } from '../cpu';
 import { scenarios } from '../scenarios';
 
 const { values } = parseArgs({
@@ -108,14 +108,20 @@ async function main(): Promise<void> {
       const variants = plan.variants.filter((v): v is HttpVariant => v.kind !== 'function' && (values.baselines || ours.has(v.server.pid)) && (!wanted || wanted.includes(v.id)));
       for (const v of variants) {
         await fire(v, warmup, 0);
-        const samples: number[] = [];
+        const samples: { total: number; user: number; system: number }[] = [];
         for (let r = 0; r < repeat; r++) {
-          const before = processCpuMs(v.server.pid)!;
+          const before = processCpuSplitMs(v.server.pid)!;
           await fire(v, n, warmup + r * n);
-          samples.push((processCpuMs(v.server.pid)! - before) / n);
+          const after = processCpuSplitMs(v.server.pid)!;
+          const user = (after.user - before.user) / n;
+          const system = (after.system - before.system) / n;
+          samples.push({ total: user + system, user, system });
         }
-        const sorted = [...samples].sort((a, b) => a - b);
-        console.log(`${scenario.name}\t${v.id}\tnode CPU ms/request median ${sorted[Math.floor(sorted.length / 2)].toFixed(3)} (${sorted.map((s) => s.toFixed(3)).join(', ')})`);
+        const sorted = [...samples].sort((a, b) => a.total - b.total);
+        const median = sorted[Math.floor(sorted.length / 2)];
+        console.log(
+          `${scenario.name}\t${v.id}\tnode CPU ms/request median ${median.total.toFixed(3)} (user ${median.user.toFixed(3)}, system ${median.system.toFixed(3)}; ${sorted.map((s) => s.total.toFixed(3)).join(', ')})`,
+        );
       }
     }
   } finally {

@@ -54,7 +54,11 @@ const SCRUB: [RegExp, string][] = [
   [/\$argon2(id|i|d)\$[^\s"'\\,)]+/g, '[Redacted]'],
 ];
 
+/** What every SCRUB pattern needs to find in a line (a JWT's `eyJ`, `Bearer`/`Basic`, `session=`, `://`, `$argon2`): most lines have none. */
+const SCRUB_NEEDS = /eyJ|bearer|basic|session=|:\/\/|\$argon2/i;
+
 export function scrub(line: string): string {
+  if (!SCRUB_NEEDS.test(line)) return line;
   let out = line;
   for (const [pattern, replacement] of SCRUB) out = out.replace(pattern, replacement);
   return out;

@@ -114,8 +114,6 @@ export function observeHttp(
     const done = (err?: unknown) => {
       if (seen) return;
       seen = true;
-      res.removeListener('finish', done);
-      res.removeListener('close', done);
       res.removeListener('error', done);
       const failed = err !== undefined || res.statusCode >= 500;
       const level = res.statusCode >= 500 ? 'error' : res.statusCode < 400 && QUIET_ROUTES.has(pathOf(req)) ? 'debug' : 'info';
@@ -127,7 +125,7 @@ export function observeHttp(
         );
       }
     };
-    res.on('finish', done);
+    // 'close' follows 'finish' on every response (and comes alone when the client went away first)
     res.on('close', done);
     // an error of the response ends its line too (and is not thrown as an unhandled 'error' event)
     res.on('error', done);

@@ -37,7 +37,7 @@ export class Drain {
       if (this.refusing) return this.refuse(req, res);
       if (this.draining) res.setHeader('Connection', 'close');
       this.inFlight.add(res);
-      res.once('close', () => this.inFlight.delete(res));
+      res.on('close', () => this.inFlight.delete(res));
       app(req, res);
     };
   }

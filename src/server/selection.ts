@@ -68,3 +68,44 @@ export function selectionWithin(path: readonly string[], allowed: ReadonlySet<st
     return within;
   };
 }
+
+/** The leaf fields `selectsOnly` found, or null when one is not among `allowed` (or not a leaf). */
+function leavesWithin(set: SelectionSetNode | undefined, allowed: ReadonlySet<string>, fragments: Fragments, out: Set<string>): Set<string> | null {
+  if (!set) return out;
+  for (const s of set.selections) {
+    if (s.kind === 'Field') {
+      if (!allowed.has(s.name.value) || s.selectionSet) return null;
+      out.add(s.name.value);
+    } else {
+      const inner = s.kind === 'InlineFragment' ? s.selectionSet : fragments[s.name.value]?.selectionSet;
+      if (!inner || !leavesWithin(inner, allowed, fragments, out)) return null;
+    }
+  }
+  return out;
+}
+
+/**
+ * Like `selectionWithin`, and which of the allowed fields are selected at `path` (whatever directives
+ * stand on them: a field that may be skipped is read anyway): null when something else is selected
+ * there or the path cannot be followed for certain. Kept per field node.
+ */
+export function selectedWithin(path: readonly string[], allowed: ReadonlySet<string>): (info: SelectionInfo) => ReadonlySet<string> | null {
+  const known = new WeakMap<FieldNode, ReadonlySet<string> | null>();
+  return (info) => {
+    const key = info.fieldNodes.length === 1 ? info.fieldNodes[0] : undefined;
+    const cached = key && known.get(key);
+    if (cached !== undefined) return cached;
+    const fragments = info.fragments ?? {};
+    let nodes: FieldNode[] | null = [...info.fieldNodes];
+    for (const name of path) {
+      const next: FieldNode[] = [];
+      for (const n of nodes) if (!fieldsNamed(n.selectionSet, name, fragments, next)) nodes = null;
+      if (!nodes) break;
+      nodes = next;
+    }
+    let leaves: Set<string> | null = nodes ? new Set<string>() : null;
+    for (const n of nodes ?? []) if (leaves) leaves = leavesWithin(n.selectionSet, allowed, fragments, leaves);
+    if (key) known.set(key, leaves);
+    return leaves;
+  };
+}

@@ -1,7 +1,7 @@
 /** conduct's operations on an event's people, roles and invites (conduct-core.md "Events", "Invites"). */
 import { Arg, Ctx, Field, ID, Info, InputType, Int, Mutation, ObjectType, Query, Resolver, Root, Subscription } from 'type-graphql';
 import type { GraphQLResolveInfo } from 'graphql';
-import { selectionWithin } from '../../server/selection';
+import { selectedWithin } from '../../server/selection';
 import { LIST_USER_FIELDS } from '../identity/user-row';
 import type { AppContext } from '../../context/context';
 import { access, Allow } from '../../auth/access';
@@ -69,8 +69,8 @@ const ref = (eventId?: string | null, slug?: string | null) => {
   return eventId ? { id: eventId } : { slug: slug! };
 };
 
-/** A member page whose users are asked only for what a list shows reads only those columns. */
-const listUsersOnly = selectionWithin(['users', 'user'], LIST_USER_FIELDS);
+/** A member page whose users are asked only for what a list shows reads only the columns asked for. */
+const listUserFields = selectedWithin(['users', 'user'], LIST_USER_FIELDS);
 
 @Resolver()
 export class ConductEventUsersResolver {
@@ -98,7 +98,7 @@ export class ConductEventUsersResolver {
       page,
       limit,
       role,
-      listUsersOnly: info !== undefined && listUsersOnly(info),
+      userFields: info === undefined ? null : listUserFields(info),
     });
   }
 

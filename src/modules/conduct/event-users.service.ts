@@ -38,8 +38,11 @@ export interface EventUserQuery {
   page?: number | null;
   limit?: number | null;
   role?: ConductEventRoleName | null;
-  /** the caller selects only LIST_USER_FIELDS of the users (user-row.ts): the page reads just those columns */
-  listUsersOnly?: boolean;
+  /**
+   * The users' fields the caller selects when all are among LIST_USER_FIELDS (user-row.ts): the page
+   * reads just their columns. Absent: the whole profile.
+   */
+  userFields?: ReadonlySet<string> | null;
 }
 
 export interface EventUserView {
@@ -76,13 +79,17 @@ const memberPages = new Map<string, Statement>();
  * columns, join date, roles, last activity and the matching total (a window count). With a role filter
  * ($3) limit and offset are $4 and $5; without one the statement has no HAVING and they are $3 and $4.
  */
-function memberPage(ctx: AppContext, sort: EventUserSort, direction: 'asc' | 'desc', listUsersOnly: boolean, byRole: boolean): Statement {
-  const key = `${sort}_${direction}${listUsersOnly ? '_list' : ''}${byRole ? '_role' : ''}`;
+function memberPage(ctx: AppContext, sort: EventUserSort, direction: 'asc' | 'desc', userFields: ReadonlySet<string> | null | undefined, byRole: boolean): Statement {
+  const columns = userFields ? listUserColumns('u', userFields) : undefined;
+  // one statement per column set (a handful: the selections of the clients), named by its columns'
+  // initials (a statement name is cut at 63 bytes by PostgreSQL: it must stay short)
+  const list = columns ? `_list_${columns.replace(/u\."(\w)\w*"(, )?/g, '$1')}` : '';
+  const key = `${sort}_${direction}${list}${byRole ? '_role' : ''}`;
   let s = memberPages.get(key);
   if (!s) {
     s = statement(
       `conduct_event_members_${key}`,
-      `select ${listUsersOnly ? listUserColumns('u') : userColumns(ctx.app.orm, 'u')}, min(r.created_at) as ix_join_date, array_agg(r.role) as ix_roles,
+      `select ${columns ?? userColumns(ctx.app.orm, 'u')}, min(r.created_at) as ix_join_date, array_agg(r.role) as ix_roles,
               (select max(s.created_at) from sessions s where s.user_id = u.id) as ix_last_activity, count(*) over ()::int as ix_total
          from conduct_event_roles r join users u on u.id = r.user_id
         where ${MEMBERS_WHERE}
@@ -111,13 +118,13 @@ export async function eventUsers(ctx: AppContext, ref: ConductRef, q: EventUserQ
   const search = q.search?.trim() ? `%${q.search.trim().replace(/[\\%_]/g, (c) => `\\${c}`)}%` : null;
   const params = [eventId, search, q.role ?? null];
   // without a role filter the page has no HAVING (no per-member aggregate to test, one parameter less)
-  const pageStatement = memberPage(ctx, q.sort ?? 'name', q.order === 'desc' ? 'desc' : 'asc', q.listUsersOnly === true, !!q.role);
+  const pageStatement = memberPage(ctx, q.sort ?? 'name', q.order === 'desc' ? 'desc' : 'asc', q.userFields, !!q.role);
   const rows = await ctx.app.sql.read<MemberRow>(existingEm(ctx), pageStatement, q.role ? [...params, limit, (page - 1) * limit] : [eventId, search, limit, (page - 1) * limit]);
   const total = rows.length ? rows[0].ix_total : (await ctx.app.sql.read<{ total: number }>(existingEm(ctx), MEMBERS_TOTAL, params))[0].total;
   return {
     total,
     users: rows.map((r) => ({
-      user: q.listUsersOnly ? listUserFromRow(ctx.app.orm, r) : userFromRow(ctx.app.orm, r),
+      user: q.userFields ? listUserFromRow(ctx.app.orm, r) : userFromRow(ctx.app.orm, r),
       roles: sortEventRoles(pgArray(r.ix_roles)),
       joinDate: new Date(r.ix_join_date),
       lastActivity: r.ix_last_activity ? new Date(r.ix_last_activity) : null,

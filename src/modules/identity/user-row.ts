@@ -59,9 +59,23 @@ export function userColumns(orm: MikroORM, alias: string): string {
 export const LIST_USER_FIELDS: ReadonlySet<string> = new Set(['__typename', 'id', 'username', 'email', 'name', 'avatarFileId', 'hasAvatar']);
 const LIST_COLUMNS = ['id', 'username', 'email', 'name', 'avatar_file_id'];
 
-/** `LIST_USER_FIELDS`' columns as `alias."column"`. */
-export function listUserColumns(alias: string): string {
-  return LIST_COLUMNS.map((c) => `${alias}."${c}"`).join(', ');
+/** The column of each LIST_USER_FIELDS field (`hasAvatar` reads `avatarFileId`'s). */
+const LIST_FIELD_COLUMN: Readonly<Record<string, string>> = {
+  id: 'id',
+  username: 'username',
+  email: 'email',
+  name: 'name',
+  avatarFileId: 'avatar_file_id',
+  hasAvatar: 'avatar_file_id',
+};
+
+/**
+ * `LIST_USER_FIELDS`' columns as `alias."column"`; with `fields` (a selection within them), only the
+ * columns those fields read, and always the id.
+ */
+export function listUserColumns(alias: string, fields?: ReadonlySet<string>): string {
+  const columns = fields ? LIST_COLUMNS.filter((c) => c === 'id' || [...fields].some((f) => LIST_FIELD_COLUMN[f] === c)) : LIST_COLUMNS;
+  return columns.map((c) => `${alias}."${c}"`).join(', ');
 }
 
 /** A User of `LIST_USER_FIELDS` only, from a row of `listUserColumns` (the other properties read undefined). */

@@ -24,6 +24,7 @@ import type { Pipeline, Prepared } from '../../server/pipeline';
 import { AccessRule, enforce } from '../../auth/access';
 import { openApiDocument, routeAccess } from './openapi';
 import { docsRouter } from './docs';
+import { IndexedRoute, routeIndex } from './route-index';
 import { isEventsInterrupted } from '../../pubsub/pubsub';
 import { isCrossSiteCookieWrite } from '../../server/origin';
 import { OpenCounter } from '../../server/caps';
@@ -395,6 +396,11 @@ export function mountSurface(app: App, pipeline: Pipeline, surface: SurfaceDefin
    */
   const takesQueryToken = (route: RestRoute) => surface.queryToken === true && route.method === 'get' && (route.kind === 'sse' || route.kind === 'download');
 
+  // the table's routes, narrowed per request path before Express walks them (route-index.ts); the full
+  // router below keeps every route too, for what the index leaves to it (OPTIONS, no match)
+  const indexed: IndexedRoute[] = [];
+  router.use((req: Request, res: Response, next: NextFunction) => narrowed(req, res, next));
+
   for (const c of compiled) {
     const { route } = c;
     const queryToken = takesQueryToken(route);
@@ -472,8 +478,12 @@ export function mountSurface(app: App, pipeline: Pipeline, surface: SurfaceDefin
         sendError(res, surface, codeOf(e), e.message, e.extensions?.details as ErrorDetails | undefined);
       }
     };
-    for (const path of [route.path, ...(route.aliases ?? [])]) router[route.method](path, handler);
+    for (const path of [route.path, ...(route.aliases ?? [])]) {
+      router[route.method](path, handler);
+      indexed.push({ method: route.method, path, handler });
+    }
   }
+  const narrowed = routeIndex(indexed);
 
   async function sendDownload(route: DownloadRoute, data: Record<string, unknown>, ctx: AppContext, res: Response): Promise<void> {
     const handle = route.file(data);
