@@ -404,7 +404,14 @@ export async function startInterchange(name: string, databaseUrl: string, env: R
   let proc: ServerProcess;
   try {
     const serverArgs = process.env.BENCH_SERVER_NODE_ARGS ? process.env.BENCH_SERVER_NODE_ARGS.split(' ').filter(Boolean) : [];
-    proc = await startProcess({ name, script: SERVER_ENTRY, execArgv: serverArgs, env: { ...BENCH_SERVER_ENV, DATA_DIR: dataDir, ...env, DATABASE_URL: databaseUrl }, memory, database: true });
+    proc = await startProcess({
+      name,
+      script: SERVER_ENTRY,
+      execArgv: serverArgs,
+      env: { ...BENCH_SERVER_ENV, DATA_DIR: dataDir, ...env, DATABASE_URL: databaseUrl },
+      memory,
+      database: true,
+    });
   } catch (err) {
     rmSync(dataDir, { recursive: true, force: true });
     throw err;
