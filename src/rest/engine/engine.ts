@@ -138,12 +138,24 @@ function sendJson(res: Response, status: number, body: unknown): void {
     res.send(text);
     return;
   }
-  const chunk = Buffer.from(text, 'utf8');
-  res.setHeader('Content-Length', String(chunk.length));
-  const etagOf = res.app.get('etag fn') as ((body: Buffer, encoding?: BufferEncoding) => string | undefined) | undefined;
-  const etag = typeof etagOf === 'function' ? etagOf(chunk) : undefined;
-  if (etag) res.setHeader('ETag', etag);
-  res.end(chunk);
+  // The text as it is, never copied into a Buffer first (Express's ETag function copies it): its byte
+  // length is counted, Express's default weak ETag is computed over it as UTF-8, and the socket encodes it once.
+  const length = Buffer.byteLength(text, 'utf8');
+  res.setHeader('Content-Length', String(length));
+  const setting = res.app.get('etag') as unknown;
+  if (setting === 'weak' || setting === true) res.setHeader('ETag', weakEtag(text, length));
+  else {
+    const etagOf = res.app.get('etag fn') as ((body: Buffer, encoding?: BufferEncoding) => string | undefined) | undefined;
+    const etag = typeof etagOf === 'function' ? etagOf(Buffer.from(text, 'utf8')) : undefined;
+    if (etag) res.setHeader('ETag', etag);
+  }
+  res.end(text, 'utf8');
+}
+
+/** Express's default ETag (`etag` with `weak: true`) of a UTF-8 text of `length` bytes: W/"<length in hex>-<27 characters of its SHA-1 in base64>". */
+function weakEtag(text: string, length: number): string {
+  if (length === 0) return 'W/"0-2jmj7l5rSw0yVb/vlWAYkK/YBwk"';
+  return `W/"${length.toString(16)}-${createHash('sha1').update(text, 'utf8').digest('base64').substring(0, 27)}"`;
 }
 
 function sendError(res: Response, surface: SurfaceDefinition, code: ErrorCode, message: string, details?: ErrorDetails): void {
