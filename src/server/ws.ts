@@ -118,6 +118,11 @@ export function attachWs(app: App, httpServer: Server, pipeline: Pipeline, gate:
     );
   };
   const codes = (errors: readonly { extensions?: { code?: unknown } }[]) => [...new Set(errors.map((e) => String(e.extensions?.code ?? 'UNKNOWN')))];
+  /** A `next` result with errors marks its operation's log line. */
+  const nextErrors = (op: Operation, formatted: ExecutionResult) => {
+    op.outcome = 'error';
+    op.record.errors = codes(formatted.errors as never);
+  };
 
   // A revoked session's sockets close (the one session watch, shared with SSE); it follows reconnections.
   const watchSession = (viewer: { id: string; sessionId: string }, socket: WebSocket, c: Connection) => {
@@ -229,6 +234,17 @@ export function attachWs(app: App, httpServer: Server, pipeline: Pipeline, gate:
           if (!unavailable) throw err;
           return [Object.assign(unavailable, pipeline.formatError(unavailable.toJSON(), unavailable))];
         }
+        // A shared subscription's results (fanout.ts) come straight from the pipeline rather than through
+        // graphql-ws's iterator loop and onNext: the same `next` frame graphql-ws would send (its payload
+        // encoded once per group and event), written without waiting for the socket's callback. Frames of
+        // one socket keep their order (ws queues writes); graphql-ws still sends `error` and `complete`.
+        const socket = ctx.extra.socket as unknown as WebSocket;
+        const head = `{"id":${JSON.stringify(_id)},"type":"next","payload":`;
+        pipeline.deliverDirectly(contextValue, (formatted, encoded) => {
+          if (formatted.errors?.length) nextErrors(op, formatted);
+          if (socket.readyState !== WebSocket.OPEN) return;
+          socket.send(head + (encoded ?? JSON.stringify(formatted)) + '}');
+        });
         const args: ExecutionArgs = {
           schema: pipeline.schema,
           document: checked.prepared.document,
@@ -263,10 +279,7 @@ export function attachWs(app: App, httpServer: Server, pipeline: Pipeline, gate:
         const formatted = pipeline.formatResult(result as ExecutionResult);
         if (formatted.errors?.length) {
           const op = connectionOf(ctx.extra).ops.get(id);
-          if (op) {
-            op.outcome = 'error';
-            op.record.errors = codes(formatted.errors as never);
-          }
+          if (op) nextErrors(op, formatted);
         }
         return formatted as never;
       },
