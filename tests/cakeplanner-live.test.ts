@@ -99,7 +99,7 @@ it("hands the shared subscription's results to every stream directly, each frame
   const sts = [await stream(bob.token), await stream(alice.token), await stream(bob.token)];
   for (const st of sts) await listening(st);
   const before = s.server.pipeline.fanout.stats();
-  const created = [];
+  const created: { id: string }[] = [];
   for (let i = 0; i < 4; i++) created.push(await createEvent(s, alice, { description: `Direct ${i}` }));
   for (const st of sts) {
     await st.next((f) => f.data.id === created[3].id);

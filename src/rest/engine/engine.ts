@@ -502,6 +502,21 @@ export function mountSurface(app: App, pipeline: Pipeline, surface: SurfaceDefin
     return items.map((item) => sseFrames(route, item, r));
   }
 
+  /**
+   * A result's frames: per stream, or, for a route whose `event` reads only the base URL, once per result
+   * object and base (a shared subscription hands every stream of its group the same result object).
+   */
+  const sharedFrames = new WeakMap<object, Map<string, { id?: string; text: string }>>();
+  function framesOf(route: SseRoute, c: Compiled, next: ExecutionResult, r: RouteRequest): { id?: string; text: string } {
+    const item = next.data![c.rootField!];
+    if (route.eventReads !== 'base') return sseFrames(route, item, r);
+    let byBase = sharedFrames.get(next);
+    if (!byBase) sharedFrames.set(next, (byBase = new Map()));
+    let frames = byBase.get(r.base);
+    if (!frames) byBase.set(r.base, (frames = sseFrames(route, item, r)));
+    return frames;
+  }
+
   async function streamSse(c: Compiled, route: SseRoute, ctx: AppContext, variables: Record<string, unknown>, r: RouteRequest, res: Response): Promise<void> {
     const { req } = r;
     // SSE_MAX_STREAMS_PER_USER, across the surfaces of this instance (anonymous callers: per address)
@@ -535,7 +550,7 @@ export function mountSurface(app: App, pipeline: Pipeline, surface: SurfaceDefin
     const replayed = new Set<string>();
     function writeResult(next: ExecutionResult): void {
       if (next.errors?.length || !next.data || res.writableEnded) return;
-      const { id, text } = sseFrames(route, next.data[c.rootField!], r);
+      const { id, text } = framesOf(route, c, next, r);
       if (id !== undefined && replayed.has(id)) return;
       res.write(text);
     }
