@@ -38,6 +38,8 @@ export const WS_CLOSE_REVOKED = 4401;
 export const WS_CLOSE_TOO_MANY = 4429;
 /** closed at connection_init: the database did not answer within its time limits (RFC 6455's 1013 Try Again Later) */
 export const WS_CLOSE_TRY_AGAIN = 1013;
+/** bytes a socket may hold unsent before a shared subscription's frames to it are dropped */
+export const WS_MAX_BUFFERED = 1024 * 1024;
 
 /** The UNAVAILABLE error a passed database time limit becomes (src/errors/translate.ts), or undefined for anything else. */
 function unavailableError(err: unknown): GraphQLError | undefined {
@@ -67,6 +69,8 @@ interface Operation {
   /** reached execution (false: refused by onSubscribe: limits, validation, cap) */
   executed: boolean;
   outcome: 'ok' | 'error';
+  /** frames of a shared subscription are being dropped (the client does not read, WS_MAX_BUFFERED) */
+  dropping?: boolean;
 }
 
 export function attachWs(app: App, httpServer: Server, pipeline: Pipeline, gate: DocumentGate) {
@@ -243,6 +247,14 @@ export function attachWs(app: App, httpServer: Server, pipeline: Pipeline, gate:
         pipeline.deliverDirectly(contextValue, (formatted, encoded) => {
           if (formatted.errors?.length) nextErrors(op, formatted);
           if (socket.readyState !== WebSocket.OPEN) return;
+          // a client that does not read: frames are dropped past the bound rather than held without limit
+          // (graphql-ws waited for each write, and the event stream's buffer dropped the oldest)
+          if (socket.bufferedAmount > WS_MAX_BUFFERED) {
+            if (!op.dropping) c.log.warn({ operationId: _id, bufferedBytes: socket.bufferedAmount }, 'ws client not reading: dropping live frames');
+            op.dropping = true;
+            return;
+          }
+          op.dropping = false;
           socket.send(head + (encoded ?? JSON.stringify(formatted)) + '}');
         });
         const args: ExecutionArgs = {
