@@ -95,6 +95,26 @@ it('streams text/event-stream with ids, receiving events created through REST an
   expect([...ids].sort((a, b) => a - b)).toEqual(ids);
 });
 
+it("hands the shared subscription's results to every stream directly, each frame once and in the order of the writes", async () => {
+  const sts = [await stream(bob.token), await stream(alice.token), await stream(bob.token)];
+  for (const st of sts) await listening(st);
+  const before = s.server.pipeline.fanout.stats();
+  const created: { id: string }[] = [];
+  for (let i = 0; i < 4; i++) created.push(await createEvent(s, alice, { description: `Direct ${i}` }));
+  for (const st of sts) {
+    await st.next((f) => f.data.id === created[3].id);
+    const mine = st.frames.filter((f) => created.some((c) => c.id === f.data.id));
+    expect(mine.map((f) => f.data.id)).toEqual(created.map((c) => c.id));
+    expect(mine.map((f) => f.data.description)).toEqual(['Direct 0', 'Direct 1', 'Direct 2', 'Direct 3']);
+    const ids = mine.map((f) => Number(f.id));
+    expect([...ids].sort((a, b) => a - b)).toEqual(ids);
+  }
+  const after = s.server.pipeline.fanout.stats();
+  // through the fan-out's direct delivery: one execution per write, a result for each of the three streams
+  expect(after.direct - before.direct).toBeGreaterThanOrEqual(12);
+  expect(after.executed - before.executed).toBeLessThanOrEqual(4);
+});
+
 it("keeps other groups' changes out of the stream, accepts ?token= and refuses anonymous callers", async () => {
   const st = await stream(outsider.token, { query: true });
   expect(st.status).toBe(200);

@@ -179,8 +179,12 @@ export function makeViewer(app: App, em: () => EntityManager, row: UserRow, sess
  */
 const untouched = new WeakMap<Viewer, UserRow>();
 
-/** Settled: what a re-read answered from the session cache awaits. */
-const DONE: Promise<void> = Promise.resolve();
+/**
+ * Settled: what a re-read answered from the session cache returns (`refreshViewer`). A caller that
+ * compares with it knows the viewer is already current and need not await (a fan-out's per-event checks).
+ */
+export const VIEWER_CURRENT: Promise<void> = Promise.resolve();
+const DONE = VIEWER_CURRENT;
 
 /**
  * The viewer of a token, or undefined when the token is invalid, expired, revoked or its user inactive.

@@ -1,7 +1,10 @@
-import { Channel } from './pubsub';
-/** Filters an async iterator without losing its `return()` (unsubscribe) when the consumer stops. */
+import { Channel, isPushable, PUSH, PushCheck, PushSink } from './pubsub';
+/**
+ * Filters an async iterator without losing its `return()` (unsubscribe) when the consumer stops. Over a
+ * pushable source it is pushable too (pubsub.ts `PUSH`): `keep` then travels with each value as a check.
+ */
 export function filterAsync<T>(source: AsyncIterableIterator<T>, keep: (value: T) => boolean | Promise<boolean>): AsyncIterableIterator<T> {
-  const it: AsyncIterableIterator<T> = {
+  const it: AsyncIterableIterator<T> & { [PUSH]?: (sink: PushSink<T>) => void } = {
     async next() {
       for (;;) {
         const r = await source.next();
@@ -21,6 +24,20 @@ export function filterAsync<T>(source: AsyncIterableIterator<T>, keep: (value: T
       return it;
     },
   };
+  if (isPushable<T>(source)) {
+    it[PUSH] = (sink) => {
+      // the source's checks, then this filter's (one array per distinct list of the source's, not per value)
+      let seen: readonly PushCheck<T>[] | undefined;
+      let checks: readonly PushCheck<T>[] = [];
+      source[PUSH]({
+        next: (value, before) => {
+          if (before !== seen) checks = [...(seen = before), keep];
+          sink.next(value, checks);
+        },
+        error: (err) => sink.error(err),
+      });
+    };
+  }
   return it;
 }
 

@@ -29,9 +29,35 @@ export interface PubSub {
 
 type Listener = (payload: unknown) => void;
 
+/**
+ * Push delivery (issue 14): a stream that carries `[PUSH]` can hand its values to a sink as they arrive,
+ * instead of through `next()` (a promise per value and consumer). A fan-out's consumer takes it: one
+ * subscriber's delivery is then a few synchronous calls in the pubsub's own delivery. Filters on the way
+ * (filterAsync) do not run at the push: they travel with the value as `checks`, which the consumer runs
+ * in order, one value after the other, exactly as a pulling consumer's `next()` would have run them.
+ * A stream switched to push never answers `next()` again; `return()` ends it as before.
+ */
+export const PUSH = Symbol('push');
+export type PushCheck<T> = (value: T) => boolean | Promise<boolean>;
+export interface PushSink<T> {
+  /** a value, with the filters it must pass (in order) before the consumer keeps it */
+  next(value: T, checks: readonly PushCheck<T>[]): void;
+  /** the stream ended with an error (after every value already handed over) */
+  error(err: unknown): void;
+}
+export interface Pushable<T> {
+  [PUSH](sink: PushSink<T>): void;
+}
+export function isPushable<T>(source: object): source is Pushable<T> {
+  return typeof (source as Partial<Pushable<T>>)[PUSH] === 'function';
+}
+const NO_CHECKS: readonly [] = Object.freeze([]) as readonly [];
+
 /** A push-fed async iterator with a bounded buffer (a slow consumer loses the oldest events, never memory). */
-export class Channel<T> implements AsyncIterableIterator<T> {
+export class Channel<T> implements AsyncIterableIterator<T>, Pushable<T> {
   private buffer: T[] = [];
+  /** set by `[PUSH]`: values go straight to it */
+  private sink?: PushSink<T>;
   private waiting: { resolve: (r: IteratorResult<T>) => void; reject: (err: unknown) => void }[] = [];
   private done = false;
   /** set by `fail`: the next read after the buffered values rejects with it, once */
@@ -43,6 +69,7 @@ export class Channel<T> implements AsyncIterableIterator<T> {
 
   push(value: T): void {
     if (this.done) return;
+    if (this.sink) return this.sink.next(value, NO_CHECKS);
     const w = this.waiting.shift();
     if (w) w.resolve({ value, done: false });
     else {
@@ -67,9 +94,22 @@ export class Channel<T> implements AsyncIterableIterator<T> {
     if (this.done) return;
     this.done = true;
     const waiting = this.waiting.splice(0);
-    if (waiting.length) for (const w of waiting) w.reject(err);
+    if (this.sink) this.sink.error(err);
+    else if (waiting.length) for (const w of waiting) w.reject(err);
     else this.error = err;
     this.onClose();
+  }
+
+  /** Switches to push delivery: values buffered so far first, then every value as it is pushed. */
+  [PUSH](sink: PushSink<T>): void {
+    this.sink = sink;
+    const buffered = this.buffer.splice(0);
+    for (const v of buffered) sink.next(v, NO_CHECKS);
+    if (this.error !== undefined) {
+      const err = this.error;
+      this.error = undefined;
+      sink.error(err);
+    }
   }
 
   return(): Promise<IteratorResult<T>> {

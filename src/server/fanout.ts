@@ -91,36 +91,59 @@ export class SharePlanner {
 }
 
 /**
+ * One event's result for a group: the execution (shared by every subscriber of the group), its result
+ * once settled, and that result formatted and encoded once (`encoded`: the JSON of the `payload` of a
+ * graphql-ws `next` frame; the pipeline fills it for the first subscriber delivered directly).
+ */
+export interface GroupResult {
+  promise: Promise<ExecutionResult>;
+  settled?: ExecutionResult;
+  formatted?: ExecutionResult;
+  encoded?: string;
+}
+
+/**
  * The groups of subscribers: per group key, the result of each event (by the payload object the pubsub
  * delivered to every subscriber: one object per event and instance), computed by the first subscriber to
  * reach it. A group lives while it has subscribers; an event's result while its payload does.
  */
 export class FanOut {
-  private readonly groups = new Map<string, { members: number; results: WeakMap<object, Promise<ExecutionResult>> }>();
+  private readonly groups = new Map<string, { members: number; results: WeakMap<object, GroupResult> }>();
   /** executions avoided since start (tests, metrics) */
   shared = 0;
   executed = 0;
+  /** shared results handed to a transport directly (pipeline.ts `deliverDirectly`; tests, metrics) */
+  direct = 0;
 
-  join(key: string): { result(payload: unknown, run: (payload: unknown) => Promise<ExecutionResult>): Promise<ExecutionResult>; leave(): void } {
+  join(key: string): {
+    result(payload: unknown, run: (payload: unknown) => Promise<ExecutionResult>): Promise<ExecutionResult>;
+    entry(payload: unknown, run: (payload: unknown) => Promise<ExecutionResult>): GroupResult;
+    leave(): void;
+  } {
     let group = this.groups.get(key);
     if (!group) this.groups.set(key, (group = { members: 0, results: new WeakMap() }));
     group.members += 1;
     const g = group;
     let left = false;
+    const entry = (payload: unknown, run: (payload: unknown) => Promise<ExecutionResult>): GroupResult => {
+      const shareable = typeof payload === 'object' && payload !== null;
+      let e = shareable ? g.results.get(payload) : undefined;
+      if (e) this.shared += 1;
+      else {
+        this.executed += 1;
+        const made: GroupResult = { promise: run(payload) };
+        made.promise.then(
+          (r) => (made.settled = r),
+          () => undefined,
+        );
+        if (shareable) g.results.set(payload, made);
+        e = made;
+      }
+      return e;
+    };
     return {
-      result: (payload, run) => {
-        if (typeof payload !== 'object' || payload === null) {
-          this.executed += 1;
-          return run(payload);
-        }
-        let pending = g.results.get(payload);
-        if (pending) this.shared += 1;
-        else {
-          this.executed += 1;
-          g.results.set(payload, (pending = run(payload)));
-        }
-        return pending;
-      },
+      result: (payload, run) => entry(payload, run).promise,
+      entry,
       leave: () => {
         if (left) return;
         left = true;
@@ -131,10 +154,10 @@ export class FanOut {
   }
 
   /** Open groups and their subscribers (metrics, tests). */
-  stats(): { groups: number; subscribers: number; executed: number; shared: number } {
+  stats(): { groups: number; subscribers: number; executed: number; shared: number; direct: number } {
     let subscribers = 0;
     for (const g of this.groups.values()) subscribers += g.members;
-    return { groups: this.groups.size, subscribers, executed: this.executed, shared: this.shared };
+    return { groups: this.groups.size, subscribers, executed: this.executed, shared: this.shared, direct: this.direct };
   }
 }
 

@@ -32,12 +32,13 @@ import {
 } from 'graphql';
 import type { GatewayInterface } from '@apollo/server-gateway-interface';
 import type { AppConfig } from '../config';
-import type { AppContext } from '../context/context';
+import { VIEWER_CURRENT, type AppContext } from '../context/context';
+import { isPushable, PUSH, Pushable, PushCheck } from '../pubsub/pubsub';
 import { formatGraphQLError, withHttpAnswer } from '../errors/translate';
 import { accessOfRootField, enforce } from '../auth/access';
 import { compileOperation, CompiledOperation } from './compile';
 import { maskSuggestions, parseAndValidate } from './limits';
-import { canonicalJson, FanOut, SharePlanner } from './fanout';
+import { canonicalJson, FanOut, GroupResult, SharePlanner } from './fanout';
 import { Logger, silentLogger } from '../observe/log';
 
 /** What the pipeline tells its hooks about one operation (request ids, logs, metrics attach here). */
@@ -110,6 +111,13 @@ function preparedOf(args: ExecutionArgs): Prepared {
   return { document: args.document, operation: operationOf(args.document, args.operationName)!, operationName: args.operationName ?? undefined };
 }
 
+/**
+ * Where a transport takes a shared subscription's results directly (graphql-ws, ws.ts): called in order,
+ * synchronously from the event's delivery where nothing had to wait, with each result already formatted
+ * (`formatResult`) and, for a group's shared result, its JSON encoded once for the whole group.
+ */
+export type DirectFrames = (formatted: ExecutionResult, encoded: string | undefined) => void;
+
 /** Documents (by source) kept parsed and validated for ws and REST; least recently used go first. */
 const MAX_DOCUMENTS = 500;
 
@@ -124,6 +132,8 @@ export class Pipeline {
   readonly fanout = new FanOut();
   private readonly sharePlanner: SharePlanner;
   private readonly documentIds = new WeakMap<DocumentNode, number>();
+  /** transports that take shared results directly, per operation context (ws.ts) */
+  private readonly directFrames = new WeakMap<AppContext, DirectFrames>();
   private nextDocumentId = 1;
 
   constructor(
@@ -243,6 +253,16 @@ export class Pipeline {
     return result;
   }
 
+  /**
+   * Asks for a shared subscription's results to be handed to `frames` directly (see DirectFrames)
+   * rather than yielded by the iterator `subscribe` returns, which then only ends: done when the stream
+   * ends, or rejected with its error, after every result before was handed over. Documents that are not
+   * shared, and streams that cannot push, keep the iterator.
+   */
+  deliverDirectly(ctx: AppContext, frames: DirectFrames): void {
+    this.directFrames.set(ctx, frames);
+  }
+
   /** Starts a subscription (graphql-js): an async iterator of results, or a result with the errors. */
   subscribe(prepared: Prepared, ctx: AppContext, variables: Record<string, unknown> | null | undefined): Promise<AsyncGenerator<ExecutionResult> | ExecutionResult> {
     return this.around(prepared, ctx, () => this.subscribeNow(prepared, ctx, variables));
@@ -287,15 +307,17 @@ export class Pipeline {
     if (docId === undefined) this.documentIds.set(prepared.document, (docId = this.nextDocumentId++));
     const group = this.fanout.join(`${docId}:${prepared.operationName ?? ''}:${canonicalJson(variables ?? {})}`);
     const events = source as AsyncGenerator<unknown>;
-    const close = async (): Promise<IteratorResult<ExecutionResult>> => {
-      group.leave();
-      await events.return?.(undefined);
-      return { value: undefined, done: true };
-    };
     // made once per subscription, not per event: most subscribers of a group never call it
     const execute = async (payload: unknown): Promise<ExecutionResult> => {
       const r = (await executeJs({ ...args, rootValue: payload })) as ExecutionResult;
       return r.errors?.length ? { ...r, errors: r.errors.map(withHttpAnswer) } : r;
+    };
+    const frames = this.directFrames.get(ctx);
+    if (frames && isPushable(events)) return this.subscribeDirect(events, frames, ctx, rule, node, group, execute);
+    const close = async (): Promise<IteratorResult<ExecutionResult>> => {
+      group.leave();
+      await events.return?.(undefined);
+      return { value: undefined, done: true };
     };
     const nextResult = async (): Promise<IteratorResult<ExecutionResult>> => {
       let event: IteratorResult<unknown>;
@@ -322,6 +344,190 @@ export class Pipeline {
     // while a `next()` waits for an event (a generator would only see it at its next yield)
     const iterator: AsyncGenerator<ExecutionResult> = {
       next: nextResult,
+      return: close,
+      throw: async (err: unknown) => {
+        await close();
+        throw err;
+      },
+      [Symbol.asyncIterator]() {
+        return iterator;
+      },
+      [Symbol.asyncDispose]: async () => {
+        await close();
+      },
+    } as AsyncGenerator<ExecutionResult>;
+    return iterator;
+  }
+
+  /**
+   * A shared subscription delivered directly (issue 14): the event stream pushes each event; the
+   * subscriber's filters, then its access re-check (the viewer re-read, the root field's rule), then the
+   * group's one result (formatted and encoded once per group and event) run in the pubsub's delivery,
+   * synchronously while nothing has to wait (a session-cache hit, a result already settled). Whatever
+   * has to wait holds the events behind it: a subscriber's results keep the events' order. The iterator
+   * returned only ends: done when the stream ends or the consumer returns it; rejected, once the results
+   * before it were handed over, when the stream or a filter fails (as the pulled iterator would throw).
+   */
+  private subscribeDirect(
+    events: AsyncGenerator<unknown> & Pushable<unknown>,
+    frames: DirectFrames,
+    ctx: AppContext,
+    rule: ReturnType<typeof accessOfRootField>,
+    node: FieldNode,
+    group: ReturnType<FanOut['join']>,
+    execute: (payload: unknown) => Promise<ExecutionResult>,
+  ): AsyncGenerator<ExecutionResult> {
+    /** events waiting behind one that has to wait (a filter's promise, an execution in progress) */
+    const queue: { value: unknown; checks: readonly PushCheck<unknown>[] }[] = [];
+    let busy = false;
+    let closed = false;
+    /** the stream's end: undefined while it runs; `{ error }` once it failed (error undefined: ended) */
+    let ended: { error?: unknown; failed: boolean } | undefined;
+    let waiter: { resolve: (r: IteratorResult<ExecutionResult>) => void; reject: (err: unknown) => void } | undefined;
+
+    const settleWaiter = () => {
+      if (!ended || !waiter || busy || queue.length) return;
+      const w = waiter;
+      waiter = undefined;
+      if (ended.failed) w.reject(ended.error);
+      else w.resolve({ value: undefined, done: true });
+    };
+    const finish = (end: { error?: unknown; failed: boolean }) => {
+      closed = true;
+      if (end.failed) queue.length = 0;
+      if (!ended) {
+        ended = end;
+        group.leave();
+        void events.return?.(undefined);
+      }
+      settleWaiter();
+    };
+    const fail = (err: unknown) => {
+      busy = false;
+      finish({ error: err, failed: true });
+    };
+    const deliverShared = (entry: GroupResult) => {
+      if (closed) return;
+      if (!entry.encoded) {
+        const formatted = this.formatResult(entry.settled!);
+        entry.formatted = formatted;
+        entry.encoded = JSON.stringify(formatted);
+      }
+      this.fanout.direct += 1;
+      frames(entry.formatted!, entry.encoded);
+    };
+    const deliverEvent = (payload: unknown): void | Promise<void> => {
+      const entry = group.entry(payload, execute);
+      if (entry.settled) return deliverShared(entry);
+      return entry.promise.then(() => deliverShared(entry));
+    };
+    const denied = (err: unknown) => {
+      if (closed) return;
+      frames(this.formatResult({ data: null, errors: [withHttpAnswer(locatedError(err, [node], [(node.alias ?? node.name).value]))] }), undefined);
+    };
+    /** the access re-check, then the result; a refusal is this subscriber's result for the event */
+    const checkAccess = (payload: unknown): void | Promise<void> => {
+      let checking: void | Promise<void>;
+      try {
+        checking = rule ? enforce(rule, ctx) : undefined;
+      } catch (err) {
+        return denied(err);
+      }
+      if (!checking) return deliverEvent(payload);
+      return checking.then(
+        () => deliverEvent(payload),
+        (err) => denied(err),
+      );
+    };
+    const afterFilters = (payload: unknown): void | Promise<void> => {
+      let refreshed: Promise<void>;
+      try {
+        refreshed = ctx.refreshViewer();
+      } catch (err) {
+        return denied(err);
+      }
+      if (refreshed === VIEWER_CURRENT) return checkAccess(payload);
+      return refreshed.then(
+        () => checkAccess(payload),
+        (err) => denied(err),
+      );
+    };
+    /** one event: its filters in order, then the rest; a promise when something had to wait */
+    const step = (value: unknown, checks: readonly PushCheck<unknown>[], from: number): void | Promise<void> => {
+      for (let i = from; i < checks.length; i++) {
+        const kept = checks[i](value);
+        if (kept === true) continue;
+        if (kept === false) return;
+        return kept.then((k) => (k && !closed ? step(value, checks, i + 1) : undefined));
+      }
+      return afterFilters(value);
+    };
+    const pump = () => {
+      while (queue.length && !closed) {
+        const { value, checks } = queue.shift()!;
+        let waiting: void | Promise<void>;
+        try {
+          waiting = step(value, checks, 0);
+        } catch (err) {
+          return fail(err);
+        }
+        if (waiting) {
+          busy = true;
+          waiting.then(() => {
+            busy = false;
+            pump();
+          }, fail);
+          return;
+        }
+      }
+      settleWaiter();
+    };
+
+    events[PUSH]({
+      next: (value, checks) => {
+        if (closed) return;
+        if (busy || queue.length) {
+          queue.push({ value, checks });
+          return;
+        }
+        let waiting: void | Promise<void>;
+        try {
+          waiting = step(value, checks, 0);
+        } catch (err) {
+          return fail(err);
+        }
+        if (waiting) {
+          busy = true;
+          waiting.then(() => {
+            busy = false;
+            pump();
+          }, fail);
+        }
+      },
+      error: (err) => {
+        if (ended) return;
+        // the events already handed over are delivered first; the iterator rejects after them
+        ended = { error: err, failed: true };
+        group.leave();
+        settleWaiter();
+      },
+    });
+
+    const close = async (): Promise<IteratorResult<ExecutionResult>> => {
+      finish({ failed: false });
+      if (waiter) {
+        const w = waiter;
+        waiter = undefined;
+        w.resolve({ value: undefined, done: true });
+      }
+      return { value: undefined, done: true };
+    };
+    const iterator: AsyncGenerator<ExecutionResult> = {
+      next: () =>
+        new Promise<IteratorResult<ExecutionResult>>((resolve, reject) => {
+          waiter = { resolve, reject };
+          settleWaiter();
+        }),
       return: close,
       throw: async (err: unknown) => {
         await close();

@@ -38,6 +38,8 @@ export const WS_CLOSE_REVOKED = 4401;
 export const WS_CLOSE_TOO_MANY = 4429;
 /** closed at connection_init: the database did not answer within its time limits (RFC 6455's 1013 Try Again Later) */
 export const WS_CLOSE_TRY_AGAIN = 1013;
+/** bytes a socket may hold unsent before a shared subscription's frames to it are dropped */
+export const WS_MAX_BUFFERED = 1024 * 1024;
 
 /** The UNAVAILABLE error a passed database time limit becomes (src/errors/translate.ts), or undefined for anything else. */
 function unavailableError(err: unknown): GraphQLError | undefined {
@@ -67,6 +69,8 @@ interface Operation {
   /** reached execution (false: refused by onSubscribe: limits, validation, cap) */
   executed: boolean;
   outcome: 'ok' | 'error';
+  /** frames of a shared subscription are being dropped (the client does not read, WS_MAX_BUFFERED) */
+  dropping?: boolean;
 }
 
 export function attachWs(app: App, httpServer: Server, pipeline: Pipeline, gate: DocumentGate) {
@@ -118,6 +122,11 @@ export function attachWs(app: App, httpServer: Server, pipeline: Pipeline, gate:
     );
   };
   const codes = (errors: readonly { extensions?: { code?: unknown } }[]) => [...new Set(errors.map((e) => String(e.extensions?.code ?? 'UNKNOWN')))];
+  /** A `next` result with errors marks its operation's log line. */
+  const nextErrors = (op: Operation, formatted: ExecutionResult) => {
+    op.outcome = 'error';
+    op.record.errors = codes(formatted.errors as never);
+  };
 
   // A revoked session's sockets close (the one session watch, shared with SSE); it follows reconnections.
   const watchSession = (viewer: { id: string; sessionId: string }, socket: WebSocket, c: Connection) => {
@@ -229,6 +238,25 @@ export function attachWs(app: App, httpServer: Server, pipeline: Pipeline, gate:
           if (!unavailable) throw err;
           return [Object.assign(unavailable, pipeline.formatError(unavailable.toJSON(), unavailable))];
         }
+        // A shared subscription's results (fanout.ts) come straight from the pipeline rather than through
+        // graphql-ws's iterator loop and onNext: the same `next` frame graphql-ws would send (its payload
+        // encoded once per group and event), written without waiting for the socket's callback. Frames of
+        // one socket keep their order (ws queues writes); graphql-ws still sends `error` and `complete`.
+        const socket = ctx.extra.socket as unknown as WebSocket;
+        const head = `{"id":${JSON.stringify(_id)},"type":"next","payload":`;
+        pipeline.deliverDirectly(contextValue, (formatted, encoded) => {
+          if (formatted.errors?.length) nextErrors(op, formatted);
+          if (socket.readyState !== WebSocket.OPEN) return;
+          // a client that does not read: frames are dropped past the bound rather than held without limit
+          // (graphql-ws waited for each write, and the event stream's buffer dropped the oldest)
+          if (socket.bufferedAmount > WS_MAX_BUFFERED) {
+            if (!op.dropping) c.log.warn({ operationId: _id, bufferedBytes: socket.bufferedAmount }, 'ws client not reading: dropping live frames');
+            op.dropping = true;
+            return;
+          }
+          op.dropping = false;
+          socket.send(head + (encoded ?? JSON.stringify(formatted)) + '}');
+        });
         const args: ExecutionArgs = {
           schema: pipeline.schema,
           document: checked.prepared.document,
@@ -263,10 +291,7 @@ export function attachWs(app: App, httpServer: Server, pipeline: Pipeline, gate:
         const formatted = pipeline.formatResult(result as ExecutionResult);
         if (formatted.errors?.length) {
           const op = connectionOf(ctx.extra).ops.get(id);
-          if (op) {
-            op.outcome = 'error';
-            op.record.errors = codes(formatted.errors as never);
-          }
+          if (op) nextErrors(op, formatted);
         }
         return formatted as never;
       },

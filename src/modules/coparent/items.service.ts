@@ -5,7 +5,7 @@
  * the admin creates an item for another member. Changes are published after commit on
  * `coparent.itemChanged`, with the household, and reach only its members.
  */
-import { existingEm, type AppContext } from '../../context/context';
+import { existingEm, VIEWER_CURRENT, type AppContext } from '../../context/context';
 import { requireViewer } from '../../auth/guards';
 import { householdOf, isHouseholdAdmin, memberHousehold } from './household.service';
 import { AppMembership } from '../identity/app-membership.entity';
@@ -223,14 +223,22 @@ export async function subscribeItemChanges(ctx: AppContext, month: string): Prom
  * Per subscriber and per event: the month matches and the item belongs to the household the subscriber
  * is a member of now (the viewer read again: a member taken out or moved stops receiving at once).
  */
-export async function itemChangeVisible(ctx: AppContext, month: string, event: Topics['coparent.itemChanged']): Promise<boolean> {
+export function itemChangeVisible(ctx: AppContext, month: string, event: Topics['coparent.itemChanged']): boolean | Promise<boolean> {
   if (monthOf(event.date) !== month) return false;
-  await ctx.refreshViewer();
+  const refreshed = ctx.refreshViewer();
+  // answered from the session cache (the usual case): decided synchronously, no promise per subscriber and event
+  if (refreshed === VIEWER_CURRENT) return visibleTo(ctx, event);
+  return refreshed.then(() => visibleTo(ctx, event));
+}
+
+function visibleTo(ctx: AppContext, event: Topics['coparent.itemChanged']): boolean | Promise<boolean> {
   if (!ctx.viewer) return false;
   // a member's household without householdOf's promise (per subscriber and event)
   const own = memberHousehold(ctx.viewer);
   if (own) return own === event.householdId;
-  return (await householdOf(ctx).catch(() => null)) === event.householdId;
+  return householdOf(ctx)
+    .catch(() => null)
+    .then((h) => h === event.householdId);
 }
 
 /** The event as subscribers see it: the item read fresh (its owner too), null once deleted. */

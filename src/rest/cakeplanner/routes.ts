@@ -418,6 +418,7 @@ export const cakeplannerSurface: SurfaceDefinition = {
         }
       }`,
       event: (change, r) => changeFrames(change, r.base),
+      eventReads: 'base',
       keepaliveMs: 25_000,
       resume: {
         operation: /* GraphQL */ `query CakeEventStreamResume($after: ID!) {

@@ -524,6 +524,21 @@ export function mountSurface(app: App, pipeline: Pipeline, surface: SurfaceDefin
     return items.map((item) => sseFrames(route, item, r));
   }
 
+  /**
+   * A result's frames: per stream, or, for a route whose `event` reads only the base URL, once per result
+   * object and base (a shared subscription hands every stream of its group the same result object).
+   */
+  const sharedFrames = new WeakMap<object, Map<string, { id?: string; text: string }>>();
+  function framesOf(route: SseRoute, c: Compiled, next: ExecutionResult, r: RouteRequest): { id?: string; text: string } {
+    const item = next.data![c.rootField!];
+    if (route.eventReads !== 'base') return sseFrames(route, item, r);
+    let byBase = sharedFrames.get(next);
+    if (!byBase) sharedFrames.set(next, (byBase = new Map()));
+    let frames = byBase.get(r.base);
+    if (!frames) byBase.set(r.base, (frames = sseFrames(route, item, r)));
+    return frames;
+  }
+
   async function streamSse(c: Compiled, route: SseRoute, ctx: AppContext, variables: Record<string, unknown>, r: RouteRequest, res: Response): Promise<void> {
     const { req } = r;
     // SSE_MAX_STREAMS_PER_USER, across the surfaces of this instance (anonymous callers: per address)
@@ -534,6 +549,11 @@ export function mountSurface(app: App, pipeline: Pipeline, surface: SurfaceDefin
       return sendError(res, surface, 'RATE_LIMITED', `Too many open event streams (at most ${app.config.caps.sseStreamsPerUser})`, { retryAfter: 5 });
     }
     res.once('close', release); // however the response ends
+    // A shared subscription's results come straight from the fan-out (pipeline.ts `deliverDirectly`), in
+    // order, rather than through the iterator below; held until the resume frames are written.
+    const early: ExecutionResult[] = [];
+    let live = false;
+    pipeline.deliverDirectly(ctx, (formatted) => (live ? writeResult(formatted) : early.push(formatted)));
     const result = await pipeline.subscribe(c.prepared!(), ctx, variables);
     if (!(Symbol.asyncIterator in result)) {
       const e = firstError(pipeline, result as ExecutionResult);
@@ -550,6 +570,12 @@ export function mountSurface(app: App, pipeline: Pipeline, surface: SurfaceDefin
     const lastId = req.headers['last-event-id'];
     // ids sent by a durable resume: the live stream may deliver them again (they raced the resume query)
     const replayed = new Set<string>();
+    function writeResult(next: ExecutionResult): void {
+      if (next.errors?.length || !next.data || res.writableEnded) return;
+      const { id, text } = framesOf(route, c, next, r);
+      if (id !== undefined && replayed.has(id)) return;
+      res.write(text);
+    }
     // Last-Event-ID resume comes from the route's durable log (any instance answers it alike)
     if (typeof lastId === 'string' && lastId) {
       for (const frame of await resumeFrames(c, route, ctx, lastId, r)) {
@@ -557,6 +583,8 @@ export function mountSurface(app: App, pipeline: Pipeline, surface: SurfaceDefin
         res.write(frame.text);
       }
     }
+    live = true;
+    for (const next of early.splice(0)) writeResult(next);
     streams.add(res);
     const keepalive = setInterval(() => res.write(': keepalive\n\n'), route.keepaliveMs ?? 25_000);
     // a revoked session ends the stream (the session watch ws uses too)
@@ -569,12 +597,8 @@ export function mountSurface(app: App, pipeline: Pipeline, surface: SurfaceDefin
     };
     req.on('close', stop);
     try {
-      for await (const next of iterator) {
-        if (next.errors?.length || !next.data) continue;
-        const { id, text } = sseFrames(route, next.data[c.rootField!], r);
-        if (id !== undefined && replayed.has(id)) continue;
-        res.write(text);
-      }
+      // a shared subscription delivered directly: the iterator yields nothing, it only ends
+      for await (const next of iterator) writeResult(next);
     } catch (err) {
       // The event stream was interrupted (the listener dropped, src/pubsub/pubsub.ts): end the response;
       // EventSource reconnects with Last-Event-ID and the route's resume fills the gap where it has one.

@@ -118,6 +118,12 @@ export interface SseRoute<Data = any> extends RouteBase {
    * one names the result). Several frames are written together, in order.
    */
   event: (data: Data, r: RouteRequest) => SseFrame | SseFrame[];
+  /**
+   * What of the request `event` reads: `'base'` (only `r.base`) lets the engine frame a result shared by
+   * many streams (the fan-out's one result per group and event) once per base URL rather than per stream.
+   * Unset: framed per stream.
+   */
+  eventReads?: 'base';
   keepaliveMs?: number;
   /**
    * Last-Event-ID resume from a durable log (required: a stream resumes on whichever instance the client
