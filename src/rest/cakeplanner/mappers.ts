@@ -11,9 +11,16 @@ export function photoPath(base: string, photoId: string): string {
   return `${base}/api/photos/${photoId}`;
 }
 
-/** Today as YYYY-MM-DD (UTC), for the original's `isFuture`. */
+/** Today as YYYY-MM-DD (UTC), for the original's `isFuture`: made once a day, not once per event of a list. */
+let day = '';
+let dayEnds = 0;
 function today(): string {
-  return new Date().toISOString().slice(0, 10);
+  const now = Date.now();
+  if (now >= dayEnds) {
+    day = new Date(now).toISOString().slice(0, 10);
+    dayEnds = Date.parse(`${day}T00:00:00.000Z`) + 86_400_000;
+  }
+  return day;
 }
 
 interface EventSummaryData {
@@ -63,7 +70,8 @@ function gallery(e: GalleryData, base: string) {
 
 /** A Hall of Fame item: a list item with its `gallery` (the frontend's podium reads `gallery.length`). */
 export function rankedEvent(e: EventSummaryData & GalleryData, base: string) {
-  return { ...eventSummary(e, base), gallery: gallery(e, base) };
+  // the summary's keys, then the gallery (no copy of the summary)
+  return Object.assign(eventSummary(e, base), { gallery: gallery(e, base) });
 }
 
 /** GET /api/events/:id and the 201 of POST /api/events. */
