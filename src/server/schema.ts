@@ -36,6 +36,7 @@ export function getSchema(): Promise<GraphQLSchema> {
     const unsized = undeclaredListFields(schema);
     if (unsized.length) throw new Error(`list fields without a size declaration (@ListSize): ${unsized.join(', ')}`);
     plainFieldsReadDirectly(schema);
+    fieldResolversCalledDirectly(schema);
     return schema;
   });
   return built;
@@ -70,6 +71,69 @@ function plainFieldsReadDirectly(schema: GraphQLSchema): void {
     }
   }
 }
+
+type Resolve = (root: unknown, args: unknown, ctx: unknown, info: unknown) => unknown;
+
+/**
+ * type-graphql runs every field resolver through its handler: the resolver class's instance from the
+ * container, a middleware runner, and its parameters sorted and mapped anew on every call — per field
+ * and row of a list (the conduct report list: five such fields per report). A field resolver with no
+ * middleware or roles whose parameters are only `@Root()`, `@Ctx()` and `@Info()` is called directly
+ * instead, with the same values in the same order: the root as given (type-graphql converts a typed
+ * root that is not an instance of its class into one: such a call still goes through its handler), the
+ * context, the info. Resolvers taking arguments keep type-graphql's handler (their conversion).
+ */
+function fieldResolversCalledDirectly(schema: GraphQLSchema): void {
+  const storage = getMetadataStorage();
+  const instances = new Map<unknown, Record<string, unknown>>();
+  for (const r of storage.fieldResolvers) {
+    if (r.kind !== 'external' || r.middlewares?.length || r.roles?.length) continue;
+    const params = [...(r.params ?? [])].sort((a, b) => a.index - b.index);
+    if (params.length > 3 || !params.every((p, i) => p.index === i && (p.kind === 'root' || p.kind === 'context' || p.kind === 'info'))) continue;
+    const objectClass = r.getObjectType?.();
+    const typeName = storage.objectTypes.find((o) => o.target === objectClass)?.name;
+    const type = typeName ? schema.getType(typeName) : undefined;
+    if (!(type instanceof GraphQLObjectType)) continue;
+    const field = type.getFields()[r.schemaName];
+    if (!field?.resolve) continue;
+    const handler = field.resolve as Resolve;
+    const target = r.target as new () => Record<string, unknown>;
+    let instance = instances.get(target);
+    if (!instance) instances.set(target, (instance = new target()));
+    const method = instance[r.methodName] as ((...values: unknown[]) => unknown) | undefined;
+    if (typeof method !== 'function') continue;
+    const self = instance;
+    const getters = params.map((p): ((root: unknown, ctx: unknown, info: unknown) => unknown) | undefined => {
+      const name = p.kind === 'info' ? undefined : (p as { propertyName?: string }).propertyName;
+      if (p.kind === 'info') return (_root, _ctx, info) => info;
+      if (p.kind === 'context') return name ? (_root, ctx) => (ctx as Record<string, unknown>)[name] : (_root, ctx) => ctx;
+      const rootType = (p as { getType?: () => unknown }).getType?.();
+      if (rootType !== undefined && typeof rootType !== 'function') return undefined;
+      return (root) => {
+        const value = name ? (root as Record<string, unknown>)[name] : root;
+        // a typed root that is not an instance of its class: type-graphql's conversion (its handler) decides
+        if (rootType !== undefined && value != null && !(value instanceof (rootType as new () => unknown))) throw CONVERT;
+        return value;
+      };
+    });
+    if (getters.some((g) => !g)) continue;
+    const [a, b, c] = getters as ((root: unknown, ctx: unknown, info: unknown) => unknown)[];
+    field.resolve = (root, args, ctx, info) => {
+      try {
+        if (getters.length === 0) return method.call(self);
+        if (getters.length === 1) return method.call(self, a(root, ctx, info));
+        if (getters.length === 2) return method.call(self, a(root, ctx, info), b(root, ctx, info));
+        return method.call(self, a(root, ctx, info), b(root, ctx, info), c(root, ctx, info));
+      } catch (err) {
+        if (err === CONVERT) return handler(root, args, ctx, info);
+        throw err;
+      }
+    };
+  }
+}
+
+/** Thrown by a root getter above when type-graphql must convert the root: never escapes. */
+const CONVERT = Symbol('convert the root through type-graphql');
 
 /** The SDL committed as schema/schema.graphql (sorted, so the file diffs cleanly). */
 export async function printGraphSchema(): Promise<string> {
