@@ -160,6 +160,9 @@ export function startOtel(env: NodeJS.ProcessEnv): Tracing | undefined {
           }
         });
       },
+      quietly<R>(run: () => R): R {
+        return context.with(core.suppressTracing(context.active()), run);
+      },
     },
     logFields(): Record<string, string> {
       const span = trace.getSpan(context.active());

@@ -57,6 +57,11 @@ export interface PipelineHook {
    * is current for everything the operation does. A subscription's `run` ends once it has started.
    */
   around?<R>(info: OperationInfo, ctx: AppContext, run: () => Promise<R>): Promise<R>;
+  /**
+   * Runs the work of one subscription event handed over directly (below: the filters, the re-check, the
+   * group's execution) as the hook wants events run: tracing makes no span of them, as for pulled events.
+   */
+  quietly?<R>(run: () => R): R;
 }
 
 /** A parsed, validated document of one operation, ready to execute. */
@@ -483,27 +488,39 @@ export class Pipeline {
       settleWaiter();
     };
 
+    const quiet = this.hooks.map((h) => h.quietly?.bind(h)).filter((q): q is NonNullable<PipelineHook['quietly']> => q !== undefined);
+    const take = (value: unknown, checks: readonly PushCheck<unknown>[]) => {
+      if (!quiet.length) return takeEvent(value, checks);
+      let run = () => takeEvent(value, checks);
+      for (const q of quiet) {
+        const inner = run;
+        run = () => q(inner);
+      }
+      return run();
+    };
+    const takeEvent = (value: unknown, checks: readonly PushCheck<unknown>[]) => {
+      if (closed) return;
+      if (busy || queue.length) {
+        queue.push({ value, checks });
+        return;
+      }
+      let waiting: void | Promise<void>;
+      try {
+        waiting = step(value, checks, 0);
+      } catch (err) {
+        return fail(err);
+      }
+      if (waiting) {
+        busy = true;
+        waiting.then(() => {
+          busy = false;
+          pump();
+        }, fail);
+      }
+    };
+
     events[PUSH]({
-      next: (value, checks) => {
-        if (closed) return;
-        if (busy || queue.length) {
-          queue.push({ value, checks });
-          return;
-        }
-        let waiting: void | Promise<void>;
-        try {
-          waiting = step(value, checks, 0);
-        } catch (err) {
-          return fail(err);
-        }
-        if (waiting) {
-          busy = true;
-          waiting.then(() => {
-            busy = false;
-            pump();
-          }, fail);
-        }
-      },
+      next: take,
       error: (err) => {
         if (ended) return;
         // the events already handed over are delivered first; the iterator rejects after them
