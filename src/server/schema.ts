@@ -4,7 +4,8 @@
  * server in a process.
  */
 import 'reflect-metadata';
-import { GraphQLObjectType, GraphQLSchema, lexicographicSortSchema, printSchema } from 'graphql';
+import { GraphQLObjectType, GraphQLScalarType, GraphQLSchema, lexicographicSortSchema, printSchema } from 'graphql';
+import { GraphQLDateTimeISO } from 'graphql-scalars';
 import { buildSchema, getMetadataStorage } from 'type-graphql';
 import { resolvers } from './resolvers';
 import { undeclaredRootFields } from '../auth/access';
@@ -12,9 +13,24 @@ import { undeclaredListFields } from './cost';
 
 let built: Promise<GraphQLSchema> | undefined;
 
+/**
+ * type-graphql's `Date` scalar (graphql-scalars' DateTimeISO: same name, description, parsing), with a
+ * valid `Date` serialized straight to its ISO text: graphql-scalars checks and converts it through two
+ * functions first, for every date of every row of a list. Anything else is serialized by graphql-scalars
+ * (ISO strings, timestamps, its errors).
+ */
+const DateTimeISO = new GraphQLScalarType({
+  ...GraphQLDateTimeISO.toConfig(),
+  serialize(value: unknown) {
+    if (value instanceof Date && !Number.isNaN(value.getTime())) return value.toISOString();
+    return GraphQLDateTimeISO.serialize(value);
+  },
+});
+
 export function getSchema(): Promise<GraphQLSchema> {
   built ??= buildSchema({
     resolvers,
+    scalarsMap: [{ type: Date, scalar: DateTimeISO }],
     validate: false,
     emitSchemaFile: false,
     // Subscriptions use the `subscribe` option with the instance's pubsub from the context, so the
