@@ -14,15 +14,8 @@ const TICK_MS = 10;
 
 /** utime + stime of a process in ms, or undefined when it is not readable (gone, or not on this machine). */
 export function processCpuMs(pid: number): number | undefined {
-  let stat: string;
-  try {
-    stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  } catch {
-    return undefined;
-  }
-  // the command name (field 2) may contain spaces: fields after it are counted from its closing parenthesis
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return (Number(fields[11]) + Number(fields[12])) * TICK_MS;
+  const split = processCpuSplitMs(pid);
+  return split && split.user + split.system;
 }
 
 /** A process's user and system time (all threads) in milliseconds, apart; undefined when it is gone. */

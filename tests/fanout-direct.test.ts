@@ -8,7 +8,7 @@
  */
 import { Client as PgClient } from 'pg';
 import WebSocket from 'ws';
-import { createUser, joinHousehold, startTestServer, TestServer, TestUser, unique } from './support/server';
+import { createUser, householdWithMembers, joinHousehold, startTestServer, TestServer, TestUser } from './support/server';
 
 const ITEM_CHANGED = `subscription DirectItems($month: String!) {
   coparentItemChanged(month: $month) { kind itemId date item { id title ownerId owner { id username } } }
@@ -20,13 +20,7 @@ let members: TestUser[];
 
 beforeAll(async () => {
   s = await startTestServer();
-  admin = await createUser(s, { username: unique('admin') });
-  members = [];
-  for (let i = 0; i < 6; i++) {
-    const u = await createUser(s);
-    await joinHousehold(s, admin, u);
-    members.push(u);
-  }
+  ({ admin, members } = await householdWithMembers(s, 6));
 }, 120_000);
 afterAll(() => s.close());
 

@@ -5,7 +5,7 @@
  * document that selects a field computed for the viewer keeps executing per subscriber.
  */
 import { Client as PgClient } from 'pg';
-import { collect, createUser, joinHousehold, TestUser, unique } from './support/server';
+import { collect, householdWithMembers, TestUser } from './support/server';
 import { CountingServer, startCountingServer } from './support/sql-counter';
 
 const ITEM_CHANGED = `subscription FanOutItems($month: String!) {
@@ -22,13 +22,7 @@ let members: TestUser[];
 
 beforeAll(async () => {
   s = await startCountingServer();
-  admin = await createUser(s, { username: unique('admin') });
-  members = [];
-  for (let i = 0; i < SUBSCRIBERS; i++) {
-    const u = await createUser(s);
-    await joinHousehold(s, admin, u);
-    members.push(u);
-  }
+  ({ admin, members } = await householdWithMembers(s, SUBSCRIBERS));
 }, 120_000);
 afterAll(() => s.close());
 

@@ -126,6 +126,25 @@ export type DirectFrames = (formatted: ExecutionResult, encoded: string | undefi
 /** Documents (by source) kept parsed and validated for ws and REST; least recently used go first. */
 const MAX_DOCUMENTS = 500;
 
+/** A subscription's results as an async iterator: `next`, and `close` for return, throw and dispose. */
+function resultIterator(next: () => Promise<IteratorResult<ExecutionResult>>, close: () => Promise<IteratorResult<ExecutionResult>>): AsyncGenerator<ExecutionResult> {
+  const iterator: AsyncGenerator<ExecutionResult> = {
+    next,
+    return: close,
+    throw: async (err: unknown) => {
+      await close();
+      throw err;
+    },
+    [Symbol.asyncIterator]() {
+      return iterator;
+    },
+    [Symbol.asyncDispose]: async () => {
+      await close();
+    },
+  } as AsyncGenerator<ExecutionResult>;
+  return iterator;
+}
+
 export class Pipeline {
   readonly hooks: PipelineHook[] = [];
   /** compiled documents, per document object and operation name (Apollo's document store keeps the objects) */
@@ -347,21 +366,7 @@ export class Pipeline {
     };
     // an iterator rather than an async generator: `return()` must reach the event stream at once, even
     // while a `next()` waits for an event (a generator would only see it at its next yield)
-    const iterator: AsyncGenerator<ExecutionResult> = {
-      next: nextResult,
-      return: close,
-      throw: async (err: unknown) => {
-        await close();
-        throw err;
-      },
-      [Symbol.asyncIterator]() {
-        return iterator;
-      },
-      [Symbol.asyncDispose]: async () => {
-        await close();
-      },
-    } as AsyncGenerator<ExecutionResult>;
-    return iterator;
+    return resultIterator(nextResult, close);
   }
 
   /**
@@ -539,25 +544,14 @@ export class Pipeline {
       }
       return { value: undefined, done: true };
     };
-    const iterator: AsyncGenerator<ExecutionResult> = {
-      next: () =>
+    return resultIterator(
+      () =>
         new Promise<IteratorResult<ExecutionResult>>((resolve, reject) => {
           waiter = { resolve, reject };
           settleWaiter();
         }),
-      return: close,
-      throw: async (err: unknown) => {
-        await close();
-        throw err;
-      },
-      [Symbol.asyncIterator]() {
-        return iterator;
-      },
-      [Symbol.asyncDispose]: async () => {
-        await close();
-      },
-    } as AsyncGenerator<ExecutionResult>;
-    return iterator;
+      close,
+    );
   }
 
   /**

@@ -43,6 +43,18 @@ export function selectsOnly(set: SelectionSetNode | undefined, allowed: Readonly
   return true;
 }
 
+/** The field nodes selected at `path` below the resolving field; null when the path cannot be followed for certain. */
+function nodesAt(info: SelectionInfo, path: readonly string[], fragments: Fragments): FieldNode[] | null {
+  let nodes: FieldNode[] | null = [...info.fieldNodes];
+  for (const name of path) {
+    const next: FieldNode[] = [];
+    for (const n of nodes) if (!fieldsNamed(n.selectionSet, name, fragments, next)) nodes = null;
+    if (!nodes) break;
+    nodes = next;
+  }
+  return nodes;
+}
+
 /**
  * A test of the resolving field's selection: whether everything selected at `path` below it (field
  * names, e.g. `['users', 'user']`) is among `allowed`. A path not selected at all passes (nothing is
@@ -56,13 +68,7 @@ export function selectionWithin(path: readonly string[], allowed: ReadonlySet<st
     const cached = key && known.get(key);
     if (cached !== undefined) return cached;
     const fragments = info.fragments ?? {};
-    let nodes: FieldNode[] | null = [...info.fieldNodes];
-    for (const name of path) {
-      const next: FieldNode[] = [];
-      for (const n of nodes) if (!fieldsNamed(n.selectionSet, name, fragments, next)) nodes = null;
-      if (!nodes) break;
-      nodes = next;
-    }
+    const nodes = nodesAt(info, path, fragments);
     const within = nodes !== null && nodes.every((n) => selectsOnly(n.selectionSet, allowed, fragments));
     if (key) known.set(key, within);
     return within;
@@ -96,13 +102,7 @@ export function selectedWithin(path: readonly string[], allowed: ReadonlySet<str
     const cached = key && known.get(key);
     if (cached !== undefined) return cached;
     const fragments = info.fragments ?? {};
-    let nodes: FieldNode[] | null = [...info.fieldNodes];
-    for (const name of path) {
-      const next: FieldNode[] = [];
-      for (const n of nodes) if (!fieldsNamed(n.selectionSet, name, fragments, next)) nodes = null;
-      if (!nodes) break;
-      nodes = next;
-    }
+    const nodes = nodesAt(info, path, fragments);
     let leaves: Set<string> | null = nodes ? new Set<string>() : null;
     for (const n of nodes ?? []) if (leaves) leaves = leavesWithin(n.selectionSet, allowed, fragments, leaves);
     if (key) known.set(key, leaves);

@@ -310,6 +310,18 @@ export async function joinHousehold(s: TestServer, admin: { token: string }, use
   if (res.errors) throw new Error(`addHouseholdMember failed: ${JSON.stringify(res.errors)}`);
 }
 
+/** A household admin (the server's first user: its platform admin too) and `count` members of the household. */
+export async function householdWithMembers<S extends TestServer>(s: S, count: number): Promise<{ admin: TestUser; members: TestUser[] }> {
+  const admin = await createUser(s, { username: unique('admin') });
+  const members: TestUser[] = [];
+  for (let i = 0; i < count; i++) {
+    const u = await createUser(s);
+    await joinHousehold(s, admin, u);
+    members.push(u);
+  }
+  return { admin, members };
+}
+
 /** Activates an existing account for an application (cakeplanner) through the platform admin's GraphQL operation. */
 export async function enrollIn(s: TestServer, admin: { token: string }, user: { id: string }, application: 'CAKEPLANNER' | 'COMPASS' | 'CONDUCT'): Promise<void> {
   const res = await s.gql(TestSetEnrollmentDocument, { userId: user.id, application: application as Application, status: 'ACTIVE' as MembershipStatus }, { token: admin.token });
