@@ -128,27 +128,28 @@ function fieldResolversCalledDirectly(schema: GraphQLSchema): void {
       return (root) => {
         const value = name ? (root as Record<string, unknown>)[name] : root;
         // a typed root that is not an instance of its class: type-graphql's conversion (its handler) decides
-        if (rootType !== undefined && value != null && !(value instanceof (rootType as new () => unknown))) throw CONVERT;
+        if (rootType !== undefined && value != null && !(value instanceof (rootType as new () => unknown))) return CONVERT;
         return value;
       };
     });
     if (getters.some((g) => !g)) continue;
     const [a, b, c] = getters as ((root: unknown, ctx: unknown, info: unknown) => unknown)[];
     field.resolve = (root, args, ctx, info) => {
-      try {
-        if (getters.length === 0) return method.call(self);
-        if (getters.length === 1) return method.call(self, a(root, ctx, info));
-        if (getters.length === 2) return method.call(self, a(root, ctx, info), b(root, ctx, info));
-        return method.call(self, a(root, ctx, info), b(root, ctx, info), c(root, ctx, info));
-      } catch (err) {
-        if (err === CONVERT) return handler(root, args, ctx, info);
-        throw err;
-      }
+      if (getters.length === 0) return method.call(self);
+      const x = a(root, ctx, info);
+      if (x === CONVERT) return handler(root, args, ctx, info);
+      if (getters.length === 1) return method.call(self, x);
+      const y = b(root, ctx, info);
+      if (y === CONVERT) return handler(root, args, ctx, info);
+      if (getters.length === 2) return method.call(self, x, y);
+      const z = c(root, ctx, info);
+      if (z === CONVERT) return handler(root, args, ctx, info);
+      return method.call(self, x, y, z);
     };
   }
 }
 
-/** Thrown by a root getter above when type-graphql must convert the root: never escapes. */
+/** What a root getter above answers when type-graphql must convert the root: its handler is called instead. */
 const CONVERT = Symbol('convert the root through type-graphql');
 
 /** The SDL committed as schema/schema.graphql (sorted, so the file diffs cleanly). */
