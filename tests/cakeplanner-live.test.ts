@@ -237,6 +237,27 @@ it('follows membership changes and ends the stream when the session is revoked',
   await Promise.race([st.ended, timeout]).finally(() => clearTimeout(timer));
 });
 
+it('stops a member taken out of a group at the next of its events, after events the stream already heard', async () => {
+  const leaver = await cakeUser(s);
+  const stays = await cakeUser(s);
+  const elsewhere = await cakeUser(s);
+  const left = await cakeGroup(s, admin, [{ user: leaver }, { user: stays }]);
+  await cakeGroup(s, admin, [{ user: leaver }, { user: elsewhere }]);
+  const st = await stream(leaver.token);
+  await listening(st);
+  // heard once: the stream's groups are read and answer each event from then on
+  const before = await createEvent(s, stays);
+  expect((await st.next((f) => f.data.id === before.id)).event).toBe('created');
+
+  expect((await api(s, 'POST', '/api/admin/users/remove-group', { token: admin.token, body: { userId: leaver.id, groupId: left.id } })).status).toBe(204);
+  const gone = await createEvent(s, stays);
+  const kept = await createEvent(s, elsewhere);
+  // frames of one stream keep the events' order: the later event of the other group arrived, the earlier did not
+  const from = st.frames.findIndex((f) => f.data.id === before.id) + 1;
+  await st.next((f) => f.data.id === kept.id, 10_000, from);
+  expect(st.frames.slice(from).map((f) => f.data.id)).not.toContain(gone.id);
+});
+
 it('keeps the stream alive with a comment every 25 s (route setting)', () => {
   const route = cakeplannerSurface.routes.find((r) => r.path === '/api/events/stream');
   expect(route).toMatchObject({ kind: 'sse', keepaliveMs: 25_000 });

@@ -110,8 +110,10 @@ export interface AppContext {
   /**
    * Reads the viewer again from the context's token (through the session cache): a subscription checks
    * every event against the subscriber's current session and role, not the ones it had at subscribe time.
+   * Given the event (its payload object), a second call for the same event answers from the first read
+   * (a subscription's filter and the pipeline's access re-check then read once per event, not twice).
    */
-  refreshViewer(): Promise<void>;
+  refreshViewer(event?: object): Promise<void>;
 }
 
 export const SESSION_COOKIE = 'session';
@@ -260,6 +262,10 @@ function baseContext(app: App, transport: Transport, token: string | undefined, 
   let queue: (() => unknown)[] = [];
   let writesSeen = authWrites();
   const loaders = new Map<string, DataLoader<unknown, unknown>>();
+  /** the event (payload object) the viewer was last read for by `refreshViewer` */
+  let readFor: object | undefined;
+  /** the token's claims as last verified by `refreshViewer` */
+  let claimsOf: TokenClaims | undefined;
   const ctx: AppContext = Object.assign(new RequestContext({ app, log, requestId: rest.observed?.requestId }) as unknown as AppContext, {
     app,
     transport,
@@ -291,21 +297,29 @@ function baseContext(app: App, transport: Transport, token: string | undefined, 
       writesSeen = writes;
       return app.auth.sync();
     },
-    refreshViewer: () => {
+    refreshViewer: (event) => {
+      // read once per event: the filter's read is the access re-check's (same event, same subscriber)
+      if (event !== undefined && event === readFor) return DONE;
+      readFor = undefined;
       // a long-lived context (a subscription) asks again at every event: what its loaders cached for an
       // earlier event (roles, memberships) is as stale as the viewer it re-reads
       loaders.clear();
-      // A fan-out runs this for every subscriber and event (twice for some subscriptions: their filter
-      // and the access re-check): a session-cache hit answers synchronously, and an untouched viewer of
-      // the very same cached row is kept rather than rebuilt. Anything else reads as resolveViewer does.
-      const claims = token ? verifyToken(app.config, token) : undefined;
-      const row = claims && app.auth.cachedViewerRow(claims.sid);
+      // A fan-out runs this for every subscriber and event: a session-cache hit answers synchronously,
+      // and an untouched viewer of the very same cached row is kept rather than rebuilt. The context's
+      // token never changes: its claims, once verified, are only checked for expiry again (as
+      // verifyToken's own cache does). Anything else reads as resolveViewer does.
+      const now = Date.now();
+      if (!claimsOf || Math.floor(now / 1000) >= claimsOf.exp) claimsOf = token ? verifyToken(app.config, token) : undefined;
+      const claims = claimsOf;
+      const row = claims && app.auth.cachedViewerRow(claims.sid, now);
       if (row) {
         ctx.viewer = viewerFromRow(app, () => ctx.em, claims, row, ctx.viewer);
+        readFor = event;
         return DONE;
       }
       return resolveViewer(app, () => ctx.em, token).then((viewer) => {
         ctx.viewer = viewer;
+        readFor = event;
       });
     },
   } satisfies Omit<AppContext, 'em' | 'log' | 'viewer'>);

@@ -354,7 +354,7 @@ export class Pipeline {
       if (event.done) return close();
       const payload = event.value;
       try {
-        await ctx.refreshViewer();
+        await ctx.refreshViewer(typeof payload === 'object' && payload !== null ? payload : undefined);
         // synchronous for every rule but a policy (access.ts): no promise per subscriber and event
         const checking = rule ? enforce(rule, ctx) : undefined;
         if (checking) await checking;
@@ -452,7 +452,8 @@ export class Pipeline {
     const afterFilters = (payload: unknown): void | Promise<void> => {
       let refreshed: Promise<void>;
       try {
-        refreshed = ctx.refreshViewer();
+        // once per event: when the subscriber's filter read the viewer for this event, that read is used
+        refreshed = ctx.refreshViewer(typeof payload === 'object' && payload !== null ? payload : undefined);
       } catch (err) {
         return denied(err);
       }

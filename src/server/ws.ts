@@ -41,6 +41,21 @@ export const WS_CLOSE_TRY_AGAIN = 1013;
 /** bytes a socket may hold unsent before a shared subscription's frames to it are dropped */
 export const WS_MAX_BUFFERED = 1024 * 1024;
 
+/** `}`, the frame's last byte */
+const CLOSE_BRACE = 0x7d;
+/** ws's options for a frame given as bytes: a text frame (graphql-transport-ws speaks text), as a string would be */
+const TEXT_FRAME = { binary: false } as const;
+/** the last group payload encoded to bytes (one event's, shared by every socket of its group) */
+let lastEncoded: string | undefined;
+let lastBytes = Buffer.alloc(0);
+function sharedBytes(encoded: string): Buffer {
+  if (encoded !== lastEncoded) {
+    lastBytes = Buffer.from(encoded);
+    lastEncoded = encoded;
+  }
+  return lastBytes;
+}
+
 /** The UNAVAILABLE error a passed database time limit becomes (src/errors/translate.ts), or undefined for anything else. */
 function unavailableError(err: unknown): GraphQLError | undefined {
   const domain = toDomainError(err);
@@ -243,7 +258,7 @@ export function attachWs(app: App, httpServer: Server, pipeline: Pipeline, gate:
         // encoded once per group and event), written without waiting for the socket's callback. Frames of
         // one socket keep their order (ws queues writes); graphql-ws still sends `error` and `complete`.
         const socket = ctx.extra.socket as unknown as WebSocket;
-        const head = `{"id":${JSON.stringify(_id)},"type":"next","payload":`;
+        const head = Buffer.from(`{"id":${JSON.stringify(_id)},"type":"next","payload":`);
         pipeline.deliverDirectly(contextValue, (formatted, encoded) => {
           if (formatted.errors?.length) nextErrors(op, formatted);
           if (socket.readyState !== WebSocket.OPEN) return;
@@ -255,7 +270,14 @@ export function attachWs(app: App, httpServer: Server, pipeline: Pipeline, gate:
             return;
           }
           op.dropping = false;
-          socket.send(head + (encoded ?? JSON.stringify(formatted)) + '}');
+          // the frame's bytes from the group's payload bytes (encoded once per event, sharedBytes), not a
+          // string per socket that ws would flatten, measure and encode again
+          const payload = encoded === undefined ? Buffer.from(JSON.stringify(formatted)) : sharedBytes(encoded);
+          const frame = Buffer.allocUnsafe(head.length + payload.length + 1);
+          head.copy(frame, 0);
+          payload.copy(frame, head.length);
+          frame[frame.length - 1] = CLOSE_BRACE;
+          socket.send(frame, TEXT_FRAME);
         });
         const args: ExecutionArgs = {
           schema: pipeline.schema,

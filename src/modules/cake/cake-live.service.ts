@@ -111,18 +111,27 @@ export async function changesAfter(ctx: AppContext, after: string): Promise<Cake
  * `cake.membershipChanged` events arrive in commit order before any later event, so a member who left a
  * group stops hearing it at the next event, and a filter costs no SQL per event (fan-out stays cheap).
  */
-function watchGroups(ctx: AppContext, userId: string): { has(groupId: string): Promise<boolean>; stop(): void } {
+function watchGroups(ctx: AppContext, userId: string): { has(groupId: string): boolean | Promise<boolean>; stop(): void } {
   const conn = ctx.app.orm.em.getConnection();
+  /** the groups as last read, once that read is the latest one and has answered (undefined while one is pending) */
+  let loaded: Set<string> | undefined;
   const load = () => {
-    const p = conn.execute<{ group_id: string }[]>('select group_id from cake_memberships where user_id = ?', [userId]).then((rows) => new Set(rows.map((r) => r.group_id)));
+    loaded = undefined;
+    const p = conn.execute<{ group_id: string }[]>('select group_id from cake_memberships where user_id = ?', [userId]).then((rows) => {
+      const set = new Set(rows.map((r) => r.group_id));
+      if (groups === p) loaded = set;
+      return set;
+    });
     p.catch(() => undefined); // read by the next event's filter, which fails the stream with it
     return p;
   };
-  let groups = load();
+  let groups: Promise<Set<string>> = load();
   const stop = ctx.app.pubsub.on('cake.membershipChanged', (e) => {
     if (e.userId === userId) groups = load();
   });
-  return { has: async (groupId) => (await groups).has(groupId), stop };
+  // answered synchronously once the latest read is in (every event of a fan-out but the first ones):
+  // no promise per stream and event; while a read is pending, after it, as before
+  return { has: (groupId) => (loaded ? loaded.has(groupId) : groups.then((g) => g.has(groupId))), stop };
 }
 
 /** `stream` with `cleanup` run once when the consumer ends it (unsubscribe, error). */
@@ -164,7 +173,7 @@ export function subscribeGroupChanges(ctx: AppContext): AsyncIterableIterator<To
   const groups = watchGroups(ctx, viewer.id);
   return withCleanup(
     filterAsync(ctx.app.pubsub.subscribe('cake.groupChanged'), async (e) => {
-      await ctx.refreshViewer();
+      await ctx.refreshViewer(e);
       if (!ctx.viewer) return false;
       return isAdmin(ctx) || groups.has(e.groupId);
     }),
@@ -182,7 +191,7 @@ export function subscribeMembershipChanges(ctx: AppContext): AsyncIterableIterat
   const groups = watchGroups(ctx, viewer.id);
   return withCleanup(
     filterAsync(ctx.app.pubsub.subscribe('cake.membershipChanged'), async (e) => {
-      await ctx.refreshViewer();
+      await ctx.refreshViewer(e);
       if (!ctx.viewer) return false;
       return isAdmin(ctx) || e.userId === ctx.viewer.id || groups.has(e.groupId);
     }),

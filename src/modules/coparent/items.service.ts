@@ -225,7 +225,8 @@ export async function subscribeItemChanges(ctx: AppContext, month: string): Prom
  */
 export function itemChangeVisible(ctx: AppContext, month: string, event: Topics['coparent.itemChanged']): boolean | Promise<boolean> {
   if (monthOf(event.date) !== month) return false;
-  const refreshed = ctx.refreshViewer();
+  // read for this event: the pipeline's access re-check of the same event reuses it
+  const refreshed = ctx.refreshViewer(event);
   // answered from the session cache (the usual case): decided synchronously, no promise per subscriber and event
   if (refreshed === VIEWER_CURRENT) return visibleTo(ctx, event);
   return refreshed.then(() => visibleTo(ctx, event));

@@ -291,7 +291,7 @@ export async function subscribeScheduleChanges(ctx: AppContext): Promise<void> {
  * (or a platform admin) at the time of the event.
  */
 export async function scheduleChangeVisible(ctx: AppContext, event: ScheduleEvent): Promise<boolean> {
-  await ctx.refreshViewer();
+  await ctx.refreshViewer(event);
   if (!ctx.viewer) return false;
   if ((await householdOf(ctx).catch(() => null)) !== event.householdId) return false;
   return event.kind !== 'TEMPLATE_SAVED' || isHouseholdAdmin(ctx);
