@@ -8,7 +8,7 @@
  */
 import { Client as PgClient } from 'pg';
 import WebSocket from 'ws';
-import { createUser, householdWithMembers, joinHousehold, startTestServer, TestServer, TestUser } from './support/server';
+import { createUser, createCoparentItem, householdWithMembers, joinHousehold, startTestServer, TestServer, TestUser } from './support/server';
 
 const ITEM_CHANGED = `subscription DirectItems($month: String!) {
   coparentItemChanged(month: $month) { kind itemId date item { id title ownerId owner { id username } } }
@@ -85,14 +85,8 @@ type ItemPayload = {
   errors?: { message: string; extensions?: { code?: string } }[];
 };
 
-async function createItem(date: string, title: string): Promise<string> {
-  const res = await s.gql<{ createCoparentItem: { id: string } }>(
-    `mutation DirectCreate($input: CreateCoparentItemInput!) { createCoparentItem(input: $input) { id } }`,
-    { input: { date, type: 'EVENT', title, body: '' } },
-    { token: admin.token },
-  );
-  expect(res.errors).toBeUndefined();
-  return res.data!.createCoparentItem.id;
+function createItem(date: string, title: string): Promise<string> {
+  return createCoparentItem(s, admin.token, date, title);
 }
 
 async function subscribersAtLeast(n: number): Promise<void> {

@@ -5,7 +5,7 @@
  * document that selects a field computed for the viewer keeps executing per subscriber.
  */
 import { Client as PgClient } from 'pg';
-import { collect, householdWithMembers, TestUser } from './support/server';
+import { collect, createCoparentItem, householdWithMembers, TestUser } from './support/server';
 import { CountingServer, startCountingServer } from './support/sql-counter';
 
 const ITEM_CHANGED = `subscription FanOutItems($month: String!) {
@@ -32,14 +32,8 @@ async function until(ok: () => boolean): Promise<void> {
   expect(ok()).toBe(true);
 }
 
-async function createItem(date: string, title: string): Promise<string> {
-  const res = await s.gql<{ createCoparentItem: { id: string } }>(
-    `mutation FanOutCreate($input: CreateCoparentItemInput!) { createCoparentItem(input: $input) { id } }`,
-    { input: { date, type: 'EVENT', title, body: '' } },
-    { token: admin.token },
-  );
-  expect(res.errors).toBeUndefined();
-  return res.data!.createCoparentItem.id;
+function createItem(date: string, title: string): Promise<string> {
+  return createCoparentItem(s, admin.token, date, title);
 }
 
 it('executes a coparent item event once for every subscriber of the same month, who all get it', async () => {

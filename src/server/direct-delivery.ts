@@ -149,23 +149,27 @@ export function subscribeDirect({ events, frames, ctx, rule, node, group, execut
     }
     return afterFilters(value);
   };
+  /** one event's work; true when it has to wait (the events behind it wait too) or failed */
+  const run = (value: unknown, checks: readonly PushCheck<unknown>[]): boolean => {
+    let waiting: void | Promise<void>;
+    try {
+      waiting = step(value, checks, 0);
+    } catch (err) {
+      fail(err);
+      return true;
+    }
+    if (!waiting) return false;
+    busy = true;
+    waiting.then(() => {
+      busy = false;
+      pump();
+    }, fail);
+    return true;
+  };
   const pump = () => {
     while (queue.length && !closed) {
       const { value, checks } = queue.shift()!;
-      let waiting: void | Promise<void>;
-      try {
-        waiting = step(value, checks, 0);
-      } catch (err) {
-        return fail(err);
-      }
-      if (waiting) {
-        busy = true;
-        waiting.then(() => {
-          busy = false;
-          pump();
-        }, fail);
-        return;
-      }
+      if (run(value, checks)) return;
     }
     settleWaiter();
   };
@@ -182,23 +186,8 @@ export function subscribeDirect({ events, frames, ctx, rule, node, group, execut
   };
   const takeEvent = (value: unknown, checks: readonly PushCheck<unknown>[]) => {
     if (closed) return;
-    if (busy || queue.length) {
-      queue.push({ value, checks });
-      return;
-    }
-    let waiting: void | Promise<void>;
-    try {
-      waiting = step(value, checks, 0);
-    } catch (err) {
-      return fail(err);
-    }
-    if (waiting) {
-      busy = true;
-      waiting.then(() => {
-        busy = false;
-        pump();
-      }, fail);
-    }
+    if (busy || queue.length) queue.push({ value, checks });
+    else run(value, checks);
   };
 
   events[PUSH]({

@@ -31,16 +31,7 @@ export function fieldsNamed(set: SelectionSetNode | undefined, name: string, fra
 
 /** Whether every field a selection set asks (through fragments, whatever their directives) is a leaf in `allowed`. */
 export function selectsOnly(set: SelectionSetNode | undefined, allowed: ReadonlySet<string>, fragments: Fragments): boolean {
-  if (!set) return true;
-  for (const s of set.selections) {
-    if (s.kind === 'Field') {
-      if (!allowed.has(s.name.value) || s.selectionSet) return false;
-    } else {
-      const inner = s.kind === 'InlineFragment' ? s.selectionSet : fragments[s.name.value]?.selectionSet;
-      if (!inner || !selectsOnly(inner, allowed, fragments)) return false;
-    }
-  }
-  return true;
+  return leavesWithin(set, allowed, fragments, new Set()) !== null;
 }
 
 /** The field nodes selected at `path` below the resolving field; null when the path cannot be followed for certain. */
@@ -53,26 +44,6 @@ function nodesAt(info: SelectionInfo, path: readonly string[], fragments: Fragme
     nodes = next;
   }
   return nodes;
-}
-
-/**
- * A test of the resolving field's selection: whether everything selected at `path` below it (field
- * names, e.g. `['users', 'user']`) is among `allowed`. A path not selected at all passes (nothing is
- * read there); one the test cannot follow for certain (`fieldsNamed`) fails. Kept per field node
- * (graphql-jit keeps a compiled document's nodes; graphql-js hands a fresh array of the same nodes).
- */
-export function selectionWithin(path: readonly string[], allowed: ReadonlySet<string>): (info: SelectionInfo) => boolean {
-  const known = new WeakMap<FieldNode, boolean>();
-  return (info) => {
-    const key = info.fieldNodes.length === 1 ? info.fieldNodes[0] : undefined;
-    const cached = key && known.get(key);
-    if (cached !== undefined) return cached;
-    const fragments = info.fragments ?? {};
-    const nodes = nodesAt(info, path, fragments);
-    const within = nodes !== null && nodes.every((n) => selectsOnly(n.selectionSet, allowed, fragments));
-    if (key) known.set(key, within);
-    return within;
-  };
 }
 
 /** The leaf fields `selectsOnly` found, or null when one is not among `allowed` (or not a leaf). */
@@ -91,9 +62,11 @@ function leavesWithin(set: SelectionSetNode | undefined, allowed: ReadonlySet<st
 }
 
 /**
- * Like `selectionWithin`, and which of the allowed fields are selected at `path` (whatever directives
- * stand on them: a field that may be skipped is read anyway): null when something else is selected
- * there or the path cannot be followed for certain. Kept per field node.
+ * Which of the `allowed` fields are selected at `path` below the resolving field (field names, e.g.
+ * `['users', 'user']`; whatever directives stand on them: a field that may be skipped is read anyway):
+ * null when something else is selected there or the path cannot be followed for certain (`fieldsNamed`);
+ * an empty set when the path is not selected at all (nothing is read there). Kept per field node
+ * (graphql-jit keeps a compiled document's nodes; graphql-js hands a fresh array of the same nodes).
  */
 export function selectedWithin(path: readonly string[], allowed: ReadonlySet<string>): (info: SelectionInfo) => ReadonlySet<string> | null {
   const known = new WeakMap<FieldNode, ReadonlySet<string> | null>();

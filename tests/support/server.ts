@@ -322,6 +322,17 @@ export async function householdWithMembers<S extends TestServer>(s: S, count: nu
   return { admin, members };
 }
 
+/** A coparent item of the token's household on `date` (GraphQL), its id. */
+export async function createCoparentItem(s: TestServer, token: string, date: string, title: string): Promise<string> {
+  const res = await s.gql<{ createCoparentItem: { id: string } }>(
+    `mutation TestCreateCoparentItem($input: CreateCoparentItemInput!) { createCoparentItem(input: $input) { id } }`,
+    { input: { date, type: 'EVENT', title, body: '' } },
+    { token },
+  );
+  if (res.errors) throw new Error(`createCoparentItem failed: ${JSON.stringify(res.errors)}`);
+  return res.data!.createCoparentItem.id;
+}
+
 /** Activates an existing account for an application (cakeplanner) through the platform admin's GraphQL operation. */
 export async function enrollIn(s: TestServer, admin: { token: string }, user: { id: string }, application: 'CAKEPLANNER' | 'COMPASS' | 'CONDUCT'): Promise<void> {
   const res = await s.gql(TestSetEnrollmentDocument, { userId: user.id, application: application as Application, status: 'ACTIVE' as MembershipStatus }, { token: admin.token });
