@@ -8,7 +8,7 @@
  */
 import { Client as PgClient } from 'pg';
 import WebSocket from 'ws';
-import { createUser, createCoparentItem, householdWithMembers, joinHousehold, startTestServer, TestServer, TestUser } from './support/server';
+import { createUser, createCoparentItem, disableCoparentInSql, householdWithMembers, joinHousehold, startTestServer, TestServer, TestUser } from './support/server';
 
 const ITEM_CHANGED = `subscription DirectItems($month: String!) {
   coparentItemChanged(month: $month) { kind itemId date item { id title ownerId owner { id username } } }
@@ -164,14 +164,7 @@ it("keeps the subscriber's filter and its access re-check per event, and stops a
 
     // the client stops one subscription; the membership of another is disabled
     stoppingC.complete('s');
-    const pg = new PgClient({ connectionString: s.databaseUrl });
-    await pg.connect();
-    try {
-      await pg.query(`update app_memberships set status = 'DISABLED' where user_id = $1 and application = 'COPARENT'`, [revoked.id]);
-    } finally {
-      await pg.end();
-    }
-    await new Promise((r) => setTimeout(r, 500)); // the membership change reaches the session cache (NOTIFY)
+    await disableCoparentInSql(s, revoked.id, 500); // the change reaches the session cache (NOTIFY)
 
     const second = await createItem('2033-02-02', 'Second');
     await keptC.until(() => keptC.of('k').length >= 2, 'the second event on the kept socket');

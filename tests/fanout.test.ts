@@ -4,8 +4,7 @@
  * every one of them; each subscriber's own filter and declared access are still applied per event. A
  * document that selects a field computed for the viewer keeps executing per subscriber.
  */
-import { Client as PgClient } from 'pg';
-import { collect, createCoparentItem, householdWithMembers, TestUser } from './support/server';
+import { collect, createCoparentItem, disableCoparentInSql, householdWithMembers, TestUser } from './support/server';
 import { CountingServer, startCountingServer } from './support/sql-counter';
 
 const ITEM_CHANGED = `subscription FanOutItems($month: String!) {
@@ -76,14 +75,7 @@ it("keeps each subscriber's filter and access: another month or a disabled membe
   try {
     await Promise.all([keptSub.ready, disabledSub.ready, otherSub.ready]);
     await until(() => s.server.pipeline.fanout.stats().subscribers >= 3);
-    const pg = new PgClient({ connectionString: s.databaseUrl });
-    await pg.connect();
-    try {
-      await pg.query(`update app_memberships set status = 'DISABLED' where user_id = $1 and application = 'COPARENT'`, [disabled.id]);
-    } finally {
-      await pg.end();
-    }
-    await new Promise((r) => setTimeout(r, 300)); // the membership change reaches the session cache (NOTIFY)
+    await disableCoparentInSql(s, disabled.id, 300); // the change reaches the session cache (NOTIFY)
     await createItem('2031-03-01', 'Only for March');
     const [kept1] = await keptSub.done;
     expect(kept1.data!.coparentItemChanged.item.title).toBe('Only for March');
@@ -109,14 +101,7 @@ it('re-checks a subscriber at every event: after its membership is disabled it g
     await createItem('2031-05-01', 'Before');
     await until(() => s.server.pipeline.fanout.stats().executed > 0);
     await new Promise((r) => setTimeout(r, 300));
-    const pg = new PgClient({ connectionString: s.databaseUrl });
-    await pg.connect();
-    try {
-      await pg.query(`update app_memberships set status = 'DISABLED' where user_id = $1 and application = 'COPARENT'`, [revoked.id]);
-    } finally {
-      await pg.end();
-    }
-    await new Promise((r) => setTimeout(r, 300)); // the membership change reaches the session cache (NOTIFY)
+    await disableCoparentInSql(s, revoked.id, 300); // the change reaches the session cache (NOTIFY)
     await createItem('2031-05-02', 'After');
     const keptGot = await keptSub.done;
     expect(keptGot.map((r) => r.data!.coparentItemChanged.item.title)).toEqual(['Before', 'After']);

@@ -322,6 +322,21 @@ export async function householdWithMembers<S extends TestServer>(s: S, count: nu
   return { admin, members };
 }
 
+/**
+ * Disables a user's coparent membership straight in SQL (as an operator would), then waits for the
+ * change to reach the session cache through its NOTIFY.
+ */
+export async function disableCoparentInSql(s: TestServer, userId: string, settleMs = 500): Promise<void> {
+  const pg = new PgClient({ connectionString: s.databaseUrl });
+  await pg.connect();
+  try {
+    await pg.query(`update app_memberships set status = 'DISABLED' where user_id = $1 and application = 'COPARENT'`, [userId]);
+  } finally {
+    await pg.end();
+  }
+  await new Promise((r) => setTimeout(r, settleMs));
+}
+
 /** A coparent item of the token's household on `date` (GraphQL), its id. */
 export async function createCoparentItem(s: TestServer, token: string, date: string, title: string): Promise<string> {
   const res = await s.gql<{ createCoparentItem: { id: string } }>(
