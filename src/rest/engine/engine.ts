@@ -256,6 +256,9 @@ function readJsonBody(req: Request, res: Response): Promise<void> {
   return new Promise((resolve, reject) => json(req, res, (err?: unknown) => (err ? reject(new RestInputError('Invalid JSON body')) : resolve())));
 }
 
+/** Tables of fewer paths are walked by Express alone (route-index.ts pays off on long ones: conduct's 205). */
+const ROUTE_INDEX_MIN_PATHS = 64;
+
 export function mountSurface(app: App, pipeline: Pipeline, surface: SurfaceDefinition): MountedSurface {
   const compiled = compileRoutes(pipeline, surface);
   const router = express.Router();
@@ -271,7 +274,9 @@ export function mountSurface(app: App, pipeline: Pipeline, surface: SurfaceDefin
   // the table's routes, narrowed per request path before Express walks them (route-index.ts); the full
   // router below keeps every route too, for what the index leaves to it (OPTIONS, no match)
   const indexed: IndexedRoute[] = [];
-  router.use((req: Request, res: Response, next: NextFunction) => narrowed(req, res, next));
+  // a short table is walked as fast as the index's own router is entered (coparent's 23 paths, compass' 38)
+  const paths = compiled.reduce((n, c) => n + 1 + (c.route.aliases?.length ?? 0), 0);
+  if (paths >= ROUTE_INDEX_MIN_PATHS) router.use((req: Request, res: Response, next: NextFunction) => narrowed(req, res, next));
 
   for (const c of compiled) {
     const { route } = c;
