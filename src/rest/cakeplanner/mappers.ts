@@ -13,12 +13,15 @@ export function photoPath(base: string, photoId: string): string {
 
 /** Today as YYYY-MM-DD (UTC), for the original's `isFuture`: made once a day, not once per event of a list. */
 let day = '';
+let dayStarts = 0;
 let dayEnds = 0;
 function today(): string {
   const now = Date.now();
-  if (now >= dayEnds) {
+  // a clock set back (or forward) past the day's bounds makes it again
+  if (now >= dayEnds || now < dayStarts) {
     day = new Date(now).toISOString().slice(0, 10);
-    dayEnds = Date.parse(`${day}T00:00:00.000Z`) + 86_400_000;
+    dayStarts = Date.parse(`${day}T00:00:00.000Z`);
+    dayEnds = dayStarts + 86_400_000;
   }
   return day;
 }
