@@ -74,22 +74,32 @@ const MEMBERS_TOTAL = statement(
 );
 const memberPages = new Map<string, Statement>();
 
+/** The columns of a selection's user fields and their part of a statement name, per selection (the same set object per document). */
+const listColumns = new WeakMap<ReadonlySet<string>, { columns: string; key: string }>();
+function listColumnsOf(fields: ReadonlySet<string>): { columns: string; key: string } {
+  let found = listColumns.get(fields);
+  if (!found) {
+    const columns = listUserColumns('u', fields);
+    // one statement per column set (a handful: the selections of the clients), named by its columns'
+    // initials (a statement name is cut at 63 bytes by PostgreSQL: it must stay short)
+    listColumns.set(fields, (found = { columns, key: `_list_${columns.replace(/u\."(\w)\w*"(, )?/g, '$1')}` }));
+  }
+  return found;
+}
+
 /**
  * The page statement of one sort and direction (prepared: src/db/prepared-sql.ts): the members' user
  * columns, join date, roles, last activity and the matching total (a window count). With a role filter
  * ($3) limit and offset are $4 and $5; without one the statement has no HAVING and they are $3 and $4.
  */
 function memberPage(ctx: AppContext, sort: EventUserSort, direction: 'asc' | 'desc', userFields: ReadonlySet<string> | null | undefined, byRole: boolean): Statement {
-  const columns = userFields ? listUserColumns('u', userFields) : undefined;
-  // one statement per column set (a handful: the selections of the clients), named by its columns'
-  // initials (a statement name is cut at 63 bytes by PostgreSQL: it must stay short)
-  const list = columns ? `_list_${columns.replace(/u\."(\w)\w*"(, )?/g, '$1')}` : '';
-  const key = `${sort}_${direction}${list}${byRole ? '_role' : ''}`;
+  const list = userFields ? listColumnsOf(userFields) : undefined;
+  const key = `${sort}_${direction}${list ? list.key : ''}${byRole ? '_role' : ''}`;
   let s = memberPages.get(key);
   if (!s) {
     s = statement(
       `conduct_event_members_${key}`,
-      `select ${columns ?? userColumns(ctx.app.orm, 'u')}, min(r.created_at) as ix_join_date, array_agg(r.role) as ix_roles,
+      `select ${list ? list.columns : userColumns(ctx.app.orm, 'u')}, min(r.created_at) as ix_join_date, array_agg(r.role) as ix_roles,
               (select max(s.created_at) from sessions s where s.user_id = u.id) as ix_last_activity, count(*) over ()::int as ix_total
          from conduct_event_roles r join users u on u.id = r.user_id
         where ${MEMBERS_WHERE}
