@@ -399,16 +399,23 @@ export async function startProcess(o: ProcessOptions): Promise<ServerProcess> {
  * Our server as production runs it: `npm run build` output, `node dist/src/main.js`, in its own
  * process, configured by the environment only (BENCH_SERVER_ENV + overrides + DATABASE_URL).
  */
-export async function startInterchange(name: string, databaseUrl: string, env: Record<string, string> = {}, memory = false): Promise<InterchangeServer> {
+export async function startInterchange(name: string, databaseUrl: string, env: Record<string, string> = {}, memory = false, script = SERVER_ENTRY): Promise<InterchangeServer> {
   const dataDir = mkdtempSync(join(tmpdir(), 'ix-bench-data-'));
   let proc: ServerProcess;
   try {
     const serverArgs = process.env.BENCH_SERVER_NODE_ARGS ? process.env.BENCH_SERVER_NODE_ARGS.split(' ').filter(Boolean) : [];
+    // BENCH_SERVER_EXTRA_ENV="K=V K2=V2": settings for our servers only, for A/B runs of a setting (never in a reported run)
+    const extraEnv = Object.fromEntries(
+      (process.env.BENCH_SERVER_EXTRA_ENV ?? '')
+        .split(' ')
+        .filter(Boolean)
+        .map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]),
+    );
     proc = await startProcess({
       name,
-      script: SERVER_ENTRY,
+      script,
       execArgv: serverArgs,
-      env: { ...BENCH_SERVER_ENV, DATA_DIR: dataDir, ...env, DATABASE_URL: databaseUrl },
+      env: { ...BENCH_SERVER_ENV, DATA_DIR: dataDir, ...env, ...extraEnv, DATABASE_URL: databaseUrl },
       memory,
       database: true,
     });

@@ -13,9 +13,16 @@
  *     node dist-bench/bench/tools/cpu-per-request.js --only platform,coparent --variants me-graphql,me-rest --n 2000
  *
  * With BENCH_CPU_PROF=<dir> every server process writes a `--cpu-prof` profile there when it stops.
+ *
+ * `--against <dir>` compares two builds of our server side by side: for each variant of ours, a second
+ * server is started from `<dir>/dist/src/main.js` (another checkout, built) on the same database, and
+ * the passes alternate between the two (this tree's first, then the other's, `--repeat` times each), so
+ * both meet the same load on a shared machine. Both medians and their ratio are printed.
  */
+import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { Agent, request as httpRequest } from 'node:http';
+import { join } from 'node:path';
 import { BenchEnv, BenchOptions, HttpVariant, InterchangeServer, startBaseline, startDatabase, startInterchange } from '../lib';
 import { processCpuSplitMs } from '../cpu';
 import { scenarios } from '../scenarios';
@@ -29,6 +36,7 @@ const { values } = parseArgs({
     concurrency: { type: 'string', default: '4' },
     repeat: { type: 'string', default: '3' },
     baselines: { type: 'boolean', default: false },
+    against: { type: 'string' },
   },
 });
 const n = Number(values.n);
@@ -37,6 +45,13 @@ const concurrency = Number(values.concurrency);
 const repeat = Number(values.repeat);
 const only = values.only!.split(',');
 const wanted = values.variants?.split(',');
+
+/** read and write system calls of a process so far (/proc/<pid>/io: syscr, syscw; writev and sendmsg count as writes) */
+function syscalls(pid: number): { reads: number; writes: number } {
+  const io = readFileSync(`/proc/${pid}/io`, 'utf8');
+  const field = (name: string) => Number(new RegExp(`^${name}: (\\d+)$`, 'm').exec(io)?.[1] ?? NaN);
+  return { reads: field('syscr'), writes: field('syscw') };
+}
 
 const agent = new Agent({ keepAlive: true, maxSockets: concurrency });
 
@@ -67,6 +82,26 @@ async function fire(v: HttpVariant, count: number, offset: number): Promise<void
     }
   };
   await Promise.all(Array.from({ length: concurrency }, worker));
+}
+
+interface Sample {
+  total: number;
+  user: number;
+  system: number;
+  reads: number;
+  writes: number;
+}
+
+/** One measured pass of `n` requests: the server process's CPU and system calls per request. */
+async function pass(v: HttpVariant, offset: number): Promise<Sample> {
+  const before = processCpuSplitMs(v.server.pid)!;
+  const callsBefore = syscalls(v.server.pid);
+  await fire(v, n, offset);
+  const after = processCpuSplitMs(v.server.pid)!;
+  const callsAfter = syscalls(v.server.pid);
+  const user = (after.user - before.user) / n;
+  const system = (after.system - before.system) / n;
+  return { total: user + system, user, system, reads: (callsAfter.reads - callsBefore.reads) / n, writes: (callsAfter.writes - callsBefore.writes) / n };
 }
 
 async function main(): Promise<void> {
@@ -107,21 +142,31 @@ async function main(): Promise<void> {
       const plan = await scenario.setup(env);
       const variants = plan.variants.filter((v): v is HttpVariant => v.kind !== 'function' && (values.baselines || ours.has(v.server.pid)) && (!wanted || wanted.includes(v.id)));
       for (const v of variants) {
-        await fire(v, warmup, 0);
-        const samples: { total: number; user: number; system: number }[] = [];
-        for (let r = 0; r < repeat; r++) {
-          const before = processCpuSplitMs(v.server.pid)!;
-          await fire(v, n, warmup + r * n);
-          const after = processCpuSplitMs(v.server.pid)!;
-          const user = (after.user - before.user) / n;
-          const system = (after.system - before.system) / n;
-          samples.push({ total: user + system, user, system });
+        const sides: { label: string; v: HttpVariant }[] = [{ label: 'this tree', v }];
+        if (values.against && ours.has(v.server.pid)) {
+          const other = await startInterchange('ix-against', (v.server as InterchangeServer).databaseUrl, {}, false, join(values.against, 'dist', 'src', 'main.js'));
+          stops.push(() => other.stop());
+          const url = new URL(v.url);
+          url.port = String(other.port);
+          sides.push({ label: values.against, v: { ...v, url: url.toString(), server: other } });
         }
-        const sorted = [...samples].sort((a, b) => a.total - b.total);
-        const median = sorted[Math.floor(sorted.length / 2)];
-        console.log(
-          `${scenario.name}\t${v.id}\tnode CPU ms/request median ${median.total.toFixed(3)} (user ${median.user.toFixed(3)}, system ${median.system.toFixed(3)}; ${sorted.map((s) => s.total.toFixed(3)).join(', ')})`,
-        );
+        for (const side of sides) await fire(side.v, warmup, 0);
+        const samples = sides.map(() => [] as Sample[]);
+        for (let r = 0; r < repeat; r++) {
+          for (const [i, side] of sides.entries()) samples[i].push(await pass(side.v, warmup + r * n));
+        }
+        const medians = samples.map((list) => [...list].sort((a, b) => a.total - b.total)[Math.floor(list.length / 2)]);
+        for (const [i, side] of sides.entries()) {
+          const median = medians[i];
+          const sorted = [...samples[i]].sort((a, b) => a.total - b.total);
+          console.log(
+            `${scenario.name}\t${v.id}${sides.length > 1 ? ` (${side.label})` : ''}\tnode CPU ms/request median ${median.total.toFixed(3)} (user ${median.user.toFixed(3)}, system ${median.system.toFixed(3)}; read/write system calls per request ${median.reads.toFixed(2)}/${median.writes.toFixed(2)}; ${sorted.map((s) => s.total.toFixed(3)).join(', ')})`,
+          );
+        }
+        if (sides.length > 1)
+          console.log(
+            `${scenario.name}\t${v.id}\tthis tree ÷ ${values.against}: ${(medians[0].total / medians[1].total).toFixed(3)} (pass by pass: ${samples[0].map((s, r) => (s.total / samples[1][r].total).toFixed(3)).join(', ')})`,
+          );
       }
     }
   } finally {

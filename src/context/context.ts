@@ -147,39 +147,73 @@ export function tokenFromRequest(req: Pick<Request, 'headers'>): string | undefi
  * profile and the managed entity are made when first asked for.
  */
 export function makeViewer(app: App, em: () => EntityManager, row: UserRow, sessionId: string, profile?: User): Viewer {
-  let managed: User | undefined;
-  const viewer: Viewer = {
-    id: row.id,
-    sessionId,
-    role: row.role as Role,
-    membership: (application) => row[MEMBERSHIPS]?.find((m) => m.application === application),
-    get profile() {
-      untouched.delete(viewer);
-      return managed ?? (profile ??= userFromRow(app.orm, row));
-    },
-    get user() {
-      untouched.delete(viewer);
-      // The request may have loaded (and changed) the user already: that instance, not the row again.
-      // A mere reference (a relation not loaded) is filled from the row instead.
-      if (!managed) {
-        const m = em();
-        const known = m.getUnitOfWork().getById<User>(User.name, row.id);
-        managed = known && wrap(known).isInitialized() ? known : m.map(User, row);
-      }
-      return managed;
-    },
-  };
-  if (!profile) untouched.set(viewer, row);
-  return viewer;
+  return new SessionViewer(app, em, row, sessionId, profile);
 }
 
 /**
- * Viewers whose user objects (`profile`, `user`) were never made, with the row they were made of. Such a
- * viewer holds nothing but that row (frozen, shared with the session cache), so a re-read that finds the
- * same row object may keep it instead of building an equal one (`refreshViewer`: once per subscriber
- * and event). One whose user objects exist is rebuilt, as before: a service may have changed them.
+ * A viewer: a class rather than an object literal with getters and closures, so that a request's viewer
+ * costs one allocation of one shape (no closures made per request, no WeakMap entry).
  */
-const untouched = new WeakMap<Viewer, UserRow>();
+class SessionViewer implements Viewer {
+  readonly id: string;
+  readonly role: Role;
+  /**
+   * The row it was made of while its user objects (`profile`, `user`) were never made: such a viewer
+   * holds nothing but that row (frozen, shared with the session cache), so a re-read that finds the same
+   * row object may keep it instead of building an equal one (`refreshViewer`: once per subscriber and
+   * event). One whose user objects exist is rebuilt, as before: a service may have changed them.
+   */
+  #untouched: UserRow | undefined;
+  // private fields: nothing but the viewer's own facts is enumerable (a viewer logged or serialized by
+  // mistake shows no app, configuration or row)
+  readonly #app: App;
+  readonly #em: () => EntityManager;
+  readonly #row: UserRow;
+  #profile: User | undefined;
+  #managed: User | undefined;
+
+  constructor(
+    app: App,
+    em: () => EntityManager,
+    row: UserRow,
+    readonly sessionId: string,
+    profile: User | undefined,
+  ) {
+    this.id = row.id;
+    this.role = row.role as Role;
+    this.#untouched = profile ? undefined : row;
+    this.#app = app;
+    this.#em = em;
+    this.#row = row;
+    this.#profile = profile;
+  }
+
+  /** Whether this viewer, its user objects never made, was made of this very row object. */
+  madeOfUntouched(row: UserRow): boolean {
+    return this.#untouched === row;
+  }
+
+  membership(application: Application): ViewerMembership | undefined {
+    return this.#row[MEMBERSHIPS]?.find((m) => m.application === application);
+  }
+
+  get profile(): User {
+    this.#untouched = undefined;
+    return this.#managed ?? (this.#profile ??= userFromRow(this.#app.orm, this.#row));
+  }
+
+  get user(): User {
+    this.#untouched = undefined;
+    // The request may have loaded (and changed) the user already: that instance, not the row again.
+    // A mere reference (a relation not loaded) is filled from the row instead.
+    if (!this.#managed) {
+      const m = this.#em();
+      const known = m.getUnitOfWork().getById<User>(User.name, this.#row.id);
+      this.#managed = known && wrap(known).isInitialized() ? known : m.map(User, this.#row);
+    }
+    return this.#managed;
+  }
+}
 
 /**
  * Settled: what a re-read answered from the session cache returns (`refreshViewer`). A caller that
@@ -205,7 +239,7 @@ export async function resolveViewer(app: App, em: () => EntityManager, token: st
  */
 function viewerFromRow(app: App, em: () => EntityManager, claims: TokenClaims, row: UserRow | undefined, current?: Viewer): Viewer | undefined {
   if (!row || row.id !== claims.sub) return undefined;
-  if (current && current.sessionId === claims.sid && untouched.get(current) === row) return current;
+  if (current instanceof SessionViewer && current.sessionId === claims.sid && current.madeOfUntouched(row)) return current;
   return makeViewer(app, em, row, claims.sid);
 }
 

@@ -12,11 +12,15 @@
  */
 import pino, { DestinationStream, Logger, LoggerOptions } from 'pino';
 import { tracing } from './tracing';
+import { dateToIso } from '../server/date-text';
 
 export type { Logger } from 'pino';
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
+
+/** pino's `isoTime` (`,"time":"<ISO text>"`), through the graph's cheaper formatter of the same text (src/server/date-text.ts). */
+const isoTime = () => `,"time":"${dateToIso(new Date())}"`;
 
 /** Field names whose values never reach a line, at the top level and one or two levels down. */
 const SECRET_FIELDS = [
@@ -75,7 +79,7 @@ function options(level: LogLevel): LoggerOptions {
     level,
     ...(traced ? { mixin: traced.logFields } : {}),
     base: undefined,
-    timestamp: pino.stdTimeFunctions.isoTime,
+    timestamp: isoTime,
     formatters: { level: (label) => ({ level: label }) },
     redact: { paths: REDACT_PATHS, censor: '[Redacted]' },
     hooks: { streamWrite: scrub },
@@ -100,19 +104,25 @@ function batchedStdout(): BatchedStream {
   return (stdoutBatch ??= makeStdoutBatch());
 }
 
+/** How long a line may wait in the stdout batch, and how much may wait before it is written at once. */
+const BATCH_MS = 20;
+const BATCH_BYTES = 16 * 1024;
+
 /**
- * stdout in batches: the lines of one turn of the event loop go out in one synchronous write on
- * `setImmediate` instead of one write per line (a write per request line was a visible share of a
- * cached `me`'s CPU, bench/README.md). What is pending is written at once on `flush` and when the
- * process exits (`process.exit` after a fatal line, an uncaught error), so a line logged just before
- * exiting is not lost.
+ * stdout in batches: the lines of up to BATCH_MS (or BATCH_BYTES) go out in one synchronous write
+ * instead of one write per line (a write per request line was a visible share of a cached `me`'s CPU,
+ * and a write per turn of the event loop still one per one or two requests under load: bench/README.md).
+ * What is pending is written at once on `flush` and when the process exits (`process.exit` after a
+ * fatal line, an uncaught error, the end of a graceful shutdown), so a line logged just before exiting
+ * is not lost; a process killed outright loses at most the last BATCH_MS of lines.
  */
 function makeStdoutBatch(): BatchedStream {
   const out = pino.destination({ dest: 1, sync: true });
   let pending = '';
-  let scheduled = false;
+  let timer: NodeJS.Timeout | undefined;
   const flush = () => {
-    scheduled = false;
+    if (timer) clearTimeout(timer);
+    timer = undefined;
     if (!pending) return;
     const text = pending;
     pending = '';
@@ -122,10 +132,8 @@ function makeStdoutBatch(): BatchedStream {
   return {
     write(line: string) {
       pending += line;
-      if (!scheduled) {
-        scheduled = true;
-        setImmediate(flush);
-      }
+      if (pending.length >= BATCH_BYTES) flush();
+      else if (!timer) timer = setTimeout(flush, BATCH_MS).unref();
     },
     flush(cb) {
       flush();
@@ -135,7 +143,7 @@ function makeStdoutBatch(): BatchedStream {
 }
 
 /**
- * A root logger. JSON lines on stdout (batched per turn of the event loop, written synchronously, and
+ * A root logger. JSON lines on stdout (batched for up to BATCH_MS, written synchronously, and
  * on exit: a line logged just before `process.exit` is not lost), or pino-pretty in the same process
  * when stdout is a terminal (no worker thread).
  */
@@ -163,7 +171,7 @@ export function writeRequestLine(log: Logger, level: 'debug' | 'info' | 'error',
   // the fields pino's mixin adds to every other line (trace_id, span_id when tracing is on)
   const traced = tracing();
   const body = JSON.stringify(traced ? { ...traced.logFields(), ...fields } : fields);
-  const line = `{"level":"${level}"${pino.stdTimeFunctions.isoTime()}${bindings},"requestId":${JSON.stringify(requestId)}${body.length > 2 ? `,${body.slice(1, -1)}` : ''},"msg":${JSON.stringify(msg)}}\n`;
+  const line = `{"level":"${level}"${isoTime()}${bindings},"requestId":${JSON.stringify(requestId)}${body.length > 2 ? `,${body.slice(1, -1)}` : ''},"msg":${JSON.stringify(msg)}}\n`;
   (log as unknown as Record<symbol, DestinationStream>)[pino.symbols.streamSym].write(scrub(line));
 }
 

@@ -12,6 +12,8 @@ import type { CompassAnalyticsQuery } from '../../generated/graphql';
 
 export function legacyDate(iso: string | Date | null | undefined): string | null {
   if (iso === null || iso === undefined) return null;
+  // the graph's own text (`2024-12-04T12:00:00.000Z`) is cut as it is, without a Date made and written again
+  if (typeof iso === 'string' && iso.length === 24 && iso[10] === 'T' && iso[23] === 'Z') return `${iso.slice(0, 10)} ${iso.slice(11, 19)}`;
   const d = typeof iso === 'string' ? new Date(iso) : iso;
   return d.toISOString().slice(0, 19).replace('T', ' ');
 }

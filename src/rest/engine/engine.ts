@@ -256,6 +256,9 @@ function readJsonBody(req: Request, res: Response): Promise<void> {
   return new Promise((resolve, reject) => json(req, res, (err?: unknown) => (err ? reject(new RestInputError('Invalid JSON body')) : resolve())));
 }
 
+/** The multipart fields of a request that sent none (never written to). */
+const NO_FIELDS: Record<string, string> = Object.freeze({}) as Record<string, string>;
+
 /** Tables of fewer paths are walked by Express alone (route-index.ts pays off on long ones: conduct's 205). */
 const ROUTE_INDEX_MIN_PATHS = 64;
 
@@ -281,6 +284,9 @@ export function mountSurface(app: App, pipeline: Pipeline, surface: SurfaceDefin
   for (const c of compiled) {
     const { route } = c;
     const queryToken = takesQueryToken(route);
+    // the multipart fields of a route that takes files, and the variable each fills
+    const uploads = route.kind === 'plain' ? undefined : (route as OperationRoute);
+    const uploadFields = uploads?.uploads || uploads?.uploadLists ? Object.entries({ ...uploads.uploads, ...uploads.uploadLists }) : undefined;
     const handler = async (req: Request, res: Response) => {
       // the request's log line and latency: the route's template, never the raw path (src/observe/requests.ts)
       const record = recordOf(req);
@@ -306,20 +312,19 @@ export function mountSurface(app: App, pipeline: Pipeline, surface: SurfaceDefin
         const ctx = await createHttpContext(app, req, res, 'rest');
         for (const rule of c.access) await enforce(rule, ctx);
         await readJsonBody(req, res);
-        let fields: Record<string, string> = {};
-        let files: Record<string, unknown> = {};
+        let fields: Record<string, string> = NO_FIELDS;
+        let files: Record<string, unknown> | undefined;
         let digests: Record<string, string> = {};
         const op = route as OperationRoute;
-        if ((op.uploads || op.uploadLists) && req.is('multipart/form-data')) {
+        if (uploadFields && req.is('multipart/form-data')) {
           const maxBytes = Math.min(op.uploadMaxBytes ?? app.config.uploadMaxBytes, app.config.uploadMaxBytes);
           const maxFiles = Math.min(op.uploadMaxFiles ?? app.config.uploadMaxFiles, app.config.uploadMaxFiles);
           ({ fields, files, digests } = await readMultipart(req, { single: op.uploads ?? {}, lists: op.uploadLists ?? {} }, { maxBytes, maxFiles }));
         }
-        const received = Object.entries({ ...op.uploads, ...op.uploadLists })
-          .filter(([, variable]) => variable in files)
-          .map(([field]) => field);
+        const received = files && uploadFields ? uploadFields.filter(([, variable]) => variable in files).map(([field]) => field) : [];
         const r = routeRequest(app, req, fields, received, ctx);
-        const variables = { ...(route.variables ? route.variables(r) : {}), ...files };
+        const own = route.variables ? route.variables(r) : {};
+        const variables = files ? { ...own, ...files } : own;
         if (route.kind === 'sse') return await streamSse(c, route, ctx, variables, r, res);
         // Idempotency-Key on a create: a retry replays the first answer (src/server/idempotency.ts)
         if (route.method === 'post') {
