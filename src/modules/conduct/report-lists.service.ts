@@ -75,9 +75,14 @@ export function viewOf(r: ConductReport): ReportView {
   };
 }
 
-/** The report columns every statement here selects (named: prepared statements survive added columns). */
+/**
+ * The report columns every statement here selects (named: prepared statements survive added columns).
+ * Times come as epoch milliseconds (truncated, as a parsed timestamp's are): a Date made of a number costs
+ * a tenth of node-pg's parsing of a timestamp's text, three per report.
+ */
 const COLUMNS = `r.id, r.event_id, r.reporter_id, r.assigned_responder_id, r.title, r.description, r.type, r.state, r.severity,
-  r.resolution, r.location, r.contact_preference, r.incident_at, r.parties, r.created_at, r.updated_at`;
+  r.resolution, r.location, r.contact_preference, floor(extract(epoch from r.incident_at) * 1000)::float8 as incident_ms, r.parties,
+  floor(extract(epoch from r.created_at) * 1000)::float8 as created_ms, floor(extract(epoch from r.updated_at) * 1000)::float8 as updated_ms`;
 
 interface ReportRow {
   id: string;
@@ -92,13 +97,11 @@ interface ReportRow {
   resolution: string | null;
   location: string | null;
   contact_preference: ConductContactPreference;
-  incident_at: string | Date | null;
+  incident_ms: number | null;
   parties: string | null;
-  created_at: string | Date;
-  updated_at: string | Date;
+  created_ms: number;
+  updated_ms: number;
 }
-
-const date = (v: string | Date): Date => (v instanceof Date ? v : new Date(v));
 
 function viewOfRow(r: ReportRow): ReportView {
   return {
@@ -114,10 +117,10 @@ function viewOfRow(r: ReportRow): ReportView {
     resolution: r.resolution,
     location: r.location,
     contactPreference: r.contact_preference,
-    incidentAt: r.incident_at === null ? null : date(r.incident_at),
+    incidentAt: r.incident_ms === null ? null : new Date(r.incident_ms),
     parties: r.parties,
-    createdAt: date(r.created_at),
-    updatedAt: date(r.updated_at),
+    createdAt: new Date(r.created_ms),
+    updatedAt: new Date(r.updated_ms),
   };
 }
 
