@@ -5,14 +5,13 @@
  * of groups and memberships (`cake.groupChanged`, `cake.membershipChanged`).
  */
 import { LOCKS } from '../../db/locks';
-import type { EntityManager } from '@mikro-orm/postgresql';
 import type { AppContext } from '../../context/context';
 import { isAdmin, requireViewer } from '../../auth/guards';
 import type { Topics } from '../../pubsub/topics';
 import { filterAsync } from '../../pubsub/filter';
 import { badInput } from '../../errors/domain-error';
 import type { CakeEvent } from './cake-event.entity';
-import type { CakeChangeKind, CakeChangePayload, CakeEventSnapshot } from './cake-change';
+import type { CakeChangeKind, CakeChangePayload } from './cake-change';
 import { CakeEventChange, CakeEventChangeKind } from './cake-change';
 import { photoUrl } from './cake-common';
 import { DELETED_USER_NAME, viewerRoles } from './cake.loaders';
@@ -27,27 +26,30 @@ const LOG_KEEP = 1000;
 /** Most rows one resume returns (the list's declared size). */
 const RESUME_MAX = CAKE_CHANGES_MAX;
 
-/** The event as it is now inside `em`'s transaction: baker name, cover photo, rating summary. */
-async function snapshot(em: EntityManager, event: CakeEvent): Promise<CakeEventSnapshot> {
-  const [row] = await em.execute<{ baker_name: string | null; cover_id: string | null; average: string | null; count: string }[]>(
-    `select u.name as baker_name,
-            (select p.id from cake_photos p where p.event_id = e.id and p.user_id = e.baker_id) as cover_id,
-            (select round(avg(r.stars)::numeric, 2) from cake_ratings r where r.event_id = e.id) as average,
-            (select count(*) from cake_ratings r where r.event_id = e.id) as count
-       from cake_events e left join users u on u.id = e.baker_id where e.id = ?`,
-    [event.id],
-  );
-  return {
-    id: event.id,
-    date: event.date,
-    description: event.description,
-    bakerId: event.baker.id,
-    bakerName: row?.baker_name ?? DELETED_USER_NAME,
-    coverPhotoId: row?.cover_id ?? null,
-    average: row?.average ? Number(row.average) : 0,
-    count: row ? Number(row.count) : 0,
-  };
-}
+/**
+ * One statement appends a change to the log: the log's advisory lock (a subquery the row is built from,
+ * so it is held before the row's id is drawn: ids follow commit order), the event as it is now inside
+ * the transaction (baker name, cover photo, rating summary: `CakeEventSnapshot`, built as JSON by
+ * PostgreSQL) and the row, which returns its id, time and payload. It was three round trips (the
+ * snapshot's SELECT, the lock, the INSERT), each on the path of the write's answer and of its event
+ * (issue 14: the SSE latency is mostly the write's own). An event row that is gone reads as the deleted
+ * user's, unrated and without a cover, as before.
+ */
+const APPEND_SQL = `insert into cake_event_log (group_id, event_id, kind, payload)
+  select ?::uuid, ?::uuid, ?::text, jsonb_build_object(
+    'kind', ?::text,
+    'groupId', ?::text,
+    'event', jsonb_build_object(
+      'id', ?::text, 'date', ?::text, 'description', ?::text, 'bakerId', ?::text,
+      'bakerName', coalesce(u.name, ?::text),
+      'coverPhotoId', (select p.id from cake_photos p where p.event_id = e.id and p.user_id = e.baker_id),
+      'average', coalesce((select round(avg(r.stars)::numeric, 2) from cake_ratings r where r.event_id = e.id), 0),
+      'count', (select count(*) from cake_ratings r where r.event_id = e.id)),
+    'photo', ?::jsonb)
+  from (select pg_advisory_xact_lock(?) as locked) l
+  left join cake_events e on e.id = ?::uuid
+  left join users u on u.id = e.baker_id
+  returning id, created_at, payload`;
 
 /**
  * Appends a change to the log inside the caller's unit of work (`tx`) and publishes it after commit. Call it
@@ -56,12 +58,21 @@ async function snapshot(em: EntityManager, event: CakeEvent): Promise<CakeEventS
 export async function recordChange(tx: AppContext, kind: CakeChangeKind, event: CakeEvent, photo: CakeChangePayload['photo'] = null): Promise<void> {
   const { em } = tx;
   const groupId = event.group.id;
-  const body = { kind, groupId, event: await snapshot(em, event), photo };
-  await em.execute('select pg_advisory_xact_lock(?)', [LOG_LOCK]);
-  const [row] = await em.execute<{ id: string; created_at: Date }[]>(
-    'insert into cake_event_log (group_id, event_id, kind, payload) values (?, ?, ?, ?) returning id, created_at',
-    [groupId, event.id, kind, JSON.stringify(body)],
-  );
+  const [row] = await em.execute<{ id: string; created_at: Date; payload: Omit<CakeChangePayload, 'id' | 'at'> }[]>(APPEND_SQL, [
+    groupId,
+    event.id,
+    kind,
+    kind,
+    groupId,
+    event.id,
+    event.date,
+    event.description,
+    event.baker.id,
+    DELETED_USER_NAME,
+    JSON.stringify(photo),
+    LOG_LOCK,
+    event.id,
+  ]);
   const id = String(row.id);
   if (Number(id) % 50 === 0) {
     await em.execute('delete from cake_event_log where group_id = ? and id <= (select id from cake_event_log where group_id = ? order by id desc offset ? limit 1)', [
@@ -70,7 +81,8 @@ export async function recordChange(tx: AppContext, kind: CakeChangeKind, event: 
       LOG_KEEP,
     ]);
   }
-  const payload: CakeChangePayload = { id, at: new Date(row.created_at).toISOString(), ...body };
+  const { kind: k, groupId: g, event: snapshot, photo: p } = row.payload;
+  const payload: CakeChangePayload = { id, at: new Date(row.created_at).toISOString(), kind: k, groupId: g, event: snapshot, photo: p };
   tx.publish('cake.changed', payload);
 }
 
