@@ -163,6 +163,17 @@ function pattern(search: string | null | undefined): string | null {
   return s ? `%${s.replace(/[\\%_]/g, (c) => `\\${c}`)}%` : null;
 }
 
+/**
+ * A page of reports with its total: the matching rows (`r.*` and the window count `ix_total`) sorted and
+ * cut in a subquery, the columns (times as epoch milliseconds) computed over the page's rows only —
+ * computed beside the window count, PostgreSQL would make them for every matching row — and the page
+ * ordered again (twenty rows) so its order never rests on a subquery's.
+ */
+function pageOf(matching: string, sort: ConductReportSort, order: ConductSortOrder, limit: string, offset: string): string {
+  const orderBy = `order by ${ORDER[sort]} ${order}, r.id ${order}`;
+  return `select ${COLUMNS}, r.ix_total from (${matching} ${orderBy} limit ${limit} offset ${offset}) r ${orderBy}`;
+}
+
 /** A page's statements, one per sort and direction (a static text each, so each is prepared once). */
 function cached(map: Map<string, Statement>, name: string, text: () => string): Statement {
   let s = map.get(name);
@@ -214,12 +225,8 @@ const EVENT_TOTAL = statement('conduct_event_reports_total', `select count(*)::i
 const eventPages = new Map<string, Statement>();
 
 function eventPage(sort: ConductReportSort, order: ConductSortOrder): Statement {
-  return cached(
-    eventPages,
-    `conduct_event_reports_${sort}_${order}`,
-    () =>
-      `select ${COLUMNS}, count(*) over ()::int as ix_total from conduct_reports r where ${EVENT_WHERE}
-      order by ${ORDER[sort]} ${order}, r.id ${order} limit $10 offset $11`,
+  return cached(eventPages, `conduct_event_reports_${sort}_${order}`, () =>
+    pageOf(`select r.*, count(*) over ()::int as ix_total from conduct_reports r where ${EVENT_WHERE}`, sort, order, '$10', '$11'),
   );
 }
 
@@ -315,12 +322,8 @@ const MINE_STAFF = statement('conduct_my_reports_staff', `select exists (select 
 const myPages = new Map<string, Statement>();
 
 function myPage(sort: ConductReportSort, order: ConductSortOrder): Statement {
-  return cached(
-    myPages,
-    `conduct_my_reports_${sort}_${order}`,
-    () =>
-      `select ${COLUMNS}, count(*) over ()::int as ix_total from ${MINE_FROM} where ${MINE_WHERE}
-      order by ${ORDER[sort]} ${order}, r.id ${order} limit $8 offset $9`,
+  return cached(myPages, `conduct_my_reports_${sort}_${order}`, () =>
+    pageOf(`select r.*, count(*) over ()::int as ix_total from ${MINE_FROM} where ${MINE_WHERE}`, sort, order, '$8', '$9'),
   );
 }
 
