@@ -314,6 +314,11 @@ process.once('exit', () => {
   for (const child of running) child.kill('SIGKILL');
 });
 
+/** An environment variable's space-separated words (none when unset). */
+function envWords(name: string): string[] {
+  return (process.env[name] ?? '').split(' ').filter(Boolean);
+}
+
 /** Spawns plain node on a compiled script with PORT and PGAPPNAME set, and waits until it answers HTTP. */
 export async function startProcess(o: ProcessOptions): Promise<ServerProcess> {
   if (!existsSync(o.script)) throw new Error(`${o.script} does not exist: run the bench through \`npm run bench\`, which builds first`);
@@ -323,7 +328,7 @@ export async function startProcess(o: ProcessOptions): Promise<ServerProcess> {
   const appName = `ix-bench-${process.pid}-${o.name}`;
   const profile = process.env.BENCH_CPU_PROF ? [`--cpu-prof`, `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : [];
   // BENCH_NODE_ARGS: extra node flags for every process the bench starts (e.g. --perf-basic-prof for perf)
-  const extra = process.env.BENCH_NODE_ARGS ? process.env.BENCH_NODE_ARGS.split(' ').filter(Boolean) : [];
+  const extra = envWords('BENCH_NODE_ARGS');
   const execArgv = [...profile, ...extra, ...(o.execArgv ?? []), ...(o.memory ? ['--expose-gc', '-r', join(BENCH_BUILD, 'baselines', 'memory-probe.js')] : [])];
   const started = performance.now();
   const child: ChildProcess = spawn(process.execPath, [...execArgv, o.script], {
@@ -403,14 +408,9 @@ export async function startInterchange(name: string, databaseUrl: string, env: R
   const dataDir = mkdtempSync(join(tmpdir(), 'ix-bench-data-'));
   let proc: ServerProcess;
   try {
-    const serverArgs = process.env.BENCH_SERVER_NODE_ARGS ? process.env.BENCH_SERVER_NODE_ARGS.split(' ').filter(Boolean) : [];
+    const serverArgs = envWords('BENCH_SERVER_NODE_ARGS');
     // BENCH_SERVER_EXTRA_ENV="K=V K2=V2": settings for our servers only, for A/B runs of a setting (never in a reported run)
-    const extraEnv = Object.fromEntries(
-      (process.env.BENCH_SERVER_EXTRA_ENV ?? '')
-        .split(' ')
-        .filter(Boolean)
-        .map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]),
-    );
+    const extraEnv = Object.fromEntries(envWords('BENCH_SERVER_EXTRA_ENV').map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]));
     proc = await startProcess({
       name,
       script,

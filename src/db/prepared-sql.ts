@@ -29,6 +29,15 @@ export interface Statement {
   readonly knex: { text: string; order: number[] };
 }
 
+/**
+ * A select-list item reading a timestamp as epoch milliseconds (`<alias>` a float8, truncated to the
+ * millisecond as a parsed timestamp is): `new Date(row[alias])` costs a fraction of parsing a timestamp's
+ * text, which a list pays for every time of every row.
+ */
+export function epochMs(column: string, alias: string): string {
+  return `floor(extract(epoch from ${column}) * 1000)::float8 as ${alias}`;
+}
+
 export function statement(name: string, text: string): Statement {
   const order: number[] = [];
   const knexText = text.replace(/\$(\d+)/g, (_, n: string) => {

@@ -14,6 +14,10 @@ const YEAR_10000 = 253_402_300_800_000;
 
 const fromCharCodes = String.fromCharCode;
 
+/** The character codes of the tens and units digits of 0–99 (48 is '0'). */
+const TENS = Array.from({ length: 100 }, (_, n) => 48 + Math.floor(n / 10));
+const UNITS = Array.from({ length: 100 }, (_, n) => 48 + (n % 10));
+
 /** The ISO text of a valid Date (or any Date: outside the fast range, toISOString's own answer). */
 export function dateToIso(date: Date): string {
   const t = date.getTime();
@@ -36,31 +40,34 @@ export function dateToIso(date: Date): string {
   rest -= minutes * 60_000;
   const seconds = Math.floor(rest / 1000);
   const ms = rest - seconds * 1000;
-  // 48 is '0'; 45 '-', 84 'T', 58 ':', 46 '.', 90 'Z'
+  const century = Math.floor(year / 100);
+  const yearOfCentury = year % 100;
+  const msTail = ms % 100;
+  // 45 is '-', 84 'T', 58 ':', 46 '.', 90 'Z'
   return fromCharCodes(
-    48 + Math.floor(year / 1000),
-    48 + (Math.floor(year / 100) % 10),
-    48 + (Math.floor(year / 10) % 10),
-    48 + (year % 10),
+    TENS[century],
+    UNITS[century],
+    TENS[yearOfCentury],
+    UNITS[yearOfCentury],
     45,
-    48 + Math.floor(month / 10),
-    48 + (month % 10),
+    TENS[month],
+    UNITS[month],
     45,
-    48 + Math.floor(day / 10),
-    48 + (day % 10),
+    TENS[day],
+    UNITS[day],
     84,
-    48 + Math.floor(hours / 10),
-    48 + (hours % 10),
+    TENS[hours],
+    UNITS[hours],
     58,
-    48 + Math.floor(minutes / 10),
-    48 + (minutes % 10),
+    TENS[minutes],
+    UNITS[minutes],
     58,
-    48 + Math.floor(seconds / 10),
-    48 + (seconds % 10),
+    TENS[seconds],
+    UNITS[seconds],
     46,
     48 + Math.floor(ms / 100),
-    48 + (Math.floor(ms / 10) % 10),
-    48 + (ms % 10),
+    TENS[msTail],
+    UNITS[msTail],
     90,
   );
 }

@@ -12,7 +12,7 @@
 import { existingEm, type AppContext } from '../../context/context';
 import { requireViewer } from '../../auth/guards';
 import { badInput } from '../../errors/domain-error';
-import { statement } from '../../db/prepared-sql';
+import { epochMs, statement } from '../../db/prepared-sql';
 import { ConductReport } from './report.entity';
 import { eventIdWithRole } from './conduct-access';
 
@@ -184,7 +184,7 @@ const ACTIVITY = statement(
         left join users u on u.id = a.assignee
        where v.staff
        order by a.created_at desc limit $2))
-   select i.type, i.report_id, i.title, (extract(epoch from i.at) * 1000)::float8 as at_ms, coalesce(i.by_me, false) as by_me, i.who, i.from_state, i.to_state, i.visibility,
+   select i.type, i.report_id, i.title, ${epochMs('i.at', 'at_ms')}, coalesce(i.by_me, false) as by_me, i.who, i.from_state, i.to_state, i.visibility,
           i.to_me, e.slug as event_slug, e.name as event_name
      from items i join conduct_events e on e.id = i.event_id
     order by i.at desc, i.report_id desc limit $2`,

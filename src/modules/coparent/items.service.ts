@@ -19,7 +19,7 @@ import { CoparentChangeKind, CoparentItemChange } from './coparent.inputs';
 import { monthOf, monthRange, parseDate } from './calendar-dates';
 import { checkNoNul, isUuid, requiredText } from './coparent-common';
 import { unitOfWork } from '../../db/unit-of-work';
-import { Statement, statement } from '../../db/prepared-sql';
+import { epochMs, Statement, statement } from '../../db/prepared-sql';
 import { userColumns, userFromRow } from '../identity/user-row';
 import type { UserRow } from '../../auth/auth-store';
 import { ITEMS_MAX } from './list-sizes';
@@ -89,8 +89,7 @@ interface ItemRecord {
 const ITEMS_BETWEEN = statement(
   'coparent_items_between',
   `select id, date, type, title, body, owner_id,
-          floor(extract(epoch from created_at) * 1000)::float8 as created_ms,
-          floor(extract(epoch from updated_at) * 1000)::float8 as updated_ms
+          ${epochMs('created_at', 'created_ms')}, ${epochMs('updated_at', 'updated_ms')}
      from coparent_items
     where household_id = $3 and date >= $1 and date <= $2
     order by date, created_at, id
