@@ -27,6 +27,7 @@ import { SupervisedListener } from '../pubsub/listener';
 import { getSchema } from './schema';
 import { ReadinessProbe } from './readiness';
 import { Drain } from './drain';
+import { expressMessages } from './express-messages';
 import { RETRY_AFTER_SECONDS } from '../db/limits';
 import { limitRules, parseOptions } from './limits';
 import { attachWs } from './ws';
@@ -276,7 +277,8 @@ export async function startServer(config: AppConfig, opts: StartOptions = {}): P
   expressApp.set('trust proxy', trustFunction(config.trustProxy));
   const drain = new Drain(refusal(config));
   // every request gets its id, its log line and its latency here, refusals of a draining server included
-  const httpServer = http.createServer(observeHttp(drain.listener(expressApp), log, app.metrics));
+  // requests and responses born with Express's prototypes: shared hidden classes (express-messages.ts)
+  const httpServer = http.createServer(expressMessages(expressApp), observeHttp(drain.listener(expressApp), log, app.metrics));
   // Idle keep-alive connections stay open longer than the clients' and proxies' own idle timeouts (load
   // balancers commonly 60 s): when the server closed first (it was 5 s), a client reusing the socket at
   // that moment got ECONNRESET. The headers timeout must exceed it (Node's rule). Draining closes idle
