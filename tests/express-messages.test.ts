@@ -13,9 +13,7 @@ import { expressMessages } from '../src/server/express-messages';
 setFlagsFromString('--allow-natives-syntax');
 const sameMap = new Function('a', 'b', 'return %HaveSameMap(a, b)') as (a: object, b: object) => boolean;
 
-async function serve(
-  messages: boolean,
-): Promise<{
+async function serve(messages: boolean): Promise<{
   seen: Array<{ req: Request; res: Response; bornExpress: boolean }>;
   get: (path: string) => Promise<{ status: number; headers: http.IncomingHttpHeaders; body: string }>;
   close: () => Promise<void>;
