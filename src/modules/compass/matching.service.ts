@@ -105,7 +105,13 @@ export async function nearestParties(ctx: AppContext, userNumber: number): Promi
   if (!rows.length) throw notFound('User not found');
   const u = rows[0];
   if (u.uec + u.usc === 0) return null;
-  const parties = rows.filter((r) => r.id !== null).map((r) => ({ ...pointOf(r), id: r.id, name: r.name, row: r }));
+  // literals of one shape: `{ ...pointOf(r), … }` got a hidden class of its own per party in optimized code
+  const parties = rows
+    .filter((r) => r.id !== null)
+    .map((r) => {
+      const { x, y } = pointOf(r);
+      return { x, y, id: r.id, name: r.name, row: r };
+    });
   return topMatches(pointOf({ es: u.ues, ec: u.uec, ss: u.uss, sc: u.usc }), parties, MATCHES_MAX).map((m) => ({
     party: partyOf(m.party.row),
     x: m.x,

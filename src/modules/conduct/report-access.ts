@@ -42,7 +42,9 @@ function check(access: ReportAccess, need: ReportNeed): void {
 
 function withOwn(access: EventAccess, report: ConductReport): ReportAccess {
   const reporterId = report.reporter ? (typeof report.reporter === 'string' ? report.reporter : report.reporter.id) : null;
-  return { ...access, own: reporterId !== null && reporterId === access.viewer.id };
+  const own = reporterId !== null && reporterId === access.viewer.id;
+  // a literal of one shape (an object spread and then added to got a hidden class of its own each time in optimized code)
+  return { viewer: access.viewer, superAdmin: access.superAdmin, roles: access.roles, highest: access.highest, staff: access.staff, admin: access.admin, own };
 }
 
 /** A report by event (id or slug) and report id, with the checks in the contract's order. */

@@ -51,6 +51,8 @@ import {
   legacyAnswer,
   legacyDate,
   legacyParty,
+  legacyPartyMatch,
+  legacyPartyPosition,
   legacyPosition,
   legacyQuestion,
   legacyRole,
@@ -334,7 +336,7 @@ export const compassSurface: SurfaceDefinition = {
         partyMatches(userNumber: $userNumber) { x y distance matchPercentage party { id name abbreviation description logo { id } } }
       }`,
       variables: (r) => ({ userNumber: idParam(r.params.id) }),
-      result: (data: CompassMatchesQuery) => data.partyMatches.map((m) => ({ ...legacyParty(m.party), x: m.x, y: m.y, distance: m.distance, match_percentage: m.matchPercentage })),
+      result: (data: CompassMatchesQuery) => data.partyMatches.map((m) => legacyPartyMatch(m.party, m)),
     }),
 
     // --- overview: parties -----------------------------------------------------------------------
@@ -473,7 +475,7 @@ export const compassSurface: SurfaceDefinition = {
       operation: /* GraphQL */ `query CompassPositions {
         parties { id name abbreviation description logo { id } position { x y answered total } }
       }`,
-      result: (data: CompassPositionsQuery) => data.parties.map((p) => ({ ...legacyParty(p), ...legacyPosition(p.position) })),
+      result: (data: CompassPositionsQuery) => data.parties.map((p) => legacyPartyPosition(p, p.position)),
     }),
 
     // --- overview: questions ---------------------------------------------------------------------
