@@ -4,7 +4,9 @@
  * it, on another instance as soon as PostgreSQL's notice arrives, and after an operator's SQL too; when
  * its listening connection is lost the cache is not used until it is back.
  */
+import { setFlagsFromString } from 'node:v8';
 import { Client as PgClient } from 'pg';
+import { MEMBERSHIPS } from '../src/auth/auth-store';
 import {
   SessionCacheTestChangePasswordDocument,
   SessionCacheTestLoginDocument,
@@ -98,6 +100,28 @@ describe('a cached session', () => {
       expect(rest.result.body).toEqual({ id: u.id, username: u.username, role: expect.any(String) });
       expect(rest.statements).toEqual([]);
       expect(s.app.auth.cacheState()).toEqual({ listening: true, sessions: 1 });
+    } finally {
+      await s.close();
+    }
+  });
+});
+
+describe('cached session rows', () => {
+  it('are frozen, carry the memberships and share one hidden class (inline caches on them hit)', async () => {
+    const s = await startCountingServer({ SESSION_CACHE_SECONDS: '30' });
+    try {
+      const [u, v] = [await createUser(s), await createUser(s)];
+      for (const x of [u, v]) expect((await s.gql(SessionCacheTestMeDocument, undefined, { token: x.token })).data!.me.id).toBe(x.id);
+      const sid = (token: string) => (JSON.parse(Buffer.from(token.split('.')[1], 'base64url').toString('utf8')) as { sid: string }).sid;
+      const [a, b] = [s.app.auth.cachedViewerRow(sid(u.token)), s.app.auth.cachedViewerRow(sid(v.token))];
+      expect(a?.id).toBe(u.id);
+      expect(b?.id).toBe(v.id);
+      expect(Object.isFrozen(a) && Object.isFrozen(b)).toBe(true);
+      expect(Array.isArray(a![MEMBERSHIPS])).toBe(true);
+      expect(Object.keys(a!)).not.toContain('ix_memberships');
+      setFlagsFromString('--allow-natives-syntax');
+      const sameMap = new Function('a', 'b', 'return %HaveSameMap(a, b)') as (a: object, b: object) => boolean;
+      expect(sameMap(a!, b!)).toBe(true);
     } finally {
       await s.close();
     }

@@ -60,19 +60,38 @@ const MEMBERSHIPS_COLUMN =
 /** Columns of the statements here that are not the user's: left out of the rows they answer. */
 const NOT_USER_COLUMNS = new Set(['ix_memberships', 'ix_session_id', 'attempt_points', 'attempt_expire']);
 
+type RowMaker = new (row: Record<string, unknown>, memberships: readonly ViewerMembership[]) => UserRow;
+
+/** Per column list of a statement: the constructor of its user rows (`userRowOf`). */
+const rowMakers = new Map<string, RowMaker>();
+
+/**
+ * A constructor that copies the given user columns, in order, and sets MEMBERSHIPS: its objects start
+ * from one hidden class and follow one chain of them, so rows of a statement share theirs, frozen too.
+ * Its text is made from the statement's column names (our entities' own, each written as a JSON string).
+ */
+function rowMaker(columns: string[]): RowMaker {
+  const body = columns.map((c) => `this[${JSON.stringify(c)}] = row[${JSON.stringify(c)}];`).join('\n');
+  return new Function('memberships', `return function UserRow(row, list) {\n${body}\nthis[memberships] = list;\n};`)(MEMBERSHIPS) as RowMaker;
+}
+
 /**
  * The user's row as a new object: the user's columns in the statement's order and the memberships
- * column under the MEMBERSHIPS symbol. Copied rather than changed in place: node-pg's row (a clone of a
- * template object), after a `delete` and a symbol, and then frozen, got a hidden class of its own in V8
- * each time, so every property read of a cached row missed its inline cache; built from `{}` in one
- * order, the rows of a statement share theirs.
+ * column under the MEMBERSHIPS symbol, frozen unless `frozen` is false (a login's own row, which it
+ * updates; cached rows are shared and frozen). Made by a constructor rather than node-pg's row changed
+ * in place: V8 gave each of these rows a hidden class of its own (node-pg's row is a clone of a template
+ * object; after a `delete` and a symbol, and frozen, it left the shared chain; rows built key by key
+ * from `{}` fell back to dictionary properties, and frozen clones of a template object got their own
+ * too), so every read of a cached viewer row missed its inline cache (about two per request).
  */
-function userRowOf(row: Record<string, unknown>): UserRow {
-  const out: Record<string | symbol, unknown> = {};
-  for (const key of Object.keys(row)) if (!NOT_USER_COLUMNS.has(key)) out[key] = row[key];
+function userRowOf(row: Record<string, unknown>, frozen = true): UserRow {
+  const keys = Object.keys(row);
+  const list = keys.join(',');
+  let Make = rowMakers.get(list);
+  if (!Make) rowMakers.set(list, (Make = rowMaker(keys.filter((k) => !NOT_USER_COLUMNS.has(k)))));
   const raw = (row.ix_memberships ?? []) as [Application, MembershipStatus, MembershipRole, string | null][];
-  out[MEMBERSHIPS] = Object.freeze(raw.map(([application, status, role, householdId]) => Object.freeze({ application, status, role, householdId })));
-  return out as UserRow;
+  const out = new Make(row, Object.freeze(raw.map(([application, status, role, householdId]) => Object.freeze({ application, status, role, householdId }))));
+  return frozen ? Object.freeze(out) : out;
 }
 
 /**
@@ -268,13 +287,13 @@ export class AuthStore {
     const found = new Map<string, UserRow>();
     if (ids.length === 1) {
       const [row] = await this.sql.rows<UserRow>(this.viewerStatement, ids);
-      if (row) found.set(ids[0], Object.freeze(userRowOf(row)));
+      if (row) found.set(ids[0], userRowOf(row));
       return found;
     }
     for (let i = 0; i < ids.length; i += VIEWERS_PER_STATEMENT) {
       const rows = await this.sql.rows<UserRow & { ix_session_id?: string }>(this.viewersStatement, [ids.slice(i, i + VIEWERS_PER_STATEMENT)]);
       for (const row of rows) {
-        found.set(row.ix_session_id as string, Object.freeze(userRowOf(row)));
+        found.set(row.ix_session_id as string, userRowOf(row));
       }
     }
     return found;
@@ -300,7 +319,7 @@ export class AuthStore {
       throw new DomainError('RATE_LIMITED', 'Too many login attempts, try again later', { retryAfter });
     }
     if (row.id === null || row.id === undefined) return undefined;
-    return userRowOf(row);
+    return userRowOf(row, false);
   }
 
   async insertSession(s: { id: string; userId: string; expiresAt: Date; ip: string | null; userAgent: string | null }): Promise<void> {
