@@ -87,41 +87,39 @@ export function legacyUser(u: {
 
 type PartyFields = { id: number; name: string; abbreviation: string; description?: string | null; logo?: { id: string } | null };
 
-export function legacyParty(p: PartyFields) {
-  return { party_id: p.id, name: p.name, abbreviation: p.abbreviation, description: p.description ?? null, logo_url: logoUrl(p) };
+/** A party in the legacy shape (its fields in the legacy order, which JSON keeps). */
+class LegacyParty {
+  readonly party_id: number;
+  readonly name: string;
+  readonly abbreviation: string;
+  readonly description: string | null;
+  readonly logo_url: string | null;
+  constructor(p: PartyFields) {
+    this.party_id = p.id;
+    this.name = p.name;
+    this.abbreviation = p.abbreviation;
+    this.description = p.description ?? null;
+    this.logo_url = logoUrl(p);
+  }
 }
 
-// A party with more fields is written as one literal, never as `{ ...legacyParty(p), … }`: an object
-// spread and then added to got a hidden class of its own per party in V8's optimized code.
+/**
+ * A party followed by more fields (a match's point and distance, a position), added to the party in the
+ * given object's order: never `{ ...legacyParty(p), … }`, an object spread and then added to got a hidden
+ * class of its own per party in V8's optimized code (bench/README.md); these share theirs.
+ */
+function partyWith<E extends object>(p: PartyFields, extra: E): LegacyParty & E {
+  return Object.assign(new LegacyParty(p), extra);
+}
 
-/** A match: the party, its point and how near it is. */
+export const legacyParty = (p: PartyFields) => new LegacyParty(p);
+
 export function legacyPartyMatch(p: PartyFields, m: { x: number; y: number; distance: number; matchPercentage: number }) {
-  return {
-    party_id: p.id,
-    name: p.name,
-    abbreviation: p.abbreviation,
-    description: p.description ?? null,
-    logo_url: logoUrl(p),
-    x: m.x,
-    y: m.y,
-    distance: m.distance,
-    match_percentage: m.matchPercentage,
-  };
+  return partyWith(p, { x: m.x, y: m.y, distance: m.distance, match_percentage: m.matchPercentage });
 }
 
-/** A party with its position. */
 export function legacyPartyPosition(p: PartyFields, pos: { x: number; y: number; answered: number; total: number }) {
-  return {
-    party_id: p.id,
-    name: p.name,
-    abbreviation: p.abbreviation,
-    description: p.description ?? null,
-    logo_url: logoUrl(p),
-    x: pos.x,
-    y: pos.y,
-    answered: pos.answered,
-    total: pos.total,
-  };
+  return partyWith(p, { x: pos.x, y: pos.y, answered: pos.answered, total: pos.total });
 }
 
 export function legacyQuestion(q: { id: number; text: string; axis: string; direction: number; position: number }) {
