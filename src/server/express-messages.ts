@@ -10,16 +10,20 @@
  * misses per REST request, each a full property lookup in V8's runtime; ~10 % of the CPU of a REST
  * list request in `perf`).
  *
- * Made by these constructors (http.createServer's `IncomingMessage` and `ServerResponse` options),
- * the objects already have `app.request` and `app.response` as their prototypes, so Express's
- * `setPrototypeOf` changes nothing and the hidden classes are shared again. The constructors are
- * Node's own, called on the new object; nothing else differs.
+ * Made by these classes (http.createServer's `IncomingMessage` and `ServerResponse` options), the
+ * objects already have the app's request and response prototypes, so Express's `setPrototypeOf`
+ * changes nothing and the hidden classes are shared again.
+ *
+ * Classes that extend Node's, not plain functions that call them: V8 sizes a new object's in-object
+ * fields from its constructor (a derived class adds its base's estimate). Made by a wrapper function
+ * with no fields of its own, a response held most of its ~35 properties out of object, and V8 turned
+ * it into a dictionary (slow properties: every access a lookup, as bad as the misses above; seen in
+ * `perf` of the SSE fan-out). Each class's prototype takes the app's place (`app.request`,
+ * `app.response`) with the app's as its own prototype, so Express's methods and `req.app` are found
+ * as before.
  */
 import http from 'node:http';
-import type { Socket } from 'node:net';
 import type { Express } from 'express';
-
-type Construct<A extends unknown[]> = (this: unknown, ...args: A) => void;
 
 export interface ExpressMessages {
   IncomingMessage: typeof http.IncomingMessage;
@@ -27,18 +31,11 @@ export interface ExpressMessages {
 }
 
 export function expressMessages(app: Express): ExpressMessages {
-  const incoming = http.IncomingMessage as unknown as Construct<[Socket]>;
-  const outgoing = http.ServerResponse as unknown as Construct<[http.IncomingMessage, unknown?]>;
-  function ExpressRequest(this: unknown, socket: Socket): void {
-    incoming.call(this, socket);
-  }
-  function ExpressResponse(this: unknown, req: http.IncomingMessage, options?: unknown): void {
-    outgoing.call(this, req, options);
-  }
-  ExpressRequest.prototype = app.request;
-  ExpressResponse.prototype = app.response;
-  return {
-    IncomingMessage: ExpressRequest as unknown as typeof http.IncomingMessage,
-    ServerResponse: ExpressResponse as unknown as typeof http.ServerResponse,
-  };
+  class ExpressRequest extends http.IncomingMessage {}
+  class ExpressResponse extends http.ServerResponse {}
+  Object.setPrototypeOf(ExpressRequest.prototype, app.request);
+  Object.setPrototypeOf(ExpressResponse.prototype, app.response);
+  app.request = ExpressRequest.prototype as Express['request'];
+  app.response = ExpressResponse.prototype as Express['response'];
+  return { IncomingMessage: ExpressRequest, ServerResponse: ExpressResponse as unknown as typeof http.ServerResponse };
 }
