@@ -148,6 +148,11 @@ const accessGuard: MiddlewareFn<AppContext> = async ({ context, info }, next) =>
   return next();
 };
 
+/** Whether a type-graphql middleware is the guard above (schema building: root-resolvers.ts enforces the rule itself). */
+export function isAccessGuard(middleware: unknown): boolean {
+  return middleware === accessGuard;
+}
+
 /** Root fields of the schema that declare no access: the schema check refuses to start with any. */
 export function undeclaredRootFields(schema: GraphQLSchema): string[] {
   const roots = [schema.getQueryType(), schema.getMutationType(), schema.getSubscriptionType()].filter(Boolean) as GraphQLObjectType[];

@@ -11,6 +11,7 @@ import { resolvers } from './resolvers';
 import { undeclaredRootFields } from '../auth/access';
 import { undeclaredListFields } from './cost';
 import { dateToIso } from './date-text';
+import { rootResolversCalledDirectly } from './root-resolvers';
 
 let built: Promise<GraphQLSchema> | undefined;
 
@@ -54,6 +55,7 @@ export function getSchema(): Promise<GraphQLSchema> {
     if (unsized.length) throw new Error(`list fields without a size declaration (@ListSize): ${unsized.join(', ')}`);
     plainFieldsReadDirectly(schema);
     fieldResolversCalledDirectly(schema);
+    rootResolversCalledDirectly(schema, resolverInstance);
     return schema;
   });
   return built;
@@ -91,6 +93,14 @@ function plainFieldsReadDirectly(schema: GraphQLSchema): void {
 
 type Resolve = (root: unknown, args: unknown, ctx: unknown, info: unknown) => unknown;
 
+/** One instance per resolver class for the resolvers called directly (type-graphql's default container keeps one too). */
+const instances = new Map<unknown, Record<string, unknown>>();
+function resolverInstance(target: new () => Record<string, unknown>): Record<string, unknown> {
+  let instance = instances.get(target);
+  if (!instance) instances.set(target, (instance = new target()));
+  return instance;
+}
+
 /**
  * type-graphql runs every field resolver through its handler: the resolver class's instance from the
  * container, a middleware runner, and its parameters sorted and mapped anew on every call — per field
@@ -102,7 +112,6 @@ type Resolve = (root: unknown, args: unknown, ctx: unknown, info: unknown) => un
  */
 function fieldResolversCalledDirectly(schema: GraphQLSchema): void {
   const storage = getMetadataStorage();
-  const instances = new Map<unknown, Record<string, unknown>>();
   for (const r of storage.fieldResolvers) {
     if (r.kind !== 'external' || r.middlewares?.length || r.roles?.length) continue;
     const params = [...(r.params ?? [])].sort((a, b) => a.index - b.index);
@@ -114,9 +123,7 @@ function fieldResolversCalledDirectly(schema: GraphQLSchema): void {
     const field = type.getFields()[r.schemaName];
     if (!field?.resolve) continue;
     const handler = field.resolve as Resolve;
-    const target = r.target as new () => Record<string, unknown>;
-    let instance = instances.get(target);
-    if (!instance) instances.set(target, (instance = new target()));
+    const instance = resolverInstance(r.target as new () => Record<string, unknown>);
     const method = instance[r.methodName] as ((...values: unknown[]) => unknown) | undefined;
     if (typeof method !== 'function') continue;
     const self = instance;
