@@ -241,23 +241,33 @@ export class CompassResolver {
   }
 }
 
+/**
+ * What the field resolvers of a party and of a change read, typed by shape rather than as their classes:
+ * type-graphql converts a `@Root()` typed as a class into an instance of it whenever the value is not one
+ * (src/server/schema.ts, `fieldResolversCalledDirectly`), and the matches' parties are plain values
+ * (matching.service.ts): a new MikroORM entity, its property setters run for every field, per party and
+ * request (~40 µs of a compass matches request in perf). Nothing here needs an instance.
+ */
+type PartyFields = Pick<CompassParty, 'id' | 'code' | 'logoFileId'>;
+type MyAnswersChangeFields = Pick<CompassMyAnswersChange, 'kind' | 'userNumber'>;
+
 /** The subscriber's own state, read when selected (never shared: it is theirs). */
 @Resolver(() => CompassMyAnswersChange)
 export class CompassMyAnswersChangeFieldResolver {
   @ListSize({ max: QUESTIONS_MAX })
   @FieldResolver(() => [CompassAnswer], { description: 'every question with the subscriber\'s answer ("" when unanswered)' })
-  answers(@Root() change: CompassMyAnswersChange, @Ctx() ctx: AppContext): Promise<CompassAnswer[]> {
+  answers(@Root() change: MyAnswersChangeFields, @Ctx() ctx: AppContext): Promise<CompassAnswer[]> {
     return live.myAnswers(ctx, change);
   }
 
   @FieldResolver(() => CompassPosition)
-  position(@Root() change: CompassMyAnswersChange, @Ctx() ctx: AppContext): Promise<CompassPosition> {
+  position(@Root() change: MyAnswersChangeFields, @Ctx() ctx: AppContext): Promise<CompassPosition> {
     return live.myPosition(ctx, change);
   }
 
   @ListSize({ max: MATCHES_MAX })
   @FieldResolver(() => [CompassMatch], { description: 'the three nearest parties; empty while nothing is answered' })
-  matches(@Root() change: CompassMyAnswersChange, @Ctx() ctx: AppContext): Promise<CompassMatch[]> {
+  matches(@Root() change: MyAnswersChangeFields, @Ctx() ctx: AppContext): Promise<CompassMatch[]> {
     return live.myMatches(ctx, change);
   }
 }
@@ -280,18 +290,18 @@ export class CompassUserFieldResolver {
 export class CompassPartyFieldResolver {
   @LiveShared()
   @FieldResolver(() => StoredFileRef, { nullable: true, description: 'the stored logo (public); its id changes when it is replaced' })
-  logo(@Root() party: CompassParty): StoredFileRef | null {
+  logo(@Root() party: PartyFields): StoredFileRef | null {
     return partyService.partyLogo(party);
   }
 
   @FieldResolver(() => String, { nullable: true, description: "the party code; super admins and the party's admins only" })
-  code(@Root() party: CompassParty, @Ctx() ctx: AppContext): Promise<string | null> {
+  code(@Root() party: PartyFields, @Ctx() ctx: AppContext): Promise<string | null> {
     return partyService.partyCode(ctx, party);
   }
 
   @LiveShared()
   @FieldResolver(() => CompassPosition)
-  position(@Root() party: CompassParty, @Ctx() ctx: AppContext): Promise<CompassPosition> {
+  position(@Root() party: PartyFields, @Ctx() ctx: AppContext): Promise<CompassPosition> {
     return ctx.loader<number, CompassPosition>('compass.partyPosition', (ids) => matching.partyPositions(ctx, ids)).load(party.id);
   }
 }

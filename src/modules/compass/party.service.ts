@@ -174,12 +174,12 @@ export async function removePartyLogo(ctx: AppContext, partyId: number): Promise
 }
 
 /** Field `logo`: the stored logo (public, like parties), or null. */
-export function partyLogo(party: CompassParty): { id: string } | null {
+export function partyLogo(party: Pick<CompassParty, 'logoFileId'>): { id: string } | null {
   return party.logoFileId ? { id: party.logoFileId } : null;
 }
 
 /** Field `code`: only a super admin or the party's admin sees it. */
-export async function partyCode(ctx: AppContext, party: CompassParty): Promise<string | null> {
+export async function partyCode(ctx: AppContext, party: Pick<CompassParty, 'id' | 'code'>): Promise<string | null> {
   return (await canManageParty(ctx, party.id)) ? party.code : null;
 }
 
