@@ -96,10 +96,9 @@ export function convertArgument(target: unknown, value: unknown): unknown {
 
 type Getter = (args: Record<string, unknown>, ctx: AppContext, info: unknown) => unknown;
 
-/** Replaces the resolvers of the root queries and mutations described above; returns how many. */
-export function rootResolversCalledDirectly(schema: GraphQLSchema, instanceOf: (target: Class) => Record<string, unknown>): number {
+/** Replaces the resolvers of the root queries and mutations described above. */
+export function rootResolversCalledDirectly(schema: GraphQLSchema, instanceOf: (target: Class) => Record<string, unknown>): void {
   const storage = getMetadataStorage();
-  let replaced = 0;
   const roots: [GraphQLObjectType | null | undefined, typeof storage.queries][] = [
     [schema.getQueryType(), storage.queries],
     [schema.getMutationType(), storage.mutations],
@@ -145,8 +144,6 @@ export function rootResolversCalledDirectly(schema: GraphQLSchema, instanceOf: (
         const checking = enforce(rule, ctx);
         return checking ? checking.then(() => call(args, ctx, info)) : call(args, ctx, info);
       };
-      replaced++;
     }
   }
-  return replaced;
 }
