@@ -68,6 +68,8 @@ export interface AppConfig {
   apq: { store: 'memory' | 'postgres' | 'redis'; ttlSeconds: number; maxDocuments: number };
   /** what one user (or one address, anonymous) may hold open at once (README "Caps") */
   caps: { wsPerUser: number; wsAnonymousPerIp: number; subscriptionsPerSocket: number; sseStreamsPerUser: number };
+  /** how often every graphql-ws socket is pinged (a socket that has not answered the previous ping by then is closed); 0: never */
+  wsKeepAliveSeconds: number;
   uploadMaxBytes: number;
   uploadMaxFiles: number;
   limits: { maxDepth: number; maxAliases: number; maxCost: number; maxDirectives: number; maxTokens: number };
@@ -306,6 +308,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
       subscriptionsPerSocket: intVar(env, 'WS_MAX_SUBSCRIPTIONS_PER_SOCKET', 100, 1, 100000),
       sseStreamsPerUser: intVar(env, 'SSE_MAX_STREAMS_PER_USER', 20, 1, 100000),
     },
+    wsKeepAliveSeconds: intVar(env, 'WS_KEEPALIVE_SECONDS', 25, 0, 3600),
     uploadMaxBytes: intVar(env, 'UPLOAD_MAX_BYTES', 10 * 1024 * 1024, 1, 1024 * 1024 * 1024),
     uploadMaxFiles: intVar(env, 'UPLOAD_MAX_FILES', 5, 1, 100),
     limits: {

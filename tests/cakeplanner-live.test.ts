@@ -4,9 +4,10 @@
  * and resumes with Last-Event-ID even for changes made while it was disconnected; the graphql-ws
  * subscription and GraphQL queries see the same REST writes (parity).
  */
+import { connect } from 'node:net';
 import { collect, TestServer } from './support/server';
 import { cakeplannerSurface } from '../src/rest/cakeplanner/routes';
-import { api, cakeGroup, cakeServerWithAdmin, cakeUser, CakeUser, createEvent, form, nextDate, openSse, PNG, SseStream } from './cakeplanner.helpers';
+import { api, cakeGroup, cakeServerWithAdmin, cakeUser, CakeUser, createEvent, form, nextDate, openSse, PNG, PREFIX, SseStream } from './cakeplanner.helpers';
 import type { CakeTestChangedSubscription, CakeTestCreateEventMutation, CakeTestEventQuery, CakeTestLogoutMutation } from '../src/generated/graphql';
 
 const CREATE = /* GraphQL */ `mutation CakeTestCreateEvent($input: CreateCakeEventInput!) {
@@ -256,6 +257,107 @@ it('stops a member taken out of a group at the next of its events, after events 
   const from = st.frames.findIndex((f) => f.data.id === before.id) + 1;
   await st.next((f) => f.data.id === kept.id, 10_000, from);
   expect(st.frames.slice(from).map((f) => f.data.id)).not.toContain(gone.id);
+});
+
+/**
+ * An event stream read off a raw socket, its chunked body parsed strictly: each chunk's size line (hex,
+ * in bytes), exactly that many bytes, then CRLF, or the parse fails.
+ */
+function rawStream(token: string): { chunks: string[]; next(pred: (chunk: string) => boolean, ms?: number): Promise<string>; head: Promise<string>; close(): void } {
+  const { hostname, port } = new URL(s.url);
+  const socket = connect(Number(port), hostname);
+  socket.write(`GET ${PREFIX}/api/events/stream HTTP/1.1\r\nHost: ${hostname}:${port}\r\nAccept: text/event-stream\r\nAuthorization: Bearer ${token}\r\n\r\n`);
+  const chunks: string[] = [];
+  let buf = Buffer.alloc(0);
+  let headText: string | undefined;
+  let failure: Error | undefined;
+  let headDone!: (h: string) => void;
+  const head = new Promise<string>((r) => (headDone = r));
+  const waiters = new Set<() => void>();
+  socket.on('data', (data: Buffer) => {
+    buf = Buffer.concat([buf, data]);
+    try {
+      if (headText === undefined) {
+        const end = buf.indexOf('\r\n\r\n');
+        if (end < 0) return;
+        headText = buf.subarray(0, end).toString('latin1');
+        buf = buf.subarray(end + 4);
+        headDone(headText);
+      }
+      for (;;) {
+        const line = buf.indexOf('\r\n');
+        if (line < 0) return;
+        const sizeText = buf.subarray(0, line).toString('latin1');
+        if (!/^[0-9a-f]+$/.test(sizeText)) throw new Error(`bad chunk size line ${JSON.stringify(sizeText)}`);
+        const size = parseInt(sizeText, 16);
+        if (buf.length < line + 2 + size + 2) return;
+        const body = buf.subarray(line + 2, line + 2 + size);
+        if (buf.subarray(line + 2 + size, line + 4 + size).toString('latin1') !== '\r\n') throw new Error('chunk not followed by CRLF: its size is not its length in bytes');
+        chunks.push(body.toString('utf8'));
+        buf = buf.subarray(line + 4 + size);
+      }
+    } catch (err) {
+      failure = err as Error;
+      socket.destroy();
+    } finally {
+      for (const w of waiters) w();
+    }
+  });
+  return {
+    chunks,
+    head,
+    close: () => socket.destroy(),
+    next: (pred, ms = 10_000) =>
+      new Promise<string>((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error(`no such chunk within ${ms} ms: ${JSON.stringify(chunks)}`)), ms);
+        const check = () => {
+          if (failure) return reject(failure);
+          const found = chunks.find(pred);
+          if (found === undefined) return;
+          clearTimeout(timer);
+          waiters.delete(check);
+          resolve(found);
+        };
+        waiters.add(check);
+        check();
+      }),
+  };
+}
+
+it("writes each event's frames as one HTTP/1.1 chunk, sized in bytes, the same bytes on every stream (a strict parser)", async () => {
+  const raws = [rawStream(bob.token), rawStream(alice.token)];
+  try {
+    for (const raw of raws) {
+      expect(await raw.head).toMatch(/^HTTP\/1\.1 200 .*\r\ntransfer-encoding: chunked/is);
+      await raw.next((c) => c.includes(': connected'));
+    }
+    await new Promise((r) => setTimeout(r, 50));
+    const texts = ['Crème brûlée 🍰 — für alle', 'Plain sponge', 'Ünïcödé ✓✓✓ 蛋糕'];
+    const created: { id: string }[] = [];
+    for (const description of texts) created.push(await createEvent(s, alice, { description }));
+    const seen: string[][] = [];
+    for (const raw of raws) {
+      const mine: string[] = [];
+      for (const [i, e] of created.entries()) {
+        const chunk = await raw.next((c) => c.includes(`"id":"${e.id}"`));
+        // the chunk is whole frames: `id:`, `event:` and `data:` lines, ending in a blank line
+        expect(chunk.endsWith('\n\n')).toBe(true);
+        const data = chunk
+          .split('\n')
+          .filter((l) => l.startsWith('data: '))
+          .map((l) => JSON.parse(l.slice(6)) as { id: string; description: string });
+        // the route's frames for one change (the `created` frame and the legacy client's NEW_EVENT one)
+        expect(data.length).toBeGreaterThan(0);
+        for (const d of data) expect(d).toMatchObject({ id: e.id, description: texts[i] });
+        expect(raw.chunks.filter((c) => c.includes(`"id":"${e.id}"`))).toHaveLength(1);
+        mine.push(chunk);
+      }
+      seen.push(mine);
+    }
+    expect(seen[1]).toEqual(seen[0]);
+  } finally {
+    for (const raw of raws) raw.close();
+  }
 });
 
 it('keeps the stream alive with a comment every 25 s (route setting)', () => {

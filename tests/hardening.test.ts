@@ -318,6 +318,63 @@ describe('caps on what one user holds open', () => {
   });
 });
 
+describe('graphql-ws keepalive (WS_KEEPALIVE_SECONDS)', () => {
+  let s: TestServer;
+  beforeAll(async () => {
+    s = await startTestServer({ WS_KEEPALIVE_SECONDS: '1' });
+  });
+  afterAll(() => s?.close());
+
+  /** An acknowledged anonymous graphql-ws socket; `autoPong: false` makes a peer that never answers pings. */
+  async function open(autoPong: boolean): Promise<{ socket: WebSocket; pings: number[]; closed: Promise<number> }> {
+    const socket = new WebSocket(`ws://127.0.0.1:${s.server.port}/graphql`, 'graphql-transport-ws', { autoPong });
+    const pings: number[] = [];
+    socket.on('ping', () => pings.push(Date.now()));
+    const closed = new Promise<number>((resolve) => socket.on('close', (code) => resolve(code)));
+    await new Promise<void>((resolve, reject) => {
+      socket.on('open', () => socket.send(JSON.stringify({ type: 'connection_init', payload: {} })));
+      socket.on('message', (m) => {
+        if (JSON.parse(String(m)).type === 'connection_ack') resolve();
+      });
+      socket.on('error', reject);
+    });
+    return { socket, pings, closed };
+  }
+
+  it('pings every socket at the configured interval; one that answers stays open, one that does not is closed', async () => {
+    const answering = await open(true);
+    const silent = await open(false);
+    const opened = Date.now();
+    // the silent peer is cut one interval after the ping it left unanswered (graphql-ws: terminate, 1006)
+    expect(await silent.closed).toBe(1006);
+    const cutAfter = Date.now() - opened;
+    expect(cutAfter).toBeGreaterThanOrEqual(1500);
+    expect(cutAfter).toBeLessThan(4000);
+    expect(silent.pings.length).toBeGreaterThanOrEqual(1);
+    await new Promise((r) => setTimeout(r, 1200));
+    expect(answering.socket.readyState).toBe(WebSocket.OPEN);
+    expect(answering.pings.length).toBeGreaterThanOrEqual(2);
+    answering.socket.close();
+  });
+
+  it('0 turns the pings off', async () => {
+    const quiet = await startTestServer({ WS_KEEPALIVE_SECONDS: '0' });
+    try {
+      const socket = new WebSocket(`ws://127.0.0.1:${quiet.server.port}/graphql`, 'graphql-transport-ws', { autoPong: false });
+      let pinged = 0;
+      socket.on('ping', () => (pinged += 1));
+      await new Promise<void>((resolve) => socket.on('open', () => resolve()));
+      socket.send(JSON.stringify({ type: 'connection_init', payload: {} }));
+      await new Promise((r) => setTimeout(r, 1500));
+      expect(pinged).toBe(0);
+      expect(socket.readyState).toBe(WebSocket.OPEN);
+      socket.close();
+    } finally {
+      await quiet.close();
+    }
+  });
+});
+
 describe('uploads are refused while they stream', () => {
   let s: TestServer;
   beforeAll(async () => {

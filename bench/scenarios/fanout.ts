@@ -32,14 +32,25 @@ const STREAMS = Number(process.env.BENCH_FANOUT_STREAMS ?? 1_000);
 const EVENTS = Number(process.env.BENCH_FANOUT_EVENTS ?? 10);
 const SSE_EVENTS = Number(process.env.BENCH_FANOUT_EVENTS ?? 10);
 const WARMUP_EVENTS = 2;
+/**
+ * SSE's warm-up: as many deliveries as graphql-ws's warm-up makes at the default size (2 events × 10,000),
+ * so 20 events of 1,000 streams. SSE runs first on the server, and its stream path (filter, viewer re-read,
+ * frame, write) is compiled by the JIT only as it runs: with 2 warm-up events of 1,000 streams, V8 was
+ * still optimizing and deoptimizing that path through the fifth event (`--trace-opt --trace-deopt`: 15,
+ * 8, 4, 3, 3, 1, 1 optimizations and bailouts per event), and the first measured events were the slowest.
+ */
+const SSE_WARMUP_EVENTS = Math.max(WARMUP_EVENTS, Math.ceil((WARMUP_EVENTS * 10_000) / STREAMS));
 const WS_PROCESSES = 4;
 const SSE_PROCESSES = 2;
 /** connections each client process opens at a time (the server's session check has a pool of 10) */
 const OPEN_BATCH = 25;
 const MONTH = '2032-03';
 const EVENT_TIMEOUT_MS = 30_000;
-/** how long the idle CPU rate is read with every socket open (two keepalive rounds of 12 s) */
-const IDLE_MS = 24_000;
+/**
+ * How long the idle CPU rate is read with every socket open: two keepalive rounds of ours
+ * (WS_KEEPALIVE_SECONDS, 25 s) and about four of the stock server's (graphql-ws' default, 12 s).
+ */
+const IDLE_MS = 50_000;
 /**
  * SESSION_CACHE_SECONDS of the server measured here. Unset: the shared server (BENCH_SERVER_ENV, 30 s).
  * With the default, every subscriber's per-event viewer refresh misses the cache once its entry is older
@@ -162,6 +173,8 @@ async function runEvents(o: {
   cpu: CpuProbe;
   server: ServerProcess;
   count: number;
+  /** unmeasured events first (WARMUP_EVENTS unless given) */
+  warmup?: number;
   write: (marker: string, k: number) => Promise<void>;
   label: string;
   log: (line: string) => void;
@@ -169,7 +182,8 @@ async function runEvents(o: {
   const prefix = uniqueName('FanOut');
   const events: EventRun[] = [];
   let firstFrame: string | undefined;
-  for (let k = 0; k < WARMUP_EVENTS + o.count; k++) {
+  const warmup = o.warmup ?? WARMUP_EVENTS;
+  for (let k = 0; k < warmup + o.count; k++) {
     const marker = `${prefix}e${k}x`;
     const { arrived: arrivals } = await o.clients.arm(marker, EVENT_TIMEOUT_MS);
     const before = await o.cpu.snapshot(o.server);
@@ -194,11 +208,11 @@ async function runEvents(o: {
     if (k === 0) firstFrame = run.frame;
     const slowest = latencies.reduce((m, x) => Math.max(m, x), 0);
     o.log(
-      `${o.label} ${k < WARMUP_EVENTS ? `warm-up ${k + 1}` : `event ${k - WARMUP_EVENTS + 1}`}: write answered in ${fmt(writeMs)} ms, ${latencies.length} delivered` +
+      `${o.label} ${k < warmup ? `warm-up ${k + 1}` : `event ${k - warmup + 1}`}: write answered in ${fmt(writeMs)} ms, ${latencies.length} delivered` +
         `${run.missing ? `, ${run.missing} MISSING` : ''}${run.bad ? `, ${run.bad} bad (${run.samples[0] ?? ''})` : ''}, slowest ${fmt(slowest)} ms, ` +
         `CPU node ${fmt(used.nodeMs)} ms${used.pgMs !== undefined ? ` + pg ${fmt(used.pgMs)} ms` : ''}`,
     );
-    if (k >= WARMUP_EVENTS) events.push(run);
+    if (k >= warmup) events.push(run);
     await sleep(300);
   }
   return { events, firstFrame };
@@ -328,7 +342,7 @@ export const fanout: Scenario = {
           subscribers.map((u) => u.token),
         );
         env.log(`${label}: ${fmt(subscribers.length)} sockets subscribed in ${fmt((performance.now() - opened) / 1000, 1)} s`);
-        // the idle rate: every socket open, no event (graphql-ws pings each socket every 12 s)
+        // the idle rate: every socket open, no event (keepalive pings: ours every 25 s, stock graphql-ws every 12 s)
         const before = await cpu.snapshot(server);
         const t0 = now();
         await sleep(IDLE_MS);
@@ -358,6 +372,7 @@ export const fanout: Scenario = {
           cpu,
           server: ix,
           count: SSE_EVENTS,
+          warmup: SSE_WARMUP_EVENTS,
           label: 'sse',
           log: env.log,
           write: (marker, k) =>
@@ -450,7 +465,7 @@ export const fanout: Scenario = {
         `Stock baseline (bench/baselines/stock-graphql-ws.ts): graphql-ws \`useServer\` with graphql-js, the same subscription shape, executed per subscriber and event (the item and its owner read per subscriber, one SQL statement each), authentication as the bare baselines (cached sessions), household read at subscribe; events from its own \`POST /items\` (one INSERT, then an in-process pubsub: no NOTIFY round trip, no per-event access re-check — both favour the baseline). Both servers' first frames are checked to have the same shape and owner before the numbers are kept.`,
         `Floor: with the stock server's sockets still open, ${EVENTS} more events through its \`POST /broadcast\`, which encodes one graphql-ws \`next\` frame and writes it to every socket (no execution, no filter): the cost of the socket writes alone, which no fan-out avoids.`,
         `CPU: /proc of the server process and of its PostgreSQL backends (by application_name), from just before the write to the last frame's arrival, summed over the measured events ÷ (subscribers × events); the write's own handling is inside the window.`,
-        `SSE: ${fmt(viewers.length)} streams of \`GET /cakeplanner/api/events/stream\`, one per member of one cake group (distinct users, cakeplanner enrolled), opened by ${SSE_PROCESSES} client processes without connection pooling; events created one at a time through \`POST /cakeplanner/api/events\` by another member. Run before the graphql-ws part, on the same server.`,
+        `SSE: ${fmt(viewers.length)} streams of \`GET /cakeplanner/api/events/stream\`, one per member of one cake group (distinct users, cakeplanner enrolled), opened by ${SSE_PROCESSES} client processes without connection pooling; events created one at a time through \`POST /cakeplanner/api/events\` by another member, ${SSE_WARMUP_EVENTS} unmeasured warm-up events first (as many deliveries as the graphql-ws part's warm-up at its default size: the stream path is compiled by the JIT as it runs), 300 ms apart. Run before the graphql-ws part, on the same server.`,
         `Our server: ${SESSION_CACHE ? `an instance of its own on the same database with SESSION_CACHE_SECONDS=${SESSION_CACHE} (BENCH_FANOUT_SESSION_CACHE), so that no session-cache entry expires during the run; with the default 30 s the per-event viewer refresh of every subscriber misses the cache at once and most subscriptions end with UNAVAILABLE (see bench/README.md)` : `the shared instance, SESSION_CACHE_SECONDS=${ix.sessionCacheSeconds}`}; the stock server caches verified sessions for ${ix.sessionCacheSeconds} s and reads them only at connection_init.`,
         `Delivery times are from sending the write in the bench process to the frame's arrival in a client process (epoch clock, performance.timeOrigin + now), so they include the write's own request and the clients' reading on the same two cores.`,
       ],

@@ -320,6 +320,10 @@ export function attachWs(app: App, httpServer: Server, pipeline: Pipeline, gate:
       onComplete: (ctx, id) => ended(connectionOf(ctx.extra), id),
     },
     wss,
+    // WS_KEEPALIVE_SECONDS (25 s, as the SSE routes' keepalive comment): graphql-ws' own default is a ping
+    // every 12 s, which for 10,000 idle sockets cost about a tenth of a core (bench/README.md, "Seventh
+    // pass"); a peer that has not answered a ping when the next is due is closed
+    app.config.wsKeepAliveSeconds * 1000,
   );
 
   return {
