@@ -345,16 +345,46 @@ describe('graphql-ws keepalive (WS_KEEPALIVE_SECONDS)', () => {
     const answering = await open(true);
     const silent = await open(false);
     const opened = Date.now();
-    // the silent peer is cut one interval after the ping it left unanswered (graphql-ws: terminate, 1006)
+    // the silent peer is cut when its next ping is due, one interval after the one it left unanswered
+    // (its first ping comes within an interval of connecting): terminated, 1006 for the client
     expect(await silent.closed).toBe(1006);
     const cutAfter = Date.now() - opened;
-    expect(cutAfter).toBeGreaterThanOrEqual(1500);
+    expect(cutAfter).toBeGreaterThanOrEqual(950);
     expect(cutAfter).toBeLessThan(4000);
     expect(silent.pings.length).toBeGreaterThanOrEqual(1);
     await new Promise((r) => setTimeout(r, 1200));
     expect(answering.socket.readyState).toBe(WebSocket.OPEN);
     expect(answering.pings.length).toBeGreaterThanOrEqual(2);
     answering.socket.close();
+  });
+
+  it('pings each socket once per interval, the sockets spread over one-second slots', async () => {
+    const slotted = await startTestServer({ WS_KEEPALIVE_SECONDS: '2' });
+    const sockets: { socket: WebSocket; pings: number[] }[] = [];
+    try {
+      for (let i = 0; i < 4; i++) {
+        const socket = new WebSocket(`ws://127.0.0.1:${slotted.server.port}/graphql`, 'graphql-transport-ws');
+        const pings: number[] = [];
+        socket.on('ping', () => pings.push(Date.now()));
+        await new Promise<void>((resolve) => socket.on('open', () => resolve()));
+        socket.send(JSON.stringify({ type: 'connection_init', payload: {} }));
+        sockets.push({ socket, pings });
+      }
+      await new Promise((r) => setTimeout(r, 4500));
+      for (const { socket, pings } of sockets) {
+        // the first ping within 2 s, then every 2 s: 2 or 3 in 4.5 s (a ping per one-second tick would be 4 or 5)
+        expect(pings.length).toBeGreaterThanOrEqual(2);
+        expect(pings.length).toBeLessThanOrEqual(3);
+        for (let i = 1; i < pings.length; i++) expect(pings[i] - pings[i - 1]).toBeGreaterThan(1500);
+        expect(socket.readyState).toBe(WebSocket.OPEN);
+      }
+      // dealt round-robin into the two slots: two sockets were first pinged about a second apart from the other two
+      const firsts = sockets.map((x) => x.pings[0]).sort((a, b) => a - b);
+      expect(firsts[3] - firsts[0]).toBeGreaterThan(600);
+    } finally {
+      for (const { socket } of sockets) socket.close();
+      await slotted.close();
+    }
   });
 
   it('0 turns the pings off', async () => {

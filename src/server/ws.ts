@@ -32,6 +32,7 @@ import { OpenCounter } from './caps';
 import { elapsedMs, refusedOperation, RequestRecord, requestIdFrom } from '../observe/requests';
 import type { Logger } from '../observe/log';
 import { GRAPHQL_PATH } from './paths';
+import { Keepalive } from './keepalive';
 
 export const WS_CLOSE_REVOKED = 4401;
 /** closed at connection_init: the user (or the anonymous address) holds as many sockets as allowed */
@@ -320,11 +321,12 @@ export function attachWs(app: App, httpServer: Server, pipeline: Pipeline, gate:
       onComplete: (ctx, id) => ended(connectionOf(ctx.extra), id),
     },
     wss,
-    // WS_KEEPALIVE_SECONDS (25 s, as the SSE routes' keepalive comment): graphql-ws' own default is a ping
-    // every 12 s, which for 10,000 idle sockets cost about a tenth of a core (bench/README.md, "Seventh
-    // pass"); a peer that has not answered a ping when the next is due is closed
-    app.config.wsKeepAliveSeconds * 1000,
+    // graphql-ws' own keepalive is off: ours pings the sockets in batches (keepalive.ts)
+    0,
   );
+  // WS_KEEPALIVE_SECONDS (25 s, as the SSE routes' keepalive comment; graphql-ws' default was 12 s)
+  const keepalive = app.config.wsKeepAliveSeconds > 0 ? new Keepalive(app.config.wsKeepAliveSeconds * 1000) : undefined;
+  if (keepalive) wss.on('connection', (socket: WebSocket) => keepalive.add(socket));
 
   return {
     wss,
@@ -336,6 +338,7 @@ export function attachWs(app: App, httpServer: Server, pipeline: Pipeline, gate:
     },
     /** Closes every socket with 1001 (going away) and stops the server. */
     async close(): Promise<void> {
+      keepalive?.close();
       for (const client of wss.clients) client.close(1001, 'Server shutting down');
       await Promise.resolve(cleanup.dispose()).catch(() => undefined);
       await new Promise<void>((resolve) => wss.close(() => resolve()));
