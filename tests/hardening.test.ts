@@ -325,9 +325,9 @@ describe('graphql-ws keepalive (WS_KEEPALIVE_SECONDS)', () => {
   });
   afterAll(() => s?.close());
 
-  /** An acknowledged anonymous graphql-ws socket; `autoPong: false` makes a peer that never answers pings. */
-  async function open(autoPong: boolean): Promise<{ socket: WebSocket; pings: number[]; closed: Promise<number> }> {
-    const socket = new WebSocket(`ws://127.0.0.1:${s.server.port}/graphql`, 'graphql-transport-ws', { autoPong });
+  /** An acknowledged anonymous graphql-ws socket on `server`; `autoPong: false` makes a peer that never answers pings. */
+  async function open(server: TestServer, autoPong: boolean): Promise<{ socket: WebSocket; pings: number[]; closed: Promise<number> }> {
+    const socket = new WebSocket(`ws://127.0.0.1:${server.server.port}/graphql`, 'graphql-transport-ws', { autoPong });
     const pings: number[] = [];
     socket.on('ping', () => pings.push(Date.now()));
     const closed = new Promise<number>((resolve) => socket.on('close', (code) => resolve(code)));
@@ -342,8 +342,8 @@ describe('graphql-ws keepalive (WS_KEEPALIVE_SECONDS)', () => {
   }
 
   it('pings every socket at the configured interval; one that answers stays open, one that does not is closed', async () => {
-    const answering = await open(true);
-    const silent = await open(false);
+    const answering = await open(s, true);
+    const silent = await open(s, false);
     const opened = Date.now();
     // the silent peer is cut when its next ping is due, one interval after the one it left unanswered
     // (its first ping comes within an interval of connecting): terminated, 1006 for the client
@@ -362,14 +362,7 @@ describe('graphql-ws keepalive (WS_KEEPALIVE_SECONDS)', () => {
     const slotted = await startTestServer({ WS_KEEPALIVE_SECONDS: '2' });
     const sockets: { socket: WebSocket; pings: number[] }[] = [];
     try {
-      for (let i = 0; i < 4; i++) {
-        const socket = new WebSocket(`ws://127.0.0.1:${slotted.server.port}/graphql`, 'graphql-transport-ws');
-        const pings: number[] = [];
-        socket.on('ping', () => pings.push(Date.now()));
-        await new Promise<void>((resolve) => socket.on('open', () => resolve()));
-        socket.send(JSON.stringify({ type: 'connection_init', payload: {} }));
-        sockets.push({ socket, pings });
-      }
+      for (let i = 0; i < 4; i++) sockets.push(await open(slotted, true));
       await new Promise((r) => setTimeout(r, 4500));
       for (const { socket, pings } of sockets) {
         // the first ping within 2 s, then every 2 s: 2 or 3 in 4.5 s (a ping per one-second tick would be 4 or 5)
@@ -390,13 +383,9 @@ describe('graphql-ws keepalive (WS_KEEPALIVE_SECONDS)', () => {
   it('0 turns the pings off', async () => {
     const quiet = await startTestServer({ WS_KEEPALIVE_SECONDS: '0' });
     try {
-      const socket = new WebSocket(`ws://127.0.0.1:${quiet.server.port}/graphql`, 'graphql-transport-ws', { autoPong: false });
-      let pinged = 0;
-      socket.on('ping', () => (pinged += 1));
-      await new Promise<void>((resolve) => socket.on('open', () => resolve()));
-      socket.send(JSON.stringify({ type: 'connection_init', payload: {} }));
+      const { socket, pings } = await open(quiet, false);
       await new Promise((r) => setTimeout(r, 1500));
-      expect(pinged).toBe(0);
+      expect(pings).toHaveLength(0);
       expect(socket.readyState).toBe(WebSocket.OPEN);
       socket.close();
     } finally {
