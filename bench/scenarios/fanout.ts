@@ -27,7 +27,9 @@ import { CpuProbe } from '../cpu';
 import { BENCH_BUILD, Metric, REPO_ROOT, Scenario, ScenarioPlan, ServerProcess, seedUsers, sql, uniqueName } from '../lib';
 import type { Arrivals, ClientCommand, ClientReply, OpenCommand } from '../ws-clients';
 
-const SUBSCRIBERS = Number(process.env.BENCH_FANOUT_SUBSCRIBERS ?? 10_000);
+/** graphql-ws subscribers at the default size */
+const DEFAULT_SUBSCRIBERS = 10_000;
+const SUBSCRIBERS = Number(process.env.BENCH_FANOUT_SUBSCRIBERS ?? DEFAULT_SUBSCRIBERS);
 const STREAMS = Number(process.env.BENCH_FANOUT_STREAMS ?? 1_000);
 const EVENTS = Number(process.env.BENCH_FANOUT_EVENTS ?? 10);
 const SSE_EVENTS = Number(process.env.BENCH_FANOUT_EVENTS ?? 10);
@@ -39,7 +41,7 @@ const WARMUP_EVENTS = 2;
  * still optimizing and deoptimizing that path through the fifth event (`--trace-opt --trace-deopt`: 15,
  * 8, 4, 3, 3, 1, 1 optimizations and bailouts per event), and the first measured events were the slowest.
  */
-const SSE_WARMUP_EVENTS = Math.max(WARMUP_EVENTS, Math.ceil((WARMUP_EVENTS * 10_000) / STREAMS));
+const SSE_WARMUP_EVENTS = Math.max(WARMUP_EVENTS, Math.ceil((WARMUP_EVENTS * DEFAULT_SUBSCRIBERS) / STREAMS));
 const WS_PROCESSES = 4;
 const SSE_PROCESSES = 2;
 /** connections each client process opens at a time (the server's session check has a pool of 10) */
