@@ -131,6 +131,13 @@ export interface BenchOptions {
   seconds: number;
   /** seconds of each of the two unmeasured warm-up passes over the variants (0: none) */
   warmupSeconds: number;
+  /**
+   * seconds each variant runs unmeasured right before each of its measured rounds (0: none), so every
+   * round reads a process at its steady state: a server whose only variant waited 30–40 s while the
+   * others ran had its optimized code dropped by V8's idle GCs and re-warmed inside the round, which
+   * a server shared by several variants never did (bench/README.md, "Eighth pass")
+   */
+  settleSeconds: number;
   /** default concurrency of variants that do not set theirs */
   connections: number;
 }

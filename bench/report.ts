@@ -141,7 +141,10 @@ export function renderMarkdown(info: RunInfo, scenarios: ScenarioResult[], annot
     `- Node ${info.node}; ${info.database}; PostgreSQL backends' CPU ${info.pgCpuMeasured ? "measured (/proc of the backends named by each server's application_name)" : '**not measured** (the database is not on this machine): CPU-based ratios count the node processes only'}`,
   );
   out.push(
-    `- Method: ${o.rounds} interleaved rounds of ${o.seconds} s per variant after two warm-up passes of ${o.warmupSeconds} s, order alternating (A B C, C B A, …); ` +
+    `- Method: ${o.rounds} interleaved rounds of ${o.seconds} s per variant after two warm-up passes of ${o.warmupSeconds} s, order alternating (A B C, C B A, …)` +
+      (o.settleSeconds
+        ? `, each round right after ${o.settleSeconds} s of the same variant unmeasured (settle: a process that idled while the other variants ran re-warms there, not in the round; its CPU per request is the "settle" column); `
+        : '; ') +
       `every server (ours and each baseline) in a process of its own, plain node on compiled JavaScript; ` +
       `HTTP load by autocannon in a separate process (variants marked \`drain\`, the login: closed loops of the load generator's own that answer and count the requests in flight at the end of a round, as function variants do); every response checked for its status and body (GraphQL: \`data\` and no \`errors\`). ` +
       `Run time ${f(info.durationSeconds)} s; load average ${info.loadavgStart.map((x) => x.toFixed(2)).join(' ')} at the start, ${info.loadavgEnd.map((x) => x.toFixed(2)).join(' ')} at the end.`,
@@ -179,14 +182,17 @@ export function renderMarkdown(info: RunInfo, scenarios: ScenarioResult[], annot
   // the columns both variant tables share: CPU per request (node, pg) … latency … responses, failed
   if (annotation?.trim()) out.push('## Reading this run (written by the engineer who ran it)', '', annotation.trim(), '');
 
-  const cpuCells = (v: VariantResult) => `${f(v.cpuMsPerRequest, 3)} | ${v.pgCpuMsPerRequest === undefined ? '—' : f(v.pgCpuMsPerRequest, 3)}`;
+  const cpuCells = (v: VariantResult) =>
+    `${f(v.cpuMsPerRequest, 3)} | ${v.pgCpuMsPerRequest === undefined ? '—' : f(v.pgCpuMsPerRequest, 3)} | ${v.settleCpuMsPerRequest === undefined ? '—' : f(v.settleCpuMsPerRequest, 3)}`;
   const tailCells = (v: VariantResult) => {
     const failed = v.badStatus + v.badBody + v.socketErrors;
     return `${f(v.latency.p50, 2)} | ${f(v.latency.p99, 2)} | ${f(v.latency.max, 1)} | ${f(v.requests)} | ${failed ? `**${f(failed)}**` : '0'}`;
   };
   out.push('## Saturation: throughput, CPU and latency', '');
-  out.push('| scenario | variant | target | concurrency | req/s | per-round req/s | CPU ms/req node | CPU ms/req pg | mean ms | p50 ms | p99 ms | max ms | responses | failed |');
-  out.push('| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |');
+  out.push(
+    '| scenario | variant | target | concurrency | req/s | per-round req/s | CPU ms/req node | CPU ms/req pg | settle CPU ms/req node | mean ms | p50 ms | p99 ms | max ms | responses | failed |',
+  );
+  out.push('| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |');
   for (const s of scenarios) {
     for (const v of s.variants) {
       out.push(
@@ -204,8 +210,8 @@ export function renderMarkdown(info: RunInfo, scenarios: ScenarioResult[], annot
         "Latency is each response's time as the load generator saw it (no correction for coordinated omission: at these rates the servers keep up).",
       '',
     );
-    out.push('| scenario | variant | asked req/s | served req/s | CPU ms/req node | CPU ms/req pg | p50 ms | p99 ms | max ms | responses | failed |');
-    out.push('| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |');
+    out.push('| scenario | variant | asked req/s | served req/s | CPU ms/req node | CPU ms/req pg | settle CPU ms/req node | p50 ms | p99 ms | max ms | responses | failed |');
+    out.push('| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |');
     for (const s of fixed) {
       for (const v of s.fixedRate) out.push(`| ${s.name} | \`${v.id}\`: ${cell(v.label)} | ${v.rate ?? '—'} | ${f(v.rps)} | ${cpuCells(v)} | ${tailCells(v)} |`);
     }
@@ -306,7 +312,7 @@ export function mergeMarkdown(existing: string, info: RunInfo, scenarios: Scenar
     '',
     `- Measured ${info.date} on commit ${info.commit} (\`--only ${names.join(',')} --merge\`), ${info.cpu}, ${info.cores} cores; Node ${info.node}; ${info.database}; ` +
       `load average ${info.loadavgStart.map((x) => x.toFixed(2)).join(' ')} at the start, ${info.loadavgEnd.map((x) => x.toFixed(2)).join(' ')} at the end; run time ${f(info.durationSeconds)} s; ` +
-      `rounds ${o.rounds} × ${o.seconds} s, warm-up ${o.warmupSeconds} s, ${o.connections} connections.`,
+      `rounds ${o.rounds} × ${o.seconds} s, warm-up ${o.warmupSeconds} s, settle ${o.settleSeconds ?? 0} s, ${o.connections} connections.`,
     ...(annotation?.trim() ? ['', annotation.trim()] : []),
     '',
   ];

@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- --only platform --variants a,b --skip-metrics --rounds 5 --seconds 2 --warmup 2 --connections 20 --out file.md --annotate notes.md]`
+ * `npm run bench [-- --only platform --variants a,b --skip-metrics --rounds 5 --seconds 2 --warmup 2 --settle 1 --connections 20 --out file.md --annotate notes.md]`
  * `npm run bench -- --only fanout --merge [--annotate notes.md]` (the scenario's rows replace theirs in latest.md)
  * `node dist-bench/bench/run.js --rerender bench/results/partial.json --merge --annotate notes.md` (merge that run again, with a reading)
  * `node dist-bench/bench/run.js --rerender bench/results/latest.json --annotate notes.md [--out file.md]`
@@ -46,7 +46,7 @@ function parseArgs(argv: string[]): Args {
     else if (a === '--skip-metrics' || a === '--merge') args.set(a.slice(2), 'true');
     else args.set(a.slice(2), argv[++i] ?? '');
   }
-  const known = ['only', 'variants', 'skip-metrics', 'rounds', 'seconds', 'warmup', 'connections', 'out', 'annotate', 'rerender', 'merge'];
+  const known = ['only', 'variants', 'skip-metrics', 'rounds', 'seconds', 'warmup', 'settle', 'connections', 'out', 'annotate', 'rerender', 'merge'];
   for (const k of args.keys()) if (!known.includes(k)) throw new Error(`unknown option --${k} (known: ${known.map((x) => `--${x}`).join(' ')})`);
   const int = (name: string, def: number, min: number) => {
     const raw = args.get(name);
@@ -56,7 +56,13 @@ function parseArgs(argv: string[]): Args {
     return n;
   };
   return {
-    options: { rounds: int('rounds', 5, 1), seconds: int('seconds', 2, 1), warmupSeconds: int('warmup', 2, 0), connections: int('connections', 20, 1) },
+    options: {
+      rounds: int('rounds', 5, 1),
+      seconds: int('seconds', 2, 1),
+      warmupSeconds: int('warmup', 2, 0),
+      settleSeconds: int('settle', 1, 0),
+      connections: int('connections', 20, 1),
+    },
     only: list(args.get('only')),
     variants: list(args.get('variants')),
     skipMetrics: args.has('skip-metrics'),

@@ -33,6 +33,11 @@ export interface VariantResult {
   cpuMsPerRequest: number;
   /** CPU time per request of the PostgreSQL backends serving it (undefined: not measurable, or no database) */
   pgCpuMsPerRequest?: number;
+  /**
+   * the server's CPU per request in the unmeasured settle runs before the rounds (`BenchOptions.settleSeconds`;
+   * undefined: none): how much a round costs when its process has idled while the other variants ran
+   */
+  settleCpuMsPerRequest?: number;
   /** its server has database connections (so a missing pgCpuMsPerRequest means "not measurable") */
   hasDatabase: boolean;
   latency: { mean: number; p50: number; p99: number; max: number };
@@ -186,7 +191,8 @@ function percentile(sorted: Float64Array, p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))];
 }
 
-function summarize(v: Variant, rounds: MeasuredRound[], options: BenchOptions, rate?: number): VariantResult {
+function summarize(v: Variant, rounds: MeasuredRound[], options: BenchOptions, rate?: number, settles: MeasuredRound[] = []): VariantResult {
+  const settled = settles.reduce((n, r) => n + r.requests, 0);
   const requests = rounds.reduce((s, r) => s + r.requests, 0);
   const seconds = rounds.reduce((s, r) => s + r.seconds, 0);
   const all = new Float64Array(rounds.reduce((s, r) => s + r.latencies.length, 0));
@@ -214,6 +220,7 @@ function summarize(v: Variant, rounds: MeasuredRound[], options: BenchOptions, r
     hasDatabase: !isFn && !!v.server.appName,
     cpuMsPerRequest: requests > 0 ? rounds.reduce((s, r) => s + r.cpuMs, 0) / requests : 0,
     pgCpuMsPerRequest: requests > 0 && rounds.every((r) => r.pgCpuMs !== undefined) ? rounds.reduce((s, r) => s + r.pgCpuMs!, 0) / requests : undefined,
+    settleCpuMsPerRequest: settled > 0 ? settles.reduce((s, r) => s + r.cpuMs, 0) / settled : undefined,
     latency: {
       mean: all.length ? all.reduce((s, x) => s + x, 0) / all.length : 0,
       p50: percentile(all, 50),
@@ -231,7 +238,8 @@ function summarize(v: Variant, rounds: MeasuredRound[], options: BenchOptions, r
 
 /**
  * Warm-up (unless a fixed-rate run, which follows the saturation rounds of the same variants), then
- * `options.rounds` interleaved rounds of every variant.
+ * `options.rounds` interleaved rounds of every variant, each right after an unmeasured settle run of
+ * that variant (`options.settleSeconds`), whose CPU per request is kept beside the rounds'.
  */
 export async function measureInterleaved(variants: Variant[], c: RoundContext, log: (line: string) => void): Promise<VariantResult[]> {
   const { options } = c;
@@ -251,17 +259,24 @@ export async function measureInterleaved(variants: Variant[], c: RoundContext, l
     log(`  warm-up ${pass + 1}/2: ${line.join(', ')}`);
   }
   const perVariant = new Map<string, MeasuredRound[]>(variants.map((v) => [v.id, []]));
+  const settles = new Map<string, MeasuredRound[]>(variants.map((v) => [v.id, []]));
   for (let round = 0; round < options.rounds; round++) {
     const order = round % 2 === 0 ? variants : [...variants].reverse();
     const line: string[] = [];
     for (const v of order) {
+      let settle = '';
+      if (options.settleSeconds > 0) {
+        const s = await runRound(v, options.settleSeconds, c);
+        settles.get(v.id)!.push(s);
+        if (s.requests) settle = ` (settle ${(s.cpuMs / s.requests).toFixed(2)})`;
+      }
       const r = await runRound(v, options.seconds, c);
       perVariant.get(v.id)!.push(r);
       const bad = r.badStatus + r.badBody + r.socketErrors;
       const cpu = r.requests ? `${(r.cpuMs / r.requests).toFixed(2)}${r.pgCpuMs !== undefined ? `+${(r.pgCpuMs / r.requests).toFixed(2)} pg` : ''}` : '-';
-      line.push(`${v.id} ${(r.requests / r.seconds).toFixed(0)}/s ${cpu} ms cpu${bad ? ` (${bad} failed)` : ''}`);
+      line.push(`${v.id} ${(r.requests / r.seconds).toFixed(0)}/s ${cpu} ms cpu${settle}${bad ? ` (${bad} failed)` : ''}`);
     }
     log(`  ${c.rate ? `fixed ${c.rate}/s ` : ''}round ${round + 1}/${options.rounds}: ${line.join(', ')}`);
   }
-  return variants.map((v) => summarize(v, perVariant.get(v.id)!, options, c.rate));
+  return variants.map((v) => summarize(v, perVariant.get(v.id)!, options, c.rate, settles.get(v.id)));
 }
