@@ -57,6 +57,8 @@ export interface Viewer {
   readonly id: string;
   readonly sessionId: string;
   readonly role: Role;
+  /** the user's serial number (compass's integer `user_id`; never changes) */
+  readonly number: number;
   /**
    * The user as read with the session check, not managed by `em` (or the managed one, once a service
    * took it): for reading, as `me` does.
@@ -157,6 +159,7 @@ export function makeViewer(app: App, em: () => EntityManager, row: UserRow, sess
 class SessionViewer implements Viewer {
   readonly id: string;
   readonly role: Role;
+  readonly number: number;
   /**
    * The row it was made of while its user objects (`profile`, `user`) were never made: such a viewer
    * holds nothing but that row (frozen, shared with the session cache), so a re-read that finds the same
@@ -181,6 +184,9 @@ class SessionViewer implements Viewer {
   ) {
     this.id = row.id;
     this.role = row.role as Role;
+    // read here rather than from `profile`: a compass route's own-row check needs only this, and the
+    // profile is a whole User mapped from the row
+    this.number = Number(row.number);
     this.#untouched = profile ? undefined : row;
     this.#app = app;
     this.#em = em;
@@ -362,15 +368,18 @@ function baseContext(app: App, transport: Transport, token: string | undefined, 
 
 export async function createHttpContext(app: App, req: Request, res: Response | undefined, transport: Transport): Promise<AppContext> {
   const token = tokenFromRequest(req);
+  const observed = recordOf(req);
+  const ip = req.ip ?? req.socket.remoteAddress;
+  if (observed) observed.ip = ip;
   const ctx = baseContext(app, transport, token, {
-    ip: req.ip ?? req.socket.remoteAddress ?? 'unknown',
+    ip: ip ?? 'unknown',
     userAgent: typeof req.headers['user-agent'] === 'string' ? req.headers['user-agent'] : undefined,
     // Secure cookies behind HTTPS: the request came over TLS (or a trusted proxy says so), or the
     // configured public URL is https
     secure: req.secure || app.config.publicUrl?.startsWith('https:') === true,
     setCookie: (name, value, options) => void res?.cookie(name, value, options),
     clearCookie: (name, options) => void res?.clearCookie(name, options),
-    observed: recordOf(req),
+    observed,
   });
   ctx.viewer = await resolveViewer(app, () => ctx.em, token);
   if (ctx.viewer && ctx.observed) ctx.observed.userId = ctx.viewer.id;

@@ -36,6 +36,8 @@ export interface RequestRecord {
   /** the codes of the GraphQL errors the request answered with */
   errors?: string[];
   userId?: string;
+  /** the client's address as the request's context read it (Express's `req.ip` is worked out anew on every read) */
+  ip?: string;
   /** the ids of the operation's span when tracing is on (src/observe/otel.ts), for lines written after it ended */
   trace?: { trace_id: string; span_id: string };
   /** process.hrtime.bigint() at arrival */
@@ -90,7 +92,7 @@ function lineOf(req: IncomingMessage, res: ServerResponse, record: RequestRecord
     ...(record.userId ? { userId: record.userId } : {}),
     ...(record.errors?.length ? { errors: record.errors } : {}),
     ...(res.writableFinished ? {} : { aborted: true }),
-    ip: (req as { ip?: string }).ip ?? req.socket?.remoteAddress,
+    ip: record.ip ?? (req as { ip?: string }).ip ?? req.socket?.remoteAddress,
   };
 }
 

@@ -81,7 +81,7 @@ export function subscribeMyAnswersChanges(ctx: AppContext): AsyncIterableIterato
 /** The event for the subscriber as they are now (their number, read with the session check). */
 export function toMyAnswersChange(ctx: AppContext, e: { kind: CompassMyAnswersChangeKind }): CompassMyAnswersChange {
   freshReads(ctx);
-  return { kind: e.kind, userNumber: requireViewer(ctx).profile.number };
+  return { kind: e.kind, userNumber: requireViewer(ctx).number };
 }
 
 /** The fields of the subscriber's own state, each checking self-or-admin again (as the queries do). */

@@ -151,7 +151,7 @@ export async function findUserByKey(em: EntityManager, key: UserKey): Promise<Us
 }
 
 function isSelf(viewer: Viewer, key: UserKey): boolean {
-  return key.id !== undefined && key.id !== null ? key.id === viewer.id : key.number === viewer.profile.number;
+  return key.id !== undefined && key.id !== null ? key.id === viewer.id : key.number === viewer.number;
 }
 
 /**

@@ -10,7 +10,7 @@
  * Uploads become `Upload` variables, downloads stream stored bytes, and SSE routes stream a subscription.
  */
 import express, { NextFunction, Request, Response, Router } from 'express';
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import { ExecutionResult, GraphQLError, OperationDefinitionNode } from 'graphql';
 import type { App, AppContext } from '../../context/context';
 import { createHttpContext } from '../../context/context';
@@ -153,7 +153,8 @@ function sendJson(res: Response, status: number, body: unknown): void {
 /** Express's default ETag (`etag` with `weak: true`) of a UTF-8 text of `length` bytes: W/"<length in hex>-<27 characters of its SHA-1 in base64>". */
 function weakEtag(text: string, length: number): string {
   if (length === 0) return 'W/"0-2jmj7l5rSw0yVb/vlWAYkK/YBwk"';
-  return `W/"${length.toString(16)}-${createHash('sha1').update(text, 'utf8').digest('base64').substring(0, 27)}"`;
+  // one-shot `hash` (no Hash object per response); a JS string is hashed as UTF-8, as `update(text, 'utf8')` did
+  return `W/"${length.toString(16)}-${hash('sha1', text, 'base64').substring(0, 27)}"`;
 }
 
 function sendError(res: Response, surface: SurfaceDefinition, code: ErrorCode, message: string, details?: ErrorDetails): void {
