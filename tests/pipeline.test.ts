@@ -7,6 +7,7 @@
  *   headers and bytes must match, and compiled execution must have run what it should (and only that);
  * - the viewer's profile read from a row (userFromRow) against MikroORM's `em.map`, field by field.
  */
+import http from 'node:http';
 import type { ApolloServerPlugin } from '@apollo/server';
 import { Client as PgClient } from 'pg';
 import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
@@ -146,6 +147,43 @@ describe('every /graphql request goes through Apollo Server', () => {
     // the invalid document never executes; the two valid ones ran 21 times, compiled from their second run
     expect(seen.executions - before.executions).toBe(21);
     expect(answered() - before.compiled).toBeGreaterThanOrEqual(19);
+  });
+});
+
+describe('how a /graphql answer leaves (src/server/apollo-express.ts)', () => {
+  it('a POST: Apollo’s bytes with their Content-Length (multi-byte text too), no ETag; a GET keeps its ETag and answers 304 to it', async () => {
+    const ok = await send(compiling, { body: gql(TestMeDocument), headers: bearer(user) });
+    expect(ok.status).toBe(200);
+    expect(ok.headers['content-type']).toBe('application/json; charset=utf-8');
+    expect(ok.headers['content-length']).toBe(String(Buffer.byteLength(ok.text)));
+    expect(ok.headers.etag).toBeUndefined();
+    expect(parsed(ok, TestMeDocument).data?.me?.id).toBe(user.id);
+    // an error quoting a value of multi-byte characters: the length counts bytes, not characters
+    const bad = await send(compiling, { body: JSON.stringify({ query: 'query ($b: Boolean!) { __typename @include(if: $b) }', variables: { b: 'é✓' } }) });
+    expect(bad.status).toBe(400);
+    expect(bad.text).toContain('é✓');
+    expect(bad.headers['content-length']).toBe(String(Buffer.byteLength(bad.text)));
+    expect(bad.headers.etag).toBeUndefined();
+
+    const url = `${compiling.url}/graphql?query=${encodeURIComponent(queryText(TestMeDocument))}#fragment`;
+    const headers = { ...bearer(user), 'apollo-require-preflight': 'true' };
+    const got = await fetch(url, { headers });
+    expect(got.status).toBe(200);
+    const etag = got.headers.get('etag');
+    expect(etag).toMatch(/^W\/"/);
+    expect((JSON.parse(await got.text()) as { data: { me: { id: string } } }).data.me.id).toBe(user.id);
+    // node:http, not fetch: fetch adds `Cache-Control: no-cache` to a conditional request, which Express honours
+    const again = await new Promise<{ status?: number; body: string }>((resolve, reject) => {
+      http
+        .get(url, { headers: { ...headers, 'if-none-match': etag! } }, (res) => {
+          let body = '';
+          res.setEncoding('utf8');
+          res.on('data', (c: string) => (body += c));
+          res.on('end', () => resolve({ status: res.statusCode, body }));
+        })
+        .on('error', reject);
+    });
+    expect(again).toEqual({ status: 304, body: '' });
   });
 });
 

@@ -9,7 +9,6 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import express, { Request, RequestHandler, Response } from 'express';
 import { ApolloServer, ApolloServerPlugin } from '@apollo/server';
-import { expressMiddleware } from '@as-integrations/express5';
 import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginUsageReportingDisabled } from '@apollo/server/plugin/disabled';
 import { graphqlUploadExpress } from 'graphql-upload-minimal';
 import type { MikroORM } from '@mikro-orm/postgresql';
@@ -32,6 +31,7 @@ import { RETRY_AFTER_SECONDS } from '../db/limits';
 import { limitRules, parseOptions } from './limits';
 import { attachWs } from './ws';
 import { Pipeline } from './pipeline';
+import { apolloExpressHandler } from './apollo-express';
 import { dashboardRouter } from './dashboard';
 import { trustFunction } from './client-ip';
 import { corsHandler } from './cors';
@@ -417,7 +417,7 @@ export async function startServer(config: AppConfig, opts: StartOptions = {}): P
     refuseBatches,
     documentIdRequests,
     multipartRequests(graphqlUploadExpress({ maxFileSize: config.uploadMaxBytes, maxFiles: config.uploadMaxFiles })),
-    expressMiddleware(apollo, {
+    apolloExpressHandler(apollo, {
       // a session check that ran into a time limit is a 503 (toDomainError), not "Context creation failed"
       context: async ({ req, res }) => createHttpContext(app, req, res, 'http').catch((err: unknown) => Promise.reject(toDomainError(err) ?? err)),
     }),
