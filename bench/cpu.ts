@@ -49,16 +49,32 @@ export interface CpuDelta {
   pgMs?: number;
 }
 
+/** Whether `pid` is a PostgreSQL process of this machine (its command line names postgres). */
+function isLocalPostgres(pid: number): boolean {
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('postgres');
+  } catch {
+    return false;
+  }
+}
+
 export class CpuProbe {
   private client?: Client;
-  /** false once a backend's /proc entry could not be read (PostgreSQL on another machine) */
-  pgReadable = true;
+  /**
+   * whether PostgreSQL's backends are processes of this machine, decided once at start from the probe's
+   * own backend. A backend that ends between pg_stat_activity's answer and the read of its /proc entry
+   * is gone, not unreadable: it was a single such race that once turned this off for the rest of a run
+   * (every later scenario lost its PostgreSQL CPU).
+   */
+  pgReadable = false;
 
   constructor(private readonly adminUrl: string) {}
 
   async start(): Promise<void> {
     this.client = new Client({ connectionString: this.adminUrl, application_name: 'ix-bench-probe' });
     await this.client.connect();
+    const { rows } = await this.client.query<{ pid: number }>('select pg_backend_pid() as pid');
+    this.pgReadable = isLocalPostgres(rows[0].pid);
   }
 
   async stop(): Promise<void> {
@@ -72,11 +88,11 @@ export class CpuProbe {
 
   async snapshot(subject: CpuSubject): Promise<CpuSnapshot> {
     const pg = new Map<number, number>();
-    if (subject.appName) {
+    if (subject.appName && this.pgReadable) {
       for (const pid of await this.backends(subject.appName)) {
         const ms = processCpuMs(pid);
-        if (ms === undefined) this.pgReadable = false;
-        else pg.set(pid, ms);
+        // undefined: the backend ended since pg_stat_activity listed it
+        if (ms !== undefined) pg.set(pid, ms);
       }
     }
     return { node: processCpuMs(subject.pid) ?? NaN, pg };
