@@ -215,7 +215,7 @@ export function passwordVariables(r: RouteRequest) {
   const newPassword = b.string('new_password');
   b.typesChecked();
   checkNewPassword(b, newPassword, 'new_password');
-  const self = r.viewer !== undefined && r.viewer.profile.number === userNumber;
+  const self = r.viewer !== undefined && r.viewer.number === userNumber;
   if (self && !r.viewer!.profile.mustChangePassword && !oldPassword) b.add('old_password', 'Old password is required');
   b.done();
   return { userNumber, oldPassword: oldPassword || null, newPassword: newPassword! };
