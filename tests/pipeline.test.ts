@@ -7,7 +7,6 @@
  *   headers and bytes must match, and compiled execution must have run what it should (and only that);
  * - the viewer's profile read from a row (userFromRow) against MikroORM's `em.map`, field by field.
  */
-import http from 'node:http';
 import type { ApolloServerPlugin } from '@apollo/server';
 import { Client as PgClient } from 'pg';
 import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
@@ -27,7 +26,7 @@ import {
   TestUserByIdDocument,
   TestUserChangedKindDocument,
 } from '../src/generated/graphql';
-import { createTestDatabase, createUser, GqlError, queryText, startTestServer, TestServer, TestUser, unique } from './support/server';
+import { createTestDatabase, createUser, GqlError, queryText, rawRequest, startTestServer, TestServer, TestUser, unique } from './support/server';
 import { userFromRow } from '../src/modules/identity/user-row';
 import { User } from '../src/modules/identity/user.entity';
 import type { UserRow } from '../src/auth/auth-store';
@@ -173,17 +172,9 @@ describe('how a /graphql answer leaves (src/server/apollo-express.ts)', () => {
     expect(etag).toMatch(/^W\/"/);
     expect((JSON.parse(await got.text()) as { data: { me: { id: string } } }).data.me.id).toBe(user.id);
     // node:http, not fetch: fetch adds `Cache-Control: no-cache` to a conditional request, which Express honours
-    const again = await new Promise<{ status?: number; body: string }>((resolve, reject) => {
-      http
-        .get(url, { headers: { ...headers, 'if-none-match': etag! } }, (res) => {
-          let body = '';
-          res.setEncoding('utf8');
-          res.on('data', (c: string) => (body += c));
-          res.on('end', () => resolve({ status: res.statusCode, body }));
-        })
-        .on('error', reject);
-    });
-    expect(again).toEqual({ status: 304, body: '' });
+    const again = await rawRequest(url, { ...headers, 'if-none-match': etag! });
+    expect(again.status).toBe(304);
+    expect(again.body).toBe('');
   });
 });
 

@@ -10,7 +10,7 @@ import express from 'express';
 import { mountSurface } from '../src/rest/engine/engine';
 import { RestInputError, SurfaceDefinition } from '../src/rest/engine/types';
 import { httpStatusOf } from '../src/errors/domain-error';
-import { createUser, serverWithAdmin, TestServer, TestUser } from './support/server';
+import { createUser, rawRequest, serverWithAdmin, TestServer, TestUser } from './support/server';
 
 // The smallest valid PNG (1×1, transparent).
 const PNG = Buffer.from('89504e470d0a1a0a0000000d49484452000000010000000108060000001f15c4890000000d49444154789c63000100000500010d0a2db40000000049454e44ae426082', 'hex');
@@ -161,24 +161,6 @@ describe('operations and envelopes', () => {
 });
 
 describe('JSON answers are what Express itself sends', () => {
-  /** One raw answer: status, header lines in order (Date aside) and body. */
-  function raw(url: string, headers: Record<string, string>, method = 'GET'): Promise<{ status: number; lines: string[]; body: string }> {
-    return new Promise((resolve, reject) => {
-      const req = http.request(url, { method, headers }, (res) => {
-        let body = '';
-        res.setEncoding('utf8');
-        res.on('data', (c: string) => (body += c));
-        res.on('end', () => {
-          const lines: string[] = [];
-          for (let i = 0; i < res.rawHeaders.length; i += 2) if (res.rawHeaders[i] !== 'Date') lines.push(`${res.rawHeaders[i]}: ${res.rawHeaders[i + 1]}`);
-          resolve({ status: res.statusCode!, lines, body });
-        });
-      });
-      req.on('error', reject);
-      req.end();
-    });
-  }
-
   it("answers with res.json's bytes and headers in its order (weak ETag, Content-Length); If-None-Match answers 304, HEAD no body", async () => {
     // the reference: the same body through Express's own res.json on a bare app
     const body = { id: admin.id, username: admin.username };
@@ -188,8 +170,8 @@ describe('JSON answers are what Express itself sends', () => {
     await new Promise<void>((r) => reference.listen(0, '127.0.0.1', () => r()));
     try {
       const refUrl = `http://127.0.0.1:${(reference.address() as AddressInfo).port}/me`;
-      const ours = await raw(`${base}/me`, { ...auth(admin.token), connection: 'close' });
-      const theirs = await raw(refUrl, { connection: 'close' });
+      const ours = await rawRequest(`${base}/me`, { ...auth(admin.token), connection: 'close' });
+      const theirs = await rawRequest(refUrl, { connection: 'close' });
       expect(ours.status).toBe(200);
       expect(ours.body).toBe(theirs.body);
       // ours carries more headers (CORS, request id…): Express's own appear with the same values, in its order
@@ -199,13 +181,13 @@ describe('JSON answers are what Express itself sends', () => {
 
       const etag = ours.lines.find((l) => l.startsWith('ETag: '))!.slice('ETag: '.length);
       expect(etag).toMatch(/^W\/"/);
-      const again = await raw(`${base}/me`, { ...auth(admin.token), 'if-none-match': etag, connection: 'close' });
-      const refAgain = await raw(refUrl, { 'if-none-match': etag, connection: 'close' });
+      const again = await rawRequest(`${base}/me`, { ...auth(admin.token), 'if-none-match': etag, connection: 'close' });
+      const refAgain = await rawRequest(refUrl, { 'if-none-match': etag, connection: 'close' });
       expect([again.status, again.body]).toEqual([304, '']);
       expect(named(again.lines)).toEqual(named(refAgain.lines));
 
-      const head = await raw(`${base}/me`, { ...auth(admin.token), connection: 'close' }, 'HEAD');
-      const refHead = await raw(refUrl, { connection: 'close' }, 'HEAD');
+      const head = await rawRequest(`${base}/me`, { ...auth(admin.token), connection: 'close' }, 'HEAD');
+      const refHead = await rawRequest(refUrl, { connection: 'close' }, 'HEAD');
       expect([head.status, head.body]).toEqual([200, '']);
       expect(named(head.lines)).toEqual(named(refHead.lines));
     } finally {

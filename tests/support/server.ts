@@ -3,6 +3,7 @@
  * (unless given one), so tests never share data; clients speak HTTP, ws and REST like real ones.
  */
 import { randomBytes } from 'node:crypto';
+import http from 'node:http';
 import { appendFileSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -369,4 +370,25 @@ export function cookieFrom(headers: Headers, name = 'session'): string | undefin
     if (pair.startsWith(`${name}=`)) return pair;
   }
   return undefined;
+}
+
+/**
+ * One request by node:http (fetch adds `Cache-Control: no-cache` to a conditional request and hides the
+ * header lines' order): status, header lines in order (Date aside) and body.
+ */
+export function rawRequest(url: string, headers: Record<string, string>, method = 'GET'): Promise<{ status: number; lines: string[]; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = http.request(url, { method, headers }, (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (c: string) => (body += c));
+      res.on('end', () => {
+        const lines: string[] = [];
+        for (let i = 0; i < res.rawHeaders.length; i += 2) if (res.rawHeaders[i] !== 'Date') lines.push(`${res.rawHeaders[i]}: ${res.rawHeaders[i + 1]}`);
+        resolve({ status: res.statusCode!, lines, body });
+      });
+    });
+    req.on('error', reject);
+    req.end();
+  });
 }
