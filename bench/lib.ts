@@ -468,6 +468,8 @@ export function startBaseline(o: BaselineOptions): Promise<ServerProcess> {
       JWT_ISSUER: BENCH_JWT.jwtIssuer,
       JWT_AUDIENCE: BENCH_JWT.jwtAudience,
       BENCH_CACHE_SECONDS: String(o.cacheSeconds),
+      // the bare login's limit is ours (bench/baselines/pg-routes.ts)
+      LOGIN_MAX_PER_MINUTE: BENCH_SERVER_ENV.LOGIN_MAX_PER_MINUTE,
       ...(o.databaseUrl ? { DATABASE_URL: o.databaseUrl } : {}),
     },
     database: !!o.databaseUrl,

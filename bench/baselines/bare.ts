@@ -151,21 +151,28 @@ export interface BareRequest {
   path: string;
   query: URLSearchParams;
   headers: IncomingHttpHeaders;
+  /** the request body as text ('' without one) */
+  body: string;
+  /** the client's address */
+  ip: string;
 }
 
 export interface BareResponse {
   status?: number;
   /** JSON-encoded unless a string */
   body?: unknown;
+  headers?: Record<string, string>;
 }
 
 /**
  * A node:http server on 127.0.0.1:PORT answering `handle` (JSON), and GET /healthz for the bench's
- * readiness poll. Request bodies are read and ignored (the routes measured are GETs).
+ * readiness poll. A request body is read as UTF-8 text (the login's JSON).
  */
 export function serveBare(port: number, handle: (req: BareRequest) => Promise<BareResponse>): http.Server {
   const server = http.createServer((req, res) => {
-    req.resume();
+    let body = '';
+    req.setEncoding('utf8');
+    req.on('data', (chunk: string) => (body += chunk));
     req.on('end', () => {
       const url = new URL(req.url ?? '/', 'http://127.0.0.1');
       if (url.pathname === '/healthz') {
@@ -173,11 +180,12 @@ export function serveBare(port: number, handle: (req: BareRequest) => Promise<Ba
         res.end('ok');
         return;
       }
-      handle({ method: req.method ?? 'GET', path: url.pathname, query: url.searchParams, headers: req.headers }).then(
+      handle({ method: req.method ?? 'GET', path: url.pathname, query: url.searchParams, headers: req.headers, body, ip: req.socket.remoteAddress ?? '' }).then(
         (out) => {
           const isText = typeof out.body === 'string';
           const payload = out.body === undefined ? '' : isText ? (out.body as string) : JSON.stringify(out.body);
-          res.writeHead(out.status ?? 200, out.body === undefined ? {} : { 'content-type': isText ? 'text/plain; charset=utf-8' : 'application/json; charset=utf-8' });
+          const type = out.body === undefined ? {} : { 'content-type': isText ? 'text/plain; charset=utf-8' : 'application/json; charset=utf-8' };
+          res.writeHead(out.status ?? 200, out.headers ? { ...type, ...out.headers } : type);
           res.end(payload);
         },
         (err: unknown) => {

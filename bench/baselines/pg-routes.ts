@@ -8,7 +8,9 @@
  * reference, and a change to our SQL should show up as a change in the ratio (or, if the results
  * differ, as a failed byte comparison), not silently move the baseline with it.
  */
-import { Authenticator, BareResponse, baselineEnv, enrollmentProblem, householdOf, onStop, openPool, serveBare } from './bare';
+import argon2 from 'argon2';
+import { createHmac, createSecretKey, randomUUID } from 'node:crypto';
+import { Authenticator, BareRequest, BareResponse, baselineEnv, enrollmentProblem, householdOf, onStop, openPool, serveBare } from './bare';
 
 const env = baselineEnv();
 const pool = openPool(env);
@@ -145,7 +147,55 @@ const iso = (v: Date | null) => (v === null ? null : v.toISOString());
 
 const MATCHES_PATH = /^\/compass\/api\/users\/(\d+)\/matches$/;
 
-const server = serveBare(env.port, async ({ path, query, headers }): Promise<BareResponse> => {
+/**
+ * The login's floor (`POST /login`, the variables of our login mutation as its body): what a login must
+ * do and nothing else — the attempt counted against the client's one-minute window and the account
+ * looked up in one statement (src/auth/auth-store.ts `ATTEMPT`, the columns a login reads), one
+ * `argon2.verify`, the active check, the session inserted (the same statement), an HS256 token signed
+ * with the same claims, the cookie and the JSON of our answer. No GraphQL, no framework, no log line.
+ */
+const LOGIN_ATTEMPT = {
+  name: 'bench_login_attempt',
+  text:
+    'with attempt as (insert into rate_limits as r (key, points, expire) values ($1, 1, $3) on conflict (key) do update set ' +
+    'points = case when r.expire is null or r.expire <= $2 then 1 else r.points + 1 end, ' +
+    'expire = case when r.expire is null or r.expire <= $2 then $3 else r.expire end returning points, expire) ' +
+    'select a.points, u.id, u.username, u.role, u.password_hash, u.is_active, u.two_factor_enabled from attempt a ' +
+    'left join users u on (lower(u.username) = $4 or lower(u.email) = $4) and u.deleted_at is null limit 1',
+};
+const LOGIN_SESSION = { name: 'bench_login_session', text: 'insert into sessions (id, user_id, created_at, expires_at, ip, user_agent) values ($1, $2, now(), $3, $4, $5)' };
+const TOKEN_HEADER = Buffer.from(JSON.stringify({ alg: 'HS256', typ: 'JWT' })).toString('base64url');
+const tokenKey = createSecretKey(Buffer.from(env.jwtSecret, 'utf8'));
+const SESSION_SECONDS = 168 * 3600;
+const LOGIN_LIMIT = Number(process.env.LOGIN_MAX_PER_MINUTE ?? '10');
+
+async function bareLogin(req: BareRequest): Promise<BareResponse> {
+  const unauthenticated = { body: { errors: [{ message: 'Invalid credentials', extensions: { code: 'UNAUTHENTICATED' } }], data: null } };
+  const input = (JSON.parse(req.body) as { variables?: { input?: { login?: unknown; password?: unknown } } }).variables?.input;
+  const login = typeof input?.login === 'string' ? input.login.trim().toLowerCase() : null;
+  const now = Date.now();
+  const { rows } = await pool.query({ ...LOGIN_ATTEMPT, values: [`login:${req.ip}`, now, now + 60_000, login] });
+  const row = rows[0];
+  if (Number(row.points) > LOGIN_LIMIT) return { body: { errors: [{ message: 'Too many login attempts, try again later', extensions: { code: 'RATE_LIMITED' } }], data: null } };
+  if (!row.id || typeof input?.password !== 'string' || !(await argon2.verify(row.password_hash, input.password))) return unauthenticated;
+  if (!row.is_active) return { body: { errors: [{ message: 'Account is inactive', extensions: { code: 'FORBIDDEN' } }], data: null } };
+  if (row.two_factor_enabled) return { body: { data: { login: { token: null, requiresTwoFactor: true, user: null } } } };
+  const iat = Math.floor(now / 1000);
+  const exp = iat + SESSION_SECONDS;
+  const sessionId = randomUUID();
+  await pool.query({ ...LOGIN_SESSION, values: [sessionId, row.id, new Date(exp * 1000), req.ip, req.headers['user-agent'] ?? null] });
+  const payload = Buffer.from(JSON.stringify({ sid: sessionId, iat, exp, aud: env.jwtAudience, iss: env.jwtIssuer, sub: row.id })).toString('base64url');
+  const token = `${TOKEN_HEADER}.${payload}.${createHmac('sha256', tokenKey).update(`${TOKEN_HEADER}.${payload}`).digest('base64url')}`;
+  return {
+    headers: { 'content-type': 'application/json; charset=utf-8', 'set-cookie': `session=${token}; Path=/; Expires=${new Date(exp * 1000).toUTCString()}; HttpOnly; SameSite=Lax` },
+    // Apollo ends its JSON with a newline
+    body: JSON.stringify({ data: { login: { token, requiresTwoFactor: false, user: { id: row.id, username: row.username, role: row.role } } } }) + '\n',
+  };
+}
+
+const server = serveBare(env.port, async (req): Promise<BareResponse> => {
+  const { path, query, headers } = req;
+  if (path === '/login' && req.method === 'POST') return bareLogin(req);
   const viewer = await auth.viewer(headers);
 
   if (path === '/me') {

@@ -55,6 +55,18 @@ export const platform: Scenario = {
       if (theirs !== ours) throw new Error(`platform bench: ${name}'s me body differs from ours:\n  ours:   ${JSON.stringify(ours)}\n  theirs: ${JSON.stringify(theirs)}`);
     }
 
+    // The bare login (the floor of the login target) answers ours byte for byte but for the token.
+    const loginBody = JSON.stringify({ query: LOGIN_MUTATION, variables: { input: { login: loginUser.username, password: loginUser.password } } });
+    const loginOf = async (url: string) => {
+      const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: loginBody });
+      return { body: (await res.text()).replace(/"token":"[^"]+"/, '"token":"…"'), cookie: res.headers.getSetCookie().some((c) => c.startsWith('session=')) };
+    };
+    const ourLogin = await loginOf(`${ix.url}/graphql`);
+    const bareLogin = await loginOf(`${bare.url}/login`);
+    if (!ourLogin.cookie || !bareLogin.cookie || ourLogin.body !== bareLogin.body) {
+      throw new Error(`platform bench: the bare login answers differently:\n  ours:   ${JSON.stringify(ourLogin)}\n  theirs: ${JSON.stringify(bareLogin)}`);
+    }
+
     const bearers = users.map((u) => ({ authorization: `Bearer ${u.token}` }));
     const cookies = users.map((u) => ({ cookie: u.cookie }));
     const connections = env.options.connections;
@@ -126,6 +138,17 @@ export const platform: Scenario = {
           drain: true,
         },
         {
+          id: 'login-pg',
+          label: 'bare node:http + node-pg login: the same statements, argon2.verify, token and JSON, no framework',
+          server: bare,
+          url: `${bare.url}/login`,
+          method: 'POST',
+          body: { query: LOGIN_MUTATION, variables: { input: { login: loginUser.username, password: loginUser.password } } },
+          expect: { status: 200, graphql: true, contains: ['"token":"'] },
+          connections: loginConcurrency,
+          drain: true,
+        },
+        {
           kind: 'function',
           id: 'argon2-verify',
           label: 'bare argon2.verify of the same hash (bench process)',
@@ -138,6 +161,8 @@ export const platform: Scenario = {
         { name: '`me` over /graphql, session cache off, 1,000 users ÷ Mercurius + jit `me`', ours: 'me-graphql-nocache', baseline: 'me-mercurius', target: 0.5 },
         { name: 'REST GET /coparent/api/auth/me, 1,000 users ÷ Mercurius + jit `me`', ours: 'me-rest', baseline: 'me-mercurius', target: 0.8 },
         { name: 'login ÷ bare argon2 verifies', ours: 'login-graphql', baseline: 'argon2-verify', target: 0.95 },
+        { name: 'bare node:http login ÷ bare argon2 verifies (informational: the floor of the login target on this machine)', ours: 'login-pg', baseline: 'argon2-verify' },
+        { name: 'login ÷ bare node:http login (informational)', ours: 'login-graphql', baseline: 'login-pg' },
         { name: '`me` over /graphql ÷ stock Apollo `me` (informational)', ours: 'me-graphql', baseline: 'me-stock-apollo' },
         { name: '`me` over /graphql ÷ stock Apollo `{ hello }` (informational)', ours: 'me-graphql', baseline: 'stock-hello' },
         { name: 'Mercurius + jit `me` ÷ stock Apollo `{ hello }` (informational; the issue measured 2.1)', ours: 'me-mercurius', baseline: 'stock-hello' },
