@@ -56,7 +56,8 @@ export const platform: Scenario = {
     }
 
     // The bare login (the floor of the login target) answers ours byte for byte but for the token.
-    const loginBody = JSON.stringify({ query: LOGIN_MUTATION, variables: { input: { login: loginUser.username, password: loginUser.password } } });
+    const loginRequest = { query: LOGIN_MUTATION, variables: { input: { login: loginUser.username, password: loginUser.password } } };
+    const loginBody = JSON.stringify(loginRequest);
     const loginOf = async (url: string) => {
       const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: loginBody });
       return { body: (await res.text()).replace(/"token":"[^"]+"/, '"token":"…"'), cookie: res.headers.getSetCookie().some((c) => c.startsWith('session=')) };
@@ -84,6 +85,21 @@ export const platform: Scenario = {
       connections,
     });
     const me = (id: string, label: string, server: ServerProcess) => graphql(id, label, server, ME_QUERY, '"username":"', bearers);
+    /**
+     * A login variant: rounds end as the bare verifies' do, the logins in flight answered and counted
+     * (autocannon abandoned eight ~30 ms requests a round, whose CPU was counted without them).
+     */
+    const loginVariant = (id: string, label: string, server: ServerProcess, url: string): HttpVariant => ({
+      id,
+      label,
+      server,
+      url,
+      method: 'POST',
+      body: loginRequest,
+      expect: { status: 200, graphql: true, contains: ['"token":"'] },
+      connections: loginConcurrency,
+      drain: true,
+    });
 
     const plan: ScenarioPlan = {
       notes: [
@@ -124,30 +140,8 @@ export const platform: Scenario = {
           connections,
         },
         graphql('typename-graphql', 'anonymous `{ __typename }` on our /graphql (the pipeline without the viewer lookup)', ix, '{ __typename }', '"Query"'),
-        {
-          id: 'login-graphql',
-          label: 'login mutation over GraphQL',
-          server: ix,
-          url: `${ix.url}/graphql`,
-          method: 'POST',
-          body: { query: LOGIN_MUTATION, variables: { input: { login: loginUser.username, password: loginUser.password } } },
-          expect: { status: 200, graphql: true, contains: ['"token":"'] },
-          connections: loginConcurrency,
-          // rounds end as the bare verifies' do: the logins in flight are answered and counted (autocannon
-          // abandoned eight ~30 ms requests a round, whose CPU was counted without them)
-          drain: true,
-        },
-        {
-          id: 'login-pg',
-          label: 'bare node:http + node-pg login: the same statements, argon2.verify, token and JSON, no framework',
-          server: bare,
-          url: `${bare.url}/login`,
-          method: 'POST',
-          body: { query: LOGIN_MUTATION, variables: { input: { login: loginUser.username, password: loginUser.password } } },
-          expect: { status: 200, graphql: true, contains: ['"token":"'] },
-          connections: loginConcurrency,
-          drain: true,
-        },
+        loginVariant('login-graphql', 'login mutation over GraphQL', ix, `${ix.url}/graphql`),
+        loginVariant('login-pg', 'bare node:http + node-pg login: the same statements, argon2.verify, token and JSON, no framework', bare, `${bare.url}/login`),
         {
           kind: 'function',
           id: 'argon2-verify',
