@@ -166,13 +166,16 @@ export interface BareResponse {
 
 /**
  * A node:http server on 127.0.0.1:PORT answering `handle` (JSON), and GET /healthz for the bench's
- * readiness poll. A request body is read as UTF-8 text (the login's JSON).
+ * readiness poll. A POST's body is read as UTF-8 text (the login's JSON); other bodies are skipped.
  */
 export function serveBare(port: number, handle: (req: BareRequest) => Promise<BareResponse>): http.Server {
   const server = http.createServer((req, res) => {
+    // only a POST's body is read (the login's): the GET routes cost what they did before it existed
     let body = '';
-    req.setEncoding('utf8');
-    req.on('data', (chunk: string) => (body += chunk));
+    if (req.method === 'POST') {
+      req.setEncoding('utf8');
+      req.on('data', (chunk: string) => (body += chunk));
+    } else req.resume();
     req.on('end', () => {
       const url = new URL(req.url ?? '/', 'http://127.0.0.1');
       if (url.pathname === '/healthz') {
