@@ -107,7 +107,8 @@ export function tokenOf(headers: IncomingHttpHeaders): string | undefined {
 
 /** Token → viewer, as the server authenticates; `undefined` when the token or its session is not valid. */
 export class Authenticator {
-  private readonly key: KeyObject;
+  /** the JWT secret as a key object: verifies here, signs the bare login's tokens (pg-routes.ts) */
+  readonly key: KeyObject;
   private readonly cache = new Map<string, { row: ViewerRow; until: number }>();
 
   constructor(
@@ -151,9 +152,9 @@ export interface BareRequest {
   path: string;
   query: URLSearchParams;
   headers: IncomingHttpHeaders;
-  /** the request body as text ('' without one) */
+  /** a POST's body as text ('' otherwise) */
   body: string;
-  /** the client's address */
+  /** a POST's client address ('' otherwise) */
   ip: string;
 }
 
@@ -170,9 +171,11 @@ export interface BareResponse {
  */
 export function serveBare(port: number, handle: (req: BareRequest) => Promise<BareResponse>): http.Server {
   const server = http.createServer((req, res) => {
-    // only a POST's body is read (the login's): the GET routes cost what they did before it existed
+    // only a POST's body and address are read (the login's): the GET routes cost what they did before it existed
     let body = '';
+    let ip = '';
     if (req.method === 'POST') {
+      ip = req.socket.remoteAddress ?? '';
       req.setEncoding('utf8');
       req.on('data', (chunk: string) => (body += chunk));
     } else req.resume();
@@ -183,7 +186,7 @@ export function serveBare(port: number, handle: (req: BareRequest) => Promise<Ba
         res.end('ok');
         return;
       }
-      handle({ method: req.method ?? 'GET', path: url.pathname, query: url.searchParams, headers: req.headers, body, ip: req.socket.remoteAddress ?? '' }).then(
+      handle({ method: req.method ?? 'GET', path: url.pathname, query: url.searchParams, headers: req.headers, body, ip }).then(
         (out) => {
           const isText = typeof out.body === 'string';
           const payload = out.body === undefined ? '' : isText ? (out.body as string) : JSON.stringify(out.body);

@@ -9,7 +9,7 @@
  * differ, as a failed byte comparison), not silently move the baseline with it.
  */
 import argon2 from 'argon2';
-import { createHmac, createSecretKey, randomUUID } from 'node:crypto';
+import { createHmac, randomUUID } from 'node:crypto';
 import { Authenticator, BareRequest, BareResponse, baselineEnv, enrollmentProblem, householdOf, onStop, openPool, serveBare } from './bare';
 
 const env = baselineEnv();
@@ -165,19 +165,19 @@ const LOGIN_ATTEMPT = {
 };
 const LOGIN_SESSION = { name: 'bench_login_session', text: 'insert into sessions (id, user_id, created_at, expires_at, ip, user_agent) values ($1, $2, now(), $3, $4, $5)' };
 const TOKEN_HEADER = Buffer.from(JSON.stringify({ alg: 'HS256', typ: 'JWT' })).toString('base64url');
-const tokenKey = createSecretKey(Buffer.from(env.jwtSecret, 'utf8'));
 const SESSION_SECONDS = 168 * 3600;
 const LOGIN_LIMIT = Number(process.env.LOGIN_MAX_PER_MINUTE ?? '10');
 
+const UNAUTHENTICATED: BareResponse = { body: { errors: [{ message: 'Invalid credentials', extensions: { code: 'UNAUTHENTICATED' } }], data: null } };
+
 async function bareLogin(req: BareRequest): Promise<BareResponse> {
-  const unauthenticated = { body: { errors: [{ message: 'Invalid credentials', extensions: { code: 'UNAUTHENTICATED' } }], data: null } };
   const input = (JSON.parse(req.body) as { variables?: { input?: { login?: unknown; password?: unknown } } }).variables?.input;
   const login = typeof input?.login === 'string' ? input.login.trim().toLowerCase() : null;
   const now = Date.now();
   const { rows } = await pool.query({ ...LOGIN_ATTEMPT, values: [`login:${req.ip}`, now, now + 60_000, login] });
   const row = rows[0];
   if (Number(row.points) > LOGIN_LIMIT) return { body: { errors: [{ message: 'Too many login attempts, try again later', extensions: { code: 'RATE_LIMITED' } }], data: null } };
-  if (!row.id || typeof input?.password !== 'string' || !(await argon2.verify(row.password_hash, input.password))) return unauthenticated;
+  if (!row.id || typeof input?.password !== 'string' || !(await argon2.verify(row.password_hash, input.password))) return UNAUTHENTICATED;
   if (!row.is_active) return { body: { errors: [{ message: 'Account is inactive', extensions: { code: 'FORBIDDEN' } }], data: null } };
   if (row.two_factor_enabled) return { body: { data: { login: { token: null, requiresTwoFactor: true, user: null } } } };
   const iat = Math.floor(now / 1000);
@@ -185,7 +185,7 @@ async function bareLogin(req: BareRequest): Promise<BareResponse> {
   const sessionId = randomUUID();
   await pool.query({ ...LOGIN_SESSION, values: [sessionId, row.id, new Date(exp * 1000), req.ip, req.headers['user-agent'] ?? null] });
   const payload = Buffer.from(JSON.stringify({ sid: sessionId, iat, exp, aud: env.jwtAudience, iss: env.jwtIssuer, sub: row.id })).toString('base64url');
-  const token = `${TOKEN_HEADER}.${payload}.${createHmac('sha256', tokenKey).update(`${TOKEN_HEADER}.${payload}`).digest('base64url')}`;
+  const token = `${TOKEN_HEADER}.${payload}.${createHmac('sha256', auth.key).update(`${TOKEN_HEADER}.${payload}`).digest('base64url')}`;
   return {
     headers: { 'content-type': 'application/json; charset=utf-8', 'set-cookie': `session=${token}; Path=/; Expires=${new Date(exp * 1000).toUTCString()}; HttpOnly; SameSite=Lax` },
     // Apollo ends its JSON with a newline
